@@ -1,0 +1,104 @@
+"""Exact, explicit, fast metrics for B2B subscription businesses.
+
+Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
+functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
+``sm.periods``, ``sm.frames``, ``sm.datasets``). Everything is loaded on first
+use, so ``import subscription_metrics`` stays light for services that need
+one entity or one formula.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import datasets, frames, ledger, money, periods
+    from ._conventions import Conventions
+    from ._entities import (
+        CostEntry,
+        Customer,
+        Deal,
+        DealKind,
+        MonthlyMrr,
+        Role,
+        StaffMember,
+        Subscription,
+    )
+    from ._errors import InvalidTableError, Problem
+    from ._ledger import Ledger, SetAside
+    from ._money import (
+        CurrencyMismatchError,
+        InexactAmountError,
+        Money,
+        UnknownCurrencyError,
+    )
+
+__all__ = [
+    "Conventions",
+    "CostEntry",
+    "CurrencyMismatchError",
+    "Customer",
+    "Deal",
+    "DealKind",
+    "InexactAmountError",
+    "InvalidTableError",
+    "Ledger",
+    "Money",
+    "MonthlyMrr",
+    "Problem",
+    "Role",
+    "SetAside",
+    "StaffMember",
+    "Subscription",
+    "UnknownCurrencyError",
+    "datasets",
+    "frames",
+    "ledger",
+    "money",
+    "periods",
+]
+
+_HOMES = {
+    "Conventions": "._conventions",
+    "CostEntry": "._entities",
+    "CurrencyMismatchError": "._money",
+    "Customer": "._entities",
+    "Deal": "._entities",
+    "DealKind": "._entities",
+    "InexactAmountError": "._money",
+    "InvalidTableError": "._errors",
+    "Ledger": "._ledger",
+    "Money": "._money",
+    "MonthlyMrr": "._entities",
+    "Problem": "._errors",
+    "Role": "._entities",
+    "SetAside": "._ledger",
+    "StaffMember": "._entities",
+    "Subscription": "._entities",
+    "UnknownCurrencyError": "._money",
+}
+_MODULES = {"datasets", "frames", "ledger", "money", "periods"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name on first use (PEP 562)."""
+    if name in _MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+        globals()[name] = value
+        return value
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("subscription-metrics")
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    """List the public names, so tab completion shows them before first use."""
+    return sorted([*__all__, "__version__"])

@@ -1,0 +1,239 @@
+"""One frozen record of every definitional choice, with presets named after anchors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+import attrs
+from attrs import field, frozen
+from attrs.validators import ge, in_, instance_of, optional
+
+from ._money import Rounding
+
+__all__ = ["Conventions"]
+
+MrrSnapshot = Literal["end", "start"]
+ZeroMrr = Literal["churned", "active"]
+FxRateDate = Literal["start", "latest"]
+
+
+def _choice(
+    default: str, choices: tuple[str, ...], doc: str, anchors: Mapping[str, Any]
+) -> Any:
+    return field(
+        default=default,
+        validator=in_(choices),
+        metadata={"doc": doc, "choices": choices, "anchors": dict(anchors)},
+    )
+
+
+@frozen(kw_only=True)
+class Conventions:
+    """
+    Every definitional choice the library makes, in one immutable record.
+
+    Published metric definitions disagree (ChartMogul, Stripe, Baremetrics,
+    ProfitWell and the dbt MRR playbook each pick differently), so the library
+    never picks silently: every function that depends on a choice takes a
+    ``conventions=`` argument, and the default record states the default.
+    Use `Conventions.preset` for a named set that follows one anchor, and
+    `attrs.evolve` to change one field.
+
+    Attributes
+    ----------
+    mrr_snapshot : {'end', 'start'}, default 'end'
+        When in a calendar month a subscription is looked at to decide whether
+        it counts in that month. ``'end'``: it counts when it is active at the
+        end of the month, so it counts from the month of its ``start`` up to
+        but excluding the month of its (exclusive) ``end``. ``'start'``: it
+        counts when it is active on the first day of the month (the dbt MRR
+        playbook's ``start_date <= month < end_date``). A subscription that
+        starts and ends between two snapshots is invisible at the monthly
+        grain; it is counted and reported, never dropped silently.
+    reactivation_window_months : int or None, default None
+        How long a churned customer may stay away and still come back as a
+        reactivation. ``None``: any gap (ChartMogul, ProfitWell, dbt). ``N``:
+        a return after at most ``N`` months without revenue is a reactivation,
+        a later one counts as new business again (Maxio/Chargify use 90 days,
+        about 3 months).
+    zero_mrr : {'churned', 'active'}, default 'churned'
+        What a customer whose subscriptions all have zero MRR is.
+        ``'churned'``: not a paying customer, so falling to zero MRR is churn
+        (Baremetrics, Stripe, ProfitWell, dbt). ``'active'``: still a customer
+        while it has an active subscription, so moving to a free plan is
+        contraction, not churn (ChartMogul's default).
+    money_rounding : {'half_even', 'half_up', 'exact'}, default 'half_even'
+        How a major-unit amount with more decimals than the currency has is
+        rounded once, at ingestion: to the nearest minor unit with ties to
+        even, ties away from zero, or refused with an error.
+    fx_rate_date : {'start', 'latest'}, default 'start'
+        Which rate converts an amount in another currency when dated rates
+        are supplied. ``'start'``: the rate in force when the amount starts
+        to count (a subscription's start date, a monthly row's month), so
+        exchange-rate moves never show up as MRR movements (ChartMogul uses
+        the service-period start, ProfitWell the purchase date). ``'latest'``:
+        the latest rate in the caller's table for every amount, a
+        constant-currency view.
+
+    Examples
+    --------
+    >>> from subscription_metrics import Conventions
+    >>> Conventions().zero_mrr
+    'churned'
+    >>> Conventions.preset("chartmogul").zero_mrr
+    'active'
+    >>> import attrs
+    >>> attrs.evolve(Conventions(), reactivation_window_months=3)
+    ... # doctest: +ELLIPSIS
+    Conventions(mrr_snapshot='end', reactivation_window_months=3, ...)
+    """
+
+    mrr_snapshot: MrrSnapshot = _choice(
+        "end",
+        ("end", "start"),
+        "When in the month a subscription is looked at to count it.",
+        {
+            "default": "end",
+            "chartmogul": "end",
+            "stripe": "end",
+            "baremetrics": "end",
+            "profitwell": "end",
+            "dbt": "start",
+            "maxio": "end",
+        },
+    )
+    reactivation_window_months: int | None = field(
+        default=None,
+        validator=optional([instance_of(int), ge(0)]),
+        metadata={
+            "doc": "Longest gap, in months, after which a return is still a "
+            "reactivation (None: any gap).",
+            "choices": ("None", "N >= 0"),
+            "anchors": {
+                "default": None,
+                "chartmogul": None,
+                "profitwell": None,
+                "dbt": None,
+                "maxio": 3,
+            },
+        },
+    )
+    zero_mrr: ZeroMrr = _choice(
+        "churned",
+        ("churned", "active"),
+        "Whether a customer with only zero-MRR subscriptions is churned or active.",
+        {
+            "default": "churned",
+            "chartmogul": "active",
+            "stripe": "churned",
+            "baremetrics": "churned",
+            "profitwell": "churned",
+            "dbt": "churned",
+        },
+    )
+    money_rounding: Rounding = _choice(
+        "half_even",
+        ("half_even", "half_up", "exact"),
+        "How major-unit amounts are rounded to minor units, once, at ingestion.",
+        {"default": "half_even", "chartmogul": "half_up"},
+    )
+    fx_rate_date: FxRateDate = _choice(
+        "start",
+        ("start", "latest"),
+        "Which dated exchange rate converts an amount.",
+        {"default": "start", "chartmogul": "start", "profitwell": "start"},
+    )
+
+    @classmethod
+    def preset(cls, name: str) -> Conventions:
+        """
+        Return the conventions that follow one published anchor.
+
+        Parameters
+        ----------
+        name : str
+            One of the keys of `Conventions.PRESETS`: ``'default'``,
+            ``'chartmogul'``, ``'stripe'``, ``'baremetrics'``,
+            ``'profitwell'``, ``'dbt'`` or ``'maxio'``.
+
+        Returns
+        -------
+        Conventions
+            The record for that anchor. Fields an anchor does not document
+            keep the library default.
+
+        Raises
+        ------
+        ValueError
+            If `name` is not a known preset; the message lists the presets.
+
+        Examples
+        --------
+        >>> Conventions.preset("dbt").mrr_snapshot
+        'start'
+        >>> Conventions.preset("maxio").reactivation_window_months
+        3
+        """
+        try:
+            overrides = _PRESETS[name]
+        except KeyError:
+            allowed = ", ".join(repr(key) for key in _PRESETS)
+            msg = f"'name' must be one of {allowed}, got {name!r}"
+            raise ValueError(msg) from None
+        return cls(**overrides)
+
+    @classmethod
+    def preset_names(cls) -> tuple[str, ...]:
+        """
+        Return the names `Conventions.preset` accepts.
+
+        Examples
+        --------
+        >>> Conventions.preset_names()[:3]
+        ('default', 'chartmogul', 'stripe')
+        """
+        return tuple(_PRESETS)
+
+    def as_dict(self) -> dict[str, Any]:
+        """
+        Return the choices as a plain, JSON-ready dictionary.
+
+        Examples
+        --------
+        >>> Conventions().as_dict()["mrr_snapshot"]
+        'end'
+        """
+        return attrs.asdict(self)
+
+    def explain(self) -> str:
+        """
+        Return one line per choice: name, value, and what it means.
+
+        Examples
+        --------
+        >>> print(Conventions().explain().splitlines()[0])
+        mrr_snapshot = 'end': When in the month a subscription is looked at to count it.
+        """
+        lines = []
+        for attribute in attrs.fields(type(self)):
+            value = getattr(self, attribute.name)
+            lines.append(f"{attribute.name} = {value!r}: {attribute.metadata['doc']}")
+        return "\n".join(lines)
+
+
+def _preset_overrides() -> Mapping[str, Mapping[str, Any]]:
+    """Collect each preset's field values from the fields' ``anchors`` metadata."""
+    names: tuple[str, ...] = ("default", "chartmogul", "stripe", "baremetrics")
+    names += ("profitwell", "dbt", "maxio")
+    presets: dict[str, dict[str, Any]] = {name: {} for name in names}
+    for attribute in attrs.fields(Conventions):
+        for anchor, value in attribute.metadata["anchors"].items():
+            presets[anchor][attribute.name] = value
+    return MappingProxyType(
+        {name: MappingProxyType(values) for name, values in presets.items()}
+    )
+
+
+_PRESETS: Final[Mapping[str, Mapping[str, Any]]] = _preset_overrides()

@@ -1,0 +1,423 @@
+"""Immutable records of the business: customers, subscriptions, staff, deals, costs.
+
+Every field is declared with `column`, so an entity's fields are its table's
+columns: ``frames.to_frame`` and ``frames.from_frame`` convert between lists of
+entities and DataFrames, and ``frames.validate`` checks a whole table against the
+same definitions that validate one entity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, ClassVar
+
+from attrs import frozen
+
+from ._columns import RowRule, column
+
+__all__ = [
+    "CostEntry",
+    "Customer",
+    "Deal",
+    "DealKind",
+    "MonthlyMrr",
+    "Role",
+    "StaffMember",
+    "Subscription",
+]
+
+
+def _missing(value: Any) -> Any:
+    """Mark empty values: ``None`` for a scalar, NA for a Series."""
+    isna = getattr(value, "isna", None)
+    return value is None if isna is None else isna()
+
+
+def _end_not_before_start(start: Any, end: Any) -> Any:
+    missing_end, missing_start = _missing(end), _missing(start)
+    if isinstance(missing_end, bool):  # one entity's scalars
+        return missing_end or missing_start or bool(end >= start)
+    return missing_end | missing_start | (end >= start)
+
+
+_END_RULE = RowRule(
+    name="end not before start",
+    columns=("start", "end"),
+    check=_end_not_before_start,
+    detail="'end' is the exclusive end date and must be on or after 'start'",
+)
+
+
+def _check_rules(instance: Any) -> None:
+    for rule in instance.ROW_RULES:
+        values = [getattr(instance, name) for name in rule.columns]
+        if not rule.check(*values):
+            shown = ", ".join(
+                f"{name}={value!r}"
+                for name, value in zip(rule.columns, values, strict=True)
+            )
+            msg = f"{rule.detail} ({shown})"
+            raise ValueError(msg)
+
+
+class Role(enum.StrEnum):
+    """
+    What a staff member does, following the source articles' split of sales and CS.
+
+    Examples
+    --------
+    >>> Role("field_sales")
+    <Role.FIELD_SALES: 'field_sales'>
+    >>> [role.value for role in Role][:2]
+    ['inside_sales', 'field_sales']
+    """
+
+    INSIDE_SALES = "inside_sales"
+    """Sources and qualifies leads, books meetings (inside sales, IS)."""
+    FIELD_SALES = "field_sales"
+    """Closes new business (field sales, FS)."""
+    CUSTOMER_SUCCESS = "customer_success"
+    """Owns accounts after the sale (CS, the umbrella role)."""
+    CUSTOMER_SALES = "customer_sales"
+    """Upsell and cross-sell to existing accounts."""
+    CUSTOMER_MARKETING = "customer_marketing"
+    """Churn reduction and adoption programmes for many accounts at once."""
+    CUSTOMER_SUPPORT = "customer_support"
+    """Answers inquiries and onboards accounts."""
+
+
+class DealKind(enum.StrEnum):
+    """
+    What a won deal adds: a new customer, or more from an existing one.
+
+    Examples
+    --------
+    >>> DealKind("upsell").value
+    'upsell'
+    """
+
+    NEW = "new"
+    """A new customer's first subscription."""
+    UPSELL = "upsell"
+    """More of what an existing customer already buys (seats, a higher plan)."""
+    CROSS_SELL = "cross_sell"
+    """Another product for an existing customer."""
+
+
+@frozen(kw_only=True)
+class Customer:
+    """
+    A paying (or once-paying) account and who brought and owns it.
+
+    Attributes
+    ----------
+    customer_id : str
+        Stable, non-empty identifier, unique within the customers table.
+    name : str or None
+        Display name.
+    segment : str or None
+        Market segment (for example ``"enterprise"``, ``"mid-market"``, ``"smb"``).
+    region : str or None
+        Sales region.
+    industry : str or None
+        Industry, one of the fit attributes known at the time of sale.
+    employees : int or None
+        Company size in employees, >= 0.
+    acquisition_channel : str or None
+        How the customer was acquired (for example ``"outbound"``,
+        ``"inbound"``, ``"partner"``).
+    inside_sales_rep : str or None
+        ``staff_id`` of the inside-sales rep who sourced the customer.
+    field_sales_rep : str or None
+        ``staff_id`` of the field-sales rep who closed the customer.
+    cs_owner : str or None
+        ``staff_id`` of the customer-success owner after the sale.
+
+    Examples
+    --------
+    >>> Customer(customer_id="c-1", segment="smb", field_sales_rep="s-7").segment
+    'smb'
+    >>> Customer(customer_id="")
+    Traceback (most recent call last):
+    ValueError: 'customer_id' must not be empty
+    """
+
+    TABLE: ClassVar[str] = "customers"
+    KEY: ClassVar[tuple[str, ...]] = ("customer_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    customer_id: str = column("id", unique=True, doc="Stable customer identifier.")
+    name: str | None = column("text", optional=True, doc="Display name.")
+    segment: str | None = column("text", optional=True, doc="Market segment.")
+    region: str | None = column("text", optional=True, doc="Sales region.")
+    industry: str | None = column("text", optional=True, doc="Industry.")
+    employees: int | None = column("count", optional=True, doc="Company size.")
+    acquisition_channel: str | None = column(
+        "text", optional=True, doc="How the customer was acquired."
+    )
+    inside_sales_rep: str | None = column(
+        "id", optional=True, doc="Inside-sales rep who sourced the customer."
+    )
+    field_sales_rep: str | None = column(
+        "id", optional=True, doc="Field-sales rep who closed the customer."
+    )
+    cs_owner: str | None = column(
+        "id", optional=True, doc="Customer-success owner after the sale."
+    )
+
+
+@frozen(kw_only=True)
+class Subscription:
+    """
+    One subscription of one customer: a span of time at one MRR.
+
+    A change of price or plan is one subscription ending and another starting
+    on the same day; several subscriptions of one customer may overlap, and
+    their MRR adds up.
+
+    Attributes
+    ----------
+    subscription_id : str
+        Identifier, unique within the subscriptions table.
+    customer_id : str
+        The paying customer.
+    start : datetime.date
+        First day of service.
+    end : datetime.date or None
+        First day without service (exclusive); ``None`` while it renews.
+    mrr : int
+        Monthly recurring revenue in minor units of `currency` (yen for JPY,
+        cents for USD), >= 0. Use ``money.monthly_amount`` to normalise other
+        billing intervals and ``money.to_minor_units`` for major-unit prices.
+    currency : str
+        ISO 4217 code of `mrr`.
+    plan : str or None
+        Plan name.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> sub = Subscription(subscription_id="s-1", customer_id="c-1",
+    ...                    start=dt.date(2024, 1, 15), mrr=50_000, currency="JPY")
+    >>> sub.end is None
+    True
+    >>> Subscription(subscription_id="s-2", customer_id="c-1",
+    ...              start=dt.date(2024, 3, 1), end=dt.date(2024, 2, 1),
+    ...              mrr=100, currency="USD")
+    Traceback (most recent call last):
+    ValueError: 'end' is the exclusive end date and must be on or after 'start' ...
+    """
+
+    TABLE: ClassVar[str] = "subscriptions"
+    KEY: ClassVar[tuple[str, ...]] = ("subscription_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = (_END_RULE,)
+
+    subscription_id: str = column("id", unique=True, doc="Subscription identifier.")
+    customer_id: str = column("id", doc="The paying customer.")
+    start: dt.date = column("date", doc="First day of service.")
+    end: dt.date | None = column(
+        "date", optional=True, doc="First day without service (exclusive)."
+    )
+    mrr: int = column("money", doc="Monthly recurring revenue, minor units.")
+    currency: str = column("currency", doc="ISO 4217 code of mrr.")
+    plan: str | None = column("text", optional=True, doc="Plan name.")
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that span several fields."""
+        _check_rules(self)
+
+
+@frozen(kw_only=True)
+class MonthlyMrr:
+    """
+    One row of a billing export: a customer's MRR in one calendar month.
+
+    Several rows of one customer-month add up (one per invoice line, say).
+
+    Attributes
+    ----------
+    customer_id : str
+        The paying customer.
+    month : datetime.date
+        First day of the calendar month.
+    mrr : int
+        Monthly recurring revenue in minor units of `currency`, >= 0.
+    currency : str
+        ISO 4217 code of `mrr`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> MonthlyMrr(customer_id="c-1", month=dt.date(2024, 2, 1), mrr=990,
+    ...            currency="USD").mrr
+    990
+    """
+
+    TABLE: ClassVar[str] = "monthly_mrr"
+    KEY: ClassVar[tuple[str, ...]] = ()
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    customer_id: str = column("id", doc="The paying customer.")
+    month: dt.date = column("month", doc="First day of the calendar month.")
+    mrr: int = column("money", doc="Monthly recurring revenue, minor units.")
+    currency: str = column("currency", doc="ISO 4217 code of mrr.")
+
+
+@frozen(kw_only=True)
+class StaffMember:
+    """
+    A person whose work the metrics judge, with what they cost.
+
+    Attributes
+    ----------
+    staff_id : str
+        Identifier, unique within the staff table.
+    role : Role
+        What the person does (a `Role` or its string value).
+    monthly_cost : int
+        Fully loaded cost per month in minor units of `currency`, >= 0.
+    currency : str
+        ISO 4217 code of `monthly_cost`.
+    name : str or None
+        Display name.
+    team : str or None
+        Team name.
+    fte : float, default 1.0
+        Share of a full-time position spent in `role`, in (0, 1].
+    start : datetime.date or None
+        First day in the role.
+    end : datetime.date or None
+        First day no longer in the role (exclusive).
+
+    Examples
+    --------
+    >>> StaffMember(staff_id="s-1", role="customer_sales",
+    ...             monthly_cost=1_000_000, currency="JPY").role
+    <Role.CUSTOMER_SALES: 'customer_sales'>
+    >>> StaffMember(staff_id="s-2", role="closer", monthly_cost=1,
+    ...             currency="JPY")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: 'role' must be one of 'inside_sales', 'field_sales', ...
+    """
+
+    TABLE: ClassVar[str] = "staff"
+    KEY: ClassVar[tuple[str, ...]] = ("staff_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = (_END_RULE,)
+
+    staff_id: str = column("id", unique=True, doc="Staff identifier.")
+    role: Role = column("enum", enum=Role, doc="What the person does.")
+    monthly_cost: int = column("money", doc="Fully loaded monthly cost, minor units.")
+    currency: str = column("currency", doc="ISO 4217 code of monthly_cost.")
+    name: str | None = column("text", optional=True, doc="Display name.")
+    team: str | None = column("text", optional=True, doc="Team name.")
+    fte: float = column(
+        "number",
+        optional=True,
+        default=1.0,
+        low=0.0,
+        low_open=True,
+        high=1.0,
+        doc="Share of a full-time position in the role.",
+    )
+    start: dt.date | None = column("date", optional=True, doc="First day in role.")
+    end: dt.date | None = column(
+        "date", optional=True, doc="First day no longer in role (exclusive)."
+    )
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that span several fields."""
+        _check_rules(self)
+
+
+@frozen(kw_only=True)
+class Deal:
+    """
+    A won deal: new business, an upsell or a cross-sell, and who won it.
+
+    Attributes
+    ----------
+    deal_id : str
+        Identifier, unique within the deals table.
+    customer_id : str
+        The customer the deal is with.
+    kind : DealKind
+        ``"new"``, ``"upsell"`` or ``"cross_sell"``.
+    mrr : int
+        MRR the deal adds, minor units of `currency`, >= 0.
+    currency : str
+        ISO 4217 code of `mrr`.
+    won_on : datetime.date
+        Day the deal was won.
+    owner_id : str
+        ``staff_id`` of the person who won it.
+    sourced_by : str or None
+        ``staff_id`` of the person who sourced it, if someone else.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> Deal(deal_id="d-1", customer_id="c-1", kind="upsell", mrr=130_000,
+    ...      currency="JPY", won_on=dt.date(2024, 4, 2), owner_id="s-1").kind
+    <DealKind.UPSELL: 'upsell'>
+    """
+
+    TABLE: ClassVar[str] = "deals"
+    KEY: ClassVar[tuple[str, ...]] = ("deal_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    deal_id: str = column("id", unique=True, doc="Deal identifier.")
+    customer_id: str = column("id", doc="The customer the deal is with.")
+    kind: DealKind = column("enum", enum=DealKind, doc="New, upsell or cross-sell.")
+    mrr: int = column("money", doc="MRR the deal adds, minor units.")
+    currency: str = column("currency", doc="ISO 4217 code of mrr.")
+    won_on: dt.date = column("date", doc="Day the deal was won.")
+    owner_id: str = column("id", doc="Staff member who won the deal.")
+    sourced_by: str | None = column(
+        "id", optional=True, doc="Staff member who sourced the deal."
+    )
+
+
+@frozen(kw_only=True)
+class CostEntry:
+    """
+    Money spent in one month on one category, such as sales or marketing.
+
+    Attributes
+    ----------
+    month : datetime.date
+        First day of the calendar month the cost belongs to.
+    category : str
+        Cost category (for example ``"sales"``, ``"marketing"``,
+        ``"customer_success"``).
+    amount : int
+        Amount in minor units of `currency`, >= 0.
+    currency : str
+        ISO 4217 code of `amount`.
+    channel : str or None
+        Acquisition channel the spend drives (for paid CAC), if any.
+    staff_id : str or None
+        Staff member the cost belongs to, if any.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> CostEntry(month=dt.date(2024, 1, 1), category="marketing",
+    ...           amount=2_500_000, currency="JPY", channel="paid_search").amount
+    2500000
+    """
+
+    TABLE: ClassVar[str] = "costs"
+    KEY: ClassVar[tuple[str, ...]] = ()
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    month: dt.date = column("month", doc="First day of the month.")
+    category: str = column("text", doc="Cost category.")
+    amount: int = column("money", doc="Amount, minor units.")
+    currency: str = column("currency", doc="ISO 4217 code of amount.")
+    channel: str | None = column(
+        "text", optional=True, doc="Acquisition channel the spend drives."
+    )
+    staff_id: str | None = column(
+        "id", optional=True, doc="Staff member the cost belongs to."
+    )

@@ -1,0 +1,114 @@
+"""Vectorised numpy kernels shared by the ledger and the metrics built on it.
+
+Everything here works on plain int64 arrays: customer codes, month ordinals and
+money in minor units. No pandas, no Python loop per row.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "group_starts",
+    "grouped_cumsum",
+    "previous_in_group",
+    "sort_by_key",
+    "sum_by_key",
+    "sum_runs",
+]
+
+G = TypeVar("G", bound=np.generic)
+Int64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def sort_by_key(
+    *keys: npt.NDArray[np.integer[Any]],
+) -> tuple[npt.NDArray[np.intp], list[Int64Array]]:
+    """
+    Return the permutation that sorts rows by several non-negative int keys.
+
+    Also returns the keys in sorted order. The keys are packed into one int64
+    (most significant first) together with the row number and sorted with
+    `numpy.sort`, which is several times faster than a stable `numpy.argsort`;
+    the row number keeps the order stable, and the sorted keys are unpacked
+    from the packed values rather than gathered (a random gather per key
+    costs more than the sort). Falls back to `numpy.lexsort` when the packed
+    key would not fit in 63 bits.
+    """
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, np.intp), [np.zeros(0, np.int64) for _ in keys]
+    bits = [max(int(key.max()).bit_length(), 1) for key in keys]
+    row_bits = max((n - 1).bit_length(), 1)
+    if sum(bits) + row_bits > 63 or min(int(key.min()) for key in keys) < 0:
+        order = np.lexsort(keys[::-1])
+        return order, [np.asarray(key[order], np.int64) for key in keys]
+    packed = np.zeros(n, np.int64)
+    for key, width in zip(keys, bits, strict=True):
+        packed <<= width
+        packed |= key
+    packed <<= row_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    order = (packed & ((1 << row_bits) - 1)).astype(np.intp)
+    packed >>= row_bits
+    unpacked: list[Int64Array] = []
+    for width in reversed(bits):
+        unpacked.append(packed & ((1 << width) - 1))
+        packed >>= width
+    return order, unpacked[::-1]
+
+
+def group_starts(*sorted_keys: Int64Array) -> BoolArray:
+    """Mark where a run of equal key tuples begins (input sorted by the keys)."""
+    n = len(sorted_keys[0])
+    starts = np.zeros(n, bool)
+    if n:
+        starts[0] = True
+        for key in sorted_keys:
+            starts[1:] |= key[1:] != key[:-1]
+    return starts
+
+
+def grouped_cumsum(values: Int64Array, starts: BoolArray) -> Int64Array:
+    """Cumulative sum of *values* that restarts where *starts* is True."""
+    total = np.cumsum(values)
+    if not len(values):
+        return total
+    first = np.flatnonzero(starts)
+    offsets = np.zeros(len(first), np.int64)
+    offsets[1:] = total[first[1:] - 1]
+    counts = np.diff(np.append(first, len(values)))
+    total -= np.repeat(offsets, counts)
+    return total
+
+
+def sum_runs(values: Int64Array, starts: BoolArray) -> Int64Array:
+    """Exact sums of the runs of *values* that begin where *starts* is True."""
+    if not len(values):
+        return values.copy()
+    return np.add.reduceat(values, np.flatnonzero(starts))
+
+
+def previous_in_group(
+    values: npt.NDArray[G], starts: BoolArray, fill: object
+) -> npt.NDArray[G]:
+    """Shift values down one row within groups; *fill* on a group's first row."""
+    out = np.empty_like(values)
+    if len(values):
+        out[1:] = values[:-1]
+        out[starts] = fill
+    return out
+
+
+def sum_by_key(
+    keys: npt.NDArray[np.integer], values: Int64Array, size: int
+) -> Int64Array:
+    """Exact int64 sums of *values* per key in ``range(size)`` (unbuffered add)."""
+    out = np.zeros(size, np.int64)
+    np.add.at(out, keys, values)
+    return out

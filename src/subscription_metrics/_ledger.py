@@ -1,0 +1,783 @@
+"""The MRR ledger: per-customer MRR change events, classified into movements.
+
+Subscriptions (or monthly MRR rows) become two kinds of events per customer and
+month: a change of MRR and a change in the number of active subscriptions.
+Events are sorted by customer and month once; a grouped cumulative sum then
+gives every customer's MRR after every change, so the work grows with the
+number of changes, never with customers x months.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from attrs import field, frozen
+
+from . import _kernels as k
+from ._conventions import Conventions
+from ._entities import Customer, MonthlyMrr, Subscription
+from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
+from ._schema import Amounts, check_table
+
+__all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside"]
+
+#: Movement kinds in the order the bridge lists them; codes are 1-based.
+MOVEMENT_KINDS: Final = ("new", "expansion", "contraction", "churn", "reactivation")
+NONE, NEW, EXPANSION, CONTRACTION, CHURN, REACTIVATION = range(6)
+
+Rates = Mapping[str, float | str | Decimal] | pd.DataFrame
+MonthLike = pd.Period | str | dt.date | pd.Timestamp
+
+
+@frozen(kw_only=True)
+class SetAside:
+    """
+    Input the ledger could not show, counted and described instead of dropped.
+
+    Attributes
+    ----------
+    table : str
+        Input table the rows came from.
+    rule : str
+        Why they are not shown, such as ``"invisible at the monthly grain"``.
+    count : int
+        How many rows.
+    examples : tuple of str
+        A few of their identifiers or row labels.
+    detail : str
+        What it means and what to do about it.
+
+    Examples
+    --------
+    >>> print(SetAside(table="subscriptions", rule="invisible at the monthly grain",
+    ...                count=2, examples=("s7", "s9")))
+    subscriptions: invisible at the monthly grain: 2 rows (e.g. s7, s9)
+    """
+
+    table: str
+    rule: str
+    count: int
+    examples: tuple[str, ...] = field(default=(), converter=as_strings)
+    detail: str = ""
+
+    def __str__(self) -> str:
+        """Return the entry as one line."""
+        noun = "row" if self.count == 1 else "rows"
+        text = f"{self.table}: {self.rule}: {self.count} {noun}"
+        if self.examples:
+            text += f" (e.g. {', '.join(self.examples)})"
+        return text + (f"; {self.detail}" if self.detail else "")
+
+
+@frozen(kw_only=True)
+class _Events:
+    """Sorted per-customer events (internal arrays; one row per customer-month)."""
+
+    customer: npt.NDArray[np.int64]  # code into Ledger.customers
+    month: npt.NDArray[np.int64]  # month ordinal
+    mrr_change: npt.NDArray[np.int64]
+    mrr_after: npt.NDArray[np.int64]
+    count_change: npt.NDArray[np.int64]  # active subscriptions (or rows)
+    count_after: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int8]  # NONE or a movement code
+
+
+@frozen(kw_only=True, eq=False)
+class Ledger:
+    """
+    Every customer's MRR changes, classified into movements, in exact money.
+
+    Build one with `Ledger.from_subscriptions` or `Ledger.from_monthly_mrr`;
+    read it with the functions of `subscription_metrics.ledger`
+    (``events``, ``movements``, ``bridge``). A ledger is immutable and holds
+    one currency: amounts are int64 minor units of `currency`.
+
+    Attributes
+    ----------
+    currency : str or None
+        ISO 4217 code of every amount (None only for an empty ledger built
+        without a currency).
+    conventions : Conventions
+        The definitional choices the ledger was built with.
+    source : {'subscriptions', 'monthly_mrr'}
+        Which input shape it was built from.
+    first_month, last_month : pandas.Period or None
+        The months the ledger covers: from the first month any customer has
+        an event through the data horizon (`through`). None when empty.
+    customers : pandas.DataFrame
+        One row per customer seen in the input, with ``customer_id`` and the
+        attributes from the ``customers`` table, if one was given.
+    set_aside : tuple of SetAside
+        What the input held that the monthly grain cannot show, counted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Ledger
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c2"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-02-03"]),
+    ...     "end": pd.to_datetime(["2024-03-15", None]),
+    ...     "mrr": [10_000, 25_000], "currency": ["JPY", "JPY"]})
+    >>> led = Ledger.from_subscriptions(subs)
+    >>> led.currency, str(led.first_month), str(led.last_month)
+    ('JPY', '2024-01', '2024-03')
+    """
+
+    currency: str | None
+    conventions: Conventions
+    source: Literal["subscriptions", "monthly_mrr"]
+    first_month: pd.Period | None
+    last_month: pd.Period | None
+    customers: pd.DataFrame
+    set_aside: tuple[SetAside, ...]
+    _events: _Events = field(alias="events", repr=False)
+    _rows: pd.DataFrame = field(alias="rows", repr=False)
+    _row_customer: npt.NDArray[np.int64] = field(alias="row_customer", repr=False)
+
+    @classmethod
+    def from_subscriptions(
+        cls,
+        subscriptions: pd.DataFrame,
+        *,
+        customers: pd.DataFrame | None = None,
+        conventions: Conventions | None = None,
+        amounts: Amounts = "minor",
+        currency: str | None = None,
+        rates: Rates | None = None,
+        through: MonthLike | None = None,
+    ) -> Ledger:
+        """
+        Build the ledger from subscription spans.
+
+        Parameters
+        ----------
+        subscriptions : pandas.DataFrame
+            The columns of `Subscription`: ``subscription_id``,
+            ``customer_id``, ``start``, ``end`` (exclusive; empty while the
+            subscription renews), ``mrr`` and ``currency``; ``plan`` and any
+            other columns are optional. A customer's subscriptions may
+            overlap: their MRR adds up, and the customer churns only when the
+            last one ends.
+        customers : pandas.DataFrame, optional
+            The columns of `Customer` (at least ``customer_id``) plus any
+            attributes to segment by with ``bridge(..., by=...)``.
+        conventions : Conventions, optional
+            Definitional choices; ``Conventions()`` by default.
+        amounts : {'minor', 'major'}, default 'minor'
+            Whether ``mrr`` holds integer minor units or major units to convert
+            once, exactly, with ``conventions.money_rounding``.
+        currency : str, optional
+            Reporting currency. Needed when `rates` are given; otherwise the
+            single currency of the input (which it must then equal).
+        rates : mapping or pandas.DataFrame, optional
+            Exchange rates into `currency`, in major units of `currency` per
+            major unit of the other: either a mapping ``{code: rate}`` of fixed
+            rates, or a table with columns ``currency``, ``date``, ``rate``
+            read as-of by ``conventions.fx_rate_date``.
+        through : pandas.Period, str or date, optional
+            The data horizon: the last month to show. Changes dated after it
+            (scheduled ends, future starts) are set aside and counted. By
+            default the last month holding any start or end.
+
+        Returns
+        -------
+        Ledger
+
+        Raises
+        ------
+        InvalidTableError
+            If a table breaks a rule (missing columns, wrong types, negative
+            or non-finite MRR, ``end`` before ``start``, duplicate ids,
+            unknown currency, several currencies without `rates`, mixed
+            time-zone-aware and naive dates); it lists every problem.
+
+        Notes
+        -----
+        Under ``conventions.mrr_snapshot == 'end'`` a subscription counts in
+        every month from the month of ``start`` up to, not including, the
+        month of ``end``; one that starts and ends within one month counts in
+        none and is listed in `Ledger.set_aside`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> subs = pd.DataFrame({
+        ...     "subscription_id": ["s1", "s2", "s3"],
+        ...     "customer_id": ["c1", "c1", "c2"],
+        ...     "start": pd.to_datetime(["2024-01-10", "2024-03-01", "2024-02-05"]),
+        ...     "end": pd.to_datetime(["2024-03-01", None, "2024-02-20"]),
+        ...     "mrr": [100.0, 150.0, 80.0], "currency": "USD"})
+        >>> led = Ledger.from_subscriptions(subs, amounts="major")
+        >>> print(led.set_aside[0])  # doctest: +ELLIPSIS
+        subscriptions: invisible at the monthly grain: 1 row (e.g. s3); ...
+        """
+        conventions = conventions or Conventions()
+        table, problems = check_table(
+            subscriptions,
+            Subscription,
+            amounts=amounts,
+            rounding=conventions.money_rounding,
+        )
+        customer_table = _check_customers(customers, problems)
+        if problems:
+            raise InvalidTableError(problems)
+        mrr, currency = _reporting_amounts(
+            table, "mrr", table["start"], "subscriptions", currency, rates, conventions
+        )
+        horizon = _month_or_none(through, "through")
+        codes, customer_frame = _customer_codes(table["customer_id"], customer_table)
+
+        from .periods import month_ceil_ordinal, month_ordinal
+
+        if conventions.mrr_snapshot == "end":
+            first = month_ordinal(table["start"])
+            has_end = table["end"].notna().to_numpy()
+            last = np.where(
+                has_end, month_ordinal(table["end"].fillna(table["start"])), 0
+            )
+        else:
+            first = month_ceil_ordinal(table["start"])
+            has_end = table["end"].notna().to_numpy()
+            last = np.where(
+                has_end, month_ceil_ordinal(table["end"].fillna(table["start"])), 0
+            )
+        first = np.asarray(first, np.int64)
+        last = np.asarray(last, np.int64)
+        invisible = has_end & (last <= first)
+        set_aside: list[SetAside] = []
+        ids = table["subscription_id"]
+        if invisible.any():
+            set_aside.append(
+                SetAside(
+                    table="subscriptions",
+                    rule="invisible at the monthly grain",
+                    count=int(invisible.sum()),
+                    examples=_examples(ids, invisible),
+                    detail=(
+                        "starts and ends between two month-"
+                        f"{conventions.mrr_snapshot} snapshots, "
+                        "so it counts in no month"
+                    ),
+                )
+            )
+        visible = ~invisible
+        closing = visible & has_end
+        if horizon is None and visible.any():
+            horizon = int(max(first[visible].max(), last[closing].max(initial=0)))
+        if horizon is not None:
+            late = visible & ((first > horizon) | (closing & (last > horizon)))
+            if late.any():
+                set_aside.append(
+                    SetAside(
+                        table="subscriptions",
+                        rule="changes after the horizon",
+                        count=int(late.sum()),
+                        examples=_examples(ids, late),
+                        detail=(
+                            "a start or end after 'through' "
+                            f"({_period(horizon)}) is not shown"
+                        ),
+                    )
+                )
+            visible &= first <= horizon
+            closing &= last <= horizon
+        # Two events per subscription: +MRR at its first counted month, -MRR at
+        # the first month it no longer counts (none while it renews).
+        opens, closes = np.flatnonzero(visible), np.flatnonzero(closing)
+        customer = np.concatenate([codes[opens], codes[closes]])
+        month = np.concatenate([first[opens], last[closes]])
+        signed_mrr = np.concatenate([mrr[opens], -mrr[closes]])
+        base = int(month.min()) if len(month) else 0
+        month -= base
+        order, (customer, month) = k.sort_by_key(customer, month)
+        month += base
+        mrr_change = signed_mrr[order]
+        count_change = np.where(order < len(opens), 1, -1).astype(np.int64)
+        events = _build_events(customer, month, mrr_change, count_change, conventions)
+        set_aside += _unknown_customers(customer_frame, customer_table)
+        return cls(
+            currency=currency,
+            conventions=conventions,
+            source="subscriptions",
+            first_month=_period(int(events.month.min())) if len(events.month) else None,
+            last_month=_period(horizon) if horizon is not None else None,
+            customers=customer_frame,
+            set_aside=tuple(set_aside),
+            events=events,
+            rows=table,
+            row_customer=codes,
+        )
+
+    @classmethod
+    def from_monthly_mrr(
+        cls,
+        rows: pd.DataFrame,
+        *,
+        customers: pd.DataFrame | None = None,
+        conventions: Conventions | None = None,
+        amounts: Amounts = "minor",
+        currency: str | None = None,
+        rates: Rates | None = None,
+        through: MonthLike | None = None,
+    ) -> Ledger:
+        """
+        Build the ledger from monthly MRR rows, as billing exports give them.
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            The columns of `MonthlyMrr`: ``customer_id``, ``month`` (first
+            day of the month, or a monthly `pandas.Period`), ``mrr`` and
+            ``currency``. Several rows of one customer-month add up. A month
+            without a row is a month without revenue.
+        customers, conventions, amounts, currency, rates
+            As for `Ledger.from_subscriptions`.
+        through : pandas.Period, str or date, optional
+            The data horizon; by default the latest month in `rows`. A
+            customer with revenue in that month has not churned. Rows after
+            it are set aside and counted.
+
+        Returns
+        -------
+        Ledger
+
+        Raises
+        ------
+        InvalidTableError
+            If a table breaks a rule; it lists every problem.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rows = pd.DataFrame({
+        ...     "customer_id": ["c1", "c1", "c1", "c2"],
+        ...     "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-02", "2024-02"],
+        ...                             freq="M"),
+        ...     "mrr": [100, 60, 60, 80], "currency": "EUR"})
+        >>> led = Ledger.from_monthly_mrr(rows)
+        >>> str(led.last_month)
+        '2024-02'
+        """
+        conventions = conventions or Conventions()
+        table, problems = check_table(
+            rows, MonthlyMrr, amounts=amounts, rounding=conventions.money_rounding
+        )
+        customer_table = _check_customers(customers, problems)
+        if problems:
+            raise InvalidTableError(problems)
+        mrr, currency = _reporting_amounts(
+            table, "mrr", table["month"], "monthly_mrr", currency, rates, conventions
+        )
+        from .periods import month_ordinal
+
+        month = np.asarray(month_ordinal(table["month"]), np.int64)
+        codes, customer_frame = _customer_codes(table["customer_id"], customer_table)
+        horizon = _month_or_none(through, "through")
+        if horizon is None and len(month):
+            horizon = int(month.max())
+        set_aside: list[SetAside] = []
+        keep = np.ones(len(month), bool)
+        if horizon is not None:
+            keep = month <= horizon
+            if not keep.all():
+                late = ~keep
+                set_aside.append(
+                    SetAside(
+                        table="monthly_mrr",
+                        rule="rows after the horizon",
+                        count=int(late.sum()),
+                        examples=tuple(
+                            str(i) for i in table.index[late][:MAX_EXAMPLES]
+                        ),
+                        detail=(
+                            f"months after 'through' ({_period(horizon)}) are not shown"
+                        ),
+                    )
+                )
+        customer, month_kept, mrr_kept = codes[keep], month[keep], mrr[keep]
+        base = int(month_kept.min()) if len(month_kept) else 0
+        order, (customer, month_kept) = k.sort_by_key(customer, month_kept - base)
+        month_kept += base
+        mrr_kept = mrr_kept[order]
+        starts = k.group_starts(customer, month_kept)
+        cust_u, month_u = customer[starts], month_kept[starts]
+        mrr_u = k.sum_runs(mrr_kept, starts)
+        n = len(cust_u)
+        same_prev = np.zeros(n, bool)
+        same_prev[1:] = (cust_u[1:] == cust_u[:-1]) & (month_u[1:] == month_u[:-1] + 1)
+        same_next = np.zeros(n, bool)
+        same_next[:-1] = same_prev[1:]
+        prev_mrr = np.zeros(n, np.int64)
+        prev_mrr[1:] = mrr_u[:-1]
+        prev_mrr[~same_prev] = 0
+        closes = ~same_next & (month_u < (horizon if horizon is not None else 0))
+        # Interleave: slot 2i is the change at the row's month, 2i+1 the close
+        # one month later; the result stays sorted by customer and month.
+        ev_customer = np.repeat(cust_u, 2)
+        ev_month = np.repeat(month_u, 2)
+        ev_month[1::2] += 1
+        ev_mrr = np.empty(2 * n, np.int64)
+        ev_mrr[0::2] = mrr_u - prev_mrr
+        ev_mrr[1::2] = -mrr_u
+        ev_count = np.empty(2 * n, np.int64)
+        ev_count[0::2] = (~same_prev).astype(np.int64)
+        ev_count[1::2] = -1
+        present = np.empty(2 * n, bool)
+        present[0::2] = True
+        present[1::2] = closes
+        events = _build_events(
+            ev_customer[present],
+            ev_month[present],
+            ev_mrr[present],
+            ev_count[present],
+            conventions,
+        )
+        set_aside += _unknown_customers(customer_frame, customer_table)
+        return cls(
+            currency=currency,
+            conventions=conventions,
+            source="monthly_mrr",
+            first_month=_period(int(events.month.min())) if len(events.month) else None,
+            last_month=_period(horizon) if horizon is not None else None,
+            customers=customer_frame,
+            set_aside=tuple(set_aside),
+            events=events,
+            rows=table,
+            row_customer=codes,
+        )
+
+    def customer_attribute(self, name: str) -> pd.Series:
+        """
+        Return one attribute per customer, indexed like `Ledger.customers`.
+
+        The attribute comes from the ``customers`` table if it has the column,
+        otherwise from the input rows, where it must be constant per customer.
+
+        Parameters
+        ----------
+        name : str
+            Column name, such as ``"segment"`` or ``"plan"``.
+
+        Returns
+        -------
+        pandas.Series
+            One value per customer code; missing where the customer has none.
+
+        Raises
+        ------
+        InvalidTableError
+            If the column is unknown, or it varies within a customer's rows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> subs = pd.DataFrame({
+        ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c2"],
+        ...     "start": pd.to_datetime(["2024-01-10", "2024-02-03"]),
+        ...     "end": pd.NaT, "mrr": [100, 250], "currency": "USD",
+        ...     "plan": ["basic", "pro"]})
+        >>> Ledger.from_subscriptions(subs).customer_attribute("plan").tolist()
+        ['basic', 'pro']
+        """
+        if name in self.customers.columns:
+            return self.customers[name]
+        if name not in self._rows.columns:
+            known = [c for c in self.customers.columns if c != "customer_id"]
+            known += [c for c in self._rows.columns if c not in known]
+            raise InvalidTableError(
+                [
+                    Problem(
+                        table="customers",
+                        column=name,
+                        rule="known attribute",
+                        detail=f"available: {known}",
+                    )
+                ]
+            )
+        values = self._rows[name]
+        codes = pd.Series(self._row_customer, index=values.index)
+        frame = pd.DataFrame({"code": codes, "value": values})
+        distinct = frame.drop_duplicates()
+        varies = distinct["code"].duplicated(keep=False)
+        if varies.any():
+            bad = np.asarray(pd.unique(distinct.loc[varies, "code"]), np.int64)
+            ids = self.customers["customer_id"].to_numpy()[bad]
+            raise InvalidTableError(
+                [
+                    Problem(
+                        table=self.source,
+                        column=name,
+                        rule="constant per customer",
+                        count=len(bad),
+                        examples=tuple(str(i) for i in ids[:MAX_EXAMPLES]),
+                        detail=(
+                            "segments are customer attributes; pass a customers "
+                            "table with one value per customer (for example the "
+                            "value at acquisition)"
+                        ),
+                    )
+                ]
+            )
+        out = pd.Series(
+            pd.NA, index=self.customers.index, dtype=values.dtype, name=name
+        )
+        out.iloc[distinct["code"].to_numpy()] = distinct["value"].to_numpy()
+        return out
+
+
+def _examples(ids: pd.Series, mask: npt.NDArray[np.bool_]) -> tuple[str, ...]:
+    return tuple(str(v) for v in ids.to_numpy()[mask][:MAX_EXAMPLES])
+
+
+def _period(ordinal: int) -> pd.Period:
+    return pd.Period(ordinal=ordinal, freq="M")
+
+
+def _month_or_none(value: MonthLike | None, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(pd.Period(value, freq="M").ordinal)
+    except (TypeError, ValueError) as exc:
+        msg = f"{name!r} must be a month (Period, 'YYYY-MM' or date), got {value!r}"
+        raise ValueError(msg) from exc
+
+
+def _check_customers(
+    customers: pd.DataFrame | None, problems: list[Problem]
+) -> pd.DataFrame | None:
+    if customers is None:
+        return None
+    table, found = check_table(customers, Customer)
+    problems.extend(found)
+    return table
+
+
+def _customer_codes(
+    ids: pd.Series, customers: pd.DataFrame | None
+) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
+    """Factorise customer ids; attach the customers table's attributes."""
+    codes, uniques = pd.factorize(ids, sort=False)
+    frame = pd.DataFrame({"customer_id": uniques})
+    if customers is not None:
+        attributes = customers.drop_duplicates("customer_id").set_index("customer_id")
+        joined = attributes.reindex(pd.Index(uniques))
+        for name in attributes.columns:
+            frame[name] = joined[name].to_numpy()
+        frame.attrs["known"] = pd.Index(uniques).isin(attributes.index)
+    return codes.astype(np.int64), frame
+
+
+def _unknown_customers(
+    frame: pd.DataFrame, customers: pd.DataFrame | None
+) -> list[SetAside]:
+    if customers is None:
+        return []
+    known = frame.attrs.pop("known")
+    if known.all():
+        return []
+    return [
+        SetAside(
+            table="customers",
+            rule="customers without attributes",
+            count=int((~known).sum()),
+            examples=_examples(frame["customer_id"], ~known),
+            detail="not in the customers table; their attributes are missing, "
+            "and by= puts them in a segment of their own",
+        )
+    ]
+
+
+def _reporting_amounts(
+    table: pd.DataFrame,
+    column: str,
+    dates: pd.Series,
+    name: str,
+    currency: str | None,
+    rates: Rates | None,
+    conventions: Conventions,
+) -> tuple[npt.NDArray[np.int64], str | None]:
+    """Return the amounts in one currency, converting with `rates` if needed."""
+    from . import _money
+
+    amounts = table[column].to_numpy(np.int64)
+    codes = table["currency"]
+    present = pd.unique(codes)
+    if currency is not None:
+        _money.currency_exponent(currency)
+    if rates is None:
+        others = [c for c in present if c != (currency or present[0])]
+        if others:
+            target = currency or present[0]
+            mask = codes.isin(others).to_numpy(bool)
+            detail = (
+                f"amounts are in {sorted(map(str, present))}; pass rates= (and "
+                "currency=) to convert them"
+                if currency is None
+                else f"amounts are not in currency={target!r}; pass rates= to convert"
+            )
+            raise InvalidTableError(
+                [
+                    Problem(
+                        table=name,
+                        column="currency",
+                        rule="one currency unless rates are given",
+                        count=int(mask.sum()),
+                        examples=tuple(
+                            str(i) for i in table.index[mask][:MAX_EXAMPLES]
+                        ),
+                        detail=detail,
+                    )
+                ]
+            )
+        return amounts, currency or (str(present[0]) if len(present) else None)
+    if currency is None:
+        msg = "'currency' (the reporting currency) is required when 'rates' are given"
+        raise ValueError(msg)
+    from .periods import month_ordinal  # noqa: F401  (dates are read below)
+
+    out = amounts.copy()
+    problems: list[Problem] = []
+    naive = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+    day = naive.to_numpy("datetime64[D]")
+    for code in present:
+        if code == currency:
+            continue
+        mask = (codes == code).to_numpy(bool)
+        if isinstance(rates, pd.DataFrame):
+            table_rates = rates[rates["currency"] == code].sort_values("date")
+            if table_rates.empty:
+                rate = None
+            else:
+                rate_days = pd.to_datetime(table_rates["date"]).to_numpy(
+                    "datetime64[D]"
+                )
+                values = table_rates["rate"].to_numpy(np.float64)
+                if conventions.fx_rate_date == "latest":
+                    rate = np.full(int(mask.sum()), values[-1])
+                else:
+                    position = np.searchsorted(rate_days, day[mask], side="right") - 1
+                    before = position < 0
+                    if before.any():
+                        rows = np.flatnonzero(mask)[before]
+                        problems.append(
+                            Problem(
+                                table=name,
+                                column="currency",
+                                rule="rate on or before the date",
+                                count=int(before.sum()),
+                                examples=tuple(str(i) for i in table.index[rows][:5]),
+                                detail=f"no {code} rate dated on or before these rows",
+                            )
+                        )
+                        continue
+                    rate = values[position]
+        else:
+            fixed = rates.get(str(code))
+            rate = None if fixed is None else np.full(int(mask.sum()), float(fixed))
+        if rate is None:
+            problems.append(
+                Problem(
+                    table=name,
+                    column="currency",
+                    rule="rate for every currency",
+                    count=int(mask.sum()),
+                    examples=tuple(str(i) for i in table.index[mask][:MAX_EXAMPLES]),
+                    detail=f"no rate from {code} to {currency}",
+                )
+            )
+            continue
+        out[mask] = _money.convert(
+            amounts[mask],
+            from_currency=str(code),
+            to_currency=currency,
+            rate=rate,
+            rounding=conventions.money_rounding,
+        )
+    if problems:
+        raise InvalidTableError(problems)
+    return out, currency
+
+
+def _build_events(
+    customer: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    mrr_change: npt.NDArray[np.int64],
+    count_change: npt.NDArray[np.int64],
+    conventions: Conventions,
+) -> _Events:
+    """Net events per customer-month (input sorted by both), then classify them."""
+    starts = k.group_starts(customer, month)
+    if not starts.all():
+        mrr_change = k.sum_runs(mrr_change, starts)
+        count_change = k.sum_runs(count_change, starts)
+        customer, month = customer[starts], month[starts]
+    changed = (mrr_change != 0) | (count_change != 0)
+    if not changed.all():
+        customer, month = customer[changed], month[changed]
+        mrr_change, count_change = mrr_change[changed], count_change[changed]
+    first = k.group_starts(customer)
+    mrr_after = k.grouped_cumsum(mrr_change, first)
+    count_after = k.grouped_cumsum(count_change, first)
+    active_after = is_active(mrr_after, count_after, conventions)
+    active_before = k.previous_in_group(active_after, first, False)
+    kind = _classify(
+        customer,
+        month,
+        mrr_change,
+        active_before,
+        active_after,
+        conventions.reactivation_window_months,
+    )
+    return _Events(
+        customer=customer,
+        month=month,
+        mrr_change=mrr_change,
+        mrr_after=mrr_after,
+        count_change=count_change,
+        count_after=count_after,
+        kind=kind,
+    )
+
+
+def is_active(
+    mrr: npt.NDArray[np.int64],
+    count: npt.NDArray[np.int64],
+    conventions: Conventions,
+) -> npt.NDArray[np.bool_]:
+    """Whether a customer with this MRR and active-subscription count is active."""
+    return mrr > 0 if conventions.zero_mrr == "churned" else count > 0
+
+
+def _classify(
+    customer: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    mrr_change: npt.NDArray[np.int64],
+    before: npt.NDArray[np.bool_],
+    after: npt.NDArray[np.bool_],
+    window: int | None,
+) -> npt.NDArray[np.int8]:
+    """Movement kind of each customer-month event (NONE when status and MRR hold)."""
+    staying = before & after
+    kind = np.where(mrr_change > 0, np.int8(EXPANSION), np.int8(CONTRACTION))
+    kind *= staying & (mrr_change != 0)
+    kind += np.int8(CHURN) * (before & ~after)
+    # Status changes alternate per customer: activation, churn, activation, ...
+    switch = np.flatnonzero(before != after)
+    switch_customer = customer[switch]
+    first_switch = k.group_starts(switch_customer)
+    activation = after[switch]
+    returning = activation & ~first_switch
+    gap = np.zeros(len(switch), np.int64)
+    gap[1:] = month[switch][1:] - month[switch][:-1]
+    is_reactivation = returning if window is None else returning & (gap <= window)
+    kind[switch[activation & ~is_reactivation]] = NEW
+    kind[switch[is_reactivation]] = REACTIVATION
+    return kind

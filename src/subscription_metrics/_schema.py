@@ -1,0 +1,631 @@
+"""Table validation and entity <-> DataFrame conversion, derived from the entities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, TypeVar
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._columns import ColumnSpec, column_specs
+from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
+from ._money import Rounding
+
+__all__ = ["Amounts", "check_table", "from_frame", "to_frame", "validate"]
+
+Amounts = Literal["minor", "major"]
+E = TypeVar("E")
+
+_TZ_SUFFIX = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
+def _labels(index: pd.Index, mask: npt.NDArray[np.bool_]) -> tuple[str, ...]:
+    return tuple(str(label) for label in index[mask][:MAX_EXAMPLES])
+
+
+class _Checker:
+    """Collects the problems of one table while converting its columns."""
+
+    def __init__(self, table: str, frame: pd.DataFrame) -> None:
+        self.table = table
+        self.index = frame.index
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        column: str,
+        rule: str,
+        mask: npt.NDArray[np.bool_] | None = None,
+        *,
+        detail: str = "",
+        examples: Sequence[str] | None = None,
+    ) -> None:
+        count = 0 if mask is None else int(mask.sum())
+        if mask is not None and count == 0:
+            return
+        if examples is None:
+            examples = () if mask is None else _labels(self.index, mask)
+        self.problems.append(
+            Problem(
+                table=self.table,
+                column=column,
+                rule=rule,
+                count=count,
+                examples=tuple(examples),
+                detail=detail,
+            )
+        )
+
+
+def _is_string_like(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
+
+
+def _check_id(check: _Checker, name: str, series: pd.Series, spec: ColumnSpec) -> None:
+    null = series.isna().to_numpy()
+    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    ):
+        pass
+    elif _is_string_like(series):
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind not in ("string", "empty"):
+            bad = ~null & ~series.map(lambda v: isinstance(v, str)).to_numpy(bool)
+            check.add(name, "wrong type", bad, detail="identifiers must be str or int")
+        else:
+            empty = ~null & (series.str.len() == 0).to_numpy(bool, na_value=False)
+            check.add(name, "not empty", empty, detail="identifiers must be non-empty")
+    else:
+        check.add(
+            name,
+            "wrong type",
+            np.ones(len(series), bool),
+            detail=f"identifiers must be str or int, got dtype {series.dtype}",
+        )
+        return
+    if not spec.nullable:
+        check.add(name, "not missing", null)
+
+
+def _check_text(
+    check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
+) -> None:
+    null = series.isna().to_numpy()
+    if not _is_string_like(series):
+        if null.all() and spec.nullable:
+            return
+        check.add(
+            name,
+            "wrong type",
+            ~null,
+            detail=f"expected text, got dtype {series.dtype}",
+        )
+        return
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind not in ("string", "empty"):
+        bad = ~null & ~series.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        check.add(name, "wrong type", bad, detail="expected text")
+    if not spec.nullable:
+        check.add(name, "not missing", null)
+
+
+def _aware_mask(values: pd.Series) -> npt.NDArray[np.bool_]:
+    """Which elements of an object column carry a time zone (slow path only)."""
+
+    def aware(value: Any) -> bool:
+        if isinstance(value, str):
+            return bool(_TZ_SUFFIX.search(value.strip()))
+        return getattr(value, "tzinfo", None) is not None
+
+    return values.map(aware).to_numpy(bool)
+
+
+def _to_datetime(
+    check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
+) -> pd.Series | None:
+    """Return the column as datetime64 (naive or one time zone), or None."""
+    null = series.isna().to_numpy()
+    converted: pd.Series
+    if isinstance(series.dtype, pd.PeriodDtype):
+        if spec.kind != "month" or series.dtype != pd.PeriodDtype("M"):
+            check.add(
+                name,
+                "wrong type",
+                ~null,
+                detail=f"expected dates, got {series.dtype}",
+            )
+            return None
+        converted = series.dt.to_timestamp()
+    elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+        converted = series
+    elif _is_string_like(series) or series.dtype == object:
+        present = series[~null]
+        aware = _aware_mask(present)
+        if aware.any() and not aware.all():
+            mixed = np.zeros(len(series), bool)
+            mixed[np.flatnonzero(~null)[aware]] = True
+            check.add(
+                name,
+                "mixed time-zone-aware and naive dates",
+                mixed,
+                detail="make every date naive, or every date aware in one zone",
+            )
+            return None
+        try:
+            converted = pd.to_datetime(series, errors="coerce", format="mixed")
+        except (ValueError, TypeError) as exc:
+            check.add(
+                name,
+                "mixed time zones",
+                ~null,
+                detail=f"dates must share one time zone ({exc})",
+            )
+            return None
+        if not pd.api.types.is_datetime64_any_dtype(converted.dtype):
+            check.add(
+                name,
+                "mixed time zones",
+                ~null,
+                detail="dates must share one time zone",
+            )
+            return None
+        unparsed = converted.isna().to_numpy() & ~null
+        check.add(name, "not a date", unparsed)
+        if unparsed.any():
+            return None
+    else:
+        check.add(
+            name,
+            "wrong type",
+            ~null,
+            detail=f"expected dates, got dtype {series.dtype}",
+        )
+        return None
+    if not spec.nullable:
+        check.add(name, "not missing", null)
+    if spec.kind == "month":
+        naive = converted.dt.tz_localize(None) if converted.dt.tz else converted
+        first = naive.dt.to_period("M").dt.to_timestamp()
+        not_first = ~null & (naive != first).to_numpy(bool)
+        check.add(
+            name,
+            "first day of a month",
+            not_first,
+            detail="months are named by their first day at midnight",
+        )
+    return converted
+
+
+def _to_money(
+    check: _Checker,
+    name: str,
+    series: pd.Series,
+    currency: pd.Series | None,
+    *,
+    amounts: Amounts,
+    rounding: Rounding,
+) -> pd.Series | None:
+    """Return the column as int64 minor units, or None after recording problems."""
+    from . import _money
+
+    null = series.isna().to_numpy()
+    check.add(name, "not missing", null)
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        check.add(name, "wrong type", ~null, detail="amounts must be numbers")
+        return None
+    numeric = pd.api.types.is_numeric_dtype(dtype)
+    if numeric and pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(np.float64, na_value=np.nan)
+        infinite = np.isinf(values)
+        check.add(name, "finite", infinite | np.isnan(values) & ~null)
+        if infinite.any():
+            return None
+    if null.any():
+        return None
+    if amounts == "minor":
+        if pd.api.types.is_integer_dtype(dtype):
+            return series.astype(np.int64)
+        if numeric:
+            values = series.to_numpy(np.float64)
+            fractional = values != np.round(values)
+            check.add(
+                name,
+                "integer minor units",
+                fractional,
+                detail="amounts are minor units (yen, cents); "
+                "pass amounts='major' for major-unit amounts",
+            )
+            if fractional.any():
+                return None
+            if (np.abs(values) >= 2.0**53).any():
+                check.add(
+                    name,
+                    "integer minor units",
+                    np.abs(values) >= 2.0**53,
+                    detail="float amounts beyond 2**53 are not exact; pass integers",
+                )
+                return None
+            return pd.Series(values.astype(np.int64), index=series.index, name=name)
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind == "integer":
+            return series.astype(np.int64)
+        check.add(
+            name,
+            "wrong type",
+            np.ones(len(series), bool),
+            detail=f"minor units must be integers, got {kind} values; "
+            "pass amounts='major' for decimal strings or Decimals",
+        )
+        return None
+    if currency is None:
+        return None
+    try:
+        minor = _money.to_minor_units(series, currency.to_numpy(), rounding=rounding)
+    except _money.InexactAmountError as exc:
+        check.add(name, "exact in minor units", None, detail=str(exc))
+        return None
+    except (TypeError, ValueError) as exc:
+        check.add(name, "convertible to minor units", None, detail=str(exc))
+        return None
+    return pd.Series(np.asarray(minor, np.int64), index=series.index, name=name)
+
+
+def _check_number(
+    check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
+) -> pd.Series | None:
+    null = series.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
+        series.dtype
+    ):
+        check.add(name, "wrong type", ~null, detail="expected numbers")
+        return None
+    values = series.to_numpy(np.float64, na_value=np.nan)
+    if not spec.nullable:
+        check.add(name, "not missing", null)
+    check.add(name, "finite", np.isinf(values))
+    if spec.kind == "count":
+        with np.errstate(invalid="ignore"):
+            fractional = ~null & (values != np.round(values))
+        check.add(name, "whole number", fractional)
+        check.add(name, "not negative", ~null & (values < 0))
+        return series
+    low_bad = np.zeros(len(values), bool)
+    if spec.low is not None:
+        low_bad = values <= spec.low if spec.low_open else values < spec.low
+    high_bad = values > spec.high if spec.high is not None else np.zeros_like(low_bad)
+    left = "(" if spec.low_open else "["
+    check.add(
+        name, f"within {left}{spec.low}, {spec.high}]", ~null & (low_bad | high_bad)
+    )
+    return series
+
+
+def _check_currency(check: _Checker, name: str, series: pd.Series) -> None:
+    from ._money import CURRENCY_EXPONENTS
+
+    null = series.isna().to_numpy()
+    check.add(name, "not missing", null)
+    codes = pd.unique(series[~null])
+    unknown = [code for code in codes if code not in CURRENCY_EXPONENTS]
+    if unknown:
+        bad = series.isin(unknown).to_numpy(bool)
+        check.add(
+            name,
+            "known ISO 4217 code",
+            bad,
+            detail="unknown codes: " + ", ".join(repr(c) for c in unknown[:5]),
+        )
+
+
+def _check_enum(
+    check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
+) -> None:
+    assert spec.enum is not None
+    null = series.isna().to_numpy()
+    allowed = [member.value for member in spec.enum]
+    bad = ~null & ~series.isin([*allowed, *spec.enum]).to_numpy(bool)
+    check.add(
+        name,
+        "allowed value",
+        bad,
+        detail="allowed: " + ", ".join(repr(value) for value in allowed),
+    )
+    if not spec.nullable:
+        check.add(name, "not missing", null)
+
+
+def check_table(
+    frame: pd.DataFrame,
+    entity: type,
+    *,
+    amounts: Amounts = "minor",
+    rounding: Rounding = "half_even",
+    table: str | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Return the converted table and every problem found (empty when valid)."""
+    name = table or str(entity.TABLE)  # type: ignore[attr-defined]
+    if not isinstance(frame, pd.DataFrame):
+        msg = f"{name!r} must be a pandas DataFrame, got {type(frame).__name__}"
+        raise TypeError(msg)
+    check = _Checker(name, frame)
+    specs = column_specs(entity)
+    out = frame.copy(deep=False)
+    fields = {a.name: a for a in attrs.fields(entity)}
+    missing = [col for col, spec in specs.items() if spec.required and col not in out]
+    for col in missing:
+        check.add(
+            col, "missing column", detail=f"columns present: {list(frame.columns)}"
+        )
+    dates: dict[str, pd.Series] = {}
+    for col, spec in specs.items():
+        if col not in out:
+            if not spec.required:
+                default = fields[col].default
+                out[col] = (
+                    pd.Series(default, index=out.index, dtype=object)
+                    if (default is None)
+                    else default
+                )
+            continue
+        series = out[col]
+        if spec.kind == "id":
+            _check_id(check, col, series, spec)
+        elif spec.kind == "text":
+            _check_text(check, col, series, spec)
+        elif spec.kind in ("date", "month"):
+            converted = _to_datetime(check, col, series, spec)
+            if converted is not None:
+                out[col] = converted
+                dates[col] = converted
+        elif spec.kind == "money":
+            currency = out["currency"] if "currency" in out else None
+            money = _to_money(
+                check,
+                col,
+                series,
+                currency,
+                amounts=amounts,
+                rounding=rounding,
+            )
+            if money is not None:
+                out[col] = money
+                check.add(col, "not negative", (money < 0).to_numpy(bool))
+        elif spec.kind == "currency":
+            _check_currency(check, col, series)
+        elif spec.kind == "enum":
+            _check_enum(check, col, series, spec)
+        elif spec.kind in ("count", "number"):
+            _check_number(check, col, series, spec)
+        if spec.unique and col in out:
+            duplicated = out[col].duplicated(keep=False).to_numpy(bool)
+            if duplicated.any():
+                values = pd.unique(out[col][duplicated])[:MAX_EXAMPLES]
+                check.add(
+                    col,
+                    "unique",
+                    duplicated,
+                    examples=[str(v) for v in values],
+                    detail="each value may appear once",
+                )
+    zones = {col: s.dt.tz for col, s in dates.items() if not s.isna().all()}
+    if len({tz is None for tz in zones.values()}) > 1:
+        check.add(
+            ", ".join(zones),
+            "mixed time-zone-aware and naive dates",
+            detail="; ".join(f"{col}: {tz or 'naive'}" for col, tz in zones.items()),
+        )
+    elif len({str(tz) for tz in zones.values()}) > 1:
+        check.add(
+            ", ".join(zones),
+            "mixed time zones",
+            detail="; ".join(f"{col}: {tz}" for col, tz in zones.items()),
+        )
+    else:
+        broken = {part for p in check.problems for part in p.column.split(", ")}
+        for rule in entity.ROW_RULES:  # type: ignore[attr-defined]
+            if broken.intersection(rule.columns) or not set(rule.columns) <= set(out):
+                continue
+            valid = rule.check(*(out[col] for col in rule.columns))
+            check.add(
+                ", ".join(rule.columns),
+                rule.name,
+                ~np.asarray(valid, bool),
+                detail=rule.detail,
+            )
+    return out, check.problems
+
+
+def validate(
+    frame: pd.DataFrame,
+    entity: type,
+    *,
+    amounts: Amounts = "minor",
+    rounding: Rounding = "half_even",
+) -> pd.DataFrame:
+    """
+    Check a table against an entity's columns and return it in canonical form.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table. Columns beyond the entity's fields are kept as they are
+        (customer attributes for ``by=``, say).
+    entity : type
+        The entity class whose fields are the table's columns, such as
+        `Subscription`.
+    amounts : {'minor', 'major'}, default 'minor'
+        What money columns hold: integer minor units (yen, cents), or
+        major units (floats, decimal strings, `decimal.Decimal`) to convert
+        once, exactly, with `rounding`.
+    rounding : {'half_even', 'half_up', 'exact'}, default 'half_even'
+        How major units with more decimals than the currency are rounded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A shallow copy with money as int64 minor units, dates as datetime64,
+        and every optional column present (filled with its default).
+
+    Raises
+    ------
+    InvalidTableError
+        Listing every problem: table, column, rule, number of rows and a
+        few row labels.
+    TypeError
+        If `frame` is not a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Subscription, frames
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c1"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-03-01"]),
+    ...     "end": pd.to_datetime(["2024-02-01", "2024-02-01"]),
+    ...     "mrr": [100, -5], "currency": ["USD", "USD"]})
+    >>> frames.validate(subs, Subscription)
+    Traceback (most recent call last):
+    subscription_metrics.InvalidTableError: 2 problems in the input:
+      - subscriptions.mrr: not negative: 1 row (e.g. 1)
+      - subscriptions.start, end: end not before start: 1 row (e.g. 1); ...
+    """
+    out, problems = check_table(frame, entity, amounts=amounts, rounding=rounding)
+    if problems:
+        raise InvalidTableError(problems)
+    return out
+
+
+def _python_value(value: Any, spec: ColumnSpec) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if spec.kind in ("date", "month"):
+        return (
+            pd.Timestamp(value).date()
+            if not isinstance(value, dt.date) or (isinstance(value, dt.datetime))
+            else value
+        )
+    if spec.kind == "id":
+        return value if isinstance(value, str) else str(value)
+    if spec.kind in ("money", "count"):
+        return int(value)
+    if spec.kind == "number":
+        return float(value)
+    return value
+
+
+def to_frame(entities: Iterable[Any], entity: type | None = None) -> pd.DataFrame:
+    """
+    Turn entities into a table whose columns are the entity's fields.
+
+    Parameters
+    ----------
+    entities : iterable of entity
+        Instances of one entity class, such as `Subscription`.
+    entity : type, optional
+        The entity class; needed only when `entities` is empty, to name the
+        columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entity, columns in field order; dates as datetime64,
+        enums as their string values, ``None`` as missing.
+
+    Raises
+    ------
+    TypeError
+        If the entities are of different classes, or the class cannot be
+        known (empty input and no `entity`).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from subscription_metrics import Customer, frames
+    >>> frames.to_frame([Customer(customer_id="c1", segment="smb"),
+    ...                  Customer(customer_id="c2")])[["customer_id", "segment"]]
+      customer_id segment
+    0          c1     smb
+    1          c2    None
+    """
+    items = list(entities)
+    classes = {type(item) for item in items}
+    if entity is not None:
+        classes.add(entity)
+    if len(classes) != 1:
+        msg = (
+            "'entities' must all be instances of one entity class "
+            f"(got {sorted(c.__name__ for c in classes) or 'no entities'})"
+        )
+        raise TypeError(msg)
+    cls = classes.pop()
+    specs = column_specs(cls)
+    data: dict[str, Any] = {}
+    for name, spec in specs.items():
+        values = [getattr(item, name) for item in items]
+        if spec.kind in ("date", "month"):
+            data[name] = pd.to_datetime(pd.Series(values, dtype=object))
+        elif spec.kind == "enum":
+            data[name] = pd.Series(
+                [None if v is None else v.value for v in values], dtype=object
+            )
+        elif spec.kind in ("money", "count") and all(v is not None for v in values):
+            data[name] = pd.Series(values, dtype=np.int64)
+        elif spec.kind == "count":
+            data[name] = pd.Series(values, dtype="Int64")
+        elif spec.kind == "number":
+            data[name] = pd.Series(values, dtype=np.float64)
+        else:
+            data[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data, columns=list(specs))
+
+
+def from_frame(
+    frame: pd.DataFrame, entity: type[E], *, amounts: Amounts = "minor"
+) -> list[E]:
+    """
+    Turn a table into entities, after validating it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table with (at least) the entity's required columns. Extra columns
+        are ignored.
+    entity : type
+        The entity class to build.
+    amounts : {'minor', 'major'}, default 'minor'
+        What money columns hold (see `validate`).
+
+    Returns
+    -------
+    list of entity
+        One entity per row, in row order. Integer identifiers become `str`.
+
+    Raises
+    ------
+    InvalidTableError
+        If the table breaks the entity's rules.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Customer, frames
+    >>> frames.from_frame(pd.DataFrame({"customer_id": ["c1"], "segment": ["smb"]}),
+    ...                   Customer)[0].segment
+    'smb'
+    """
+    table = validate(frame, entity, amounts=amounts)
+    specs = column_specs(entity)
+    columns = {
+        name: [_python_value(v, spec) for v in table[name].tolist()]
+        for name, spec in specs.items()
+    }
+    return [
+        entity(**{name: values[row] for name, values in columns.items()})
+        for row in range(len(table))
+    ]

@@ -1,0 +1,572 @@
+"""
+Generate the bundled sample company from a seed (used by scripts/make_sample.py).
+
+The generator is a fixed sequence of steps, `STEPS`. Each step takes its own
+child `numpy.random.Generator` (spawned from ``default_rng(seed)`` in step
+order) and the tables made by the steps before it, and returns the tables it
+adds. Columns whose names start with ``"_"`` are internal: later steps may
+read them (``customers._acquired``, ``customers._hazard``,
+``subscriptions._origin``), but they are dropped before the tables are shipped.
+Because every step has its own stream, a step appended to `STEPS` (deals,
+costs, tickets, onboarding, usage) leaves the existing tables unchanged.
+
+The story, step by step:
+
+- ``staff``: 8 inside-sales reps (st-001..st-008, teams ``is-east`` and
+  ``is-west``), 10 field-sales reps (st-009..st-013 ``fs-enterprise``,
+  st-014..st-018 ``fs-commercial``), 6 customer-success owners (st-019..st-021
+  ``cs-high-touch``, st-022..st-024 ``cs-tech-touch``), 2 customer-sales
+  (``cs-expansion``), 1 customer-marketing and 2 customer-support staff.
+- ``customers``: about 3,000 arrivals over 36 months, 3.5% more per month;
+  segment, size, industry, region, channel and the reps who own them. Rep A
+  (``st-015``) is picked 2.6 times as often as a typical commercial rep and
+  doubles the churn hazard; rep B (``st-017``) is picked half as often and
+  halves it. Segment, channel and a per-customer frailty set the rest of the
+  monthly churn hazard (``_hazard``, about 1.5-3% for monthly billers).
+- ``subscriptions``: a month-by-month simulation, vectorised across all
+  customers inside each month: cancellations (annual contracts only at an
+  anniversary), add-on cancellations, upgrades and downgrades (one
+  subscription ends and the next starts the same day), add-on cross-sells,
+  win-backs at least three months after a churn, arrivals, and a few sign-ups
+  refunded within their first month.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._entities import Role
+from . import _AS_OF, _CURRENCY, _SCHEMAS, REP_A, REP_B, SampleData
+
+__all__ = ["SEED", "STEPS", "build_tables", "csv_bytes", "generate", "write"]
+
+#: The seed of the shipped sample.
+SEED: Final = 20_251_231
+
+Tables = Mapping[str, pd.DataFrame]
+Step = Callable[[np.random.Generator, Tables], dict[str, pd.DataFrame]]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+DayArray = npt.NDArray[np.datetime64]
+
+FIRST_MONTH: Final = np.datetime64("2023-01", "M")
+N_MONTHS: Final = 36
+
+SEGMENTS: Final = ("smb", "mid_market", "enterprise")
+SEGMENT_SHARE: Final = (0.60, 0.30, 0.10)
+EMPLOYEES: Final = ((5, 100), (100, 1_000), (1_000, 20_000))  # [low, high)
+INDUSTRIES: Final = (
+    "manufacturing",
+    "it_services",
+    "retail",
+    "healthcare",
+    "finance",
+    "construction",
+    "logistics",
+    "education",
+)
+INDUSTRY_SHARE: Final = (0.24, 0.20, 0.14, 0.09, 0.08, 0.10, 0.09, 0.06)
+INDUSTRY_SUFFIX: Final = (
+    "Seisakusho",
+    "Systems",
+    "Shoten",
+    "Medical",
+    "Finance",
+    "Kensetsu",
+    "Unyu",
+    "Gakuen",
+)
+NAME_PREFIX: Final = (
+    "Aozora", "Sakura", "Fuji", "Hikari", "Midori", "Asahi", "Kaze", "Yamato",
+    "Minato", "Hoshi", "Tsubasa", "Kawasemi", "Mirai", "Nishiki", "Kotobuki",
+    "Daichi", "Umi", "Sora", "Tenryu", "Shinsei", "Hinode", "Izumi", "Kiku",
+    "Matsu", "Take", "Ume", "Kohaku", "Ginga", "Seiryu", "Akatsuki",
+)  # fmt: skip
+REGIONS: Final = ("kanto", "kansai", "chubu", "kyushu", "hokkaido_tohoku")
+REGION_SHARE: Final = (0.45, 0.20, 0.15, 0.10, 0.10)
+EAST_REGIONS: Final = (0, 4)  # served by the is-east team
+CHANNELS: Final = ("inbound", "outbound", "partner", "event")
+CHANNEL_SHARE: Final = (  # by segment
+    (0.55, 0.15, 0.15, 0.15),
+    (0.35, 0.35, 0.15, 0.15),
+    (0.15, 0.50, 0.20, 0.15),
+)
+
+#: Monthly churn hazard of a monthly biller, by segment, and its multipliers.
+BASE_HAZARD: Final = (0.026, 0.017, 0.010)
+CHANNEL_HAZARD: Final = (1.0, 1.2, 0.6, 1.1)
+REP_HAZARD: Final = {REP_A: 2.0, REP_B: 0.5}
+REP_WEIGHT: Final = {REP_A: 2.6, REP_B: 0.5}
+FRAILTY_SIGMA: Final = 0.5
+EARLY_TENURE: Final = (6, 1.3)  # months, hazard multiplier before then
+
+#: Monthly probabilities, by segment.
+UPGRADE: Final = (0.008, 0.020, 0.025)
+DOWNGRADE: Final = (0.004, 0.006, 0.008)
+CROSS_SELL: Final = (0.004, 0.010, 0.015)
+ADDON_CANCEL: Final = 0.015
+WIN_BACK: Final = 0.012
+WIN_BACK_GAP: Final = 3  # months after a churn before a win-back
+REFUND: Final = 0.01  # share of sign-ups refunded inside their first month
+ANNUAL_SHARE: Final = (0.20, 0.45, 0.70)
+ANNUAL_SHARE_WIN_BACK: Final = 0.15
+ANNUAL_HAZARD: Final = 0.8  # annual billers' hazard relative to monthly ones
+
+PLANS: Final = (
+    "starter",
+    "standard",
+    "enterprise",
+    "addon_analytics",
+    "addon_security",
+)
+INTERVALS: Final = ("monthly", "annual")
+ORIGINS: Final = ("new", "upgrade", "downgrade", "cross_sell", "win_back", "refunded")
+NEW, UPGRADE_, DOWNGRADE_, CROSS_SELL_, WIN_BACK_, REFUNDED = range(6)
+STARTER_PRICES: Final = (19_800, 29_800, 39_800)
+STANDARD_PRICES: Final = (79_800, 98_000, 128_000, 148_000)
+PLAN_SHARE: Final = (  # starter, standard, enterprise by segment
+    (0.70, 0.30, 0.00),
+    (0.15, 0.70, 0.15),
+    (0.00, 0.25, 0.75),
+)
+ENTERPRISE_PRICE: Final = (250_000, 1_500_000)
+ADDON_PRICE: Final = (9_800, 29_800, 98_000)
+
+STAFF: Final = (  # staff_id, role, team, name
+    *((i, Role.INSIDE_SALES, "is-east" if i <= 4 else "is-west") for i in range(1, 9)),
+    *(
+        (i, Role.FIELD_SALES, "fs-enterprise" if i <= 13 else "fs-commercial")
+        for i in range(9, 19)
+    ),
+    *(
+        (i, Role.CUSTOMER_SUCCESS, "cs-high-touch" if i <= 21 else "cs-tech-touch")
+        for i in range(19, 25)
+    ),
+    (25, Role.CUSTOMER_SALES, "cs-expansion"),
+    (26, Role.CUSTOMER_SALES, "cs-expansion"),
+    (27, Role.CUSTOMER_MARKETING, "cs-marketing"),
+    (28, Role.CUSTOMER_SUPPORT, "cs-support"),
+    (29, Role.CUSTOMER_SUPPORT, "cs-support"),
+)
+STAFF_NAMES: Final = (
+    "Sato Haruto", "Suzuki Yui", "Takahashi Ren", "Tanaka Aoi", "Watanabe Sota",
+    "Ito Hina", "Yamamoto Yuto", "Nakamura Mei", "Kobayashi Riku", "Kato Sakura",
+    "Yoshida Kaito", "Yamada Yuna", "Sasaki Minato", "Yamaguchi Rin",
+    "Matsumoto Hayato", "Inoue Akari", "Kimura Daiki", "Hayashi Koharu",
+    "Shimizu Takumi", "Yamazaki Mio", "Mori Kenta", "Abe Natsuki", "Ikeda Shota",
+    "Hashimoto Ayaka", "Ishikawa Yusuke", "Ogawa Misaki", "Fujita Ryo",
+    "Okada Nanami", "Goto Kazuki",
+)  # fmt: skip
+MONTHLY_COST: Final = {  # role -> [low, high] yen per month, in 10,000 yen steps
+    Role.INSIDE_SALES: (600_000, 850_000),
+    Role.FIELD_SALES: (900_000, 1_300_000),
+    Role.CUSTOMER_SUCCESS: (750_000, 1_050_000),
+    Role.CUSTOMER_SALES: (850_000, 1_100_000),
+    Role.CUSTOMER_MARKETING: (800_000, 950_000),
+    Role.CUSTOMER_SUPPORT: (600_000, 700_000),
+}
+HALF_TIME: Final = 3  # staff at fte 0.5 (never rep A or B)
+
+
+def staff_id(number: IntArray) -> npt.NDArray[np.str_]:
+    """Format staff numbers as ``st-001``."""
+    return np.char.add("st-", np.char.zfill(number.astype(str), 3))
+
+
+def _pick(rng: np.random.Generator, shares: FloatArray) -> IntArray:
+    """Draw one category per row of `shares` (rows of probabilities)."""
+    cumulative = np.cumsum(shares, axis=1)
+    cumulative[:, -1] = 1.0
+    u = rng.random(len(shares))
+    picked: IntArray = (u[:, None] >= cumulative).sum(axis=1).astype(np.int64)
+    return picked
+
+
+def _days(months: IntArray, day: IntArray) -> DayArray:
+    """Date of `day` (1-based) in month `months` after January 2023."""
+    first = (FIRST_MONTH + months).astype("datetime64[D]")
+    dates: DayArray = (first + (day - 1)).astype("datetime64[D]")
+    return dates
+
+
+def make_staff(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``staff`` table: who sells and who looks after customers."""
+    number = np.array([row[0] for row in STAFF], np.int64)
+    roles = [row[1] for row in STAFF]
+    ids = staff_id(number)
+    low = np.array([MONTHLY_COST[role][0] for role in roles], np.int64)
+    high = np.array([MONTHLY_COST[role][1] for role in roles], np.int64)
+    steps = (high - low) // 10_000
+    cost = low + 10_000 * rng.integers(0, steps + 1)
+    eligible = np.flatnonzero(~np.isin(ids, [REP_A, REP_B]))
+    fte = np.ones(len(ids))
+    fte[rng.choice(eligible, size=HALF_TIME, replace=False)] = 0.5
+    hired = np.datetime64("2018-04-01") + rng.integers(0, 4 * 365 + 240, len(ids))
+    return {
+        "staff": pd.DataFrame(
+            {
+                "staff_id": ids,
+                "role": [role.value for role in roles],
+                "monthly_cost": cost,
+                "currency": _CURRENCY,
+                "name": list(STAFF_NAMES),
+                "team": [row[2] for row in STAFF],
+                "fte": fte,
+                "start": hired.astype("datetime64[ns]"),
+                "end": np.full(len(ids), np.datetime64("NaT"), "datetime64[ns]"),
+            }
+        )
+    }
+
+
+def make_customers(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``customers`` table, with internal ``_acquired`` and ``_hazard``."""
+    growth = 43.0 * 1.035 ** np.arange(N_MONTHS)
+    month = np.repeat(np.arange(N_MONTHS), rng.poisson(growth))
+    n = len(month)
+    day = rng.integers(1, 29, n)
+    order = np.lexsort((day, month))
+    month, day = month[order], day[order]
+    segment = _pick(rng, np.tile(SEGMENT_SHARE, (n, 1)))
+    bounds = np.log(np.array(EMPLOYEES, np.float64))[segment]
+    employees = np.floor(np.exp(rng.uniform(bounds[:, 0], bounds[:, 1]))).astype(
+        np.int64
+    )
+    industry = _pick(rng, np.tile(INDUSTRY_SHARE, (n, 1)))
+    prefix = rng.integers(0, len(NAME_PREFIX), n)
+    region = _pick(rng, np.tile(REGION_SHARE, (n, 1)))
+    channel = _pick(rng, np.array(CHANNEL_SHARE)[segment])
+    east = np.isin(region, EAST_REGIONS)
+    inside = np.where(east, 1, 5) + rng.integers(0, 4, n)
+    # Field sales: enterprise team for enterprise, commercial team otherwise.
+    has_field = rng.random(n) < np.array([0.25, 0.9, 1.0])[segment]
+    commercial = np.arange(14, 19)
+    weight = np.array([REP_WEIGHT.get(str(s), 1.0) for s in staff_id(commercial)])
+    field = np.where(
+        segment == 2,
+        rng.integers(9, 14, n),
+        rng.choice(commercial, size=n, p=weight / weight.sum()),
+    )
+    owner = np.where(segment == 0, 22, 19) + rng.integers(0, 3, n)
+    field_ids = staff_id(field)
+    rep_hazard = np.ones(n)
+    for rep, factor in REP_HAZARD.items():  # one pass per named rep, not per row
+        rep_hazard[has_field & (field_ids == rep)] = factor
+    frailty = np.exp(FRAILTY_SIGMA * rng.standard_normal(n) - FRAILTY_SIGMA**2 / 2)
+    hazard = (
+        np.array(BASE_HAZARD)[segment]
+        * np.array(CHANNEL_HAZARD)[channel]
+        * rep_hazard
+        * frailty
+    )
+    names = np.char.add(
+        np.char.add(np.array(NAME_PREFIX)[prefix], " "),
+        np.array(INDUSTRY_SUFFIX)[industry],
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": np.char.add(
+                "cus-", np.char.zfill(np.arange(1, n + 1).astype(str), 5)
+            ),
+            "name": names,
+            "segment": np.array(SEGMENTS)[segment],
+            "region": np.array(REGIONS)[region],
+            "industry": np.array(INDUSTRIES)[industry],
+            "employees": employees,
+            "acquisition_channel": np.array(CHANNELS)[channel],
+            "inside_sales_rep": staff_id(inside),
+            "field_sales_rep": np.where(has_field, field_ids, ""),
+            "cs_owner": staff_id(owner),
+            "_acquired": _days(month, day),
+            "_hazard": hazard,
+        }
+    )
+    customers["field_sales_rep"] = customers["field_sales_rep"].replace("", None)
+    return {"customers": customers}
+
+
+def _annual_price(list_price: IntArray) -> IntArray:
+    """Monthly MRR of an annual contract: 15% off, rounded to 100 yen."""
+    return (list_price * 85 // 100 + 50) // 100 * 100
+
+
+def _plan_of(list_price: IntArray) -> IntArray:
+    """Plan code of a main-plan list price (seats and tiers move it across plans)."""
+    return np.select([list_price < 60_000, list_price < 200_000], [0, 1], 2).astype(
+        np.int64
+    )
+
+
+def _new_price(
+    rng: np.random.Generator, segment: IntArray, employees: IntArray
+) -> IntArray:
+    """List price of a new main subscription, by segment and company size."""
+    n = len(segment)
+    plan = _pick(rng, np.array(PLAN_SHARE)[segment])
+    starter = np.array(STARTER_PRICES)[rng.choice(3, n, p=[0.25, 0.55, 0.20])]
+    standard = np.array(STANDARD_PRICES)[rng.integers(0, 4, n)]
+    size = np.maximum(employees, 1) / 1_000
+    raw = 250_000 * size**0.45 * np.exp(0.3 * rng.standard_normal(n))
+    enterprise = np.clip(np.round(raw, -4), *ENTERPRISE_PRICE).astype(np.int64)
+    return np.choose(plan, [starter, standard, enterprise]).astype(np.int64)
+
+
+class _Book:
+    """Subscriptions written so far: column chunks, concatenated at the end."""
+
+    def __init__(self) -> None:
+        self.chunks: list[dict[str, npt.NDArray[Any]]] = []
+
+    def add(self, **columns: npt.NDArray[Any]) -> None:
+        if len(columns["customer"]):
+            self.chunks.append(columns)
+
+    def frame(self) -> pd.DataFrame:
+        names = self.chunks[0].keys()
+        return pd.DataFrame(
+            {name: np.concatenate([c[name] for c in self.chunks]) for name in names}
+        )
+
+
+def make_subscriptions(
+    rng: np.random.Generator, tables: Tables
+) -> dict[str, pd.DataFrame]:
+    """Return the ``subscriptions`` table, simulated month by month."""
+    customers = tables["customers"]
+    n = len(customers)
+    segment = (
+        pd.Index(SEGMENTS).get_indexer(pd.Index(customers["segment"])).astype(np.int64)
+    )
+    employees = customers["employees"].to_numpy(np.int64)
+    hazard = customers["_hazard"].to_numpy(np.float64)
+    acquired = customers["_acquired"].to_numpy("datetime64[D]")
+    arrival = (acquired.astype("datetime64[M]") - FIRST_MONTH).astype(np.int64)
+    arrival_day = (acquired - acquired.astype("datetime64[M]")).astype(np.int64) + 1
+    nat = np.datetime64("NaT", "D")
+    status = np.zeros(n, np.int8)  # 0 not yet, 1 active, 2 churned, 3 refunded
+    churned_in = np.zeros(n, np.int64)
+    # The main subscription of each active customer.
+    start = np.full(n, nat)
+    start_m = np.zeros(n, np.int64)
+    run_m = np.zeros(n, np.int64)  # month the current run (sign-up or win-back) began
+    bill_day = np.ones(n, np.int64)
+    price = np.zeros(n, np.int64)  # list price per month
+    mrr = np.zeros(n, np.int64)
+    annual = np.zeros(n, bool)
+    origin = np.zeros(n, np.int64)
+    # The add-on subscription, if any.
+    addon = np.zeros(n, bool)
+    addon_start = np.full(n, nat)
+    addon_m = np.zeros(n, np.int64)
+    addon_mrr = np.zeros(n, np.int64)
+    addon_plan = np.zeros(n, np.int64)
+    book = _Book()
+
+    def close_main(mask: BoolArray, end: DayArray) -> None:
+        book.add(
+            customer=np.flatnonzero(mask),
+            start=start[mask],
+            end=end[mask],
+            mrr=mrr[mask],
+            plan=_plan_of(price[mask]),
+            annual=annual[mask],
+            origin=origin[mask],
+        )
+
+    def close_addon(mask: BoolArray, end: DayArray) -> None:
+        book.add(
+            customer=np.flatnonzero(mask),
+            start=addon_start[mask],
+            end=end[mask],
+            mrr=addon_mrr[mask],
+            plan=addon_plan[mask],
+            annual=annual[mask],
+            origin=np.full(int(mask.sum()), CROSS_SELL_),
+        )
+
+    def open_main(
+        mask: BoolArray, on: DayArray, m: int, new_price: IntArray, kind: int
+    ) -> None:
+        start[mask] = on[mask]
+        start_m[mask] = m
+        price[mask] = new_price[mask]
+        mrr[mask] = np.where(annual[mask], _annual_price(new_price[mask]), price[mask])
+        origin[mask] = kind
+
+    def by_segment(values: tuple[float, ...]) -> FloatArray:
+        return np.asarray(values, np.float64)[segment]
+
+    for m in range(N_MONTHS):
+        u = rng.random((9, n))
+        this_month = np.full(n, m)
+        on_bill_day = _days(this_month, bill_day)
+        any_day = _days(this_month, rng.integers(1, 29, n))
+        eligible = (status == 1) & (start_m < m)
+        renewal = annual & (m > run_m) & ((m - run_m) % 12 == 0)
+        can_end = ~annual | renewal
+        early, factor = EARLY_TENURE
+        h = np.minimum(hazard * np.where(m - run_m < early, factor, 1.0), 0.5)
+        p_churn = np.where(annual, 1 - (1 - ANNUAL_HAZARD * h) ** 12, h)
+
+        # Cancellations: the main subscription and any add-on end.
+        churn = eligible & can_end & (u[0] < p_churn)
+        close_main(churn, on_bill_day)
+        close_addon(churn & addon, on_bill_day)
+        addon &= ~churn
+        status[churn] = 2
+        churned_in[churn] = m
+        staying = eligible & ~churn
+
+        # Add-on cancellations (annual add-ons only at the anniversary).
+        p_drop = np.where(annual, 1 - (1 - ADDON_CANCEL) ** 12, ADDON_CANCEL)
+        drop = staying & addon & (addon_m < m) & can_end & (u[1] < p_drop)
+        close_addon(drop, on_bill_day)
+        addon &= ~drop
+
+        # Upgrades (any day) and downgrades (at a renewal for annual contracts).
+        up = staying & (price < 1_200_000) & (u[2] < by_segment(UPGRADE))
+        p_down = by_segment(DOWNGRADE)
+        p_down = np.where(annual, 1 - (1 - p_down) ** 12, p_down)
+        down = staying & ~up & can_end & (price > 12_000) & (u[3] < p_down)
+        higher = np.round(price * rng.uniform(1.15, 1.6, n), -3).astype(np.int64)
+        higher = np.minimum(np.maximum(higher, price + 2_000), ENTERPRISE_PRICE[1])
+        lower = np.round(price * rng.uniform(0.6, 0.85, n), -3).astype(np.int64)
+        lower = np.maximum(np.minimum(lower, price - 2_000), 10_000)
+        close_main(up, any_day)
+        open_main(up, any_day, m, higher, UPGRADE_)
+        close_main(down, on_bill_day)
+        open_main(down, on_bill_day, m, lower, DOWNGRADE_)
+
+        # Cross-sell: an add-on beside the main plan, from the third month on.
+        sell = staying & ~addon & (m - run_m >= 2) & (u[4] < by_segment(CROSS_SELL))
+        list_addon = by_segment(ADDON_PRICE).astype(np.int64)
+        addon[sell] = True
+        addon_start[sell] = any_day[sell]
+        addon_m[sell] = m
+        addon_mrr[sell] = np.where(annual, _annual_price(list_addon), list_addon)[sell]
+        addon_plan[sell] = np.where(u[5] < 0.4, 4, 3)[sell]
+
+        # Win-backs: churned customers return after a gap, on a new contract.
+        back = (status == 2) & (m - churned_in >= WIN_BACK_GAP) & (u[6] < WIN_BACK)
+        # Arrivals, a few of them refunded within their first month.
+        arrive = arrival == m
+        refund = arrive & (arrival_day <= 21) & (u[7] < REFUND)
+        new = back | arrive
+        day = np.where(arrive, arrival_day, rng.integers(1, 29, n))
+        p_annual = np.where(back, ANNUAL_SHARE_WIN_BACK, by_segment(ANNUAL_SHARE))
+        annual[new] = (u[8] < p_annual)[new]
+        bill_day[new] = day[new]
+        run_m[new] = m
+        new_price = _new_price(rng, segment, employees)
+        on_day = _days(this_month, day)
+        open_main(back, on_day, m, new_price, WIN_BACK_)
+        open_main(arrive, on_day, m, new_price, NEW)
+        status[new] = 1
+        origin[refund] = REFUNDED
+        close_main(refund, start + rng.integers(3, 8, n))
+        status[refund] = 3
+
+    active = status == 1
+    close_main(active, np.full(n, nat))
+    close_addon(active & addon, np.full(n, nat))
+    return {"subscriptions": _subscription_frame(book.frame(), customers)}
+
+
+def _subscription_frame(book: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Order the simulated subscriptions, give them ids and readable columns."""
+    book = book.iloc[
+        np.lexsort(
+            (
+                book["origin"].to_numpy(),
+                book["customer"].to_numpy(),
+                book["start"].to_numpy(),
+            )
+        )
+    ].reset_index(drop=True)
+    number = np.arange(1, len(book) + 1).astype(str)
+    return pd.DataFrame(
+        {
+            "subscription_id": np.char.add("sub-", np.char.zfill(number, 6)),
+            "customer_id": customers["customer_id"].to_numpy()[book["customer"]],
+            "start": book["start"].to_numpy("datetime64[D]").astype("datetime64[ns]"),
+            "end": book["end"].to_numpy("datetime64[D]").astype("datetime64[ns]"),
+            "mrr": book["mrr"].to_numpy(np.int64),
+            "currency": _CURRENCY,
+            "plan": np.array(PLANS)[book["plan"].to_numpy(np.int64)],
+            "billing_interval": np.array(INTERVALS)[book["annual"].to_numpy(np.int64)],
+            "_origin": np.array(ORIGINS)[book["origin"].to_numpy(np.int64)],
+        }
+    )
+
+
+#: The generator's steps, in order; append new steps at the end.
+STEPS: Final[tuple[tuple[str, Step], ...]] = (
+    ("staff", make_staff),
+    ("customers", make_customers),
+    ("subscriptions", make_subscriptions),
+)
+
+
+def build_tables(
+    seed: int = SEED, *, steps: tuple[tuple[str, Step], ...] = STEPS
+) -> dict[str, pd.DataFrame]:
+    """Run `steps` in order; return every table, internal columns included."""
+    streams = np.random.default_rng(seed).spawn(len(steps))
+    tables: dict[str, pd.DataFrame] = {}
+    for (_, step), stream in zip(steps, streams, strict=True):
+        tables.update(step(stream, tables))
+    return tables
+
+
+def generate(seed: int = SEED) -> SampleData:
+    """Generate the sample company from `seed`, as `load_sample` would return it."""
+    tables = build_tables(seed)
+    public = {
+        name: tables[name][list(_SCHEMAS[name])].reset_index(drop=True)
+        for name in _SCHEMAS
+    }
+    return SampleData(**public, as_of=_AS_OF, currency=_CURRENCY)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return a table as the UTF-8 CSV text that is shipped (before gzip)."""
+    text = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    return text.encode("utf-8")
+
+
+def write(sample: SampleData, directory: Path, *, seed: int = SEED) -> list[Path]:
+    """Write each table as ``<name>.csv.gz`` and ``metadata.json`` to `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    meta: dict[str, Any] = {
+        "seed": seed,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "generated_by": "scripts/make_sample.py",
+        "as_of": sample.as_of.isoformat(),
+        "currency": sample.currency,
+        "tables": {},
+    }
+    for name in _SCHEMAS:
+        data = csv_bytes(getattr(sample, name))
+        path = directory / f"{name}.csv.gz"
+        path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        written.append(path)
+        meta["tables"][name] = {
+            "rows": len(getattr(sample, name)),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    path = directory / "metadata.json"
+    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written

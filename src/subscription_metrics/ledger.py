@@ -1,0 +1,367 @@
+"""Read a `Ledger`: MRR change events, movements, and the monthly MRR bridge.
+
+Every amount is an exact int64 in minor units of ``ledger.currency``. The
+bridge reconciles to the last unit: for every month and segment,
+``mrr_at_end == mrr_at_start + new_mrr + expansion_mrr + reactivation_mrr
+- contraction_mrr - churned_mrr``, and each month's end is the next month's
+start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from . import _kernels as k
+from ._ledger import (
+    CHURN,
+    CONTRACTION,
+    EXPANSION,
+    MOVEMENT_KINDS,
+    NEW,
+    REACTIVATION,
+    Ledger,
+    MonthLike,
+    _month_or_none,
+    is_active,
+)
+from .periods import ordinal_to_period
+
+__all__ = ["BRIDGE_COLUMNS", "MOVEMENT_KINDS", "bridge", "events", "movements"]
+
+#: Columns of `bridge`, in order: money (minor units), then customer counts.
+BRIDGE_COLUMNS: Final = (
+    "mrr_at_start",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "reactivation_mrr",
+    "mrr_at_end",
+    "customers_at_start",
+    "customers_new",
+    "customers_reactivated",
+    "customers_lost",
+    "customers_expanded",
+    "customers_contracted",
+    "customers_at_end",
+)
+
+
+def _months(ordinals: npt.NDArray[np.int64]) -> pd.PeriodIndex:
+    return ordinal_to_period(ordinals)
+
+
+def _customer_order(
+    ledger: Ledger, customer: npt.NDArray[np.int64]
+) -> npt.NDArray[np.intp]:
+    """Order rows by customer id (then by their existing order), for stable output."""
+    ids = ledger.customers["customer_id"]
+    rank = np.empty(len(ids), np.int64)
+    rank[np.argsort(ids.to_numpy(), kind="stable")] = np.arange(len(ids))
+    return np.argsort(rank[customer], kind="stable")
+
+
+def events(ledger: Ledger) -> pd.DataFrame:
+    """
+    Return every customer's MRR changes, one row per customer and month.
+
+    Several subscriptions of one customer add up: the row says how the
+    customer's total MRR and number of active subscriptions changed in that
+    month, and what they are afterwards.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger to read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``month`` (monthly `pandas.Period`),
+        ``mrr_change``, ``mrr`` (after the change), ``subscriptions_change``
+        and ``subscriptions`` (active subscriptions after it; for monthly MRR
+        input, 1 while the customer has a row), sorted by customer and month.
+        Money is int64 minor units of ``ledger.currency``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Ledger, ledger
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c1"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-02-01"]),
+    ...     "end": pd.to_datetime(["2024-04-01", None]),
+    ...     "mrr": [100, 50], "currency": "USD"})
+    >>> ledger.events(Ledger.from_subscriptions(subs))
+      customer_id    month  mrr_change  mrr  subscriptions_change  subscriptions
+    0          c1  2024-01         100  100                     1              1
+    1          c1  2024-02          50  150                     1              2
+    2          c1  2024-04        -100   50                    -1              1
+    """
+    ev = ledger._events
+    order = _customer_order(ledger, ev.customer)
+    return pd.DataFrame(
+        {
+            "customer_id": ledger.customers["customer_id"].to_numpy()[
+                ev.customer[order]
+            ],
+            "month": _months(ev.month[order]),
+            "mrr_change": ev.mrr_change[order],
+            "mrr": ev.mrr_after[order],
+            "subscriptions_change": ev.count_change[order],
+            "subscriptions": ev.count_after[order],
+        }
+    )
+
+
+def movements(ledger: Ledger) -> pd.DataFrame:
+    """
+    Return the MRR movements: one row per customer and month that moved.
+
+    Each customer-month whose status or MRR changed is exactly one of:
+
+    - ``new``: the customer becomes active for the first time (or after more
+      than ``conventions.reactivation_window_months`` away);
+    - ``reactivation``: a churned customer becomes active again;
+    - ``expansion`` / ``contraction``: an active customer's MRR rises / falls
+      and it stays active;
+    - ``churn``: the customer stops being active (its last subscription
+      ended, or, by ``conventions.zero_mrr``, its MRR fell to zero).
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger to read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``month`` (monthly `pandas.Period`),
+        ``movement`` (categorical, in the order of `MOVEMENT_KINDS`),
+        ``mrr_change`` (signed), ``mrr_before`` and ``mrr_after``, sorted by
+        customer and month. Money is int64 minor units of ``ledger.currency``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Ledger, ledger
+    >>> rows = pd.DataFrame({
+    ...     "customer_id": ["c1"] * 4,
+    ...     "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-03", "2024-05"],
+    ...                             freq="M"),
+    ...     "mrr": [100, 150, 120, 120], "currency": "USD"})
+    >>> mv = ledger.movements(Ledger.from_monthly_mrr(rows))
+    >>> mv[["month", "movement", "mrr_change"]]
+         month      movement  mrr_change
+    0  2024-01           new         100
+    1  2024-02     expansion          50
+    2  2024-03   contraction         -30
+    3  2024-04         churn        -120
+    4  2024-05  reactivation         120
+    """
+    ev = ledger._events
+    moved = np.flatnonzero(ev.kind > 0)
+    moved = moved[_customer_order(ledger, ev.customer[moved])]
+    kind = pd.Categorical.from_codes(
+        ev.kind[moved].astype(np.int64) - 1, categories=pd.Index(MOVEMENT_KINDS)
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": ledger.customers["customer_id"].to_numpy()[
+                ev.customer[moved]
+            ],
+            "month": _months(ev.month[moved]),
+            "movement": kind,
+            "mrr_change": ev.mrr_change[moved],
+            "mrr_before": ev.mrr_after[moved] - ev.mrr_change[moved],
+            "mrr_after": ev.mrr_after[moved],
+        }
+    )
+
+
+def _segments(
+    ledger: Ledger, by: Sequence[str]
+) -> tuple[npt.NDArray[np.int64], pd.MultiIndex | pd.Index | None, int]:
+    """Segment code per customer, the segment labels, and how many there are."""
+    if not by:
+        return np.zeros(len(ledger.customers), np.int64), None, 1
+    attributes = pd.DataFrame({name: ledger.customer_attribute(name) for name in by})
+    if len(by) == 1:
+        codes, labels = pd.factorize(
+            attributes[by[0]], sort=True, use_na_sentinel=False
+        )
+        index: pd.Index = pd.Index(labels, name=by[0])
+        return codes.astype(np.int64), index, len(index)
+    unique = attributes.drop_duplicates().sort_values(list(by), na_position="last")
+    unique = unique.reset_index(drop=True)
+    lookup = pd.MultiIndex.from_frame(unique)
+    codes = lookup.get_indexer(pd.MultiIndex.from_frame(attributes))
+    return codes.astype(np.int64), lookup, len(lookup)
+
+
+def bridge(
+    ledger: Ledger,
+    *,
+    by: str | Sequence[str] | None = None,
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+) -> pd.DataFrame:
+    """
+    Return the monthly MRR bridge: start, each movement, end; and customer counts.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger to read.
+    by : str or sequence of str, optional
+        Customer attributes to split by (columns of the ``customers`` table,
+        or input columns that are constant per customer, such as the
+        acquiring rep). Customers without a value form a segment of their own
+        (shown as missing); nobody is dropped. The segments add up to the
+        total exactly.
+    since, through : pandas.Period, str or date, optional
+        First and last month to show (default: the ledger's
+        ``first_month`` and ``last_month``). Opening balances include
+        everything before `since`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``month`` (a monthly `pandas.PeriodIndex`), or by the `by`
+        attributes and ``month``; one row for every month (and segment), even
+        a quiet one. Columns are `BRIDGE_COLUMNS`, all int64: money in minor
+        units of ``ledger.currency``, then customer counts.
+        ``customers_lost`` counts churned customers;
+        ``customers_at_end == customers_at_start + customers_new +
+        customers_reactivated - customers_lost``.
+
+    Raises
+    ------
+    ValueError
+        If `since` is after `through`.
+    InvalidTableError
+        If a `by` attribute is unknown or varies within a customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Ledger, ledger
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["s1", "s2", "s3"],
+    ...     "customer_id": ["c1", "c1", "c2"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-03-01", "2024-02-05"]),
+    ...     "end": pd.to_datetime(["2024-03-01", None, "2024-03-20"]),
+    ...     "mrr": [100, 150, 80], "currency": "USD"})
+    >>> br = ledger.bridge(Ledger.from_subscriptions(subs))
+    >>> br[["mrr_at_start", "new_mrr", "expansion_mrr", "churned_mrr", "mrr_at_end"]]
+             mrr_at_start  new_mrr  expansion_mrr  churned_mrr  mrr_at_end
+    month
+    2024-01             0      100              0            0         100
+    2024-02           100       80              0            0         180
+    2024-03           180        0             50           80         150
+    """
+    names = [by] if isinstance(by, str) else list(by or ())
+    lo = _month_or_none(since, "since")
+    hi = _month_or_none(through, "through")
+    if lo is None:
+        lo = ledger.first_month.ordinal if ledger.first_month is not None else None
+    if hi is None:
+        hi = ledger.last_month.ordinal if ledger.last_month is not None else None
+    customer_segment, labels, n_segments = _segments(ledger, names)
+    if lo is None or hi is None:
+        months = np.zeros(0, np.int64)
+    else:
+        if lo > hi:
+            msg = f"'since' ({since}) must not be after 'through' ({through})"
+            raise ValueError(msg)
+        months = np.arange(lo, hi + 1, dtype=np.int64)
+    n_months = len(months)
+    size = n_segments * n_months
+    ev = ledger._events
+    segment = customer_segment[ev.customer]
+    inside = (ev.month >= (lo or 0)) & (ev.month <= (hi if hi is not None else -1))
+    before = ev.month < (lo or 0)
+    cell = segment[inside] * n_months + (ev.month[inside] - (lo or 0))
+    kind = ev.kind[inside]
+    change = ev.mrr_change[inside]
+    mrr_before = ev.mrr_after[inside] - change
+
+    def total(
+        mask: npt.NDArray[np.bool_], values: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        return k.sum_by_key(cell[mask], values[mask], size).reshape(
+            n_segments, n_months
+        )
+
+    def count(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+        return (
+            np.bincount(cell[mask], minlength=size)
+            .astype(np.int64)
+            .reshape(n_segments, n_months)
+        )
+
+    new_mrr = total(kind == NEW, change)
+    reactivation = total(kind == REACTIVATION, change)
+    expansion = total(kind == EXPANSION, change)
+    contraction = total(kind == CONTRACTION, -change)
+    churned = total(kind == CHURN, mrr_before)
+    # Opening balances: each customer's MRR and status just before `lo`.
+    last_before = np.zeros(len(ev.month), bool)
+    if before.any():
+        idx = np.flatnonzero(before)
+        nxt = np.append(idx[1:], -1)
+        ends_run = (nxt == -1) | (ev.customer[np.maximum(nxt, 0)] != ev.customer[idx])
+        ends_run |= nxt != idx + 1
+        last_before[idx[ends_run]] = True
+    opening_segment = segment[last_before]
+    active = is_active(
+        ev.mrr_after[last_before], ev.count_after[last_before], ledger.conventions
+    )
+    opening_mrr = k.sum_by_key(opening_segment, ev.mrr_after[last_before], n_segments)
+    opening_customers = np.bincount(
+        opening_segment[active], minlength=n_segments
+    ).astype(np.int64)
+    net = new_mrr + reactivation + expansion - contraction - churned
+    mrr_at_end = opening_mrr[:, None] + np.cumsum(net, axis=1)
+    mrr_at_start = mrr_at_end - net
+    customers_new = count(kind == NEW)
+    customers_reactivated = count(kind == REACTIVATION)
+    customers_lost = count(kind == CHURN)
+    net_customers = customers_new + customers_reactivated - customers_lost
+    customers_at_end = opening_customers[:, None] + np.cumsum(net_customers, axis=1)
+    columns = {
+        "mrr_at_start": mrr_at_start,
+        "new_mrr": new_mrr,
+        "expansion_mrr": expansion,
+        "contraction_mrr": contraction,
+        "churned_mrr": churned,
+        "reactivation_mrr": reactivation,
+        "mrr_at_end": mrr_at_end,
+        "customers_at_start": customers_at_end - net_customers,
+        "customers_new": customers_new,
+        "customers_reactivated": customers_reactivated,
+        "customers_lost": customers_lost,
+        "customers_expanded": count(kind == EXPANSION),
+        "customers_contracted": count(kind == CONTRACTION),
+        "customers_at_end": customers_at_end,
+    }
+    data = {name: values.reshape(-1) for name, values in columns.items()}
+    month_index = _months(months)
+    if labels is None:
+        index: pd.Index = month_index.rename("month")
+    else:
+        segment_codes = np.repeat(np.arange(n_segments), n_months)
+        month_codes = np.tile(np.arange(n_months), n_segments)
+        if isinstance(labels, pd.MultiIndex):
+            levels = [labels.get_level_values(i) for i in range(labels.nlevels)]
+        else:
+            levels = [labels]
+        arrays = [level.take(segment_codes) for level in levels]
+        arrays.append(month_index.take(month_codes))
+        index = pd.MultiIndex.from_arrays(arrays, names=[*names, "month"])
+    return pd.DataFrame(data, index=index, columns=list(BRIDGE_COLUMNS))

@@ -1,0 +1,101 @@
+"""Hypothesis strategies for valid inputs, shared by all test modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import strategies as st
+
+from subscription_metrics import Conventions
+
+FIRST_DAY = dt.date(2023, 1, 1)
+LAST_DAY = dt.date(2024, 12, 31)
+CUSTOMERS = [f"c{i}" for i in range(6)]
+
+conventions = st.builds(
+    Conventions,
+    mrr_snapshot=st.sampled_from(["end", "start"]),
+    reactivation_window_months=st.none() | st.integers(min_value=0, max_value=4),
+    zero_mrr=st.sampled_from(["churned", "active"]),
+)
+
+# Dates cluster on month edges (1st, 28th-31st), where off-by-one errors live.
+_edge_days = st.builds(
+    lambda year, month, day: dt.date(year, month, min(day, _days_in(year, month))),
+    st.integers(2023, 2024),
+    st.integers(1, 12),
+    st.sampled_from([1, 2, 15, 28, 29, 30, 31]),
+)
+dates = _edge_days | st.dates(min_value=FIRST_DAY, max_value=LAST_DAY)
+
+
+def _days_in(year: int, month: int) -> int:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (nxt - dt.timedelta(days=1)).day
+
+
+@st.composite
+def subscription_rows(draw: st.DrawFn, currencies: tuple[str, ...] = ("USD",)) -> dict:
+    """One subscription as a dict of column values (end may be None)."""
+    start = draw(dates)
+    end = draw(
+        st.none()
+        | st.builds(
+            lambda days: start + dt.timedelta(days=days),
+            st.integers(min_value=0, max_value=400),
+        )
+        | st.just(start)
+    )
+    return {
+        "customer_id": draw(st.sampled_from(CUSTOMERS)),
+        "start": start,
+        "end": end,
+        # Zero MRR on purpose: free plans exercise the zero-MRR convention.
+        "mrr": draw(st.sampled_from([0, 0, 1]) | st.integers(0, 50_000)),
+        "currency": draw(st.sampled_from(currencies)),
+        "plan": draw(st.sampled_from(["basic", "pro"])),
+    }
+
+
+def to_subscriptions(rows: list[dict]) -> pd.DataFrame:
+    """Turn row dicts into a subscriptions table with unique ids."""
+    frame = pd.DataFrame(
+        rows, columns=["customer_id", "start", "end", "mrr", "currency", "plan"]
+    )
+    frame.insert(0, "subscription_id", [f"s{i}" for i in range(len(rows))])
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    frame["mrr"] = frame["mrr"].astype("int64")
+    return frame
+
+
+def subscriptions(
+    min_size: int = 0, max_size: int = 14, currencies: tuple[str, ...] = ("USD",)
+) -> st.SearchStrategy[pd.DataFrame]:
+    """A valid subscriptions table: overlaps, gaps, same-month changes, open ends."""
+    return st.lists(
+        subscription_rows(currencies), min_size=min_size, max_size=max_size
+    ).map(to_subscriptions)
+
+
+@st.composite
+def monthly_rows(draw: st.DrawFn, max_size: int = 30) -> pd.DataFrame:
+    """A valid monthly MRR table, with duplicate customer-months and gaps."""
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(CUSTOMERS),
+                st.integers(0, 14),
+                st.sampled_from([0, 5]) | st.integers(0, 10_000),
+            ),
+            max_size=max_size,
+        )
+    )
+    frame = pd.DataFrame(rows, columns=["customer_id", "offset", "mrr"])
+    frame["month"] = pd.PeriodIndex.from_ordinals(
+        pd.Period("2023-01", "M").ordinal + frame["offset"].to_numpy(int), freq="M"
+    )
+    frame["mrr"] = frame["mrr"].astype("int64")
+    frame["currency"] = "EUR"
+    return frame.drop(columns="offset")

@@ -1,0 +1,510 @@
+"""Tests for `Ledger` and `subscription_metrics.ledger` (events, movements, bridge)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from subscription_metrics import Conventions, InvalidTableError, Ledger, ledger
+
+from . import oracle
+from .strategies import conventions, monthly_rows, subscriptions
+
+EARLY = pd.Period("2022-12", "M")
+THROUGH = pd.Period("2025-03", "M")
+
+
+def _months(first: pd.Period, last: pd.Period) -> list[pd.Period]:
+    return list(pd.period_range(first, last, freq="M"))
+
+
+def _subs(*rows: tuple) -> pd.DataFrame:
+    """Subscriptions from (customer, start, end, mrr) tuples; dates as strings."""
+    frame = pd.DataFrame(rows, columns=["customer_id", "start", "end", "mrr"])
+    frame.insert(0, "subscription_id", [f"s{i}" for i in range(len(rows))])
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    frame["mrr"] = frame["mrr"].astype("int64")
+    frame["currency"] = "JPY"
+    return frame
+
+
+def _identity_holds(br: pd.DataFrame) -> bool:
+    moved = (
+        br["mrr_at_start"]
+        + br["new_mrr"]
+        + br["expansion_mrr"]
+        + br["reactivation_mrr"]
+        - br["contraction_mrr"]
+        - br["churned_mrr"]
+    )
+    return bool((moved == br["mrr_at_end"]).all())
+
+
+class TestCasesPeersGetWrong:
+    """The edge cases other tools get wrong (survey of peers, last section)."""
+
+    def test_open_ended_subscription_is_counted_and_never_churns(self):
+        """A customer whose only subscription has no end appears, and stays."""
+        led = Ledger.from_subscriptions(
+            _subs(("c1", "2024-01-15", None, 5000)), through="2024-06"
+        )
+
+        br = ledger.bridge(led)
+
+        assert br["new_mrr"].sum() == 5000
+        assert br["churned_mrr"].sum() == 0
+        assert list(br["mrr_at_end"]) == [5000] * 6
+
+    def test_upgrade_onto_open_ended_plan_is_expansion_not_churn(self):
+        """Ending one plan and starting an open-ended one the same day is expansion."""
+        subs = _subs(
+            ("c1", "2024-01-10", "2024-04-10", 100), ("c1", "2024-04-10", None, 300)
+        )
+
+        mv = ledger.movements(Ledger.from_subscriptions(subs, through="2024-08"))
+
+        assert list(mv["movement"]) == ["new", "expansion"]
+        assert list(mv["mrr_change"]) == [100, 200]
+
+    def test_no_churn_for_customers_active_in_the_last_month(self):
+        """Monthly rows that reach the horizon do not churn after it."""
+        rows = pd.DataFrame(
+            {
+                "customer_id": ["c1", "c1", "c2"],
+                "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-01"], freq="M"),
+                "mrr": [10, 10, 7],
+                "currency": "USD",
+            }
+        )
+
+        br = ledger.bridge(Ledger.from_monthly_mrr(rows))
+
+        assert list(br.index.astype(str)) == ["2024-01", "2024-02"]
+        assert list(br["customers_lost"]) == [0, 1]
+        assert list(br["customers_at_end"]) == [2, 1]
+
+    def test_reactivation_is_not_counted_as_new(self):
+        """A customer who comes back after a gap is a reactivation."""
+        subs = _subs(
+            ("c1", "2024-01-01", "2024-03-01", 100), ("c1", "2024-06-01", None, 120)
+        )
+
+        br = ledger.bridge(Ledger.from_subscriptions(subs, through="2024-07"))
+
+        assert br["customers_new"].sum() == 1
+        assert br.loc["2024-06", "customers_reactivated"] == 1
+        assert br.loc["2024-06", "reactivation_mrr"] == 120
+
+    def test_reactivation_window_makes_a_late_return_new(self):
+        """With a 2-month window, a return after 3 months without revenue is new."""
+        subs = _subs(
+            ("c1", "2024-01-01", "2024-03-01", 100), ("c1", "2024-06-01", None, 120)
+        )
+        conv = Conventions(reactivation_window_months=2)
+
+        br = ledger.bridge(Ledger.from_subscriptions(subs, conventions=conv))
+
+        assert br.loc["2024-06", "customers_new"] == 1
+        assert br["customers_reactivated"].sum() == 0
+
+    def test_duplicate_rows_of_one_customer_month_add_up(self):
+        """Two invoice lines of one customer-month are one MRR of their sum."""
+        rows = pd.DataFrame(
+            {
+                "customer_id": ["c1", "c1"],
+                "month": pd.PeriodIndex(["2024-01", "2024-01"], freq="M"),
+                "mrr": [60, 40],
+                "currency": "USD",
+            }
+        )
+
+        br = ledger.bridge(Ledger.from_monthly_mrr(rows))
+
+        assert br.loc["2024-01", "new_mrr"] == 100
+        assert br.loc["2024-01", "customers_new"] == 1
+
+    def test_net_negative_month_is_reported_as_is(self):
+        """A month that loses more than it gains has a falling MRR, no error."""
+        subs = _subs(
+            ("c1", "2024-01-05", "2024-02-05", 500), ("c2", "2024-02-05", None, 100)
+        )
+
+        br = ledger.bridge(Ledger.from_subscriptions(subs, through="2024-02"))
+
+        assert (
+            br.loc["2024-02", "mrr_at_end"] - br.loc["2024-02", "mrr_at_start"] == -400
+        )
+
+    @pytest.mark.parametrize(
+        ("start", "end", "snapshot", "months"),
+        [
+            # Active at the end of January 31 and of February; not of March.
+            ("2024-01-31", "2024-03-01", "end", ["2024-01", "2024-02"]),
+            # Starts on leap day, ends on the last day of March: only February's end.
+            ("2024-02-29", "2024-03-31", "end", ["2024-02"]),
+            # The same span is active on March 1 only, with the start snapshot.
+            ("2024-02-29", "2024-03-31", "start", ["2024-03"]),
+            # Through the end of February in a common year.
+            ("2023-01-31", "2023-03-01", "start", ["2023-02"]),
+        ],
+    )
+    def test_february_and_31_day_months(self, start, end, snapshot, months):
+        """Month edges follow the snapshot definition exactly."""
+        led = Ledger.from_subscriptions(
+            _subs(("c1", start, end, 10)),
+            conventions=Conventions(mrr_snapshot=snapshot),
+            through="2024-06",
+        )
+
+        ev = ledger.events(led)
+
+        assert list(ev["month"].astype(str)) == [
+            months[0],
+            str(pd.Period(months[-1]) + 1),
+        ]
+
+    def test_same_month_subscription_is_counted_and_reported(self):
+        """A subscription inside one month is set aside with its id, not dropped."""
+        led = Ledger.from_subscriptions(
+            _subs(("c1", "2024-01-03", "2024-01-20", 10), ("c2", "2024-01-03", None, 5))
+        )
+
+        (note,) = led.set_aside
+
+        assert note.count == 1
+        assert note.examples == ("s0",)
+        assert ledger.bridge(led)["new_mrr"].sum() == 5
+
+    def test_customer_churns_only_when_the_last_subscription_ends(self):
+        """Ending one of two subscriptions is contraction; ending both is churn."""
+        subs = _subs(
+            ("c1", "2024-01-01", "2024-03-01", 100),
+            ("c1", "2024-01-15", "2024-05-01", 40),
+        )
+
+        mv = ledger.movements(Ledger.from_subscriptions(subs))
+
+        assert list(mv["movement"]) == ["new", "contraction", "churn"]
+        assert list(mv["mrr_change"]) == [140, -100, -40]
+
+    def test_free_plan_is_churn_or_contraction_by_convention(self):
+        """Moving to a zero-MRR plan is churn by default, contraction for ChartMogul."""
+        subs = _subs(
+            ("c1", "2024-01-01", "2024-03-01", 100), ("c1", "2024-03-01", None, 0)
+        )
+
+        default = ledger.movements(Ledger.from_subscriptions(subs, through="2024-04"))
+        chartmogul = ledger.movements(
+            Ledger.from_subscriptions(
+                subs, conventions=Conventions.preset("chartmogul"), through="2024-04"
+            )
+        )
+
+        assert list(default["movement"]) == ["new", "churn"]
+        assert list(chartmogul["movement"]) == ["new", "contraction"]
+
+
+class TestOracle:
+    """The fast ledger equals the slow customer-by-month oracle."""
+
+    @given(subscriptions(), conventions)
+    @settings(max_examples=150)
+    def test_spans_bridge_and_movements_equal_the_oracle(self, subs, conv):
+        """Bridge and movements from spans equal the walk over every month."""
+        led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
+        months = _months(EARLY, THROUGH)
+        state = oracle.customer_months_from_spans(subs, months, conv)
+
+        expected, moves = oracle.bridge(state, months, conv)
+        actual = ledger.bridge(led, since=EARLY, through=THROUGH)
+        mv = ledger.movements(led)
+
+        pd.testing.assert_frame_equal(actual, expected)
+        assert sorted(moves) == sorted(
+            zip(
+                mv["customer_id"],
+                mv["month"],
+                mv["movement"].astype(str),
+                mv["mrr_change"],
+                strict=True,
+            )
+        )
+
+    @given(monthly_rows(), conventions)
+    @settings(max_examples=100)
+    def test_monthly_rows_bridge_equals_the_oracle(self, rows, conv):
+        """Bridge from monthly rows equals the walk over every month."""
+        through = pd.Period("2024-03", "M")
+        led = Ledger.from_monthly_mrr(rows, conventions=conv, through=through)
+        months = _months(EARLY, through)
+        state = oracle.customer_months_from_rows(rows, months)
+
+        expected, _ = oracle.bridge(state, months, conv)
+
+        pd.testing.assert_frame_equal(
+            ledger.bridge(led, since=EARLY, through=through), expected
+        )
+
+    @given(subscriptions(min_size=1), conventions, st.integers(0, 20))
+    def test_later_since_opens_with_the_right_balances(self, subs, conv, skip):
+        """Starting the bridge later keeps the opening MRR and customers exact."""
+        led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
+        months = _months(EARLY, THROUGH)
+        state = oracle.customer_months_from_spans(subs, months, conv)
+
+        expected, _ = oracle.bridge(state, months, conv, show_from=skip)
+
+        pd.testing.assert_frame_equal(
+            ledger.bridge(led, since=months[skip], through=THROUGH), expected
+        )
+
+
+class TestBridgeProperties:
+    """Invariants of the bridge."""
+
+    @given(subscriptions(), conventions)
+    def test_identity_holds_exactly_and_months_chain(self, subs, conv):
+        """End = start + movements, and each month's end is the next month's start."""
+        br = ledger.bridge(Ledger.from_subscriptions(subs, conventions=conv))
+
+        assert _identity_holds(br)
+        assert (
+            br["mrr_at_start"].iloc[1:].to_numpy() == br["mrr_at_end"].iloc[:-1]
+        ).all()
+        counted = (
+            br["customers_at_start"]
+            + br["customers_new"]
+            + br["customers_reactivated"]
+            - br["customers_lost"]
+        )
+        assert (counted == br["customers_at_end"]).all()
+
+    @given(subscriptions(), conventions, st.randoms(use_true_random=False))
+    def test_row_order_does_not_matter(self, subs, conv, random):
+        """Shuffling the input rows changes nothing."""
+        order = list(range(len(subs)))
+        random.shuffle(order)
+        shuffled = subs.iloc[order]
+
+        before = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
+        after = Ledger.from_subscriptions(shuffled, conventions=conv, through=THROUGH)
+
+        pd.testing.assert_frame_equal(ledger.bridge(before), ledger.bridge(after))
+        pd.testing.assert_frame_equal(ledger.events(before), ledger.events(after))
+        pd.testing.assert_frame_equal(ledger.movements(before), ledger.movements(after))
+
+    @given(subscriptions(), conventions, st.sets(st.sampled_from(["c0", "c1", "c2"])))
+    def test_splitting_by_customer_adds_up(self, subs, conv, chosen):
+        """The bridges of two disjoint customer sets add up to the whole."""
+        mask = subs["customer_id"].isin(chosen)
+        window = {"since": EARLY, "through": THROUGH}
+
+        def part(frame: pd.DataFrame) -> pd.DataFrame:
+            led = Ledger.from_subscriptions(frame, conventions=conv, through=THROUGH)
+            return ledger.bridge(led, **window)
+
+        pd.testing.assert_frame_equal(part(subs[mask]) + part(subs[~mask]), part(subs))
+
+    @given(subscriptions(), conventions)
+    def test_segments_add_up_to_the_total(self, subs, conv):
+        """Summing the by= segments month by month gives the total bridge."""
+        customers = pd.DataFrame(
+            {
+                "customer_id": [f"c{i}" for i in range(5)],  # c5 has no attributes
+                "segment": ["smb", "smb", "enterprise", None, "smb"],
+            }
+        )
+        led = Ledger.from_subscriptions(subs, customers=customers, conventions=conv)
+
+        total = ledger.bridge(led)
+        split = ledger.bridge(led, by="segment")
+
+        summed = split.groupby(level="month").sum()
+        pd.testing.assert_frame_equal(summed, total, check_names=False)
+
+    def test_segments_keep_customers_without_a_value(self):
+        """Customers with no segment value form their own segment, not dropped."""
+        subs = _subs(("c1", "2024-01-01", None, 10), ("c2", "2024-01-01", None, 20))
+        customers = pd.DataFrame({"customer_id": ["c1"], "segment": ["smb"]})
+
+        led = Ledger.from_subscriptions(subs, customers=customers)
+        br = ledger.bridge(led, by="segment")
+
+        assert br["new_mrr"].sum() == 30
+        assert len(br) == 2
+        assert any("without attributes" in str(note) for note in led.set_aside)
+
+    def test_segment_by_input_column_constant_per_customer(self):
+        """An input column that is constant per customer works as a segment."""
+        subs = _subs(("c1", "2024-01-01", None, 10), ("c2", "2024-01-01", None, 20))
+        subs["rep"] = ["a", "b"]
+
+        br = ledger.bridge(Ledger.from_subscriptions(subs), by=["rep"])
+
+        assert br.xs("b", level="rep")["new_mrr"].sum() == 20
+
+    def test_segment_that_varies_within_a_customer_is_refused(self):
+        """A plan that changes within a customer is not a customer attribute."""
+        subs = _subs(
+            ("c1", "2024-01-01", "2024-03-01", 10), ("c1", "2024-03-01", None, 20)
+        )
+        subs["plan"] = ["basic", "pro"]
+
+        with pytest.raises(InvalidTableError, match=r"plan: constant per customer"):
+            ledger.bridge(Ledger.from_subscriptions(subs), by="plan")
+
+    def test_empty_input_gives_an_empty_bridge(self):
+        """No subscriptions: an empty bridge with the right columns."""
+        br = ledger.bridge(Ledger.from_subscriptions(_subs()))
+
+        assert br.empty
+        assert list(br.columns) == list(ledger.BRIDGE_COLUMNS)
+
+    def test_since_after_through_is_refused(self):
+        """A reversed window is an error naming both arguments."""
+        led = Ledger.from_subscriptions(_subs(("c1", "2024-01-01", None, 10)))
+
+        with pytest.raises(ValueError, match=r"'since'.*'through'"):
+            ledger.bridge(led, since="2024-05", through="2024-01")
+
+
+class TestCurrencies:
+    """Several currencies need rates; conversion happens once, per amount."""
+
+    def test_mixed_currencies_without_rates_are_refused(self):
+        """Adding yen to dollars is an error that names the column and rule."""
+        subs = _subs(("c1", "2024-01-01", None, 10), ("c2", "2024-01-01", None, 20))
+        subs.loc[1, "currency"] = "USD"
+
+        with pytest.raises(
+            InvalidTableError,
+            match=r"subscriptions.currency: one currency unless rates",
+        ):
+            Ledger.from_subscriptions(subs)
+
+    @given(subscriptions(currencies=("USD", "EUR", "JPY")))
+    def test_fixed_rates_equal_converting_each_row_first(self, subs):
+        """Converting inside the ledger equals converting rows, then building it."""
+        from decimal import ROUND_HALF_EVEN, Decimal
+
+        rates = {"EUR": "1.0825", "JPY": "0.0067"}
+        exponents = {"USD": 2, "EUR": 2, "JPY": 0}
+
+        def one(row: pd.Series) -> int:
+            if row["currency"] == "USD":
+                return int(row["mrr"])
+            major = Decimal(int(row["mrr"])).scaleb(-exponents[row["currency"]])
+            usd = major * Decimal(rates[row["currency"]])
+            return int((usd * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+        converted = subs.assign(
+            mrr=[one(row) for _, row in subs.iterrows()] if len(subs) else [],
+            currency="USD",
+        ).astype({"mrr": "int64"})
+
+        fast = Ledger.from_subscriptions(
+            subs, currency="USD", rates={k: float(v) for k, v in rates.items()}
+        )
+        slow = Ledger.from_subscriptions(converted, currency="USD")
+
+        pd.testing.assert_frame_equal(ledger.bridge(fast), ledger.bridge(slow))
+
+    def test_dated_rates_use_the_rate_in_force_at_the_start(self):
+        """With dated rates, each subscription converts at its start date's rate."""
+        subs = _subs(("c1", "2024-01-10", None, 1000), ("c2", "2024-03-10", None, 1000))
+        subs["currency"] = "EUR"
+        rates = pd.DataFrame(
+            {
+                "currency": ["EUR", "EUR"],
+                "date": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+                "rate": [1.10, 1.20],
+            }
+        )
+
+        start = ledger.bridge(
+            Ledger.from_subscriptions(subs, currency="USD", rates=rates)
+        )
+        latest = ledger.bridge(
+            Ledger.from_subscriptions(
+                subs,
+                currency="USD",
+                rates=rates,
+                conventions=Conventions(fx_rate_date="latest"),
+            )
+        )
+
+        assert start["new_mrr"].sum() == 1100 + 1200
+        assert latest["new_mrr"].sum() == 1200 + 1200
+
+    def test_missing_rate_is_reported(self):
+        """A currency with no rate is listed, not skipped."""
+        subs = _subs(("c1", "2024-01-10", None, 1000))
+        subs["currency"] = "GBP"
+
+        with pytest.raises(InvalidTableError, match="no rate from GBP to USD"):
+            Ledger.from_subscriptions(subs, currency="USD", rates={"EUR": 1.1})
+
+
+class TestMajorUnits:
+    """Major-unit amounts are converted once, exactly."""
+
+    def test_float_dollars_become_cents(self):
+        """0.1 + 0.2 dollars is 30 cents, not 30.000000000000004."""
+        subs = _subs(("c1", "2024-01-10", None, 0))
+        subs["mrr"] = [0.1 + 0.2]
+        subs["currency"] = "USD"
+
+        br = ledger.bridge(Ledger.from_subscriptions(subs, amounts="major"))
+
+        assert br["new_mrr"].sum() == 30
+
+    def test_float_in_minor_mode_is_refused_with_a_hint(self):
+        """Fractional minor units are an error that suggests amounts='major'."""
+        subs = _subs(("c1", "2024-01-10", None, 0))
+        subs["mrr"] = [9.99]
+
+        with pytest.raises(InvalidTableError, match="amounts='major'"):
+            Ledger.from_subscriptions(subs)
+
+
+def test_ledger_repr_and_fields_are_readable():
+    """The ledger shows its currency, conventions and months, not its arrays."""
+    led = Ledger.from_subscriptions(_subs(("c1", "2024-01-10", None, 10)))
+
+    text = repr(led)
+
+    assert "currency='JPY'" in text
+    assert "events" not in text
+    assert attrs.fields(Ledger).conventions.type is not None
+
+
+def test_big_amounts_stay_exact():
+    """Sums far beyond float precision reconcile to the last unit."""
+    big = 2**60 // 4
+    subs = _subs(
+        ("c1", "2024-01-01", None, big),
+        ("c2", "2024-01-01", None, big + 1),
+        ("c3", "2024-02-01", "2024-03-01", big + 3),
+    )
+
+    br = ledger.bridge(Ledger.from_subscriptions(subs))
+
+    assert br.loc["2024-02", "mrr_at_end"] == 3 * big + 4
+    assert _identity_holds(br)
+    assert np.issubdtype(br["mrr_at_end"].dtype, np.int64)
+
+
+def test_dates_as_python_dates_work():
+    """Object columns of datetime.date are accepted."""
+    subs = _subs(("c1", "2024-01-10", None, 10))
+    subs["start"] = [dt.date(2024, 1, 10)]
+    subs["end"] = [None]
+
+    assert ledger.bridge(Ledger.from_subscriptions(subs))["new_mrr"].sum() == 10
