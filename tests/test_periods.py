@@ -689,3 +689,37 @@ def test_public_names_of_the_periods_module():
     """`periods.__all__` is sorted and every name exists."""
     assert sorted(periods.__all__) == periods.__all__
     assert all(hasattr(periods, name) for name in periods.__all__)
+
+
+class TestManyDatesInAShortSpan:
+    """The lookup-table path (many dates, few distinct days) equals the definition."""
+
+    @given(
+        st.lists(
+            st.datetimes(
+                min_value=dt.datetime(1969, 11, 1), max_value=dt.datetime(1970, 3, 31)
+            )
+            | st.sampled_from(
+                [
+                    dt.datetime(1970, 1, 1),
+                    dt.datetime(1969, 12, 1),
+                    dt.datetime(1970, 3, 1),
+                ]
+            ),
+            min_size=1,
+            max_size=40,
+        ),
+        st.integers(min_value=200, max_value=400),
+    )
+    def test_floor_and_ceil_equal_the_definition(self, values, copies):
+        """Repeating values forces the table path; results match pandas and ceil's rule."""
+        many = np.array(values * copies, dtype="datetime64[us]")
+        expected_floor = [pd.Period(v, freq="M").ordinal for v in values] * copies
+        expected_ceil = [
+            pd.Period(v, freq="M").ordinal
+            + (0 if v == dt.datetime(v.year, v.month, 1) else 1)
+            for v in values
+        ] * copies
+
+        assert periods.month_ordinal(many).tolist() == expected_floor
+        assert periods.month_ceil_ordinal(many).tolist() == expected_ceil

@@ -131,7 +131,7 @@ def _value_error(name: str, spec: ColumnSpec, value: Any) -> str | None:
     if kind in ("money", "count") and value < 0:
         return f"{name!r} must be >= 0, got {value!r}"
     if kind == "currency":
-        from ._money import CURRENCY_EXPONENTS
+        from ._currencies import CURRENCY_EXPONENTS
 
         if value not in CURRENCY_EXPONENTS:
             return f"{name!r} must be an ISO 4217 currency code, got {value!r}"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 from attrs import field, frozen
 from attrs.validators import ge, in_, instance_of, optional
 
-from ._money import Rounding
+if TYPE_CHECKING:
+    from ._money import Rounding
 
 __all__ = ["Conventions"]
 

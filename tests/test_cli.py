@@ -1,0 +1,129 @@
+"""Tests for the main job, ``python -m subscription_metrics``."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from subscription_metrics._cli import main
+
+
+def _run(*argv: str) -> str:
+    out = io.StringIO()
+
+    assert main(list(argv), out=out) == 0
+    return out.getvalue()
+
+
+def test_sample_prints_bridge_headline_and_set_aside():
+    """With no input, the job runs on the bundled sample."""
+    text = _run("--months", "3")
+
+    assert text.startswith("MRR bridge from the bundled sample")
+    assert "Headline figures for 2025-12" in text
+    assert "ARPA (MRR per customer)" in text
+    assert "invisible at the monthly grain" in text
+
+
+def test_module_entry_point_runs():
+    """`python -m subscription_metrics` exits 0 and prints the bridge."""
+    result = subprocess.run(
+        [sys.executable, "-m", "subscription_metrics", "--months", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert "MRR end" in result.stdout
+
+
+def test_json_output_is_machine_readable_and_exact(tmp_path):
+    """JSON carries money as integer minor units and the conventions."""
+    payload = json.loads(_run("--format", "json", "--preset", "chartmogul"))
+
+    last = payload["bridge"][-1]
+    assert payload["currency"] == "JPY"
+    assert payload["conventions"]["zero_mrr"] == "active"
+    assert isinstance(last["mrr_at_end"], int)
+
+
+def test_json_output_is_byte_identical_across_runs():
+    """Same input, same output: pipelines can compare runs."""
+    assert _run("--format", "json") == _run("--format", "json")
+
+
+def _csv(tmp_path, frame: pd.DataFrame, name: str) -> str:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_user_subscriptions_in_major_units(tmp_path):
+    """A CSV of subscriptions in dollars is converted once and bridged."""
+    subs = pd.DataFrame(
+        {
+            "subscription_id": ["1", "2"],
+            "customer_id": ["007", "008"],
+            "start": ["2024-01-05", "2024-02-10"],
+            "end": ["", "2024-04-01"],
+            "mrr": ["19.99", "5.01"],
+            "currency": "USD",
+        }
+    )
+    path = _csv(tmp_path, subs, "subs.csv")
+
+    text = _run("--subscriptions", path, "--amounts", "major", "--format", "csv")
+    bridge = pd.read_csv(io.StringIO(text))
+
+    assert list(bridge["new_mrr"]) == [1999, 501, 0, 0]
+    assert list(bridge["churned_mrr"]) == [0, 0, 0, 501]
+    assert set(bridge["currency"]) == {"USD"}
+
+
+def test_user_monthly_rows_by_segment(tmp_path):
+    """Monthly rows plus a customers table give a bridge by segment."""
+    rows = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "month": ["2024-01-01", "2024-02-01", "2024-02-01"],
+            "mrr": [100, 120, 50],
+            "currency": "EUR",
+        }
+    )
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["smb", "ent"]})
+
+    text = _run(
+        "--monthly-mrr",
+        _csv(tmp_path, rows, "rows.csv"),
+        "--customers",
+        _csv(tmp_path, customers, "customers.csv"),
+        "--by",
+        "segment",
+    )
+
+    assert "segment" in text
+    assert "Headline figures for 2024-02" in text
+    assert "1.70 EUR" in text
+
+
+def test_invalid_input_exits_2_and_lists_problems(tmp_path, capsys):
+    """Bad input is reported on stderr with exit code 2."""
+    subs = pd.DataFrame({"subscription_id": ["1"], "customer_id": ["a"]})
+
+    code = main(["--subscriptions", _csv(tmp_path, subs, "bad.csv")], out=io.StringIO())
+
+    assert code == 2
+    assert "subscriptions.start: missing column" in capsys.readouterr().err
+
+
+def test_unknown_option_is_refused():
+    """argparse refuses unknown presets with exit code 2."""
+    with pytest.raises(SystemExit) as info:
+        main(["--preset", "nobody"], out=io.StringIO())
+
+    assert info.value.code == 2
