@@ -712,7 +712,7 @@ class TestManyDatesInAShortSpan:
         st.integers(min_value=200, max_value=400),
     )
     def test_floor_and_ceil_equal_the_definition(self, values, copies):
-        """Repeating values forces the table path; results match pandas and ceil's rule."""
+        """Repeated values force the table path; results match the definitions."""
         many = np.array(values * copies, dtype="datetime64[us]")
         expected_floor = [pd.Period(v, freq="M").ordinal for v in values] * copies
         expected_ceil = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -139,7 +139,6 @@ class Ledger:
     set_aside: tuple[SetAside, ...]
     _events: _Events = field(alias="events", repr=False)
     _rows: pd.DataFrame = field(alias="rows", repr=False)
-    _row_customer: npt.NDArray[np.int64] = field(alias="row_customer", repr=False)
 
     @classmethod
     def from_subscriptions(
@@ -232,7 +231,9 @@ class Ledger:
             table, "mrr", table["start"], "subscriptions", currency, rates, conventions
         )
         horizon = _month_or_none(through, "through")
-        codes, customer_frame = _customer_codes(table["customer_id"], customer_table)
+        codes, uniques = pd.factorize(table["customer_id"], sort=False)
+        codes = codes.astype(np.int64)
+        customer_frame = _customer_frame(uniques, customer_table)
 
         from .periods import month_ceil_ordinal, month_ordinal
 
@@ -300,7 +301,9 @@ class Ledger:
         month += base
         mrr_change = signed_mrr[order]
         count_change = np.where(order < len(opens), 1, -1).astype(np.int64)
-        events = _build_events(customer, month, mrr_change, count_change, conventions)
+        events = _build_events(
+            customer, month, mrr_change, count_change, conventions=conventions
+        )
         set_aside += _unknown_customers(customer_frame, customer_table)
         return cls(
             currency=currency,
@@ -312,7 +315,6 @@ class Ledger:
             set_aside=tuple(set_aside),
             events=events,
             rows=table,
-            row_customer=codes,
         )
 
     @classmethod
@@ -366,8 +368,13 @@ class Ledger:
         '2024-02'
         """
         conventions = conventions or Conventions()
+        ordinals: dict[str, npt.NDArray[np.int64]] = {}
         table, problems = check_table(
-            rows, MonthlyMrr, amounts=amounts, rounding=conventions.money_rounding
+            rows,
+            MonthlyMrr,
+            amounts=amounts,
+            rounding=conventions.money_rounding,
+            months=ordinals,
         )
         customer_table = _check_customers(customers, problems)
         if problems:
@@ -375,69 +382,39 @@ class Ledger:
         mrr, currency = _reporting_amounts(
             table, "mrr", table["month"], "monthly_mrr", currency, rates, conventions
         )
-        from .periods import month_ordinal
-
-        month = np.asarray(month_ordinal(table["month"]), np.int64)
-        codes, customer_frame = _customer_codes(table["customer_id"], customer_table)
+        month = ordinals.get("month", np.zeros(0, np.int64))
         horizon = _month_or_none(through, "through")
         if horizon is None and len(month):
             horizon = int(month.max())
         set_aside: list[SetAside] = []
-        keep = np.ones(len(month), bool)
-        if horizon is not None:
-            keep = month <= horizon
-            if not keep.all():
-                late = ~keep
-                set_aside.append(
-                    SetAside(
-                        table="monthly_mrr",
-                        rule="rows after the horizon",
-                        count=int(late.sum()),
-                        examples=tuple(
-                            str(i) for i in table.index[late][:MAX_EXAMPLES]
-                        ),
-                        detail=(
-                            f"months after 'through' ({_period(horizon)}) are not shown"
-                        ),
-                    )
+        ids = table["customer_id"]
+        if horizon is not None and (month > horizon).any():
+            late = month > horizon
+            set_aside.append(
+                SetAside(
+                    table="monthly_mrr",
+                    rule="rows after the horizon",
+                    count=int(late.sum()),
+                    examples=tuple(str(i) for i in table.index[late][:MAX_EXAMPLES]),
+                    detail=f"months after 'through' ({_period(horizon)}) are not shown",
                 )
-        customer, month_kept, mrr_kept = codes[keep], month[keep], mrr[keep]
-        base = int(month_kept.min()) if len(month_kept) else 0
-        order, (customer, month_kept) = k.sort_by_key(customer, month_kept - base)
-        month_kept += base
-        mrr_kept = mrr_kept[order]
-        starts = k.group_starts(customer, month_kept)
-        cust_u, month_u = customer[starts], month_kept[starts]
-        mrr_u = k.sum_runs(mrr_kept, starts)
-        n = len(cust_u)
-        same_prev = np.zeros(n, bool)
-        same_prev[1:] = (cust_u[1:] == cust_u[:-1]) & (month_u[1:] == month_u[:-1] + 1)
-        same_next = np.zeros(n, bool)
-        same_next[:-1] = same_prev[1:]
-        prev_mrr = np.zeros(n, np.int64)
-        prev_mrr[1:] = mrr_u[:-1]
-        prev_mrr[~same_prev] = 0
-        closes = ~same_next & (month_u < (horizon if horizon is not None else 0))
-        # Interleave: slot 2i is the change at the row's month, 2i+1 the close
-        # one month later; the result stays sorted by customer and month.
-        ev_customer = np.repeat(cust_u, 2)
-        ev_month = np.repeat(month_u, 2)
-        ev_month[1::2] += 1
-        ev_mrr = np.empty(2 * n, np.int64)
-        ev_mrr[0::2] = mrr_u - prev_mrr
-        ev_mrr[1::2] = -mrr_u
-        ev_count = np.empty(2 * n, np.int64)
-        ev_count[0::2] = (~same_prev).astype(np.int64)
-        ev_count[1::2] = -1
-        present = np.empty(2 * n, bool)
-        present[0::2] = True
-        present[1::2] = closes
+            )
+            keep = ~late
+            ids, month, mrr = ids[keep], month[keep], mrr[keep]
+        keys, decode = _customer_keys(ids)
+        base = int(month.min()) if len(month) else 0
+        order, (key, month) = k.sort_by_key(keys, month - base)
+        month += base
+        mrr = mrr[order]
+        starts = k.group_starts(key, month)
+        if not starts.all():  # several rows of one customer-month add up
+            mrr = k.sum_runs(mrr, starts)
+            key, month = key[starts], month[starts]
+        first_row = k.group_starts(key)
+        customer = np.cumsum(first_row) - 1
+        customer_frame = _customer_frame(decode(key[first_row]), customer_table)
         events = _build_events(
-            ev_customer[present],
-            ev_month[present],
-            ev_mrr[present],
-            ev_count[present],
-            conventions,
+            *_row_events(customer, month, mrr, horizon), conventions=conventions
         )
         set_aside += _unknown_customers(customer_frame, customer_table)
         return cls(
@@ -450,7 +427,6 @@ class Ledger:
             set_aside=tuple(set_aside),
             events=events,
             rows=table,
-            row_customer=codes,
         )
 
     def customer_attribute(self, name: str) -> pd.Series:
@@ -502,7 +478,10 @@ class Ledger:
                 ]
             )
         values = self._rows[name]
-        codes = pd.Series(self._row_customer, index=values.index)
+        ids = pd.Index(self.customers["customer_id"])
+        codes = pd.Series(
+            ids.get_indexer(self._rows["customer_id"]), index=values.index
+        )
         frame = pd.DataFrame({"code": codes, "value": values})
         distinct = frame.drop_duplicates()
         varies = distinct["code"].duplicated(keep=False)
@@ -560,11 +539,34 @@ def _check_customers(
     return table
 
 
-def _customer_codes(
-    ids: pd.Series, customers: pd.DataFrame | None
-) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
-    """Factorise customer ids; attach the customers table's attributes."""
+def _customer_keys(
+    ids: pd.Series,
+) -> tuple[npt.NDArray[np.int64], Any]:
+    """Small non-negative int keys for customer ids, and how to turn keys back.
+
+    Integer ids within a modest range are their own keys (offset to start at
+    zero), which saves hashing them; other ids are factorised.
+    """
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low < 2**40:
+            keys = values.astype(np.int64) - low
+
+            def shift(found: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+                return (found + low).astype(values.dtype)
+
+            return keys, shift
     codes, uniques = pd.factorize(ids, sort=False)
+
+    def lookup(found: npt.NDArray[np.int64]) -> Any:
+        return uniques.take(found)
+
+    return codes.astype(np.int64), lookup
+
+
+def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per customer id, with the customers table's attributes if given."""
     frame = pd.DataFrame({"customer_id": uniques})
     if customers is not None:
         attributes = customers.drop_duplicates("customer_id").set_index("customer_id")
@@ -572,7 +574,48 @@ def _customer_codes(
         for name in attributes.columns:
             frame[name] = joined[name].to_numpy()
         frame.attrs["known"] = pd.Index(uniques).isin(attributes.index)
-    return codes.astype(np.int64), frame
+    return frame
+
+
+def _row_events(
+    customer: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    mrr: npt.NDArray[np.int64],
+    horizon: int | None,
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+]:
+    """Change events from one row per customer-month, sorted by both.
+
+    A row opens (or changes) the customer's MRR in its month; a missing next
+    month closes it, unless the row is in the horizon month. Rows with the
+    same MRR as the month before make no event, so the work after this grows
+    with the number of changes, not with the number of rows.
+    """
+    n = len(month)
+    continues = np.zeros(n, bool)  # the row follows the same customer's last month
+    if n:
+        continues[1:] = (customer[1:] == customer[:-1]) & (month[1:] == month[:-1] + 1)
+    change = mrr.copy()
+    change[1:] -= np.where(continues[1:], mrr[:-1], 0)
+    opens = np.flatnonzero(~continues | (change != 0))
+    last = np.ones(n, bool)
+    last[:-1] = ~continues[1:]
+    closes = np.flatnonzero(last & (month < (horizon if horizon is not None else 0)))
+    # Merge both event lists in row order; a close comes after its row's change.
+    slot = np.concatenate([2 * opens, 2 * closes + 1])
+    merged = np.argsort(slot, kind="stable")
+    rows = np.concatenate([opens, closes])[merged]
+    is_close = merged >= len(opens)
+    return (
+        customer[rows],
+        month[rows] + is_close,
+        np.where(is_close, -mrr[rows], change[rows]),
+        np.where(is_close, -1, (~continues[rows]).astype(np.int64)),
+    )
 
 
 def _unknown_customers(
@@ -641,8 +684,6 @@ def _reporting_amounts(
     if currency is None:
         msg = "'currency' (the reporting currency) is required when 'rates' are given"
         raise ValueError(msg)
-    from .periods import month_ordinal  # noqa: F401  (dates are read below)
-
     out = amounts.copy()
     problems: list[Problem] = []
     naive = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
@@ -711,6 +752,7 @@ def _build_events(
     month: npt.NDArray[np.int64],
     mrr_change: npt.NDArray[np.int64],
     count_change: npt.NDArray[np.int64],
+    *,
     conventions: Conventions,
 ) -> _Events:
     """Net events per customer-month (input sorted by both), then classify them."""

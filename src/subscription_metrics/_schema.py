@@ -35,6 +35,7 @@ class _Checker:
         self.table = table
         self.index = frame.index
         self.problems: list[Problem] = []
+        self.months: dict[str, npt.NDArray[np.int64]] = {}
 
     def add(
         self,
@@ -188,10 +189,15 @@ def _to_datetime(
         return None
     if not spec.nullable:
         check.add(name, "not missing", null)
-    if spec.kind == "month":
-        naive = converted.dt.tz_localize(None) if converted.dt.tz else converted
-        first = naive.dt.to_period("M").dt.to_timestamp()
-        not_first = ~null & (naive != first).to_numpy(bool)
+    if spec.kind == "month" and not null.all():
+        from .periods import _array_months
+
+        present = converted[~null] if null.any() else converted
+        ordinals, at_start = _array_months(present)
+        if not null.any():
+            check.months[name] = ordinals
+        not_first = np.zeros(len(series), bool)
+        not_first[~null] = ~at_start
         check.add(
             name,
             "first day of a month",
@@ -347,8 +353,14 @@ def check_table(
     amounts: Amounts = "minor",
     rounding: Rounding = "half_even",
     table: str | None = None,
+    months: dict[str, npt.NDArray[np.int64]] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Return the converted table and every problem found (empty when valid)."""
+    """
+    Return the converted table and every problem found (empty when valid).
+
+    When `months` is a dict, it receives the month ordinals of every
+    ``month`` column, which the check computes anyway.
+    """
     name = table or str(entity.TABLE)  # type: ignore[attr-defined]
     if not isinstance(frame, pd.DataFrame):
         msg = f"{name!r} must be a pandas DataFrame, got {type(frame).__name__}"
@@ -438,6 +450,8 @@ def check_table(
                 ~np.asarray(valid, bool),
                 detail=rule.detail,
             )
+    if months is not None:
+        months.update(check.months)
     return out, check.problems
 
 
