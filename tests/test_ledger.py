@@ -300,6 +300,21 @@ class TestBridgeProperties:
         pd.testing.assert_frame_equal(ledger.events(before), ledger.events(after))
         pd.testing.assert_frame_equal(ledger.movements(before), ledger.movements(after))
 
+    @given(monthly_rows(), conventions, st.randoms(use_true_random=False))
+    def test_monthly_row_order_does_not_matter(self, rows, conv, random):
+        """Shuffling billing rows changes nothing."""
+        order = list(range(len(rows)))
+        random.shuffle(order)
+        through = pd.Period("2024-03", "M")
+
+        before = Ledger.from_monthly_mrr(rows, conventions=conv, through=through)
+        after = Ledger.from_monthly_mrr(
+            rows.iloc[order], conventions=conv, through=through
+        )
+
+        pd.testing.assert_frame_equal(ledger.bridge(before), ledger.bridge(after))
+        pd.testing.assert_frame_equal(ledger.movements(before), ledger.movements(after))
+
     @given(subscriptions(), conventions, st.sets(st.sampled_from(["c0", "c1", "c2"])))
     def test_splitting_by_customer_adds_up(self, subs, conv, chosen):
         """The bridges of two disjoint customer sets add up to the whole."""
@@ -373,6 +388,43 @@ class TestBridgeProperties:
 
         with pytest.raises(ValueError, match=r"'since'.*'through'"):
             ledger.bridge(led, since="2024-05", through="2024-01")
+
+
+def test_rows_after_the_horizon_are_set_aside():
+    """Billing rows after `through` are counted, not silently shown or dropped."""
+    rows = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c1"],
+            "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-03"], freq="M"),
+            "mrr": [10, 10, 10],
+            "currency": "USD",
+        }
+    )
+
+    led = Ledger.from_monthly_mrr(rows, through="2024-02")
+
+    assert [note.count for note in led.set_aside] == [1]
+    assert ledger.bridge(led)["customers_lost"].sum() == 0
+
+
+def test_integer_and_string_customer_ids_give_the_same_bridge():
+    """Integer ids take a faster path; the numbers are the same."""
+    rows = pd.DataFrame(
+        {
+            "customer_id": [7, 7, 3, -2],
+            "month": pd.PeriodIndex(
+                ["2024-01", "2024-02", "2024-02", "2024-01"], freq="M"
+            ),
+            "mrr": [10, 12, 5, 4],
+            "currency": "USD",
+        }
+    )
+    as_text = rows.assign(customer_id=rows["customer_id"].astype(str))
+
+    numbers = ledger.bridge(Ledger.from_monthly_mrr(rows))
+    text = ledger.bridge(Ledger.from_monthly_mrr(as_text))
+
+    pd.testing.assert_frame_equal(numbers, text)
 
 
 class TestCurrencies:
