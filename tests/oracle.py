@@ -11,24 +11,9 @@ import datetime as dt
 
 import pandas as pd
 
-from subscription_metrics import Conventions
+from subscription_metrics import Conventions, ledger
 
-COLUMNS = [
-    "mrr_at_start",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "mrr_at_end",
-    "customers_at_start",
-    "customers_new",
-    "customers_reactivated",
-    "customers_lost",
-    "customers_expanded",
-    "customers_contracted",
-    "customers_at_end",
-]
+COLUMNS = list(ledger.BRIDGE_COLUMNS)  # the names only; no logic is shared
 
 
 def month_days(period: pd.Period) -> tuple[dt.date, dt.date]:
