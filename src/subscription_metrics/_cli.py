@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -268,3 +269,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except InvalidTableError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except BrokenPipeError:
+        # The reader (``| head``) stopped early: stop quietly, as the
+        # Python documentation recommends, without a second error at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -73,8 +73,11 @@ class Conventions:
         Which rate converts an amount in another currency when dated rates
         are supplied. ``'start'``: the rate in force when the amount starts
         to count (a subscription's start date, a monthly row's month), so
-        exchange-rate moves never show up as MRR movements (ChartMogul uses
-        the service-period start, ProfitWell the purchase date). ``'latest'``:
+        a subscription keeps one converted MRR for its whole life and
+        exchange-rate moves do not show up as its MRR movements (ChartMogul
+        uses the service-period start, ProfitWell the purchase date). Monthly
+        billing rows convert month by month, so there a rate move does change
+        the converted MRR. ``'latest'``:
         the latest rate in the caller's table for every amount, a
         constant-currency view.
 

@@ -38,6 +38,9 @@ class Problem:
         Up to five row labels (or values) that break the rule.
     detail : str
         One sentence that explains the rule or how to fix the input.
+    unit : str
+        What `count` counts: ``"row"`` (the default) or, for rules about
+        customers, ``"customer"``.
 
     Examples
     --------
@@ -53,12 +56,13 @@ class Problem:
     count: int = 0
     examples: tuple[str, ...] = attrs.field(default=(), converter=as_strings)
     detail: str = ""
+    unit: str = "row"
 
     def __str__(self) -> str:
         """Return the problem as one line: table.column: rule: count (examples)."""
         where = f"{self.table}.{self.column}: {self.rule}"
         if self.count:
-            noun = "row" if self.count == 1 else "rows"
+            noun = self.unit if self.count == 1 else f"{self.unit}s"
             where += f": {self.count} {noun}"
             if self.examples:
                 where += f" (e.g. {', '.join(self.examples)})"

@@ -27,8 +27,8 @@ from ._schema import Amounts, check_table
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside"]
 
-#: Movement kinds in the order the bridge lists them; codes are 1-based.
 MOVEMENT_KINDS: Final = ("new", "expansion", "contraction", "churn", "reactivation")
+"""The kinds of MRR movement, in the order the bridge lists them."""
 NONE, NEW, EXPANSION, CONTRACTION, CHURN, REACTIVATION = range(6)
 
 Rates = Mapping[str, float | str | Decimal] | pd.DataFrame
@@ -495,6 +495,7 @@ class Ledger:
                         column=name,
                         rule="constant per customer",
                         count=len(bad),
+                        unit="customer",
                         examples=tuple(str(i) for i in ids[:MAX_EXAMPLES]),
                         detail=(
                             "segments are customer attributes; pass a customers "

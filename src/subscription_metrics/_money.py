@@ -1014,14 +1014,12 @@ def monthly_amount(
     A price billed once every `interval_count` intervals contributes
     ``amount * months_per_interval / interval_count`` per month, with
 
-    ========= ===================== =====================================
-    interval  factor                source
-    ========= ===================== =====================================
-    week      52 / 12               Baremetrics ("52 weeks in a year")
-    month     1
-    quarter   1 / 3
-    year      1 / 12                ChartMogul (annual $2,000 -> $166.67)
-    ========= ===================== =====================================
+    | interval | factor  | source                                 |
+    |----------|---------|----------------------------------------|
+    | week     | 52 / 12 | Baremetrics ("52 weeks in a year")     |
+    | month    | 1       |                                        |
+    | quarter  | 1 / 3   |                                        |
+    | year     | 1 / 12  | ChartMogul (annual $2,000 -> $166.67)  |
 
     Weekly prices use 52/12 exactly, not 4 and not a rounded 4.33.
 
@@ -1225,7 +1223,7 @@ class Money:
     """
     An exact amount of money: integer minor units and an ISO 4217 code.
 
-    Parameters
+    Attributes
     ----------
     minor : int
         Amount in minor units of `currency` (cents for USD, yen for JPY);

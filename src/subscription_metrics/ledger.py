@@ -33,7 +33,6 @@ from .periods import ordinal_to_period
 
 __all__ = ["BRIDGE_COLUMNS", "MOVEMENT_KINDS", "bridge", "events", "movements"]
 
-#: Columns of `bridge`, in order: money (minor units), then customer counts.
 BRIDGE_COLUMNS: Final = (
     "mrr_at_start",
     "new_mrr",
@@ -50,6 +49,7 @@ BRIDGE_COLUMNS: Final = (
     "customers_contracted",
     "customers_at_end",
 )
+"""Columns of `bridge`, in order: money (int64 minor units), then customer counts."""
 
 
 def _months(ordinals: npt.NDArray[np.int64]) -> pd.PeriodIndex:

@@ -61,10 +61,10 @@ __all__ = ["REP_A", "REP_B", "SampleData", "load_sample"]
 _AS_OF: Final = dt.date(2025, 12, 31)
 #: The currency of every amount in the sample (exponent 0: minor units are yen).
 _CURRENCY: Final = "JPY"
-#: Field-sales rep who closes many deals whose customers churn more.
 REP_A: Final = "st-015"
-#: Field-sales rep who closes fewer deals whose customers stay.
+"""Field-sales rep in the sample who closes many deals whose customers churn more."""
 REP_B: Final = "st-017"
+"""Field-sales rep in the sample who closes fewer deals whose customers stay."""
 
 #: Column dtypes of each shipped table, in file order: "str" (ids and labels,
 #: empty is missing), "date" (ISO dates, empty is NaT), "int64", "Int64"
