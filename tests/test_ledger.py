@@ -382,6 +382,29 @@ class TestBridgeProperties:
         assert br.empty
         assert list(br.columns) == list(ledger.BRIDGE_COLUMNS)
 
+    def test_through_after_the_data_horizon_is_refused(self):
+        """The bridge cannot report past what the ledger's data covers."""
+        rows = pd.DataFrame(
+            {
+                "customer_id": ["c1"],
+                "month": pd.PeriodIndex(["2024-01"], freq="M"),
+                "mrr": [10],
+                "currency": "USD",
+            }
+        )
+        short = Ledger.from_monthly_mrr(rows)
+        longer = Ledger.from_monthly_mrr(rows, through="2024-03")
+
+        with pytest.raises(ValueError, match="data horizon"):
+            ledger.bridge(short, through="2024-03")
+        assert list(ledger.bridge(longer)["customers_lost"]) == [0, 1, 0]
+
+    def test_window_before_any_activity_is_empty(self):
+        """A window that ends before the first activity has no rows."""
+        led = Ledger.from_subscriptions(_subs(("c1", "2024-05-01", None, 10)))
+
+        assert ledger.bridge(led, through="2024-01").empty
+
     def test_since_after_through_is_refused(self):
         """A reversed window is an error naming both arguments."""
         led = Ledger.from_subscriptions(_subs(("c1", "2024-01-01", None, 10)))

@@ -47,20 +47,21 @@ def sort_by_key(
     if sum(bits) + row_bits > 63 or min(int(key.min()) for key in keys) < 0:
         order = np.lexsort(keys[::-1])
         return order, [np.asarray(key[order], np.int64) for key in keys]
-    packed = np.zeros(n, np.int64)
-    for key, width in zip(keys, bits, strict=True):
+    packed = np.array(keys[0], dtype=np.int64)  # a copy we may modify in place
+    for key, width in zip(keys[1:], bits[1:], strict=True):
         packed <<= width
         packed |= key
     packed <<= row_bits
     packed |= np.arange(n, dtype=np.int64)
     packed.sort()
-    order = (packed & ((1 << row_bits) - 1)).astype(np.intp)
+    order = packed & ((1 << row_bits) - 1)
     packed >>= row_bits
     unpacked: list[Int64Array] = []
-    for width in reversed(bits):
+    for width in reversed(bits[1:]):
         unpacked.append(packed & ((1 << width) - 1))
         packed >>= width
-    return order, unpacked[::-1]
+    unpacked.append(packed)  # the most significant key needs no mask
+    return order.view(np.intp), unpacked[::-1]
 
 
 def group_starts(*sorted_keys: Int64Array) -> BoolArray:

@@ -552,7 +552,7 @@ def _customer_keys(
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low < 2**40:
-            keys = values.astype(np.int64) - low
+            keys = np.subtract(values, low, dtype=np.int64)
 
             def shift(found: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
                 return (found + low).astype(values.dtype)

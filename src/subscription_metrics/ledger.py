@@ -243,7 +243,10 @@ def bridge(
     Raises
     ------
     ValueError
-        If `since` is after `through`.
+        If `since` is after `through`, or `through` is after the ledger's
+        ``last_month`` (its data horizon: build the ledger with a later
+        ``through`` to report further). A window that ends before the first
+        activity gives an empty bridge.
     InvalidTableError
         If a `by` attribute is unknown or varies within a customer.
 
@@ -268,17 +271,25 @@ def bridge(
     names = [by] if isinstance(by, str) else list(by or ())
     lo = _month_or_none(since, "since")
     hi = _month_or_none(through, "through")
+    horizon = ledger.last_month.ordinal if ledger.last_month is not None else None
+    if hi is not None and horizon is not None and hi > horizon:
+        msg = (
+            f"'through' ({through}) is after the ledger's data horizon "
+            f"({ledger.last_month}); the ledger cannot know what happened then. "
+            "Build the ledger with through= the later month instead"
+        )
+        raise ValueError(msg)
+    if lo is not None and hi is not None and lo > hi:
+        msg = f"'since' ({since}) must not be after 'through' ({through})"
+        raise ValueError(msg)
     if lo is None:
         lo = ledger.first_month.ordinal if ledger.first_month is not None else None
     if hi is None:
-        hi = ledger.last_month.ordinal if ledger.last_month is not None else None
+        hi = horizon
     customer_segment, labels, n_segments = _segments(ledger, names)
-    if lo is None or hi is None:
+    if lo is None or hi is None or lo > hi:  # nothing happened in the window
         months = np.zeros(0, np.int64)
     else:
-        if lo > hi:
-            msg = f"'since' ({since}) must not be after 'through' ({through})"
-            raise ValueError(msg)
         months = np.arange(lo, hi + 1, dtype=np.int64)
     n_months = len(months)
     size = n_segments * n_months

@@ -284,7 +284,7 @@ def _from_datetime64(
         _raise_missing(missing)
     days = values.astype("datetime64[D]")  # floors, also before 1970
     at_midnight = np.asarray(values == days)
-    day = days.astype(np.int64)
+    day = days.view(np.int64)
     low = int(day.min(initial=0))
     span = int(day.max(initial=0)) - low + 1
     if len(day) > 4 * span:
@@ -293,9 +293,10 @@ def _from_datetime64(
         calendar = np.arange(low, low + span).astype("datetime64[D]")
         month_of_day = calendar.astype("datetime64[M]")
         first_of_month = calendar == month_of_day
-        offset = day - low
-        months = month_of_day.astype(np.int64)[offset]
-        return months, at_midnight & first_of_month[offset]
+        day -= low  # in place: `days` is ours, and only offsets are needed now
+        months = month_of_day.view(np.int64)[day]
+        at_midnight &= first_of_month[day]
+        return months, at_midnight
     months = values.astype("datetime64[M]")
     return months.astype(np.int64), np.asarray(values == months)
 
