@@ -346,6 +346,16 @@ def _check_enum(
         check.add(name, "not missing", null)
 
 
+def _may_repeat(series: pd.Series) -> bool:
+    """Cheap first look for repeats: sorting integers beats hashing them."""
+    if pd.api.types.is_integer_dtype(series.dtype) and isinstance(
+        series.dtype, np.dtype
+    ):
+        values = np.sort(series.to_numpy())
+        return bool((values[1:] == values[:-1]).any())
+    return True
+
+
 def check_table(
     frame: pd.DataFrame,
     entity: type,
@@ -414,7 +424,7 @@ def check_table(
             _check_enum(check, col, series, spec)
         elif spec.kind in ("count", "number"):
             _check_number(check, col, series, spec)
-        if spec.unique and col in out:
+        if spec.unique and col in out and _may_repeat(out[col]):
             duplicated = out[col].duplicated(keep=False).to_numpy(bool)
             if duplicated.any():
                 values = pd.unique(out[col][duplicated])[:MAX_EXAMPLES]

@@ -297,30 +297,17 @@ def bridge(
     segment = customer_segment[ev.customer]
     inside = (ev.month >= (lo or 0)) & (ev.month <= (hi if hi is not None else -1))
     before = ev.month < (lo or 0)
+    # One exact pass over the window's events: for every movement kind the
+    # amount is |mrr_change| (a churn's change is minus the MRR it had).
     cell = segment[inside] * n_months + (ev.month[inside] - (lo or 0))
-    kind = ev.kind[inside]
-    change = ev.mrr_change[inside]
-    mrr_before = ev.mrr_after[inside] - change
-
-    def total(
-        mask: npt.NDArray[np.bool_], values: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.int64]:
-        return k.sum_by_key(cell[mask], values[mask], size).reshape(
-            n_segments, n_months
-        )
-
-    def count(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        return (
-            np.bincount(cell[mask], minlength=size)
-            .astype(np.int64)
-            .reshape(n_segments, n_months)
-        )
-
-    new_mrr = total(kind == NEW, change)
-    reactivation = total(kind == REACTIVATION, change)
-    expansion = total(kind == EXPANSION, change)
-    contraction = total(kind == CONTRACTION, -change)
-    churned = total(kind == CHURN, mrr_before)
+    cell += ev.kind[inside].astype(np.int64) * size
+    amounts = k.sum_by_key(cell, np.abs(ev.mrr_change[inside]), 6 * size)
+    counts = np.bincount(cell, minlength=6 * size).astype(np.int64)
+    amounts = amounts.reshape(6, n_segments, n_months)
+    counts = counts.reshape(6, n_segments, n_months)
+    new_mrr, reactivation = amounts[NEW], amounts[REACTIVATION]
+    expansion, contraction = amounts[EXPANSION], amounts[CONTRACTION]
+    churned = amounts[CHURN]
     # Opening balances: each customer's MRR and status just before `lo`.
     last_before = np.zeros(len(ev.month), bool)
     if before.any():
@@ -340,9 +327,9 @@ def bridge(
     net = new_mrr + reactivation + expansion - contraction - churned
     mrr_at_end = opening_mrr[:, None] + np.cumsum(net, axis=1)
     mrr_at_start = mrr_at_end - net
-    customers_new = count(kind == NEW)
-    customers_reactivated = count(kind == REACTIVATION)
-    customers_lost = count(kind == CHURN)
+    customers_new = counts[NEW]
+    customers_reactivated = counts[REACTIVATION]
+    customers_lost = counts[CHURN]
     net_customers = customers_new + customers_reactivated - customers_lost
     customers_at_end = opening_customers[:, None] + np.cumsum(net_customers, axis=1)
     columns = {
@@ -357,8 +344,8 @@ def bridge(
         "customers_new": customers_new,
         "customers_reactivated": customers_reactivated,
         "customers_lost": customers_lost,
-        "customers_expanded": count(kind == EXPANSION),
-        "customers_contracted": count(kind == CONTRACTION),
+        "customers_expanded": counts[EXPANSION],
+        "customers_contracted": counts[CONTRACTION],
         "customers_at_end": customers_at_end,
     }
     data = {name: values.reshape(-1) for name, values in columns.items()}
