@@ -127,3 +127,26 @@ def test_unknown_option_is_refused():
         main(["--preset", "nobody"], out=io.StringIO())
 
     assert info.value.code == 2
+
+
+def test_parquet_input(tmp_path):
+    """Parquet subscriptions work like CSV ones."""
+    pytest.importorskip("pyarrow")
+    subs = pd.DataFrame(
+        {
+            "subscription_id": ["1"],
+            "customer_id": ["a"],
+            "start": pd.to_datetime(["2024-01-05"]),
+            "end": pd.to_datetime([None]),
+            "mrr": [1500],
+            "currency": "JPY",
+        }
+    )
+    path = tmp_path / "subs.parquet"
+    subs.to_parquet(path)
+
+    bridge = pd.read_csv(
+        io.StringIO(_run("--subscriptions", str(path), "--format", "csv"))
+    )
+
+    assert list(bridge["mrr_at_end"]) == [1500]

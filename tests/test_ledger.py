@@ -490,6 +490,21 @@ class TestCurrencies:
         slow = Ledger.from_subscriptions(converted, currency="USD")
 
         pd.testing.assert_frame_equal(ledger.bridge(fast), ledger.bridge(slow))
+        months = _months(EARLY, THROUGH)
+        state = oracle.customer_months_from_spans(converted, months, Conventions())
+        expected, _ = oracle.bridge(state, months, Conventions())
+        pd.testing.assert_frame_equal(
+            ledger.bridge(
+                Ledger.from_subscriptions(
+                    subs,
+                    currency="USD",
+                    rates={k: float(v) for k, v in rates.items()},
+                    through=THROUGH,
+                ),
+                since=EARLY,
+            ),
+            expected,
+        )
 
     def test_dated_rates_use_the_rate_in_force_at_the_start(self):
         """With dated rates, each subscription converts at its start date's rate."""
