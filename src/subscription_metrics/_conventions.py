@@ -18,6 +18,9 @@ __all__ = ["Conventions"]
 MrrSnapshot = Literal["end", "start"]
 ZeroMrr = Literal["churned", "active"]
 FxRateDate = Literal["start", "latest"]
+ChurnDenominator = Literal["start", "start_plus_new"]
+JoinAndChurn = Literal["exclude", "include", "ignore"]
+NrrMethod = Literal["movements", "customers"]
 
 
 def _choice(
@@ -27,6 +30,14 @@ def _choice(
         default=default,
         validator=in_(choices),
         metadata={"doc": doc, "choices": choices, "anchors": dict(anchors)},
+    )
+
+
+def _flag(default: bool, doc: str, anchors: Mapping[str, Any]) -> Any:
+    return field(
+        default=default,
+        validator=instance_of(bool),
+        metadata={"doc": doc, "choices": (True, False), "anchors": dict(anchors)},
     )
 
 
@@ -80,6 +91,34 @@ class Conventions:
         the converted MRR. ``'latest'``:
         the latest rate in the caller's table for every amount, a
         constant-currency view.
+    churn_denominator : {'start', 'start_plus_new'}, default 'start'
+        Customers a churn rate divides by: those at the start of the period
+        (ChartMogul, Baremetrics), or those plus the customers won during it
+        (Stripe).
+    join_and_churn : {'exclude', 'include', 'ignore'}, default 'exclude'
+        Customers who became active and churned within one period (possible
+        in quarters and years; within one month the monthly grain cannot see
+        them). ``'exclude'``: not counted as lost (ChartMogul).
+        ``'include'``: counted as lost, and as won (Stripe, Baremetrics).
+        ``'ignore'``: neither won nor lost (ProfitWell).
+    gross_churn_cap : bool, default False
+        Whether gross MRR churn is capped at 100% (Baremetrics). Without the
+        cap a rate above 1 says losses exceeded the starting MRR.
+    reactivation_in_net_churn : bool, default True
+        Whether reactivation MRR offsets losses in net MRR churn (ChartMogul)
+        or not (Baremetrics).
+    nrr_method : {'movements', 'customers'}, default 'movements'
+        How revenue retention is built: from the period's movements over the
+        starting MRR (ChartMogul), or customer by customer, this month
+        against twelve months earlier, with GRR capping each customer at its
+        earlier MRR (SaaS Capital).
+    reactivation_in_nrr : bool, default False
+        Whether reactivation counts as retained revenue in movement-based NRR
+        (ChartMogul's period NRR leaves it out; the customer-by-customer
+        method always sees a returned customer's revenue).
+    reactivation_in_quick_ratio : bool, default False
+        Whether reactivation MRR counts as a gain in the SaaS quick ratio
+        (Baremetrics and ProfitWell leave it out).
 
     Examples
     --------
@@ -148,6 +187,57 @@ class Conventions:
         ("start", "latest"),
         "Which dated exchange rate converts an amount.",
         {"default": "start", "chartmogul": "start", "profitwell": "start"},
+    )
+
+    churn_denominator: ChurnDenominator = _choice(
+        "start",
+        ("start", "start_plus_new"),
+        "Customers a churn rate divides by: at the period's start, or plus new.",
+        {
+            "default": "start",
+            "chartmogul": "start",
+            "stripe": "start_plus_new",
+            "baremetrics": "start",
+        },
+    )
+    join_and_churn: JoinAndChurn = _choice(
+        "exclude",
+        ("exclude", "include", "ignore"),
+        "Customers who join and churn within one period: not lost, lost, or neither.",
+        {
+            "default": "exclude",
+            "chartmogul": "exclude",
+            "stripe": "include",
+            "baremetrics": "include",
+            "profitwell": "ignore",
+        },
+    )
+    gross_churn_cap: bool = _flag(
+        False,
+        "Whether gross MRR churn is capped at 100%.",
+        {"default": False, "chartmogul": False, "baremetrics": True},
+    )
+    reactivation_in_net_churn: bool = _flag(
+        True,
+        "Whether reactivation MRR offsets losses in net MRR churn.",
+        {"default": True, "chartmogul": True, "baremetrics": False},
+    )
+    nrr_method: NrrMethod = _choice(
+        "movements",
+        ("movements", "customers"),
+        "Revenue retention from the period's movements, or customer by customer "
+        "against twelve months earlier.",
+        {"default": "movements", "chartmogul": "movements"},
+    )
+    reactivation_in_nrr: bool = _flag(
+        False,
+        "Whether reactivation counts as retained revenue in movement-based NRR.",
+        {"default": False, "chartmogul": False},
+    )
+    reactivation_in_quick_ratio: bool = _flag(
+        False,
+        "Whether reactivation MRR counts as a gain in the quick ratio.",
+        {"default": False, "baremetrics": False, "profitwell": False},
     )
 
     @classmethod
