@@ -1,0 +1,67 @@
+"""Tests for `Conventions` and its presets."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+from subscription_metrics import Conventions
+
+
+class TestConventions:
+    """Tests for `Conventions`."""
+
+    def test_defaults_are_documented_choices(self):
+        """Every field has a doc line and its default among its choices."""
+        for field in attrs.fields(Conventions):
+            assert field.metadata["doc"]
+            choices = field.metadata["choices"]
+            if field.name != "reactivation_window_months":
+                assert field.default in choices
+
+    def test_presets_follow_their_anchor(self):
+        """Presets set what their anchor documents (metric-definitions section 4)."""
+        assert Conventions.preset("chartmogul").zero_mrr == "active"
+        assert Conventions.preset("stripe").churn_denominator == "start_plus_new"
+        assert Conventions.preset("baremetrics").gross_churn_cap is True
+        assert Conventions.preset("baremetrics").reactivation_in_net_churn is False
+        assert Conventions.preset("profitwell").join_and_churn == "ignore"
+        assert Conventions.preset("dbt").mrr_snapshot == "start"
+        assert Conventions.preset("maxio").reactivation_window_months == 3
+
+    def test_every_anchor_name_is_a_preset(self):
+        """Field metadata names only presets that exist."""
+        names = set(Conventions.preset_names())
+        for field in attrs.fields(Conventions):
+            assert set(field.metadata["anchors"]) <= names
+
+    def test_default_preset_equals_the_default_record(self):
+        """The 'default' preset is `Conventions()`."""
+        assert Conventions.preset("default") == Conventions()
+
+    def test_unknown_preset_lists_the_names(self):
+        """An unknown preset is an error that lists the choices."""
+        with pytest.raises(ValueError, match="'chartmogul'"):
+            Conventions.preset("nobody")
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("mrr_snapshot", "middle"),
+            ("zero_mrr", "maybe"),
+            ("reactivation_window_months", -1),
+            ("gross_churn_cap", "yes"),
+            ("join_and_churn", "count"),
+        ],
+    )
+    def test_invalid_values_are_refused(self, field, value):
+        """Values outside a field's choices raise, naming the field."""
+        with pytest.raises((ValueError, TypeError), match=field):
+            Conventions(**{field: value})
+
+    def test_explain_and_as_dict_cover_every_field(self):
+        """`explain` has one line per field; `as_dict` is JSON-ready."""
+        conventions = Conventions()
+
+        assert len(conventions.explain().splitlines()) == len(attrs.fields(Conventions))
+        assert set(conventions.as_dict()) == {f.name for f in attrs.fields(Conventions)}
