@@ -65,3 +65,27 @@ class TestConventions:
 
         assert len(conventions.explain().splitlines()) == len(attrs.fields(Conventions))
         assert set(conventions.as_dict()) == {f.name for f in attrs.fields(Conventions)}
+
+
+def test_reference_table_matches_the_presets():
+    """The hand-written preset table in the docs says what the code does."""
+    from pathlib import Path
+
+    page = Path(__file__).parents[1] / "docs" / "reference" / "conventions.md"
+    lines = page.read_text(encoding="utf-8").split("## Presets", 1)[1].splitlines()
+    header = next(line for line in lines if line.startswith("| Field"))
+    presets = [cell.strip(" `") for cell in header.strip("|").split("|")[1:]]
+    rows = [line for line in lines if line.startswith("| `")]
+
+    assert {row.split("|")[1].strip(" `") for row in rows} == {
+        f.name for f in attrs.fields(Conventions)
+    }
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        name = cells[0].strip("`")
+        for preset, cell in zip(presets, cells[1:], strict=True):
+            shown = cell.replace("†", "").strip().strip("`")
+            assert shown == repr(getattr(Conventions.preset(preset), name)), (
+                name,
+                preset,
+            )
