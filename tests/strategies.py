@@ -99,3 +99,16 @@ def monthly_rows(draw: st.DrawFn, max_size: int = 30) -> pd.DataFrame:
     frame["mrr"] = frame["mrr"].astype("int64")
     frame["currency"] = "EUR"
     return frame.drop(columns="offset")
+
+
+def subscriptions_from_rows(
+    *rows: tuple[str, str, str | None, int], currency: str = "USD"
+) -> pd.DataFrame:
+    """A subscriptions table from (customer, start, end, mrr) tuples; dates as text."""
+    frame = pd.DataFrame(rows, columns=["customer_id", "start", "end", "mrr"])
+    frame.insert(0, "subscription_id", [f"s{i}" for i in range(len(rows))])
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    frame["mrr"] = frame["mrr"].astype("int64")
+    frame["currency"] = currency
+    return frame

@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from subscription_metrics import Conventions, InvalidTableError, Ledger, ledger
 
 from . import oracle
-from .strategies import conventions, monthly_rows, subscriptions
+from .strategies import (
+    conventions,
+    monthly_rows,
+    subscriptions,
+    subscriptions_from_rows,
+)
 
 EARLY = pd.Period("2022-12", "M")
 THROUGH = pd.Period("2025-03", "M")
@@ -25,14 +30,8 @@ def _months(first: pd.Period, last: pd.Period) -> list[pd.Period]:
 
 
 def _subs(*rows: tuple) -> pd.DataFrame:
-    """Subscriptions from (customer, start, end, mrr) tuples; dates as strings."""
-    frame = pd.DataFrame(rows, columns=["customer_id", "start", "end", "mrr"])
-    frame.insert(0, "subscription_id", [f"s{i}" for i in range(len(rows))])
-    frame["start"] = pd.to_datetime(frame["start"])
-    frame["end"] = pd.to_datetime(frame["end"])
-    frame["mrr"] = frame["mrr"].astype("int64")
-    frame["currency"] = "JPY"
-    return frame
+    """Subscriptions in yen from (customer, start, end, mrr) tuples."""
+    return subscriptions_from_rows(*rows, currency="JPY")
 
 
 def _identity_holds(br: pd.DataFrame) -> bool:

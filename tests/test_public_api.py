@@ -8,7 +8,7 @@ import types
 
 import subscription_metrics as sm
 
-MODULES = ("datasets", "frames", "ledger", "money", "periods")
+MODULES = ("churn", "cohorts", "datasets", "frames", "ledger", "money", "periods")
 
 
 def _isort_key(name: str) -> tuple[int, str]:

@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import datasets, frames, ledger, money, periods
+    from . import churn, cohorts, datasets, frames, ledger, money, periods
     from ._conventions import Conventions
     from ._entities import (
         CostEntry,
@@ -52,6 +52,8 @@ __all__ = [
     "StaffMember",
     "Subscription",
     "UnknownCurrencyError",
+    "churn",
+    "cohorts",
     "datasets",
     "frames",
     "ledger",
@@ -78,7 +80,7 @@ _HOMES = {
     "Subscription": "._entities",
     "UnknownCurrencyError": "._money",
 }
-_MODULES = {"datasets", "frames", "ledger", "money", "periods"}
+_MODULES = {"churn", "cohorts", "datasets", "frames", "ledger", "money", "periods"}
 
 
 def __getattr__(name: str) -> Any:

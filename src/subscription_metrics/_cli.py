@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from ._conventions import Conventions
 from ._errors import InvalidTableError
 from ._ledger import Ledger
 from ._money import currency_exponent, to_major_units
+from .churn import rates
 from .ledger import bridge
 
 __all__ = ["main"]
@@ -132,6 +134,29 @@ def _major(minor: int, currency: str) -> str:
     return f"{value:,.{places}f}"
 
 
+def _percent(value: float) -> str:
+    if math.isnan(value):
+        return "undefined"
+    if math.isinf(value):
+        return "inf"
+    return f"{100 * value:.2f}%"
+
+
+def _rate_lines(rates_row: pd.Series) -> list[tuple[str, str]]:
+    quick = float(rates_row["quick_ratio"])
+    return [
+        ("Customer churn rate", _percent(float(rates_row["customer_churn_rate"]))),
+        ("Gross MRR churn rate", _percent(float(rates_row["gross_mrr_churn_rate"]))),
+        ("Net MRR churn rate", _percent(float(rates_row["net_mrr_churn_rate"]))),
+        ("Net revenue retention", _percent(float(rates_row["net_revenue_retention"]))),
+        (
+            "Gross revenue retention",
+            _percent(float(rates_row["gross_revenue_retention"])),
+        ),
+        ("Quick ratio", "undefined" if math.isnan(quick) else f"{quick:.2f}"),
+    ]
+
+
 def _headline(row: pd.Series, currency: str) -> list[tuple[str, str]]:
     mrr = int(row["mrr_at_end"])
     customers = int(row["customers_at_end"])
@@ -225,7 +250,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     if len(total):
         month = total.index[-1]
         out.write(f"\nHeadline figures for {month}:\n")
-        rows = _headline(total.iloc[-1], currency)
+        monthly_rates = rates(led, since=args.since)
+        rows = _headline(total.iloc[-1], currency) + _rate_lines(monthly_rates.iloc[-1])
         width = max(len(label) for label, _ in rows)
         for label, value in rows:
             out.write(f"  {label:<{width}}  {value}\n")

@@ -60,7 +60,7 @@ def as_number_array(
     messages name the offending argument.
     """
     msg = f"{name!r} must be numeric, got {value!r}"
-    if isinstance(value, bool | np.bool_ | str | bytes):
+    if value is None or isinstance(value, bool | np.bool_ | str | bytes):
         raise TypeError(msg)
     raw = value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
     try:
@@ -82,7 +82,9 @@ def as_number_array(
     floats = array.astype(np.float64, copy=False)
     finite = np.isfinite(floats)
     if not finite.all():
-        msg = f"{name!r} must be finite (no NaN or inf), got {_first(floats, ~finite)!r}"
+        msg = (
+            f"{name!r} must be finite (no NaN or inf), got {_first(floats, ~finite)!r}"
+        )
         raise ValueError(msg)
     return floats
 
@@ -173,7 +175,8 @@ def divide_or_nan(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     """Elementwise ``numerator / denominator``, NaN where the denominator is 0."""
     shape = np.broadcast_shapes(numerator.shape, denominator.shape)
     out = np.full(shape, np.nan)
-    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    with np.errstate(over="ignore"):  # a huge quotient is inf, its true limit
+        np.divide(numerator, denominator, out=out, where=denominator != 0)
     return out
 
 

@@ -151,7 +151,7 @@ def _segments(
     attributes = pd.DataFrame({name: ledger.customer_attribute(name) for name in names})
     attributes.index = pd.RangeIndex(len(attributes))
     grouped = attributes.groupby(names, dropna=False, sort=True, observed=True)
-    codes: Int64Array = grouped.ngroup().to_numpy(np.int64)
+    codes = np.asarray(grouped.ngroup().to_numpy(), np.int64)
     first: Int64Array = np.zeros(0, np.int64)
     if len(codes):
         order = np.argsort(codes, kind="stable")
@@ -200,16 +200,15 @@ def _cells(ledger: Ledger, names: list[str], grain: str, max_age: int | None) ->
     n_ages = int(last_age.max()) + 1 if n_groups else 0
 
     # Changes per event from the customer's first active month on. Before it
-    # the customer has no MRR and is inactive, so its state there is zero.
+    # the customer is inactive and so has no MRR (no subscription, or only
+    # zero-MRR ones): each value starts from 0 and the changes add up to it.
     scope = np.flatnonzero(activations >= 1)
     customer = ev.customer[scope]
     age = ev.month[scope] - first_month[customer]
-    mrr_delta = np.where(first, ev.mrr_after, ev.mrr_change)[scope]
+    mrr_delta = ev.mrr_change[scope]
     active_delta = active.astype(np.int64) - was_active.astype(np.int64)
     capped = np.minimum(ev.mrr_after, start_mrr[ev.customer])
-    capped_before = k.previous_in_group(capped, starts, 0)
-    capped_before[first] = 0
-    capped_delta = (capped - capped_before)[scope]
+    capped_delta = (capped - k.previous_in_group(capped, starts, 0))[scope]
     inside = age < n_ages
     cell = group[customer[inside]] * n_ages + age[inside]
     size = n_groups * n_ages
@@ -342,7 +341,7 @@ def retention(
     data: dict[str, object] = {"cohort": cells.cohort.take(row)}
     if cells.labels is not None:
         for name in names:
-            data[name] = cells.labels[name].take(row).to_numpy()
+            data[name] = cells.labels[name].take(row).reset_index(drop=True)
     data["age"] = age.astype(np.int64)
     for name in RETENTION_COLUMNS:
         data[name] = cells.column(name)[row, age]

@@ -1,0 +1,279 @@
+"""Churn, retention and growth: plain formulas, and every figure from a ledger.
+
+The formulas take numbers (scalars, arrays or Series) for services that bring
+their own; `rates` computes all of them per month, quarter or year (and per
+segment) from a `Ledger`, following its `Conventions`. Rates are fractions,
+never percentages. Undefined is not zero: a zero denominator gives NaN, a
+quick ratio with gains and no losses gives inf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._formulas import (
+    average_revenue_per_account,
+    average_sale_price,
+    customer_churn_rate,
+    gross_mrr_churn_rate,
+    gross_revenue_retention,
+    mrr_growth_rate,
+    net_mrr_churn_rate,
+    net_new_mrr,
+    net_revenue_retention,
+    pooled_rate,
+    quick_ratio,
+)
+from ._ledger import Ledger, MonthLike
+from ._rates import Grain, period_totals
+from ._retention import retained_against_earlier
+from ._validation import divide_or_nan
+from .ledger import _segments
+
+__all__ = [
+    "RATE_COLUMNS",
+    "average_revenue_per_account",
+    "average_sale_price",
+    "customer_churn_rate",
+    "gross_mrr_churn_rate",
+    "gross_revenue_retention",
+    "mrr_growth_rate",
+    "net_mrr_churn_rate",
+    "net_new_mrr",
+    "net_revenue_retention",
+    "pooled_rate",
+    "quick_ratio",
+    "rates",
+]
+
+RATE_COLUMNS: Final = (
+    "customer_churn_rate",
+    "subscription_churn_rate",
+    "gross_mrr_churn_rate",
+    "net_mrr_churn_rate",
+    "net_revenue_retention",
+    "gross_revenue_retention",
+    "quick_ratio",
+    "average_revenue_per_account",
+    "average_sale_price",
+    "net_new_mrr",
+    "mrr_growth_rate",
+)
+"""Columns `rates` adds to the period totals, in order."""
+
+
+def _rolling(frame: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame:
+    """Sum each column over the last `window` periods within each segment."""
+    if window == 1:
+        return frame
+    if names:
+        grouped = frame.groupby(level=names, sort=False, dropna=False)
+        rolled = grouped.rolling(window, min_periods=window).sum()
+        rolled = rolled.reset_index(level=[*range(len(names))], drop=True)
+        return rolled.reindex(frame.index)
+    return frame.rolling(window, min_periods=window).sum()
+
+
+def _apply(formula: Any, *columns: npt.NDArray[np.float64], **options: Any) -> Any:
+    """Apply a formula where every input is known; NaN where a window is short."""
+    known = np.logical_and.reduce([~np.isnan(values) for values in columns])
+    out = np.full(len(columns[0]), np.nan)
+    if known.any():
+        out[known] = formula(*(values[known] for values in columns), **options)
+    return out
+
+
+def _customer_retention(
+    ledger: Ledger, totals: pd.DataFrame, names: list[str], window: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """NRR and GRR customer by customer, each period's last month against M - 12."""
+    customer_segment, _, n_segments = _segments(ledger, names)
+    periods = pd.PeriodIndex(totals.index.get_level_values("period"))
+    last_months = periods.asfreq("M", how="E")
+    ends = np.unique(np.asarray(pd.PeriodIndex(last_months).asi8, np.int64))
+    base, retained, capped = retained_against_earlier(
+        ledger, customer_segment, n_segments, ends
+    )
+    earlier = pd.DataFrame(
+        {
+            "base": base.reshape(-1),
+            "retained": retained.reshape(-1),
+            "capped": capped.reshape(-1),
+        },
+        index=totals.index,
+        dtype=np.float64,
+    )
+    earlier = _rolling(earlier, names, window)
+    base_mrr = earlier["base"].to_numpy()
+    return (
+        divide_or_nan(earlier["retained"].to_numpy(), base_mrr),
+        divide_or_nan(earlier["capped"].to_numpy(), base_mrr),
+    )
+
+
+def rates(
+    ledger: Ledger,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Grain = "month",
+    window: int = 1,
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+) -> pd.DataFrame:
+    """
+    Return every churn, retention and growth figure per period (and segment).
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger; its ``conventions`` decide every definitional choice
+        (churn denominator, join-and-churn, gross-churn cap, reactivation in
+        net churn, NRR method, reactivation in NRR and in the quick ratio).
+    by : str or sequence of str, optional
+        Customer attributes to split by, as for ``ledger.bridge``. Segment
+        counts and amounts add up to the total.
+    period : {'month', 'quarter', 'year'}, default 'month'
+        The grain. Quarters and years roll up the monthly bridge: stocks at
+        the first and last month, flows summed.
+    window : int, default 1
+        Pool this many periods (trailing, within each segment) before
+        dividing: sums of numerators over sums of denominators, never an
+        average of rates. The first ``window - 1`` periods are NaN.
+    since, through : pandas.Period, str or date, optional
+        Months to cover, as for ``ledger.bridge``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The period totals (int64: the bridge columns plus
+        ``customers_joined_and_lost``, ``subscriptions_at_start``,
+        ``subscriptions_lost`` and ``months``, the months of the period the
+        window covers) followed by `RATE_COLUMNS` (float):
+
+        - ``customer_churn_rate``: customers lost over customers at start (or
+          at start plus won, by ``churn_denominator``); joiners who left in
+          the same period per ``join_and_churn``. Won counts new and
+          reactivated customers.
+        - ``subscription_churn_rate``: net decreases of customers' active
+          subscriptions over subscriptions at start.
+        - ``gross_mrr_churn_rate``, ``net_mrr_churn_rate`` (below zero is
+          negative churn, never clipped).
+        - ``net_revenue_retention``, ``gross_revenue_retention``: from the
+          movements (ChartMogul), or with ``nrr_method='customers'`` customer
+          by customer against the MRR twelve months before the period's last
+          month (SaaS Capital; each customer capped at its earlier MRR for
+          GRR).
+        - ``quick_ratio``: inf when there are gains and no losses.
+        - ``average_revenue_per_account`` (MRR per customer at the end, major
+          units of nothing: minor units of ``ledger.currency``, as a float),
+          ``average_sale_price`` (new MRR per new customer), ``net_new_mrr``,
+          ``mrr_growth_rate``.
+
+        Money figures are in minor units of ``ledger.currency``.
+
+    Raises
+    ------
+    ValueError
+        If `window` is not a positive int or `period` is unknown.
+
+    Notes
+    -----
+    Movement-based rates over quarters and years sum monthly movements, so a
+    customer who joins and leaves within the period adds to ``churned_mrr``;
+    gross revenue retention can then fall below zero. The customer-by-customer
+    method compares end points and cannot.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(sample.subscriptions)
+    >>> r = sm.churn.rates(led, period="quarter")
+    >>> shown = ["customer_churn_rate", "net_revenue_retention", "quick_ratio"]
+    >>> r[shown].tail(2).round(3)
+            customer_churn_rate  net_revenue_retention  quick_ratio
+    period
+    2025Q3                0.061                  0.974        3.848
+    2025Q4                0.059                  0.975        3.824
+    """
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        msg = f"'window' must be a positive int, got {window!r}"
+        raise ValueError(msg)
+    conventions = ledger.conventions
+    names = [by] if isinstance(by, str) else list(by or ())
+    totals = period_totals(
+        ledger, by=names or None, period=period, since=since, through=through
+    )
+    pooled = _rolling(totals.astype(np.float64), names, window)
+    jl = pooled["customers_joined_and_lost"]
+    won = pooled["customers_new"] + pooled["customers_reactivated"]
+    lost = pooled["customers_lost"]
+    if conventions.join_and_churn in ("exclude", "ignore"):
+        lost = lost - jl
+    if conventions.join_and_churn == "ignore":
+        won = won - jl
+    denominator = pooled["customers_at_start"]
+    if conventions.churn_denominator == "start_plus_new":
+        denominator = denominator + won
+    column = {name: pooled[name].to_numpy() for name in pooled.columns}
+    start, end = column["mrr_at_start"], column["mrr_at_end"]
+    churned, contraction = column["churned_mrr"], column["contraction_mrr"]
+    expansion, reactivation = column["expansion_mrr"], column["reactivation_mrr"]
+    zero = np.zeros(len(pooled))
+    out = totals.copy()
+    # Pooled quarterly or yearly counts can break a formula's per-period
+    # constraint (joiners who left make lost exceed the start), so these two
+    # are plain ratios of the pooled numbers.
+    out["customer_churn_rate"] = divide_or_nan(lost.to_numpy(), denominator.to_numpy())
+    out["subscription_churn_rate"] = divide_or_nan(
+        column["subscriptions_lost"], column["subscriptions_at_start"]
+    )
+    # Over quarters, years and windows, customers who join and leave inside
+    # the pool make losses exceed the starting MRR, which the one-period
+    # formulas refuse; these rates are therefore plain ratios of the pooled
+    # sums (a test checks they equal the formulas month by month).
+    gross = divide_or_nan(churned + contraction, start)
+    if conventions.gross_churn_cap:
+        gross = np.minimum(gross, 1.0)
+    out["gross_mrr_churn_rate"] = gross
+    offset = reactivation if conventions.reactivation_in_net_churn else zero
+    out["net_mrr_churn_rate"] = divide_or_nan(
+        churned + contraction - expansion - offset, start
+    )
+    if conventions.nrr_method == "customers":
+        nrr, grr = _customer_retention(ledger, totals, names, window)
+    else:
+        retained = reactivation if conventions.reactivation_in_nrr else zero
+        nrr = divide_or_nan(start - churned - contraction + expansion + retained, start)
+        grr = divide_or_nan(start - churned - contraction, start)
+    out["net_revenue_retention"] = nrr
+    out["gross_revenue_retention"] = grr
+    out["quick_ratio"] = _apply(
+        quick_ratio,
+        column["new_mrr"],
+        expansion,
+        contraction,
+        churned,
+        reactivation if conventions.reactivation_in_quick_ratio else zero,
+    )
+    out["average_revenue_per_account"] = _apply(
+        average_revenue_per_account, end, column["customers_at_end"]
+    )
+    out["average_sale_price"] = _apply(
+        average_sale_price, column["new_mrr"], column["customers_new"]
+    )
+    out["net_new_mrr"] = _apply(
+        net_new_mrr,
+        column["new_mrr"],
+        expansion,
+        contraction,
+        churned,
+        reactivation,
+    )
+    out["mrr_growth_rate"] = _apply(mrr_growth_rate, start, end)
+    return out

@@ -1,0 +1,317 @@
+"""Tests for `subscription_metrics.churn.rates`: every figure from a ledger."""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from subscription_metrics import Conventions, Ledger, churn, ledger
+
+from . import oracle
+from .strategies import conventions, subscriptions, subscriptions_from_rows
+
+THROUGH = pd.Period("2025-03", "M")
+
+
+_subs = subscriptions_from_rows
+
+
+def _chartmogul_month() -> pd.DataFrame:
+    """A month that reproduces ChartMogul's worked example.
+
+    Start MRR 100 over four customers; in March one churns (10), one
+    contracts (10) and one expands (10). ChartMogul help, "MRR Churn Rate"
+    and "Net MRR Churn Rate": gross 20%, net 10%.
+    """
+    return _subs(
+        ("a", "2024-01-05", "2024-03-01", 10),  # churns in March
+        ("b", "2024-01-05", "2024-03-01", 30),
+        ("b", "2024-03-01", None, 20),  # contracts by 10
+        ("c", "2024-01-05", "2024-03-01", 30),
+        ("c", "2024-03-01", None, 40),  # expands by 10
+        ("d", "2024-01-05", None, 30),
+    )
+
+
+class TestKnownValues:
+    """Published worked examples, reproduced from a ledger."""
+
+    def test_chartmogul_gross_and_net_mrr_churn(self):
+        """ChartMogul: start 100, churn 10, contraction 10, expansion 10: 20%, 10%."""
+        led = Ledger.from_subscriptions(_chartmogul_month(), through="2024-03")
+
+        march = churn.rates(led).loc["2024-03"]
+
+        assert march["mrr_at_start"] == 100
+        assert march["gross_mrr_churn_rate"] == pytest.approx(0.20)
+        assert march["net_mrr_churn_rate"] == pytest.approx(0.10)
+        assert march["net_revenue_retention"] == pytest.approx(0.90)
+        assert march["gross_revenue_retention"] == pytest.approx(0.80)
+        assert march["customer_churn_rate"] == pytest.approx(0.25)
+
+    def test_negative_churn_is_reported_not_clipped(self):
+        """Expansion beyond losses gives net churn below zero and NRR above one."""
+        subs = _subs(
+            ("a", "2024-01-05", "2024-02-01", 100),
+            ("a", "2024-02-01", None, 150),
+            ("b", "2024-01-05", "2024-02-01", 100),
+            ("b", "2024-02-01", None, 90),
+        )
+
+        feb = churn.rates(Ledger.from_subscriptions(subs)).loc["2024-02"]
+
+        assert feb["net_mrr_churn_rate"] == pytest.approx(-0.20)
+        assert feb["net_revenue_retention"] == pytest.approx(1.20)
+
+    def test_stripe_denominator_counts_new_customers(self):
+        """Stripe divides by customers at start plus new: 1 / (2 + 2)."""
+        subs = _subs(
+            ("a", "2024-01-05", "2024-02-01", 10),
+            ("b", "2024-01-05", None, 10),
+            ("c", "2024-02-05", None, 10),
+            ("d", "2024-02-05", None, 10),
+        )
+        led = Ledger.from_subscriptions(subs, conventions=Conventions.preset("stripe"))
+
+        feb = churn.rates(led).loc["2024-02"]
+
+        assert feb["customer_churn_rate"] == pytest.approx(1 / 4)
+
+    def test_baremetrics_caps_gross_churn(self):
+        """Losses beyond the starting MRR: over 100% uncapped, 100% for Baremetrics."""
+        subs = _subs(
+            ("a", "2023-12-05", "2024-02-01", 100),
+            ("a", "2024-02-01", "2024-03-01", 300),  # expands, then churns 300
+        )
+        base = Ledger.from_subscriptions(subs, through="2024-04")
+        capped = Ledger.from_subscriptions(
+            subs, conventions=Conventions.preset("baremetrics"), through="2024-04"
+        )
+
+        def quarter(led: Ledger) -> float:
+            return float(
+                churn.rates(led, period="quarter").loc["2024Q1"]["gross_mrr_churn_rate"]
+            )
+
+        assert quarter(base) == pytest.approx(3.0)
+        assert quarter(capped) == 1.0
+
+    @pytest.mark.parametrize(
+        ("choices", "expected"),
+        [
+            ({"join_and_churn": "exclude"}, 1 / 2),  # ChartMogul
+            ({"join_and_churn": "include"}, 2 / 2),  # Baremetrics
+            (
+                {"join_and_churn": "include", "churn_denominator": "start_plus_new"},
+                2 / 3,
+            ),
+            ({"join_and_churn": "ignore"}, 1 / 2),  # ProfitWell
+            (
+                {"join_and_churn": "ignore", "churn_denominator": "start_plus_new"},
+                1 / 2,
+            ),
+        ],
+    )
+    def test_join_and_churn_conventions_in_a_quarter(self, choices, expected):
+        """Q2: 2 at start, c joins and leaves, a leaves (metric-definitions 2.4)."""
+        subs = _subs(
+            ("a", "2024-01-05", "2024-06-10", 10),
+            ("b", "2024-01-05", None, 10),
+            ("c", "2024-04-05", "2024-05-20", 10),
+        )
+        conv = attrs.evolve(Conventions(), **choices)
+        led = Ledger.from_subscriptions(subs, conventions=conv, through="2024-06")
+
+        q2 = churn.rates(led, period="quarter").loc["2024Q2"]
+
+        assert q2["customers_joined_and_lost"] == 1
+        assert q2["customer_churn_rate"] == pytest.approx(expected)
+
+    def test_quick_ratio_is_inf_without_losses(self):
+        """Gains and no losses: the quick ratio is inf, never 0."""
+        led = Ledger.from_subscriptions(_subs(("a", "2024-01-05", None, 10)))
+
+        assert churn.rates(led).loc["2024-01", "quick_ratio"] == math.inf
+
+
+class TestProperties:
+    """Invariants of the rates table."""
+
+    @given(subscriptions(), conventions)
+    def test_rates_lie_in_their_ranges(self, subs, conv):
+        """Churn rates in [0, 1] monthly, GRR <= 1, GRR <= NRR, ratios >= 0."""
+        table = churn.rates(Ledger.from_subscriptions(subs, conventions=conv))
+
+        for name in ("customer_churn_rate", "subscription_churn_rate"):
+            values = table[name].dropna()
+            assert ((values >= 0) & (values <= 1)).all(), name
+        known = table.dropna(subset=["gross_revenue_retention"])
+        assert (known["gross_revenue_retention"] <= 1).all()
+        assert (
+            known["gross_revenue_retention"] <= known["net_revenue_retention"] + 1e-12
+        ).all()
+        assert (table["quick_ratio"].dropna() >= 0).all()
+
+    @given(subscriptions(), conventions)
+    def test_nrr_minus_grr_is_the_expansion_share(self, subs, conv):
+        """Movement NRR - GRR = (expansion [+ reactivation]) / start MRR."""
+        conv = attrs.evolve(conv, nrr_method="movements")
+        table = churn.rates(Ledger.from_subscriptions(subs, conventions=conv))
+        known = table[table["mrr_at_start"] > 0]
+        gained = known["expansion_mrr"] + (
+            known["reactivation_mrr"] if conv.reactivation_in_nrr else 0
+        )
+
+        np.testing.assert_allclose(
+            known["net_revenue_retention"] - known["gross_revenue_retention"],
+            gained / known["mrr_at_start"],
+            rtol=1e-12,
+            atol=1e-12,
+        )
+
+    @given(subscriptions(), conventions)
+    def test_net_churn_is_one_minus_nrr_when_definitions_line_up(self, subs, conv):
+        """With reactivation treated alike, net MRR churn = 1 - NRR."""
+        conv = attrs.evolve(
+            conv,
+            nrr_method="movements",
+            reactivation_in_nrr=True,
+            reactivation_in_net_churn=True,
+        )
+        table = churn.rates(Ledger.from_subscriptions(subs, conventions=conv))
+        known = table[table["mrr_at_start"] > 0]
+
+        np.testing.assert_allclose(
+            known["net_mrr_churn_rate"], 1 - known["net_revenue_retention"], atol=1e-12
+        )
+
+    @given(subscriptions(), conventions, st.integers(2, 4))
+    def test_trailing_windows_pool_counts(self, subs, conv, window):
+        """A trailing rate is pooled numerators over pooled denominators."""
+        led = Ledger.from_subscriptions(subs, conventions=conv)
+        single = churn.rates(led)
+        pooled = churn.rates(led, window=window)
+        lost = single["customers_lost"].rolling(window).sum()
+        start = single["customers_at_start"].rolling(window).sum()
+        if conv.churn_denominator == "start_plus_new":
+            start = (
+                start
+                + (single["customers_new"] + single["customers_reactivated"])
+                .rolling(window)
+                .sum()
+            )
+        expected = (lost / start).where(start > 0)
+
+        np.testing.assert_allclose(
+            pooled["customer_churn_rate"].to_numpy(),
+            expected.to_numpy(),
+            equal_nan=True,
+        )
+
+    @given(subscriptions(), conventions)
+    def test_segments_pooled_counts_equal_the_total(self, subs, conv):
+        """Summing segment counts and amounts gives the total's."""
+        customers = pd.DataFrame(
+            {"customer_id": [f"c{i}" for i in range(6)], "tier": list("aabbab")}
+        )
+        led = Ledger.from_subscriptions(subs, customers=customers, conventions=conv)
+        split = churn.rates(led, by="tier", period="quarter")
+        total = churn.rates(led, period="quarter")
+        counts = [c for c in total.columns if c not in churn.RATE_COLUMNS]
+
+        summed = split[counts].groupby(level="period").sum()
+        summed["months"] = split["months"].groupby(level="period").max()
+        pd.testing.assert_frame_equal(summed, total[counts], check_names=False)
+
+    @given(subscriptions(), conventions)
+    @settings(max_examples=60)
+    def test_customer_method_equals_a_customer_by_customer_oracle(self, subs, conv):
+        """SaaS Capital NRR/GRR: month M against M - 12, customer by customer."""
+        conv = attrs.evolve(conv, nrr_method="customers")
+        led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
+        months = list(pd.period_range("2021-12", THROUGH, freq="M"))
+        state = oracle.customer_months_from_spans(subs, months, conv)
+        table = churn.rates(led, since="2022-12", through=THROUGH)
+
+        for month in table.index:
+            now, then = months.index(month), months.index(month - 12)
+            base = sum(s[then][0] for s in state.values() if s[then][0] > 0)
+            kept = sum(s[now][0] for s in state.values() if s[then][0] > 0)
+            capped = sum(
+                min(s[now][0], s[then][0]) for s in state.values() if s[then][0] > 0
+            )
+            row = table.loc[month]
+            if base == 0:
+                assert math.isnan(row["net_revenue_retention"])
+            else:
+                assert row["net_revenue_retention"] == pytest.approx(kept / base)
+                assert row["gross_revenue_retention"] == pytest.approx(capped / base)
+
+
+@given(subscriptions(), conventions)
+def test_monthly_rates_equal_the_plain_formulas(subs, conv):
+    """Month by month, the table's rates are the plain formulas of its columns."""
+    conv = attrs.evolve(conv, nrr_method="movements")
+    table = churn.rates(Ledger.from_subscriptions(subs, conventions=conv))
+    known = table[table["mrr_at_start"] > 0]
+    if known.empty:
+        return
+    columns = {
+        name: known[name].to_numpy(np.float64)
+        for name in ("mrr_at_start", "churned_mrr", "contraction_mrr", "expansion_mrr")
+    }
+    react = known["reactivation_mrr"].to_numpy(np.float64)
+    losses = (
+        columns["mrr_at_start"],
+        columns["churned_mrr"],
+        columns["contraction_mrr"],
+    )
+
+    np.testing.assert_allclose(
+        known["gross_mrr_churn_rate"],
+        churn.gross_mrr_churn_rate(*losses, cap=conv.gross_churn_cap),
+    )
+    np.testing.assert_allclose(
+        known["net_mrr_churn_rate"],
+        churn.net_mrr_churn_rate(
+            *losses,
+            columns["expansion_mrr"],
+            react if conv.reactivation_in_net_churn else 0 * react,
+        ),
+        atol=1e-15,
+    )
+    np.testing.assert_allclose(
+        known["net_revenue_retention"],
+        churn.net_revenue_retention(
+            *losses,
+            columns["expansion_mrr"],
+            react if conv.reactivation_in_nrr else 0 * react,
+        ),
+    )
+    np.testing.assert_allclose(
+        known["gross_revenue_retention"], churn.gross_revenue_retention(*losses)
+    )
+
+
+def test_window_must_be_positive():
+    """A zero window is an error naming the argument."""
+    led = Ledger.from_subscriptions(_subs(("a", "2024-01-05", None, 10)))
+
+    with pytest.raises(ValueError, match="'window' must be a positive int"):
+        churn.rates(led, window=0)
+
+
+def test_rates_use_the_same_customers_as_the_bridge():
+    """The rates table starts from the bridge: its columns are the bridge's."""
+    led = Ledger.from_subscriptions(_chartmogul_month(), through="2024-03")
+
+    table = churn.rates(led)
+    br = ledger.bridge(led)
+
+    assert (table["customers_lost"].to_numpy() == br["customers_lost"].to_numpy()).all()
