@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -11,29 +13,34 @@ from ._ledger import Ledger
 __all__ = ["customer_mrr_at", "retained_against_earlier"]
 
 
-def customer_mrr_at(ledger: Ledger, month: int) -> npt.NDArray[np.int64]:
+def customer_mrr_at(
+    ledger: Ledger, months: Sequence[int]
+) -> dict[int, npt.NDArray[np.int64]]:
     """
-    Return every customer's MRR at the end of one month (a month ordinal).
+    Return every customer's MRR at the end of each month (month ordinals).
 
-    Reads the last event of each customer on or before `month`: a binary
+    Reads the last event of each customer on or before the month: one binary
     search per customer over the ledger's sorted events, no customer x month
-    table.
+    table. The search key is built once for all months.
     """
     ev = ledger._events
     n_customers = len(ledger.customers)
     if not len(ev.month):
-        return np.zeros(n_customers, np.int64)
+        return {month: np.zeros(n_customers, np.int64) for month in months}
     base = int(ev.month.min())
     span = int(ev.month.max()) - base + 2
     key = ev.customer * span + (ev.month - base)
-    offset = min(max(month - base, -1), span - 1)
-    query = np.arange(n_customers, dtype=np.int64) * span + offset
-    position = np.searchsorted(key, query, side="right") - 1
-    found = position >= 0
-    # The event found must be the customer's own, not the previous customer's.
-    found[found] = ev.customer[position[found]] == np.flatnonzero(found)
-    out = np.zeros(n_customers, np.int64)
-    out[found] = ev.mrr_after[position[found]]
+    first_key = np.arange(n_customers, dtype=np.int64) * span
+    out: dict[int, npt.NDArray[np.int64]] = {}
+    for month in sorted(set(months)):  # one pass per distinct month
+        offset = min(max(month - base, -1), span - 1)
+        position = np.searchsorted(key, first_key + offset, side="right") - 1
+        found = position >= 0
+        # The event found must be the customer's own, not the previous one's.
+        found[found] = ev.customer[position[found]] == np.flatnonzero(found)
+        mrr = np.zeros(n_customers, np.int64)
+        mrr[found] = ev.mrr_after[position[found]]
+        out[month] = mrr
     return out
 
 
@@ -57,9 +64,10 @@ def retained_against_earlier(
     base = np.zeros(shape, np.int64)
     retained = np.zeros(shape, np.int64)
     capped = np.zeros(shape, np.int64)
-    for column, month in enumerate(months.tolist()):  # one pass per month
-        earlier = customer_mrr_at(ledger, month - lag)
-        now = customer_mrr_at(ledger, month)
+    wanted = [int(m) for m in months]
+    snapshot = customer_mrr_at(ledger, wanted + [m - lag for m in wanted])
+    for column, month in enumerate(wanted):
+        earlier, now = snapshot[month - lag], snapshot[month]
         paying = earlier > 0
         segment = segment_of_customer[paying]
         base[:, column] = k.sum_by_key(segment, earlier[paying], n_segments)
