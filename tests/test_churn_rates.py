@@ -42,6 +42,20 @@ def _chartmogul_month() -> pd.DataFrame:
 class TestKnownValues:
     """Published worked examples, reproduced from a ledger."""
 
+    @pytest.mark.parametrize("preset", ["default", "chartmogul", "baremetrics"])
+    def test_chartmogul_example_under_each_preset(self, preset):
+        """The worked example gives 20% gross and 10% net under each anchor's preset."""
+        led = Ledger.from_subscriptions(
+            _chartmogul_month(),
+            conventions=Conventions.preset(preset),
+            through="2024-03",
+        )
+
+        march = churn.rates(led).loc["2024-03"]
+
+        assert march["gross_mrr_churn_rate"] == pytest.approx(0.20)
+        assert march["net_mrr_churn_rate"] == pytest.approx(0.10)
+
     def test_chartmogul_gross_and_net_mrr_churn(self):
         """ChartMogul: start 100, churn 10, contraction 10, expansion 10: 20%, 10%."""
         led = Ledger.from_subscriptions(_chartmogul_month(), through="2024-03")
@@ -297,6 +311,31 @@ def test_monthly_rates_equal_the_plain_formulas(subs, conv):
     np.testing.assert_allclose(
         known["gross_revenue_retention"], churn.gross_revenue_retention(*losses)
     )
+
+
+@given(subscriptions(), conventions, st.randoms(use_true_random=False))
+def test_rates_do_not_depend_on_row_order(subs, conv, random):
+    """Shuffling the subscriptions leaves every figure as it was."""
+    order = list(range(len(subs)))
+    random.shuffle(order)
+
+    def table(frame: pd.DataFrame) -> pd.DataFrame:
+        led = Ledger.from_subscriptions(frame, conventions=conv, through=THROUGH)
+        return churn.rates(led, period="quarter", window=2)
+
+    pd.testing.assert_frame_equal(table(subs), table(subs.iloc[order]))
+
+
+def test_rate_conventions_can_be_chosen_per_call():
+    """Rate choices may change per call; choices that shaped the ledger may not."""
+    led = Ledger.from_subscriptions(_chartmogul_month(), through="2024-03")
+    stripe_like = attrs.evolve(Conventions(), churn_denominator="start_plus_new")
+
+    assert churn.rates(led, conventions=stripe_like).loc["2024-03"][
+        "customer_churn_rate"
+    ] == pytest.approx(1 / 4)
+    with pytest.raises(ValueError, match="zero_mrr"):
+        churn.rates(led, conventions=Conventions(zero_mrr="active"))
 
 
 def test_window_must_be_positive():

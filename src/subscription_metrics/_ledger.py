@@ -52,6 +52,8 @@ class SetAside:
         A few of their identifiers or row labels.
     detail : str
         What it means and what to do about it.
+    unit : str
+        What `count` counts: ``"row"`` (the default) or ``"customer"``.
 
     Examples
     --------
@@ -65,10 +67,11 @@ class SetAside:
     count: int
     examples: tuple[str, ...] = field(default=(), converter=as_strings)
     detail: str = ""
+    unit: str = "row"
 
     def __str__(self) -> str:
         """Return the entry as one line."""
-        noun = "row" if self.count == 1 else "rows"
+        noun = self.unit if self.count == 1 else f"{self.unit}s"
         text = f"{self.table}: {self.rule}: {self.count} {noun}"
         if self.examples:
             text += f" (e.g. {', '.join(self.examples)})"
@@ -632,6 +635,7 @@ def _unknown_customers(
             table="customers",
             rule="customers without attributes",
             count=int((~known).sum()),
+            unit="customer",
             examples=_examples(frame["customer_id"], ~known),
             detail="not in the customers table; their attributes are missing, "
             "and by= puts them in a segment of their own",

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._conventions import Conventions
 from ._formulas import (
     average_revenue_per_account,
     average_sale_price,
@@ -36,6 +37,7 @@ from ._validation import divide_or_nan
 from .ledger import _segments
 
 __all__ = [
+    "LEDGER_CONVENTIONS",
     "RATE_COLUMNS",
     "average_revenue_per_account",
     "average_sale_price",
@@ -116,6 +118,33 @@ def _customer_retention(
     )
 
 
+LEDGER_CONVENTIONS: Final = (
+    "mrr_snapshot",
+    "reactivation_window_months",
+    "zero_mrr",
+    "money_rounding",
+    "fx_rate_date",
+)
+"""Conventions that shape a ledger's events; `rates` cannot override them."""
+
+
+def _rate_conventions(ledger: Ledger, conventions: Conventions | None) -> Conventions:
+    if conventions is None:
+        return ledger.conventions
+    changed = [
+        name
+        for name in LEDGER_CONVENTIONS
+        if getattr(conventions, name) != getattr(ledger.conventions, name)
+    ]
+    if changed:
+        msg = (
+            f"'conventions' changes {changed}, which shaped the ledger; "
+            "build a ledger with those conventions instead"
+        )
+        raise ValueError(msg)
+    return conventions
+
+
 def rates(
     ledger: Ledger,
     *,
@@ -124,6 +153,7 @@ def rates(
     window: int = 1,
     since: MonthLike | None = None,
     through: MonthLike | None = None,
+    conventions: Conventions | None = None,
 ) -> pd.DataFrame:
     """
     Return every churn, retention and growth figure per period (and segment).
@@ -146,6 +176,11 @@ def rates(
         average of rates. The first ``window - 1`` periods are NaN.
     since, through : pandas.Period, str or date, optional
         Months to cover, as for ``ledger.bridge``.
+    conventions : Conventions, optional
+        Other choices for the rates (churn denominator, join-and-churn, caps,
+        reactivation, NRR method) than the ledger's. The choices that shaped
+        the ledger itself (`LEDGER_CONVENTIONS`) must stay as they are:
+        build another ledger to change those.
 
     Returns
     -------
@@ -179,7 +214,8 @@ def rates(
     Raises
     ------
     ValueError
-        If `window` is not a positive int or `period` is unknown.
+        If `window` is not a positive int, `period` is unknown, or
+        `conventions` changes a choice the ledger was built with.
 
     Notes
     -----
@@ -204,7 +240,7 @@ def rates(
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         msg = f"'window' must be a positive int, got {window!r}"
         raise ValueError(msg)
-    conventions = ledger.conventions
+    conventions = _rate_conventions(ledger, conventions)
     names = [by] if isinstance(by, str) else list(by or ())
     totals = period_totals(
         ledger, by=names or None, period=period, since=since, through=through
