@@ -35,24 +35,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from subscription_metrics.ledger import BRIDGE_COLUMNS as LIBRARY_BRIDGE_COLUMNS
+
 __all__ = ["BRIDGE_COLUMNS", "bridge_monthly_rows", "bridge_spans", "connect"]
 
-BRIDGE_COLUMNS: tuple[str, ...] = (
-    "mrr_at_start",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "mrr_at_end",
-    "customers_at_start",
-    "customers_new",
-    "customers_reactivated",
-    "customers_lost",
-    "customers_expanded",
-    "customers_contracted",
-    "customers_at_end",
-)
+BRIDGE_COLUMNS: tuple[str, ...] = LIBRARY_BRIDGE_COLUMNS  # names only
 
 _THREADS = 2
 

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from subscription_metrics.ledger import BRIDGE_COLUMNS as LIBRARY_BRIDGE_COLUMNS
+
 __all__ = [
     "BRIDGE_COLUMNS",
     "bridge_monthly_rows",
@@ -36,22 +38,7 @@ __all__ = [
     "month_index",
 ]
 
-BRIDGE_COLUMNS: tuple[str, ...] = (
-    "mrr_at_start",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "mrr_at_end",
-    "customers_at_start",
-    "customers_new",
-    "customers_reactivated",
-    "customers_lost",
-    "customers_expanded",
-    "customers_contracted",
-    "customers_at_end",
-)
+BRIDGE_COLUMNS: tuple[str, ...] = LIBRARY_BRIDGE_COLUMNS  # names only
 
 
 def month_index(ordinals: Sequence[int] | np.ndarray) -> pd.PeriodIndex:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import _kernels as k
 from ._ledger import CHURN, NEW, REACTIVATION, Ledger, MonthLike
-from .ledger import _segments, bridge
+from .ledger import BRIDGE_COLUMNS, _segments, bridge
 
 __all__ = ["GRAINS", "Grain", "period_totals"]
 
@@ -140,24 +140,12 @@ def period_totals(
     out["customers_at_end"] = grouped["customers_at_end"].last()
     out["months"] = grouped["mrr_at_end"].size()
     out.index = out.index.set_names([*names, "period"])
+    lost_at = BRIDGE_COLUMNS.index("customers_lost") + 1
     ordered = [
-        "mrr_at_start",
-        "new_mrr",
-        "expansion_mrr",
-        "contraction_mrr",
-        "churned_mrr",
-        "reactivation_mrr",
-        "mrr_at_end",
-        "customers_at_start",
-        "customers_new",
-        "customers_reactivated",
-        "customers_lost",
+        *BRIDGE_COLUMNS[:lost_at],
         "customers_joined_and_lost",
-        "customers_expanded",
-        "customers_contracted",
-        "customers_at_end",
-        "subscriptions_at_start",
-        "subscriptions_lost",
+        *BRIDGE_COLUMNS[lost_at:],
+        *_EXTRAS[:2],
         "months",
     ]
     return out[ordered].astype(np.int64)

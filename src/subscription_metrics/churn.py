@@ -204,10 +204,9 @@ def rates(
           month (SaaS Capital; each customer capped at its earlier MRR for
           GRR).
         - ``quick_ratio``: inf when there are gains and no losses.
-        - ``average_revenue_per_account`` (MRR per customer at the end, major
-          units of nothing: minor units of ``ledger.currency``, as a float),
-          ``average_sale_price`` (new MRR per new customer), ``net_new_mrr``,
-          ``mrr_growth_rate``.
+        - ``average_revenue_per_account`` (MRR per customer at the period's
+          end), ``average_sale_price`` (new MRR per new customer),
+          ``net_new_mrr`` and ``mrr_growth_rate``.
 
         Money figures are in minor units of ``ledger.currency``.
 
