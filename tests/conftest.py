@@ -7,5 +7,8 @@ import os
 from hypothesis import settings
 
 settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
+# CI is reproducible (the same examples on every run); local runs explore.
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, print_blob=True, derandomize=True
+)
 settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "dev"))
