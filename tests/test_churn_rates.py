@@ -235,8 +235,13 @@ class TestProperties:
             {"customer_id": [f"c{i}" for i in range(6)], "tier": list("aabbab")}
         )
         led = Ledger.from_subscriptions(subs, customers=customers, conventions=conv)
-        split = churn.rates(led, by="tier", period="quarter")
+        split = churn.rates(led, by="tier", period="quarter", total=False)
         total = churn.rates(led, period="quarter")
+        together = churn.rates(led, by="tier", period="quarter")
+        whole = together[together.index.get_level_values("tier") == "All"]
+        pd.testing.assert_frame_equal(
+            whole.droplevel("tier"), total, check_names=False, check_index_type=False
+        )
         counts = [c for c in total.columns if c not in churn.RATE_COLUMNS]
 
         summed = split[counts].groupby(level="period").sum()

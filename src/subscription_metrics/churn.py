@@ -154,6 +154,7 @@ def rates(
     since: MonthLike | None = None,
     through: MonthLike | None = None,
     conventions: Conventions | None = None,
+    total: bool = True,
 ) -> pd.DataFrame:
     """
     Return every churn, retention and growth figure per period (and segment).
@@ -181,6 +182,10 @@ def rates(
         reactivation, NRR method) than the ledger's. The choices that shaped
         the ledger itself (`LEDGER_CONVENTIONS`) must stay as they are:
         build another ledger to change those.
+    total : bool, default True
+        With `by`, also return the whole company's rows, labelled ``"All"``
+        in every `by` level (as ``pandas.pivot_table(margins=True)`` does),
+        so the segments and the total come from one call.
 
     Returns
     -------
@@ -236,11 +241,50 @@ def rates(
     2025Q3                0.061                  0.974        3.848
     2025Q4                0.059                  0.975        3.824
     """
+    names = [by] if isinstance(by, str) else list(by or ())
+    table = _rates_table(
+        ledger,
+        names,
+        period=period,
+        window=window,
+        since=since,
+        through=through,
+        conventions=conventions,
+    )
+    if not names or not total:
+        return table
+    overall = _rates_table(
+        ledger,
+        [],
+        period=period,
+        window=window,
+        since=since,
+        through=through,
+        conventions=conventions,
+    )
+    overall.index = pd.MultiIndex.from_arrays(
+        [pd.Index(["All"] * len(overall), dtype=object) for _ in names]
+        + [overall.index],
+        names=[*names, "period"],
+    )
+    return pd.concat([table, overall])
+
+
+def _rates_table(
+    ledger: Ledger,
+    names: list[str],
+    *,
+    period: Grain,
+    window: int,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    conventions: Conventions | None,
+) -> pd.DataFrame:
+    """Compute the rates of `rates` for one split (or none)."""
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         msg = f"'window' must be a positive int, got {window!r}"
         raise ValueError(msg)
     conventions = _rate_conventions(ledger, conventions)
-    names = [by] if isinstance(by, str) else list(by or ())
     totals = period_totals(
         ledger, by=names or None, period=period, since=since, through=through
     )
