@@ -194,6 +194,8 @@ def customer_churn_rate(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import customer_churn_rate
+
     100 customers at start, 20 new, 10 churned of whom 2 were new this month.
     ChartMogul leaves the 2 out; Stripe counts everyone:
 
@@ -316,6 +318,8 @@ def gross_mrr_churn_rate(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import gross_mrr_churn_rate
+
     ChartMogul's example: $100 at start, $10 churned, $10 contraction:
 
     >>> gross_mrr_churn_rate(mrr_at_start=100, churned_mrr=10, contraction_mrr=10)
@@ -432,6 +436,8 @@ def net_mrr_churn_rate(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import net_mrr_churn_rate
+
     ChartMogul's example: $100 at start, $10 churned, $10 contraction, $10
     expansion:
 
@@ -548,6 +554,7 @@ def net_revenue_retention(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import net_revenue_retention
     >>> net_revenue_retention(100, churned_mrr=10, contraction_mrr=10, expansion_mrr=10)
     0.9
     >>> net_revenue_retention(100, churned_mrr=5, contraction_mrr=0, expansion_mrr=25)
@@ -636,6 +643,8 @@ def gross_revenue_retention(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import gross_revenue_retention
+
     ChartMogul's example: $100 at start, $10 churned, $10 contraction:
 
     >>> gross_revenue_retention(mrr_at_start=100, churned_mrr=10, contraction_mrr=10)
@@ -737,6 +746,8 @@ def quick_ratio(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import quick_ratio
+
     ProfitWell's example, $24k gained against $4k lost:
 
     >>> quick_ratio(
@@ -810,6 +821,7 @@ def average_revenue_per_account(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import average_revenue_per_account
     >>> average_revenue_per_account(mrr=10_000, customers=100)
     100.0
     >>> average_revenue_per_account([650, 0], [10, 0])
@@ -866,6 +878,8 @@ def average_sale_price(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import average_sale_price
+
     ChartMogul's example: 3 customers at $100 and 7 at $50:
 
     >>> average_sale_price(new_mrr=3 * 100 + 7 * 50, customers_new=10)
@@ -960,6 +974,8 @@ def net_new_mrr(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import net_new_mrr
+
     Amounts in cents stay exact integers:
 
     >>> net_new_mrr(3_000, 1_000, 1_000, 1_000, reactivation_mrr=500)
@@ -1054,6 +1070,7 @@ def mrr_growth_rate(
 
     Examples
     --------
+    >>> from subscription_metrics.churn import mrr_growth_rate
     >>> mrr_growth_rate(mrr_at_start=100, mrr_at_end=120)
     0.2
     >>> mrr_growth_rate([100, 100, 0], [50, 0, 10])
@@ -1105,6 +1122,8 @@ def pooled_rate(numerators: Number | Values, denominators: Number | Values) -> f
 
     Examples
     --------
+    >>> from subscription_metrics.churn import pooled_rate
+
     A quiet month (1 of 10 lost) and a busy one (1 of 190): pooled 2/200,
     where the mean of the two rates would be about 5.3%:
 
