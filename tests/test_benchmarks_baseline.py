@@ -46,6 +46,7 @@ def _load(name: str) -> ModuleType:
 generate = _load("generate")
 oracle = _load("oracle")
 baseline = _load("baseline_duckdb")
+bench = _load("bench_ledger")
 
 COLUMNS = list(oracle.BRIDGE_COLUMNS)
 THROUGH = generate.THROUGH
@@ -62,26 +63,7 @@ def _library() -> Any:
 
 
 def _assert_identity(frame: pd.DataFrame) -> None:
-    f = frame
-    end = (
-        f.mrr_at_start
-        + f.new_mrr
-        + f.expansion_mrr
-        + f.reactivation_mrr
-        - f.contraction_mrr
-        - f.churned_mrr
-    )
-    pd.testing.assert_series_equal(end, f.mrr_at_end, check_names=False)
-    count = (
-        f.customers_at_start
-        + f.customers_new
-        + f.customers_reactivated
-        - f.customers_lost
-    )
-    pd.testing.assert_series_equal(count, f.customers_at_end, check_names=False)
-    assert (
-        f.mrr_at_start.iloc[1:].to_numpy() == f.mrr_at_end.iloc[:-1].to_numpy()
-    ).all()
+    assert bench.bridge_identity_problems(frame) == []
 
 
 def _spans(rows: list[tuple[Any, str, str | None, int]]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ number of changes, never with customers x months.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -25,7 +25,7 @@ from ._entities import Customer, MonthlyMrr, Subscription
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
 from ._schema import Amounts, check_table
 
-__all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside"]
+__all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
 
 MOVEMENT_KINDS: Final = ("new", "expansion", "contraction", "churn", "reactivation")
 """The kinds of MRR movement, in the order the bridge lists them."""
@@ -828,3 +828,29 @@ def _classify(
     kind[switch[activation & ~is_reactivation]] = NEW
     kind[switch[is_reactivation]] = REACTIVATION
     return kind
+
+
+def segments(
+    ledger: Ledger, by: Sequence[str]
+) -> tuple[npt.NDArray[np.int64], pd.MultiIndex | pd.Index | None, int]:
+    """
+    Return a segment code per customer, the segment labels, and their number.
+
+    Segments are sorted by their values; customers without a value form a
+    segment of their own, sorted last. Shared by the bridge, the rates and
+    the cohort tables, so every view splits customers the same way.
+    """
+    if not by:
+        return np.zeros(len(ledger.customers), np.int64), None, 1
+    attributes = pd.DataFrame({name: ledger.customer_attribute(name) for name in by})
+    if len(by) == 1:
+        codes, labels = pd.factorize(
+            attributes[by[0]], sort=True, use_na_sentinel=False
+        )
+        index: pd.Index = pd.Index(labels, name=by[0])
+        return codes.astype(np.int64), index, len(index)
+    unique = attributes.drop_duplicates().sort_values(list(by), na_position="last")
+    unique = unique.reset_index(drop=True)
+    lookup = pd.MultiIndex.from_frame(unique)
+    codes = lookup.get_indexer(pd.MultiIndex.from_frame(attributes))
+    return codes.astype(np.int64), lookup, len(lookup)

@@ -14,8 +14,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _kernels as k
-from ._ledger import CHURN, NEW, REACTIVATION, Ledger, MonthLike
-from .ledger import BRIDGE_COLUMNS, _segments, bridge
+from ._ledger import CHURN, NEW, REACTIVATION, Ledger, MonthLike, segments
+from .ledger import BRIDGE_COLUMNS, bridge
 
 __all__ = ["GRAINS", "Grain", "period_totals"]
 
@@ -120,7 +120,7 @@ def period_totals(
     code, months_per_period = _grain(period)
     names = [by] if isinstance(by, str) else list(by or ())
     monthly = bridge(ledger, by=names or None, since=since, through=through)
-    customer_segment, _, n_segments = _segments(ledger, names)
+    customer_segment, _, n_segments = segments(ledger, names)
     month_index = monthly.index.get_level_values("month")
     months = np.unique(np.asarray(pd.PeriodIndex(month_index).asi8, np.int64))
     extras = _monthly_extras(

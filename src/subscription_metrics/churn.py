@@ -30,11 +30,10 @@ from ._formulas import (
     pooled_rate,
     quick_ratio,
 )
-from ._ledger import Ledger, MonthLike
+from ._ledger import Ledger, MonthLike, segments
 from ._rates import Grain, period_totals
 from ._retention import retained_against_earlier
 from ._validation import divide_or_nan
-from .ledger import _segments
 
 __all__ = [
     "LEDGER_CONVENTIONS",
@@ -94,7 +93,7 @@ def _customer_retention(
     ledger: Ledger, totals: pd.DataFrame, names: list[str], window: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """NRR and GRR customer by customer, each period's last month against M - 12."""
-    customer_segment, _, n_segments = _segments(ledger, names)
+    customer_segment, _, n_segments = segments(ledger, names)
     periods = pd.PeriodIndex(totals.index.get_level_values("period"))
     last_months = periods.asfreq("M", how="E")
     ends = np.unique(np.asarray(pd.PeriodIndex(last_months).asi8, np.int64))

@@ -33,7 +33,7 @@ import pandas as pd
 from attrs import frozen
 
 from . import _kernels as k
-from ._ledger import Ledger, is_active
+from ._ledger import Ledger, is_active, segments
 
 __all__ = ["RETENTION_COLUMNS", "retention", "triangle"]
 
@@ -141,23 +141,10 @@ def _check_max_age(max_age: int | None) -> None:
 def _segments(
     ledger: Ledger, names: list[str]
 ) -> tuple[Int64Array, pd.DataFrame | None, int]:
-    """Segment code per customer, the labels (one row per code), and how many.
-
-    Segments are sorted by the attribute values; customers without a value
-    form a segment of their own, sorted last.
-    """
-    if not names:
-        return np.zeros(len(ledger.customers), np.int64), None, 1
-    attributes = pd.DataFrame({name: ledger.customer_attribute(name) for name in names})
-    attributes.index = pd.RangeIndex(len(attributes))
-    grouped = attributes.groupby(names, dropna=False, sort=True, observed=True)
-    codes = np.asarray(grouped.ngroup().to_numpy(), np.int64)
-    first: Int64Array = np.zeros(0, np.int64)
-    if len(codes):
-        order = np.argsort(codes, kind="stable")
-        first = np.asarray(order[k.group_starts(codes[order])], np.int64)
-    labels = attributes.iloc[first].reset_index(drop=True)
-    return codes, labels, len(labels)
+    """Segment code per customer (as the bridge splits them), labels as a frame."""
+    codes, labels, count = segments(ledger, names)
+    frame = None if labels is None else labels.to_frame(index=False)
+    return codes, frame, count
 
 
 def _cells(ledger: Ledger, names: list[str], grain: str, max_age: int | None) -> _Cells:

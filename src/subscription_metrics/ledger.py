@@ -28,6 +28,7 @@ from ._ledger import (
     MonthLike,
     _month_or_none,
     is_active,
+    segments,
 )
 from .periods import ordinal_to_period
 
@@ -184,26 +185,6 @@ def movements(ledger: Ledger) -> pd.DataFrame:
     )
 
 
-def _segments(
-    ledger: Ledger, by: Sequence[str]
-) -> tuple[npt.NDArray[np.int64], pd.MultiIndex | pd.Index | None, int]:
-    """Segment code per customer, the segment labels, and how many there are."""
-    if not by:
-        return np.zeros(len(ledger.customers), np.int64), None, 1
-    attributes = pd.DataFrame({name: ledger.customer_attribute(name) for name in by})
-    if len(by) == 1:
-        codes, labels = pd.factorize(
-            attributes[by[0]], sort=True, use_na_sentinel=False
-        )
-        index: pd.Index = pd.Index(labels, name=by[0])
-        return codes.astype(np.int64), index, len(index)
-    unique = attributes.drop_duplicates().sort_values(list(by), na_position="last")
-    unique = unique.reset_index(drop=True)
-    lookup = pd.MultiIndex.from_frame(unique)
-    codes = lookup.get_indexer(pd.MultiIndex.from_frame(attributes))
-    return codes.astype(np.int64), lookup, len(lookup)
-
-
 def bridge(
     ledger: Ledger,
     *,
@@ -286,7 +267,7 @@ def bridge(
         lo = ledger.first_month.ordinal if ledger.first_month is not None else None
     if hi is None:
         hi = horizon
-    customer_segment, labels, n_segments = _segments(ledger, names)
+    customer_segment, labels, n_segments = segments(ledger, names)
     if lo is None or hi is None or lo > hi:  # nothing happened in the window
         months = np.zeros(0, np.int64)
     else:
