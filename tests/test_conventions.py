@@ -16,8 +16,24 @@ class TestConventions:
         for field in attrs.fields(Conventions):
             assert field.metadata["doc"]
             choices = field.metadata["choices"]
-            if field.name != "reactivation_window_months":
-                assert field.default in choices
+            if all(isinstance(choice, str) for choice in choices) and any(
+                " " in choice for choice in choices
+            ):
+                continue  # a range such as "N >= 0", checked below
+            assert field.default in choices
+
+    def test_range_fields_accept_their_default_and_refuse_outside(self):
+        """Numeric fields take their bounds' inside and refuse the outside."""
+        assert Conventions(gross_margin=1).gross_margin == 1.0
+        assert Conventions(annual_discount_rate=0).annual_discount_rate == 0.0
+        with pytest.raises(ValueError, match="gross_margin"):
+            Conventions(gross_margin=0.0)
+        with pytest.raises(ValueError, match="annual_discount_rate"):
+            Conventions(annual_discount_rate=1.0)
+        with pytest.raises(TypeError, match="gross_margin"):
+            Conventions(gross_margin="0.7")
+        with pytest.raises(ValueError, match="ltv_churn_window_months"):
+            Conventions(ltv_churn_window_months=0)
 
     def test_presets_follow_their_anchor(self):
         """Presets set what their anchor documents (metric-definitions section 4)."""
@@ -28,6 +44,13 @@ class TestConventions:
         assert Conventions.preset("profitwell").join_and_churn == "ignore"
         assert Conventions.preset("dbt").mrr_snapshot == "start"
         assert Conventions.preset("maxio").reactivation_window_months == 3
+        chartmogul = Conventions.preset("chartmogul")
+        assert chartmogul.ltv_churn_window_months == 6
+        assert chartmogul.ltv_churn_excludes_current is True
+        assert chartmogul.ltv_zero_churn == "undefined"
+        assert Conventions.preset("stripe").ltv_zero_churn == "lifetime_cap"
+        assert Conventions.preset("stripe").ltv_lifetime_cap_months == 60
+        assert Conventions.preset("profitwell").ltv_churn == "net_mrr"
 
     def test_every_anchor_name_is_a_preset(self):
         """Field metadata names only presets that exist."""
@@ -52,6 +75,12 @@ class TestConventions:
             ("reactivation_window_months", -1),
             ("gross_churn_cap", "yes"),
             ("join_and_churn", "count"),
+            ("gross_margin", 1.5),
+            ("gross_margin", float("nan")),
+            ("ltv_zero_churn", "zero"),
+            ("cac_payback", "kellogg"),
+            ("cac_spend_lag_months", -1),
+            ("ltv_lifetime_cap_months", 1.5),
         ],
     )
     def test_invalid_values_are_refused(self, field, value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -13,7 +14,9 @@ import pandas as pd
 import pytest
 
 from subscription_metrics import (
+    CostEntry,
     Customer,
+    Deal,
     Ledger,
     StaffMember,
     Subscription,
@@ -21,13 +24,27 @@ from subscription_metrics import (
     frames,
     ledger,
 )
-from subscription_metrics.datasets import REP_A, REP_B, SampleData, load_sample
+from subscription_metrics.datasets import (
+    CUSTOMER_SALES_PILOT,
+    REP_A,
+    REP_B,
+    SampleData,
+    load_sample,
+)
 from subscription_metrics.datasets import _generate as gen
 
 DATA = files("subscription_metrics.datasets").joinpath("data")
 META = json.loads(DATA.joinpath("metadata.json").read_text(encoding="utf-8"))
-TABLES = ("customers", "subscriptions", "staff")
+TABLES = ("customers", "subscriptions", "staff", "deals", "costs")
 HORIZON = pd.Timestamp("2025-12-31")
+#: SHA-256 of the CSV text of the first three tables as shipped before the deals
+#: and costs steps were added (datasets/data/metadata.json at commit 36c9a1a).
+ORIGINAL_SHA256 = {
+    "customers": "f950419fc23372ad4b6ad7012b5049f1d3fb0cd7ecaf056d5532eca93c220773",
+    "subscriptions": "09a6a53e3937ce4d1eaf16c896ec16eb9535332ffb4513572120412b7c163e20",
+    "staff": "b7c1a4afa0d4f03e411443224f0f97aafefd7d678447cf1577b5af5ce95a492c",
+}
+MONTHS = pd.date_range("2023-01-01", "2025-12-01", freq="MS")
 
 
 def _numpy_minor(version: str) -> tuple[int, int]:
@@ -83,6 +100,48 @@ def _twelve_month_churn(sample: SampleData) -> pd.DataFrame:
     return first.merge(sample.customers, on="customer_id")
 
 
+def _deal_oracle(subs: pd.DataFrame) -> pd.DataFrame:
+    """Slow oracle: the deals each customer's subscriptions imply, one at a time."""
+    rows = []
+    ordered = subs.sort_values(["start", "subscription_id"])
+    for customer, group in ordered.groupby("customer_id", sort=False):
+        first_month = group["start"].min().to_period("M")
+        signed = group[group["start"].dt.to_period("M") == first_month]
+        rows.append((customer, "new", signed["mrr"].sum(), signed["start"].min()))
+        previous = None
+        for row in group.itertuples():
+            if row.plan.startswith("addon"):
+                rows.append((customer, "cross_sell", row.mrr, row.start))
+                continue
+            if previous is not None and row.start == previous.end:
+                if row.mrr > previous.mrr:
+                    rows.append((customer, "upsell", row.mrr - previous.mrr, row.start))
+            elif previous is not None:
+                rows.append((customer, "new", row.mrr, row.start))  # a win-back
+            previous = row
+    return pd.DataFrame(rows, columns=["customer_id", "kind", "mrr", "start"])
+
+
+def _customer_sales(sample: SampleData) -> pd.DataFrame:
+    """The deals of the customer-sales team."""
+    team = sample.staff.loc[sample.staff["role"] == "customer_sales", "staff_id"]
+    return sample.deals[sample.deals["owner_id"].isin(team)]
+
+
+def _cac_payback_by_year(sample: SampleData) -> pd.DataFrame:
+    """Blended CAC (sales and marketing costs per new customer) and its payback."""
+    deals = sample.deals.sort_values(["won_on", "deal_id"])
+    signed = deals[deals["kind"] == "new"].drop_duplicates("customer_id")
+    first = sample.subscriptions.groupby("customer_id")["start"].min()
+    signed = signed.assign(year=signed["customer_id"].map(first).dt.year)
+    costs = sample.costs[sample.costs["category"].isin(["sales", "marketing"])]
+    spend = costs.groupby(costs["month"].dt.year)["amount"].sum()
+    table = signed.groupby("year").agg(new=("mrr", "size"), arpa=("mrr", "mean"))
+    table["cac"] = spend / table["new"]
+    table["payback"] = table["cac"] / table["arpa"]
+    return table
+
+
 class TestLoadSample:
     """Tests for `load_sample`."""
 
@@ -110,12 +169,31 @@ class TestLoadSample:
         assert customers["field_sales_rep"].isna().any()  # empty is missing
         assert subs["end"].isna().any()
 
+    def test_explicit_dtypes_of_deals_and_costs(self, sample: SampleData) -> None:
+        """Deal and cost amounts are int64 yen, dates datetime64, labels str."""
+        deals, costs = sample.deals, sample.costs
+
+        assert deals["won_on"].dtype == "datetime64[ns]"
+        assert costs["month"].dtype == "datetime64[ns]"
+        assert deals["mrr"].dtype == np.int64
+        assert costs["amount"].dtype == np.int64
+        for column in ("deal_id", "customer_id", "kind", "owner_id", "sourced_by"):
+            assert pd.api.types.is_string_dtype(deals[column])
+        for column in ("category", "channel", "staff_id"):
+            assert pd.api.types.is_string_dtype(costs[column])
+        assert deals["sourced_by"].isna().any()  # empty is missing
+        assert costs["channel"].isna().any()
+        assert costs["staff_id"].isna().any()
+        assert set(deals["currency"]) == set(costs["currency"]) == {"JPY"}
+
     @pytest.mark.parametrize(
         ("table", "entity"),
         [
             ("customers", Customer),
             ("subscriptions", Subscription),
             ("staff", StaffMember),
+            ("deals", Deal),
+            ("costs", CostEntry),
         ],
     )
     def test_tables_validate_against_entities(
@@ -132,6 +210,7 @@ class TestLoadSample:
             ("customers", "customer_id", r"cus-\d{5}"),
             ("subscriptions", "subscription_id", r"sub-\d{6}"),
             ("staff", "staff_id", r"st-\d{3}"),
+            ("deals", "deal_id", r"dl-\d{5}"),
         ],
     )
     def test_ids_unique_and_formatted(
@@ -231,6 +310,14 @@ class TestShippedFiles:
 
         assert hashlib.sha256(text).hexdigest() == META["tables"][name]["sha256"]
         assert text.count(b"\n") - 1 == META["tables"][name]["rows"]
+
+    @pytest.mark.parametrize("name", sorted(ORIGINAL_SHA256))
+    def test_original_tables_unchanged(self, name: str) -> None:
+        """Adding deals and costs left the first three tables byte for byte the same."""
+        text = gzip.decompress(DATA.joinpath(f"{name}.csv.gz").read_bytes())
+
+        assert hashlib.sha256(text).hexdigest() == ORIGINAL_SHA256[name]
+        assert META["tables"][name]["sha256"] == ORIGINAL_SHA256[name]
 
     def test_metadata_records_seed_and_numpy(self) -> None:
         """The metadata names the seed and numpy version the files were made with."""
@@ -469,6 +556,263 @@ class TestReps:
         assert staff.loc[REP_A, "team"] == staff.loc[REP_B, "team"]
 
 
+class TestDeals:
+    """The deals are the subscriptions' new business, upsells and cross-sells."""
+
+    def test_numbered_in_order_of_winning(self, sample: SampleData) -> None:
+        """Deals are sorted by won_on, then deal_id, and numbered from dl-00001."""
+        deals = sample.deals
+
+        assert deals["deal_id"].iloc[0] == "dl-00001"
+        assert deals["deal_id"].is_monotonic_increasing
+        assert deals["won_on"].is_monotonic_increasing
+        assert set(deals["kind"]) == {"new", "upsell", "cross_sell"}
+        assert (deals["mrr"] > 0).all()
+        assert deals["won_on"].max() <= HORIZON
+
+    def test_one_deal_per_acquisition_win_back_upgrade_and_add_on(
+        self, sample: SampleData
+    ) -> None:
+        """Oracle: deals match the subscriptions' events, won 0-25 (new) or 0-14 days
+        before the subscription starts.
+
+        Each group of deals with the same customer, kind and MRR is matched to the
+        oracle's events in order; if any matching keeps every deal inside its
+        window, the sorted one does.
+        """
+        oracle = _deal_oracle(sample.subscriptions)
+        deals = sample.deals
+        key = ["customer_id", "kind", "mrr"]
+        oracle = oracle.sort_values([*key, "start"]).reset_index(drop=True)
+        deals = deals.sort_values([*key, "won_on"]).reset_index(drop=True)
+        lead = (oracle["start"] - deals["won_on"]).dt.days
+        longest = np.where(deals["kind"] == "new", 25, 14)
+
+        pd.testing.assert_frame_equal(deals[key], oracle[key], check_dtype=False)
+        assert lead.between(0, longest).all()
+        assert lead.max() == 25
+
+    def test_new_deals_agree_with_the_ledger(
+        self, sample: SampleData, led: Ledger
+    ) -> None:
+        """A customer's first new deal is its ledger "new" MRR, later ones its
+        reactivations; refunded sign-ups are won deals the ledger sets aside.
+        """
+        moves = ledger.movements(led)
+        new = sample.deals[sample.deals["kind"] == "new"].sort_values(
+            ["won_on", "deal_id"]
+        )
+        first = new.drop_duplicates("customer_id").set_index("customer_id")["mrr"]
+        later = new[new["customer_id"].duplicated()]
+        ledger_new = moves[moves["movement"] == "new"].set_index("customer_id")
+        back = moves[moves["movement"] == "reactivation"].sort_values(
+            ["customer_id", "month"]
+        )
+        subs = sample.subscriptions
+        refunded = subs[
+            subs["start"].dt.to_period("M") == subs["end"].dt.to_period("M")
+        ].set_index("customer_id")["mrr"]
+        unseen = first.index.difference(ledger_new.index)
+
+        assert (first.reindex(ledger_new.index) == ledger_new["mrr_change"]).all()
+        assert unseen.equals(refunded.index.sort_values())
+        assert (first[unseen] == refunded[unseen]).all()
+        assert len(later) == len(back) > 10
+        assert (
+            later.sort_values(["customer_id", "won_on"])[["customer_id", "mrr"]]
+            .to_numpy()
+            .tolist()
+            == back[["customer_id", "mrr_change"]].to_numpy().tolist()
+        )
+
+    def test_expansion_deals_agree_with_the_ledger(
+        self, sample: SampleData, led: Ledger
+    ) -> None:
+        """Per customer, upsell and cross-sell MRR is at least the ledger's expansion
+        MRR (the ledger nets a month's changes), and equals it for customers who
+        never downgraded or dropped an add-on while staying.
+        """
+        subs = sample.subscriptions
+        moves = ledger.movements(led)
+        customers = sample.customers["customer_id"]
+        deals = sample.deals[sample.deals["kind"] != "new"]
+        won = deals.groupby("customer_id")["mrr"].sum().reindex(customers, fill_value=0)
+        by_kind = moves.groupby(["customer_id", "movement"], observed=True)[
+            "mrr_change"
+        ].sum()
+        expanded = by_kind.xs("expansion", level="movement").reindex(
+            customers, fill_value=0
+        )
+        contracted = by_kind.xs("contraction", level="movement").reindex(
+            customers, fill_value=0
+        )
+        changes = _changes(subs)
+        downgraded = changes.loc[changes["mrr_new"] < changes["mrr_old"], "customer_id"]
+        addons = subs[subs["plan"].str.startswith("addon") & subs["end"].notna()]
+        ends = addons[["customer_id", "end"]].rename(columns={"end": "day"})
+        dropped = addons.loc[_active_on(_main(subs), ends).to_numpy(), "customer_id"]
+        clean = ~customers.isin(downgraded) & ~customers.isin(dropped)
+        clean_ids = customers[clean]
+
+        assert (won >= expanded).all()
+        assert (won[clean_ids] == expanded[clean_ids]).all()
+        assert (contracted[clean_ids] == 0).all()
+        assert (won[clean_ids] > 0).sum() > 300
+        assert won.sum() > expanded.sum()  # some months net an add-on drop
+
+    def test_new_deal_owners_are_the_customers_reps(self, sample: SampleData) -> None:
+        """The field-sales rep closes and the inside-sales rep sources; without a
+        field-sales rep the inside-sales rep closes alone.
+        """
+        new = sample.deals[sample.deals["kind"] == "new"].merge(
+            sample.customers, on="customer_id"
+        )
+        has_field = new["field_sales_rep"].notna()
+        roles = sample.staff.set_index("staff_id")["role"]
+
+        assert (
+            new.loc[has_field, "owner_id"] == new.loc[has_field, "field_sales_rep"]
+        ).all()
+        assert (
+            new.loc[has_field, "sourced_by"] == new.loc[has_field, "inside_sales_rep"]
+        ).all()
+        assert (
+            new.loc[~has_field, "owner_id"] == new.loc[~has_field, "inside_sales_rep"]
+        ).all()
+        assert new.loc[~has_field, "sourced_by"].isna().all()
+        assert set(new["owner_id"].map(roles)) == {"field_sales", "inside_sales"}
+
+    def test_expansion_owners(self, sample: SampleData) -> None:
+        """Customer sales owns a share of mid-market and enterprise expansion won
+        from 2025 on (its own proposals), each customer with one member of the
+        team; customer success owns the rest.
+        """
+        expansion = sample.deals[sample.deals["kind"] != "new"].merge(
+            sample.customers, on="customer_id"
+        )
+        roles = sample.staff.set_index("staff_id")["role"]
+        role = expansion["owner_id"].map(roles)
+        eligible = (expansion["won_on"] >= pd.Timestamp(CUSTOMER_SALES_PILOT[0])) & (
+            expansion["segment"].isin(["mid_market", "enterprise"])
+        )
+        team = role == "customer_sales"
+
+        assert expansion["owner_id"].isin(roles.index).all()
+        assert not (team & ~eligible).any()
+        share = team[eligible].mean()
+        assert gen.PILOT_SHARE / 2 < share < gen.PILOT_SHARE * 2
+        others = ~team
+        assert (
+            expansion.loc[others, "owner_id"] == expansion.loc[others, "cs_owner"]
+        ).all()
+        assert (role[others] == "customer_success").all()
+        assert expansion["sourced_by"].isna().all()
+        won = expansion[team]
+        assert (won.groupby("customer_id")["owner_id"].nunique() == 1).all()
+        assert set(won["owner_id"]) == {"st-025", "st-026"}
+
+    def test_customer_sales_team_wins_every_month_of_2025(
+        self, sample: SampleData
+    ) -> None:
+        """The pilot runs January to June 2025 and the team stays on after it."""
+        team = _customer_sales(sample)
+        months = team["won_on"].dt.to_period("M")
+        start, end = (pd.Timestamp(day) for day in CUSTOMER_SALES_PILOT)
+
+        assert CUSTOMER_SALES_PILOT == (dt.date(2025, 1, 1), dt.date(2025, 7, 1))
+        assert months.nunique() == 12
+        assert team["won_on"].min() >= start
+        assert (team["won_on"] >= end).sum() > 0
+
+
+class TestCosts:
+    """The costs are staff, marketing programs and brand, month by month."""
+
+    def test_every_month_has_staff_programs_and_brand(self, sample: SampleData) -> None:
+        """Each month of 2023-2025 has the staff rows, one row per spend-driven
+        channel and one marketing row without a channel.
+        """
+        costs = sample.costs
+        marketing = costs[costs["category"] == "marketing"]
+        channels = marketing.groupby("month")["channel"].agg(
+            lambda c: sorted(c.fillna("-"))
+        )
+
+        assert (pd.DatetimeIndex(costs["month"].unique()) == MONTHS).all()
+        assert costs["month"].is_monotonic_increasing
+        assert set(costs["category"]) == {"sales", "marketing", "customer_success"}
+        assert (channels.index == MONTHS).all()
+        assert all(c == ["-", "event", "inbound", "partner"] for c in channels)
+        assert marketing["staff_id"].isna().all()
+        assert (marketing["amount"] % 10_000 == 0).all()
+        assert (marketing["amount"] > 0).all()
+
+    def test_staff_rows_match_the_roster(self, sample: SampleData) -> None:
+        """Oracle: one row per staff member employed in a month, cost x fte."""
+        category = {
+            "inside_sales": "sales",
+            "field_sales": "sales",
+            "customer_success": "customer_success",
+            "customer_sales": "customer_success",
+            "customer_marketing": "customer_success",
+            "customer_support": "customer_success",
+        }
+        expected = set()
+        for month in MONTHS:
+            after = month + pd.DateOffset(months=1)
+            for member in sample.staff.itertuples():
+                if member.start < after and (pd.isna(member.end) or member.end > month):
+                    amount = round(member.monthly_cost * member.fte)
+                    expected.add(
+                        (month, member.staff_id, category[member.role], amount)
+                    )
+        rows = sample.costs[sample.costs["staff_id"].notna()]
+        actual = set(
+            rows[["month", "staff_id", "category", "amount"]].itertuples(
+                index=False, name=None
+            )
+        )
+
+        assert len(rows) == len(expected) == 36 * 29
+        assert actual == expected
+        assert rows["channel"].isna().all()
+
+    def test_program_spend_follows_the_customers_a_channel_brings(
+        self, sample: SampleData
+    ) -> None:
+        """Spend per customer brought stays near each channel's own level, and the
+        levels differ: partner fees < inbound < events; outbound has none.
+        """
+        customers = sample.customers.merge(
+            sample.subscriptions.groupby("customer_id")["start"].min().reset_index()
+        )
+        brought = customers.groupby(
+            [customers["start"].dt.to_period("M").dt.start_time, "acquisition_channel"]
+        ).size()
+        programs = sample.costs[sample.costs["channel"].notna()].set_index(
+            ["month", "channel"]
+        )["amount"]
+        per_customer = (programs / brought.reindex(programs.index)).unstack()
+        level = per_customer.median()
+        spread = per_customer / level
+
+        assert "outbound" not in set(sample.costs["channel"].dropna())
+        assert level["partner"] < level["inbound"] < level["event"]
+        assert spread.stack().between(0.5, 2.0).all()
+
+    def test_cac_payback_is_believable(self, sample: SampleData) -> None:
+        """Blended CAC pays back in 8-16 months of new customers' ARPA each year.
+
+        Shipped sample: CAC 1.24, 1.13 and 1.12 million yen in 2023-2025, paid
+        back in 11.1, 11.0 and 10.3 months.
+        """
+        table = _cac_payback_by_year(sample)
+
+        assert list(table.index) == [2023, 2024, 2025]
+        assert table["payback"].between(8, 16).all()
+        assert table["cac"].between(800_000, 2_000_000).all()
+
+
 class TestGenerator:
     """Tests for the generator behind the shipped files."""
 
@@ -515,6 +859,11 @@ class TestGenerator:
         frames.validate(public.customers, Customer)
         frames.validate(public.subscriptions, Subscription)
         frames.validate(public.staff, StaffMember)
+        frames.validate(public.deals, Deal)
+        frames.validate(public.costs, CostEntry)
+        assert len(public.deals) == len(tables["deals"]) > len(public.customers)
+        assert (public.deals["mrr"] > 0).all()
+        assert public.costs["month"].nunique() == 36
         assert (subs.loc[same_month, "_origin"] == "refunded").all()
         assert (subs["mrr"] > 0).all()
         assert subs["start"].max() <= HORIZON
@@ -537,6 +886,18 @@ class TestGenerator:
         assert set(extended) == {*base, "extra"}
         for name, table in base.items():
             pd.testing.assert_frame_equal(extended[name], table)
+
+    def test_deals_and_costs_steps_leave_the_first_three_tables_unchanged(
+        self,
+    ) -> None:
+        """The shipped steps after subscriptions change none of the tables before."""
+        names = [name for name, _ in gen.STEPS]
+        base = gen.build_tables(7, steps=gen.STEPS[:3])
+        full = gen.build_tables(7)
+
+        assert names == ["staff", "customers", "subscriptions", "deals", "costs"]
+        for name, table in base.items():
+            pd.testing.assert_frame_equal(full[name], table)
 
     def test_seeds_differ(self) -> None:
         """Different seeds give different companies."""

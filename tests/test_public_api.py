@@ -8,7 +8,18 @@ import types
 
 import subscription_metrics as sm
 
-MODULES = ("churn", "cohorts", "datasets", "frames", "ledger", "money", "periods")
+MODULES = (
+    "cac",
+    "churn",
+    "cohorts",
+    "datasets",
+    "frames",
+    "ledger",
+    "ltv",
+    "money",
+    "periods",
+    "roi",
+)
 
 
 def _isort_key(name: str) -> tuple[int, str]:

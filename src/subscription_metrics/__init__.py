@@ -13,8 +13,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import churn, cohorts, datasets, frames, ledger, money, periods
+    from . import (
+        cac,
+        churn,
+        cohorts,
+        datasets,
+        frames,
+        ledger,
+        ltv,
+        money,
+        periods,
+        roi,
+    )
     from ._conventions import Conventions
+    from ._economics import StaffRoi
     from ._entities import (
         CostEntry,
         Customer,
@@ -50,15 +62,19 @@ __all__ = [
     "Role",
     "SetAside",
     "StaffMember",
+    "StaffRoi",
     "Subscription",
     "UnknownCurrencyError",
+    "cac",
     "churn",
     "cohorts",
     "datasets",
     "frames",
     "ledger",
+    "ltv",
     "money",
     "periods",
+    "roi",
 ]
 
 _HOMES = {
@@ -77,10 +93,22 @@ _HOMES = {
     "Role": "._entities",
     "SetAside": "._ledger",
     "StaffMember": "._entities",
+    "StaffRoi": "._economics",
     "Subscription": "._entities",
     "UnknownCurrencyError": "._money",
 }
-_MODULES = {"churn", "cohorts", "datasets", "frames", "ledger", "money", "periods"}
+_MODULES = {
+    "cac",
+    "churn",
+    "cohorts",
+    "datasets",
+    "frames",
+    "ledger",
+    "ltv",
+    "money",
+    "periods",
+    "roi",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 from attrs import field, frozen
-from attrs.validators import ge, in_, instance_of, optional
+from attrs.validators import ge, gt, in_, instance_of, le, lt, optional
 
 if TYPE_CHECKING:
     from ._money import Rounding
@@ -21,6 +21,9 @@ FxRateDate = Literal["start", "latest"]
 ChurnDenominator = Literal["start", "start_plus_new"]
 JoinAndChurn = Literal["exclude", "include", "ignore"]
 NrrMethod = Literal["movements", "customers"]
+LtvChurn = Literal["customer", "gross_mrr", "net_mrr"]
+ZeroChurn = Literal["inf", "undefined", "lifetime_cap"]
+CacPayback = Literal["new_arpa", "arpa", "bessemer"]
 
 
 def _choice(
@@ -30,6 +33,48 @@ def _choice(
         default=default,
         validator=in_(choices),
         metadata={"doc": doc, "choices": choices, "anchors": dict(anchors)},
+    )
+
+
+def _count(default: int, low: int, doc: str, anchors: Mapping[str, Any]) -> Any:
+    return field(
+        default=default,
+        validator=[instance_of(int), ge(low)],
+        metadata={"doc": doc, "choices": (f"N >= {low}",), "anchors": dict(anchors)},
+    )
+
+
+def _real(name: str) -> Any:
+    """Return a converter to ``float`` that refuses booleans, text and non-finite."""
+
+    def convert(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"{name!r} must be a number, got {value!r}"
+            raise TypeError(msg)
+        return float(value)
+
+    return convert
+
+
+def _fraction(
+    name: str,
+    default: float,
+    doc: str,
+    anchors: Mapping[str, Any],
+    *,
+    low_open: bool,
+) -> Any:
+    """Return a float field in (0, 1] (``low_open``) or in [0, 1)."""
+    bounds = [gt(0.0), le(1.0)] if low_open else [ge(0.0), lt(1.0)]
+    return field(
+        default=default,
+        converter=_real(name),
+        validator=bounds,
+        metadata={
+            "doc": doc,
+            "choices": ("0 < x <= 1",) if low_open else ("0 <= x < 1",),
+            "anchors": dict(anchors),
+        },
     )
 
 
@@ -119,6 +164,44 @@ class Conventions:
     reactivation_in_quick_ratio : bool, default False
         Whether reactivation MRR counts as a gain in the SaaS quick ratio
         (Baremetrics and ProfitWell leave it out).
+    gross_margin : float, default 1.0
+        Share of revenue kept after the cost of serving it, in (0, 1]. LTV,
+        CAC payback and staff ROI multiply revenue by it. The default 1.0 is
+        revenue LTV, as ChartMogul, Stripe and Baremetrics report it; set the
+        company's subscription gross margin (say 0.75) for margin LTV.
+    annual_discount_rate : float, default 0.0
+        Yearly rate at which future revenue is discounted, in [0, 1). Monthly
+        figures use the equivalent monthly rate ``(1 + a) ** (1 / 12) - 1``.
+        The anchors do not discount.
+    ltv_churn : {'customer', 'gross_mrr', 'net_mrr'}, default 'customer'
+        Which churn rate LTV divides by: customer (logo) churn (ChartMogul,
+        Stripe, Baremetrics), gross MRR churn, or net MRR churn, which lets
+        expansion lengthen the lifetime (ProfitWell's ``1 - retention``).
+        Net churn at or below zero follows `ltv_zero_churn`.
+    ltv_churn_window_months : int, default 1
+        Months of churn rates averaged for LTV: 1 uses one month's rate;
+        ChartMogul averages six.
+    ltv_churn_excludes_current : bool, default False
+        Whether that window ends with the month before the LTV's month
+        (ChartMogul: "the previous six months, excluding the current one")
+        or with the month itself.
+    ltv_zero_churn : {'inf', 'undefined', 'lifetime_cap'}, default 'inf'
+        LTV when churn is zero or negative: unbounded (``inf``, or the
+        discounted perpetuity when discounting makes it finite); undefined
+        (NaN; ChartMogul shows no LTV then); or the value over
+        `ltv_lifetime_cap_months` (Stripe assumes 60 months).
+    ltv_lifetime_cap_months : int, default 60
+        The lifetime, in months, assumed under ``ltv_zero_churn=
+        'lifetime_cap'``.
+    cac_spend_lag_months : int, default 0
+        How many months before the customers it wins spend is counted: CAC
+        of month M divides the spend of month ``M - lag`` by M's new
+        customers (sales cycles are long; Bessemer uses the prior period).
+    cac_payback : {'new_arpa', 'arpa', 'bessemer'}, default 'new_arpa'
+        CAC payback in months: CAC over the new customers' ARPA times gross
+        margin; CAC over all customers' ARPA times gross margin (Skok); or
+        the previous period's spend over the period's new MRR times gross
+        margin (Bessemer).
 
     Examples
     --------
@@ -238,6 +321,68 @@ class Conventions:
         False,
         "Whether reactivation MRR counts as a gain in the quick ratio.",
         {"default": False, "baremetrics": False, "profitwell": False},
+    )
+    gross_margin: float = _fraction(
+        "gross_margin",
+        1.0,
+        "Share of revenue kept after the cost of serving it (1.0: revenue LTV).",
+        {"default": 1.0},
+        low_open=True,
+    )
+    annual_discount_rate: float = _fraction(
+        "annual_discount_rate",
+        0.0,
+        "Yearly rate at which future revenue is discounted in LTV and payback.",
+        {"default": 0.0},
+        low_open=False,
+    )
+    ltv_churn: LtvChurn = _choice(
+        "customer",
+        ("customer", "gross_mrr", "net_mrr"),
+        "Which churn rate LTV divides by: customer, gross MRR or net MRR churn.",
+        {
+            "default": "customer",
+            "chartmogul": "customer",
+            "stripe": "customer",
+            "baremetrics": "customer",
+            "profitwell": "net_mrr",
+        },
+    )
+    ltv_churn_window_months: int = _count(
+        1,
+        1,
+        "Months of churn rates averaged for LTV.",
+        {"default": 1, "chartmogul": 6},
+    )
+    ltv_churn_excludes_current: bool = _flag(
+        False,
+        "Whether the LTV churn window ends the month before the LTV's month.",
+        {"default": False, "chartmogul": True},
+    )
+    ltv_zero_churn: ZeroChurn = _choice(
+        "inf",
+        ("inf", "undefined", "lifetime_cap"),
+        "LTV when churn is zero or negative: inf, NaN, or capped lifetime.",
+        {"default": "inf", "chartmogul": "undefined", "stripe": "lifetime_cap"},
+    )
+    ltv_lifetime_cap_months: int = _count(
+        60,
+        1,
+        "Lifetime assumed under ltv_zero_churn='lifetime_cap', in months.",
+        {"default": 60, "stripe": 60},
+    )
+    cac_spend_lag_months: int = _count(
+        0,
+        0,
+        "Months between spend and the new customers it is divided by.",
+        {"default": 0},
+    )
+    cac_payback: CacPayback = _choice(
+        "new_arpa",
+        ("new_arpa", "arpa", "bessemer"),
+        "CAC payback: over new customers' ARPA, all customers' ARPA, or "
+        "prior-period spend over new MRR.",
+        {"default": "new_arpa"},
     )
 
     @classmethod

@@ -1,12 +1,13 @@
 """
 The bundled sample: three years of a Japanese B2B SaaS company, in yen.
 
-`load_sample` returns a `SampleData` with three tables that follow the
+`load_sample` returns a `SampleData` with five tables that follow the
 library's entities: ``customers`` (`Customer`), ``subscriptions``
-(`Subscription`, plus a ``billing_interval`` column) and ``staff``
-(`StaffMember`). The company sells a ``starter``, a ``standard`` and an
-``enterprise`` plan, monthly or annually (annual contracts get 15% off and can
-end only at an anniversary), plus two add-ons (``addon_analytics``,
+(`Subscription`, plus a ``billing_interval`` column), ``staff``
+(`StaffMember`), ``deals`` (`Deal`) and ``costs`` (`CostEntry`). The
+company sells a ``starter``, a ``standard`` and an ``enterprise`` plan,
+monthly or annually (annual contracts get 15% off and can end only at an
+anniversary), plus two add-ons (``addon_analytics``,
 ``addon_security``) that run beside the main plan. Customers arrive from
 January 2023 to December 2025, faster every month; they upgrade, downgrade,
 buy add-ons, cancel, and sometimes come back. About twenty sign-ups were
@@ -20,12 +21,24 @@ churning at about half the usual rate (`REP_A`, `REP_B`). Segment and channel
 matter too: ``smb`` churns most and ``enterprise`` least; ``partner``
 customers churn least of the channels.
 
+The deals agree with the subscriptions: each acquisition and each win-back is
+a ``new`` deal, each upgrade an ``upsell`` (the MRR it adds) and each add-on a
+``cross_sell``; a refunded sign-up is still a won deal. From January 2025 a
+customer-sales team (``st-025`` and ``st-026``) owns the upsells and
+cross-sells of ``mid_market`` and ``enterprise`` customers: a pilot from
+January to June 2025 (`CUSTOMER_SALES_PILOT`), after which the team stays on.
+Customer success owns every other expansion deal. Expansion happens at the
+same rates before and during the pilot, so the team's deals show what it owns,
+not what it adds. The costs give each month's staff costs (by role) and
+marketing spend (by channel), so CAC, CAC payback and the pilot's return can be
+worked out.
+
 The shipped files in ``datasets/data/`` *are* the dataset: loading reads them
 and draws no random numbers. ``scripts/make_sample.py`` regenerates them with
 the seeded generator in ``datasets/_generate.py`` and records the seed and the
 numpy version in ``datasets/data/metadata.json``.
 
-Adding a table (deals, costs, tickets, ...):
+Adding a table (tickets, onboarding, usage, ...):
 
 1. In ``_generate.py``, write a step ``make_<table>(rng, tables)`` that reads
    the tables made so far and returns ``{"<table>": frame}``, and append it to
@@ -55,7 +68,7 @@ from typing import Final
 import pandas as pd
 from attrs import frozen
 
-__all__ = ["REP_A", "REP_B", "SampleData", "load_sample"]
+__all__ = ["CUSTOMER_SALES_PILOT", "REP_A", "REP_B", "SampleData", "load_sample"]
 
 #: The data horizon: the last day the sample describes.
 _AS_OF: Final = dt.date(2025, 12, 31)
@@ -65,6 +78,8 @@ REP_A: Final = "st-015"
 """Field-sales rep in the sample who closes many deals whose customers churn more."""
 REP_B: Final = "st-017"
 """Field-sales rep in the sample who closes fewer deals whose customers stay."""
+CUSTOMER_SALES_PILOT: Final = (dt.date(2025, 1, 1), dt.date(2025, 7, 1))
+"""First day and exclusive end of the sample's customer-sales pilot (the team stays)."""
 
 #: Column dtypes of each shipped table, in file order: "str" (ids and labels,
 #: empty is missing), "date" (ISO dates, empty is NaT), "int64", "Int64"
@@ -103,6 +118,24 @@ _SCHEMAS: Final[Mapping[str, Mapping[str, str]]] = {
         "start": "date",
         "end": "date",
     },
+    "deals": {
+        "deal_id": "str",
+        "customer_id": "str",
+        "kind": "str",
+        "mrr": "int64",
+        "currency": "str",
+        "won_on": "date",
+        "owner_id": "str",
+        "sourced_by": "str",
+    },
+    "costs": {
+        "month": "date",
+        "category": "str",
+        "amount": "int64",
+        "currency": "str",
+        "channel": "str",
+        "staff_id": "str",
+    },
 }
 
 
@@ -131,6 +164,31 @@ class SampleData:
         One row per staff member, with the columns of `StaffMember`:
         ``staff_id`` (``"st-001"``, ...), ``role``, ``monthly_cost`` (int64
         yen), ``currency``, ``name``, ``team``, ``fte``, ``start``, ``end``.
+    deals : pandas.DataFrame
+        One row per won deal, with the columns of `Deal`: ``deal_id``
+        (``"dl-00001"``, ..., in order of ``won_on``), ``customer_id``,
+        ``kind``, ``mrr`` (int64 yen the deal adds), ``currency``, ``won_on``
+        (0-25 days before a new deal's subscription starts, 0-14 before an
+        expansion's), ``owner_id`` and ``sourced_by``. A ``new`` deal is a
+        customer's first month (sign-ups refunded within it included) or a
+        win-back; the field-sales rep owns it and the inside-sales rep sourced
+        it, or the inside-sales rep owns it alone when the customer has no
+        field-sales rep. An ``upsell`` is an upgrade (``mrr`` is the new MRR
+        less the old) and a ``cross_sell`` an add-on; the customer's
+        ``cs_owner`` owns them, except that customer sales (``st-025`` and
+        ``st-026``, two customers to one in proportion to their fte, by
+        customer number) owns those of ``mid_market`` and ``enterprise``
+        customers won from 2025-01-01 on. Downgrades are not deals.
+    costs : pandas.DataFrame
+        Monthly costs, January 2023 to December 2025, with the columns of
+        `CostEntry`: ``month`` (first day), ``category``, ``amount`` (int64
+        yen), ``currency``, ``channel`` and ``staff_id``. Each month has one
+        row per employed staff member (``monthly_cost`` x ``fte``; category
+        ``sales`` for inside and field sales, ``customer_success`` for the
+        other roles), one ``marketing`` row per spend-driven channel
+        (``inbound``, ``partner``, ``event``; ``outbound`` is staff-driven),
+        roughly in proportion to the customers that channel brings that
+        month, and one ``marketing`` row without a channel (brand and tools).
     as_of : datetime.date
         The data horizon, 2025-12-31.
     currency : str
@@ -144,11 +202,17 @@ class SampleData:
     (datetime.date(2025, 12, 31), 'JPY')
     >>> sample.staff["role"].value_counts()["field_sales"]
     np.int64(10)
+    >>> sample.deals["kind"].value_counts().to_dict()
+    {'new': 3013, 'upsell': 461, 'cross_sell': 202}
+    >>> sample.costs.groupby("category")["amount"].sum().index.tolist()
+    ['customer_success', 'marketing', 'sales']
     """
 
     customers: pd.DataFrame
     subscriptions: pd.DataFrame
     staff: pd.DataFrame
+    deals: pd.DataFrame
+    costs: pd.DataFrame
     as_of: dt.date
     currency: str
 
@@ -183,7 +247,7 @@ def _read_table(name: str) -> pd.DataFrame:
 
 def load_sample() -> SampleData:
     """
-    Load the bundled sample company: customers, subscriptions and staff.
+    Load the bundled sample company: customers, subscriptions, staff, deals, costs.
 
     The tables are read from the files shipped with the package, so every call
     returns the same data; nothing is generated at load time.
@@ -221,6 +285,8 @@ def load_sample() -> SampleData:
         customers=_read_table("customers"),
         subscriptions=_read_table("subscriptions"),
         staff=_read_table("staff"),
+        deals=_read_table("deals"),
+        costs=_read_table("costs"),
         as_of=_AS_OF,
         currency=_CURRENCY,
     )

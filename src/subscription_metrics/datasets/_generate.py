@@ -7,8 +7,8 @@ order) and the tables made by the steps before it, and returns the tables it
 adds. Columns whose names start with ``"_"`` are internal: later steps may
 read them (``customers._acquired``, ``customers._hazard``,
 ``subscriptions._origin``), but they are dropped before the tables are shipped.
-Because every step has its own stream, a step appended to `STEPS` (deals,
-costs, tickets, onboarding, usage) leaves the existing tables unchanged.
+Because every step has its own stream, a step appended to `STEPS` (tickets,
+onboarding, usage) leaves the existing tables unchanged.
 
 The story, step by step:
 
@@ -29,6 +29,17 @@ The story, step by step:
   subscription ends and the next starts the same day), add-on cross-sells,
   win-backs at least three months after a churn, arrivals, and a few sign-ups
   refunded within their first month.
+- ``deals``: derived from the subscriptions (the step draws only the days
+  between winning a deal and its subscription's start): one ``new`` deal per
+  acquisition (refunded sign-ups included) and per win-back, one ``upsell``
+  per upgrade (the MRR difference) and one ``cross_sell`` per add-on.
+  Downgrades are not deals. From 2025 the customer-sales team (``st-025``,
+  ``st-026``) owns the expansion deals of ``mid_market`` and ``enterprise``
+  customers; customer success owns the rest.
+- ``costs``: per month, each employed staff member's cost (``monthly_cost`` x
+  ``fte``, category ``sales`` or ``customer_success`` by role), marketing
+  program spend per spend-driven channel in proportion to the customers the
+  channel brings that month (lognormal noise), and a brand-and-tools row.
 """
 
 from __future__ import annotations
@@ -45,7 +56,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._entities import Role
-from . import _AS_OF, _CURRENCY, _SCHEMAS, REP_A, REP_B, SampleData
+from . import (
+    _AS_OF,
+    _CURRENCY,
+    _SCHEMAS,
+    CUSTOMER_SALES_PILOT,
+    REP_A,
+    REP_B,
+    SampleData,
+)
 
 __all__ = ["SEED", "STEPS", "build_tables", "csv_bytes", "generate", "write"]
 
@@ -509,11 +528,215 @@ def _subscription_frame(book: pd.DataFrame, customers: pd.DataFrame) -> pd.DataF
     )
 
 
+#: Days from winning a deal to its subscription's start: [0, high), by deal type.
+NEW_LEAD_DAYS: Final = 26
+EXPANSION_LEAD_DAYS: Final = 15
+#: Segments whose expansion deals the customer-sales team works from the pilot on.
+PILOT_SEGMENTS: Final = ("mid_market", "enterprise")
+#: Share of those expansion deals that came from the team's own proposals (the
+#: rest were self-serve or customer-success renewals): about 130,000 yen of new
+#: MRR per person-month, the figure the source article plans with.
+PILOT_SHARE: Final = 0.15
+#: Cost category of each role.
+COST_CATEGORY: Final = {
+    Role.INSIDE_SALES: "sales",
+    Role.FIELD_SALES: "sales",
+    Role.CUSTOMER_SUCCESS: "customer_success",
+    Role.CUSTOMER_SALES: "customer_success",
+    Role.CUSTOMER_MARKETING: "customer_success",
+    Role.CUSTOMER_SUPPORT: "customer_success",
+}
+#: Marketing program spend per customer a channel brings, in yen ("outbound"
+#: is staff-driven and has none): content and ads, partner referral fees, events.
+PROGRAM_COST: Final = {"inbound": 1_150_000, "partner": 450_000, "event": 1_700_000}
+PROGRAM_SIGMA: Final = 0.2  # lognormal noise of a month's program spend
+#: Brand and tools: yen in January 2023, monthly growth, lognormal noise.
+BRAND_COST: Final = (4_000_000, 0.02, 0.1)
+
+
+def _months_since_first(days: DayArray) -> IntArray:
+    """Month index (0 is January 2023) of each day."""
+    months: IntArray = (days.astype("datetime64[M]") - FIRST_MONTH).astype(np.int64)
+    return months
+
+
+def _expansions(subs: pd.DataFrame) -> pd.DataFrame:
+    """Upgrades (MRR above the subscription they replace) and add-ons."""
+    main = subs[~subs["plan"].str.startswith("addon")]
+    upgrades = main[main["_origin"] == ORIGINS[UPGRADE_]]
+    replaced = upgrades.merge(
+        main[["customer_id", "end", "mrr"]],
+        left_on=["customer_id", "start"],
+        right_on=["customer_id", "end"],
+        suffixes=("", "_old"),
+        validate="one_to_one",
+    )
+    if len(replaced) != len(upgrades):
+        msg = "every upgrade must replace a main subscription ending the day it starts"
+        raise ValueError(msg)
+    upsell = replaced.assign(kind="upsell", mrr=replaced["mrr"] - replaced["mrr_old"])
+    addons = subs[subs["_origin"] == ORIGINS[CROSS_SELL_]].assign(kind="cross_sell")
+    columns = ["customer_id", "kind", "mrr", "start"]
+    return pd.concat([upsell[columns], addons[columns]], ignore_index=True)
+
+
+def _acquisitions(subs: pd.DataFrame) -> pd.DataFrame:
+    """Return each customer's first month (refunds included) and win-backs."""
+    first_month = (
+        subs.groupby("customer_id")["start"].transform("min").dt.to_period("M")
+    )
+    first = subs[subs["start"].dt.to_period("M") == first_month]
+    signed = first.groupby("customer_id", as_index=False).agg(
+        mrr=("mrr", "sum"), start=("start", "min")
+    )
+    back = subs.loc[
+        subs["_origin"] == ORIGINS[WIN_BACK_], ["customer_id", "mrr", "start"]
+    ]
+    acquired: pd.DataFrame = pd.concat([signed, back], ignore_index=True)
+    return acquired.assign(kind="new")
+
+
+def _customer_sales_owner(
+    customer_number: IntArray, staff: pd.DataFrame
+) -> npt.NDArray[np.str_]:
+    """Deal customers round-robin to the customer-sales team, in proportion to fte."""
+    team = staff[staff["role"] == Role.CUSTOMER_SALES.value].sort_values("staff_id")
+    seats = np.maximum(np.rint(2 * team["fte"].to_numpy(np.float64)), 1).astype(
+        np.int64
+    )
+    cycle = np.repeat(team["staff_id"].to_numpy(str), seats)
+    owners: npt.NDArray[np.str_] = cycle[customer_number % len(cycle)]
+    return owners
+
+
+def make_deals(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``deals`` table, derived from the subscriptions."""
+    customers = tables["customers"].set_index("customer_id")
+    subs = tables["subscriptions"]
+    deals = pd.concat([_acquisitions(subs), _expansions(subs)], ignore_index=True)
+    deals = deals.sort_values(["start", "customer_id", "kind", "mrr"], kind="stable")
+    deals = deals.reset_index(drop=True)
+    new = (deals["kind"] == "new").to_numpy()
+    lead = rng.integers(0, np.where(new, NEW_LEAD_DAYS, EXPANSION_LEAD_DAYS))
+    start = deals["start"].to_numpy("datetime64[D]")
+    won_on = start - lead.astype("timedelta64[D]")
+    who = customers.loc[deals["customer_id"]]
+    field = who["field_sales_rep"].fillna("").to_numpy(str)
+    inside = who["inside_sales_rep"].to_numpy(str)
+    number = deals["customer_id"].str.removeprefix("cus-").to_numpy(np.int64)
+    proposed = rng.random(len(deals)) < PILOT_SHARE
+    pilot = (
+        ~new
+        & proposed
+        & (won_on >= np.datetime64(CUSTOMER_SALES_PILOT[0]))
+        & who["segment"].isin(PILOT_SEGMENTS).to_numpy()
+    )
+    closer = np.where(field != "", field, inside)
+    expansion_owner = np.where(
+        pilot,
+        _customer_sales_owner(number, tables["staff"]),
+        who["cs_owner"].to_numpy(str),
+    )
+    frame = pd.DataFrame(
+        {
+            "customer_id": deals["customer_id"].to_numpy(str),
+            "kind": deals["kind"].to_numpy(str),
+            "mrr": deals["mrr"].to_numpy(np.int64),
+            "currency": _CURRENCY,
+            "won_on": won_on.astype("datetime64[ns]"),
+            "owner_id": np.where(new, closer, expansion_owner),
+            "sourced_by": np.where(new & (closer != inside), inside, ""),
+        }
+    )
+    frame = frame.iloc[np.argsort(won_on, kind="stable")].reset_index(drop=True)
+    number_str = np.arange(1, len(frame) + 1).astype(str)
+    frame.insert(0, "deal_id", np.char.add("dl-", np.char.zfill(number_str, 5)))
+    frame["sourced_by"] = frame["sourced_by"].replace("", None)
+    return {"deals": frame}
+
+
+def make_costs(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``costs`` table: staff, channel programs, brand, by month."""
+    staff, customers = tables["staff"], tables["customers"]
+    month_index = np.arange(N_MONTHS)
+    first_day = (FIRST_MONTH + month_index).astype("datetime64[D]")
+    next_day = (FIRST_MONTH + month_index + 1).astype("datetime64[D]")
+    # Staff: one row per member employed on any day of the month.
+    hired = staff["start"].to_numpy("datetime64[D]")
+    left = staff["end"].to_numpy("datetime64[D]")
+    employed = (np.isnat(hired) | (hired < next_day[:, None])) & (
+        np.isnat(left) | (left > first_day[:, None])
+    )
+    m_staff, s_staff = np.nonzero(employed)
+    cost = np.rint(
+        staff["monthly_cost"].to_numpy(np.float64) * staff["fte"].to_numpy(np.float64)
+    ).astype(np.int64)
+    category = staff["role"].map({r.value: c for r, c in COST_CATEGORY.items()})
+    # Programs: spend in proportion to the customers each channel brings.
+    channels = np.array(list(PROGRAM_COST))
+    acquired = _months_since_first(customers["_acquired"].to_numpy("datetime64[D]"))
+    channel = pd.Index(channels).get_indexer(pd.Index(customers["acquisition_channel"]))
+    paid = channel >= 0
+    cell = acquired[paid] * len(channels) + channel[paid]
+    brought = np.bincount(cell, minlength=N_MONTHS * len(channels)).reshape(
+        N_MONTHS, len(channels)
+    )
+    noise = np.exp(
+        PROGRAM_SIGMA * rng.standard_normal(brought.shape) - PROGRAM_SIGMA**2 / 2
+    )
+    per_customer = np.array(list(PROGRAM_COST.values()), np.float64)
+    program = np.round(brought * per_customer * noise, -4).astype(np.int64)
+    base, growth, sigma = BRAND_COST
+    brand_noise = np.exp(sigma * rng.standard_normal(N_MONTHS) - sigma**2 / 2)
+    brand = np.round(base * (1 + growth) ** month_index * brand_noise, -4)
+    n_ch = len(channels)
+    frame = pd.DataFrame(
+        {
+            "month": np.concatenate(
+                [m_staff, np.repeat(month_index, n_ch), month_index]
+            ),
+            "order": np.concatenate(
+                [s_staff, len(staff) + np.tile(np.arange(n_ch), N_MONTHS),
+                 np.full(N_MONTHS, len(staff) + n_ch)]
+            ),
+            "category": np.concatenate(
+                [category.to_numpy(str)[s_staff],
+                 np.full(N_MONTHS * (n_ch + 1), "marketing")]
+            ),
+            "amount": np.concatenate(
+                [cost[s_staff], program.ravel(), brand.astype(np.int64)]
+            ),
+            "channel": np.concatenate(
+                [np.full(len(m_staff), ""), np.tile(channels, N_MONTHS),
+                 np.full(N_MONTHS, "")]
+            ),
+            "staff_id": np.concatenate(
+                [staff["staff_id"].to_numpy(str)[s_staff],
+                 np.full(N_MONTHS * (n_ch + 1), "")]
+            ),
+        }
+    )  # fmt: skip
+    frame = frame.sort_values(["month", "order"], kind="stable").reset_index(drop=True)
+    costs = pd.DataFrame(
+        {
+            "month": first_day[frame["month"]].astype("datetime64[ns]"),
+            "category": frame["category"],
+            "amount": frame["amount"].to_numpy(np.int64),
+            "currency": _CURRENCY,
+            "channel": frame["channel"].replace("", None),
+            "staff_id": frame["staff_id"].replace("", None),
+        }
+    )
+    return {"costs": costs}
+
+
 #: The generator's steps, in order; append new steps at the end.
 STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("staff", make_staff),
     ("customers", make_customers),
     ("subscriptions", make_subscriptions),
+    ("deals", make_deals),
+    ("costs", make_costs),
 )
 
 

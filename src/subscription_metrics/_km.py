@@ -1,0 +1,675 @@
+"""Kaplan-Meier survival curves for many groups in one vectorised pass.
+
+The estimator follows lifelines' conventions (deaths at a time are pooled,
+subjects censored at a time are still at risk at it, late entrants are not at
+risk at their entry time, Greenwood variance, log-log interval), so curves can
+be checked against it, but every group is estimated in the same numpy pass:
+the subjects are reduced to one row per (group, distinct time) with
+`numpy.unique` and `numpy.bincount`, and products and sums over time are
+cumulative sums that restart at each group's first row. No Python loop runs
+per group, per time or per subject.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.special import ndtri
+
+__all__ = [
+    "CURVE_COLUMNS",
+    "kaplan_meier",
+    "median_lifetime",
+    "survival_at",
+]
+
+FloatArray: TypeAlias = "npt.NDArray[np.float64]"
+IntArray: TypeAlias = "npt.NDArray[np.int64]"
+BoolArray: TypeAlias = "npt.NDArray[np.bool_]"
+GroupsLike: TypeAlias = "npt.ArrayLike | pd.Series[Any] | pd.DataFrame | None"
+
+CURVE_COLUMNS: Final = (
+    "at_risk",
+    "events",
+    "censored",
+    "entered",
+    "survival",
+    "variance",
+    "lower",
+    "upper",
+)
+"""Columns of the table `kaplan_meier` returns, in order."""
+
+_BAND: Final = ("survival", "lower", "upper")
+_SHOWN: Final = 5  # offending positions quoted in an error message
+
+
+# --------------------------------------------------------------------------
+# Validation shared with the sBG fits
+# --------------------------------------------------------------------------
+
+
+def offending(
+    mask: BoolArray, values: npt.NDArray[Any], *, name: str, rule: str
+) -> None:
+    """
+    Raise ``ValueError`` if *mask* flags any element of *values*.
+
+    The message names the argument, the rule, how many values break it, and
+    the first few positions with the first offending value.
+    """
+    if not mask.any():
+        return
+    where = np.flatnonzero(mask)
+    if mask.ndim > 1:
+        cells = zip(*np.unravel_index(where[:_SHOWN], mask.shape), strict=True)
+        shown = ", ".join(str(tuple(int(i) for i in cell)) for cell in cells)
+    else:
+        shown = ", ".join(str(i) for i in where[:_SHOWN])
+    more = ", ..." if len(where) > _SHOWN else ""
+    first = values.ravel()[where[0]].item()
+    plural = "value breaks" if len(where) == 1 else "values break"
+    msg = (
+        f"{name!r} must {rule}: {len(where)} {plural} it, at positions "
+        f"[{shown}{more}] (first: {first!r})"
+    )
+    raise ValueError(msg)
+
+
+def numbers(value: object, *, name: str) -> tuple[FloatArray, bool]:
+    """
+    Return *value* as a finite 1-d float64 array, and whether it was integer.
+
+    Raises ``TypeError`` for booleans, text and other non-numeric input, and
+    ``ValueError`` naming the positions of NaN or infinite values.
+    """
+    msg = f"{name!r} must be numeric, got {type(value).__name__}"
+    if value is None or isinstance(value, str | bytes | bool | np.bool_):
+        raise TypeError(msg)
+    raw = value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
+    try:
+        array = np.asarray(raw)
+        if array.dtype.kind == "O":
+            array = array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(msg) from exc
+    if array.dtype.kind not in "iuf":
+        msg = f"{name!r} must be numeric, got dtype {array.dtype}"
+        raise TypeError(msg)
+    if array.ndim != 1:
+        msg = f"{name!r} must be one-dimensional, got shape {array.shape}"
+        raise ValueError(msg)
+    floats = array.astype(np.float64)
+    offending(~np.isfinite(floats), floats, name=name, rule="be finite (no NaN or inf)")
+    return floats, array.dtype.kind in "iu"
+
+
+def flags(value: object, *, name: str) -> BoolArray:
+    """Return *value* as a 1-d bool array; only True/False or 1/0 are accepted."""
+    raw = value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
+    if isinstance(value, str | bytes):
+        msg = f"{name!r} must be booleans or 0/1, got {type(value).__name__}"
+        raise TypeError(msg)
+    array = np.asarray(raw)
+    if array.dtype.kind == "b":
+        return array.reshape(-1) if array.ndim else array.reshape(1)
+    if array.dtype.kind == "O":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            msg = f"{name!r} must be booleans or 0/1 (NaN or NA not allowed)"
+            raise TypeError(msg) from exc
+    if array.dtype.kind not in "iuf":
+        msg = f"{name!r} must be booleans or 0/1, got dtype {array.dtype}"
+        raise TypeError(msg)
+    if array.ndim != 1:
+        msg = f"{name!r} must be one-dimensional, got shape {array.shape}"
+        raise ValueError(msg)
+    offending((array != 0) & (array != 1), array, name=name, rule="be 0/1 or boolean")
+    result: BoolArray = array == 1
+    return result
+
+
+def check_lengths(lengths: dict[str, int]) -> int:
+    """Return the common length of the named arguments, or raise naming them."""
+    values = set(lengths.values())
+    if len(values) > 1:
+        shown = ", ".join(f"{name!r} has {n}" for name, n in lengths.items())
+        msg = f"arguments must have the same length: {shown}"
+        raise ValueError(msg)
+    return values.pop()
+
+
+def check_alpha(alpha: float, *, name: str = "alpha") -> float:
+    """Return *alpha* as a float, or raise unless it is strictly in (0, 1)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.floating):
+        msg = f"{name!r} must be a number in (0, 1), got {alpha!r}"
+        raise TypeError(msg)
+    if not 0 < alpha < 1:
+        msg = f"{name!r} must be in (0, 1), got {alpha!r}"
+        raise ValueError(msg)
+    return float(alpha)
+
+
+def group_codes(groups: GroupsLike, n: int) -> tuple[IntArray, pd.DataFrame | None]:
+    """
+    Code the group labels of *n* subjects as ``0 .. G-1`` in sorted label order.
+
+    Returns the codes and a frame of the labels with one row per code (its
+    columns are the group level names), or ``(zeros, None)`` without groups.
+    Missing labels form a group of their own, sorted last.
+    """
+    if groups is None:
+        return np.zeros(n, np.int64), None
+    if isinstance(groups, pd.DataFrame):
+        frame = groups.reset_index(drop=True)
+    else:
+        name = groups.name if isinstance(groups, pd.Series) else None
+        column = name if name is not None else "group"
+        values = groups.to_numpy() if isinstance(groups, pd.Series) else groups
+        array = np.asarray(values)
+        if array.ndim != 1:
+            msg = f"'groups' must be one-dimensional or a DataFrame, got {array.shape}"
+            raise ValueError(msg)
+        frame = pd.DataFrame({column: pd.Series(array, copy=False)})
+    check_lengths({"durations": n, "groups": len(frame)})
+    if frame.shape[1] == 0:
+        msg = "'groups' must have at least one column"
+        raise ValueError(msg)
+    combined = np.zeros(n, np.int64)
+    uniques: list[pd.Index[Any]] = []
+    for column in frame.columns:
+        codes, levels = pd.factorize(frame[column], sort=True, use_na_sentinel=False)
+        combined = combined * (len(levels) + 1) + codes.astype(np.int64)
+        uniques.append(pd.Index(levels))
+    keys, code = np.unique(combined, return_inverse=True)
+    labels = {}
+    rest = keys
+    for column, levels in reversed(list(zip(frame.columns, uniques, strict=True))):
+        labels[column] = levels.take(rest % (len(levels) + 1))
+        rest = rest // (len(levels) + 1)
+    label_frame = pd.DataFrame({c: labels[c] for c in frame.columns})
+    return code.astype(np.int64).reshape(-1), label_frame
+
+
+# --------------------------------------------------------------------------
+# Grouped cumulative sums
+# --------------------------------------------------------------------------
+
+
+def _first_rows(group: IntArray) -> BoolArray:
+    """Mark each row that starts a run of equal *group* values."""
+    first = np.ones(len(group), np.bool_)
+    first[1:] = group[1:] != group[:-1]
+    return first
+
+
+def _cumsum_within(values: FloatArray, first: BoolArray) -> FloatArray:
+    """Inclusive cumulative sum of *values* that restarts at every *first* row."""
+    total = np.cumsum(values)
+    start = np.flatnonzero(first)
+    before = (total - values)[start]
+    owner = np.cumsum(first) - 1
+    out: FloatArray = total - before[owner]
+    return out
+
+
+# --------------------------------------------------------------------------
+# Kaplan-Meier
+# --------------------------------------------------------------------------
+
+
+def kaplan_meier(
+    durations: npt.ArrayLike,
+    observed: npt.ArrayLike,
+    *,
+    entry: npt.ArrayLike | None = None,
+    groups: GroupsLike = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """
+    Estimate Kaplan-Meier survival curves, one per group, in one call.
+
+    ``S(t)`` is the probability that a subject's lifetime exceeds ``t``: the
+    product over the distinct times ``s <= t`` of ``1 - d(s) / n(s)``, with
+    ``d`` the churn events at ``s`` and ``n`` the subjects at risk just
+    before them. Censored subjects (churn not seen yet) count as long as they
+    were observed, which is what the share of customers still active gets
+    wrong.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Time from each subject's start to its churn, or to the end of its
+        observation when the churn was not seen (months, usually whole).
+        Must be >= 0.
+    observed : array-like of bool
+        True (or 1) when the churn was seen at `durations`, False (or 0)
+        when the subject was right-censored there.
+    entry : array-like of float, optional
+        Late entry (left truncation): the time since the subject's start at
+        which it came under observation, ``0 <= entry <= durations``. For
+        customers who started before the data begins, give their age at the
+        first month of data. By default every subject is observed from 0.
+    groups : array-like or pandas.DataFrame, optional
+        A label per subject (or a frame with one column per label level);
+        one curve is estimated per distinct label (combination). Missing
+        labels form a group of their own.
+    alpha : float, default 0.05
+        The interval is the ``1 - alpha`` pointwise confidence interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and distinct time, sorted by them, indexed by the
+        group level names (a `groups` Series' name, the frame's columns, or
+        ``"group"``) and ``"time"``; just ``"time"`` without `groups`. The
+        times of a group are every duration and entry time in it, so each
+        curve starts at its earliest entry (0 without `entry`) with
+        ``survival == 1`` unless churn happens right then. ``time`` is
+        int64 when `durations` (and `entry`) are integers. Columns
+        (`CURVE_COLUMNS`):
+
+        - ``at_risk``: subjects at risk of churning at the time;
+        - ``events``: churn events seen at the time;
+        - ``censored``: subjects censored at the time;
+        - ``entered``: subjects whose observation starts at the time;
+        - ``survival``: the Kaplan-Meier estimate of ``S(time)``;
+        - ``variance``: the Greenwood sum ``sum d / (n (n - d))`` over
+          times up to ``time`` (the variance of ``log S``; multiply by
+          ``survival ** 2`` for the variance of ``S``); ``inf`` once
+          ``survival`` is 0;
+        - ``lower``, ``upper``: the ``1 - alpha`` interval.
+
+    Raises
+    ------
+    ValueError
+        If the arguments have different lengths, a duration or entry is
+        negative, NaN or infinite, `observed` is not 0/1, an entry exceeds
+        its duration, or `alpha` is not in (0, 1). The message names the
+        argument, the rule, how many values break it and where.
+    TypeError
+        If `durations` or `entry` is not numeric or `observed` is not
+        boolean or 0/1.
+
+    See Also
+    --------
+    survival_at : Read the curves at chosen horizons.
+    median_lifetime : The median lifetime per group, with its interval.
+
+    Notes
+    -----
+    Conventions (those of lifelines' ``KaplanMeierFitter``):
+
+    - Churn events at the same time are pooled; subjects censored at ``t``
+      are still at risk at ``t`` (churn is taken to come first).
+    - A subject entering at ``t`` is not at risk for churn at ``t``; it is
+      at risk from the next time on. The exception is a group's first time
+      (0 without `entry`), where every entrant is at risk, so a subject
+      with ``durations == 0`` that churned counts. A subject whose entry
+      equals its duration at a later time is never at risk: it appears in
+      ``entered`` but not in ``events`` or ``censored`` (lifelines would
+      count its churn against the others at risk).
+    - The interval uses the log-log transform ("exponential Greenwood"):
+      ``S ** exp(+-z * sqrt(variance) / log(S))``, with ``z`` the
+      ``1 - alpha / 2`` normal quantile; it stays inside [0, 1]. Rows with
+      ``survival == 1`` get ``(1, 1)``.
+    - Once ``survival`` reaches 0 the transform is undefined. There the
+      ``lower`` bound is 0 and the ``upper`` bound repeats the last upper
+      bound before the curve reached 0 (1 if it dropped to 0 at its first
+      time): the survival curve cannot increase, so that bound still holds.
+      lifelines drops the infinite Greenwood term and reports ``(0, 0)``,
+      an interval of zero width built on the last few subjects.
+
+    Examples
+    --------
+    >>> from subscription_metrics.survival import kaplan_meier
+    >>> curve = kaplan_meier(
+    ...     durations=[1, 2, 2, 2, 3, 4, 4, 5],
+    ...     observed=[1, 1, 1, 0, 0, 1, 0, 1],
+    ... )
+    >>> curve[["at_risk", "events", "censored", "survival"]].round(4)
+          at_risk  events  censored  survival
+    time
+    0           8       0         0    1.0000
+    1           8       1         0    0.8750
+    2           7       2         1    0.6250
+    3           4       0         1    0.6250
+    4           3       1         1    0.4167
+    5           1       1         0    0.0000
+    >>> curve.loc[2, ["lower", "upper"]].round(4).tolist()
+    [0.2293, 0.8607]
+
+    Several groups in one call:
+
+    >>> plans = ["pro", "pro", "basic", "basic", "pro"]
+    >>> curves = kaplan_meier([3, 5, 2, 2, 8], [1, 0, 1, 1, 0], groups=plans)
+    >>> curves["survival"].round(3)
+    group  time
+    basic  0       1.000
+           2       0.000
+    pro    0       1.000
+           3       0.667
+           5       0.667
+           8       0.667
+    Name: survival, dtype: float64
+    """
+    check_alpha(alpha)
+    duration, integral = numbers(durations, name="durations")
+    event = flags(observed, name="observed")
+    lengths = {"durations": len(duration), "observed": len(event)}
+    start: FloatArray | None = None
+    if entry is not None:
+        start, entry_integral = numbers(entry, name="entry")
+        integral = integral and entry_integral
+        lengths["entry"] = len(start)
+    n = check_lengths(lengths)
+    offending(duration < 0, duration, name="durations", rule="be >= 0")
+    if start is not None:
+        offending(start < 0, start, name="entry", rule="be >= 0")
+        offending(start > duration, start, name="entry", rule="be <= durations")
+    code, labels = group_codes(groups, n)
+    table = _table(code, duration, event, start, alpha)
+    return _frame(table, labels, integral=integral)
+
+
+def _table(
+    code: IntArray,
+    duration: FloatArray,
+    event: BoolArray,
+    start: FloatArray | None,
+    alpha: float,
+) -> dict[str, npt.NDArray[Any]]:
+    """Compute every column of the curves, one row per (group, time)."""
+    n_groups = int(code.max()) + 1 if len(code) else 0
+    sizes = np.bincount(code, minlength=n_groups)
+    entry = np.zeros(1) if start is None else start
+    times = np.unique(np.concatenate([duration, entry]))
+    n_times = len(times)
+    exit_key = code * n_times + np.searchsorted(times, duration)
+    if start is None:  # everyone enters at 0, the first time of every group
+        present = np.flatnonzero(sizes)
+        entry_key = present * n_times + np.searchsorted(times, 0.0)
+        entry_weight = sizes[present]
+    else:
+        entry_key = code * n_times + np.searchsorted(times, start)
+        entry_weight = np.ones(len(start), np.int64)
+    keys = np.unique(np.concatenate([exit_key, entry_key]))
+    n_rows = len(keys)
+    exit_row = np.searchsorted(keys, exit_key)
+    entry_row = np.searchsorted(keys, entry_key)
+    group = keys // n_times
+    first = _first_rows(group)
+
+    counted = np.ones(len(duration), np.bool_)
+    if start is not None:  # entry == duration after the group's first time
+        first_row = np.flatnonzero(first)[np.cumsum(first)[entry_row] - 1]
+        counted = ~((start == duration) & (entry_row != first_row))
+    removed = np.bincount(exit_row, minlength=n_rows).astype(np.float64)
+    events = np.bincount(exit_row[counted & event], minlength=n_rows)
+    censored = np.bincount(exit_row[counted & ~event], minlength=n_rows)
+    entering = np.bincount(entry_row, weights=entry_weight, minlength=n_rows)
+    entered = entering.astype(np.float64)
+
+    entered_before = _cumsum_within(entered, first) - entered
+    removed_before = _cumsum_within(removed, first) - removed
+    at_risk = np.rint(entered_before + np.where(first, entered, 0) - removed_before)
+
+    d = events.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(at_risk > 0, d / at_risk, 0.0)
+        wiped = (d > 0) & (d == at_risk)
+        log_factor = np.where(wiped, 0.0, np.log1p(-np.where(wiped, 0.0, ratio)))
+        term = np.where((d > 0) & ~wiped, d / (at_risk * (at_risk - d)), 0.0)
+    zero = _cumsum_within(wiped.astype(np.float64), first) > 0
+    log_s = _cumsum_within(log_factor, first)
+    survival = np.where(zero, 0.0, np.exp(log_s))
+    variance = np.where(zero, np.inf, _cumsum_within(term, first))
+    lower, upper = _bounds(log_s, variance, zero, first, alpha)
+    return {
+        "group": group,
+        "time": times[keys % n_times],
+        "at_risk": at_risk.astype(np.int64),
+        "events": events.astype(np.int64),
+        "censored": censored.astype(np.int64),
+        "entered": np.rint(entered).astype(np.int64),
+        "survival": survival,
+        "variance": variance,
+        "lower": lower,
+        "upper": upper,
+    }
+
+
+def _bounds(
+    log_s: FloatArray,
+    variance: FloatArray,
+    zero: BoolArray,
+    first: BoolArray,
+    alpha: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Log-log interval; (1, 1) at S = 1; (0, last upper) once S is 0."""
+    z = float(ndtri(1 - alpha / 2))
+    inside = (log_s < 0) & ~zero
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(inside, z * np.sqrt(variance) / -log_s, 0.0)
+        lower = np.where(inside, np.exp(log_s * np.exp(spread)), 1.0)
+        upper = np.where(inside, np.exp(log_s * np.exp(-spread)), 1.0)
+    if zero.any():
+        rows = np.arange(len(log_s))
+        last_alive = np.maximum.accumulate(np.where(zero, -1, rows))
+        group_start = np.maximum.accumulate(np.where(first, rows, 0))
+        carried = np.where(last_alive >= group_start, upper[last_alive], 1.0)
+        upper = np.where(zero, carried, upper)
+        lower = np.where(zero, 0.0, lower)
+    return lower, upper
+
+
+def _frame(
+    table: dict[str, npt.NDArray[Any]],
+    labels: pd.DataFrame | None,
+    *,
+    integral: bool,
+) -> pd.DataFrame:
+    """Assemble the curves table with its (groups..., time) index."""
+    time = table["time"].astype(np.int64) if integral else table["time"]
+    time_index = pd.Index(time, name="time")
+    index: pd.Index[Any]
+    if labels is None:
+        index = time_index
+    else:
+        levels = [labels[c].take(table["group"]) for c in labels.columns]
+        arrays = [
+            pd.Index(level, name=c)
+            for level, c in zip(levels, labels.columns, strict=True)
+        ]
+        index = pd.MultiIndex.from_arrays([*arrays, time_index])
+    return pd.DataFrame({c: table[c] for c in CURVE_COLUMNS}, index=index)
+
+
+# --------------------------------------------------------------------------
+# Reading the curves
+# --------------------------------------------------------------------------
+
+
+def _curve_parts(
+    curves: pd.DataFrame, columns: tuple[str, ...]
+) -> tuple[IntArray, FloatArray, pd.DataFrame | None, list[str]]:
+    """Split a `kaplan_meier` table into row group codes, times and labels."""
+    if not isinstance(curves, pd.DataFrame):
+        msg = f"'curves' must be a DataFrame from kaplan_meier, got {type(curves)}"
+        raise TypeError(msg)
+    missing = [c for c in columns if c not in curves.columns]
+    if missing or curves.index.names[-1] != "time":
+        msg = (
+            "'curves' must be a table from kaplan_meier (index ending in 'time', "
+            f"columns {list(columns)}); missing {missing or ['time index']}"
+        )
+        raise ValueError(msg)
+    time = np.asarray(curves.index.get_level_values(-1), dtype=np.float64)
+    names = [str(n) for n in curves.index.names[:-1]]
+    if not names:
+        return np.zeros(len(curves), np.int64), time, None, names
+    frame = curves.index.to_frame(index=False).iloc[:, :-1]
+    ngroup = frame.groupby(names, sort=False, dropna=False).ngroup()
+    group = ngroup.to_numpy().astype(np.int64)
+    if len(group) and (np.diff(group) < 0).any():
+        msg = "'curves' must be sorted by group and time, as kaplan_meier returns it"
+        raise ValueError(msg)
+    first = _first_rows(group)
+    labels = frame.loc[first].reset_index(drop=True)
+    return group, time, labels, names
+
+
+def survival_at(curves: pd.DataFrame, times: npt.ArrayLike) -> pd.DataFrame:
+    """
+    Read survival curves at chosen horizons, for every group.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        A table from `kaplan_meier` (grouped or not).
+    times : array-like of float
+        Horizons to read, >= 0, in the curves' time unit; any order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and horizon (horizons in the order given), indexed
+        like `curves` with ``time`` holding the horizons, and the columns
+        ``survival``, ``lower`` and ``upper``. The curves are step functions,
+        continuous from the right: at a horizon between two times the value
+        at the earlier one holds. Before a group's first time the values are
+        1. After its last time they are NaN (unknown, not zero: nobody was
+        observed that long) unless the curve had reached 0, which it keeps.
+
+    Raises
+    ------
+    ValueError
+        If a horizon is negative or not finite, or `curves` is not a table
+        from `kaplan_meier`.
+    TypeError
+        If `times` is not numeric.
+
+    Examples
+    --------
+    >>> from subscription_metrics.survival import kaplan_meier, survival_at
+    >>> curve = kaplan_meier([1, 2, 2, 2, 3, 4, 4, 5], [1, 1, 1, 0, 0, 1, 0, 0])
+    >>> survival_at(curve, [0.5, 2.5, 12])["survival"].round(4)
+    time
+    0.5     1.000
+    2.5     0.625
+    12.0      NaN
+    Name: survival, dtype: float64
+    """
+    group, time, labels, names = _curve_parts(curves, _BAND)
+    horizon, integral = numbers(times, name="times")
+    offending(horizon < 0, horizon, name="times", rule="be >= 0")
+    n_groups = 1 if labels is None else len(labels)
+    query_group = np.repeat(np.arange(n_groups, dtype=np.int64), len(horizon))
+    query_time = np.tile(horizon, n_groups)
+    values: dict[str, FloatArray] = {}
+    if len(group):
+        all_times = np.unique(np.concatenate([time, horizon]))
+        width = len(all_times)
+        curve_key = group * width + np.searchsorted(all_times, time)
+        query_key = query_group * width + np.searchsorted(all_times, query_time)
+        row = np.searchsorted(curve_key, query_key, side="right") - 1
+        safe = np.clip(row, 0, None)
+        started = (row >= 0) & (group[safe] == query_group)
+        last_row = np.zeros(n_groups, np.int64)
+        last_row[group] = np.arange(len(group))
+        survival = curves["survival"].to_numpy(dtype=np.float64)
+        unknown = (
+            started
+            & (row == last_row[query_group])
+            & (query_time > time[safe])
+            & (survival[safe] > 0)
+        )
+        for column in _BAND:
+            source = curves[column].to_numpy(dtype=np.float64)
+            value = np.where(started, source[safe], 1.0)
+            values[column] = np.where(unknown, np.nan, value)
+    else:  # no curve at all: nothing is known
+        values = {column: np.full(len(query_time), np.nan) for column in _BAND}
+    horizon_index = pd.Index(query_time.astype(np.int64) if integral else query_time)
+    horizon_index = horizon_index.rename("time")
+    index: pd.Index[Any]
+    if labels is None:
+        index = horizon_index
+    else:
+        arrays = [pd.Index(labels[n].take(query_group), name=n) for n in names]
+        index = pd.MultiIndex.from_arrays([*arrays, horizon_index])
+    return pd.DataFrame(values, index=index)
+
+
+def median_lifetime(curves: pd.DataFrame) -> pd.DataFrame | pd.Series[float]:
+    """
+    Return the median lifetime of each curve, with its confidence interval.
+
+    The median is the first time at which ``survival <= 0.5`` (the usual
+    Kaplan-Meier median, as lifelines' ``median_survival_time_``), and
+    ``inf`` when the curve never gets there. The interval is read the same
+    way off the interval curves, as lifelines'
+    ``median_survival_times(confidence_interval_)`` does: the first time
+    with ``lower <= 0.5`` bounds the median from below and the first time
+    with ``upper <= 0.5`` from above (``inf`` if never).
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        A table from `kaplan_meier`.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        For grouped curves, a frame indexed by the group levels with the
+        columns ``median``, ``lower`` and ``upper`` (float; ``inf`` = not
+        reached). For ungrouped curves, a Series with those three labels.
+
+    Raises
+    ------
+    ValueError
+        If `curves` is not a table from `kaplan_meier`.
+
+    Examples
+    --------
+    >>> from subscription_metrics.survival import kaplan_meier, median_lifetime
+    >>> curve = kaplan_meier([1, 2, 2, 2, 3, 4, 4, 5], [1, 1, 1, 0, 0, 1, 0, 1])
+    >>> median_lifetime(curve)
+    median    4.0
+    lower     1.0
+    upper     inf
+    Name: median_lifetime, dtype: float64
+    """
+    group, time, labels, names = _curve_parts(curves, _BAND)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    rows = np.arange(len(group))
+    starts = np.flatnonzero(_first_rows(group)) if len(group) else rows
+    result: dict[str, FloatArray] = {}
+    for out, column in (("median", "survival"), ("lower", "lower"), ("upper", "upper")):
+        values = curves[column].to_numpy(dtype=np.float64)
+        hit = np.where(values <= 0.5, rows, len(group))
+        first_hit = (
+            np.minimum.reduceat(hit, starts) if len(group) else np.zeros(0, np.int64)
+        )
+        found = first_hit < len(group)
+        padded = np.append(time, np.inf)
+        result[out] = np.where(found, padded[first_hit], np.inf)
+    if labels is None:
+        if not n_groups:
+            return pd.Series(
+                {"median": np.nan, "lower": np.nan, "upper": np.nan},
+                name="median_lifetime",
+            )
+        return pd.Series(
+            {k: float(v[0]) for k, v in result.items()}, name="median_lifetime"
+        )
+    index = (
+        pd.MultiIndex.from_frame(labels)
+        if len(names) > 1
+        else pd.Index(labels[names[0]], name=names[0])
+    )
+    return pd.DataFrame(result, index=index)

@@ -1,0 +1,444 @@
+"""Customer acquisition cost, CAC payback, LTV:CAC and the magic number.
+
+The formulas take numbers for services that bring their own:
+`customer_acquisition_cost`, `payback_months` (per customer, Bessemer's
+aggregate form, discounted or with churn), `ltv_to_cac` and `magic_number`.
+`acquisition_costs` computes all of them per month, quarter or year from a
+costs table (`CostEntry` rows) and a `Ledger`, blended and for paid channels,
+following the ledger's `Conventions` (spend lag, payback variant, gross
+margin, discount rate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._conventions import Conventions
+from ._economics import (
+    customer_acquisition_cost,
+    ltv_to_cac,
+    magic_number,
+    monthly_discount_rate,
+    payback_months,
+)
+from ._entities import CostEntry
+from ._errors import InvalidTableError, Problem
+from ._inputs import checked
+from ._ledger import Ledger, MonthLike
+from ._rates import GRAINS, Grain, _grain
+from ._validation import divide_or_nan
+from .churn import _rate_conventions
+from .ledger import bridge
+from .ltv import estimates
+
+__all__ = [
+    "CAC_COLUMNS",
+    "acquisition_costs",
+    "customer_acquisition_cost",
+    "ltv_to_cac",
+    "magic_number",
+    "payback_months",
+]
+
+CAC_COLUMNS: Final = (
+    "spend",
+    "customers_new",
+    "new_mrr",
+    "customers_at_end",
+    "mrr_at_end",
+    "revenue",
+    "customer_acquisition_cost",
+    "average_sale_price",
+    "average_revenue_per_account",
+    "payback_months",
+    "lifetime_value",
+    "ltv_to_cac",
+    "magic_number",
+)
+"""Columns of `acquisition_costs` (without `paid_channels`), in order."""
+
+PAID_COLUMNS: Final = ("paid_spend", "paid_customers_new", "paid_acquisition_cost")
+"""Columns `acquisition_costs` adds when `paid_channels` is given."""
+
+_ALL: Final = "All"
+
+
+def _spend_table(
+    costs: pd.DataFrame, ledger: Ledger, categories: Collection[str]
+) -> tuple[pd.DataFrame, tuple[int, int] | None]:
+    """Spend rows in the chosen categories, and the months the costs cover."""
+    months: dict[str, npt.NDArray[np.int64]] = {}
+    table = checked(costs, CostEntry, ledger, months=months)
+    if isinstance(categories, str) or not categories:
+        msg = f"'categories' must be a non-empty collection of str, got {categories!r}"
+        raise ValueError(msg)
+    ordinals = months.get("month", np.zeros(0, np.int64))
+    if not len(table):
+        return pd.DataFrame({"month": ordinals, "channel": [], "amount": []}), None
+    chosen = table["category"].isin(list(categories)).to_numpy(bool)
+    if not chosen.any():
+        present = sorted(map(str, pd.unique(table["category"])))
+        raise InvalidTableError(
+            [
+                Problem(
+                    table="costs",
+                    column="category",
+                    rule="holds the chosen categories",
+                    detail=f"none of {sorted(categories)} found; present: {present}",
+                )
+            ]
+        )
+    spend = pd.DataFrame(
+        {
+            "month": ordinals[chosen],
+            "channel": table["channel"].to_numpy(object)[chosen],
+            "amount": table["amount"].to_numpy(np.int64)[chosen],
+        }
+    )
+    return spend, (int(ordinals.min()), int(ordinals.max()))
+
+
+def _spend_for(
+    spend: pd.DataFrame,
+    coverage: tuple[int, int] | None,
+    months: npt.NDArray[np.int64],
+    lag: int,
+    channels: Collection[object] | None,
+) -> pd.Series:
+    """Spend counted in each month (nullable Int64; NA outside the costs' months)."""
+    rows = spend if channels is None else spend[spend["channel"].isin(list(channels))]
+    per_month = rows.groupby("month")["amount"].sum()
+    source = months - lag
+    values = per_month.reindex(source, fill_value=0).to_numpy(np.int64)
+    out = pd.array(values, dtype="Int64")
+    if coverage is None:
+        out[:] = pd.NA
+    else:
+        out[(source < coverage[0]) | (source > coverage[1])] = pd.NA
+    return pd.Series(out)
+
+
+def _roll_up(frame: pd.DataFrame, names: list[str], code: str) -> pd.DataFrame:
+    """Sum flows and take end-of-period stocks per period (and key)."""
+    months = pd.PeriodIndex(frame.index.get_level_values("month"))
+    keys = [frame.index.get_level_values(name) for name in names]
+    grouped = frame.groupby([*keys, months.asfreq(code)], sort=True, dropna=False)
+    flows = ["spend", "unlagged_spend", "customers_new", "new_mrr", "revenue"]
+    flows += [c for c in ("paid_spend", "paid_customers_new") if c in frame]
+    out = grouped[flows].sum(min_count=1)
+    for name in ("spend", "unlagged_spend", "paid_spend"):
+        if name in frame:  # a period with an unknown month is unknown
+            unknown = grouped[name].count() < grouped[name].size()
+            out.loc[unknown.to_numpy(bool), name] = pd.NA
+    out["customers_at_end"] = grouped["customers_at_end"].last()
+    out["mrr_at_end"] = grouped["mrr_at_end"].last()
+    out["last_month"] = grouped["last_month"].last()
+    out.index = out.index.set_names([*names, "period"])
+    return out
+
+
+def _previous(frame: pd.DataFrame, column: str, names: list[str]) -> pd.Series:
+    """Each row's value of `column` in the period before (within its key)."""
+    if names:
+        return frame[column].groupby(level=names, sort=False, dropna=False).shift(1)
+    return frame[column].shift(1)
+
+
+def _as_float(series: pd.Series) -> npt.NDArray[np.float64]:
+    return np.asarray(
+        series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan),
+        dtype=np.float64,
+    )
+
+
+def _known(
+    formula: object, *columns: npt.NDArray[np.float64], **options: object
+) -> npt.NDArray[np.float64]:
+    """Apply a formula where every input is known; NaN elsewhere."""
+    known = np.logical_and.reduce([~np.isnan(c) for c in columns])
+    out = np.full(len(columns[0]), np.nan)
+    if known.any():
+        out[known] = formula(*(c[known] for c in columns), **options)  # type: ignore[operator]
+    return out
+
+
+def acquisition_costs(
+    costs: pd.DataFrame,
+    ledger: Ledger,
+    *,
+    period: Grain = "month",
+    categories: Collection[str] = ("sales", "marketing"),
+    paid_channels: Collection[str] | None = None,
+    by_channel: bool = False,
+    channel: str = "acquisition_channel",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Return CAC, CAC payback, LTV:CAC and the magic number per period.
+
+    Spend is the `costs` rows whose ``category`` is in `categories`, summed
+    per month and counted ``cac_spend_lag_months`` months later; new
+    customers, new MRR and ARPA come from the ledger's bridge. Quarters and
+    years sum the months' flows and take the last month's stocks.
+
+    Parameters
+    ----------
+    costs : pandas.DataFrame
+        Cost rows with the columns of `CostEntry` (``month``, ``category``,
+        ``amount`` in minor units, ``currency``, optional ``channel`` and
+        ``staff_id``), in the ledger's currency.
+    ledger : Ledger
+        The ledger that counts new customers and MRR.
+    period : {'month', 'quarter', 'year'}, default 'month'
+        The grain.
+    categories : collection of str, default ('sales', 'marketing')
+        Which cost categories are acquisition spend. Bessemer leaves account
+        management out; so does the default (``'customer_success'`` is not
+        in it).
+    paid_channels : collection of str, optional
+        Acquisition channels driven by spend. When given, paid CAC divides
+        the spend marked with those channels (``costs.channel``) by the new
+        customers whose `channel` attribute is one of them.
+    by_channel : bool, default False
+        Also split by acquisition channel: each channel's rows divide the
+        spend marked with that channel by the customers it brought; the
+        company rows (``"All"``) hold all spend, marked or not.
+    channel : str, default 'acquisition_channel'
+        The customer attribute that names a customer's channel (from the
+        ledger's ``customers`` table).
+    since, through : pandas.Period, str or date, optional
+        Months to cover, as for ``ledger.bridge``.
+    conventions : Conventions, optional
+        Other choices than the ledger's (spend lag, payback variant, gross
+        margin, discount rate, LTV choices).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``period`` (or ``channel`` and ``period``), with
+        `CAC_COLUMNS` (and `PAID_COLUMNS` when `paid_channels` is given):
+
+        - ``spend`` (nullable Int64, minor units): the spend counted in the
+          period; missing where the lagged months fall outside the months
+          the costs table covers (unknown is not zero).
+        - ``customers_new``, ``new_mrr``, ``customers_at_end``,
+          ``mrr_at_end`` (int64): from the bridge; new customers exclude
+          reactivations.
+        - ``revenue`` (int64): the sum of the months' MRR, the recognised
+          subscription revenue the magic number compares.
+        - ``customer_acquisition_cost``: spend over new customers; ``inf``
+          with spend and no new customer.
+        - ``average_sale_price`` (new MRR per new customer) and
+          ``average_revenue_per_account`` (MRR per customer at the end).
+        - ``payback_months`` by ``cac_payback``: CAC over
+          ``average_sale_price`` (``'new_arpa'``) or over
+          ``average_revenue_per_account`` (``'arpa'``), or the previous
+          period's spend (not lagged) over the period's new MRR
+          (``'bessemer'``); each times the gross margin, discounted at the
+          conventions' rate; ``inf`` when never paid back.
+        - ``lifetime_value`` (``ltv.estimates`` at the period's last month)
+          and ``ltv_to_cac``.
+        - ``magic_number``: the change in revenue from the previous period,
+          annualised, over the previous period's spend (not lagged).
+
+    Raises
+    ------
+    InvalidTableError
+        If `costs` breaks its schema, holds another currency than the
+        ledger, or none of the `categories`; or the `channel` attribute is
+        unknown.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> cac = sm.cac.acquisition_costs(sample.costs, led, period="year")
+    >>> cac[["customers_new", "customer_acquisition_cost", "payback_months"]].round(1)
+            customers_new  customer_acquisition_cost  payback_months
+    period
+    2023              630                  1259825.4            11.2
+    2024              921                  1138099.9            11.0
+    2025             1382                  1119413.9            10.3
+    """
+    if not isinstance(by_channel, bool):
+        msg = f"'by_channel' must be True or False, got {by_channel!r}"
+        raise TypeError(msg)
+    code, _ = _grain(period)
+    per_year = 12 // GRAINS[period][1]
+    chosen = _rate_conventions(ledger, conventions)
+    spend, coverage = _spend_table(costs, ledger, categories)
+    paid = None if paid_channels is None else sorted(set(paid_channels))
+    frames = []
+    if by_channel:
+        frames.append(
+            _channel_rows(
+                spend, coverage, ledger, channel, paid, chosen, since, through
+            )
+        )
+    company = _company_rows(
+        spend, coverage, ledger, channel, paid, chosen, since, through
+    )
+    if by_channel:
+        company.index = pd.MultiIndex.from_arrays(
+            [pd.Index([_ALL] * len(company), dtype=object), company.index],
+            names=[channel, "month"],
+        )
+        frames.append(company)
+        monthly = pd.concat(frames)
+    else:
+        monthly = company
+    names = [channel] if by_channel else []
+    table = _roll_up(monthly, names, code)
+    return _finish(table, ledger, names, chosen, per_year, paid is not None)
+
+
+def _base_rows(
+    ledger: Ledger,
+    names: list[str],
+    since: MonthLike | None,
+    through: MonthLike | None,
+) -> pd.DataFrame:
+    monthly = bridge(ledger, by=names or None, since=since, through=through)
+    months = pd.PeriodIndex(monthly.index.get_level_values("month"))
+    frame = monthly[
+        ["customers_new", "new_mrr", "customers_at_end", "mrr_at_end"]
+    ].copy()
+    frame["revenue"] = monthly["mrr_at_end"]
+    frame["last_month"] = months
+    return frame
+
+
+def _company_rows(
+    spend: pd.DataFrame,
+    coverage: tuple[int, int] | None,
+    ledger: Ledger,
+    channel: str,
+    paid: list[str] | None,
+    conventions: Conventions,
+    since: MonthLike | None,
+    through: MonthLike | None,
+) -> pd.DataFrame:
+    frame = _base_rows(ledger, [], since, through)
+    months = np.asarray(pd.PeriodIndex(frame.index).asi8, np.int64)
+    lag = conventions.cac_spend_lag_months
+    frame["spend"] = _spend_for(spend, coverage, months, lag, None).to_numpy()
+    frame["unlagged_spend"] = _spend_for(spend, coverage, months, 0, None).to_numpy()
+    if paid is not None:
+        frame["paid_spend"] = _spend_for(spend, coverage, months, lag, paid).to_numpy()
+        by = _base_rows(ledger, [channel], since, through)
+        is_paid = by.index.get_level_values(channel).isin(paid)
+        paid_new = by["customers_new"][is_paid].groupby(level="month").sum()
+        frame["paid_customers_new"] = paid_new.reindex(frame.index, fill_value=0)
+    return frame
+
+
+def _channel_rows(
+    spend: pd.DataFrame,
+    coverage: tuple[int, int] | None,
+    ledger: Ledger,
+    channel: str,
+    paid: list[str] | None,
+    conventions: Conventions,
+    since: MonthLike | None,
+    through: MonthLike | None,
+) -> pd.DataFrame:
+    frame = _base_rows(ledger, [channel], since, through)
+    labels = frame.index.get_level_values(channel)
+    months = np.asarray(
+        pd.PeriodIndex(frame.index.get_level_values("month")).asi8, np.int64
+    )
+    lag = conventions.cac_spend_lag_months
+    keyed = spend.set_index(["channel", "month"])["amount"]
+    keyed = keyed.groupby(level=[0, 1], dropna=False).sum()
+
+    def marked(shift: int) -> pd.Series:
+        source = pd.MultiIndex.from_arrays([labels, months - shift])
+        values = keyed.reindex(source, fill_value=0).to_numpy(np.int64)
+        out = pd.array(values, dtype="Int64")
+        src = months - shift
+        if coverage is None:
+            out[:] = pd.NA
+        else:
+            out[(src < coverage[0]) | (src > coverage[1])] = pd.NA
+        return pd.Series(out)
+
+    frame["spend"] = marked(lag).to_numpy()
+    frame["unlagged_spend"] = marked(0).to_numpy()
+    if paid is not None:
+        is_paid = np.asarray(labels.isin(paid), bool)
+        frame["paid_spend"] = frame["spend"].where(is_paid, 0)
+        frame["paid_customers_new"] = np.where(is_paid, frame["customers_new"], 0)
+    return frame
+
+
+def _finish(
+    table: pd.DataFrame,
+    ledger: Ledger,
+    names: list[str],
+    conventions: Conventions,
+    per_year: int,
+    with_paid: bool,
+) -> pd.DataFrame:
+    spend = _as_float(table["spend"])
+    new = table["customers_new"].to_numpy(np.float64)
+    new_mrr = table["new_mrr"].to_numpy(np.float64)
+    cac = _known(customer_acquisition_cost, spend, new)
+    asp = divide_or_nan(new_mrr, new)
+    arpa = divide_or_nan(
+        table["mrr_at_end"].to_numpy(np.float64),
+        table["customers_at_end"].to_numpy(np.float64),
+    )
+    options = {
+        "gross_margin": conventions.gross_margin,
+        "discount_rate": monthly_discount_rate(conventions.annual_discount_rate),
+    }
+    if conventions.cac_payback == "bessemer":
+        previous = _as_float(_previous(table, "unlagged_spend", names))
+        payback = _known(payback_months, previous, new_mrr, **options)
+    else:
+        revenue = asp if conventions.cac_payback == "new_arpa" else arpa
+        payback = _known(payback_months, cac, revenue, **options)
+    values = estimates(ledger, by=names or None, conventions=conventions)
+    ltv = values["lifetime_value"]
+    ends = table["last_month"]
+    keys = [table.index.get_level_values(n) for n in names]
+    lookup = pd.MultiIndex.from_arrays([*keys, ends]) if names else pd.Index(ends)
+    ltv_at_end = ltv.reindex(lookup).to_numpy(np.float64)
+    revenue_now = table["revenue"].to_numpy(np.float64)
+    revenue_before = _as_float(_previous(table, "revenue", names))
+    spend_before = _as_float(_previous(table, "unlagged_spend", names))
+    out = table[["spend", "customers_new", "new_mrr", "customers_at_end"]].copy()
+    out["mrr_at_end"] = table["mrr_at_end"]
+    out["revenue"] = table["revenue"].astype(np.int64)
+    out["customers_new"] = out["customers_new"].astype(np.int64)
+    out["customer_acquisition_cost"] = cac
+    out["average_sale_price"] = asp
+    out["average_revenue_per_account"] = arpa
+    out["payback_months"] = payback
+    out["lifetime_value"] = ltv_at_end
+    out["ltv_to_cac"] = _known(ltv_to_cac, ltv_at_end, cac)
+    out["magic_number"] = _known(
+        magic_number,
+        revenue_now,
+        revenue_before,
+        spend_before,
+        periods_per_year=per_year,
+    )
+    if with_paid:
+        paid_spend = _as_float(table["paid_spend"])
+        paid_new = table["paid_customers_new"].to_numpy(np.float64)
+        out["paid_spend"] = table["paid_spend"]
+        out["paid_customers_new"] = table["paid_customers_new"].astype(np.int64)
+        out["paid_acquisition_cost"] = _known(
+            customer_acquisition_cost, paid_spend, paid_new
+        )
+    return out

@@ -1,0 +1,708 @@
+"""The return on people who create MRR: per person, team and role, and for pilots.
+
+`staff_roi` is the plain formula of one person's month of work (new MRR
+over churn, against the month's cost). `staff_returns` computes it from
+tables: the staff (`StaffMember` rows: monthly cost and FTE), the deals they
+won (`Deal` rows: new business, upsell, cross-sell) and the ledger, which
+shows what became of each deal's MRR afterwards, so a deal whose MRR later
+churns or contracts is worth what it really returned. `pilot` judges a small
+trial team (seeds: 3-6 months, 0.5-1 person-month per role) against a
+break-even multiple the caller chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from . import _kernels as k
+from ._conventions import Conventions
+from ._economics import (
+    conventional_ltv,
+    monthly_discount_rate,
+    payback_months,
+    staff_roi,
+)
+from ._entities import Deal, DealKind, Role, StaffMember
+from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
+from ._inputs import checked, month_ordinals
+from ._ledger import Ledger, MonthLike, _month_or_none
+from ._rates import Grain, _grain
+from ._validation import divide_or_inf, divide_or_nan
+from .churn import _rate_conventions
+from .periods import ordinal_to_period
+
+__all__ = [
+    "PILOT_COLUMNS",
+    "RETURN_COLUMNS",
+    "pilot",
+    "staff_returns",
+    "staff_roi",
+]
+
+RETURN_COLUMNS: Final = (
+    "staff",
+    "staff_months",
+    "person_months",
+    "cost",
+    "deals",
+    "booked_mrr",
+    "retained_mrr",
+    "revenue_to_date",
+    "churn_rate",
+    "exposure_mrr_months",
+    "booked_ltv",
+    "realised_ltv",
+    "booked_multiple",
+    "realised_multiple",
+    "roi",
+    "payback_months",
+    "booked_mrr_per_person_month",
+    "realised_ltv_per_person_month",
+    "cost_per_person_month",
+)
+"""Columns of `staff_returns`, in order."""
+
+By = Literal["staff", "team", "role"]
+ChurnPool = Literal["staff", "team", "role", "all"]
+_KEY_COLUMN: Final = {"staff": "staff_id", "team": "team", "role": "role"}
+_ALL: Final = "All"
+_ADDITIVE: Final = (
+    "staff",
+    "staff_months",
+    "person_months",
+    "cost",
+    "deals",
+    "booked_mrr",
+    "retained_mrr",
+    "revenue_to_date",
+    "losses",
+    "exposure_mrr_months",
+    "booked_ltv",
+    "realised_ltv",
+)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def _window(
+    ledger: Ledger,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    as_of: MonthLike | None,
+) -> tuple[int, int, int]:
+    """First and last month of the work window and the month results are read."""
+    if ledger.last_month is None or ledger.first_month is None:
+        msg = "the ledger is empty; there is nothing to measure returns on"
+        raise ValueError(msg)
+    horizon = int(ledger.last_month.ordinal)
+    lo = _month_or_none(since, "since")
+    hi = _month_or_none(through, "through")
+    read = _month_or_none(as_of, "as_of")
+    lo = int(ledger.first_month.ordinal) if lo is None else lo
+    read = horizon if read is None else read
+    hi = read if hi is None else hi
+    if read > horizon:
+        msg = (
+            f"'as_of' ({as_of}) is after the ledger's data horizon "
+            f"({ledger.last_month}); build the ledger with a later through="
+        )
+        raise ValueError(msg)
+    if not lo <= hi <= read:
+        shown = [pd.Period(ordinal=m, freq="M") for m in (lo, hi, read)]
+        msg = "need since <= through <= as_of, got {} > {} or {} > {}".format(
+            *shown[:2], *shown[1:]
+        )
+        raise ValueError(msg)
+    return lo, hi, read
+
+
+def _staff_months(
+    staff: pd.DataFrame, lo: int, hi: int
+) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+    """Staff-month pairs in the window: staff row, month, FTE and cost (minor units)."""
+    months = np.arange(lo, hi + 1, dtype=np.int64)
+    first = month_ordinals(staff["start"].fillna(pd.Timestamp("1970-01-01")))
+    # `end` is the first day no longer in the role (exclusive): the month of
+    # the day before is the last month worked.
+    ends = pd.to_datetime(staff["end"]) - pd.Timedelta(days=1)
+    last = np.where(
+        staff["end"].isna().to_numpy(bool),
+        hi,
+        month_ordinals(ends.fillna(pd.Timestamp("1970-01-01"))),
+    )
+    worked = (months[None, :] >= first[:, None]) & (months[None, :] <= last[:, None])
+    row, col = np.nonzero(worked)
+    fte = staff["fte"].to_numpy(np.float64)[row]
+    monthly = staff["monthly_cost"].to_numpy(np.int64)[row]
+    # The cost of the share of a position spent in the role, rounded once
+    # per month to the minor unit (ties to even).
+    cost = np.rint(monthly * fte).astype(np.int64)
+    return row.astype(np.int64), months[col], fte, cost
+
+
+def _customer_mrr_paths(
+    ledger: Ledger,
+    customer: IntArray,
+    start: IntArray,
+    end: IntArray,
+    discount: float,
+) -> dict[str, FloatArray]:
+    """
+    Follow each deal's account from its first month through the reading month.
+
+    A deal's share of its account at month t is the account's MRR at t over
+    its MRR in the deal's first month, capped at 1: the deal shrinks in
+    proportion when the account contracts and vanishes when it churns, and
+    expansion won later by other deals is not credited to it.
+    """
+    ev = ledger._events
+    n = len(customer)
+    out = {
+        name: np.zeros(n)
+        for name in ("base", "share_end", "months", "pv", "losses", "exposure")
+    }
+    if not n:
+        return out
+    span = int(ev.month.max() - ev.month.min() + 3) if len(ev.month) else 3
+    low = int(ev.month.min()) - 1 if len(ev.month) else 0
+    keys = ev.customer * span + (ev.month - low)
+    known = customer >= 0
+
+    def at(month: IntArray) -> IntArray:
+        """Index of each deal's last account event at or before `month` (-1 none)."""
+        where = (
+            np.searchsorted(
+                keys,
+                customer * span + (np.clip(month, low, low + span - 1) - low),
+                "right",
+            )
+            - 1
+        )
+        ok = known & (where >= 0) & (month >= low)
+        ok[ok] &= ev.customer[where[ok]] == customer[ok]
+        return np.where(ok, where, -1)
+
+    base_at = at(start)
+    base = np.where(base_at >= 0, ev.mrr_after[np.maximum(base_at, 0)], 0).astype(
+        np.float64
+    )
+    stop_at = at(end)
+    # Events strictly after the first month, through the reading month.
+    first_after = np.where(base_at >= 0, base_at + 1, 0)
+    if (~(base_at >= 0) & known).any():
+        # An account without revenue yet: its first event after `start`.
+        pos = np.searchsorted(keys, customer * span + (start - low), "right")
+        first_after = np.where(base_at >= 0, first_after, pos)
+    count = np.where(known & (stop_at >= first_after), stop_at - first_after + 1, 0)
+    count = np.where(base > 0, count, 0)  # nothing billed: nothing to follow
+    segments = count + 1
+    deal = np.repeat(np.arange(n), segments)
+    offsets = np.cumsum(segments) - segments
+    position = np.arange(len(deal)) - offsets[deal]
+    event = first_after[deal] + position - 1
+    is_first = position == 0
+    seg_start = np.where(is_first, start[deal], ev.month[np.maximum(event, 0)])
+    value = np.where(is_first, base[deal], ev.mrr_after[np.maximum(event, 0)])
+    share = np.where(
+        base[deal] > 0, np.minimum(1.0, value / np.maximum(base[deal], 1)), 0
+    )
+    is_last = np.append(deal[1:] != deal[:-1], True)
+    seg_end = np.where(is_last, end[deal] + 1, np.append(seg_start[1:], 0))
+    length = (seg_end - seg_start).astype(np.float64)
+    offset = (seg_start - start[deal]).astype(np.float64)
+    if discount > 0:
+        v = 1.0 / (1.0 + discount)
+        weight = v**offset * (1.0 - v**length) / (1.0 - v)
+    else:
+        weight = length
+    previous = np.append(0.0, share[:-1])
+    drop = np.where(is_first, 0.0, np.maximum(previous - share, 0.0))
+    return {
+        "base": base,
+        "share_end": np.asarray(share[is_last], np.float64),
+        "months": _wsum(deal, share * length, n),
+        "pv": _wsum(deal, share * weight, n),
+        "losses": _wsum(deal, drop, n),
+    }
+
+
+def _wsum(keys: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    """Sum `weights` by integer `keys` into `size` float64 bins."""
+    return np.asarray(np.bincount(keys, weights=weights, minlength=size), np.float64)
+
+
+def _pool_rate(
+    pool: npt.NDArray[np.int64], losses: FloatArray, exposure: FloatArray, size: int
+) -> FloatArray:
+    """Pooled monthly churn of each pool: MRR lost over MRR-months at risk."""
+    lost = _wsum(pool, losses, size)
+    at_risk = _wsum(pool, exposure, size)
+    return divide_or_nan(lost, at_risk)
+
+
+def staff_returns(
+    deals: pd.DataFrame,
+    staff: pd.DataFrame,
+    ledger: Ledger,
+    *,
+    by: By = "staff",
+    period: Grain | None = None,
+    roles: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    churn_rate: float | None = None,
+    churn_pool: ChurnPool = "staff",
+    conventions: Conventions | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """
+    Return what each person (team, role) cost and the lifetime value they created.
+
+    For the deals won from `since` through `through` and the staff months
+    in that window: the cost, the MRR booked, and two LTVs. *Booked* LTV is
+    ``lifetime_value(deal MRR, churn)`` at the time of the deal. *Realised*
+    LTV follows each deal's account in the ledger from the month after the
+    deal was won (its first billed month) to `as_of`: the margin the deal's
+    share of the account actually earned (discounted to that first month),
+    plus the expected value of the share still there at `as_of`. A deal whose
+    account churned is worth only what it earned; one that contracted is
+    worth less than booked; one never billed is worth nothing.
+
+    Parameters
+    ----------
+    deals : pandas.DataFrame
+        Won deals, with the columns of `Deal`, in the ledger's currency.
+        Every ``owner_id`` must be in `staff`.
+    staff : pandas.DataFrame
+        People, with the columns of `StaffMember`. A month of a person costs
+        ``monthly_cost * fte`` (rounded to the minor unit) in every month of
+        the window they were in the role (``start`` to ``end``).
+    ledger : Ledger
+        The ledger of the customers the deals are with.
+    by : {'staff', 'team', 'role'}, default 'staff'
+        One row per person, per team or per role.
+    period : {'month', 'quarter', 'year'}, optional
+        Also split by the period the deal was won and the cost incurred.
+    roles : collection of str, optional
+        Only staff in these roles (say ``["customer_sales"]``); the deals of
+        others are left out and counted in ``attrs["deals_set_aside"]``.
+    kinds : collection of str, optional
+        Only these deal kinds (``"new"``, ``"upsell"``, ``"cross_sell"``).
+    since, through : pandas.Period, str or date, optional
+        The months of work: deals won and costs incurred in them (default:
+        the ledger's first month through `as_of`).
+    as_of : pandas.Period, str or date, optional
+        The month whose end the results are read at (default: the ledger's
+        last month). A deal won in it has not been billed yet, so its
+        realised LTV is its booked LTV.
+    churn_rate : float, optional
+        Monthly churn of the created MRR. Default: estimated from the deals
+        themselves, pooled by `churn_pool`: the MRR the deals lost
+        (churn and contraction of their share) over the MRR-months they were
+        at risk.
+    churn_pool : {'staff', 'team', 'role', 'all'}, default 'staff'
+        Whose deals pool into one churn estimate. Per person answers whose
+        deals stay, but rests on few months; the ``exposure_mrr_months``
+        column says how much.
+    conventions : Conventions, optional
+        Gross margin, discount rate and zero-churn policy (default: the
+        ledger's).
+    total : bool, default True
+        Add an ``"All"`` row (per period) that sums the additive columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``staff_id``, ``team`` or ``role`` (and ``period``), with
+        `RETURN_COLUMNS`: ``staff`` (people), ``staff_months`` and
+        ``person_months`` (FTE-weighted), ``cost`` (int64, minor units),
+        ``deals``, ``booked_mrr`` (int64), ``retained_mrr`` (the deals' MRR
+        still there at `as_of`), ``revenue_to_date`` (their MRR summed over
+        the billed months), ``churn_rate`` and ``exposure_mrr_months``,
+        ``booked_ltv``, ``realised_ltv``, the multiples of cost, ``roi``
+        (``realised_ltv / cost - 1``), ``payback_months`` (months of the
+        booked MRR's margin, churning, to repay the cost) and the figures per
+        person-month. Ratios with no cost are inf (NaN when nothing was
+        created). ``attrs["deals_set_aside"]`` counts deals left out by
+        `roles`, `kinds` or the window.
+
+    Raises
+    ------
+    InvalidTableError
+        If a table breaks its schema, holds another currency than the
+        ledger, or a deal's owner is not in `staff`.
+    ValueError
+        If the window is not ``since <= through <= as_of <= ledger horizon``.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> out = sm.roi.staff_returns(
+    ...     sample.deals, sample.staff, led, roles=["customer_sales"],
+    ...     since="2025-01", churn_pool="role")
+    >>> out[["person_months", "booked_mrr", "realised_multiple"]].round(2)
+              person_months  booked_mrr  realised_multiple
+    staff_id
+    st-025             12.0     1086000               5.22
+    st-026              6.0      635400               7.09
+    All                18.0     1721400               5.83
+    """
+    chosen = _rate_conventions(ledger, conventions)
+    lo, hi, read = _window(ledger, since, through, as_of)
+    people = checked(staff, StaffMember, ledger)
+    won = checked(deals, Deal, ledger)
+    _check_owners(won, people)
+    roles_kept = _option_set(roles, "roles", {r.value for r in Role})
+    kinds_kept = _option_set(kinds, "kinds", {d.value for d in DealKind})
+    role_of = people["role"].astype(str)
+    keep_staff = (
+        np.ones(len(people), bool)
+        if roles_kept is None
+        else role_of.isin(roles_kept).to_numpy(bool)
+    )
+    people = people[keep_staff].reset_index(drop=True)
+    won_month = month_ordinals(won["won_on"])
+    owner = pd.Index(people["staff_id"]).get_indexer(won["owner_id"])
+    kept = (owner >= 0) & (won_month >= lo) & (won_month <= hi)
+    if kinds_kept is not None:
+        kept &= won["kind"].astype(str).isin(kinds_kept).to_numpy(bool)
+    set_aside = int((~kept).sum())
+    won, won_month, owner = won[kept], won_month[kept], owner[kept]
+    key_name = _KEY_COLUMN[by]
+    key_of_staff = people[key_name].astype(object).fillna("(none)").astype(str)
+    labels, staff_key = np.unique(key_of_staff.to_numpy(str), return_inverse=True)
+    if period is not None:
+        _grain(period)  # refuses an unknown grain early
+    discount = monthly_discount_rate(chosen.annual_discount_rate)
+    # --- deals: booked and realised -----------------------------------
+    ids = pd.Index(ledger.customers["customer_id"])
+    customer = ids.get_indexer(won["customer_id"]).astype(np.int64)
+    first = won_month + 1  # the first month billed after the deal
+    observed = first <= read
+    paths = _customer_mrr_paths(
+        ledger,
+        np.where(observed, customer, -1),
+        np.minimum(first, read),
+        np.full(len(first), read, np.int64),
+        discount,
+    )
+    mrr = won["mrr"].to_numpy(np.int64).astype(np.float64)
+    share_end = np.where(observed, paths["share_end"], 1.0)
+    exposure = mrr * np.where(observed, paths["months"] - paths["share_end"], 0.0)
+    losses = mrr * np.where(observed, paths["losses"], 0.0)
+    if churn_rate is None:
+        pool_labels, pool_of_staff = np.unique(
+            _pool_keys(people, churn_pool), return_inverse=True
+        )
+        pool = pool_of_staff[owner]
+        deal_churn = _pool_rate(pool, losses, exposure, len(pool_labels))[pool]
+    else:
+        deal_churn = np.full(len(won), float(churn_rate))
+    booked_ltv = conventional_ltv(mrr, deal_churn, chosen)[1]
+    to_date = chosen.gross_margin * mrr * np.where(observed, paths["pv"], 0.0)
+    later = (1.0 + discount) ** -np.where(observed, read + 1 - first, 0)
+    remaining = conventional_ltv(mrr * share_end, deal_churn, chosen)[1] * later
+    realised = np.where(observed, to_date + remaining, booked_ltv)
+    billed = mrr * np.where(observed, paths["months"], 0.0)
+    # --- costs, then one dense grid of key x period --------------------
+    row, month, fte, cost = _staff_months(people, lo, hi)
+    periods = _periods(lo, hi, period)
+    n_periods = len(periods)
+    n_keys = len(labels)
+    size = n_keys * n_periods
+    deal_cell = staff_key[owner] * n_periods + _period_position(won_month, lo, period)
+    cost_cell = staff_key[row] * n_periods + _period_position(month, lo, period)
+    people_in_cell = np.unique(cost_cell * max(len(people), 1) + row) // max(
+        len(people), 1
+    )
+    sums = {
+        "staff": np.bincount(people_in_cell, minlength=size),
+        "staff_months": np.bincount(cost_cell, minlength=size),
+        "person_months": _wsum(cost_cell, fte, size),
+        "cost": k.sum_by_key(cost_cell, cost, size),
+        "deals": np.bincount(deal_cell, minlength=size),
+        "booked_mrr": k.sum_by_key(deal_cell, won["mrr"].to_numpy(np.int64), size),
+        "retained_mrr": _wsum(deal_cell, mrr * share_end, size),
+        "revenue_to_date": _wsum(deal_cell, billed, size),
+        "losses": _wsum(deal_cell, losses, size),
+        "exposure_mrr_months": _wsum(deal_cell, exposure, size),
+        "booked_ltv": _wsum(deal_cell, booked_ltv, size),
+        "realised_ltv": _wsum(deal_cell, realised, size),
+    }
+    index = _grid_index(labels, key_name, periods, period)
+    frame = pd.DataFrame(sums, index=index)
+    if total:
+        frame = _with_total(frame, key_name, period is not None)
+    out = _ratios(frame, chosen, discount, churn_rate)
+    out.attrs["deals_set_aside"] = set_aside
+    return out
+
+
+def _pool_keys(people: pd.DataFrame, pool: str) -> npt.NDArray[np.str_]:
+    """Return the churn pool of each person."""
+    if pool == "all":
+        return np.full(len(people), _ALL)
+    column = _KEY_COLUMN.get(pool)
+    if column is None:
+        allowed = ", ".join(repr(p) for p in ("staff", "team", "role", "all"))
+        msg = f"'churn_pool' must be one of {allowed}, got {pool!r}"
+        raise ValueError(msg)
+    return people[column].astype(object).fillna("(none)").astype(str).to_numpy(str)
+
+
+def _periods(lo: int, hi: int, period: Grain | None) -> pd.Index:
+    """Return the window's periods (one unnamed period when `period` is None)."""
+    if period is None:
+        return pd.Index([_ALL], dtype=object)
+    code, _ = _grain(period)
+    months = pd.period_range(
+        pd.Period(ordinal=lo, freq="M"), pd.Period(ordinal=hi, freq="M"), freq="M"
+    )
+    return pd.PeriodIndex(months.asfreq(code).unique())
+
+
+def _period_position(months: IntArray, lo: int, period: Grain | None) -> IntArray:
+    """Position of each month's period within the window's periods."""
+    if period is None:
+        return np.zeros(len(months), np.int64)
+    code, _ = _grain(period)
+    as_period = ordinal_to_period(months).asfreq(code)
+    first = pd.Period(ordinal=lo, freq="M").asfreq(code)
+    return np.asarray(as_period.asi8 - first.ordinal, np.int64)
+
+
+def _grid_index(
+    labels: npt.NDArray[np.str_], key_name: str, periods: pd.Index, period: Grain | None
+) -> pd.Index:
+    if period is None:
+        return pd.Index(labels, name=key_name, dtype=object)
+    return pd.MultiIndex.from_product(
+        [pd.Index(labels, dtype=object), periods], names=[key_name, "period"]
+    )
+
+
+def _with_total(frame: pd.DataFrame, key_name: str, by_period: bool) -> pd.DataFrame:
+    """Append the company's rows: the sums of every key (per period)."""
+    if by_period:
+        total = frame.groupby(level="period", sort=True).sum()
+        total.index = pd.MultiIndex.from_arrays(
+            [pd.Index([_ALL] * len(total), dtype=object), total.index],
+            names=[key_name, "period"],
+        )
+    else:
+        total = frame.sum().to_frame().T
+        total.index = pd.Index([_ALL], name=key_name, dtype=object)
+    return pd.concat([frame, total.astype(frame.dtypes.to_dict())])
+
+
+def _ratios(
+    frame: pd.DataFrame,
+    conventions: Conventions,
+    discount: float,
+    churn_rate: float | None,
+) -> pd.DataFrame:
+    """Add the rates, multiples and per-person-month figures."""
+    out = frame.copy()
+    cost = out["cost"].to_numpy(np.float64)
+    booked = out["booked_ltv"].to_numpy(np.float64)
+    realised = out["realised_ltv"].to_numpy(np.float64)
+    person_months = out["person_months"].to_numpy(np.float64)
+    exposure = out["exposure_mrr_months"].to_numpy(np.float64)
+    if churn_rate is None:
+        rate = divide_or_nan(out["losses"].to_numpy(np.float64), exposure)
+    else:
+        rate = np.full(len(out), float(churn_rate))
+    out["churn_rate"] = rate
+    with np.errstate(invalid="ignore"):
+        out["booked_multiple"] = divide_or_inf(booked, cost)
+        out["realised_multiple"] = divide_or_inf(realised, cost)
+        out["roi"] = divide_or_inf(realised - cost, cost)
+    out.loc[(cost == 0) & (realised == 0), "roi"] = np.nan
+    known = ~np.isnan(rate)
+    payback = np.full(len(out), np.nan)
+    if known.any():
+        payback[known] = payback_months(
+            cost[known],
+            out["booked_mrr"].to_numpy(np.float64)[known],
+            gross_margin=conventions.gross_margin,
+            discount_rate=discount,
+            churn_rate=np.clip(rate[known], None, 1.0 - 1e-12),
+        )
+    out["payback_months"] = payback
+    out["booked_mrr_per_person_month"] = divide_or_nan(
+        out["booked_mrr"].to_numpy(np.float64), person_months
+    )
+    out["realised_ltv_per_person_month"] = divide_or_nan(realised, person_months)
+    out["cost_per_person_month"] = divide_or_nan(cost, person_months)
+    return out[list(RETURN_COLUMNS)]
+
+
+def _check_owners(deals: pd.DataFrame, staff: pd.DataFrame) -> None:
+    unknown = ~deals["owner_id"].isin(staff["staff_id"]).to_numpy(bool)
+    if unknown.any():
+        raise InvalidTableError(
+            [
+                Problem(
+                    table="deals",
+                    column="owner_id",
+                    rule="a staff_id of the staff table",
+                    count=int(unknown.sum()),
+                    examples=tuple(
+                        str(v) for v in pd.unique(deals["owner_id"][unknown])
+                    )[:MAX_EXAMPLES],
+                    detail="every deal needs its owner's cost and role",
+                )
+            ]
+        )
+
+
+def _option_set(
+    values: Collection[str] | None, name: str, allowed: set[str]
+) -> list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        msg = f"{name!r} must be a collection of str, got the str {values!r}"
+        raise TypeError(msg)
+    chosen = [str(getattr(v, "value", v)) for v in values]
+    unknown = sorted(set(chosen) - allowed)
+    if unknown:
+        msg = f"{name!r} holds unknown values {unknown}; allowed: {sorted(allowed)}"
+        raise ValueError(msg)
+    return chosen
+
+
+PILOT_COLUMNS: Final = (
+    "pilot_months",
+    "person_months_per_month",
+    "data_months",
+    "break_even",
+    "verdict",
+)
+"""Columns `pilot` adds to `RETURN_COLUMNS`."""
+
+
+def pilot(
+    deals: pd.DataFrame,
+    staff: pd.DataFrame,
+    ledger: Ledger,
+    *,
+    start: MonthLike,
+    months: int,
+    roles: Collection[str] = ("customer_sales",),
+    break_even: float = 1.0,
+    as_of: MonthLike | None = None,
+    churn_rate: float | None = None,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Judge a pilot team by how many times the LTV it created covers its cost.
+
+    The source articles suggest piloting a customer-sales (or customer
+    marketing) team for three to six months with half to one person-month
+    per role per month, then checking that the LTV it created pays for it.
+    This is `staff_returns` by role over the pilot's months, read at
+    `as_of`, with the allocation actually spent, the months of data behind
+    the result, and a verdict against the caller's `break_even` multiple.
+
+    Parameters
+    ----------
+    deals, staff, ledger
+        As for `staff_returns`.
+    start : pandas.Period, str or date
+        The pilot's first month.
+    months : int
+        How many months it ran (the articles suggest 3 to 6).
+    roles : collection of str, default ('customer_sales',)
+        The roles piloted. Customer marketing reduces churn rather than
+        booking deals; its cost shows here, its effect in churn comparisons.
+    break_even : float, default 1.0
+        The realised LTV-to-cost multiple the pilot must reach: 1.0 recovers
+        the cost; where the line lies is each company's call.
+    as_of : pandas.Period, str or date, optional
+        The month the results are read at (default: the ledger's last).
+    churn_rate : float, optional
+        Monthly churn of the created MRR; default: estimated per role from
+        the pilot's deals (see `staff_returns`).
+    conventions : Conventions, optional
+        Gross margin, discount rate and zero-churn policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per role and an ``"All"`` row: `RETURN_COLUMNS`, then
+        ``pilot_months``, ``person_months_per_month`` (the allocation),
+        ``data_months`` (months from the pilot's start to `as_of`: what the
+        verdict rests on), ``break_even`` and ``verdict`` (``'pays back'``
+        when the realised multiple reaches `break_even`, ``'falls short'``
+        when not, ``'undetermined'`` when it is NaN).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> result = sm.roi.pilot(sample.deals, sample.staff, led,
+    ...                       start="2025-01", months=6, break_even=3.0)
+    >>> result[["person_months", "booked_mrr", "realised_multiple", "verdict"]].round(2)
+                    person_months  booked_mrr  realised_multiple    verdict
+    role
+    customer_sales            9.0      639000               6.42  pays back
+    All                       9.0      639000               6.42  pays back
+    """
+    span = _positive_int(months, "months")
+    threshold = float(break_even)
+    if not np.isfinite(threshold) or threshold <= 0:
+        msg = f"'break_even' must be a positive number, got {break_even!r}"
+        raise ValueError(msg)
+    first = _month_or_none(start, "start")
+    assert first is not None
+    last = first + span - 1
+    since = pd.Period(ordinal=first, freq="M")
+    through = pd.Period(ordinal=last, freq="M")
+    out = staff_returns(
+        deals,
+        staff,
+        ledger,
+        by="role",
+        roles=roles,
+        since=since,
+        through=through,
+        as_of=as_of,
+        churn_rate=churn_rate,
+        churn_pool="role",
+        conventions=conventions,
+    )
+    read = ledger.last_month if as_of is None else pd.Period(as_of, freq="M")
+    assert read is not None
+    out = out.copy()
+    out["pilot_months"] = span
+    out["person_months_per_month"] = out["person_months"] / span
+    out["data_months"] = int(read.ordinal) - first + 1
+    out["break_even"] = threshold
+    multiple = out["realised_multiple"].to_numpy(np.float64)
+    out["verdict"] = np.where(
+        np.isnan(multiple),
+        "undetermined",
+        np.where(multiple >= threshold, "pays back", "falls short"),
+    )
+    return out
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        msg = f"{name!r} must be a positive int, got {value!r}"
+        raise ValueError(msg)
+    return int(value)
