@@ -1,4 +1,4 @@
-"""Tests for the unit-economics formulas: LTV, CAC, payback, LTV:CAC, magic number, ROI."""
+"""Tests for the unit-economics formulas: LTV, CAC, payback, ratios, staff ROI."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class TestKnownValues:
         )
 
     def test_seed_customer_sales_hire(self):
-        """Seeds/004 ROI section: 130,000 yen new MRR/month at 2% churn, 1,000,000 cost."""
+        """Seeds/004 ROI: 130,000 yen new MRR a month, 2% churn, 1,000,000 cost."""
         result = staff_roi(130_000, 1_000_000, 0.02)
 
         assert result.ltv_created == pytest.approx(6_500_000)
@@ -140,7 +140,7 @@ class TestLifetimeValue:
 
     @given(money, st.floats(min_value=-0.5, max_value=0.0), discount_rates)
     def test_negative_net_churn_is_never_negative(self, arpa, churn, discount):
-        """Expansion beyond losses: inf, a finite perpetuity, NaN or a cap; never < 0."""
+        """Expansion beyond losses: inf, a perpetuity, NaN or a cap; never < 0."""
         for policy in ("inf", "lifetime_cap"):
             value = lifetime_value(
                 arpa, churn, discount_rate=discount, zero_churn=policy

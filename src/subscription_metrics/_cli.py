@@ -18,8 +18,15 @@ from ._conventions import Conventions
 from ._errors import InvalidTableError
 from ._ledger import Ledger
 from ._money import currency_exponent, to_major_units
+from .cac import (
+    acquisition_costs,
+    customer_acquisition_cost,
+    ltv_to_cac,
+    payback_months,
+)
 from .churn import rates
 from .ledger import bridge
+from .ltv import estimates
 
 __all__ = ["main"]
 
@@ -70,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--customers", metavar="PATH", help="customer attributes")
     parser.add_argument(
+        "--costs",
+        metavar="PATH",
+        help="CSV or Parquet of monthly costs (month, category, amount, currency) "
+        "for CAC and payback",
+    )
+    parser.add_argument(
         "--amounts",
         choices=("minor", "major"),
         default="minor",
@@ -104,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> tuple[Ledger, str]:
+def _load(args: argparse.Namespace) -> tuple[Ledger, str, pd.DataFrame | None]:
     conventions = Conventions.preset(args.preset)
     customers = _read_table(args.customers) if args.customers else None
     common: dict[str, Any] = {
@@ -113,19 +126,20 @@ def _load(args: argparse.Namespace) -> tuple[Ledger, str]:
         "through": args.through,
         "customers": customers,
     }
+    costs = _read_table(args.costs) if args.costs else None
     if args.subscriptions:
         frame = _read_table(args.subscriptions)
-        return Ledger.from_subscriptions(frame, **common), args.subscriptions
+        return Ledger.from_subscriptions(frame, **common), args.subscriptions, costs
     if args.monthly_mrr:
         frame = _read_table(args.monthly_mrr)
-        return Ledger.from_monthly_mrr(frame, **common), args.monthly_mrr
+        return Ledger.from_monthly_mrr(frame, **common), args.monthly_mrr, costs
     from .datasets import load_sample
 
     sample = load_sample()
     if customers is None:
         common["customers"] = sample.customers
     led = Ledger.from_subscriptions(sample.subscriptions, **common)
-    return led, "the bundled sample"
+    return led, "the bundled sample", sample.costs if costs is None else costs
 
 
 def _major(minor: int, currency: str) -> str:
@@ -180,6 +194,43 @@ def _headline(row: pd.Series, currency: str) -> list[tuple[str, str]]:
     ]
 
 
+def _money_text(value: float, currency: str) -> str:
+    if math.isnan(value):
+        return "undefined"
+    if math.isinf(value):
+        return "inf"
+    return f"{_major(round(value), currency)} {currency}"
+
+
+def _economics_lines(
+    led: Ledger, costs: pd.DataFrame | None, currency: str
+) -> list[tuple[str, str]]:
+    """LTV of the last month; CAC, payback and LTV:CAC over the last 12 months."""
+    values = estimates(led).iloc[-1]
+    ltv = float(values["lifetime_value"])
+    rows = [("LTV (ARPA / churn, conventions)", _money_text(ltv, currency))]
+    if costs is None:
+        return rows
+    monthly = acquisition_costs(costs, led).iloc[-12:]
+    spend = monthly["spend"]
+    if spend.isna().any():
+        return [*rows, ("CAC (last 12 months)", "undefined (costs do not cover them)")]
+    total = float(spend.sum())
+    won = int(monthly["customers_new"].sum())
+    cac = customer_acquisition_cost(total, won)
+    payback = payback_months(
+        total,
+        float(monthly["new_mrr"].sum()),
+        gross_margin=led.conventions.gross_margin,
+    )
+    return [
+        *rows,
+        ("CAC (last 12 months)", _money_text(cac, currency)),
+        ("CAC payback (months)", "inf" if math.isinf(payback) else f"{payback:.1f}"),
+        ("LTV:CAC", f"{ltv_to_cac(ltv, cac):.1f}" if cac == cac else "undefined"),
+    ]
+
+
 def _table(br: pd.DataFrame, currency: str) -> str:
     shown = br.copy()
     money = [c for c in shown.columns if "mrr" in c]
@@ -207,7 +258,7 @@ def _table(br: pd.DataFrame, currency: str) -> str:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    led, source = _load(args)
+    led, source, costs = _load(args)
     br = bridge(led, by=args.by, since=args.since)
     currency = led.currency or "XXX"
     if args.format == "csv":
@@ -252,6 +303,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"\nHeadline figures for {month}:\n")
         monthly_rates = rates(led, since=args.since)
         rows = _headline(total.iloc[-1], currency) + _rate_lines(monthly_rates.iloc[-1])
+        rows += _economics_lines(led, costs, currency)
         width = max(len(label) for label, _ in rows)
         for label, value in rows:
             out.write(f"  {label:<{width}}  {value}\n")

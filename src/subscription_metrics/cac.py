@@ -159,9 +159,16 @@ def _as_float(series: pd.Series) -> npt.NDArray[np.float64]:
 def _known(
     formula: object, *columns: npt.NDArray[np.float64], **options: object
 ) -> npt.NDArray[np.float64]:
-    """Apply a formula where every input is known; NaN elsewhere."""
-    known = np.logical_and.reduce([~np.isnan(c) for c in columns])
-    out = np.full(len(columns[0]), np.nan)
+    """
+    Apply a formula where every input is finite.
+
+    NaN where an input is unknown; ``inf`` where an input is ``inf`` (a
+    customer never won costs without bound, and never pays back).
+    """
+    known = np.logical_and.reduce([np.isfinite(c) for c in columns])
+    unbounded = np.logical_or.reduce([np.isposinf(c) for c in columns])
+    unknown = np.logical_or.reduce([np.isnan(c) for c in columns])
+    out = np.where(unbounded & ~unknown, np.inf, np.nan)
     if known.any():
         out[known] = formula(*(c[known] for c in columns), **options)  # type: ignore[operator]
     return out
@@ -401,12 +408,15 @@ def _finish(
         "gross_margin": conventions.gross_margin,
         "discount_rate": monthly_discount_rate(conventions.annual_discount_rate),
     }
+    # CAC over new ARPA is (spend / new) / (new MRR / new): spend over new
+    # MRR, which also covers a period with spend and no new customer (inf).
     if conventions.cac_payback == "bessemer":
         previous = _as_float(_previous(table, "unlagged_spend", names))
         payback = _known(payback_months, previous, new_mrr, **options)
+    elif conventions.cac_payback == "new_arpa":
+        payback = _known(payback_months, spend, new_mrr, **options)
     else:
-        revenue = asp if conventions.cac_payback == "new_arpa" else arpa
-        payback = _known(payback_months, cac, revenue, **options)
+        payback = _known(payback_months, cac, arpa, **options)
     values = estimates(ledger, by=names or None, conventions=conventions)
     ltv = values["lifetime_value"]
     ends = table["last_month"]
