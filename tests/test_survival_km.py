@@ -176,6 +176,26 @@ def test_observed_must_be_zero_or_one():
         kaplan_meier([1, 2], ["yes", "no"])
 
 
+def test_missing_values_in_nullable_columns_are_named_by_position():
+    durations = pd.Series([1, None, 3], dtype="Int64")
+    with pytest.raises(ValueError, match=r"'durations' must be finite.*\[1\]"):
+        kaplan_meier(durations, [1, 1, 0])
+    observed = pd.Series([True, None, False], dtype="boolean")
+    with pytest.raises(ValueError, match=r"'observed' must be 0/1 or boolean.*\[1\]"):
+        kaplan_meier([1, 2, 3], observed)
+    with pytest.raises(TypeError, match="'durations' must be numeric, got dtype bool"):
+        kaplan_meier(pd.Series([True, False]), [1, 0])
+
+
+def test_nullable_columns_without_missing_values_are_accepted():
+    curve = kaplan_meier(
+        pd.Series([1, 2, 3], dtype="Int64"),
+        pd.Series([True, True, False], dtype="boolean"),
+    )
+    assert curve.index.dtype == np.int64
+    assert curve["survival"].iloc[-1] == pytest.approx(1 / 3)
+
+
 @pytest.mark.parametrize("alpha", [0, 1, -0.1, 1.5])
 def test_alpha_outside_unit_interval(alpha: float):
     with pytest.raises(ValueError, match="'alpha' must be in"):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         money,
         periods,
         roi,
+        survival,
     )
     from ._conventions import Conventions
     from ._economics import StaffRoi
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         Money,
         UnknownCurrencyError,
     )
+    from ._sbg import SbgFit
 
 __all__ = [
     "Conventions",
@@ -60,6 +62,7 @@ __all__ = [
     "MonthlyMrr",
     "Problem",
     "Role",
+    "SbgFit",
     "SetAside",
     "StaffMember",
     "StaffRoi",
@@ -75,6 +78,7 @@ __all__ = [
     "money",
     "periods",
     "roi",
+    "survival",
 ]
 
 _HOMES = {
@@ -91,6 +95,7 @@ _HOMES = {
     "MonthlyMrr": "._entities",
     "Problem": "._errors",
     "Role": "._entities",
+    "SbgFit": "._sbg",
     "SetAside": "._ledger",
     "StaffMember": "._entities",
     "StaffRoi": "._economics",
@@ -108,6 +113,7 @@ _MODULES = {
     "money",
     "periods",
     "roi",
+    "survival",
 }
 
 

@@ -89,7 +89,12 @@ def numbers(value: object, *, name: str) -> tuple[FloatArray, bool]:
     msg = f"{name!r} must be numeric, got {type(value).__name__}"
     if value is None or isinstance(value, str | bytes | bool | np.bool_):
         raise TypeError(msg)
-    raw = value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
+    if isinstance(value, pd.Series | pd.Index) and pd.api.types.is_bool_dtype(
+        value.dtype
+    ):
+        msg = f"{name!r} must be numeric, got dtype {value.dtype}"
+        raise TypeError(msg)
+    raw = _plain(value)
     try:
         array = np.asarray(raw)
         if array.dtype.kind == "O":
@@ -107,15 +112,32 @@ def numbers(value: object, *, name: str) -> tuple[FloatArray, bool]:
     return floats, array.dtype.kind in "iu"
 
 
+def _plain(value: object) -> object:
+    """
+    Return a pandas Series or Index as numpy, anything else as it is.
+
+    Missing values in numeric or boolean (nullable) dtypes become NaN, so the
+    checks can name their positions.
+    """
+    if not isinstance(value, pd.Series | pd.Index):
+        return value
+    numeric = pd.api.types.is_numeric_dtype(value.dtype)
+    if numeric and value.hasnans:
+        return value.to_numpy(dtype=np.float64, na_value=np.nan)
+    return value.to_numpy()
+
+
 def flags(value: object, *, name: str) -> BoolArray:
     """Return *value* as a 1-d bool array; only True/False or 1/0 are accepted."""
-    raw = value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
-    if isinstance(value, str | bytes):
+    if isinstance(value, str | bytes) or value is None:
         msg = f"{name!r} must be booleans or 0/1, got {type(value).__name__}"
         raise TypeError(msg)
-    array = np.asarray(raw)
+    array = np.asarray(_plain(value))
+    if array.ndim != 1:
+        msg = f"{name!r} must be one-dimensional, got shape {array.shape}"
+        raise ValueError(msg)
     if array.dtype.kind == "b":
-        return array.reshape(-1) if array.ndim else array.reshape(1)
+        return array
     if array.dtype.kind == "O":
         try:
             array = array.astype(np.float64)
@@ -125,9 +147,6 @@ def flags(value: object, *, name: str) -> BoolArray:
     if array.dtype.kind not in "iuf":
         msg = f"{name!r} must be booleans or 0/1, got dtype {array.dtype}"
         raise TypeError(msg)
-    if array.ndim != 1:
-        msg = f"{name!r} must be one-dimensional, got shape {array.shape}"
-        raise ValueError(msg)
     offending((array != 0) & (array != 1), array, name=name, rule="be 0/1 or boolean")
     result: BoolArray = array == 1
     return result

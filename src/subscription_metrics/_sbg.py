@@ -72,7 +72,7 @@ class SbgFit:
     """
     A maximum-likelihood fit of the shifted-beta-geometric model.
 
-    Parameters
+    Attributes
     ----------
     alpha, beta : float
         The Beta(alpha, beta) distribution of the per-period churn

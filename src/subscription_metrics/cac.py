@@ -337,10 +337,10 @@ def _company_rows(
     frame = _base_rows(ledger, [], since, through)
     months = np.asarray(pd.PeriodIndex(frame.index).asi8, np.int64)
     lag = conventions.cac_spend_lag_months
-    frame["spend"] = _spend_for(spend, coverage, months, lag, None).to_numpy()
-    frame["unlagged_spend"] = _spend_for(spend, coverage, months, 0, None).to_numpy()
+    frame["spend"] = _spend_for(spend, coverage, months, lag, None).array
+    frame["unlagged_spend"] = _spend_for(spend, coverage, months, 0, None).array
     if paid is not None:
-        frame["paid_spend"] = _spend_for(spend, coverage, months, lag, paid).to_numpy()
+        frame["paid_spend"] = _spend_for(spend, coverage, months, lag, paid).array
         by = _base_rows(ledger, [channel], since, through)
         is_paid = by.index.get_level_values(channel).isin(paid)
         paid_new = by["customers_new"][is_paid].groupby(level="month").sum()
@@ -378,8 +378,8 @@ def _channel_rows(
             out[(src < coverage[0]) | (src > coverage[1])] = pd.NA
         return pd.Series(out)
 
-    frame["spend"] = marked(lag).to_numpy()
-    frame["unlagged_spend"] = marked(0).to_numpy()
+    frame["spend"] = marked(lag).array
+    frame["unlagged_spend"] = marked(0).array
     if paid is not None:
         is_paid = np.asarray(labels.isin(paid), bool)
         frame["paid_spend"] = frame["spend"].where(is_paid, 0)

@@ -26,7 +26,6 @@ from __future__ import annotations
 from ._km import CURVE_COLUMNS, kaplan_meier, median_lifetime, survival_at
 from ._sbg import (
     FIT_COLUMNS,
-    SbgFit,
     sbg_churn_probability,
     sbg_del,
     sbg_del_interval,
@@ -43,7 +42,6 @@ from ._sbg import (
 __all__ = [
     "CURVE_COLUMNS",
     "FIT_COLUMNS",
-    "SbgFit",
     "kaplan_meier",
     "median_lifetime",
     "sbg_churn_probability",
