@@ -222,7 +222,7 @@ class TestAcquisitionCosts:
             self.COSTS,
             ledger,
             period="quarter",
-            by_channel=True,
+            by="acquisition_channel",
             paid_channels=["ads", "partner"],
         )
         q1 = pd.Period("2024Q1", "Q")
@@ -240,6 +240,29 @@ class TestAcquisitionCosts:
         assert outbound["paid_customers_new"] == 0
         # Channel rows hold the marked spend; the company rows hold all of it.
         assert total["spend"] == 810_000
+
+    def test_any_segment_with_spend_marked_by_a_costs_column(self):
+        customers = self.CUSTOMERS.assign(segment=["smb", "smb", "ent", "ent", "smb"])
+        ledger = Ledger.from_subscriptions(self.SUBS, customers=customers)
+        costs = self.COSTS.assign(
+            segment=["smb", "smb", None, "ent", "ent", None, "smb", None]
+        )
+        out = acquisition_costs(
+            costs, ledger, period="quarter", by="segment", paid_channels=["ads"]
+        )
+        q1 = pd.Period("2024Q1", "Q")
+
+        # smb in Q1: 100,000 of ads spend over a and b; ent: 300,000 + 60,000
+        # over c and d. Unmarked salaries count only in the company rows.
+        assert out.loc[("smb", q1), "spend"] == 100_000
+        assert out.loc[("smb", q1), "customers_new"] == 2
+        assert out.loc[("ent", q1), "spend"] == 360_000
+        assert out.loc[("All", q1), "spend"] == 810_000
+        # Paid: ads spend marked smb (100,000) over smb's ads customers (a, b).
+        assert out.loc[("smb", q1), "paid_acquisition_cost"] == pytest.approx(50_000)
+        assert out.loc[("ent", q1), "paid_customers_new"] == 0
+        with pytest.raises(InvalidTableError, match=r"costs\.region"):
+            acquisition_costs(self.COSTS, ledger, by="region")
 
     def test_magic_number(self, ledger):
         out = acquisition_costs(self.COSTS, ledger)

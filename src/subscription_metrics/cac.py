@@ -69,7 +69,10 @@ _ALL: Final = "All"
 
 
 def _spend_table(
-    costs: pd.DataFrame, ledger: Ledger, categories: Collection[str]
+    costs: pd.DataFrame,
+    ledger: Ledger,
+    categories: Collection[str],
+    key: str | None,
 ) -> tuple[pd.DataFrame, tuple[int, int] | None]:
     """Spend rows in the chosen categories, and the months the costs cover."""
     months: dict[str, npt.NDArray[np.int64]] = {}
@@ -77,11 +80,23 @@ def _spend_table(
     if isinstance(categories, str) or not categories:
         msg = f"'categories' must be a non-empty collection of str, got {categories!r}"
         raise ValueError(msg)
+    if key is not None and key not in table.columns:
+        raise InvalidTableError(
+            [
+                Problem(
+                    table="costs",
+                    column=key,
+                    rule="missing column",
+                    detail=(
+                        f"to split CAC by {key!r}, mark each cost row with its "
+                        f"{key!r}; spend without one counts only in the company rows"
+                    ),
+                )
+            ]
+        )
     ordinals = months.get("month", np.zeros(0, np.int64))
-    if not len(table):
-        return pd.DataFrame({"month": ordinals, "channel": [], "amount": []}), None
     chosen = table["category"].isin(list(categories)).to_numpy(bool)
-    if not chosen.any():
+    if len(table) and not chosen.any():
         present = sorted(map(str, pd.unique(table["category"])))
         raise InvalidTableError(
             [
@@ -97,10 +112,12 @@ def _spend_table(
         {
             "month": ordinals[chosen],
             "channel": table["channel"].to_numpy(object)[chosen],
+            "key": (table[key] if key else table["channel"]).to_numpy(object)[chosen],
             "amount": table["amount"].to_numpy(np.int64)[chosen],
         }
     )
-    return spend, (int(ordinals.min()), int(ordinals.max()))
+    coverage = (int(ordinals.min()), int(ordinals.max())) if len(table) else None
+    return spend, coverage
 
 
 def _spend_for(
@@ -109,12 +126,23 @@ def _spend_for(
     months: npt.NDArray[np.int64],
     lag: int,
     channels: Collection[object] | None,
+    keys: pd.Index | None = None,
 ) -> pd.Series:
-    """Spend counted in each month (nullable Int64; NA outside the costs' months)."""
+    """
+    Spend counted in each row's month (and segment `keys`), as nullable Int64.
+
+    Missing where the (lagged) month falls outside the months the costs cover:
+    unknown spend is not zero.
+    """
     rows = spend if channels is None else spend[spend["channel"].isin(list(channels))]
-    per_month = rows.groupby("month")["amount"].sum()
     source = months - lag
-    values = per_month.reindex(source, fill_value=0).to_numpy(np.int64)
+    if keys is None:
+        per_month = rows.groupby("month")["amount"].sum()
+        values = per_month.reindex(source, fill_value=0).to_numpy(np.int64)
+    else:
+        keyed = rows.groupby(["key", "month"], dropna=False)["amount"].sum()
+        wanted = pd.MultiIndex.from_arrays([keys, source])
+        values = keyed.reindex(wanted, fill_value=0).to_numpy(np.int64)
     out = pd.array(values, dtype="Int64")
     if coverage is None:
         out[:] = pd.NA
@@ -181,7 +209,7 @@ def acquisition_costs(
     period: Grain = "month",
     categories: Collection[str] = ("sales", "marketing"),
     paid_channels: Collection[str] | None = None,
-    by_channel: bool = False,
+    by: str | None = None,
     channel: str = "acquisition_channel",
     since: MonthLike | None = None,
     through: MonthLike | None = None,
@@ -213,13 +241,16 @@ def acquisition_costs(
         Acquisition channels driven by spend. When given, paid CAC divides
         the spend marked with those channels (``costs.channel``) by the new
         customers whose `channel` attribute is one of them.
-    by_channel : bool, default False
-        Also split by acquisition channel: each channel's rows divide the
-        spend marked with that channel by the customers it brought; the
+    by : str, optional
+        Also split by a customer attribute (from the ledger's ``customers``
+        table). Each segment's rows divide the spend marked with that
+        segment by the new customers in it: spend is marked by the costs
+        table's ``channel`` column when `by` is the `channel` attribute, and
+        by a costs column named `by` otherwise (say ``segment``). The
         company rows (``"All"``) hold all spend, marked or not.
     channel : str, default 'acquisition_channel'
-        The customer attribute that names a customer's channel (from the
-        ledger's ``customers`` table).
+        The customer attribute that names a customer's acquisition channel,
+        matched against ``costs.channel``.
     since, through : pandas.Period, str or date, optional
         Months to cover, as for ``ledger.bridge``.
     conventions : Conventions, optional
@@ -229,7 +260,7 @@ def acquisition_costs(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``period`` (or ``channel`` and ``period``), with
+        Indexed by ``period`` (or `by` and ``period``), with
         `CAC_COLUMNS` (and `PAID_COLUMNS` when `paid_channels` is given):
 
         - ``spend`` (nullable Int64, minor units): the spend counted in the
@@ -259,8 +290,8 @@ def acquisition_costs(
     ------
     InvalidTableError
         If `costs` breaks its schema, holds another currency than the
-        ledger, or none of the `categories`; or the `channel` attribute is
-        unknown.
+        ledger, or none of the `categories`, or lacks the column that marks
+        spend by `by`; or a customer attribute is unknown.
 
     Examples
     --------
@@ -276,35 +307,27 @@ def acquisition_costs(
     2024              921                  1138099.9            11.0
     2025             1382                  1119413.9            10.3
     """
-    if not isinstance(by_channel, bool):
-        msg = f"'by_channel' must be True or False, got {by_channel!r}"
+    if by is not None and not isinstance(by, str):
+        msg = f"'by' must be one customer attribute (a str), got {by!r}"
         raise TypeError(msg)
     code, _ = _grain(period)
     per_year = 12 // GRAINS[period][1]
     chosen = _rate_conventions(ledger, conventions)
-    spend, coverage = _spend_table(costs, ledger, categories)
+    key = None if by is None else ("channel" if by == channel else by)
+    spend, coverage = _spend_table(costs, ledger, categories, key)
     paid = None if paid_channels is None else sorted(set(paid_channels))
-    frames = []
-    if by_channel:
-        frames.append(
-            _channel_rows(
-                spend, coverage, ledger, channel, paid, chosen, since, through
-            )
+    rows = _rows(spend, coverage, ledger, None, channel, paid, chosen, since, through)
+    names = [] if by is None else [by]
+    if by is not None:
+        rows.index = pd.MultiIndex.from_arrays(
+            [pd.Index([_ALL] * len(rows), dtype=object), rows.index],
+            names=[by, "month"],
         )
-    company = _company_rows(
-        spend, coverage, ledger, channel, paid, chosen, since, through
-    )
-    if by_channel:
-        company.index = pd.MultiIndex.from_arrays(
-            [pd.Index([_ALL] * len(company), dtype=object), company.index],
-            names=[channel, "month"],
+        segments = _rows(
+            spend, coverage, ledger, by, channel, paid, chosen, since, through
         )
-        frames.append(company)
-        monthly = pd.concat(frames)
-    else:
-        monthly = company
-    names = [channel] if by_channel else []
-    table = _roll_up(monthly, names, code)
+        rows = pd.concat([segments, rows])
+    table = _roll_up(rows, names, code)
     return _finish(table, ledger, names, chosen, per_year, paid is not None)
 
 
@@ -324,66 +347,42 @@ def _base_rows(
     return frame
 
 
-def _company_rows(
+def _rows(
     spend: pd.DataFrame,
     coverage: tuple[int, int] | None,
     ledger: Ledger,
+    by: str | None,
     channel: str,
     paid: list[str] | None,
     conventions: Conventions,
     since: MonthLike | None,
     through: MonthLike | None,
 ) -> pd.DataFrame:
-    frame = _base_rows(ledger, [], since, through)
-    months = np.asarray(pd.PeriodIndex(frame.index).asi8, np.int64)
-    lag = conventions.cac_spend_lag_months
-    frame["spend"] = _spend_for(spend, coverage, months, lag, None).array
-    frame["unlagged_spend"] = _spend_for(spend, coverage, months, 0, None).array
-    if paid is not None:
-        frame["paid_spend"] = _spend_for(spend, coverage, months, lag, paid).array
-        by = _base_rows(ledger, [channel], since, through)
-        is_paid = by.index.get_level_values(channel).isin(paid)
-        paid_new = by["customers_new"][is_paid].groupby(level="month").sum()
-        frame["paid_customers_new"] = paid_new.reindex(frame.index, fill_value=0)
-    return frame
-
-
-def _channel_rows(
-    spend: pd.DataFrame,
-    coverage: tuple[int, int] | None,
-    ledger: Ledger,
-    channel: str,
-    paid: list[str] | None,
-    conventions: Conventions,
-    since: MonthLike | None,
-    through: MonthLike | None,
-) -> pd.DataFrame:
-    frame = _base_rows(ledger, [channel], since, through)
-    labels = frame.index.get_level_values(channel)
+    """Monthly spend and new customers for the company (`by` None) or per segment."""
+    names = [] if by is None else [by]
+    frame = _base_rows(ledger, names, since, through)
     months = np.asarray(
         pd.PeriodIndex(frame.index.get_level_values("month")).asi8, np.int64
     )
+    keys = None if by is None else pd.Index(frame.index.get_level_values(by))
     lag = conventions.cac_spend_lag_months
-    keyed = spend.set_index(["channel", "month"])["amount"]
-    keyed = keyed.groupby(level=[0, 1], dropna=False).sum()
-
-    def marked(shift: int) -> pd.Series:
-        source = pd.MultiIndex.from_arrays([labels, months - shift])
-        values = keyed.reindex(source, fill_value=0).to_numpy(np.int64)
-        out = pd.array(values, dtype="Int64")
-        src = months - shift
-        if coverage is None:
-            out[:] = pd.NA
-        else:
-            out[(src < coverage[0]) | (src > coverage[1])] = pd.NA
-        return pd.Series(out)
-
-    frame["spend"] = marked(lag).array
-    frame["unlagged_spend"] = marked(0).array
-    if paid is not None:
-        is_paid = np.asarray(labels.isin(paid), bool)
-        frame["paid_spend"] = frame["spend"].where(is_paid, 0)
+    frame["spend"] = _spend_for(spend, coverage, months, lag, None, keys).array
+    frame["unlagged_spend"] = _spend_for(spend, coverage, months, 0, None, keys).array
+    if paid is None:
+        return frame
+    frame["paid_spend"] = _spend_for(spend, coverage, months, lag, paid, keys).array
+    if by == channel:
+        is_paid = np.asarray(frame.index.get_level_values(channel).isin(paid), bool)
         frame["paid_customers_new"] = np.where(is_paid, frame["customers_new"], 0)
+        return frame
+    split = _base_rows(ledger, [*names, channel], since, through)
+    is_paid = split.index.get_level_values(channel).isin(paid)
+    paid_new = (
+        split["customers_new"][is_paid]
+        .groupby(level=[*names, "month"], dropna=False)
+        .sum()
+    )
+    frame["paid_customers_new"] = paid_new.reindex(frame.index, fill_value=0)
     return frame
 
 
