@@ -29,14 +29,20 @@ if TYPE_CHECKING:
     from ._conventions import Conventions
     from ._economics import StaffRoi
     from ._entities import (
+        Activity,
+        ActivityKind,
+        Assignment,
         CostEntry,
         Customer,
         Deal,
         DealKind,
         MonthlyMrr,
+        Onboarding,
         Role,
         StaffMember,
         Subscription,
+        Ticket,
+        UsageSnapshot,
     )
     from ._errors import InvalidTableError, Problem
     from ._ledger import Ledger, SetAside
@@ -49,6 +55,9 @@ if TYPE_CHECKING:
     from ._sbg import SbgFit
 
 __all__ = [
+    "Activity",
+    "ActivityKind",
+    "Assignment",
     "Conventions",
     "CostEntry",
     "CurrencyMismatchError",
@@ -60,6 +69,7 @@ __all__ = [
     "Ledger",
     "Money",
     "MonthlyMrr",
+    "Onboarding",
     "Problem",
     "Role",
     "SbgFit",
@@ -67,7 +77,9 @@ __all__ = [
     "StaffMember",
     "StaffRoi",
     "Subscription",
+    "Ticket",
     "UnknownCurrencyError",
+    "UsageSnapshot",
     "cac",
     "churn",
     "cohorts",
@@ -82,6 +94,9 @@ __all__ = [
 ]
 
 _HOMES = {
+    "Activity": "._entities",
+    "ActivityKind": "._entities",
+    "Assignment": "._entities",
     "Conventions": "._conventions",
     "CostEntry": "._entities",
     "CurrencyMismatchError": "._money",
@@ -93,6 +108,7 @@ _HOMES = {
     "Ledger": "._ledger",
     "Money": "._money",
     "MonthlyMrr": "._entities",
+    "Onboarding": "._entities",
     "Problem": "._errors",
     "Role": "._entities",
     "SbgFit": "._sbg",
@@ -100,6 +116,8 @@ _HOMES = {
     "StaffMember": "._entities",
     "StaffRoi": "._economics",
     "Subscription": "._entities",
+    "Ticket": "._entities",
+    "UsageSnapshot": "._entities",
     "UnknownCurrencyError": "._money",
 }
 _MODULES = {

@@ -1,4 +1,4 @@
-"""Immutable records of the business: customers, subscriptions, staff, deals, costs.
+"""Immutable records of the business: customers, subscriptions, staff, deals, CS work.
 
 Every field is declared with `column`, so an entity's fields are its table's
 columns: ``frames.to_frame`` and ``frames.from_frame`` convert between lists of
@@ -17,14 +17,20 @@ from attrs import frozen
 from ._columns import RowRule, column
 
 __all__ = [
+    "Activity",
+    "ActivityKind",
+    "Assignment",
     "CostEntry",
     "Customer",
     "Deal",
     "DealKind",
     "MonthlyMrr",
+    "Onboarding",
     "Role",
     "StaffMember",
     "Subscription",
+    "Ticket",
+    "UsageSnapshot",
 ]
 
 
@@ -47,6 +53,23 @@ _END_RULE = RowRule(
     check=_end_not_before_start,
     detail="'end' is the exclusive end date and must be on or after 'start'",
 )
+
+
+def _not_before(first: str, later: str, detail: str) -> RowRule:
+    """Return a row rule: `later` is empty or on or after `first`."""
+
+    def check(start: Any, end: Any) -> Any:
+        missing_end, missing_start = _missing(end), _missing(start)
+        if isinstance(missing_end, bool):
+            return missing_end or missing_start or bool(end >= start)
+        return missing_end | missing_start | (end >= start)
+
+    return RowRule(
+        name=f"{later} not before {first}",
+        columns=(first, later),
+        check=check,
+        detail=detail,
+    )
 
 
 def _check_rules(instance: Any) -> None:
@@ -85,6 +108,26 @@ class Role(enum.StrEnum):
     """Churn reduction and adoption programmes for many accounts at once."""
     CUSTOMER_SUPPORT = "customer_support"
     """Answers inquiries and onboards accounts."""
+
+
+class ActivityKind(enum.StrEnum):
+    """
+    What a piece of customer-success process work was.
+
+    Examples
+    --------
+    >>> ActivityKind("upsell_proposal").value
+    'upsell_proposal'
+    """
+
+    ONE_ON_ONE_CALL = "one_on_one_call"
+    """A 1:1 call with one account."""
+    MEETING = "meeting"
+    """A meeting with an account (a review, a workshop)."""
+    UPSELL_PROPOSAL = "upsell_proposal"
+    """An upsell or cross-sell proposal made to an account."""
+    OPPORTUNITY = "opportunity"
+    """A qualified expansion opportunity added to the pipeline, with its MRR."""
 
 
 class DealKind(enum.StrEnum):
@@ -420,4 +463,264 @@ class CostEntry:
     )
     staff_id: str | None = column(
         "id", optional=True, doc="Staff member the cost belongs to."
+    )
+
+
+@frozen(kw_only=True)
+class Assignment:
+    """
+    Who covered an account in one role, from a date until another.
+
+    An assignments table records changes of owner over time: each row says
+    that `staff_id` held `role` for `customer_id` from `start` until the
+    exclusive `end` (empty while it lasts). Rows of one customer and role
+    should not overlap.
+
+    Attributes
+    ----------
+    customer_id : str
+        The account.
+    staff_id : str
+        The person who covered it.
+    role : Role
+        In which role (customer success, customer sales, ...).
+    start : datetime.date
+        First day of the assignment.
+    end : datetime.date or None
+        First day no longer assigned (exclusive); None while it lasts.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> Assignment(customer_id="c-1", staff_id="s-9", role="customer_success",
+    ...            start=dt.date(2024, 1, 1)).end is None
+    True
+    """
+
+    TABLE: ClassVar[str] = "assignments"
+    KEY: ClassVar[tuple[str, ...]] = ()
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = (_END_RULE,)
+
+    customer_id: str = column("id", doc="The account.")
+    staff_id: str = column("id", doc="The person who covered it.")
+    role: Role = column("enum", enum=Role, doc="The role they covered it in.")
+    start: dt.date = column("date", doc="First day of the assignment.")
+    end: dt.date | None = column(
+        "date", optional=True, doc="First day no longer assigned (exclusive)."
+    )
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that span several fields."""
+        _check_rules(self)
+
+
+_FIRST_RESPONSE_RULE = _not_before(
+    "opened_at", "first_response_at", "a ticket is answered after it is opened"
+)
+_RESOLVED_RULE = _not_before(
+    "opened_at", "resolved_at", "a ticket is resolved after it is opened"
+)
+
+
+@frozen(kw_only=True)
+class Ticket:
+    """
+    One inquiry from an account to customer support.
+
+    Times may be dates or timestamps (response times are measured in hours
+    when they carry a time of day).
+
+    Attributes
+    ----------
+    ticket_id : str
+        Identifier, unique within the tickets table.
+    customer_id : str
+        The account that asked.
+    opened_at : datetime.datetime or datetime.date
+        When the inquiry arrived.
+    first_response_at : datetime.datetime or datetime.date or None
+        When it was first answered; None if not yet.
+    resolved_at : datetime.datetime or datetime.date or None
+        When it was resolved; None while open.
+    owner_id : str or None
+        ``staff_id`` of the person who handled it.
+    category : str or None
+        What it was about (``"how_to"``, ``"bug"``, ``"billing"``, ...).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> Ticket(ticket_id="t-1", customer_id="c-1",
+    ...        opened_at=dt.datetime(2024, 5, 1, 9, 0),
+    ...        first_response_at=dt.datetime(2024, 5, 1, 10, 30)).resolved_at is None
+    True
+    """
+
+    TABLE: ClassVar[str] = "tickets"
+    KEY: ClassVar[tuple[str, ...]] = ("ticket_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = (_FIRST_RESPONSE_RULE, _RESOLVED_RULE)
+
+    ticket_id: str = column("id", unique=True, doc="Ticket identifier.")
+    customer_id: str = column("id", doc="The account that asked.")
+    opened_at: dt.date = column("date", doc="When the inquiry arrived.")
+    first_response_at: dt.date | None = column(
+        "date", optional=True, doc="When it was first answered."
+    )
+    resolved_at: dt.date | None = column(
+        "date", optional=True, doc="When it was resolved."
+    )
+    owner_id: str | None = column(
+        "id", optional=True, doc="Staff member who handled it."
+    )
+    category: str | None = column("text", optional=True, doc="What it was about.")
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that span several fields."""
+        _check_rules(self)
+
+
+_COMPLETED_RULE = _not_before(
+    "started_on", "completed_on", "onboarding completes after it starts"
+)
+
+
+@frozen(kw_only=True)
+class Onboarding:
+    """
+    One account's onboarding: when it started and when (if) it was completed.
+
+    Attributes
+    ----------
+    customer_id : str
+        The account, unique within the onboarding table.
+    started_on : datetime.date
+        First day of onboarding (usually the first day of service).
+    completed_on : datetime.date or None
+        Day every onboarding step was done; None while incomplete.
+    owner_id : str or None
+        ``staff_id`` of the person who onboarded the account.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> Onboarding(customer_id="c-1", started_on=dt.date(2024, 4, 1),
+    ...            completed_on=dt.date(2024, 4, 20)).completed_on
+    datetime.date(2024, 4, 20)
+    """
+
+    TABLE: ClassVar[str] = "onboarding"
+    KEY: ClassVar[tuple[str, ...]] = ("customer_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = (_COMPLETED_RULE,)
+
+    customer_id: str = column("id", unique=True, doc="The account.")
+    started_on: dt.date = column("date", doc="First day of onboarding.")
+    completed_on: dt.date | None = column(
+        "date", optional=True, doc="Day every step was done."
+    )
+    owner_id: str | None = column(
+        "id", optional=True, doc="Staff member who onboarded it."
+    )
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that span several fields."""
+        _check_rules(self)
+
+
+@frozen(kw_only=True)
+class Activity:
+    """
+    One piece of process work by a staff member: a call, a meeting, a proposal.
+
+    Opportunities carry the MRR they would add (the pipeline created).
+
+    Attributes
+    ----------
+    activity_id : str
+        Identifier, unique within the activities table.
+    staff_id : str
+        Who did it.
+    kind : ActivityKind
+        ``"one_on_one_call"``, ``"meeting"``, ``"upsell_proposal"`` or
+        ``"opportunity"``.
+    on : datetime.date
+        The day it happened.
+    customer_id : str or None
+        The account it was with, if one.
+    mrr : int or None
+        For opportunities, the MRR they would add, minor units of `currency`.
+    currency : str or None
+        ISO 4217 code of `mrr`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> Activity(activity_id="a-1", staff_id="s-1", kind="opportunity",
+    ...          on=dt.date(2024, 6, 3), customer_id="c-1", mrr=50_000,
+    ...          currency="JPY").kind
+    <ActivityKind.OPPORTUNITY: 'opportunity'>
+    """
+
+    TABLE: ClassVar[str] = "activities"
+    KEY: ClassVar[tuple[str, ...]] = ("activity_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    activity_id: str = column("id", unique=True, doc="Activity identifier.")
+    staff_id: str = column("id", doc="Who did it.")
+    kind: ActivityKind = column("enum", enum=ActivityKind, doc="What it was.")
+    on: dt.date = column("date", doc="The day it happened.")
+    customer_id: str | None = column(
+        "id", optional=True, doc="The account it was with."
+    )
+    mrr: int | None = column(
+        "money", optional=True, doc="MRR an opportunity would add, minor units."
+    )
+    currency: str | None = column(
+        "currency", optional=True, doc="ISO 4217 code of mrr."
+    )
+
+
+@frozen(kw_only=True)
+class UsageSnapshot:
+    """
+    How much an account used the product in one month: the health signals.
+
+    Attributes
+    ----------
+    customer_id : str
+        The account.
+    month : datetime.date
+        First day of the calendar month.
+    seats : int
+        Licensed seats (users the account pays for).
+    active_users : int
+        Users who used the product in the month.
+    logins : int
+        Logins in the month.
+    feature_usage_rate : float
+        Share of the product's key features the account used, in [0, 1].
+    nps : int or None
+        The account's answer to the recommend question (0-10), if asked.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> UsageSnapshot(customer_id="c-1", month=dt.date(2024, 6, 1), seats=20,
+    ...               active_users=12, logins=340, feature_usage_rate=0.4).nps is None
+    True
+    """
+
+    TABLE: ClassVar[str] = "usage"
+    KEY: ClassVar[tuple[str, ...]] = ("customer_id", "month")
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    customer_id: str = column("id", doc="The account.")
+    month: dt.date = column("month", doc="First day of the month.")
+    seats: int = column("count", doc="Licensed seats.")
+    active_users: int = column("count", doc="Users active in the month.")
+    logins: int = column("count", doc="Logins in the month.")
+    feature_usage_rate: float = column(
+        "number", low=0.0, high=1.0, doc="Share of key features used."
+    )
+    nps: int | None = column(
+        "number", optional=True, low=0.0, high=10.0, doc="Recommend score, 0-10."
     )
