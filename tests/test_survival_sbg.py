@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
+from subscription_metrics import SbgFit
 from subscription_metrics.survival import (
     FIT_COLUMNS,
-    SbgFit,
     sbg_churn_probability,
     sbg_del,
     sbg_del_interval,

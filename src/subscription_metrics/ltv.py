@@ -146,8 +146,8 @@ def estimates(
     >>> sm.ltv.estimates(led)[shown].tail(2).round(3)
              average_revenue_per_account  churn_rate  lifetime_value
     period
-    2025-11                   124382.970       0.021     5829552.862
-    2025-12                   124294.998       0.020     6146368.584
+    2025-11                   124731.540       0.022     5712230.107
+    2025-12                   124656.373       0.021     5941779.896
     """
     names = [by] if isinstance(by, str) else list(by or ())
     chosen = _rate_conventions(ledger, conventions)

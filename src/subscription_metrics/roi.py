@@ -163,10 +163,7 @@ def _customer_mrr_paths(
     """
     ev = ledger._events
     n = len(customer)
-    out = {
-        name: np.zeros(n)
-        for name in ("base", "share_end", "months", "pv", "losses", "exposure")
-    }
+    out = {name: np.zeros(n) for name in ("base", "share_end", "months", "pv")}
     if not n:
         return out
     span = int(ev.month.max() - ev.month.min() + 3) if len(ev.month) else 3
@@ -221,14 +218,11 @@ def _customer_mrr_paths(
         weight = v**offset * (1.0 - v**length) / (1.0 - v)
     else:
         weight = length
-    previous = np.append(0.0, share[:-1])
-    drop = np.where(is_first, 0.0, np.maximum(previous - share, 0.0))
     return {
         "base": base,
         "share_end": np.asarray(share[is_last], np.float64),
         "months": _wsum(deal, share * length, n),
         "pv": _wsum(deal, share * weight, n),
-        "losses": _wsum(deal, drop, n),
     }
 
 
@@ -237,13 +231,41 @@ def _wsum(keys: IntArray, weights: FloatArray, size: int) -> FloatArray:
     return np.asarray(np.bincount(keys, weights=weights, minlength=size), np.float64)
 
 
-def _pool_rate(
-    pool: npt.NDArray[np.int64], losses: FloatArray, exposure: FloatArray, size: int
-) -> FloatArray:
-    """Pooled monthly churn of each pool: MRR lost over MRR-months at risk."""
-    lost = _wsum(pool, losses, size)
-    at_risk = _wsum(pool, exposure, size)
-    return divide_or_nan(lost, at_risk)
+def _account_churn(ledger: Ledger, read: int) -> tuple[FloatArray, FloatArray]:
+    """
+    Return each customer's gross MRR lost and MRR-months at risk through `read`.
+
+    Lost is churned plus contraction MRR; at risk is the MRR at the start of
+    every month after the customer's first, so lost over at risk, pooled over
+    accounts, is their monthly gross MRR churn rate.
+    """
+    ev = ledger._events
+    n = len(ledger.customers)
+    seen = ev.month <= read
+    lost = _wsum(ev.customer[seen], np.maximum(-ev.mrr_change[seen], 0.0), n)
+    same = np.append(ev.customer[1:] == ev.customer[:-1], False)
+    following = np.where(same, np.append(ev.month[1:], 0), read + 1)
+    months = np.clip(np.minimum(following, read) - ev.month, 0, None)
+    at_risk = _wsum(
+        ev.customer[seen], (ev.mrr_after * months).astype(np.float64)[seen], n
+    )
+    return lost, at_risk
+
+
+def _pooled(
+    group: IntArray,
+    customer: IntArray,
+    values: tuple[FloatArray, FloatArray],
+    size: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Sum per-account values by group, each account counted once per group."""
+    known = customer >= 0
+    pairs = np.unique(np.stack([group[known], customer[known]]), axis=1)
+    lost, at_risk = values
+    return (
+        _wsum(pairs[0], lost[pairs[1]], size),
+        _wsum(pairs[0], at_risk[pairs[1]], size),
+    )
 
 
 def staff_returns(
@@ -304,14 +326,14 @@ def staff_returns(
         last month). A deal won in it has not been billed yet, so its
         realised LTV is its booked LTV.
     churn_rate : float, optional
-        Monthly churn of the created MRR. Default: estimated from the deals
-        themselves, pooled by `churn_pool`: the MRR the deals lost
-        (churn and contraction of their share) over the MRR-months they were
-        at risk.
+        Monthly churn of the created MRR. Default: the gross MRR churn of
+        the accounts the deals are with, over their whole history in the
+        ledger through `as_of` (churned and contraction MRR over the MRR at
+        the start of each month), pooled by `churn_pool`.
     churn_pool : {'staff', 'team', 'role', 'all'}, default 'staff'
-        Whose deals pool into one churn estimate. Per person answers whose
-        deals stay, but rests on few months; the ``exposure_mrr_months``
-        column says how much.
+        Whose accounts pool into one churn estimate. Per person answers whose
+        accounts stay, but rests on fewer months; the
+        ``exposure_mrr_months`` column says how many.
     conventions : Conventions, optional
         Gross margin, discount rate and zero-churn policy (default: the
         ledger's).
@@ -326,7 +348,9 @@ def staff_returns(
         ``person_months`` (FTE-weighted), ``cost`` (int64, minor units),
         ``deals``, ``booked_mrr`` (int64), ``retained_mrr`` (the deals' MRR
         still there at `as_of`), ``revenue_to_date`` (their MRR summed over
-        the billed months), ``churn_rate`` and ``exposure_mrr_months``,
+        the billed months), ``churn_rate`` and ``exposure_mrr_months`` (the
+        gross MRR churn of the row's accounts, each counted once, and the
+        MRR-months it rests on),
         ``booked_ltv``, ``realised_ltv``, the multiples of cost, ``roi``
         (``realised_ltv / cost - 1``), ``payback_months`` (months of the
         booked MRR's margin, churning, to repay the cost) and the figures per
@@ -354,9 +378,9 @@ def staff_returns(
     >>> out[["person_months", "booked_mrr", "realised_multiple"]].round(2)
               person_months  booked_mrr  realised_multiple
     staff_id
-    st-025             12.0     1086000               5.22
-    st-026              6.0      635400               7.09
-    All                18.0     1721400               5.83
+    st-025             12.0     1696300              55.63
+    st-026              6.0     1127100              75.96
+    All                18.0     2823400              62.20
     """
     chosen = _rate_conventions(ledger, conventions)
     lo, hi, read = _window(ledger, since, through, as_of)
@@ -399,14 +423,14 @@ def staff_returns(
     )
     mrr = won["mrr"].to_numpy(np.int64).astype(np.float64)
     share_end = np.where(observed, paths["share_end"], 1.0)
-    exposure = mrr * np.where(observed, paths["months"] - paths["share_end"], 0.0)
-    losses = mrr * np.where(observed, paths["losses"], 0.0)
+    accounts = _account_churn(ledger, read)
     if churn_rate is None:
         pool_labels, pool_of_staff = np.unique(
             _pool_keys(people, churn_pool), return_inverse=True
         )
         pool = pool_of_staff[owner]
-        deal_churn = _pool_rate(pool, losses, exposure, len(pool_labels))[pool]
+        lost, at_risk = _pooled(pool, customer, accounts, len(pool_labels))
+        deal_churn = divide_or_nan(lost, at_risk)[pool]
     else:
         deal_churn = np.full(len(won), float(churn_rate))
     booked_ltv = conventional_ltv(mrr, deal_churn, chosen)[1]
@@ -426,6 +450,7 @@ def staff_returns(
     people_in_cell = np.unique(cost_cell * max(len(people), 1) + row) // max(
         len(people), 1
     )
+    losses, exposure = _pooled(deal_cell, customer, accounts, size)
     sums = {
         "staff": np.bincount(people_in_cell, minlength=size),
         "staff_months": np.bincount(cost_cell, minlength=size),
@@ -435,8 +460,8 @@ def staff_returns(
         "booked_mrr": k.sum_by_key(deal_cell, won["mrr"].to_numpy(np.int64), size),
         "retained_mrr": _wsum(deal_cell, mrr * share_end, size),
         "revenue_to_date": _wsum(deal_cell, billed, size),
-        "losses": _wsum(deal_cell, losses, size),
-        "exposure_mrr_months": _wsum(deal_cell, exposure, size),
+        "losses": losses,
+        "exposure_mrr_months": exposure,
         "booked_ltv": _wsum(deal_cell, booked_ltv, size),
         "realised_ltv": _wsum(deal_cell, realised, size),
     }
@@ -659,8 +684,8 @@ def pilot(
     >>> result[["person_months", "booked_mrr", "realised_multiple", "verdict"]].round(2)
                     person_months  booked_mrr  realised_multiple    verdict
     role
-    customer_sales            9.0      639000               6.42  pays back
-    All                       9.0      639000               6.42  pays back
+    customer_sales            9.0     1299600              53.39  pays back
+    All                       9.0     1299600              53.39  pays back
     """
     span = _positive_int(months, "months")
     threshold = float(break_even)

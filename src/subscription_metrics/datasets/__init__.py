@@ -16,7 +16,7 @@ calendar month and the monthly ledger sets them aside. The data horizon
 (`SampleData.as_of`) is 2025-12-31; open subscriptions have no ``end``.
 
 Field-sales rep ``st-015`` (rep A) closes many deals whose customers churn
-about twice as often; rep ``st-017`` (rep B) closes few whose customers stay,
+about four times as often; rep ``st-017`` (rep B) closes few whose customers stay,
 churning at about half the usual rate (`REP_A`, `REP_B`). Segment and channel
 matter too: ``smb`` churns most and ``enterprise`` least; ``partner``
 customers churn least of the channels.
@@ -203,7 +203,7 @@ class SampleData:
     >>> sample.staff["role"].value_counts()["field_sales"]
     np.int64(10)
     >>> sample.deals["kind"].value_counts().to_dict()
-    {'new': 3013, 'upsell': 461, 'cross_sell': 202}
+    {'new': 3019, 'upsell': 449, 'cross_sell': 194}
     >>> sample.costs.groupby("category")["amount"].sum().index.tolist()
     ['customer_success', 'marketing', 'sales']
     """
@@ -275,10 +275,10 @@ def load_sample() -> SampleData:
     subscriptions: invisible at the monthly grain: 22 rows (e.g. sub-000072, ...); ...
     >>> december = ledger.bridge(led).loc["2025-12"]
     >>> print(december[["mrr_at_start", "new_mrr", "churned_mrr", "mrr_at_end"]])
-    mrr_at_start    273891300
+    mrr_at_start    268921200
     new_mrr          13070500
-    churned_mrr       5582200
-    mrr_at_end      283268300
+    churned_mrr       6386200
+    mrr_at_end      277734400
     Name: 2025-12, dtype: int64
     """
     return SampleData(
