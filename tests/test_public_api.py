@@ -19,6 +19,7 @@ MODULES = (
     "money",
     "periods",
     "roi",
+    "scorecards",
     "survival",
 )
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         money,
         periods,
         roi,
+        scorecards,
         survival,
     )
     from ._conventions import Conventions
@@ -90,6 +91,7 @@ __all__ = [
     "money",
     "periods",
     "roi",
+    "scorecards",
     "survival",
 ]
 
@@ -131,6 +133,7 @@ _MODULES = {
     "money",
     "periods",
     "roi",
+    "scorecards",
     "survival",
 }
 

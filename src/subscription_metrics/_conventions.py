@@ -24,6 +24,7 @@ NrrMethod = Literal["movements", "customers"]
 LtvChurn = Literal["customer", "gross_mrr", "net_mrr"]
 ZeroChurn = Literal["inf", "undefined", "lifetime_cap"]
 CacPayback = Literal["new_arpa", "arpa", "bessemer"]
+LifetimeSpells = Literal["first", "each"]
 
 
 def _choice(
@@ -202,6 +203,14 @@ class Conventions:
         margin; CAC over all customers' ARPA times gross margin (Skok); or
         the previous period's spend over the period's new MRR times gross
         margin (Bessemer).
+    lifetime_spells : {'first', 'each'}, default 'first'
+        Which paid spells are the lifetimes of survival analysis
+        (``survival.lifetimes``, ``early_ltv``, ``backtest``). ``'first'``:
+        a customer's lifetime is its first paid spell, ended by its first
+        churn; a later return is ignored, because what reps and channels are
+        judged on is how long the customers they acquired stayed, and a
+        win-back is someone else's work. ``'each'``: every paid spell is a
+        subject of its own, starting at its (re)activation month.
 
     Examples
     --------
@@ -383,6 +392,12 @@ class Conventions:
         "CAC payback: over new customers' ARPA, all customers' ARPA, or "
         "prior-period spend over new MRR.",
         {"default": "new_arpa"},
+    )
+    lifetime_spells: LifetimeSpells = _choice(
+        "first",
+        ("first", "each"),
+        "Survival lifetimes: each customer's first paid spell, or every paid spell.",
+        {"default": "first"},
     )
 
     @classmethod

@@ -65,6 +65,9 @@ FIT_COLUMNS: Final = (
 
 _LOG_BOUND: Final = 15.0  # |log alpha|, |log beta| <= 15: 3e-7 .. 3e6
 _GRADIENT_TOL: Final = 1e-7  # on the gradient of the mean log-likelihood
+_HYP2F1_MAX_BETA: Final = 50.0  # scipy's hyp2f1 is exact up to here (DEL)
+_SERIES_BLOCK: Final = 64  # DEL series terms added between convergence checks
+_SERIES_MAX_TERMS: Final = 1_000_000
 
 
 @frozen(kw_only=True)
@@ -530,6 +533,38 @@ def sbg_fit_lifetimes(
     basic   0.71  1.18
     pro     0.70  1.18
     """
+    fits, labels = lifetime_fits(durations, observed, groups)
+    if labels is None:
+        return fits[0]
+    columns = {
+        "alpha": [f.alpha for f in fits],
+        "beta": [f.beta for f in fits],
+        "se_alpha": [f.se_alpha for f in fits],
+        "se_beta": [f.se_beta for f in fits],
+        "log_likelihood": [f.log_likelihood for f in fits],
+        "n_customers": np.array([f.n_customers for f in fits], np.int64),
+        "n_periods": np.array([f.n_periods for f in fits], np.int64),
+        "converged": np.array([f.converged for f in fits], np.bool_),
+    }
+    names = list(labels.columns)
+    index = (
+        pd.MultiIndex.from_frame(labels)
+        if len(names) > 1
+        else pd.Index(labels[names[0]], name=names[0])
+    )
+    return pd.DataFrame(columns, index=index)
+
+
+def lifetime_fits(
+    durations: npt.ArrayLike, observed: npt.ArrayLike, groups: GroupsLike
+) -> tuple[list[SbgFit], pd.DataFrame | None]:
+    """
+    Validate lifetimes and fit one `SbgFit` per group, in group-label order.
+
+    The counts per (group, period) come from one `numpy.bincount`; only the
+    optimiser runs once per group. Returns the fits and the group labels
+    (None without `groups`), as `sbg_fit_lifetimes` reports them.
+    """
     duration, _ = numbers(durations, name="durations")
     churned = flags(observed, name="observed")
     n = check_lengths({"durations": len(duration), "observed": len(churned)})
@@ -551,25 +586,7 @@ def sbg_fit_lifetimes(
         _Terms.of(lost[g].astype(np.float64), still[g].astype(np.float64)).fit()
         for g in range(n_groups)
     ]
-    if labels is None:
-        return fits[0]
-    columns = {
-        "alpha": [f.alpha for f in fits],
-        "beta": [f.beta for f in fits],
-        "se_alpha": [f.se_alpha for f in fits],
-        "se_beta": [f.se_beta for f in fits],
-        "log_likelihood": [f.log_likelihood for f in fits],
-        "n_customers": np.array([f.n_customers for f in fits], np.int64),
-        "n_periods": np.array([f.n_periods for f in fits], np.int64),
-        "converged": np.array([f.converged for f in fits], np.bool_),
-    }
-    names = list(labels.columns)
-    index = (
-        pd.MultiIndex.from_frame(labels)
-        if len(names) > 1
-        else pd.Index(labels[names[0]], name=names[0])
-    )
-    return pd.DataFrame(columns, index=index)
+    return fits, labels
 
 
 # --------------------------------------------------------------------------
@@ -892,11 +909,55 @@ def sbg_del(
 
 
 def _del(a: FloatArray, b: FloatArray, d: FloatArray) -> FloatArray:
+    """
+    DEL elementwise (the arguments broadcast): closed form or a summed series.
+
+    ``hyp2f1`` is exact to about 1e-13 for ``beta <= 50`` but returns NaN, or
+    a value off in the seventh digit, for larger ``beta`` (monthly data:
+    low churn makes ``beta`` large); there the series is summed instead.
+    """
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(d))
+    a, b, d = (np.broadcast_to(v, shape).ravel() for v in (a, b, d))
     with np.errstate(divide="ignore", invalid="ignore"):
-        undiscounted = np.where(a > 1, (a + b - 1) / (a - 1), np.inf)
-        discounted = hyp2f1(1.0, b, a + b, 1.0 / (1.0 + d))
-    result: FloatArray = np.where(d > 0, discounted, undiscounted)
-    return result
+        result = np.where(a > 1, (a + b - 1) / (a - 1), np.inf)
+    result[np.isnan(a) | np.isnan(b)] = np.nan
+    discounted = (d > 0) & ~np.isnan(result)
+    fast = discounted & (b <= _HYP2F1_MAX_BETA)
+    result[fast] = hyp2f1(1.0, b[fast], a[fast] + b[fast], 1.0 / (1.0 + d[fast]))
+    slow = discounted & ((b > _HYP2F1_MAX_BETA) | ~np.isfinite(result))
+    if slow.any():
+        result[slow] = _del_series(a[slow], b[slow], d[slow])
+    out: FloatArray = result.reshape(shape)
+    return out
+
+
+def _del_series(a: FloatArray, b: FloatArray, d: FloatArray) -> FloatArray:
+    """
+    ``sum_t S(t) / (1 + d) ** t`` by the term recursion, for ``d > 0``.
+
+    Each term is the previous one times ``r(t) / (1 + d)``, a ratio below
+    ``q = 1 / (1 + d)``, so what remains after a term ``x`` is below
+    ``x * q / (1 - q) = x / d``; the sum stops once that is below 1e-16 of
+    it. Blocks of terms are added for every unfinished element at once.
+    """
+    q = 1.0 / (1.0 + d)
+    total = np.ones(len(a))
+    term = np.ones(len(a))
+    active = np.arange(len(a))
+    t = 0
+    while active.size and t < _SERIES_MAX_TERMS:
+        ta, tb, tq = a[active], b[active], q[active]
+        x, sum_ = term[active], total[active]
+        for _ in range(_SERIES_BLOCK):
+            t += 1
+            x = x * tq * (tb + (t - 1)) / (ta + tb + (t - 1))
+            sum_ = sum_ + x
+        term[active], total[active] = x, sum_
+        active = active[~(x <= 1e-16 * sum_ * d[active])]
+    if active.size:  # a geometric tail at the last ratio for what is left
+        ratio = q[active] * (b[active] + t) / (a[active] + b[active] + t)
+        total[active] += term[active] * ratio / (1 - ratio)
+    return total
 
 
 @overload

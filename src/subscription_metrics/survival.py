@@ -15,6 +15,11 @@ customers whose churn has not happened yet (right-censoring):
   `sbg_churn_probability`, `sbg_expected_lifetime`, `sbg_del` and `sbg_derl`
   evaluate the model; `sbg_survival_interval` and `sbg_del_interval` add
   parameter uncertainty.
+- From a `Ledger`: `lifetimes` gives one lifetime per customer (or per paid
+  spell, by ``Conventions.lifetime_spells``) censored at ``as_of``;
+  `early_ltv` turns them into projected retention and LTV per segment, with
+  intervals and a ``thin`` flag; `backtest` checks how well fits on each
+  customer's first months predicted what happened.
 
 Times are in the caller's periods (months, usually). A quantity never reached
 is ``inf``; a value the data cannot know (survival beyond the longest
@@ -24,6 +29,13 @@ observation) is NaN, never 0.
 from __future__ import annotations
 
 from ._km import CURVE_COLUMNS, kaplan_meier, median_lifetime, survival_at
+from ._lifetimes import (
+    BACKTEST_COLUMNS,
+    LIFETIME_COLUMNS,
+    backtest,
+    early_ltv,
+    lifetimes,
+)
 from ._sbg import (
     FIT_COLUMNS,
     sbg_churn_probability,
@@ -40,9 +52,14 @@ from ._sbg import (
 )
 
 __all__ = [
+    "BACKTEST_COLUMNS",
     "CURVE_COLUMNS",
     "FIT_COLUMNS",
+    "LIFETIME_COLUMNS",
+    "backtest",
+    "early_ltv",
     "kaplan_meier",
+    "lifetimes",
     "median_lifetime",
     "sbg_churn_probability",
     "sbg_del",

@@ -1,0 +1,978 @@
+"""LTV-aware scorecards: who brought which customers, and what they were worth.
+
+The source articles ask that sales and customer-success work be judged by
+the lifetime value it creates, not by bookings alone: a rep who closes many
+deals that churn is worth less than one who closes fewer that stay, and churn
+shows up too late to steer by unless it is estimated early.
+
+- `attribution` links every customer to the staff who sourced it (inside
+  sales), closed it (field sales) and cover it after the sale (customer
+  success, sales, marketing, support), respecting dated owner changes.
+- `scorecard` scores each person (or team) for the customers they brought in
+  a window: bookings, what later happened to that MRR, early churn,
+  Kaplan-Meier retention with intervals, projected retention and LTV from the
+  early months, and LTV-weighted bookings, ranked only where the data are
+  enough.
+- `compare` says whether two people's customers really differ, beyond the
+  noise.
+- `acquisition_quality` shows the same figures by acquisition channel,
+  segment or any fit attribute known at the time of sale.
+- `owned_book` scores post-sale owners on the accounts they covered.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from ._attribution import POST_SALE, attribute, owner_at
+from ._conventions import Conventions
+from ._entities import Assignment, Role, StaffMember
+from ._errors import InvalidTableError
+from ._kernels import sum_by_key
+from ._km import kaplan_meier, survival_at
+from ._ledger import CHURN, CONTRACTION, EXPANSION, Ledger, MonthLike, _month_or_none
+from ._lifetimes import early_ltv, lifetimes
+from ._schema import check_table
+from ._validation import divide_or_nan
+from .churn import _rate_conventions
+
+__all__ = [
+    "ADDITIVE_COLUMNS",
+    "OWNED_COLUMNS",
+    "SCORECARD_COLUMNS",
+    "acquisition_quality",
+    "attribution",
+    "compare",
+    "owned_book",
+    "scorecard",
+]
+
+Credit = Literal["closed", "sourced"]
+By = Literal["staff", "team"]
+
+SCORECARD_COLUMNS: Final = (
+    "customers_won",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "mrr_at_as_of",
+    "early_churn_3m",
+    "early_churn_6m",
+    "retention_6m",
+    "retention_6m_lower",
+    "retention_6m_upper",
+    "retention_12m",
+    "retention_12m_lower",
+    "retention_12m_upper",
+    "projected_retention_12m",
+    "projected_retention_12m_lower",
+    "projected_retention_12m_upper",
+    "ltv_per_customer",
+    "ltv_per_customer_lower",
+    "ltv_per_customer_upper",
+    "ltv_weighted_bookings",
+    "ltv_weighted_bookings_lower",
+    "ltv_weighted_bookings_upper",
+    "churned",
+    "months_observed",
+    "thin",
+    "rank_bookings",
+    "rank_ltv_weighted_bookings",
+)
+"""Columns of `scorecard` (after ``team`` and ``role`` for people), in order."""
+
+ADDITIVE_COLUMNS: Final = (
+    "customers_won",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "mrr_at_as_of",
+    "ltv_weighted_bookings",
+    "ltv_weighted_bookings_lower",
+    "ltv_weighted_bookings_upper",
+    "churned",
+)
+"""Columns of `scorecard` that add up from people to teams to the company."""
+
+_ALL: Final = "All"
+_NONE: Final = "(none)"
+_CREDIT_COLUMN: Final = {"closed": "closed_by", "sourced": "sourced_by"}
+_LABEL: Final = "_credited_to"
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def _as_of(ledger: Ledger, as_of: MonthLike | None) -> int:
+    if ledger.last_month is None:
+        msg = "the ledger is empty; there is nobody to score"
+        raise ValueError(msg)
+    month = _month_or_none(as_of, "as_of")
+    horizon = int(ledger.last_month.ordinal)
+    if month is None:
+        return horizon
+    if month > horizon:
+        msg = (
+            f"'as_of' ({as_of}) is after the ledger's data horizon "
+            f"({ledger.last_month}); build the ledger with a later through="
+        )
+        raise ValueError(msg)
+    return month
+
+
+def attribution(
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    as_of: MonthLike | None = None,
+) -> pd.DataFrame:
+    """
+    Return who sourced, closed and covers each customer of a ledger.
+
+    Rules, in order:
+
+    - ``closed_by``: the owner of the customer's first won ``new`` deal when
+      `deals` is given; otherwise the customers table's ``field_sales_rep``,
+      or its ``inside_sales_rep`` when no field-sales rep was involved.
+    - ``sourced_by``: that deal's ``sourced_by``, or its owner when nobody
+      else sourced it; otherwise the customers table's ``inside_sales_rep``.
+    - one column per post-sale role (``customer_success``,
+      ``customer_sales``, ``customer_marketing``, ``customer_support``): the
+      person assigned at the end of `as_of` in the dated `assignments`
+      table, or, for a customer that churned earlier, the person assigned
+      in its last paid month, who answers for the churn. Without
+      assignments, ``customer_success`` is the customers table's
+      ``cs_owner`` and the others are empty.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger; its ``customers`` table supplies ``inside_sales_rep``,
+        ``field_sales_rep`` and ``cs_owner`` when present.
+    deals : pandas.DataFrame, optional
+        Won deals (`Deal` columns).
+    assignments : pandas.DataFrame, optional
+        Dated owners (`Assignment` columns); rows of one customer and role
+        must not overlap.
+    as_of : pandas.Period, str or date, optional
+        The month owners are read at (default: the ledger's last month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (every customer of the ledger), with
+        ``sourced_by``, ``closed_by`` and the post-sale role columns; None
+        where nobody is known.
+
+    Raises
+    ------
+    InvalidTableError
+        If `deals` or `assignments` break their schema, or assignments
+        overlap.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> who = sm.scorecards.attribution(led, deals=sample.deals)
+    >>> who.loc["cus-00004", ["sourced_by", "closed_by", "customer_success"]]
+    sourced_by          st-001
+    closed_by           st-016
+    customer_success    st-022
+    Name: cus-00004, dtype: object
+    """
+    return attribute(
+        ledger, deals=deals, assignments=assignments, as_of=_as_of(ledger, as_of)
+    )
+
+
+def _staff_table(staff: pd.DataFrame) -> pd.DataFrame:
+    table, problems = check_table(staff, StaffMember)
+    if problems:
+        raise InvalidTableError(problems)
+    out = table.set_index("staff_id")
+    out["role"] = out["role"].astype(str)
+    out["team"] = out["team"].astype(object).where(out["team"].notna(), _NONE)
+    return out
+
+
+def _with_labels(ledger: Ledger, labels: pd.Series) -> Ledger:
+    """Return the same ledger with one more customer attribute: the label."""
+    customers = ledger.customers.copy()
+    customers[_LABEL] = labels.to_numpy(object)
+    return attrs.evolve(ledger, customers=customers)
+
+
+def _early_churn(table: pd.DataFrame, months: int, as_of: int) -> pd.Series:
+    """Share of each group's customers who churned within their first `months`."""
+    start = table["start"].to_numpy(np.int64)
+    seen_long_enough = start + months - 1 <= as_of
+    churned = table["observed"].to_numpy(bool) & (table["duration"] <= months)
+    known = seen_long_enough | churned
+    frame = pd.DataFrame(
+        {"label": table[_LABEL], "known": known, "churned": churned & known}
+    )
+    grouped = frame.groupby("label", sort=True)
+    return grouped["churned"].sum() / grouped["known"].sum().replace(0, np.nan)
+
+
+def _movements(
+    ledger: Ledger, label_of_customer: npt.NDArray[np.object_], as_of: int
+) -> pd.DataFrame:
+    """Expansion, contraction and churn MRR of each label's customers to `as_of`."""
+    ev = ledger._events
+    labels, code = np.unique(label_of_customer.astype(str), return_inverse=True)
+    seen = ev.month <= as_of
+    group = code[ev.customer[seen]].astype(np.int64)
+    change = ev.mrr_change[seen]
+    kind = ev.kind[seen]
+    n = len(labels)
+    out = {
+        "expansion_mrr": sum_by_key(
+            group[kind == EXPANSION], change[kind == EXPANSION], n
+        ),
+        "contraction_mrr": sum_by_key(
+            group[kind == CONTRACTION], -change[kind == CONTRACTION], n
+        ),
+        "churned_mrr": sum_by_key(group[kind == CHURN], -change[kind == CHURN], n),
+    }
+    # MRR at the end of `as_of`: the last event of each customer up to it.
+    customer = ev.customer[seen]
+    final = np.append(customer[1:] != customer[:-1], True)[: len(customer)]
+    out["mrr_at_as_of"] = sum_by_key(
+        code[customer[final]].astype(np.int64), ev.mrr_after[seen][final], n
+    )
+    return pd.DataFrame(out, index=pd.Index(labels, name=_LABEL))
+
+
+@attrs.frozen(kw_only=True)
+class _Scope:
+    """What a scorecard covers and how it estimates."""
+
+    window: tuple[int, int]
+    as_of: int
+    conventions: Conventions
+    min_customers: int
+    min_churned: int
+    horizon_months: int | None
+    level: float
+    seed: int | np.random.Generator
+
+
+def _scope(
+    ledger: Ledger,
+    *,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    as_of: MonthLike | None,
+    conventions: Conventions | None,
+    min_customers: int,
+    min_churned: int,
+    horizon_months: int | None,
+    level: float,
+    seed: int | np.random.Generator,
+) -> _Scope:
+    """Resolve the window (acquisition months) and the estimation options."""
+    chosen = _rate_conventions(ledger, conventions)
+    read = _as_of(ledger, as_of)
+    lo = _month_or_none(since, "since")
+    hi = _month_or_none(through, "through")
+    first = int(ledger.first_month.ordinal) if ledger.first_month is not None else read
+    return _Scope(
+        window=(first if lo is None else lo, read if hi is None else min(hi, read)),
+        as_of=read,
+        conventions=chosen,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+
+
+def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataFrame:
+    """Every scorecard figure per label, for the customers acquired in the window."""
+    lo, hi = scope.window
+    as_of = scope.as_of
+    led = _with_labels(ledger, labels)
+    spans = lifetimes(led, by=_LABEL, as_of=pd.Period(ordinal=as_of, freq="M"))
+    spans = spans[spans["spell"] == 1]
+    cohort = np.asarray(pd.PeriodIndex(spans["cohort"]).asi8, np.int64)
+    won = spans[(cohort >= lo) & (cohort <= hi)].copy()
+    won[_LABEL] = won[_LABEL].astype(object).where(won[_LABEL].notna(), _NONE)
+    won["start"] = np.asarray(pd.PeriodIndex(won["start"]).asi8, np.int64)
+    # Only customers acquired in the window carry a label from here on.
+    in_window = pd.Series(None, index=labels.index, dtype=object)
+    rows = labels.index.get_indexer(pd.Index(won["customer_id"].astype(str)))
+    in_window.iloc[rows] = won[_LABEL].to_numpy(object)
+    grouped = won.groupby(_LABEL, sort=True)
+    out = pd.DataFrame(
+        {
+            "customers_won": grouped.size(),
+            "new_mrr": grouped["start_mrr"].sum(),
+            "churned": grouped["observed"].sum(),
+            "months_observed": grouped["age"].max(),
+        }
+    )
+    if not len(out):
+        return out
+    moves = _movements(led, in_window.fillna("\0").to_numpy(object), as_of)
+    out = out.join(moves.drop(index="\0", errors="ignore"), how="left")
+    out["early_churn_3m"] = _early_churn(won, 3, as_of)
+    out["early_churn_6m"] = _early_churn(won, 6, as_of)
+    curves = kaplan_meier(
+        won["age"].to_numpy(np.int64),
+        won["observed"].to_numpy(bool),
+        groups=won[_LABEL].to_numpy(str),
+        alpha=1 - scope.level,
+    )
+    at = survival_at(curves, [6, 12]).reset_index()
+    group_level = [
+        c for c in at.columns if c not in ("time", "survival", "lower", "upper")
+    ]
+    at = at.rename(columns={group_level[0]: _LABEL})
+    for months in (6, 12):
+        part = at[at["time"] == months].set_index(_LABEL)
+        out[f"retention_{months}m"] = part["survival"]
+        out[f"retention_{months}m_lower"] = part["lower"]
+        out[f"retention_{months}m_upper"] = part["upper"]
+    scored = _with_labels(ledger, in_window)
+    early = early_ltv(
+        scored,
+        by=_LABEL,
+        as_of=pd.Period(ordinal=as_of, freq="M"),
+        horizons=(12,),
+        horizon_months=scope.horizon_months,
+        min_customers=scope.min_customers,
+        min_churned=scope.min_churned,
+        level=scope.level,
+        seed=scope.seed,
+        conventions=scope.conventions,
+    )
+    early.index = early.index.astype(str)
+    out["projected_retention_12m"] = early["survival_12"]
+    out["projected_retention_12m_lower"] = early["survival_12_lower"]
+    out["projected_retention_12m_upper"] = early["survival_12_upper"]
+    out["ltv_per_customer"] = early["lifetime_value"]
+    out["ltv_per_customer_lower"] = early["lifetime_value_lower"]
+    out["ltv_per_customer_upper"] = early["lifetime_value_upper"]
+    arpa = early["first_month_arpa"]
+    for suffix in ("", "_lower", "_upper"):
+        per_unit = early[f"lifetime_value{suffix}"] / arpa.where(arpa > 0)
+        out[f"ltv_weighted_bookings{suffix}"] = out["new_mrr"] * per_unit
+    out["thin"] = early["thin"].reindex(out.index).fillna(True).astype(bool)
+    return out
+
+
+def _rank(values: pd.Series, eligible: pd.Series) -> pd.Series:
+    """Rank descending (1 = best) among eligible rows; NaN for the others."""
+    ranked = values.where(eligible).rank(ascending=False, method="min")
+    return ranked
+
+
+def scorecard(
+    ledger: Ledger,
+    *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame | None = None,
+    credit: Credit = "closed",
+    by: By = "staff",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    conventions: Conventions | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """
+    Score the people who brought customers by the lifetime value they brought.
+
+    For the customers acquired from `since` through `through` (their first
+    paid month), credited to whoever closed (or sourced) them, each person
+    gets: customers won and new MRR (bookings); what that MRR did afterwards
+    up to `as_of` (expansion, contraction, churn, MRR still there); early
+    churn (the share churned within 3 and 6 months among customers seen that
+    long); Kaplan-Meier retention at 6 and 12 months with intervals;
+    retention at 12 months and LTV per customer projected by a
+    shifted-beta-geometric fit to the early months (``survival.early_ltv``),
+    with intervals; and LTV-weighted bookings, ``new MRR x margin x
+    expected discounted lifetime``: the number that says whether many deals
+    that churn beat fewer that stay.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger.
+    staff : pandas.DataFrame
+        People (`StaffMember` columns), for their team and role.
+    deals : pandas.DataFrame, optional
+        Won deals (`Deal` columns): who closed and sourced each customer's
+        first deal (see `attribution`).
+    credit : {'closed', 'sourced'}, default 'closed'
+        Credit customers to the closer (field sales) or the source (inside
+        sales).
+    by : {'staff', 'team'}, default 'staff'
+        One row per person or per team.
+    since, through : pandas.Period, str or date, optional
+        The acquisition months scored (default: all through `as_of`).
+    as_of : pandas.Period, str or date, optional
+        The month results are read at (default: the ledger's last).
+    min_customers, min_churned : int, default 30 and 5
+        A row with fewer customers or observed churns is ``thin``: shown,
+        but not ranked on LTV-weighted bookings.
+    horizon_months : int or None, default 60
+        LTV counts the first this many months of a customer's life (five
+        years, the lifetime Stripe assumes when it cannot see churn), so a
+        projection whose tail never stops paying (a shifted-beta-geometric
+        ``alpha <= 1``) still gives a finite, comparable value. None sums
+        the whole projected lifetime (finite only when the conventions
+        discount).
+    level : float, default 0.95
+        Coverage of every interval.
+    seed : int or numpy.random.Generator, default 0
+        Seed of the parameter draws behind the projected intervals.
+    conventions : Conventions, optional
+        Gross margin, discount rate and lifetime rules (default: the
+        ledger's).
+    total : bool, default True
+        Add an ``"All"`` row for the company.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``staff_id`` (with ``team`` and ``role`` columns) or
+        ``team``, then `SCORECARD_COLUMNS`. Money is in minor units of the
+        ledger's currency; rates are fractions. The `ADDITIVE_COLUMNS` of the
+        people add up to their team's and the company's; the other figures
+        are estimated again on the team's or the company's customers.
+        ``rank_bookings`` ranks every row by new MRR;
+        ``rank_ltv_weighted_bookings`` ranks only rows that are not
+        ``thin`` (NaN otherwise). Customers without anyone credited form a
+        ``"(none)"`` row.
+
+    See Also
+    --------
+    compare : Whether two people's customers differ beyond the noise.
+    survival.early_ltv : The projection behind the LTV figures.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> card = sm.scorecards.scorecard(led, staff=sample.staff, deals=sample.deals)
+    >>> card.loc[[sm.datasets.REP_A, sm.datasets.REP_B],
+    ...          ["customers_won", "rank_bookings", "rank_ltv_weighted_bookings"]]
+    """
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=conventions,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+    people = _staff_table(staff)
+    who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
+    credited = who[_CREDIT_COLUMN[credit]].astype(object)
+    credited = credited.where(credited.notna(), _NONE)
+    person = _group_figures(ledger, credited, scope)
+    if by == "staff":
+        rows = person
+        rows.index = rows.index.rename("staff_id")
+        rows.insert(0, "role", people["role"].reindex(rows.index))
+        rows.insert(0, "team", people["team"].reindex(rows.index))
+    elif by == "team":
+        team_of = people["team"].reindex(credited.to_numpy()).to_numpy(object)
+        team = pd.Series(team_of, index=credited.index).where(pd.notna(team_of), _NONE)
+        rows = _group_figures(ledger, team, scope)
+        sums = (
+            person[list(ADDITIVE_COLUMNS)]
+            .groupby(people["team"].reindex(person.index).fillna(_NONE).to_numpy())
+            .sum()
+        )
+        rows[list(ADDITIVE_COLUMNS)] = sums.reindex(rows.index)
+        rows.index = rows.index.rename("team")
+    else:
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    if total:
+        everyone = pd.Series(_ALL, index=credited.index, dtype=object)
+        company = _group_figures(ledger, everyone, scope)
+        company[list(ADDITIVE_COLUMNS)] = (
+            person[list(ADDITIVE_COLUMNS)].sum().to_numpy()
+        )
+        company.index = pd.Index([_ALL], name=rows.index.name)
+        rows = pd.concat([rows, company])
+    ranked = rows.index != _ALL
+    rows["rank_bookings"] = _rank(
+        rows["new_mrr"].astype(float), pd.Series(ranked, index=rows.index)
+    )
+    rows["rank_ltv_weighted_bookings"] = _rank(
+        rows["ltv_weighted_bookings"],
+        pd.Series(ranked, index=rows.index) & ~rows["thin"],
+    )
+    front = ["team", "role"] if by == "staff" else []
+    return rows[[*front, *SCORECARD_COLUMNS]]
+
+
+def _logrank(
+    age: IntArray, observed: npt.NDArray[np.bool_], first: npt.NDArray[np.bool_]
+) -> tuple[float, float]:
+    """Two-sample log-rank statistic (chi-square, 1 df) and its p-value."""
+    times = np.unique(age[observed])
+    if not len(times):
+        return 0.0, 1.0
+    order = np.sort(age)
+    at_risk = len(age) - np.searchsorted(order, times, side="left")
+    order_first = np.sort(age[first])
+    at_risk_first = first.sum() - np.searchsorted(order_first, times, side="left")
+    events = np.bincount(np.searchsorted(times, age[observed]), minlength=len(times))
+    mask = observed & first
+    events_first = np.bincount(np.searchsorted(times, age[mask]), minlength=len(times))
+    share = at_risk_first / at_risk
+    expected = events * share
+    spread = at_risk - 1
+    variance = np.where(
+        spread > 0,
+        events * share * (1 - share) * (at_risk - events) / np.maximum(spread, 1),
+        0.0,
+    )
+    total_variance = float(variance.sum())
+    if total_variance <= 0:
+        return 0.0, 1.0
+    statistic = float((events_first.sum() - expected.sum()) ** 2 / total_variance)
+    return statistic, float(stats.chi2.sf(statistic, df=1))
+
+
+def compare(
+    ledger: Ledger,
+    first: str,
+    second: str,
+    *,
+    deals: pd.DataFrame | None = None,
+    credit: Credit = "closed",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Say whether two people's customers differ beyond the noise.
+
+    Puts the two side by side on the figures of `scorecard` and tests the
+    ones that carry uncertainty: the whole survival curves (log-rank test),
+    retention at 12 months (difference with a Greenwood interval, z-test),
+    and LTV per customer and LTV-weighted bookings (their intervals from the
+    projection; the difference counts as beyond the noise when the two
+    intervals do not overlap, a conservative rule).
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger.
+    first, second : str
+        The two ``staff_id`` values.
+    deals, credit, since, through, as_of, horizon_months, level, seed, conventions
+        As for `scorecard`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure (``customers_won``, ``new_mrr``,
+        ``survival_curve``, ``retention_12m``, ``ltv_per_customer``,
+        ``ltv_weighted_bookings``), with the columns `first`, `second`,
+        ``difference`` (first minus second), ``lower`` and ``upper`` (of the
+        difference, where one is computed), ``p_value`` and
+        ``beyond_noise`` (True, False, or None for counts, which carry no
+        sampling noise of their own).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> sm.scorecards.compare(led, sm.datasets.REP_A, sm.datasets.REP_B,
+    ...                       deals=sample.deals)["beyond_noise"]
+    """
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=conventions,
+        min_customers=1,
+        min_churned=1,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+    read, window = scope.as_of, scope.window
+    who = attribute(ledger, deals=deals, assignments=None, as_of=read)
+    credited = who[_CREDIT_COLUMN[credit]].astype(object)
+    picked = credited.where(credited.isin([first, second]), None)
+    figures = _group_figures(ledger, picked.where(picked.notna(), _NONE), scope)
+    missing = [name for name in (first, second) if name not in figures.index]
+    if missing:
+        msg = f"no customers credited to {missing} in the window"
+        raise ValueError(msg)
+    a, b = figures.loc[first], figures.loc[second]
+    led = _with_labels(ledger, picked)
+    spans = lifetimes(led, by=_LABEL, as_of=pd.Period(ordinal=read, freq="M"))
+    spans = spans[spans["spell"] == 1]
+    cohort = np.asarray(pd.PeriodIndex(spans["cohort"]).asi8, np.int64)
+    spans = spans[
+        (cohort >= window[0])
+        & (cohort <= window[1])
+        & spans[_LABEL].isin([first, second])
+    ]
+    age = spans["age"].to_numpy(np.int64)
+    observed = spans["observed"].to_numpy(bool)
+    is_first = (spans[_LABEL] == first).to_numpy(bool)
+    _, p_curve = _logrank(age, observed, is_first)
+    alpha = 1 - level
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    variances = []
+    for mask in (is_first, ~is_first):
+        curve = kaplan_meier(age[mask], observed[mask])
+        before = curve[curve.index.get_level_values("time") <= 12]
+        last = before.iloc[-1]
+        survival, variance = last[["survival", "variance"]].to_numpy(np.float64)
+        variances.append(float(survival) ** 2 * float(variance))
+    retention = figures["retention_12m"].to_numpy(np.float64)
+    row_first, row_second = figures.index.get_indexer(pd.Index([first, second]))
+    difference = float(retention[row_first] - retention[row_second])
+    spread = float(np.sqrt(sum(variances)))
+    p_retention = (
+        float(2 * stats.norm.sf(abs(difference) / spread)) if spread > 0 else np.nan
+    )
+
+    def apart(name: str) -> bool:
+        return bool(
+            a[f"{name}_lower"] > b[f"{name}_upper"]
+            or b[f"{name}_lower"] > a[f"{name}_upper"]
+        )
+
+    rows = {
+        "customers_won": (
+            a["customers_won"],
+            b["customers_won"],
+            None,
+            None,
+            None,
+            None,
+        ),
+        "new_mrr": (a["new_mrr"], b["new_mrr"], None, None, None, None),
+        "survival_curve": (
+            np.nan,
+            np.nan,
+            None,
+            None,
+            p_curve,
+            p_curve < alpha,
+        ),
+        "retention_12m": (
+            a["retention_12m"],
+            b["retention_12m"],
+            difference - z * spread,
+            difference + z * spread,
+            p_retention,
+            bool(p_retention < alpha) if p_retention == p_retention else None,
+        ),
+        "ltv_per_customer": (
+            a["ltv_per_customer"],
+            b["ltv_per_customer"],
+            None,
+            None,
+            None,
+            apart("ltv_per_customer"),
+        ),
+        "ltv_weighted_bookings": (
+            a["ltv_weighted_bookings"],
+            b["ltv_weighted_bookings"],
+            None,
+            None,
+            None,
+            apart("ltv_weighted_bookings"),
+        ),
+    }
+    out = pd.DataFrame.from_dict(
+        rows,
+        orient="index",
+        columns=[first, second, "lower", "upper", "p_value", "beyond_noise"],
+    )
+    out.insert(2, "difference", out[first].astype(float) - out[second].astype(float))
+    out.index.name = "figure"
+    return out
+
+
+def acquisition_quality(
+    ledger: Ledger,
+    *,
+    by: str,
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    conventions: Conventions | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """
+    Show how well customers acquired in a window stayed, by what was known at the sale.
+
+    Most churn is decided when the customer is chosen: this is `scorecard`
+    with the customers grouped by an attribute known at the time of sale
+    (acquisition channel, segment, industry, size band, ...) instead of by
+    the person credited.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger; `by` is one of its customer attributes.
+    by : str
+        The attribute to group by.
+    since, through, as_of, conventions, total
+        As for `scorecard`.
+    min_customers, min_churned, horizon_months, level, seed
+        As for `scorecard`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the attribute's values (and ``"All"``), with
+        `SCORECARD_COLUMNS`; customers without a value form a ``"(none)"``
+        row.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> q = sm.scorecards.acquisition_quality(led, by="acquisition_channel")
+    >>> q[["customers_won", "early_churn_6m", "retention_12m"]].round(3)
+    """
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=conventions,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+    values = ledger.customer_attribute(by)
+    labels = pd.Series(
+        values.astype(object).where(values.notna(), _NONE).astype(str).to_numpy(object),
+        index=pd.Index(ledger.customers["customer_id"].astype(str)),
+    )
+    rows = _group_figures(ledger, labels, scope)
+    if total:
+        everyone = pd.Series(_ALL, index=labels.index, dtype=object)
+        company = _group_figures(ledger, everyone, scope)
+        company[list(ADDITIVE_COLUMNS)] = rows[list(ADDITIVE_COLUMNS)].sum().to_numpy()
+        rows = pd.concat([rows, company])
+    rows.index = rows.index.rename(by)
+    eligible = pd.Series(rows.index != _ALL, index=rows.index)
+    rows["rank_bookings"] = _rank(rows["new_mrr"].astype(float), eligible)
+    rows["rank_ltv_weighted_bookings"] = _rank(
+        rows["ltv_weighted_bookings"], eligible & ~rows["thin"]
+    )
+    return rows[list(SCORECARD_COLUMNS)]
+
+
+OWNED_COLUMNS: Final = (
+    "accounts_at_start",
+    "mrr_at_start",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "customers_lost",
+    "accounts_at_end",
+    "mrr_at_end",
+    "gross_mrr_churn_rate",
+    "net_mrr_churn_rate",
+)
+"""Columns of `owned_book`, in order."""
+
+
+def owned_book(
+    ledger: Ledger,
+    *,
+    assignments: pd.DataFrame,
+    staff: pd.DataFrame,
+    role: str = "customer_success",
+    by: By = "staff",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """
+    Score post-sale owners on the accounts they covered, month by month.
+
+    Every expansion, contraction and churn in the window is credited to the
+    person assigned to the account in `role` in that month (see
+    `attribution`), so a handover moves responsibility with it. The book at
+    the start and at the end is the active accounts assigned to each person
+    in the window's first and last month.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger.
+    assignments : pandas.DataFrame
+        Dated owners (`Assignment` columns).
+    staff : pandas.DataFrame
+        People (`StaffMember` columns), for their team.
+    role : str, default 'customer_success'
+        The post-sale role scored.
+    by : {'staff', 'team'}, default 'staff'
+        One row per person or per team.
+    since, through : pandas.Period, str or date, optional
+        The months covered (default: the ledger's whole range).
+    total : bool, default True
+        Add an ``"All"`` row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per owner (``"(none)"`` for months nobody covered), with
+        `OWNED_COLUMNS`: accounts and MRR (int64, minor units) owned at the
+        start and the end, the window's expansion, contraction and churned
+        MRR and customers lost while owned, and the gross and net MRR churn
+        over the MRR owned at the start (NaN without a starting book). Every
+        column but the rates adds up to the teams and the company.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> book = sm.scorecards.owned_book(
+    ...     led, assignments=sample.assignments, staff=sample.staff, by="team",
+    ...     since="2025-01")
+    >>> book[["accounts_at_end", "churned_mrr", "gross_mrr_churn_rate"]].round(3)
+    """
+    try:
+        chosen_role = Role(role)
+    except ValueError:
+        allowed = ", ".join(repr(r.value) for r in POST_SALE)
+        msg = f"'role' must be one of {allowed}, got {role!r}"
+        raise ValueError(msg) from None
+    table, problems = check_table(assignments, Assignment)
+    if problems:
+        raise InvalidTableError(problems)
+    people = _staff_table(staff)
+    if ledger.first_month is None or ledger.last_month is None:
+        msg = "the ledger is empty; there is no book to score"
+        raise ValueError(msg)
+    lo = _month_or_none(since, "since")
+    hi = _month_or_none(through, "through")
+    lo = int(ledger.first_month.ordinal) if lo is None else lo
+    hi = (
+        int(ledger.last_month.ordinal)
+        if hi is None
+        else min(hi, int(ledger.last_month.ordinal))
+    )
+    ev = ledger._events
+    ids = ledger.customers["customer_id"].astype(str).to_numpy(object)
+    inside = (ev.month >= lo) & (ev.month <= hi)
+    owner = owner_at(table, ids[ev.customer[inside]], ev.month[inside], chosen_role)
+    kind = ev.kind[inside]
+    change = ev.mrr_change[inside]
+
+    def book_at(month: int) -> tuple[npt.NDArray[np.object_], IntArray]:
+        """Owner and MRR of every account active at the end of `month`."""
+        seen = ev.month <= month
+        customer = ev.customer[seen]
+        final = np.append(customer[1:] != customer[:-1], True)[: len(customer)]
+        mrr = ev.mrr_after[seen][final]
+        active = mrr > 0
+        who = owner_at(
+            table,
+            ids[customer[final][active]],
+            np.full(int(active.sum()), month, np.int64),
+            chosen_role,
+        )
+        return who, mrr[active]
+
+    start_owner, start_mrr = book_at(lo - 1)
+    end_owner, end_mrr = book_at(hi)
+    frames = {
+        "start": pd.DataFrame({"owner": start_owner, "mrr": start_mrr}),
+        "end": pd.DataFrame({"owner": end_owner, "mrr": end_mrr}),
+        "moves": pd.DataFrame({"owner": owner, "kind": kind, "change": change}),
+    }
+    for frame in frames.values():
+        frame["owner"] = frame["owner"].where(frame["owner"].notna(), _NONE)
+    if by == "team":
+        team = people["team"]
+        for frame in frames.values():
+            mapped = team.reindex(frame["owner"].to_numpy()).to_numpy(object)
+            frame["owner"] = np.where(pd.isna(mapped), _NONE, mapped)
+    elif by != "staff":
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    moves = frames["moves"]
+
+    def amount(code: int, sign: int) -> pd.Series:
+        part = moves[moves["kind"] == code]
+        return (sign * part["change"]).groupby(part["owner"]).sum()
+
+    out = pd.DataFrame(
+        {
+            "accounts_at_start": frames["start"].groupby("owner").size(),
+            "mrr_at_start": frames["start"].groupby("owner")["mrr"].sum(),
+            "expansion_mrr": amount(EXPANSION, 1),
+            "contraction_mrr": amount(CONTRACTION, -1),
+            "churned_mrr": amount(CHURN, -1),
+            "customers_lost": (moves["kind"] == CHURN).groupby(moves["owner"]).sum(),
+            "accounts_at_end": frames["end"].groupby("owner").size(),
+            "mrr_at_end": frames["end"].groupby("owner")["mrr"].sum(),
+        }
+    )
+    out = out.fillna(0).astype(np.int64)
+    out.index = out.index.rename("staff_id" if by == "staff" else "team")
+    if total:
+        company = out.sum().to_frame().T
+        company.index = pd.Index([_ALL], name=out.index.name)
+        out = pd.concat([out, company.astype(np.int64)])
+    base = out["mrr_at_start"].to_numpy(np.float64)
+    losses = (out["contraction_mrr"] + out["churned_mrr"]).to_numpy(np.float64)
+    out["gross_mrr_churn_rate"] = divide_or_nan(losses, base)
+    out["net_mrr_churn_rate"] = divide_or_nan(
+        losses - out["expansion_mrr"].to_numpy(np.float64), base
+    )
+    return out[list(OWNED_COLUMNS)]
