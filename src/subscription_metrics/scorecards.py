@@ -28,7 +28,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from ._attribution import POST_SALE, attribute, owner_at
 from ._conventions import Conventions
@@ -540,6 +539,8 @@ def _logrank(
     age: IntArray, observed: npt.NDArray[np.bool_], first: npt.NDArray[np.bool_]
 ) -> tuple[float, float]:
     """Two-sample log-rank statistic (chi-square, 1 df) and its p-value."""
+    from scipy import stats  # heavy; only comparisons need it
+
     times = np.unique(age[observed])
     if not len(times):
         return 0.0, 1.0
@@ -619,6 +620,8 @@ def compare(
     >>> sm.scorecards.compare(led, sm.datasets.REP_A, sm.datasets.REP_B,
     ...                       deals=sample.deals)["beyond_noise"]
     """
+    from scipy import stats  # heavy; only comparisons need it
+
     scope = _scope(
         ledger,
         since=since,
