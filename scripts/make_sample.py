@@ -4,12 +4,13 @@ Usage (from the project root)::
 
     .venv/bin/python scripts/make_sample.py [--seed N] [--out DIR]
 
-Writes customers.csv.gz, subscriptions.csv.gz, staff.csv.gz, deals.csv.gz and
-costs.csv.gz (gzip with a zero timestamp, so identical data gives identical files)
-and metadata.json, which
-records the seed, the numpy and pandas versions and a SHA-256 of each table's
-CSV text. tests/test_datasets.py checks that the generator reproduces the files
-when numpy's major.minor version matches the recorded one.
+Writes one ``<table>.csv.gz`` per table of ``datasets._SCHEMAS`` (customers,
+subscriptions, staff, deals, costs, usage, onboarding, tickets, activities,
+assignments; gzip with a zero timestamp, so identical data gives identical files)
+and metadata.json, which records the seed, the numpy and pandas versions and a
+SHA-256 of each table's CSV text. tests/test_datasets.py checks that the
+generator reproduces the files when numpy's major.minor version matches the
+recorded one, and that the first five tables never change.
 """
 
 from __future__ import annotations

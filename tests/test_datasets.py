@@ -14,12 +14,18 @@ import pandas as pd
 import pytest
 
 from subscription_metrics import (
+    Activity,
+    Assignment,
     CostEntry,
     Customer,
     Deal,
+    InvalidTableError,
     Ledger,
+    Onboarding,
     StaffMember,
     Subscription,
+    Ticket,
+    UsageSnapshot,
     datasets,
     frames,
     ledger,
@@ -35,15 +41,23 @@ from subscription_metrics.datasets import _generate as gen
 
 DATA = files("subscription_metrics.datasets").joinpath("data")
 META = json.loads(DATA.joinpath("metadata.json").read_text(encoding="utf-8"))
-TABLES = ("customers", "subscriptions", "staff", "deals", "costs")
+ORIGINAL_TABLES = ("customers", "subscriptions", "staff", "deals", "costs")
+CS_TABLES = ("usage", "onboarding", "tickets", "activities", "assignments")
+TABLES = (*ORIGINAL_TABLES, *CS_TABLES)
 HORIZON = pd.Timestamp("2025-12-31")
 #: SHA-256 of the CSV text of the first three tables as shipped before the deals
-#: and costs steps were added (datasets/data/metadata.json at commit 36c9a1a).
+#: and costs steps were added (datasets/data/metadata.json at commit 36c9a1a),
+#: and of deals and costs as shipped before the customer-success tables were
+#: added (metadata.json at commit af3248b).
 ORIGINAL_SHA256 = {
     "customers": "5e4005d8cb68d8d5d76d8ca7e7758809fbd77b0ae1e2169984f151644a0fca14",
     "subscriptions": "b30ec295a6285047642c59d26f3393fbf2938857072c87a8c4bac38718f87b8d",
     "staff": "b7c1a4afa0d4f03e411443224f0f97aafefd7d678447cf1577b5af5ce95a492c",
+    "deals": "f986a3d12a6c1e8bcf0fa61c6c86a376b5bdd15605abf35edc95d1e76070db85",
+    "costs": "c14de321ca2c31d9e09911a50aa988e61d81869e64036116d78e1f96feeb803b",
 }
+CUSTOMER_SALES = ("st-025", "st-026")
+SUPPORT = ("st-028", "st-029")
 MONTHS = pd.date_range("2023-01-01", "2025-12-01", freq="MS")
 
 
@@ -126,6 +140,88 @@ def _customer_sales(sample: SampleData) -> pd.DataFrame:
     """The deals of the customer-sales team."""
     team = sample.staff.loc[sample.staff["role"] == "customer_sales", "staff_id"]
     return sample.deals[sample.deals["owner_id"].isin(team)]
+
+
+def _validate_activities(activities: pd.DataFrame) -> None:
+    """Validate activities against `Activity`, around a library defect.
+
+    ``frames.validate`` reports empty cells of the optional ``mrr`` and
+    ``currency`` columns as missing (see
+    `TestActivities.test_whole_table_validates_against_activity`), so the
+    opportunities are validated as they are and the other kinds without the
+    two columns, which they leave empty.
+    """
+    opportunity = activities["kind"] == "opportunity"
+    others = activities[~opportunity]
+
+    assert others[["mrr", "currency"]].isna().all().all()
+    frames.validate(activities[opportunity], Activity)
+    frames.validate(others.drop(columns=["mrr", "currency"]), Activity)
+
+
+def _opportunities_before(sample: SampleData) -> pd.DataFrame:
+    """Each customer-sales deal with the opportunities that can have led to it.
+
+    One row per (deal, opportunity) with the same customer and staff member,
+    opened 7-45 days before the deal was won (or on 2025-01-01, when the deal
+    came too early in the pilot for 7 days), with at least the deal's MRR.
+    """
+    deals = _customer_sales(sample)
+    acts = sample.activities
+    opportunities = acts[acts["kind"] == "opportunity"]
+    pairs = deals.merge(opportunities, on=["customer_id"], suffixes=("_deal", "_opp"))
+    lead = (pairs["won_on"] - pairs["on"]).dt.days
+    pilot = pd.Timestamp(CUSTOMER_SALES_PILOT[0])
+    fits = (
+        (pairs["owner_id"] == pairs["staff_id"])
+        & (pairs["mrr_opp"] >= pairs["mrr_deal"])
+        & (pairs["on"] >= pilot)
+        & (lead <= 45)
+        & ((lead >= 7) | ((pairs["on"] == pilot) & (lead >= 1)))
+    )
+    return pairs[fits].drop_duplicates("deal_id")
+
+
+def _usage_months(sample: SampleData) -> pd.DataFrame:
+    """The (customer_id, month) pairs of the usage table, months as periods."""
+    usage = sample.usage
+    return pd.DataFrame(
+        {
+            "customer_id": usage["customer_id"],
+            "month": usage["month"].dt.to_period("M"),
+        }
+    )
+
+
+def _ledger_paid_months(led: Ledger) -> pd.DataFrame:
+    """Oracle from the ledger: every (customer, month) with MRR at the month's end.
+
+    A customer's MRR after an event holds until its next event, or to 2025-12.
+    """
+    ev = ledger.events(led).sort_values(["customer_id", "month"])
+    following = ev.groupby("customer_id")["month"].shift(-1)
+    last = pd.Period("2025-12", "M")
+    until = following.fillna(last + 1)
+    first_n = pd.PeriodIndex(ev["month"]).asi8
+    until_n = pd.PeriodIndex(until).asi8
+    count = np.where(ev["mrr"].to_numpy() > 0, until_n - first_n, 0)
+    row = np.repeat(np.arange(len(ev)), count)
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return pd.DataFrame(
+        {
+            "customer_id": ev["customer_id"].to_numpy()[row],
+            "month": pd.PeriodIndex.from_ordinals(first_n[row] + offset, freq="M"),
+        }
+    )
+
+
+def _auc(score: np.ndarray, label: np.ndarray) -> float:
+    """Area under the ROC curve by the rank (Mann-Whitney) formula, ties averaged."""
+    ranks = pd.Series(score).rank().to_numpy()
+    positives = int(label.sum())
+    negatives = len(label) - positives
+    top = ranks[label].sum() - positives * (positives + 1) / 2
+    return float(top / (positives * negatives))
 
 
 def _cac_payback_by_year(sample: SampleData) -> pd.DataFrame:
@@ -313,7 +409,7 @@ class TestShippedFiles:
 
     @pytest.mark.parametrize("name", sorted(ORIGINAL_SHA256))
     def test_original_tables_unchanged(self, name: str) -> None:
-        """The first three tables are pinned: a step appended to the generator
+        """The original five tables are pinned: a step appended to the generator
         leaves them byte for byte the same, and a deliberate change updates
         these hashes.
         """
@@ -328,10 +424,28 @@ class TestShippedFiles:
         assert re.fullmatch(r"\d+\.\d+.*", META["numpy"])
 
     def test_total_size_well_under_one_megabyte(self) -> None:
-        """The shipped data stays small."""
-        size = sum(len(DATA.joinpath(f"{name}.csv.gz").read_bytes()) for name in TABLES)
+        """The shipped sales and revenue data stays small."""
+        size = sum(
+            len(DATA.joinpath(f"{name}.csv.gz").read_bytes())
+            for name in ORIGINAL_TABLES
+        )
 
         assert size < 300_000
+
+    def test_customer_success_tables_under_two_megabytes(self) -> None:
+        """The five customer-success tables together stay under 2 MB of gzip."""
+        size = sum(
+            len(DATA.joinpath(f"{name}.csv.gz").read_bytes()) for name in CS_TABLES
+        )
+
+        assert size < 2_000_000
+
+    def test_timestamps_are_written_to_the_minute(self) -> None:
+        """Ticket times are shipped as ``YYYY-MM-DD HH:MM``, dates as ISO days."""
+        text = gzip.decompress(DATA.joinpath("tickets.csv.gz").read_bytes())
+        first_row = text.decode().splitlines()[1].split(",")
+
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", first_row[2])
 
 
 class TestStory:
@@ -816,6 +930,567 @@ class TestCosts:
         assert table["cac"].between(800_000, 2_000_000).all()
 
 
+class TestCustomerSuccessTables:
+    """The usage, onboarding, tickets, activities and assignments tables."""
+
+    @pytest.mark.parametrize(
+        ("table", "entity"),
+        [
+            ("usage", UsageSnapshot),
+            ("onboarding", Onboarding),
+            ("tickets", Ticket),
+            ("assignments", Assignment),
+        ],
+    )
+    def test_tables_validate_against_entities(
+        self, sample: SampleData, table: str, entity: type
+    ) -> None:
+        """Each customer-success table follows its entity's column rules."""
+        frames.validate(getattr(sample, table), entity)
+
+    def test_activities_validate_against_activity(self, sample: SampleData) -> None:
+        """Opportunities carry yen MRR; the other kinds leave mrr and currency empty."""
+        acts = sample.activities
+        opportunity = acts["kind"] == "opportunity"
+
+        _validate_activities(acts)
+        assert (acts.loc[opportunity, "mrr"] > 0).all()
+        assert (acts.loc[opportunity, "currency"] == "JPY").all()
+
+    @pytest.mark.xfail(
+        strict=True,
+        raises=InvalidTableError,
+        reason=(
+            "library defect: frames.validate reports empty optional money and "
+            "currency cells as missing (_schema._to_money, _check_currency); "
+            "remove this mark when it is fixed"
+        ),
+    )
+    def test_whole_table_validates_against_activity(self, sample: SampleData) -> None:
+        """The activities table as shipped validates in one call."""
+        frames.validate(sample.activities, Activity)
+
+    @pytest.mark.parametrize(
+        ("table", "column", "pattern"),
+        [
+            ("tickets", "ticket_id", r"tk-\d{6}"),
+            ("activities", "activity_id", r"ac-\d{6}"),
+        ],
+    )
+    def test_ids_unique_formatted_and_in_time_order(
+        self, sample: SampleData, table: str, column: str, pattern: str
+    ) -> None:
+        """Ticket and activity ids are unique, formatted and numbered in time order."""
+        frame = getattr(sample, table)
+        time = frame["opened_at" if table == "tickets" else "on"]
+
+        assert frame[column].is_unique
+        assert frame[column].str.fullmatch(pattern).all()
+        assert frame[column].is_monotonic_increasing
+        assert time.is_monotonic_increasing
+        assert frame[column].iloc[0].endswith("-000001")
+
+    def test_explicit_dtypes(self, sample: SampleData) -> None:
+        """Counts are int64, nps and mrr nullable Int64, times datetime64."""
+        usage, tickets, acts = sample.usage, sample.tickets, sample.activities
+
+        for column in ("seats", "active_users", "logins"):
+            assert usage[column].dtype == np.int64
+        assert usage["feature_usage_rate"].dtype == np.float64
+        assert usage["nps"].dtype == "Int64"
+        assert acts["mrr"].dtype == "Int64"
+        for column in ("opened_at", "first_response_at", "resolved_at"):
+            assert tickets[column].dtype == "datetime64[ns]"
+        assert sample.onboarding["completed_on"].dtype == "datetime64[ns]"
+        assert sample.assignments["end"].dtype == "datetime64[ns]"
+        assert pd.api.types.is_string_dtype(acts["currency"])
+
+    def test_ids_point_to_known_customers_and_staff(self, sample: SampleData) -> None:
+        """Every customer and staff id in the new tables exists, in the right role."""
+        roles = sample.staff.set_index("staff_id")["role"]
+        known = set(sample.customers["customer_id"])
+
+        for name in CS_TABLES:
+            assert set(getattr(sample, name)["customer_id"]) <= known
+        assert set(sample.tickets["owner_id"].map(roles)) == {"customer_support"}
+        assert set(sample.activities["staff_id"].map(roles)) == {
+            "customer_success", "customer_sales",
+        }  # fmt: skip
+        assignments = sample.assignments
+        assert (assignments["staff_id"].map(roles) == assignments["role"]).all()
+
+
+class TestUsage:
+    """Usage: one row per paid customer-month; low usage warns of churn."""
+
+    def test_usage_covers_exactly_the_customer_months_with_mrr_at_month_end(
+        self, sample: SampleData, led: Ledger
+    ) -> None:
+        """Oracle: the ledger's customer-months with MRR > 0 after the month."""
+        expected = _ledger_paid_months(led)
+        actual = _usage_months(sample)
+        key = ["customer_id", "month"]
+
+        assert not actual.duplicated().any()
+        assert len(actual) == len(expected) > 30_000
+        pd.testing.assert_frame_equal(
+            actual.sort_values(key).reset_index(drop=True),
+            expected.sort_values(key).reset_index(drop=True),
+            check_dtype=False,
+        )
+
+    def test_sorted_by_month_then_customer(self, sample: SampleData) -> None:
+        """Rows come month by month, customers in id order within a month."""
+        usage = sample.usage
+
+        assert usage.equals(
+            usage.sort_values(["month", "customer_id"]).reset_index(drop=True)
+        )
+        assert (usage["month"].dt.day == 1).all()
+
+    def test_seats_users_and_logins_are_consistent(self, sample: SampleData) -> None:
+        """Active users never exceed seats; logins are 8-25 a user, roughly."""
+        usage = sample.usage
+        users = usage["active_users"]
+        per_user = usage["logins"][users > 0] / users[users > 0]
+
+        assert (users <= usage["seats"]).all()
+        assert usage["seats"].between(3, 600).all()
+        assert ((usage["logins"] == 0) == (users == 0)).all()
+        assert per_user.between(4, 50).all()
+        assert 8 <= per_user.median() <= 25
+        assert usage["feature_usage_rate"].between(0, 1).all()
+        assert (
+            usage["feature_usage_rate"] == usage["feature_usage_rate"].round(3)
+        ).all()
+
+    def test_seats_follow_the_plan_and_grow_with_upgrades(
+        self, sample: SampleData
+    ) -> None:
+        """Seats are fixed within a main subscription, in the plan's range, and an
+        upgrade never lowers them.
+        """
+        subs = _main(sample.subscriptions)
+        usage = sample.usage.assign(last=sample.usage["month"] + pd.offsets.MonthEnd())
+        joined = usage.merge(subs, on="customer_id")
+        live = (joined["start"] <= joined["last"]) & (
+            joined["end"].isna() | (joined["end"] > joined["last"])
+        )
+        joined = joined[live]
+        ranges = joined.groupby("plan")["seats"].agg(["min", "max"])
+        seats = joined.groupby("subscription_id")["seats"]
+        changes = _changes(sample.subscriptions)
+        up = changes[changes["mrr_new"] > changes["mrr_old"]]
+        first = seats.first()
+        old = first.reindex(up["subscription_id_old"]).to_numpy()
+        new = first.reindex(up["subscription_id_new"]).to_numpy()
+        both = ~np.isnan(old) & ~np.isnan(new)
+
+        assert len(joined) == len(usage)  # one main plan per paid month
+        assert (seats.nunique() == 1).all()
+        assert ranges.loc["starter"].between(3, 10).all()
+        assert ranges.loc["standard"].between(10, 60).all()
+        assert ranges.loc["enterprise"].between(60, 600).all()
+        assert both.sum() > 100
+        assert (new[both] >= old[both]).all()
+
+    def test_low_feature_usage_predicts_churn_within_three_months(
+        self, sample: SampleData, led: Ledger
+    ) -> None:
+        """AUC of 1 - feature_usage_rate for a ledger churn in the next three
+        months, over months up to 2025-09 (whose three months are observed).
+
+        Shipped sample: 0.757 over 29,241 customer-months (1,933 churning).
+        """
+        moves = ledger.movements(led)
+        churns = moves.loc[moves["movement"] == "churn", ["customer_id", "month"]]
+        rows = _usage_months(sample)
+        soon = np.zeros(len(rows), bool)
+        for ahead in (1, 2, 3):
+            later = rows.assign(month=rows["month"] + ahead)
+            soon |= (
+                later.merge(churns, how="left", indicator=True)["_merge"] == "both"
+            ).to_numpy()
+        observed = (rows["month"] <= pd.Period("2025-09", "M")).to_numpy()
+        score = 1 - sample.usage["feature_usage_rate"].to_numpy()
+
+        auc = _auc(score[observed], soon[observed])
+
+        assert soon[observed].sum() > 1_000
+        assert 0.70 <= auc <= 0.80
+
+    def test_usage_falls_before_churn(self, sample: SampleData, led: Ledger) -> None:
+        """A churner's usage in its last paid month is below its own usage six
+        months before (the fall, not only a lower baseline); NPS is lower in
+        the last three months before a churn; rep A's customers use the product
+        less than rep B's.
+        """
+        moves = ledger.movements(led)
+        churns = moves.loc[moves["movement"] == "churn", ["customer_id", "month"]]
+        usage = sample.usage.assign(month=sample.usage["month"].dt.to_period("M"))
+        last = churns.assign(month=churns["month"] - 1).merge(usage)
+        earlier = churns.assign(month=churns["month"] - 7).merge(usage)
+        paired = last.merge(
+            earlier, on="customer_id", suffixes=("_last", "_earlier")
+        ).drop_duplicates("customer_id")
+        fall = paired["feature_usage_rate_last"] - paired["feature_usage_rate_earlier"]
+        soon = pd.concat(
+            [churns.assign(month=churns["month"] - k) for k in (1, 2, 3)]
+        ).merge(usage)
+        rep = usage["customer_id"].map(
+            sample.customers.set_index("customer_id")["field_sales_rep"]
+        )
+        rate = usage["feature_usage_rate"]
+
+        assert len(paired) > 300
+        assert fall.median() < -0.1
+        assert soon["nps"].mean() < usage["nps"].mean() - 0.5
+        assert rate[rep == REP_A].median() < rate[rep == REP_B].median()
+
+    def test_nps_comes_from_quarterly_surveys(self, sample: SampleData) -> None:
+        """About a quarter of the customer-months have an NPS answer, 0-10."""
+        nps = sample.usage["nps"]
+        answered = sample.usage[nps.notna()]
+        per_customer = answered.groupby("customer_id")["month"].agg(
+            lambda m: m.dt.month.mod(3).nunique()
+        )
+
+        assert 0.2 <= nps.notna().mean() <= 0.3
+        assert nps.dropna().between(0, 10).all()
+        assert (per_customer == 1).all()  # each customer surveyed in one month of three
+
+
+class TestOnboarding:
+    """Onboarding: one per customer, fast for smb, stalled for early leavers."""
+
+    def test_one_per_customer_starting_on_the_first_start(
+        self, sample: SampleData
+    ) -> None:
+        """Each customer has one onboarding, started on its first subscription."""
+        onboarding = sample.onboarding.set_index("customer_id")
+        first = sample.subscriptions.groupby("customer_id")["start"].min()
+
+        assert onboarding.index.is_unique
+        assert set(onboarding.index) == set(sample.customers["customer_id"])
+        assert (onboarding["started_on"] == first.reindex(onboarding.index)).all()
+
+    def test_completes_within_ninety_days_and_the_horizon(
+        self, sample: SampleData
+    ) -> None:
+        """Completion takes 5-90 days, never after 2025-12-31, and is missing
+        for about 8% of the customers who started before October 2025.
+        """
+        onboarding = sample.onboarding
+        days = (onboarding["completed_on"] - onboarding["started_on"]).dt.days
+        early = onboarding["started_on"] < pd.Timestamp("2025-10-01")
+
+        assert days.dropna().between(5, 90).all()
+        assert onboarding["completed_on"].max() <= HORIZON
+        assert 0.05 <= onboarding.loc[early, "completed_on"].isna().mean() <= 0.11
+
+    def test_smb_fast_enterprise_slow_early_leavers_stall(
+        self, sample: SampleData
+    ) -> None:
+        """Median days rise from smb to enterprise; customers gone within six
+        months leave onboarding incomplete far more often.
+        """
+        onboarding = sample.onboarding.merge(sample.customers, on="customer_id")
+        days = (onboarding["completed_on"] - onboarding["started_on"]).dt.days
+        median = days.groupby(onboarding["segment"]).median()
+        half_year = onboarding[["customer_id", "started_on"]].rename(
+            columns={"started_on": "day"}
+        )
+        half_year["day"] += pd.DateOffset(months=6)
+        seen = half_year["day"] <= HORIZON
+        gone = ~_active_on(sample.subscriptions, half_year) & seen
+        missing = onboarding["completed_on"].isna()
+
+        assert median["smb"] < median["mid_market"] < median["enterprise"]
+        assert missing[gone].mean() > 3 * missing[seen & ~gone].mean()
+
+    def test_owner_is_support_for_smb_and_the_cs_owner_otherwise(
+        self, sample: SampleData
+    ) -> None:
+        """Support onboards smb accounts; the CS owner in force on the start day
+        onboards the others.
+        """
+        onboarding = sample.onboarding.merge(sample.customers, on="customer_id")
+        cs = sample.assignments[sample.assignments["role"] == "customer_success"]
+        first_cs = cs.sort_values("start").drop_duplicates("customer_id")
+        first_cs = first_cs.set_index("customer_id")["staff_id"]
+        smb = onboarding["segment"] == "smb"
+        others = onboarding[~smb]
+
+        assert set(onboarding.loc[smb, "owner_id"]) == set(SUPPORT)
+        assert (others["owner_id"] == others["customer_id"].map(first_cs)).all()
+        assert (others["owner_id"] == others["cs_owner"]).mean() > 0.8
+
+
+class TestTickets:
+    """Tickets: inquiries in paid months, answered in business hours."""
+
+    def test_ticket_times_are_ordered(self, sample: SampleData) -> None:
+        """Opened <= first response <= resolved; nothing after 2025-12-31."""
+        tickets = sample.tickets
+        end = HORIZON + pd.Timedelta(days=1)
+
+        assert (tickets["first_response_at"].dropna() >= tickets["opened_at"][
+            tickets["first_response_at"].notna()]).all()  # fmt: skip
+        both = tickets["resolved_at"].notna()
+        assert (
+            tickets.loc[both, "resolved_at"] >= tickets.loc[both, "first_response_at"]
+        ).all()
+        for column in ("opened_at", "first_response_at", "resolved_at"):
+            assert tickets[column].max() < end
+            assert (
+                tickets[column].dropna() == tickets[column].dropna().dt.floor("min")
+            ).all()
+        assert tickets["resolved_at"].isna()[tickets["first_response_at"].isna()].all()
+
+    def test_only_tickets_near_the_horizon_are_open(self, sample: SampleData) -> None:
+        """A few tickets opened in the last weeks are unanswered or unresolved."""
+        tickets = sample.tickets
+        open_ = tickets["resolved_at"].isna()
+
+        assert 0 < open_.sum() < 0.02 * len(tickets)
+        assert tickets.loc[open_, "opened_at"].min() >= HORIZON - pd.Timedelta(days=21)
+
+    def test_response_and_resolution_times(self, sample: SampleData) -> None:
+        """First responses take minutes to about two business days, st-028 faster
+        than st-029; resolutions take hours to about ten days.
+        """
+        tickets = sample.tickets
+        wait = (tickets["first_response_at"] - tickets["opened_at"]).dt.total_seconds()
+        work = (
+            tickets["resolved_at"] - tickets["first_response_at"]
+        ).dt.total_seconds()
+        median = wait.groupby(tickets["owner_id"]).median()
+
+        assert wait.min() >= 0
+        assert wait.max() <= 5 * 86_400  # two business days across a weekend
+        assert median["st-028"] < median["st-029"] / 2
+        assert 1_800 <= work.min()
+        assert work.max() <= 12 * 86_400
+        assert set(tickets["category"]) == {
+            "how_to",
+            "bug",
+            "billing",
+            "feature_request",
+        }
+
+    def test_tickets_arrive_in_paid_months_mostly_in_office_hours(
+        self, sample: SampleData
+    ) -> None:
+        """Every ticket falls in a paid month of its customer; most arrive on
+        weekdays between 9:00 and 18:00; 0.3-1 tickets per account-month.
+        """
+        tickets = sample.tickets
+        months = _usage_months(sample)
+        opened = tickets["opened_at"]
+        asked = pd.DataFrame(
+            {"customer_id": tickets["customer_id"], "month": opened.dt.to_period("M")}
+        )
+        known = asked.merge(months.drop_duplicates(), how="left", indicator=True)
+        office = (opened.dt.day_of_week < 5) & opened.dt.hour.between(9, 17)
+
+        assert (known["_merge"] == "both").all()
+        assert office.mean() > 0.8
+        assert 0.3 <= len(tickets) / len(months) <= 1.0
+
+    def test_low_usage_and_many_seats_raise_the_ticket_rate(
+        self, sample: SampleData
+    ) -> None:
+        """Accounts ask more in months of low usage and when they have more seats."""
+        usage = sample.usage
+        counts = sample.tickets.groupby(
+            [
+                sample.tickets["customer_id"],
+                sample.tickets["opened_at"].dt.to_period("M"),
+            ]
+        ).size()
+        key = pd.MultiIndex.from_arrays(
+            [usage["customer_id"], usage["month"].dt.to_period("M")]
+        )
+        per_row = pd.Series(counts.reindex(key, fill_value=0).to_numpy())
+        low = usage["feature_usage_rate"] < usage["feature_usage_rate"].median()
+        big = usage["seats"] >= 60
+
+        assert per_row[low.to_numpy()].mean() > 1.2 * per_row[~low.to_numpy()].mean()
+        assert per_row[big.to_numpy()].mean() > 1.2 * per_row[~big.to_numpy()].mean()
+
+
+class TestActivities:
+    """Activities: CS touches and the customer-sales pipeline."""
+
+    def test_every_customer_sales_deal_has_an_earlier_opportunity(
+        self, sample: SampleData
+    ) -> None:
+        """Each deal of st-025/st-026 follows an opportunity with the same customer
+        and owner, 7-45 days before (not before 2025-01-01), worth at least the
+        deal's MRR; each deal has its own.
+        """
+        deals = _customer_sales(sample)
+        matched = _opportunities_before(sample)
+        opportunities = sample.activities[sample.activities["kind"] == "opportunity"]
+        needed = deals.groupby("customer_id").size()
+        held = opportunities.groupby("customer_id").size().reindex(needed.index)
+
+        assert len(deals) >= 30
+        assert set(matched["deal_id"]) == set(deals["deal_id"])
+        assert (held >= needed).all()
+
+    def test_lost_opportunities_and_proposals(self, sample: SampleData) -> None:
+        """About 1.5 lost opportunities per won one, only with mid-market and
+        enterprise accounts, from 2025, by customer sales; each opportunity is
+        followed by at least one proposal.
+        """
+        acts = sample.activities.merge(
+            sample.customers[["customer_id", "segment"]], on="customer_id"
+        )
+        sales = acts[acts["staff_id"].isin(CUSTOMER_SALES)]
+        opportunities = sales[sales["kind"] == "opportunity"]
+        proposals = sales[sales["kind"] == "upsell_proposal"]
+        won = len(_customer_sales(sample))
+        first_opp = opportunities.groupby("customer_id")["on"].min()
+
+        assert set(sales["kind"]) == {"opportunity", "upsell_proposal"}
+        assert sales["on"].min() >= pd.Timestamp(CUSTOMER_SALES_PILOT[0])
+        assert set(sales["segment"]) == {"mid_market", "enterprise"}
+        assert 1.3 <= (len(opportunities) - won) / won <= 1.7
+        assert len(proposals) >= len(opportunities)
+        assert (proposals["on"] >= proposals["customer_id"].map(first_opp)).all()
+
+    def test_cs_owners_touch_their_accounts_high_touch_more_often(
+        self, sample: SampleData
+    ) -> None:
+        """Calls and meetings are by the CS owner in force that day (from the
+        assignments), and high touch holds several times as many per account-month.
+        """
+        acts = sample.activities
+        touches = acts[acts["kind"].isin(["one_on_one_call", "meeting"])]
+        cs = sample.assignments[sample.assignments["role"] == "customer_success"]
+        in_force = pd.merge_asof(
+            touches.sort_values("on"),
+            cs.sort_values("start")[["customer_id", "staff_id", "start"]],
+            left_on="on", right_on="start", by="customer_id", suffixes=("", "_owner"),
+        )  # fmt: skip
+        team = sample.staff.set_index("staff_id")["team"]
+        owners = sample.usage["customer_id"].map(
+            sample.customers.set_index("customer_id")["cs_owner"]
+        )
+        months = owners.map(team).value_counts()
+        per_month = touches["staff_id"].map(team).value_counts() / months
+
+        assert (in_force["staff_id"] == in_force["staff_id_owner"]).all()
+        assert per_month["cs-high-touch"] > 4 * per_month["cs-tech-touch"]
+        assert set(
+            touches["staff_id"].map(sample.staff.set_index("staff_id")["role"])
+        ) == {"customer_success"}
+
+    def test_activities_fall_in_paid_months_or_before_a_deal(
+        self, sample: SampleData
+    ) -> None:
+        """Every activity is in a paid month of its customer, except customer
+        sales' work in the 45 days before a deal it wins.
+        """
+        acts = sample.activities
+        months = _usage_months(sample).drop_duplicates()
+        when = pd.DataFrame(
+            {"customer_id": acts["customer_id"], "month": acts["on"].dt.to_period("M")}
+        )
+        paid = (
+            when.merge(months, how="left", indicator=True)["_merge"] == "both"
+        ).to_numpy()
+        deals = _customer_sales(sample)[["customer_id", "won_on"]]
+        outside = acts[~paid].reset_index().merge(deals, on="customer_id")
+        lead = (outside["won_on"] - outside["on"]).dt.days
+        covered = outside.loc[lead.between(0, 45), "index"].unique()
+
+        assert paid.mean() > 0.99
+        assert set(acts.index[~paid]) == set(covered)
+
+
+class TestAssignments:
+    """Assignments: dated CS owners (some changed) and customer sales."""
+
+    def test_assignments_do_not_overlap(self, sample: SampleData) -> None:
+        """Oracle: within a customer and role, each row ends by the next start."""
+        for _, group in sample.assignments.groupby(["customer_id", "role"]):
+            rows = group.sort_values("start")
+            ends = rows["end"].to_numpy()[:-1]
+            starts = rows["start"].to_numpy()[1:]
+            assert not np.isnat(ends).any()
+            assert (ends <= starts).all()
+        assert sample.assignments["end"].notna().sum() > 0
+
+    def test_last_cs_assignment_is_the_cs_owner(
+        self, sample: SampleData, led: Ledger
+    ) -> None:
+        """Every customer has CS cover from its first start; the open-ended last
+        row is ``cs_owner``, in force by the end of the customer's last paid month.
+        """
+        cs = sample.assignments[sample.assignments["role"] == "customer_success"]
+        last = cs.sort_values("start").drop_duplicates("customer_id", keep="last")
+        last = last.set_index("customer_id")
+        first = cs.groupby("customer_id")["start"].min()
+        owner = sample.customers.set_index("customer_id")["cs_owner"]
+        subs_first = sample.subscriptions.groupby("customer_id")["start"].min()
+        final_month = _usage_months(sample).groupby("customer_id")["month"].max()
+        month_end = final_month.dt.end_time.dt.normalize()
+
+        assert set(last.index) == set(owner.index)
+        assert (last["staff_id"] == owner.reindex(last.index)).all()
+        assert last["end"].isna().all()
+        assert (first == subs_first.reindex(first.index)).all()
+        assert (last["start"].reindex(month_end.index) <= month_end).all()
+
+    def test_about_fifteen_percent_changed_owner_within_the_team(
+        self, sample: SampleData
+    ) -> None:
+        """About 15% of the customers had an earlier CS owner, a different member
+        of the same team, until the change day.
+        """
+        cs = sample.assignments[sample.assignments["role"] == "customer_success"]
+        team = sample.staff.set_index("staff_id")["team"]
+        ordered = cs.sort_values(["customer_id", "start"])
+        earlier = ordered[ordered["customer_id"].duplicated(keep="last")]
+        later = ordered[ordered["customer_id"].duplicated(keep="first")]
+
+        assert 0.13 <= len(earlier) / len(sample.customers) <= 0.17
+        assert (cs.groupby("customer_id").size() <= 2).all()
+        assert (earlier["staff_id"].to_numpy() != later["staff_id"].to_numpy()).all()
+        assert (
+            earlier["staff_id"].map(team).to_numpy()
+            == later["staff_id"].map(team).to_numpy()
+        ).all()
+        assert (earlier["end"].to_numpy() == later["start"].to_numpy()).all()
+
+    def test_customer_sales_covers_accounts_from_the_first_opportunity(
+        self, sample: SampleData
+    ) -> None:
+        """One customer-sales row per account with an opportunity, from the first
+        one, by the person who owns the account's customer-sales deals.
+        """
+        sales = sample.assignments[sample.assignments["role"] == "customer_sales"]
+        sales = sales.set_index("customer_id")
+        acts = sample.activities
+        opportunities = acts[acts["kind"] == "opportunity"]
+        first = opportunities.groupby("customer_id")["on"].min()
+        deal_owner = (
+            _customer_sales(sample)
+            .groupby("customer_id")["owner_id"]
+            .agg(lambda owners: set(owners))
+        )
+
+        assert sales.index.is_unique
+        assert set(sales.index) == set(first.index)
+        assert (sales["start"] == first.reindex(sales.index)).all()
+        assert sales["end"].isna().all()
+        assert set(sales["staff_id"]) == set(CUSTOMER_SALES)
+        for customer, owners in deal_owner.items():
+            assert owners == {sales.loc[customer, "staff_id"]}
+
+
 class TestGenerator:
     """Tests for the generator behind the shipped files."""
 
@@ -833,7 +1508,7 @@ class TestGenerator:
         sample = gen.generate(META["seed"])
         shipped = gzip.decompress(DATA.joinpath(f"{name}.csv.gz").read_bytes())
 
-        assert gen.csv_bytes(getattr(sample, name)) == shipped
+        assert gen.csv_bytes(getattr(sample, name), gen._SCHEMAS[name]) == shipped
 
     def test_generated_equals_loaded(self) -> None:
         """`generate` returns what `load_sample` reads back, dtype for dtype."""
@@ -864,6 +1539,14 @@ class TestGenerator:
         frames.validate(public.staff, StaffMember)
         frames.validate(public.deals, Deal)
         frames.validate(public.costs, CostEntry)
+        frames.validate(public.usage, UsageSnapshot)
+        frames.validate(public.onboarding, Onboarding)
+        frames.validate(public.tickets, Ticket)
+        _validate_activities(public.activities)
+        frames.validate(public.assignments, Assignment)
+        assert len(public.onboarding) == len(public.customers)
+        assert public.tickets["opened_at"].max() < HORIZON + pd.Timedelta(days=1)
+        assert len(_opportunities_before(public)) == len(_customer_sales(public))
         assert len(public.deals) == len(tables["deals"]) > len(public.customers)
         assert (public.deals["mrr"] > 0).all()
         assert public.costs["month"].nunique() == 36
@@ -890,17 +1573,56 @@ class TestGenerator:
         for name, table in base.items():
             pd.testing.assert_frame_equal(extended[name], table)
 
-    def test_deals_and_costs_steps_leave_the_first_three_tables_unchanged(
-        self,
-    ) -> None:
-        """The shipped steps after subscriptions change none of the tables before."""
+    @pytest.mark.parametrize("steps", [3, 5])
+    def test_later_steps_leave_earlier_tables_unchanged(self, steps: int) -> None:
+        """The shipped steps after subscriptions (and after costs) change none of
+        the tables made before them.
+        """
         names = [name for name, _ in gen.STEPS]
-        base = gen.build_tables(7, steps=gen.STEPS[:3])
+        base = gen.build_tables(7, steps=gen.STEPS[:steps])
         full = gen.build_tables(7)
 
-        assert names == ["staff", "customers", "subscriptions", "deals", "costs"]
+        assert names == [
+            "staff", "customers", "subscriptions", "deals", "costs", "usage",
+            "cs_owners", "onboarding", "tickets", "activities", "assignments",
+        ]  # fmt: skip
         for name, table in base.items():
             pd.testing.assert_frame_equal(full[name], table)
+
+    def test_internal_columns_and_tables_are_not_shipped(self) -> None:
+        """Columns and tables named with a leading underscore stay internal."""
+        tables = gen.build_tables(7)
+        public = gen.generate(7)
+
+        assert "_cs_owners" in tables
+        assert "_to_churn" in tables["usage"]
+        for name in TABLES:
+            assert not any(c.startswith("_") for c in getattr(public, name).columns)
+
+    def test_csv_bytes_refuses_to_cut_times_of_day(self) -> None:
+        """A datetime column with times is written only when marked a timestamp."""
+        frame = pd.DataFrame({"at": pd.to_datetime(["2025-01-02 09:30"])})
+
+        with pytest.raises(ValueError, match="'at' has times of day"):
+            gen.csv_bytes(frame)
+        assert gen.csv_bytes(frame, {"at": "timestamp"}) == b"at\n2025-01-02 09:30\n"
+        assert gen.csv_bytes(frame.assign(at=frame["at"].dt.normalize())) == (
+            b"at\n2025-01-02\n"
+        )
+
+    def test_business_minutes_skip_nights_and_weekends(self) -> None:
+        """Known values: Friday 17:30 + 60 business minutes is Monday 9:30; a
+        Saturday ticket is answered from Monday 9:00; a full day from Monday
+        8:00 ends at Monday 18:00, written as Tuesday 9:00 (the same business
+        minute).
+        """
+        at = np.array(["2025-01-10T17:30", "2025-01-11T12:00", "2025-01-13T08:00"],
+                      dtype="datetime64[m]")  # fmt: skip
+        later = gen._add_business_minutes(at, np.array([60, 5, 540]))
+
+        assert later.astype(str).tolist() == [
+            "2025-01-13T09:30", "2025-01-13T09:05", "2025-01-14T09:00",
+        ]  # fmt: skip
 
     def test_seeds_differ(self) -> None:
         """Different seeds give different companies."""

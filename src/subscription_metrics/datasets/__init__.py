@@ -1,19 +1,22 @@
 """
 The bundled sample: three years of a Japanese B2B SaaS company, in yen.
 
-`load_sample` returns a `SampleData` with five tables that follow the
+`load_sample` returns a `SampleData` with ten tables that follow the
 library's entities: ``customers`` (`Customer`), ``subscriptions``
 (`Subscription`, plus a ``billing_interval`` column), ``staff``
-(`StaffMember`), ``deals`` (`Deal`) and ``costs`` (`CostEntry`). The
-company sells a ``starter``, a ``standard`` and an ``enterprise`` plan,
-monthly or annually (annual contracts get 15% off and can end only at an
-anniversary), plus two add-ons (``addon_analytics``,
-``addon_security``) that run beside the main plan. Customers arrive from
-January 2023 to December 2025, faster every month; they upgrade, downgrade,
-buy add-ons, cancel, and sometimes come back. About twenty sign-ups were
-refunded inside their first month, so they start and end in the same
-calendar month and the monthly ledger sets them aside. The data horizon
-(`SampleData.as_of`) is 2025-12-31; open subscriptions have no ``end``.
+(`StaffMember`), ``deals`` (`Deal`) and ``costs`` (`CostEntry`), and for
+customer-success work ``usage`` (`UsageSnapshot`), ``onboarding``
+(`Onboarding`), ``tickets`` (`Ticket`), ``activities`` (`Activity`) and
+``assignments`` (`Assignment`). The company sells a ``starter``, a
+``standard`` and an ``enterprise`` plan, monthly or annually (annual
+contracts get 15% off and can end only at an anniversary), plus two add-ons
+(``addon_analytics``, ``addon_security``) that run beside the main plan.
+Customers arrive from January 2023 to December 2025, faster every month; they
+upgrade, downgrade, buy add-ons, cancel, and sometimes come back. About
+twenty sign-ups were refunded inside their first month, so they start and end
+in the same calendar month and the monthly ledger sets them aside. The data
+horizon (`SampleData.as_of`) is 2025-12-31; open subscriptions have no
+``end``.
 
 Field-sales rep ``st-015`` (rep A) closes many deals whose customers churn
 about four times as often; rep ``st-017`` (rep B) closes few whose customers stay,
@@ -33,17 +36,34 @@ not what it adds. The costs give each month's staff costs (by role) and
 marketing spend (by channel), so CAC, CAC payback and the pilot's return can be
 worked out.
 
+Customer success leaves its own traces. ``usage`` has one row per customer and
+month with MRR at the month's end: seats, active users, logins, the feature
+usage rate and a quarterly NPS. Usage is lower for customers with a higher
+churn hazard and, for most churners, falls over the one to four months before
+they leave, so a low feature usage rate predicts churn (an AUC of about 0.76
+for churn within three months). ``onboarding`` is fast for ``smb`` and slow
+for ``enterprise`` and stalls more often for customers who leave early;
+``tickets`` come more often from large and low-usage accounts and are answered
+faster by ``st-028`` than by ``st-029``. In ``activities`` the customer-success
+owners call and meet their accounts (high touch far more often than tech
+touch), and from 2025 customer sales opens an opportunity before every deal it
+wins, about one and a half lost ones per won one, and makes proposals.
+``assignments`` dates the owners: about 15% of the customers changed CS owner
+once, and customer sales covers an account from its first opportunity.
+
 The shipped files in ``datasets/data/`` *are* the dataset: loading reads them
 and draws no random numbers. ``scripts/make_sample.py`` regenerates them with
 the seeded generator in ``datasets/_generate.py`` and records the seed and the
 numpy version in ``datasets/data/metadata.json``.
 
-Adding a table (tickets, onboarding, usage, ...):
+Adding a table:
 
 1. In ``_generate.py``, write a step ``make_<table>(rng, tables)`` that reads
    the tables made so far and returns ``{"<table>": frame}``, and append it to
    ``STEPS``. Each step draws from its own child generator, so a new step at
-   the end leaves every existing table byte for byte the same.
+   the end leaves every existing table byte for byte the same. Columns and
+   tables whose names start with ``"_"`` are internal: later steps may read
+   them, but they are not shipped.
 2. Add a field to `SampleData` and the table's column dtypes to
    ``_SCHEMAS`` below (column order is the file's column order).
 3. Run ``.venv/bin/python scripts/make_sample.py`` and add tests.
@@ -56,6 +76,9 @@ Examples
 True
 >>> sorted(sample.subscriptions["billing_interval"].unique())
 ['annual', 'monthly']
+>>> sample.usage.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+['customer_id', 'month', 'seats', 'active_users', 'logins',
+ 'feature_usage_rate', 'nps']
 """
 
 from __future__ import annotations
@@ -82,8 +105,9 @@ CUSTOMER_SALES_PILOT: Final = (dt.date(2025, 1, 1), dt.date(2025, 7, 1))
 """First day and exclusive end of the sample's customer-sales pilot (the team stays)."""
 
 #: Column dtypes of each shipped table, in file order: "str" (ids and labels,
-#: empty is missing), "date" (ISO dates, empty is NaT), "int64", "Int64"
-#: (nullable counts) and "float64".
+#: empty is missing), "date" (ISO dates, empty is NaT), "timestamp" (ISO date
+#: and time to the minute, ``2025-04-01 09:30``, empty is NaT), "int64",
+#: "Int64" (nullable integers) and "float64".
 _SCHEMAS: Final[Mapping[str, Mapping[str, str]]] = {
     "customers": {
         "customer_id": "str",
@@ -136,7 +160,49 @@ _SCHEMAS: Final[Mapping[str, Mapping[str, str]]] = {
         "channel": "str",
         "staff_id": "str",
     },
+    "usage": {
+        "customer_id": "str",
+        "month": "date",
+        "seats": "int64",
+        "active_users": "int64",
+        "logins": "int64",
+        "feature_usage_rate": "float64",
+        "nps": "Int64",
+    },
+    "onboarding": {
+        "customer_id": "str",
+        "started_on": "date",
+        "completed_on": "date",
+        "owner_id": "str",
+    },
+    "tickets": {
+        "ticket_id": "str",
+        "customer_id": "str",
+        "opened_at": "timestamp",
+        "first_response_at": "timestamp",
+        "resolved_at": "timestamp",
+        "owner_id": "str",
+        "category": "str",
+    },
+    "activities": {
+        "activity_id": "str",
+        "staff_id": "str",
+        "kind": "str",
+        "on": "date",
+        "customer_id": "str",
+        "mrr": "Int64",
+        "currency": "str",
+    },
+    "assignments": {
+        "customer_id": "str",
+        "staff_id": "str",
+        "role": "str",
+        "start": "date",
+        "end": "date",
+    },
 }
+#: How each date-like column kind is written and read.
+_TIME_FORMATS: Final = {"date": "%Y-%m-%d", "timestamp": "%Y-%m-%d %H:%M"}
 
 
 @frozen(kw_only=True, eq=False)
@@ -189,6 +255,62 @@ class SampleData:
         (``inbound``, ``partner``, ``event``; ``outbound`` is staff-driven),
         roughly in proportion to the customers that channel brings that
         month, and one ``marketing`` row without a channel (brand and tools).
+    usage : pandas.DataFrame
+        One row per customer and month in which the customer has MRR at the
+        month's end (a subscription with ``start`` <= the month's last day <
+        ``end``), sorted by ``month`` then ``customer_id``, with the columns
+        of `UsageSnapshot`: ``customer_id``, ``month`` (first day),
+        ``seats`` (from the main plan: about 3-10 for ``starter``, 10-60 for
+        ``standard``, 60-600 for ``enterprise``; fixed within a subscription,
+        up with an upgrade), ``active_users`` (<= ``seats``), ``logins``
+        (8-25 a month per active user), ``feature_usage_rate`` (in [0, 1],
+        three decimals) and ``nps`` (Int64, 0-10, from a quarterly survey:
+        about a quarter of the rows). Usage is lower for customers with a
+        higher churn hazard and, for four in five churners, falls over the one
+        to four months before the churn; NPS follows it.
+    onboarding : pandas.DataFrame
+        One row per customer, with the columns of `Onboarding`:
+        ``customer_id``, ``started_on`` (the customer's first subscription
+        start), ``completed_on`` (5-90 days later, about 14 days for ``smb``,
+        30 for ``mid_market`` and 50 for ``enterprise``; NaT when it never
+        completed, about half the time for customers who leave within six
+        months, or would complete after the horizon) and ``owner_id``
+        (customer support, ``st-028`` or ``st-029``, for ``smb``; the CS
+        owner at ``started_on`` otherwise).
+    tickets : pandas.DataFrame
+        One row per inquiry, with the columns of `Ticket`: ``ticket_id``
+        (``"tk-000001"``, ..., in order of ``opened_at``), ``customer_id``,
+        ``opened_at``, ``first_response_at`` and ``resolved_at``
+        (timestamps to the minute, most opened 9:00-18:00 on weekdays; NaT
+        when after the horizon), ``owner_id`` (``st-028``, who answers in
+        about an hour, or ``st-029``, about four) and ``category``
+        (``how_to``, ``bug``, ``billing``, ``feature_request``). Tickets
+        arrive in the customer's paid months, more from accounts with more
+        seats, lower usage, or in their first month.
+    activities : pandas.DataFrame
+        Process work, with the columns of `Activity`: ``activity_id``
+        (``"ac-000001"``, ..., in order of ``on``), ``staff_id``, ``kind``,
+        ``on``, ``customer_id``, ``mrr`` (Int64 yen, opportunities only) and
+        ``currency`` (``"JPY"`` for opportunities, empty otherwise). The CS
+        owner of the day holds ``one_on_one_call`` and ``meeting``
+        activities with each account in its paid months (``cs-high-touch``
+        far more often than ``cs-tech-touch``). From 2025-01-01 customer
+        sales records an ``opportunity`` 7-45 days before each deal it wins
+        (on 2025-01-01 at the earliest; ``mrr`` at least the deal's), about
+        1.5 lost opportunities per won one with ``mid_market`` and
+        ``enterprise`` accounts in their paid months, and one or more
+        ``upsell_proposal`` after each opportunity.
+    assignments : pandas.DataFrame
+        Who covered each account when, with the columns of `Assignment`:
+        ``customer_id``, ``staff_id``, ``role``, ``start`` and ``end``
+        (exclusive; NaT while it lasts), sorted by customer, role and start.
+        Every customer has a ``customer_success`` assignment from its first
+        start; for about 15% of the customers another member of the same CS
+        team held it until a change in a paid month, so the last one is
+        ``cs_owner``. Customer sales covers the accounts it opened an
+        opportunity with (``customer_sales``, from the first one, the same
+        person as the account's customer-sales deals). Rows of one customer
+        and role never overlap.
     as_of : datetime.date
         The data horizon, 2025-12-31.
     currency : str
@@ -206,6 +328,16 @@ class SampleData:
     {'new': 3019, 'upsell': 449, 'cross_sell': 194}
     >>> sample.costs.groupby("category")["amount"].sum().index.tolist()
     ['customer_success', 'marketing', 'sales']
+    >>> sample.activities["kind"].value_counts().to_dict()
+    {'one_on_one_call': 14578, 'meeting': 5874, 'upsell_proposal': 169,
+     'opportunity': 100}
+    >>> tickets = sample.tickets
+    >>> wait = tickets["first_response_at"] - tickets["opened_at"]
+    >>> print(wait.groupby(tickets["owner_id"]).median())
+    owner_id
+    st-028   0 days 00:57:00
+    st-029   0 days 04:02:00
+    dtype: timedelta64[ns]
     """
 
     customers: pd.DataFrame
@@ -213,6 +345,11 @@ class SampleData:
     staff: pd.DataFrame
     deals: pd.DataFrame
     costs: pd.DataFrame
+    usage: pd.DataFrame
+    onboarding: pd.DataFrame
+    tickets: pd.DataFrame
+    activities: pd.DataFrame
+    assignments: pd.DataFrame
     as_of: dt.date
     currency: str
 
@@ -221,7 +358,9 @@ def _read_table(name: str) -> pd.DataFrame:
     """Read one shipped table with the dtypes of ``_SCHEMAS[name]``."""
     schema = _SCHEMAS[name]
     path = files(__name__).joinpath("data", f"{name}.csv.gz")
-    dtypes = {col: ("str" if kind == "date" else kind) for col, kind in schema.items()}
+    dtypes = {
+        col: ("str" if kind in _TIME_FORMATS else kind) for col, kind in schema.items()
+    }
     with path.open("rb") as handle:
         frame = pd.read_csv(
             handle,
@@ -238,8 +377,8 @@ def _read_table(name: str) -> pd.DataFrame:
         )
         raise ValueError(msg)
     for col, kind in schema.items():
-        if kind == "date":
-            frame[col] = pd.to_datetime(frame[col], format="%Y-%m-%d").astype(
+        if kind in _TIME_FORMATS:
+            frame[col] = pd.to_datetime(frame[col], format=_TIME_FORMATS[kind]).astype(
                 "datetime64[ns]"
             )
     return frame
@@ -247,7 +386,7 @@ def _read_table(name: str) -> pd.DataFrame:
 
 def load_sample() -> SampleData:
     """
-    Load the bundled sample company: customers, subscriptions, staff, deals, costs.
+    Load the bundled sample company: its sales, revenue, costs and CS tables.
 
     The tables are read from the files shipped with the package, so every call
     returns the same data; nothing is generated at load time.
@@ -282,11 +421,7 @@ def load_sample() -> SampleData:
     Name: 2025-12, dtype: int64
     """
     return SampleData(
-        customers=_read_table("customers"),
-        subscriptions=_read_table("subscriptions"),
-        staff=_read_table("staff"),
-        deals=_read_table("deals"),
-        costs=_read_table("costs"),
+        **{name: _read_table(name) for name in _SCHEMAS},
         as_of=_AS_OF,
         currency=_CURRENCY,
     )

@@ -6,9 +6,11 @@ child `numpy.random.Generator` (spawned from ``default_rng(seed)`` in step
 order) and the tables made by the steps before it, and returns the tables it
 adds. Columns whose names start with ``"_"`` are internal: later steps may
 read them (``customers._acquired``, ``customers._hazard``,
-``subscriptions._origin``), but they are dropped before the tables are shipped.
-Because every step has its own stream, a step appended to `STEPS` (tickets,
-onboarding, usage) leaves the existing tables unchanged.
+``subscriptions._origin``, ``usage._customer``, ``usage._month``,
+``usage._from``, ``usage._mrr``, ``usage._run_month``, ``usage._to_churn``),
+but they are dropped before the tables are shipped; so is the internal table
+``_cs_owners``. Because every step has its own stream, a step appended to
+`STEPS` leaves the existing tables unchanged.
 
 The story, step by step:
 
@@ -40,6 +42,31 @@ The story, step by step:
   ``fte``, category ``sales`` or ``customer_success`` by role), marketing
   program spend per spend-driven channel in proportion to the customers the
   channel brings that month (lognormal noise), and a brand-and-tools row.
+- ``usage``: one row per customer-month with MRR at the month's end, computed
+  from the subscription spans (start <= last day < end), never from the
+  library's ledger. Seats follow the main plan's list price; the feature usage
+  rate is a per-customer baseline (lower for a higher ``_hazard``) with
+  logit-scale noise, a ramp in a run's first two months and, for four in five
+  churners, a fall over the 1-4 months before the churn (``_to_churn``);
+  active users, logins and the quarterly NPS follow it.
+- ``cs_owners`` (internal ``_cs_owners``): each customer's customer-success
+  assignment from its first start; 15% of the customers (among those with more
+  than three paid months) had another member of the same team until a change
+  in a later paid month, so the last owner is ``cs_owner``.
+- ``onboarding``: from the first start, 5-90 days by segment (log-normal);
+  never completed for some customers, mostly those who leave within six
+  months, and when completion would fall after the horizon or the first run.
+- ``tickets``: Poisson per paid customer-month (more seats, lower usage and a
+  run's first month raise the rate), opened mostly in business hours; the
+  first response and the resolution are counted in business minutes (9:00 to
+  18:00 on weekdays), and times after the horizon are left empty.
+- ``activities``: the day's CS owner calls and meets accounts in their paid
+  months (rates by team); customer sales opens an opportunity 7-45 days
+  before each deal it won (not before 2025-01-01), lost opportunities with
+  ``mid_market`` and ``enterprise`` accounts in 2025, and proposals after each
+  opportunity.
+- ``assignments``: the ``_cs_owners`` rows and, per account customer sales
+  opened an opportunity with, a ``customer_sales`` row from the first one.
 """
 
 from __future__ import annotations
@@ -55,7 +82,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._entities import Role
+from .._entities import ActivityKind, Role
 from . import (
     _AS_OF,
     _CURRENCY,
@@ -730,6 +757,661 @@ def make_costs(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFra
     return {"costs": costs}
 
 
+# Customer-success operations: usage, owners, onboarding, tickets, activities.
+
+#: The first day after the horizon.
+AFTER_HORIZON: Final = np.datetime64(_AS_OF, "D") + 1
+#: Seats by main-plan list price: log-linear between these knots (yen, seats),
+#: then clipped to the plan's range; fixed for a subscription's life.
+SEAT_PRICE_KNOTS: Final = (10_000, 60_000, 200_000, 1_500_000)
+SEAT_KNOTS: Final = (3, 10, 60, 600)
+SEAT_RANGE: Final = {"starter": (3, 10), "standard": (10, 60), "enterprise": (60, 600)}
+SEAT_SIGMA: Final = 0.15  # per-customer log-normal spread around the knots
+#: Feature usage rate: a per-customer baseline on the logit scale (intercept,
+#: decrease per log of the hazard ratio to the median, spread), monthly
+#: log-normal noise, a ramp in a run's first two months, and for most churners
+#: a drop over the 1-4 months before the churn (share who drop, depth range).
+USAGE_LOGIT: Final = (0.35, 0.7, 0.45)
+USAGE_NOISE: Final = 0.5
+USAGE_RAMP: Final = (0.75, 0.9)
+USAGE_DROP: Final = (0.8, 0.3, 0.65)
+LOGINS_PER_USER: Final = (8.0, 25.0)
+NPS_RESPONSE: Final = 0.75  # share of accounts answering their quarterly survey
+NPS_SIGMA: Final = 1.6
+#: CS owner changes: share of customers, after this many paid months.
+OWNER_CHANGE: Final = 0.15
+OWNER_CHANGE_AFTER: Final = 3
+#: Customer-support staff (smb onboarding, tickets); the first takes this share.
+SUPPORT: Final = ("st-028", "st-029")
+SUPPORT_SHARE: Final = 0.55
+#: Onboarding: median days to complete by segment, spread, clip; the chance it
+#: stalls (never completes) for others and for customers who leave within
+#: `EARLY_CHURN_DAYS` of their first start.
+ONBOARDING_DAYS: Final = (14.0, 30.0, 50.0)
+ONBOARDING_SIGMA: Final = 0.45
+ONBOARDING_LIMITS: Final = (5, 90)
+ONBOARDING_STALLED: Final = (0.02, 0.35)
+EARLY_CHURN_DAYS: Final = 183
+#: Tickets per account-month: base rate at `TICKET_SEATS` seats and 50% usage,
+#: seat elasticity, low-usage effect (per unit of usage below 50%), and the
+#: multiplier of a run's first month; share opened in business hours.
+TICKET_RATE: Final = (0.55, 0.3, 1.6, 1.5)
+TICKET_SEATS: Final = 20
+BUSINESS_HOURS_SHARE: Final = 0.85
+TICKET_CATEGORIES: Final = ("how_to", "bug", "billing", "feature_request")
+TICKET_CATEGORY_SHARE: Final = (0.42, 0.25, 0.15, 0.18)
+#: Business minutes to the first response (median per support member in
+#: `SUPPORT` order, spread, clip), and to resolution after it (median per
+#: category in `TICKET_CATEGORIES` order, spread, clip).
+FIRST_RESPONSE: Final = ((45.0, 150.0), 1.0, (3, 2 * 540))
+RESOLUTION: Final = ((150.0, 900.0, 240.0, 1_500.0), 1.0, (30, 7 * 540))
+#: The support desk's day in minutes: opens at 9:00 for 9 hours, weekdays.
+DESK_OPENS: Final = 9 * 60
+DESK_MINUTES: Final = 9 * 60
+BUSINESS_EPOCH: Final = np.datetime64("2022-01-03", "D")  # a Monday
+#: Customer-success owners' 1:1 calls and meetings per account-month, by team.
+CS_TOUCHES: Final = {"cs-high-touch": (0.8, 0.35), "cs-tech-touch": (0.12, 0.03)}
+#: Customer sales: days from an opportunity to the deal it becomes; its MRR
+#: as a multiple of the deal's; lost opportunities per won one and their MRR
+#: as a share of the account's; extra proposals per opportunity (Poisson, one
+#: always) and the days after a lost opportunity they fall in.
+OPPORTUNITY_LEAD: Final = (7, 45)
+OPPORTUNITY_MARKUP: Final = (1.0, 1.4)
+LOST_PER_WON: Final = 1.5
+LOST_SHARE: Final = (0.15, 0.6)
+EXTRA_PROPOSALS: Final = 0.6
+PROPOSAL_WINDOW: Final = 21
+
+
+def _customer_index(customers: pd.DataFrame, ids: pd.Series) -> IntArray:
+    """Position in `customers` of each customer id."""
+    found: IntArray = (
+        pd.Index(customers["customer_id"]).get_indexer(pd.Index(ids)).astype(np.int64)
+    )
+    return found
+
+
+def _month_bounds(months: IntArray) -> tuple[DayArray, DayArray]:
+    """First and last day of each month index (0 is January 2023)."""
+    first: DayArray = (FIRST_MONTH + months).astype("datetime64[D]")
+    last: DayArray = (FIRST_MONTH + months + 1).astype("datetime64[D]") - 1
+    return first, last
+
+
+def _uniform_day(rng: np.random.Generator, low: DayArray, high: DayArray) -> DayArray:
+    """Draw a day uniformly from [low, high] (both included), row by row."""
+    span = (high - low).astype(np.int64) + 1
+    offset = np.floor(rng.random(len(low)) * span).astype(np.int64)
+    days: DayArray = low + offset.astype("timedelta64[D]")
+    return days
+
+
+def _uniform_weekday(
+    rng: np.random.Generator, low: DayArray, high: DayArray
+) -> DayArray:
+    """Draw a weekday uniformly from [low, high]; any day there if none is one."""
+    weekdays = np.busday_count(low, high + 1).astype(np.int64)
+    pick = np.floor(rng.random(len(low)) * np.maximum(weekdays, 1)).astype(np.int64)
+    weekday = np.busday_offset(low, pick, roll="forward")
+    days: DayArray = np.where(weekdays > 0, weekday, _uniform_day(rng, low, high))
+    return days
+
+
+def _business_position(at: DayArray) -> IntArray:
+    """Count business minutes (9:00-18:00, weekdays) from `BUSINESS_EPOCH` to `at`."""
+    day = at.astype("datetime64[D]")
+    minute = (at - day).astype("timedelta64[m]").astype(np.int64)
+    open_day = np.is_busday(day)
+    within = np.where(open_day, np.clip(minute - DESK_OPENS, 0, DESK_MINUTES), 0)
+    before = np.busday_count(BUSINESS_EPOCH, day).astype(np.int64)
+    position: IntArray = before * DESK_MINUTES + within
+    return position
+
+
+def _add_business_minutes(at: DayArray, minutes: IntArray) -> DayArray:
+    """Return the minute `minutes` business minutes after `at` (minute timestamps)."""
+    position = _business_position(at) + minutes
+    day = np.busday_offset(BUSINESS_EPOCH, position // DESK_MINUTES, roll="forward")
+    later: DayArray = day.astype("datetime64[m]") + (
+        DESK_OPENS + position % DESK_MINUTES
+    ).astype("timedelta64[m]")
+    return later
+
+
+def _lognormal(
+    rng: np.random.Generator,
+    median: FloatArray,
+    sigma: float,
+    limits: tuple[int, int],
+) -> IntArray:
+    """Whole numbers from a log-normal with `median` per row, clipped to `limits`."""
+    raw = median * np.exp(sigma * rng.standard_normal(len(median)))
+    values: IntArray = np.clip(np.rint(raw), *limits).astype(np.int64)
+    return values
+
+
+def _seats(subs: pd.DataFrame, factor: FloatArray) -> IntArray:
+    """Seats of each subscription, from its list price and plan (0 for add-ons)."""
+    mrr = subs["mrr"].to_numpy(np.float64)
+    annual = (subs["billing_interval"] == "annual").to_numpy(bool)
+    list_price = np.where(annual, mrr / 0.85, mrr)
+    raw = np.exp(
+        np.interp(
+            np.log(np.maximum(list_price, 1.0)),
+            np.log(np.asarray(SEAT_PRICE_KNOTS, np.float64)),
+            np.log(np.asarray(SEAT_KNOTS, np.float64)),
+        )
+    )
+    plan = subs["plan"]
+    low = plan.map({p: r[0] for p, r in SEAT_RANGE.items()}).fillna(0)
+    high = plan.map({p: r[1] for p, r in SEAT_RANGE.items()}).fillna(0)
+    seats = np.clip(
+        np.rint(raw * factor), low.to_numpy(np.float64), high.to_numpy(np.float64)
+    )
+    return seats.astype(np.int64)
+
+
+def _paid_months(customers: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """Each subscription's months with it active at the month's last day.
+
+    A subscription counts in month m when start <= last day of m < end, so its
+    months run from its start month to the month before its end month.
+    """
+    start = subs["start"].to_numpy("datetime64[D]")
+    end = subs["end"].to_numpy("datetime64[D]")
+    first = _months_since_first(start)
+    end_month = np.where(np.isnat(end), N_MONTHS, _months_since_first(end))
+    last = np.minimum(end_month, N_MONTHS) - 1
+    paying = subs["mrr"].to_numpy(np.int64) > 0
+    count = np.where(paying, np.maximum(last - first + 1, 0), 0)
+    row = np.repeat(np.arange(len(subs)), count)
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return pd.DataFrame(
+        {
+            "customer": _customer_index(customers, subs["customer_id"])[row],
+            "month": first[row] + offset,
+            "row": row,
+        }
+    )
+
+
+def _months_to_churn(customer: IntArray, month: IntArray, ahead: int) -> IntArray:
+    """Months from each paid customer-month to the next month-end without MRR.
+
+    Looks `ahead` months ahead and not past the horizon; ``ahead + 1`` when no
+    such month is seen.
+    """
+    width = N_MONTHS + ahead + 2
+    keys = np.sort(customer * width + month)
+    out = np.full(len(month), ahead + 1, np.int64)
+    for k in range(ahead, 0, -1):  # one pass per month ahead, not per row
+        gone = ~np.isin(customer * width + month + k, keys) & (month + k < N_MONTHS)
+        out[gone] = k
+    return out
+
+
+def make_usage(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``usage`` table: one row per customer-month with MRR at its end."""
+    customers, subs = tables["customers"], tables["subscriptions"]
+    n = len(customers)
+    seat_factor = np.exp(SEAT_SIGMA * rng.standard_normal(n))
+    seats = _seats(subs, seat_factor[_customer_index(customers, subs["customer_id"])])
+    paid = _paid_months(customers, subs)
+    row = paid["row"].to_numpy(np.int64)
+    paid = paid.assign(
+        seats=seats[row],
+        mrr=subs["mrr"].to_numpy(np.int64)[row],
+        start=subs["start"].to_numpy("datetime64[D]")[row],
+    )
+    cm = (
+        paid.groupby(["month", "customer"], sort=True)
+        .agg(seats=("seats", "max"), mrr=("mrr", "sum"), start=("start", "min"))
+        .reset_index()
+    )
+    customer = cm["customer"].to_numpy(np.int64)
+    month = cm["month"].to_numpy(np.int64)
+    rows = len(month)
+    first_day, _ = _month_bounds(month)
+    width = N_MONTHS + 2
+    keys = np.sort(customer * width + month)
+    continued = np.isin(customer * width + month - 1, keys)
+    # The first day of the month the customer is surely active: the month's
+    # first day, or the start of a run (sign-up or win-back) that began in it.
+    from_day = np.where(continued, first_day, cm["start"].to_numpy("datetime64[D]"))
+    by_customer = np.lexsort((month, customer))
+    run = np.cumsum(~continued[by_customer])
+    run_start = pd.Series(month[by_customer]).groupby(run).transform("min")
+    run_month = np.empty(rows, np.int64)
+    run_month[by_customer] = month[by_customer] - run_start.to_numpy(np.int64)
+    to_churn = _months_to_churn(customer, month, 4)
+
+    hazard = customers["_hazard"].to_numpy(np.float64)
+    intercept, slope, spread = USAGE_LOGIT
+    logit = intercept - slope * np.log(hazard / np.median(hazard))
+    logit = logit + spread * rng.standard_normal(n)
+    lead = rng.integers(1, 5, n)  # months before a churn that usage falls
+    falls = rng.random(n) < USAGE_DROP[0]
+    depth = rng.uniform(USAGE_DROP[1], USAGE_DROP[2], n)
+    ramp = np.ones(rows)
+    ramp[run_month == 0], ramp[run_month == 1] = USAGE_RAMP
+    falling = falls[customer] & (to_churn <= lead[customer])
+    progress = (lead[customer] - to_churn + 1) / lead[customer]
+    drop = np.where(falling, 1 - depth[customer] * progress, 1.0)
+    level = ramp * drop / (1 + np.exp(-logit[customer]))
+    noisy = np.log(level / (1 - level)) + USAGE_NOISE * rng.standard_normal(rows)
+    rate = np.round(1 / (1 + np.exp(-noisy)), 3)
+
+    seats_cm = cm["seats"].to_numpy(np.int64)
+    share = 0.3 + 0.65 * level + 0.05 * rng.standard_normal(rows)
+    active_users = rng.binomial(seats_cm, np.clip(share, 0.02, 1.0)).astype(np.int64)
+    per_user = rng.uniform(*LOGINS_PER_USER, n)[customer]
+    logins = np.rint(
+        active_users * per_user * np.exp(0.15 * rng.standard_normal(rows))
+    ).astype(np.int64)
+    surveyed = (month - rng.integers(0, 3, n)[customer]) % 3 == 0
+    answered = surveyed & (rng.random(rows) < NPS_RESPONSE)
+    score = np.rint(2.5 + 8 * level + NPS_SIGMA * rng.standard_normal(rows))
+    nps = pd.array(np.clip(score, 0, 10).astype(np.int64), dtype="Int64")
+    nps[~answered] = pd.NA
+    usage = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(str)[customer],
+            "month": first_day.astype("datetime64[ns]"),
+            "seats": seats_cm,
+            "active_users": active_users,
+            "logins": logins,
+            "feature_usage_rate": rate,
+            "nps": nps,
+            "_customer": customer,
+            "_month": month,
+            "_from": from_day,
+            "_mrr": cm["mrr"].to_numpy(np.int64),
+            "_run_month": run_month,
+            "_to_churn": to_churn,
+        }
+    )
+    return {"usage": usage}
+
+
+def _staff_number(ids: pd.Series) -> IntArray:
+    """Numbers of ``st-NNN`` staff ids."""
+    numbers: IntArray = ids.str.removeprefix("st-").to_numpy(np.int64)
+    return numbers
+
+
+def make_cs_owners(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the internal ``_cs_owners`` table: the customer-success assignments.
+
+    Each customer's CS owner covers it from its first start; for about
+    `OWNER_CHANGE` of the customers another member of the same team covered
+    it until a change in one of its paid months after the first
+    `OWNER_CHANGE_AFTER`, so the owner in force at the end is ``cs_owner``.
+    """
+    customers, subs = tables["customers"], tables["subscriptions"]
+    usage = tables["usage"]
+    n = len(customers)
+    first_start = (
+        subs.groupby("customer_id")["start"].min().reindex(customers["customer_id"])
+    ).to_numpy("datetime64[D]")
+    final = _staff_number(customers["cs_owner"])
+    customer = usage["_customer"].to_numpy(np.int64)
+    months = np.bincount(customer, minlength=n)
+    eligible = np.flatnonzero(months > OWNER_CHANGE_AFTER)
+    size = min(round(OWNER_CHANGE * n), len(eligible))
+    changed = np.zeros(n, bool)
+    changed[rng.choice(eligible, size=size, replace=False)] = True
+    rank = usage.groupby("_customer").cumcount().to_numpy(np.int64)
+    pick = OWNER_CHANGE_AFTER + np.floor(
+        rng.random(n) * np.maximum(months - OWNER_CHANGE_AFTER, 1)
+    ).astype(np.int64)
+    chosen = usage[changed[customer] & (rank == pick[customer])]
+    on = _days(chosen["_month"].to_numpy(np.int64), rng.integers(1, 29, len(chosen)))
+    change = np.full(n, np.datetime64("NaT", "D"))
+    change[chosen["_customer"].to_numpy(np.int64)] = np.maximum(
+        on, chosen["_from"].to_numpy("datetime64[D]")
+    )
+    team_first = np.where(final <= 21, 19, 22)
+    earlier = team_first + (final - team_first + rng.integers(1, 3, n)) % 3
+    ids = customers["customer_id"].to_numpy(str)
+    owners = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([ids, ids[changed]]),
+            "staff_id": staff_id(
+                np.concatenate([np.where(changed, earlier, final), final[changed]])
+            ),
+            "role": Role.CUSTOMER_SUCCESS.value,
+            "start": np.concatenate([first_start, change[changed]]),
+            "end": np.concatenate(
+                [change, np.full(int(changed.sum()), np.datetime64("NaT", "D"))]
+            ),
+        }
+    )
+    owners = owners.sort_values(["customer_id", "start"], kind="stable")
+    return {"_cs_owners": owners.reset_index(drop=True)}
+
+
+def _cs_timeline(
+    owners: pd.DataFrame, customers: pd.DataFrame
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.str_], DayArray]:
+    """Per customer: the first CS owner, the last, and the day it changed (NaT)."""
+    first = owners.drop_duplicates("customer_id", keep="first").set_index("customer_id")
+    last = owners.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+    ids = customers["customer_id"]
+    changed = first["end"].reindex(ids).to_numpy("datetime64[D]")
+    return (
+        first["staff_id"].reindex(ids).to_numpy(str),
+        last["staff_id"].reindex(ids).to_numpy(str),
+        changed,
+    )
+
+
+def _first_run_end(customers: pd.DataFrame, subs: pd.DataFrame) -> DayArray:
+    """Each customer's first day with no subscription after its first start.
+
+    NaT while the first run lasts (it never lapsed by the horizon).
+    """
+    ordered = subs.sort_values(["customer_id", "start"], kind="stable")
+    customer = _customer_index(customers, ordered["customer_id"])
+    start = ordered["start"].to_numpy("datetime64[D]").astype(np.int64)
+    end_days = ordered["end"].to_numpy("datetime64[D]")
+    never = np.iinfo(np.int64).max
+    end = np.where(np.isnat(end_days), never, end_days.astype(np.int64))
+    reach = pd.Series(end).groupby(customer).cummax().to_numpy(np.int64)
+    group_first = np.r_[True, customer[1:] != customer[:-1]]
+    before = np.r_[never, reach[:-1]]
+    gap = ~group_first & (start > before)
+    group_last = np.r_[customer[1:] != customer[:-1], True]
+    out = np.full(len(customers), never, np.int64)
+    out[customer[group_last]] = reach[group_last]
+    gaps = pd.Series(before[gap]).groupby(customer[gap]).first()
+    out[gaps.index.to_numpy(np.int64)] = gaps.to_numpy(np.int64)
+    ended: DayArray = np.where(
+        out == never, np.datetime64("NaT", "D"), out.astype("datetime64[D]")
+    )
+    return ended
+
+
+def make_onboarding(
+    rng: np.random.Generator, tables: Tables
+) -> dict[str, pd.DataFrame]:
+    """Return the ``onboarding`` table: one row per customer, from its first start."""
+    customers, subs = tables["customers"], tables["subscriptions"]
+    n = len(customers)
+    started = (
+        subs.groupby("customer_id")["start"].min().reindex(customers["customer_id"])
+    ).to_numpy("datetime64[D]")
+    left = _first_run_end(customers, subs)
+    segment = pd.Index(SEGMENTS).get_indexer(pd.Index(customers["segment"]))
+    median = np.asarray(ONBOARDING_DAYS, np.float64)[segment]
+    days = _lognormal(rng, median, ONBOARDING_SIGMA, ONBOARDING_LIMITS)
+    completed = started + days.astype("timedelta64[D]")
+    early = (left - started).astype("timedelta64[D]").astype(np.int64)
+    early_churn = ~np.isnat(left) & (early < EARLY_CHURN_DAYS)
+    usual, early_leaver = ONBOARDING_STALLED
+    stalled = rng.random(n) < np.where(early_churn, early_leaver, usual)
+    missing = stalled | (completed >= left) | (completed >= AFTER_HORIZON)
+    support = np.where(rng.random(n) < SUPPORT_SHARE, *SUPPORT)
+    first_owner, _, _ = _cs_timeline(tables["_cs_owners"], customers)
+    onboarding = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(str),
+            "started_on": started.astype("datetime64[ns]"),
+            "completed_on": np.where(missing, np.datetime64("NaT"), completed).astype(
+                "datetime64[ns]"
+            ),
+            "owner_id": np.where(segment == 0, support, first_owner),
+        }
+    )
+    return {"onboarding": onboarding}
+
+
+def make_tickets(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``tickets`` table: inquiries to customer support."""
+    usage, customers = tables["usage"], tables["customers"]
+    base, elasticity, low_usage, first_month = TICKET_RATE
+    seats = usage["seats"].to_numpy(np.float64)
+    rate = usage["feature_usage_rate"].to_numpy(np.float64)
+    expected = (
+        base
+        * (np.maximum(seats, 1) / TICKET_SEATS) ** elasticity
+        * np.exp(low_usage * (0.5 - rate))
+        * np.where(usage["_run_month"].to_numpy(np.int64) == 0, first_month, 1.0)
+    )
+    row = np.repeat(np.arange(len(usage)), rng.poisson(expected))
+    k = len(row)
+    low = usage["_from"].to_numpy("datetime64[D]")[row]
+    _, high = _month_bounds(usage["_month"].to_numpy(np.int64)[row])
+    office = rng.random(k) < BUSINESS_HOURS_SHARE
+    day = np.where(
+        office, _uniform_weekday(rng, low, high), _uniform_day(rng, low, high)
+    )
+    minute = np.where(
+        office, DESK_OPENS + rng.integers(0, DESK_MINUTES, k), rng.integers(0, 1440, k)
+    )
+    opened = day.astype("datetime64[m]") + minute.astype("timedelta64[m]")
+    second = rng.random(k) >= SUPPORT_SHARE
+    by_member, sigma, limits = FIRST_RESPONSE
+    wait = _lognormal(
+        rng, np.asarray(by_member)[second.astype(np.int64)], sigma, limits
+    )
+    answered = _add_business_minutes(opened, wait)
+    shares = np.tile(np.asarray(TICKET_CATEGORY_SHARE, np.float64), (k, 1))
+    shares[:, 0] += 0.3 * np.clip(0.5 - rate[row], 0, None)  # lost users ask more
+    category = _pick(rng, shares / shares.sum(axis=1, keepdims=True))
+    by_category, sigma, limits = RESOLUTION
+    work = _lognormal(rng, np.asarray(by_category)[category], sigma, limits)
+    resolved = _add_business_minutes(answered, work)
+    horizon = AFTER_HORIZON.astype("datetime64[m]")
+    nat = np.datetime64("NaT", "m")
+    tickets = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(str)[
+                usage["_customer"].to_numpy(np.int64)[row]
+            ],
+            "opened_at": opened.astype("datetime64[ns]"),
+            "first_response_at": np.where(answered < horizon, answered, nat).astype(
+                "datetime64[ns]"
+            ),
+            "resolved_at": np.where(resolved < horizon, resolved, nat).astype(
+                "datetime64[ns]"
+            ),
+            "owner_id": np.where(second, SUPPORT[1], SUPPORT[0]),
+            "category": np.asarray(TICKET_CATEGORIES)[category],
+        }
+    )
+    tickets = tickets.sort_values(["opened_at", "customer_id"], kind="stable")
+    tickets = tickets.reset_index(drop=True)
+    number = np.arange(1, k + 1).astype(str)
+    tickets.insert(0, "ticket_id", np.char.add("tk-", np.char.zfill(number, 6)))
+    return {"tickets": tickets}
+
+
+def _cs_touches(
+    rng: np.random.Generator,
+    usage: pd.DataFrame,
+    owners: pd.DataFrame,
+    customers: pd.DataFrame,
+    staff: pd.DataFrame,
+) -> pd.DataFrame:
+    """Return the CS owners' calls and meetings with the accounts they hold."""
+    first, last, change = _cs_timeline(owners, customers)
+    team = staff.set_index("staff_id")["team"]
+    customer = usage["_customer"].to_numpy(np.int64)
+    account_team = team.reindex(last).to_numpy(str)[customer]
+    calls_rate = np.array([CS_TOUCHES[t][0] for t in CS_TOUCHES])
+    meetings_rate = np.array([CS_TOUCHES[t][1] for t in CS_TOUCHES])
+    which = pd.Index(list(CS_TOUCHES)).get_indexer(pd.Index(account_team))
+    calls = rng.poisson(calls_rate[which])
+    meetings = rng.poisson(meetings_rate[which])
+    count = calls + meetings
+    row = np.repeat(np.arange(len(usage)), count)
+    within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    kind = np.where(
+        within < calls[row],
+        ActivityKind.ONE_ON_ONE_CALL.value,
+        ActivityKind.MEETING.value,
+    )
+    low = usage["_from"].to_numpy("datetime64[D]")[row]
+    _, high = _month_bounds(usage["_month"].to_numpy(np.int64)[row])
+    on = _uniform_weekday(rng, low, high)
+    who = customer[row]
+    after = ~np.isnat(change[who]) & (on >= change[who])
+    return pd.DataFrame(
+        {
+            "staff_id": np.where(after, last[who], first[who]),
+            "kind": kind,
+            "on": on,
+            "customer": who,
+            "mrr": 0,
+        }
+    )
+
+
+def _customer_sales_work(
+    rng: np.random.Generator,
+    usage: pd.DataFrame,
+    deals: pd.DataFrame,
+    customers: pd.DataFrame,
+    staff: pd.DataFrame,
+) -> pd.DataFrame:
+    """Return customer sales' opportunities (won and lost) and proposals, 2025 on."""
+    team = staff.loc[staff["role"] == Role.CUSTOMER_SALES.value, "staff_id"]
+    pilot = np.datetime64(CUSTOMER_SALES_PILOT[0], "D")
+    won = deals[deals["owner_id"].isin(team)]
+    won_on = won["won_on"].to_numpy("datetime64[D]")
+    shortest, longest = (np.timedelta64(days, "D") for days in OPPORTUNITY_LEAD)
+    opened = _uniform_weekday(
+        rng,
+        np.maximum(won_on - longest, pilot),
+        np.maximum(won_on - shortest, pilot),
+    )
+    markup = rng.uniform(*OPPORTUNITY_MARKUP, len(won))
+    won_mrr = -(-np.ceil(won["mrr"].to_numpy(np.float64) * markup) // 1_000) * 1_000
+    # Lost opportunities: in the paid months of 2025 of the team's segments.
+    segment = customers["segment"].to_numpy(str)
+    customer = usage["_customer"].to_numpy(np.int64)
+    from_pilot = _months_since_first(np.array([pilot]))[0]
+    eligible = usage[
+        (usage["_month"].to_numpy(np.int64) >= from_pilot)
+        & np.isin(segment[customer], PILOT_SEGMENTS)
+    ]
+    size = min(round(LOST_PER_WON * len(won)), len(eligible))
+    lost = eligible.iloc[np.sort(rng.choice(len(eligible), size=size, replace=False))]
+    low = np.maximum(lost["_from"].to_numpy("datetime64[D]"), pilot)
+    _, high = _month_bounds(lost["_month"].to_numpy(np.int64))
+    lost_on = _uniform_weekday(rng, low, high)
+    share = rng.uniform(*LOST_SHARE, len(lost))
+    lost_mrr = np.maximum(
+        np.round(lost["_mrr"].to_numpy(np.float64) * share, -3), 5_000
+    )
+    lost_customer = lost["_customer"].to_numpy(np.int64)
+    number = np.arange(1, len(customers) + 1)
+    lost_staff = _customer_sales_owner(number, staff)[lost_customer]
+    opportunities = pd.DataFrame(
+        {
+            "staff_id": np.concatenate([won["owner_id"].to_numpy(str), lost_staff]),
+            "kind": ActivityKind.OPPORTUNITY.value,
+            "on": np.concatenate([opened, lost_on]),
+            "customer": np.concatenate(
+                [_customer_index(customers, won["customer_id"]), lost_customer]
+            ),
+            "mrr": np.concatenate([won_mrr, lost_mrr]).astype(np.int64),
+        }
+    )
+    # Proposals follow each opportunity: before the deal, or within a few days
+    # (and the same paid month) for lost ones.
+    until = np.concatenate(
+        [np.maximum(won_on - 1, opened),
+         np.minimum(lost_on + PROPOSAL_WINDOW, high)]
+    )  # fmt: skip
+    count = 1 + rng.poisson(EXTRA_PROPOSALS, len(opportunities))
+    row = np.repeat(np.arange(len(opportunities)), count)
+    begin = opportunities["on"].to_numpy("datetime64[D]")[row]
+    proposals = opportunities.iloc[row].assign(
+        kind=ActivityKind.UPSELL_PROPOSAL.value,
+        on=_uniform_day(rng, begin, until[row]),
+        mrr=0,
+    )
+    return pd.concat([opportunities, proposals], ignore_index=True)
+
+
+def make_activities(
+    rng: np.random.Generator, tables: Tables
+) -> dict[str, pd.DataFrame]:
+    """Return the ``activities`` table: CS touches and customer-sales pipeline."""
+    customers, staff, usage = tables["customers"], tables["staff"], tables["usage"]
+    work = pd.concat(
+        [
+            _cs_touches(rng, usage, tables["_cs_owners"], customers, staff),
+            _customer_sales_work(rng, usage, tables["deals"], customers, staff),
+        ],
+        ignore_index=True,
+    )
+    on = work["on"].to_numpy("datetime64[D]")
+    order = np.lexsort(
+        (
+            work["mrr"].to_numpy(np.int64),
+            work["customer"].to_numpy(np.int64),
+            work["kind"].to_numpy(str),
+            work["staff_id"].to_numpy(str),
+            on,
+        )
+    )
+    work = work.iloc[order].reset_index(drop=True)
+    opportunity = (work["kind"] == ActivityKind.OPPORTUNITY.value).to_numpy(bool)
+    mrr = pd.array(work["mrr"].to_numpy(np.int64), dtype="Int64")
+    mrr[~opportunity] = pd.NA
+    number = np.arange(1, len(work) + 1).astype(str)
+    activities = pd.DataFrame(
+        {
+            "activity_id": np.char.add("ac-", np.char.zfill(number, 6)),
+            "staff_id": work["staff_id"].to_numpy(str),
+            "kind": work["kind"].to_numpy(str),
+            "on": work["on"].to_numpy("datetime64[D]").astype("datetime64[ns]"),
+            "customer_id": customers["customer_id"].to_numpy(str)[
+                work["customer"].to_numpy(np.int64)
+            ],
+            "mrr": mrr,
+            "currency": np.where(opportunity, _CURRENCY, ""),
+        }
+    )
+    activities["currency"] = activities["currency"].replace("", None)
+    return {"activities": activities}
+
+
+def make_assignments(
+    rng: np.random.Generator, tables: Tables
+) -> dict[str, pd.DataFrame]:
+    """Return the ``assignments`` table: CS owners over time and customer sales."""
+    staff, activities = tables["staff"], tables["activities"]
+    team = staff.loc[staff["role"] == Role.CUSTOMER_SALES.value, "staff_id"]
+    opportunities = activities[
+        (activities["kind"] == ActivityKind.OPPORTUNITY.value)
+        & activities["staff_id"].isin(team)
+    ]
+    first = opportunities.sort_values(["on", "activity_id"]).drop_duplicates(
+        "customer_id"
+    )
+    sales = pd.DataFrame(
+        {
+            "customer_id": first["customer_id"].to_numpy(str),
+            "staff_id": first["staff_id"].to_numpy(str),
+            "role": Role.CUSTOMER_SALES.value,
+            "start": first["on"].to_numpy("datetime64[ns]"),
+            "end": np.full(len(first), np.datetime64("NaT"), "datetime64[ns]"),
+        }
+    )
+    owners = tables["_cs_owners"].assign(
+        start=lambda f: f["start"].astype("datetime64[ns]"),
+        end=lambda f: f["end"].astype("datetime64[ns]"),
+    )
+    assignments = pd.concat([owners, sales], ignore_index=True)
+    assignments = assignments.sort_values(
+        ["customer_id", "role", "start"], kind="stable"
+    )
+    return {"assignments": assignments.reset_index(drop=True)}
+
+
 #: The generator's steps, in order; append new steps at the end.
 STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("staff", make_staff),
@@ -737,6 +1419,12 @@ STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("subscriptions", make_subscriptions),
     ("deals", make_deals),
     ("costs", make_costs),
+    ("usage", make_usage),
+    ("cs_owners", make_cs_owners),
+    ("onboarding", make_onboarding),
+    ("tickets", make_tickets),
+    ("activities", make_activities),
+    ("assignments", make_assignments),
 )
 
 
@@ -761,8 +1449,29 @@ def generate(seed: int = SEED) -> SampleData:
     return SampleData(**public, as_of=_AS_OF, currency=_CURRENCY)
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Return a table as the UTF-8 CSV text that is shipped (before gzip)."""
+def csv_bytes(frame: pd.DataFrame, schema: Mapping[str, str] | None = None) -> bytes:
+    """Return a table as the UTF-8 CSV text that is shipped (before gzip).
+
+    Dates are written as ``2025-04-01``; the columns that `schema` marks
+    ``"timestamp"`` as ``2025-04-01 09:30``. Any other datetime column with a
+    time of day is refused rather than cut to its date.
+    """
+    stamps = [col for col, kind in (schema or {}).items() if kind == "timestamp"]
+    for col in frame.columns.difference(stamps):
+        values = frame[col]
+        if (
+            pd.api.types.is_datetime64_any_dtype(values)
+            and (values.dropna() != values.dropna().dt.normalize()).any()
+        ):
+            msg = (
+                f"column {col!r} has times of day; mark it 'timestamp' in the "
+                "schema to write them"
+            )
+            raise ValueError(msg)
+    if stamps:
+        frame = frame.assign(
+            **{col: frame[col].dt.strftime("%Y-%m-%d %H:%M") for col in stamps}
+        )
     text = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
     return text.encode("utf-8")
 
@@ -781,7 +1490,7 @@ def write(sample: SampleData, directory: Path, *, seed: int = SEED) -> list[Path
         "tables": {},
     }
     for name in _SCHEMAS:
-        data = csv_bytes(getattr(sample, name))
+        data = csv_bytes(getattr(sample, name), _SCHEMAS[name])
         path = directory / f"{name}.csv.gz"
         path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
         written.append(path)
