@@ -347,3 +347,28 @@ class TestRoundTrip:
         )
 
         assert member.role is role
+
+
+def test_optional_money_and_currency_may_be_empty():
+    """Optional amounts (an opportunity's MRR) may be left empty, row by row."""
+    import datetime as dt
+
+    from subscription_metrics import Activity
+
+    table = pd.DataFrame(
+        {
+            "activity_id": ["a1", "a2", "a3"],
+            "staff_id": "s1",
+            "kind": ["opportunity", "meeting", "opportunity"],
+            "on": pd.to_datetime([dt.date(2024, 1, 2)] * 3),
+            "mrr": [5_000, None, -1],
+            "currency": ["JPY", None, "JPY"],
+        }
+    )
+    with pytest.raises(
+        InvalidTableError, match=r"activities\.mrr: not negative: 1 row"
+    ):
+        frames.validate(table, Activity)
+    out = frames.validate(table.iloc[:2], Activity)
+    assert out["mrr"].tolist()[0] == 5_000
+    assert pd.isna(out["mrr"].iloc[1])

@@ -312,11 +312,14 @@ def _check_number(
     return series
 
 
-def _check_currency(check: _Checker, name: str, series: pd.Series) -> None:
+def _check_currency(
+    check: _Checker, name: str, series: pd.Series, *, nullable: bool = False
+) -> None:
     from ._money import CURRENCY_EXPONENTS
 
     null = series.isna().to_numpy()
-    check.add(name, "not missing", null)
+    if not nullable:
+        check.add(name, "not missing", null)
     codes = pd.unique(series[~null])
     unknown = [code for code in codes if code not in CURRENCY_EXPONENTS]
     if unknown:
@@ -407,6 +410,13 @@ def check_table(
                 dates[col] = converted
         elif spec.kind == "money":
             currency = out["currency"] if "currency" in out else None
+            empty = series.isna().to_numpy(bool) if spec.nullable else None
+            if empty is not None and empty.any():
+                # An optional amount may be empty: convert the others, keep
+                # the empty ones missing (nullable Int64).
+                series = series.where(~empty, 0)
+                if currency is not None:
+                    currency = currency.where(currency.notna() | ~empty, "USD")
             money = _to_money(
                 check,
                 col,
@@ -416,10 +426,13 @@ def check_table(
                 rounding=rounding,
             )
             if money is not None:
+                if empty is not None and empty.any():
+                    money = money.astype("Int64").mask(empty)
                 out[col] = money
-                check.add(col, "not negative", (money < 0).to_numpy(bool))
+                negative = (money < 0).to_numpy(bool, na_value=False)
+                check.add(col, "not negative", negative)
         elif spec.kind == "currency":
-            _check_currency(check, col, series)
+            _check_currency(check, col, series, nullable=spec.nullable)
         elif spec.kind == "enum":
             _check_enum(check, col, series, spec)
         elif spec.kind in ("count", "number"):
