@@ -27,7 +27,7 @@ def test_sample_prints_bridge_headline_and_set_aside():
     assert text.startswith("MRR bridge from the bundled sample")
     assert "Headline figures for 2025-12" in text
     assert "ARPA (MRR per customer)" in text
-    assert "Customer churn rate                 2.50%" in text
+    assert "Customer churn rate                 2.23%" in text
     assert "invisible at the monthly grain" in text
 
 

@@ -237,8 +237,8 @@ def rates(
     >>> r[shown].tail(2).round(3)
             customer_churn_rate  net_revenue_retention  quick_ratio
     period
-    2025Q3                0.064                  0.973        3.801
-    2025Q4                0.061                  0.971        3.660
+    2025Q3                0.060                  0.977        4.115
+    2025Q4                0.058                  0.976        3.910
     """
     names = [by] if isinstance(by, str) else list(by or ())
     table = _rates_table(

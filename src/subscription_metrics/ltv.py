@@ -146,8 +146,8 @@ def estimates(
     >>> sm.ltv.estimates(led)[shown].tail(2).round(3)
              average_revenue_per_account  churn_rate  lifetime_value
     period
-    2025-11                   124731.540       0.022     5712230.107
-    2025-12                   124656.373       0.021     5941779.896
+    2025-11                   124625.670       0.021     5916437.009
+    2025-12                   124546.839       0.020     6234059.510
     """
     names = [by] if isinstance(by, str) else list(by or ())
     chosen = _rate_conventions(ledger, conventions)

@@ -378,9 +378,9 @@ def staff_returns(
     >>> out[["person_months", "booked_mrr", "realised_multiple"]].round(2)
               person_months  booked_mrr  realised_multiple
     staff_id
-    st-025             12.0     1696300              55.63
-    st-026              6.0     1127100              75.96
-    All                18.0     2823400              62.20
+    st-025             12.0     1665100               9.90
+    st-026              6.0     1154400              11.45
+    All                18.0     2819500              10.40
     """
     chosen = _rate_conventions(ledger, conventions)
     lo, hi, read = _window(ledger, since, through, as_of)
@@ -684,8 +684,8 @@ def pilot(
     >>> result[["person_months", "booked_mrr", "realised_multiple", "verdict"]].round(2)
                     person_months  booked_mrr  realised_multiple    verdict
     role
-    customer_sales            9.0     1299600              53.39  pays back
-    All                       9.0     1299600              53.39  pays back
+    customer_sales            9.0      983800                3.7  pays back
+    All                       9.0      983800                3.7  pays back
     """
     span = _positive_int(months, "months")
     threshold = float(break_even)

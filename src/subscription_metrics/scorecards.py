@@ -188,7 +188,7 @@ def attribution(
     >>> who.loc["cus-00004", ["sourced_by", "closed_by", "customer_success"]]
     sourced_by          st-001
     closed_by           st-016
-    customer_success    st-022
+    customer_success    st-024
     Name: cus-00004, dtype: object
     """
     return attribute(
@@ -478,6 +478,10 @@ def scorecard(
     >>> card = sm.scorecards.scorecard(led, staff=sample.staff, deals=sample.deals)
     >>> card.loc[[sm.datasets.REP_A, sm.datasets.REP_B],
     ...          ["customers_won", "rank_bookings", "rank_ltv_weighted_bookings"]]
+              customers_won  rank_bookings  rank_ltv_weighted_bookings
+    staff_id
+    st-015            255.0            7.0                         NaN
+    st-017            116.0           14.0                         4.0
     """
     scope = _scope(
         ledger,
@@ -619,6 +623,14 @@ def compare(
     ...     sample.subscriptions, customers=sample.customers)
     >>> sm.scorecards.compare(led, sm.datasets.REP_A, sm.datasets.REP_B,
     ...                       deals=sample.deals)["beyond_noise"]
+    figure
+    customers_won             None
+    new_mrr                   None
+    survival_curve            True
+    retention_12m             True
+    ltv_per_customer         False
+    ltv_weighted_bookings    False
+    Name: beyond_noise, dtype: object
     """
     from scipy import stats  # heavy; only comparisons need it
 
@@ -782,6 +794,13 @@ def acquisition_quality(
     ...     sample.subscriptions, customers=sample.customers)
     >>> q = sm.scorecards.acquisition_quality(led, by="acquisition_channel")
     >>> q[["customers_won", "early_churn_6m", "retention_12m"]].round(3)
+                         customers_won  early_churn_6m  retention_12m
+    acquisition_channel
+    event                        447.0           0.129          0.708
+    inbound                     1302.0           0.157          0.734
+    outbound                     719.0           0.124          0.712
+    partner                      465.0           0.077          0.809
+    All                         2933.0           0.132          0.737
     """
     scope = _scope(
         ledger,
@@ -887,6 +906,11 @@ def owned_book(
     ...     led, assignments=sample.assignments, staff=sample.staff, by="team",
     ...     since="2025-01")
     >>> book[["accounts_at_end", "churned_mrr", "gross_mrr_churn_rate"]].round(3)
+                   accounts_at_end  churned_mrr  gross_mrr_churn_rate
+    team
+    cs-high-touch              984     22069400                 0.227
+    cs-tech-touch             1294     17381600                 0.457
+    All                       2278     39451000                 0.286
     """
     try:
         chosen_role = Role(role)

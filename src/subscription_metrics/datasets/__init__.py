@@ -18,8 +18,9 @@ in the same calendar month and the monthly ledger sets them aside. The data
 horizon (`SampleData.as_of`) is 2025-12-31; open subscriptions have no
 ``end``.
 
-Field-sales rep ``st-015`` (rep A) closes many deals whose customers churn
-about four times as often; rep ``st-017`` (rep B) closes few whose customers stay,
+Field-sales rep ``st-015`` (rep A) closes twice as many deals as rep
+``st-017`` (rep B), but its customers churn about five times as often as
+usual; rep B's customers stay,
 churning at about half the usual rate (`REP_A`, `REP_B`). Segment and channel
 matter too: ``smb`` churns most and ``enterprise`` least; ``partner``
 customers churn least of the channels.
@@ -325,18 +326,17 @@ class SampleData:
     >>> sample.staff["role"].value_counts()["field_sales"]
     np.int64(10)
     >>> sample.deals["kind"].value_counts().to_dict()
-    {'new': 3019, 'upsell': 449, 'cross_sell': 194}
+    {'new': 3019, 'upsell': 456, 'cross_sell': 197}
     >>> sample.costs.groupby("category")["amount"].sum().index.tolist()
     ['customer_success', 'marketing', 'sales']
     >>> sample.activities["kind"].value_counts().to_dict()
-    {'one_on_one_call': 14578, 'meeting': 5874, 'upsell_proposal': 169,
-     'opportunity': 100}
+    {'one_on_one_call': 14809, 'meeting': 6112, 'upsell_proposal': 154, 'opportunity': 93}
     >>> tickets = sample.tickets
     >>> wait = tickets["first_response_at"] - tickets["opened_at"]
     >>> print(wait.groupby(tickets["owner_id"]).median())
     owner_id
     st-028   0 days 00:57:00
-    st-029   0 days 04:02:00
+    st-029   0 days 04:09:00
     dtype: timedelta64[ns]
     """
 
@@ -414,10 +414,10 @@ def load_sample() -> SampleData:
     subscriptions: invisible at the monthly grain: 22 rows (e.g. sub-000072, ...); ...
     >>> december = ledger.bridge(led).loc["2025-12"]
     >>> print(december[["mrr_at_start", "new_mrr", "churned_mrr", "mrr_at_end"]])
-    mrr_at_start    268921200
+    mrr_at_start    274301100
     new_mrr          13070500
-    churned_mrr       6386200
-    mrr_at_end      277734400
+    churned_mrr       5851800
+    mrr_at_end      283717700
     Name: 2025-12, dtype: int64
     """
     return SampleData(

@@ -21,9 +21,9 @@ The story, step by step:
   (``cs-expansion``), 1 customer-marketing and 2 customer-support staff.
 - ``customers``: about 3,000 arrivals over 36 months, 3.5% more per month;
   segment, size, industry, region, channel and the reps who own them. Rep A
-  (``st-015``) is picked twice as often as a typical commercial rep and
-  quadruples the churn hazard; rep B (``st-017``) is picked half as often and
-  halves it. Segment, channel and a per-customer frailty set the rest of the
+  (``st-015``) is picked as often as a typical commercial rep, twice as often
+  as rep B, and multiplies the churn hazard by five; rep B (``st-017``) is
+  picked half as often and halves it. Segment, channel and a per-customer frailty set the rest of the
   monthly churn hazard (``_hazard``, about 1.5-3% for monthly billers).
 - ``subscriptions``: a month-by-month simulation, vectorised across all
   customers inside each month: cancellations (annual contracts only at an
@@ -151,8 +151,8 @@ CHANNEL_SHARE: Final = (  # by segment
 #: Monthly churn hazard of a monthly biller, by segment, and its multipliers.
 BASE_HAZARD: Final = (0.026, 0.017, 0.010)
 CHANNEL_HAZARD: Final = (1.0, 1.2, 0.6, 1.1)
-REP_HAZARD: Final = {REP_A: 4.0, REP_B: 0.5}
-REP_WEIGHT: Final = {REP_A: 2.0, REP_B: 0.5}
+REP_HAZARD: Final = {REP_A: 5.0, REP_B: 0.5}
+REP_WEIGHT: Final = {REP_A: 1.0, REP_B: 0.5}
 FRAILTY_SIGMA: Final = 0.5
 EARLY_TENURE: Final = (6, 1.3)  # months, hazard multiplier before then
 
