@@ -480,8 +480,8 @@ def scorecard(
     ...          ["customers_won", "rank_bookings", "rank_ltv_weighted_bookings"]]
               customers_won  rank_bookings  rank_ltv_weighted_bookings
     staff_id
-    st-015            255.0            7.0                         NaN
-    st-017            116.0           14.0                         4.0
+    st-015              255            7.0                         NaN
+    st-017              116           14.0                         4.0
     """
     scope = _scope(
         ledger,
@@ -536,7 +536,15 @@ def scorecard(
         pd.Series(ranked, index=rows.index) & ~rows["thin"],
     )
     front = ["team", "role"] if by == "staff" else []
-    return rows[[*front, *SCORECARD_COLUMNS]]
+    return _counts_as_ints(rows[[*front, *SCORECARD_COLUMNS]])
+
+
+def _counts_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with its counts as integers (customers, churns, months)."""
+    out = frame.copy()
+    for name in ("customers_won", "churned", "months_observed"):
+        out[name] = out[name].fillna(0).astype(np.int64)
+    return out
 
 
 def _logrank(
@@ -796,11 +804,11 @@ def acquisition_quality(
     >>> q[["customers_won", "early_churn_6m", "retention_12m"]].round(3)
                          customers_won  early_churn_6m  retention_12m
     acquisition_channel
-    event                        447.0           0.129          0.708
-    inbound                     1302.0           0.157          0.734
-    outbound                     719.0           0.124          0.712
-    partner                      465.0           0.077          0.809
-    All                         2933.0           0.132          0.737
+    event                          447           0.129          0.708
+    inbound                       1302           0.157          0.734
+    outbound                       719           0.124          0.712
+    partner                        465           0.077          0.809
+    All                           2933           0.132          0.737
     """
     scope = _scope(
         ledger,
@@ -831,7 +839,7 @@ def acquisition_quality(
     rows["rank_ltv_weighted_bookings"] = _rank(
         rows["ltv_weighted_bookings"], eligible & ~rows["thin"]
     )
-    return rows[list(SCORECARD_COLUMNS)]
+    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)])
 
 
 OWNED_COLUMNS: Final = (
