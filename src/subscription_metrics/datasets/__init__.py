@@ -329,8 +329,8 @@ class SampleData:
     {'new': 3019, 'upsell': 456, 'cross_sell': 197}
     >>> sample.costs.groupby("category")["amount"].sum().index.tolist()
     ['customer_success', 'marketing', 'sales']
-    >>> counts = sample.activities["kind"].value_counts()
-    >>> counts[["one_on_one_call", "meeting", "upsell_proposal", "opportunity"]].tolist()
+    >>> kinds = ["one_on_one_call", "meeting", "upsell_proposal", "opportunity"]
+    >>> sample.activities["kind"].value_counts()[kinds].tolist()
     [14809, 6112, 154, 93]
     >>> tickets = sample.tickets
     >>> wait = tickets["first_response_at"] - tickets["opened_at"]

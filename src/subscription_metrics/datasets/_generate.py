@@ -24,7 +24,8 @@ The story, step by step:
   (``st-015``) is picked as often as a typical commercial rep, twice as often
   as rep B, and multiplies the churn hazard by five; rep B (``st-017``) is
   picked half as often and halves it. Segment, channel and a per-customer
-  frailty set the rest of the monthly churn hazard (``_hazard``, about 1.5-3% for monthly billers).
+  frailty set the rest of the monthly churn hazard (``_hazard``, about
+  1.5-3% for monthly billers).
 - ``subscriptions``: a month-by-month simulation, vectorised across all
   customers inside each month: cancellations (annual contracts only at an
   anniversary), add-on cancellations, upgrades and downgrades (one
