@@ -372,3 +372,24 @@ def test_optional_money_and_currency_may_be_empty():
     out = frames.validate(table.iloc[:2], Activity)
     assert out["mrr"].tolist()[0] == 5_000
     assert pd.isna(out["mrr"].iloc[1])
+
+
+def test_composite_keys_are_unique():
+    """A usage table may hold one row per customer and month."""
+    from subscription_metrics import UsageSnapshot
+
+    usage = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c2"],
+            "month": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01"]),
+            "seats": 5,
+            "active_users": 3,
+            "logins": 10,
+            "feature_usage_rate": 0.5,
+        }
+    )
+    with pytest.raises(
+        InvalidTableError, match=r"usage\.customer_id, month: unique: 2 rows"
+    ):
+        frames.validate(usage, UsageSnapshot)
+    frames.validate(usage.iloc[1:], UsageSnapshot)

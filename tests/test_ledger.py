@@ -597,3 +597,20 @@ def test_dates_as_python_dates_work():
     subs["end"] = [None]
 
     assert ledger.bridge(Ledger.from_subscriptions(subs))["new_mrr"].sum() == 10
+
+
+def test_a_word_is_not_a_month():
+    """'June' would parse as June of year 1; months need a year."""
+    subs = pd.DataFrame(
+        {
+            "subscription_id": ["s1"],
+            "customer_id": ["c1"],
+            "start": pd.to_datetime(["2024-01-10"]),
+            "end": pd.NaT,
+            "mrr": [100],
+            "currency": "USD",
+        }
+    )
+    led = Ledger.from_subscriptions(subs)
+    with pytest.raises(ValueError, match="'since' must be a month"):
+        ledger.bridge(led, since="June")

@@ -526,11 +526,14 @@ def _period(ordinal: int) -> pd.Period:
 def _month_or_none(value: MonthLike | None, name: str) -> int | None:
     if value is None:
         return None
+    msg = f"{name!r} must be a month (Period, 'YYYY-MM' or date), got {value!r}"
     try:
-        return int(pd.Period(value, freq="M").ordinal)
+        period = pd.Period(value, freq="M")
     except (TypeError, ValueError) as exc:
-        msg = f"{name!r} must be a month (Period, 'YYYY-MM' or date), got {value!r}"
         raise ValueError(msg) from exc
+    if isinstance(value, str) and not 1000 <= period.year <= 9999:
+        raise ValueError(msg)  # "June" parses as June of year 1
+    return int(period.ordinal)
 
 
 def _check_customers(

@@ -392,11 +392,13 @@ def check_table(
         if col not in out:
             if not spec.required:
                 default = fields[col].default
-                out[col] = (
-                    pd.Series(default, index=out.index, dtype=object)
-                    if (default is None)
-                    else default
-                )
+                if default is None and spec.kind in ("date", "month"):
+                    # Absent dates are NaT, so row rules compare them fast.
+                    out[col] = pd.Series(pd.NaT, index=out.index, dtype="M8[ns]")
+                elif default is None:
+                    out[col] = pd.Series(None, index=out.index, dtype=object)
+                else:
+                    out[col] = default
             continue
         series = out[col]
         if spec.kind == "id":
@@ -448,6 +450,16 @@ def check_table(
                     examples=[str(v) for v in values],
                     detail="each value may appear once",
                 )
+    key = tuple(getattr(entity, "KEY", ()))
+    if len(key) > 1 and set(key) <= set(out.columns):
+        repeated = out.duplicated(list(key), keep=False).to_numpy(bool)
+        if repeated.any():
+            check.add(
+                ", ".join(key),
+                "unique",
+                repeated,
+                detail=f"each ({', '.join(key)}) may appear once",
+            )
     zones = {col: s.dt.tz for col, s in dates.items() if not s.isna().all()}
     if len({tz is None for tz in zones.values()}) > 1:
         check.add(
