@@ -355,7 +355,7 @@ class TestSignals:
             [("c1", "2024-06", 1, 1, 1, 0.5, None), ("c1", "2024-06", 1, 1, 1, 0.4, 5)]
         )
 
-        with pytest.raises(sm.InvalidTableError, match="one row per customer"):
+        with pytest.raises(sm.InvalidTableError, match=r"customer_id, month: unique"):
             health.signals(usage, as_of="2024-06")
 
     def test_reports_every_table_problem(self):

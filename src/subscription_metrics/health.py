@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._entities import Ticket, UsageSnapshot
-from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
+from ._errors import InvalidTableError
 from ._health import (
     DEFAULT_BANDS,
     HealthEvaluation,
@@ -258,21 +258,6 @@ def signals(
             fill_absent_dates(tickets, _RESPONSES, "opened_at"), Ticket
         )
         problems += found
-    if not problems:
-        repeated = table.duplicated(["customer_id", "month"], keep=False).to_numpy(bool)
-        if repeated.any():
-            problems.append(
-                Problem(
-                    table="usage",
-                    column="customer_id, month",
-                    rule="one row per customer and month",
-                    count=int(repeated.sum()),
-                    examples=tuple(
-                        str(i) for i in table.index[repeated][:MAX_EXAMPLES]
-                    ),
-                    detail="add up or pick one snapshot per account-month first",
-                )
-            )
     if problems:
         raise InvalidTableError(problems)
     month = ordinals.get("month", np.zeros(len(table), np.int64))
