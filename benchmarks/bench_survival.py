@@ -14,7 +14,9 @@ step. Steps, each timed as the median of ``--repeat`` runs after a warm-up:
 1. ``kaplan_meier`` over 1,000 segments, one call;
 2. the same with late entry;
 3. ``survival_at`` at four horizons and ``median_lifetime`` on the curves;
-4. ``sbg_fit_lifetimes`` over 100 segments (one optimiser run per segment).
+4. ``sbg_fit_lifetimes`` over 100 segments and over 1,000 segments (one
+   batched Newton iteration for all segments; a segment it cannot finish is
+   refitted alone, and the count of those is printed).
 
 Then, from a ledger of ``--customers`` synthetic customers (``generate.py``'s
 subscription spans, the data of ``bench_ledger.py``; 36 months, plan changes,
@@ -28,8 +30,9 @@ cancellations, win-backs) with a ``segment`` attribute of 100 values:
    ``model="km"``;
 7. ``survival.backtest(led, by="segment")`` at 6 and 12 months.
 
-Targets on 2 cores: steps 1 and 4 each under 5 s at 1,000,000 subjects;
-steps 5 and 6 (sBG, undiscounted) each under 5 s at 1,000,000 customers.
+Targets on 2 cores: steps 1 and 4 (both sizes) each under 5 s at 1,000,000
+subjects; steps 5 and 6 (sBG, undiscounted) each under 5 s at 1,000,000
+customers.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import generate
 from subscription_metrics import Ledger
+from subscription_metrics._sbg import _lifetime_batch
 from subscription_metrics.survival import (
     backtest,
     early_ltv,
@@ -91,7 +95,9 @@ def _timed(call: Callable[[], object], repeat: int) -> float:
     return statistics.median(runs)
 
 
-def ledger_steps(customers: int, segments: int, repeat: int, seed: int) -> dict:
+def ledger_steps(
+    customers: int, segments: int, repeat: int, seed: int
+) -> dict[str, float]:
     """Time lifetimes, early LTV and the backtest on a synthetic ledger."""
     spans = generate.generate_spans(customers, seed=seed)
     ids = np.sort(spans["customer_id"].unique())
@@ -153,6 +159,11 @@ def main() -> int:
     )
     sbg_segment = segment % args.sbg_segments
     fits = sbg_fit_lifetimes(duration, observed, groups=sbg_segment)
+    many = sbg_fit_lifetimes(duration, observed, groups=segment)
+    fallback = [
+        _lifetime_batch(duration, observed, groups)[0].fallback
+        for groups in (sbg_segment, segment)
+    ]
     timings = {
         "kaplan_meier": _timed(
             lambda: kaplan_meier(duration, observed, groups=segment), args.repeat
@@ -169,10 +180,18 @@ def main() -> int:
             lambda: sbg_fit_lifetimes(duration, observed, groups=sbg_segment),
             args.repeat,
         ),
+        f"sbg_fit_lifetimes, {args.km_segments:,} segm.": _timed(
+            lambda: sbg_fit_lifetimes(duration, observed, groups=segment),
+            args.repeat,
+        ),
     }
     for name, seconds in timings.items():
         print(f"  {name:<32} {seconds:7.3f} s")
-    print(f"  sBG fits converged: {fits['converged'].sum()}")
+    print(
+        f"  sBG fits converged: {fits['converged'].sum()} of {len(fits)}, "
+        f"{many['converged'].sum()} of {len(many)}; refitted alone (fallback): "
+        f"{fallback[0]}, {fallback[1]}"
+    )
     steps = ledger_steps(args.customers, args.ltv_segments, args.repeat, args.seed)
     for name, seconds in steps.items():
         print(f"  {name:<32} {seconds:7.3f} s")
@@ -183,6 +202,7 @@ def main() -> int:
         for seconds in (
             timings["kaplan_meier"],
             timings["sbg_fit_lifetimes"],
+            timings[f"sbg_fit_lifetimes, {args.km_segments:,} segm."],
             steps["lifetimes"],
             steps["early_ltv (sBG)"],
         )
