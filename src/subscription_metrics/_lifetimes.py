@@ -469,6 +469,19 @@ def _flat_payments(discount: float, horizon: int | None) -> float:
     return float((1 + discount) * -np.expm1(-horizon * np.log1p(discount)) / discount)
 
 
+def _geometric_payments(
+    churn: FloatArray, discount: float, horizon: int | None
+) -> FloatArray:
+    """Discounted payments when every customer churns with probability `churn`."""
+    q = (1.0 - churn) / (1.0 + discount)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if horizon is None:
+            out = np.where(q < 1, 1.0 / (1.0 - q), np.inf)
+        else:
+            out = np.where(q < 1, -np.expm1(horizon * np.log(q)) / (1.0 - q), horizon)
+    return np.asarray(out, np.float64)
+
+
 def _money(value: FloatArray, payments: FloatArray) -> FloatArray:
     """Value per payment times payments; 0 when there is nothing to earn."""
     with np.errstate(invalid="ignore"):
@@ -685,7 +698,10 @@ def early_ltv(
         - ``alpha``, ``beta``: the sBG estimate (NaN under ``'km'``, and
           for a segment without churn);
         - ``converged``: whether the sBG fit converged (True under ``'km'``,
-          which has nothing to fit);
+          which has nothing to fit, and for the geometric limit below);
+        - ``model``: ``'sbg'``, ``'km'``, or ``'geometric'`` where the sBG fit
+          ran to its bounds because churn does not vary across the
+          segment's customers (see Notes);
         - ``lifetime_value`` with ``lifetime_value_lower`` and
           ``lifetime_value_upper``: LTV per new customer, minor units;
         - ``survival_<t>`` with ``_lower`` and ``_upper``, for each of
@@ -735,6 +751,16 @@ def early_ltv(
     prefers, and its value counts every payment (``inf`` undiscounted and
     unbounded).
 
+    **No heterogeneity.** When every customer of a segment seems to churn
+    with the same probability, the shifted-beta-geometric likelihood is
+    highest at its limit (alpha and beta without bound, alpha / (alpha +
+    beta) fixed): a geometric lifetime. The fit then stops at its bounds;
+    instead of reporting it as failed, the segment uses that limit directly:
+    churn ``p = churned / periods at risk`` (the sum of ``age``), ``S(t) =
+    (1 - p) ** t``, and intervals from draws of ``p`` from its Jeffreys
+    beta posterior, ``Beta(churned + 1/2, at risk - churned + 1/2)``; the
+    ``model`` column says ``'geometric'``.
+
     **Thin data.** A segment is ``thin`` when it has fewer than
     `min_customers` customers, fewer than `min_churned` observed churns,
     fewer than two months observed, or (sBG) a fit that did not converge.
@@ -760,7 +786,7 @@ def early_ltv(
     >>> table[["customers", "churned", "survival_12", "thin"]].round(3)
                 customers  churned  survival_12   thin
     segment
-    enterprise        314       30        0.918   True
+    enterprise        314       30        0.918  False
     mid_market        864      182        0.802  False
     smb              1755      495        0.725  False
     >>> (table["lifetime_value"] / 1e6).round(2)  # million yen, over 5 years
@@ -770,8 +796,8 @@ def early_ltv(
     smb            1.70
     Name: lifetime_value, dtype: float64
 
-    Enterprise churn barely varies across customers, so the sBG fit runs to
-    its bounds (``converged`` is False) and the segment is thin.
+    Enterprise churn barely varies across customers: the fit reaches the
+    model's geometric limit (``model`` is ``'geometric'``).
     """
     names = _names(by, required=True)
     kind = _model(model)
@@ -832,7 +858,47 @@ def early_ltv(
         for t in points:
             low, high = _quantiles(_sbg_survival(da, db, t), coverage)
             survival[t] = (np.where(none, 1.0, _sbg_survival(a, b, t)), low, high)
+        # A fit that runs to its bounds with churn seen has found no
+        # heterogeneity: every customer churns with the same probability, the
+        # geometric limit of the model. Its estimate is churned / periods at
+        # risk, with draws from the Jeffreys beta posterior for the interval.
+        at_bound = np.maximum(np.abs(np.log(a)), np.abs(np.log(b))) >= _LOG_BOUND - 1e-6
+        geometric = ~converged & ~none & np.nan_to_num(at_bound, nan=False)
+        model_used = np.where(geometric, "geometric", "sbg").astype(object)
+        if geometric.any():
+            at_risk = k.sum_by_key(code, age, n_groups).astype(np.float64)
+            p = churned[geometric] / at_risk[geometric]
+            rng = np.random.default_rng(seed)
+            draws_p = rng.beta(
+                churned[geometric][:, None] + 0.5,
+                (at_risk[geometric] - churned[geometric])[:, None] + 0.5,
+                size=(int(geometric.sum()), draws),
+            )
+            paid = _geometric_payments(p, discount, horizon)
+            point[geometric] = _money(value[geometric], paid)
+            low, high = _quantiles(
+                _money(
+                    value[geometric][:, None],
+                    _geometric_payments(draws_p, discount, horizon),
+                ),
+                coverage,
+            )
+            lower[geometric], upper[geometric] = low, high
+            for t in points:
+                estimate, low_s, high_s = survival[t]
+                estimate, low_s, high_s = estimate.copy(), low_s.copy(), high_s.copy()
+                estimate[geometric] = (1.0 - p) ** t
+                # Survival falls as churn rises: the bounds swap.
+                high_g, low_g = _quantiles((1.0 - draws_p) ** t, coverage)
+                low_s[geometric], high_s[geometric] = high_g, low_g
+                survival[t] = (
+                    estimate,
+                    np.minimum(low_s, high_s),
+                    np.maximum(low_s, high_s),
+                )
+            converged = converged | geometric
     else:
+        model_used = np.full(n_groups, "km", dtype=object)
         a = b = np.full(n_groups, np.nan)
         converged = np.ones(n_groups, np.bool_)
         curves = kaplan_meier(age, observed, groups=code, alpha=1 - coverage)
@@ -849,7 +915,7 @@ def early_ltv(
                 grid["lower"][:, t],
                 grid["upper"][:, t],
             )
-    columns |= {"alpha": a, "beta": b, "converged": converged}
+    columns |= {"alpha": a, "beta": b, "converged": converged, "model": model_used}
     columns |= {
         "lifetime_value": point,
         "lifetime_value_lower": lower,

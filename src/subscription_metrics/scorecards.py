@@ -480,8 +480,8 @@ def scorecard(
     ...          ["customers_won", "rank_bookings", "rank_ltv_weighted_bookings"]]
               customers_won  rank_bookings  rank_ltv_weighted_bookings
     staff_id
-    st-015              255            7.0                         NaN
-    st-017              116           14.0                         4.0
+    st-015              255            7.0                        13.0
+    st-017              116           14.0                         9.0
     """
     scope = _scope(
         ledger,
@@ -632,12 +632,12 @@ def compare(
     >>> sm.scorecards.compare(led, sm.datasets.REP_A, sm.datasets.REP_B,
     ...                       deals=sample.deals)["beyond_noise"]
     figure
-    customers_won             None
-    new_mrr                   None
-    survival_curve            True
-    retention_12m             True
-    ltv_per_customer         False
-    ltv_weighted_bookings    False
+    customers_won            None
+    new_mrr                  None
+    survival_curve           True
+    retention_12m            True
+    ltv_per_customer         True
+    ltv_weighted_bookings    True
     Name: beyond_noise, dtype: object
     """
     from scipy import stats  # heavy; only comparisons need it
