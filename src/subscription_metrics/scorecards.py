@@ -209,7 +209,8 @@ def _staff_table(staff: pd.DataFrame) -> pd.DataFrame:
 def _with_labels(ledger: Ledger, labels: pd.Series) -> Ledger:
     """Return the same ledger with one more customer attribute: the label."""
     customers = ledger.customers.copy()
-    customers[_LABEL] = labels.to_numpy(object)
+    # Categorical: a million labels are a million small ints, not strings.
+    customers[_LABEL] = pd.Categorical(labels.to_numpy(object))
     return attrs.evolve(ledger, customers=customers)
 
 
@@ -227,15 +228,19 @@ def _early_churn(table: pd.DataFrame, months: int, as_of: int) -> pd.Series:
 
 
 def _movements(
-    ledger: Ledger, label_of_customer: npt.NDArray[np.object_], as_of: int
+    ledger: Ledger, code: IntArray, labels: pd.Index, as_of: int
 ) -> pd.DataFrame:
-    """Expansion, contraction and churn MRR of each label's customers to `as_of`."""
+    """
+    Expansion, contraction and churn MRR of each label's customers to `as_of`.
+
+    `code` gives each customer's position in `labels`, or -1 for customers
+    left out.
+    """
     ev = ledger._events
-    labels, code = np.unique(label_of_customer.astype(str), return_inverse=True)
     seen = ev.month <= as_of
-    group = code[ev.customer[seen]].astype(np.int64)
-    change = ev.mrr_change[seen]
-    kind = ev.kind[seen]
+    group = code[ev.customer[seen]]
+    kept = group >= 0
+    group, change, kind = group[kept], ev.mrr_change[seen][kept], ev.kind[seen][kept]
     n = len(labels)
     out = {
         "expansion_mrr": sum_by_key(
@@ -249,10 +254,12 @@ def _movements(
     # MRR at the end of `as_of`: the last event of each customer up to it.
     customer = ev.customer[seen]
     final = np.append(customer[1:] != customer[:-1], True)[: len(customer)]
+    last_code = code[customer[final]]
+    mine = last_code >= 0
     out["mrr_at_as_of"] = sum_by_key(
-        code[customer[final]].astype(np.int64), ev.mrr_after[seen][final], n
+        last_code[mine], ev.mrr_after[seen][final][mine], n
     )
-    return pd.DataFrame(out, index=pd.Index(labels, name=_LABEL))
+    return pd.DataFrame(out, index=labels)
 
 
 @attrs.frozen(kw_only=True)
@@ -312,8 +319,12 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
     won[_LABEL] = won[_LABEL].astype(object).where(won[_LABEL].notna(), _NONE)
     won["start"] = np.asarray(pd.PeriodIndex(won["start"]).asi8, np.int64)
     # Only customers acquired in the window carry a label from here on.
+    ids = pd.Index(ledger.customers["customer_id"])
+    rows = ids.get_indexer(pd.Index(won["customer_id"]))
+    label_codes, label_values = pd.factorize(won[_LABEL], sort=True)
+    code = np.full(len(ids), -1, np.int64)
+    code[rows] = label_codes
     in_window = pd.Series(None, index=labels.index, dtype=object)
-    rows = labels.index.get_indexer(pd.Index(won["customer_id"].astype(str)))
     in_window.iloc[rows] = won[_LABEL].to_numpy(object)
     grouped = won.groupby(_LABEL, sort=True)
     out = pd.DataFrame(
@@ -326,8 +337,8 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
     )
     if not len(out):
         return out
-    moves = _movements(led, in_window.fillna("\0").to_numpy(object), as_of)
-    out = out.join(moves.drop(index="\0", errors="ignore"), how="left")
+    moves = _movements(ledger, code, pd.Index(label_values, name=_LABEL), as_of)
+    out = out.join(moves, how="left")
     out["early_churn_3m"] = _early_churn(won, 3, as_of)
     out["early_churn_6m"] = _early_churn(won, 6, as_of)
     curves = kaplan_meier(
