@@ -23,6 +23,7 @@ MODULES = (
     "roi",
     "scorecards",
     "survival",
+    "tiers",
 )
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         roi,
         scorecards,
         survival,
+        tiers,
     )
     from ._conventions import Conventions
     from ._economics import StaffRoi
@@ -57,11 +58,13 @@ if TYPE_CHECKING:
         UnknownCurrencyError,
     )
     from ._sbg import SbgFit
+    from ._tiers import Condition, TierPolicy, TierProfile, TierRule
 
 __all__ = [
     "Activity",
     "ActivityKind",
     "Assignment",
+    "Condition",
     "Conventions",
     "CostEntry",
     "CurrencyMismatchError",
@@ -86,6 +89,9 @@ __all__ = [
     "StaffRoi",
     "Subscription",
     "Ticket",
+    "TierPolicy",
+    "TierProfile",
+    "TierRule",
     "UnknownCurrencyError",
     "UsageSnapshot",
     "cac",
@@ -102,12 +108,14 @@ __all__ = [
     "roi",
     "scorecards",
     "survival",
+    "tiers",
 ]
 
 _HOMES = {
     "Activity": "._entities",
     "ActivityKind": "._entities",
     "Assignment": "._entities",
+    "Condition": "._tiers",
     "Conventions": "._conventions",
     "CostEntry": "._entities",
     "CurrencyMismatchError": "._money",
@@ -132,6 +140,9 @@ _HOMES = {
     "StaffRoi": "._economics",
     "Subscription": "._entities",
     "Ticket": "._entities",
+    "TierPolicy": "._tiers",
+    "TierProfile": "._tiers",
+    "TierRule": "._tiers",
     "UsageSnapshot": "._entities",
     "UnknownCurrencyError": "._money",
 }
@@ -150,6 +161,7 @@ _MODULES = {
     "roi",
     "scorecards",
     "survival",
+    "tiers",
 }
 
 
