@@ -380,7 +380,7 @@ class TestSignals:
     @pytest.mark.parametrize(
         ("options", "match"),
         [
-            ({"as_of": "2024-06", "months": 0}, "'months' must be a positive int"),
+            ({"as_of": "2024-06", "months": 0}, "'months' must be >= 1"),
             ({"as_of": "2024-13"}, "'as_of' must be a month"),
             ({"as_of": None}, "'as_of' is required"),
         ],

@@ -34,6 +34,7 @@ from ._validation import (
     as_float_array,
     broadcast_shape,
     check_fraction,
+    check_int,
     check_non_negative,
     check_option,
     divide_or_inf,
@@ -105,16 +106,6 @@ class _Args:
         return scalar_or_array(
             np.asarray(result), self.index, keep_array=self.keep_array
         )
-
-
-def _check_int(value: object, *, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        msg = f"{name!r} must be an int, got {value!r}"
-        raise TypeError(msg)
-    if value < low:
-        msg = f"{name!r} must be >= {low}, got {value!r}"
-        raise ValueError(msg)
-    return int(value)
 
 
 def _payments(
@@ -284,7 +275,7 @@ def lifetime_value(
     array([1683.33,  918.18])
     """
     check_option(zero_churn, name="zero_churn", allowed=_ZERO_CHURN)
-    cap = _check_int(lifetime_cap, name="lifetime_cap", low=1)
+    cap = check_int(lifetime_cap, name="lifetime_cap", low=1)
     args = _Args(
         {
             "arpa": arpa,
@@ -354,7 +345,7 @@ def expected_lifetime(
     array([20., nan])
     """
     check_option(zero_churn, name="zero_churn", allowed=_ZERO_CHURN)
-    cap = _check_int(lifetime_cap, name="lifetime_cap", low=1)
+    cap = check_int(lifetime_cap, name="lifetime_cap", low=1)
     args = _Args({"churn_rate": churn_rate})
     args.at_most("churn_rate", 1.0)
     zero = np.zeros(())
@@ -550,7 +541,7 @@ def trailing_churn_rate(
     >>> trailing_churn_rate([0.02, 0.04, 0.03], window=2, exclude_current=False)
     array([  nan, 0.03 , 0.035])
     """
-    size = _check_int(window, name="window", low=1)
+    size = check_int(window, name="window", low=1)
     if not isinstance(exclude_current, bool | np.bool_):
         msg = f"'exclude_current' must be True or False, got {exclude_current!r}"
         raise TypeError(msg)
@@ -947,7 +938,7 @@ def magic_number(
     >>> magic_number(1_250_000, 1_000_000, 800_000)
     1.25
     """
-    per_year = _check_int(periods_per_year, name="periods_per_year", low=1)
+    per_year = check_int(periods_per_year, name="periods_per_year", low=1)
     args = _Args(
         {
             "revenue": revenue,

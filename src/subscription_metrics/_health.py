@@ -20,6 +20,7 @@ from attrs import field, frozen
 from scipy.stats import rankdata
 
 from ._ledger import CHURN, Ledger, is_active
+from ._validation import text_validator
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -51,15 +52,6 @@ DEFAULT_BANDS: Final = (("at_risk", 0.0), ("watch", 40.0), ("healthy", 70.0))
 # --------------------------------------------------------------------------
 # Validators and converters
 # --------------------------------------------------------------------------
-
-
-def _text(instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
-        msg = f"{attribute.name!r} must be str, got {value!r}"
-        raise TypeError(msg)
-    if not value:
-        msg = f"{attribute.name!r} must not be empty"
-        raise ValueError(msg)
 
 
 def _choice(choices: tuple[str, ...]) -> Any:
@@ -232,8 +224,8 @@ class Signal:
     ValueError: 'low' and 'high' apply only to normalise='minmax', got low=0.0, high=1.0
     """
 
-    name: str = field(validator=_text)
-    column: str = field(validator=_text)
+    name: str = field(validator=text_validator)
+    column: str = field(validator=text_validator)
     weight: float = field(converter=_number, validator=_positive)
     direction: Direction = field(
         default="higher_is_better", validator=_choice(DIRECTIONS)
@@ -306,8 +298,8 @@ class RiskRule:
     ('feature_usage_rate', '<', 0.2, 'proactive support')
     """
 
-    name: str = field(validator=_text)
-    column: str = field(validator=_text)
+    name: str = field(validator=text_validator)
+    column: str = field(validator=text_validator)
     operator: Operator = field(validator=_choice(OPERATORS))
     threshold: float = field(converter=_number, validator=_finite)
     action: str = field(default="")

@@ -536,6 +536,28 @@ def _month_or_none(value: MonthLike | None, name: str) -> int | None:
     return int(period.ordinal)
 
 
+def as_of_month(ledger: Ledger, as_of: MonthLike | None, *, empty: str) -> int:
+    """
+    Return the month ordinal results are read at: `as_of`, or the horizon.
+
+    Raises ``ValueError`` for an empty ledger (with the message *empty*) and
+    for a month after the ledger's data horizon.
+    """
+    if ledger.last_month is None:
+        raise ValueError(empty)
+    horizon = int(ledger.last_month.ordinal)
+    month = _month_or_none(as_of, "as_of")
+    if month is None:
+        return horizon
+    if month > horizon:
+        msg = (
+            f"'as_of' ({as_of}) is after the ledger's data horizon "
+            f"({ledger.last_month}); build the ledger with a later through="
+        )
+        raise ValueError(msg)
+    return month
+
+
 def _check_customers(
     customers: pd.DataFrame | None, problems: list[Problem]
 ) -> pd.DataFrame | None:

@@ -31,6 +31,7 @@ from ._economics import ltv_from_survival, monthly_discount_rate
 from ._km import group_codes, kaplan_meier, survival_at
 from ._ledger import Ledger, MonthLike, _month_or_none, is_active
 from ._sbg import _LOG_BOUND, SbgFit, _del, lifetime_fits
+from ._validation import check_int, check_level
 from .churn import _rate_conventions
 
 __all__ = [
@@ -118,21 +119,11 @@ def _as_of(ledger: Ledger, as_of: MonthLike | None) -> int | None:
     return month
 
 
-def _int(value: object, *, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        msg = f"{name!r} must be an int, got {value!r}"
-        raise TypeError(msg)
-    if value < low:
-        msg = f"{name!r} must be >= {low}, got {value!r}"
-        raise ValueError(msg)
-    return int(value)
-
-
 def _horizons(values: Sequence[int], *, name: str, low: int) -> list[int]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence):
         msg = f"{name!r} must be a sequence of ints, got {values!r}"
         raise TypeError(msg)
-    out = [_int(v, name=name, low=low) for v in values]
+    out = [check_int(v, name=name, low=low) for v in values]
     if not out or len(set(out)) != len(out):
         msg = f"{name!r} must be one or more distinct months, got {list(values)!r}"
         raise ValueError(msg)
@@ -144,16 +135,6 @@ def _model(model: object) -> Model:
         msg = f"'model' must be one of {', '.join(map(repr, _MODELS))}, got {model!r}"
         raise ValueError(msg)
     return "sbg" if model == "sbg" else "km"
-
-
-def _level(level: object) -> float:
-    if isinstance(level, bool) or not isinstance(level, int | float | np.floating):
-        msg = f"'level' must be a number in (0, 1), got {level!r}"
-        raise TypeError(msg)
-    if not 0 < level < 1:
-        msg = f"'level' must be in (0, 1), got {level!r}"
-        raise ValueError(msg)
-    return float(level)
 
 
 def _seed(seed: object) -> int | np.random.Generator:
@@ -804,13 +785,13 @@ def early_ltv(
     horizon = (
         None
         if horizon_months is None
-        else _int(horizon_months, name="horizon_months", low=1)
+        else check_int(horizon_months, name="horizon_months", low=1)
     )
     points = _horizons(horizons, name="horizons", low=0)
-    fewest = _int(min_customers, name="min_customers", low=1)
-    least_churn = _int(min_churned, name="min_churned", low=0)
-    coverage = _level(level)
-    draws = _int(n_draws, name="n_draws", low=2)
+    fewest = check_int(min_customers, name="min_customers", low=1)
+    least_churn = check_int(min_churned, name="min_churned", low=0)
+    coverage = check_level(level)
+    draws = check_int(n_draws, name="n_draws", low=2)
     seed = _seed(seed)
     chosen = _rate_conventions(ledger, conventions)
     margin = chosen.gross_margin
@@ -1088,7 +1069,7 @@ def backtest(
     """
     names = _names(by)
     kind = _model(model)
-    fit = _int(fit_months, name="fit_months", low=1)
+    fit = check_int(fit_months, name="fit_months", low=1)
     points = _horizons(horizons, name="horizons", low=fit)
     chosen = _rate_conventions(ledger, conventions)
     subjects = _subjects(ledger, _as_of(ledger, as_of), chosen.lifetime_spells)

@@ -37,6 +37,7 @@ from ._km import (
     numbers,
 )
 from ._km import offending as _offending
+from ._validation import check_level
 
 __all__ = [
     "FIT_COLUMNS",
@@ -1428,16 +1429,6 @@ def sbg_derl(
 # --------------------------------------------------------------------------
 
 
-def _check_level(level: float) -> float:
-    if isinstance(level, bool) or not isinstance(level, int | float | np.floating):
-        msg = f"'level' must be a number in (0, 1), got {level!r}"
-        raise TypeError(msg)
-    if not 0 < level < 1:
-        msg = f"'level' must be in (0, 1), got {level!r}"
-        raise ValueError(msg)
-    return float(level)
-
-
 def _draws(
     fit: SbgFit, n_draws: int, seed: int | np.random.Generator
 ) -> tuple[FloatArray, FloatArray] | None:
@@ -1535,7 +1526,7 @@ def sbg_survival_interval(
     7          0.489  0.459  0.520
     12         0.378  0.342  0.416
     """
-    level = _check_level(level)
+    level = check_level(level)
     period = np.atleast_1d(_periods(t, name="t", minimum=0))
     if period.ndim != 1:
         msg = f"'t' must be a scalar or one-dimensional, got shape {period.shape}"
@@ -1605,7 +1596,7 @@ def sbg_del_interval(
     discount_rate
     0.1           3.69   3.47   3.93
     """
-    level = _check_level(level)
+    level = check_level(level)
     d, _ = _any_numbers(discount_rate, name="discount_rate")
     rate = np.atleast_1d(d)
     if rate.ndim != 1:

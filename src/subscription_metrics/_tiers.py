@@ -21,6 +21,7 @@ from attrs import field, frozen
 
 from ._entities import Role
 from ._errors import InvalidTableError, Problem
+from ._validation import text_validator
 
 __all__ = [
     "MOTIONS",
@@ -60,15 +61,6 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
 # --------------------------------------------------------------------------
 # Validators and converters
 # --------------------------------------------------------------------------
-
-
-def _text(instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
-        msg = f"{attribute.name!r} must be str, got {value!r}"
-        raise TypeError(msg)
-    if not value:
-        msg = f"{attribute.name!r} must not be empty"
-        raise ValueError(msg)
 
 
 def _choice(choices: tuple[Any, ...]) -> Any:
@@ -232,7 +224,7 @@ class Condition:
     ValueError: 'op' must be one of '>=', '>', '<=', '<', ..., got '=>'
     """
 
-    column: str = field(validator=_text)
+    column: str = field(validator=text_validator)
     op: Op = field(validator=_choice(OPS))
     value: Any = field(converter=_as_tuple, validator=_condition_value)
 
@@ -273,7 +265,7 @@ class TierRule:
     (1, 2)
     """
 
-    name: str = field(validator=_text)
+    name: str = field(validator=text_validator)
     tier: int = field(validator=_tier)
     when: tuple[Condition, ...] = field(
         default=(),

@@ -17,6 +17,8 @@ __all__ = [
     "as_number_array",
     "broadcast_shape",
     "check_fraction",
+    "check_int",
+    "check_level",
     "check_non_negative",
     "check_not_greater",
     "check_option",
@@ -24,6 +26,7 @@ __all__ = [
     "divide_or_nan",
     "scalar_or_array",
     "series_index",
+    "text_validator",
 ]
 
 Number: TypeAlias = "float | np.integer[Any] | np.floating[Any]"
@@ -212,3 +215,40 @@ def scalar_or_array(
     if index is not None and result.shape == (len(index),):
         return pd.Series(result, index=index)
     return result
+
+
+def check_int(value: object, *, name: str, low: int) -> int:
+    """
+    Return *value* as an ``int``, or raise naming *name*.
+
+    ``TypeError`` for anything but an integer (booleans included),
+    ``ValueError`` below *low*.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        msg = f"{name!r} must be an int, got {value!r}"
+        raise TypeError(msg)
+    if value < low:
+        msg = f"{name!r} must be >= {low}, got {value!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def check_level(level: object) -> float:
+    """Return a confidence level in (0, 1) as ``float``, or raise naming it."""
+    if isinstance(level, bool) or not isinstance(level, int | float | np.floating):
+        msg = f"'level' must be a number in (0, 1), got {level!r}"
+        raise TypeError(msg)
+    if not 0 < level < 1:
+        msg = f"'level' must be in (0, 1), got {level!r}"
+        raise ValueError(msg)
+    return float(level)
+
+
+def text_validator(instance: Any, attribute: Any, value: Any) -> None:
+    """Attrs validator: a non-empty ``str``, or raise naming the field."""
+    if not isinstance(value, str):
+        msg = f"{attribute.name!r} must be str, got {value!r}"
+        raise TypeError(msg)
+    if not value:
+        msg = f"{attribute.name!r} must not be empty"
+        raise ValueError(msg)

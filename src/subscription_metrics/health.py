@@ -34,7 +34,7 @@ from ._inputs import month_ordinals
 from ._ledger import Ledger, MonthLike, _month_or_none
 from ._operations import fill_absent_dates, naive
 from ._schema import check_table
-from ._validation import divide_or_nan
+from ._validation import check_int, divide_or_nan
 
 __all__ = [
     "SIGNAL_COLUMNS",
@@ -149,13 +149,6 @@ def default_model() -> HealthModel:
     )
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        msg = f"{name!r} must be a positive int, got {value!r}"
-        raise ValueError(msg)
-    return int(value)
-
-
 def _required_month(value: MonthLike | None, name: str) -> int:
     month = _month_or_none(value, name)
     if month is None:
@@ -247,7 +240,7 @@ def signals(
     c1's active-user share is (6 + 8) / (10 + 10) and its logins per active
     user (60 + 100) / (6 + 8); t3 was opened before the window.
     """
-    window = _positive_int(months, "months")
+    window = check_int(months, name="months", low=1)
     hi = _required_month(as_of, "as_of")
     lo = hi - window + 1
     ordinals: dict[str, np.ndarray] = {}
@@ -475,7 +468,7 @@ def evaluate(
     c4 started after `as_of`, so it is counted as not active, not dropped;
     c2 churned in August, within the three months after June.
     """
-    horizon = _positive_int(horizon_months, "horizon_months")
+    horizon = check_int(horizon_months, name="horizon_months", low=1)
     month = _required_month(as_of, "as_of")
     if ledger.last_month is None:
         msg = "the ledger is empty; there is no churn to check a score against"

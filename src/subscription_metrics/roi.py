@@ -32,7 +32,7 @@ from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._inputs import checked, month_ordinals
 from ._ledger import Ledger, MonthLike, _month_or_none
 from ._rates import Grain, _grain
-from ._validation import divide_or_inf, divide_or_nan
+from ._validation import check_int, divide_or_inf, divide_or_nan
 from .churn import _rate_conventions
 from .periods import ordinal_to_period
 
@@ -687,7 +687,7 @@ def pilot(
     customer_sales            9.0      983800                3.7  pays back
     All                       9.0      983800                3.7  pays back
     """
-    span = _positive_int(months, "months")
+    span = check_int(months, name="months", low=1)
     threshold = float(break_even)
     if not np.isfinite(threshold) or threshold <= 0:
         msg = f"'break_even' must be a positive number, got {break_even!r}"
@@ -724,10 +724,3 @@ def pilot(
         np.where(multiple >= threshold, "pays back", "falls short"),
     )
     return out
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        msg = f"{name!r} must be a positive int, got {value!r}"
-        raise ValueError(msg)
-    return int(value)

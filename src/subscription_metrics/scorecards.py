@@ -35,7 +35,15 @@ from ._entities import Assignment, Role, StaffMember
 from ._errors import InvalidTableError
 from ._kernels import sum_by_key
 from ._km import kaplan_meier, survival_at
-from ._ledger import CHURN, CONTRACTION, EXPANSION, Ledger, MonthLike, _month_or_none
+from ._ledger import (
+    CHURN,
+    CONTRACTION,
+    EXPANSION,
+    Ledger,
+    MonthLike,
+    _month_or_none,
+    as_of_month,
+)
 from ._lifetimes import early_ltv, lifetimes
 from ._schema import check_table
 from ._validation import divide_or_nan
@@ -51,6 +59,8 @@ __all__ = [
     "owned_book",
     "scorecard",
 ]
+
+_EMPTY: Final = "the ledger is empty; there is nobody to score"
 
 Credit = Literal["closed", "sourced"]
 By = Literal["staff", "team"]
@@ -108,23 +118,6 @@ _LABEL: Final = "_credited_to"
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-
-def _as_of(ledger: Ledger, as_of: MonthLike | None) -> int:
-    if ledger.last_month is None:
-        msg = "the ledger is empty; there is nobody to score"
-        raise ValueError(msg)
-    month = _month_or_none(as_of, "as_of")
-    horizon = int(ledger.last_month.ordinal)
-    if month is None:
-        return horizon
-    if month > horizon:
-        msg = (
-            f"'as_of' ({as_of}) is after the ledger's data horizon "
-            f"({ledger.last_month}); build the ledger with a later through="
-        )
-        raise ValueError(msg)
-    return month
 
 
 def attribution(
@@ -192,7 +185,10 @@ def attribution(
     Name: cus-00004, dtype: object
     """
     return attribute(
-        ledger, deals=deals, assignments=assignments, as_of=_as_of(ledger, as_of)
+        ledger,
+        deals=deals,
+        assignments=assignments,
+        as_of=as_of_month(ledger, as_of, empty=_EMPTY),
     )
 
 
@@ -291,7 +287,7 @@ def _scope(
 ) -> _Scope:
     """Resolve the window (acquisition months) and the estimation options."""
     chosen = _rate_conventions(ledger, conventions)
-    read = _as_of(ledger, as_of)
+    read = as_of_month(ledger, as_of, empty=_EMPTY)
     lo = _month_or_none(since, "since")
     hi = _month_or_none(through, "through")
     first = int(ledger.first_month.ordinal) if ledger.first_month is not None else read

@@ -38,7 +38,7 @@ from ._ledger import (
     REACTIVATION,
     Ledger,
     MonthLike,
-    _month_or_none,
+    as_of_month,
     is_active,
 )
 from ._schema import check_table
@@ -64,6 +64,8 @@ __all__ = [
     "movements",
     "summary",
 ]
+
+_EMPTY: Final = "the ledger is empty; there are no accounts"
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -403,23 +405,6 @@ def classify(accounts: pd.DataFrame, policy: TierPolicy | None = None) -> pd.Dat
 # --------------------------------------------------------------------------
 
 
-def _as_of(ledger: Ledger, as_of: MonthLike | None) -> int:
-    if ledger.last_month is None:
-        msg = "the ledger is empty; there are no accounts"
-        raise ValueError(msg)
-    horizon = int(ledger.last_month.ordinal)
-    month = _month_or_none(as_of, "as_of")
-    if month is None:
-        return horizon
-    if month > horizon:
-        msg = (
-            f"'as_of' ({as_of}) is after the ledger's data horizon "
-            f"({ledger.last_month}); build the ledger with a later through="
-        )
-        raise ValueError(msg)
-    return month
-
-
 def _state_at(ledger: Ledger, month: int) -> tuple[IntArray, BoolArray]:
     """Return every customer's MRR at the end of `month`, and if it is active."""
     ev = ledger._events
@@ -600,7 +585,7 @@ def account_features(
     if not 0 < adoption_share <= 1:
         msg = f"'adoption_share' must be in (0, 1], got {adoption_share!r}"
         raise ValueError(msg)
-    month = _as_of(ledger, as_of)
+    month = as_of_month(ledger, as_of, empty=_EMPTY)
     mrr, active = _state_at(ledger, month)
     attributes = _attributes(ledger, customers)
     codes = np.flatnonzero(active)
@@ -840,7 +825,7 @@ def summary(
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
         msg = f"'months' must be a positive int, got {months!r}"
         raise ValueError(msg)
-    month = _as_of(ledger, as_of)
+    month = as_of_month(ledger, as_of, empty=_EMPTY)
     assert ledger.last_month is not None  # checked by _as_of
     horizon = int(ledger.last_month.ordinal)
     tier = _tier_values(classified, "classified")
