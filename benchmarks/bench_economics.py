@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import numpy as np
 import pandas as pd
 
 import subscription_metrics as sm
 from generate import FIRST_MONTH, N_MONTHS, THROUGH, generate_spans
+from timing import timed
 
 
 def _tables(customers: int, staff: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -78,14 +78,6 @@ def _tables(customers: int, staff: int, seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
-def _time(label: str, call: object, results: dict[str, float]) -> object:
-    start = time.perf_counter()
-    out = call()  # type: ignore[operator]
-    results[label] = time.perf_counter() - start
-    print(f"{label:<44} {results[label]:7.2f} s")
-    return out
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -99,15 +91,15 @@ def main() -> int:
         f"{args.staff:,} staff"
     )
     results: dict[str, float] = {}
-    led = _time(
+    led = timed(
         "ledger (with customers)",
         lambda: sm.Ledger.from_subscriptions(
             tables["spans"], customers=tables["customers"], through=THROUGH
         ),
         results,
     )
-    _time("ltv.estimates (monthly)", lambda: sm.ltv.estimates(led), results)
-    _time(
+    timed("ltv.estimates (monthly)", lambda: sm.ltv.estimates(led), results)
+    timed(
         "cac.acquisition_costs (quarter, by channel)",
         lambda: sm.cac.acquisition_costs(
             tables["costs"],
@@ -118,12 +110,12 @@ def main() -> int:
         ),
         results,
     )
-    _time(
+    timed(
         "roi.staff_returns (per person)",
         lambda: sm.roi.staff_returns(tables["deals"], tables["staff"], led),
         results,
     )
-    _time(
+    timed(
         "roi.staff_returns (team x quarter)",
         lambda: sm.roi.staff_returns(
             tables["deals"], tables["staff"], led, by="team", period="quarter"

@@ -15,22 +15,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 import subscription_metrics as sm
 from generate import THROUGH, generate_spans
-
-
-def _time(label: str, call: Callable[[], object], results: dict[str, float]) -> object:
-    start = time.perf_counter()
-    out = call()
-    results[label] = time.perf_counter() - start
-    print(f"{label:<44} {results[label]:7.2f} s")
-    return out
+from timing import timed
 
 
 def main() -> int:
@@ -66,7 +57,7 @@ def main() -> int:
     print(f"{platform.machine()}, numpy {np.__version__}, pandas {pd.__version__}")
     print(f"{len(ids):,} customers, {args.staff:,} staff")
     results: dict[str, float] = {}
-    led = _time(
+    led = timed(
         "ledger (with customers)",
         lambda: sm.Ledger.from_subscriptions(
             spans, customers=customers, through=THROUGH
@@ -74,24 +65,24 @@ def main() -> int:
         results,
     )
     assert isinstance(led, sm.Ledger)
-    _time("attribution", lambda: sm.scorecards.attribution(led), results)
-    card = _time(
+    timed("attribution", lambda: sm.scorecards.attribution(led), results)
+    card = timed(
         "scorecard per person",
         lambda: sm.scorecards.scorecard(led, staff=staff),
         results,
     )
     assert isinstance(card, pd.DataFrame)
-    _time(
+    timed(
         "scorecard per team",
         lambda: sm.scorecards.scorecard(led, staff=staff, by="team"),
         results,
     )
-    _time(
+    timed(
         "compare two reps",
         lambda: sm.scorecards.compare(led, "st-1", "st-2"),
         results,
     )
-    _time(
+    timed(
         "acquisition_quality by channel",
         lambda: sm.scorecards.acquisition_quality(led, by="acquisition_channel"),
         results,
@@ -101,9 +92,8 @@ def main() -> int:
         f"rows {len(scored):,}; thin {int(scored['thin'].sum()):,}; "
         f"median customers per rep {int(scored['customers_won'].median()):,}"
     )
-    print(
-        f"{'total after the ledger':<44} {sum(results.values()) - results['ledger (with customers)']:7.2f} s"
-    )
+    after = sum(results.values()) - results["ledger (with customers)"]
+    print(f"{'total after the ledger':<44} {after:7.2f} s")
     return 0
 
 

@@ -146,23 +146,7 @@ _HOMES = {
     "UsageSnapshot": "._entities",
     "UnknownCurrencyError": "._money",
 }
-_MODULES = {
-    "cac",
-    "churn",
-    "cohorts",
-    "datasets",
-    "frames",
-    "health",
-    "ledger",
-    "ltv",
-    "money",
-    "operations",
-    "periods",
-    "roi",
-    "scorecards",
-    "survival",
-    "tiers",
-}
+_MODULES = frozenset(name for name in __all__ if name.islower())
 
 
 def __getattr__(name: str) -> Any:
