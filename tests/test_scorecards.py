@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -24,6 +24,8 @@ from subscription_metrics.scorecards import (
     scorecard,
 )
 from subscription_metrics.survival import kaplan_meier, lifetimes, survival_at
+
+from .strategies import CUSTOMERS, subscriptions
 
 
 def _subs(rows):
@@ -343,3 +345,30 @@ class TestOwnedBook:
         assert book.loc["All", "customers_lost"] == 2
         teams = owned_book(small, assignments=assignments, staff=STAFF, by="team")
         assert teams.loc["cs", "churned_mrr"] == 50_000
+
+
+@given(
+    subscriptions(min_size=1, max_size=12),
+    st.lists(st.sampled_from(["fs1", "fs2", "is1", None]), min_size=6, max_size=6),
+)
+@settings(deadline=None, max_examples=25)
+def test_people_add_up_to_teams_and_the_company(subs, reps):
+    """Every additive figure of the people sums to their team's and the company's."""
+    subs = subs.assign(currency="JPY")
+    customers = pd.DataFrame({"customer_id": CUSTOMERS, "field_sales_rep": reps})
+    led = Ledger.from_subscriptions(subs, customers=customers, through="2024-12-31")
+    assume(led.first_month is not None)
+    people = scorecard(led, staff=STAFF)
+    teams = scorecard(led, staff=STAFF, by="team")
+    members = people.drop(index="All")
+    for column in ADDITIVE_COLUMNS:
+        by_team = members[column].groupby(members["team"].fillna("(none)")).sum()
+        got = teams[column].drop(index="All")
+        np.testing.assert_allclose(
+            got.sort_index().to_numpy(np.float64),
+            by_team.reindex(got.index).sort_index().to_numpy(np.float64),
+            rtol=1e-9,
+        )
+        np.testing.assert_allclose(
+            float(people.loc["All", column]), float(members[column].sum()), rtol=1e-9
+        )

@@ -331,8 +331,9 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
             "months_observed": grouped["age"].max(),
         }
     )
-    if not len(out):
-        return out
+    if not len(out):  # nobody acquired in the window
+        figures = [c for c in SCORECARD_COLUMNS if not c.startswith("rank_")]
+        return out.reindex(columns=figures).astype({"thin": bool})
     moves = _movements(ledger, code, pd.Index(label_values, name=_LABEL), as_of)
     out = out.join(moves, how="left")
     out["early_churn_3m"] = _early_churn(won, 3, as_of)
@@ -379,6 +380,19 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
         out[f"ltv_weighted_bookings{suffix}"] = out["new_mrr"] * per_unit
     out["thin"] = early["thin"].reindex(out.index).fillna(True).astype(bool)
     return out
+
+
+def _company(
+    ledger: Ledger, customers: pd.Index, scope: _Scope, parts: pd.DataFrame
+) -> pd.DataFrame:
+    """Return the company's row: figures on everyone, additive sums of parts."""
+    everyone = pd.Series(_ALL, index=customers, dtype=object)
+    company = _group_figures(ledger, everyone, scope)
+    if not len(company):
+        company = company.reindex(pd.Index([_ALL], name=company.index.name))
+        company["thin"] = True
+    company[list(ADDITIVE_COLUMNS)] = parts[list(ADDITIVE_COLUMNS)].sum().to_numpy()
+    return company
 
 
 def _rank(values: pd.Series, eligible: pd.Series) -> pd.Series:
@@ -527,11 +541,7 @@ def scorecard(
         msg = f"'by' must be 'staff' or 'team', got {by!r}"
         raise ValueError(msg)
     if total:
-        everyone = pd.Series(_ALL, index=credited.index, dtype=object)
-        company = _group_figures(ledger, everyone, scope)
-        company[list(ADDITIVE_COLUMNS)] = (
-            person[list(ADDITIVE_COLUMNS)].sum().to_numpy()
-        )
+        company = _company(ledger, credited.index, scope, person)
         company.index = pd.Index([_ALL], name=rows.index.name)
         rows = pd.concat([rows, company])
     ranked = rows.index != _ALL
@@ -836,9 +846,8 @@ def acquisition_quality(
     )
     rows = _group_figures(ledger, labels, scope)
     if total:
-        everyone = pd.Series(_ALL, index=labels.index, dtype=object)
-        company = _group_figures(ledger, everyone, scope)
-        company[list(ADDITIVE_COLUMNS)] = rows[list(ADDITIVE_COLUMNS)].sum().to_numpy()
+        company = _company(ledger, labels.index, scope, rows)
+        company.index = pd.Index([_ALL])
         rows = pd.concat([rows, company])
     rows.index = rows.index.rename(by)
     eligible = pd.Series(rows.index != _ALL, index=rows.index)
