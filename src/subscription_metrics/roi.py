@@ -163,9 +163,8 @@ def _customer_mrr_paths(
     """
     ev = ledger._events
     n = len(customer)
-    out = {name: np.zeros(n) for name in ("base", "share_end", "months", "pv")}
     if not n:
-        return out
+        return {name: np.zeros(0) for name in ("share_end", "months", "pv")}
     span = int(ev.month.max() - ev.month.min() + 3) if len(ev.month) else 3
     low = int(ev.month.min()) - 1 if len(ev.month) else 0
     keys = ev.customer * span + (ev.month - low)
@@ -190,14 +189,11 @@ def _customer_mrr_paths(
         np.float64
     )
     stop_at = at(end)
-    # Events strictly after the first month, through the reading month.
+    # Events strictly after the first month, through the reading month; an
+    # account with nothing billed in the deal's first month is not followed.
     first_after = np.where(base_at >= 0, base_at + 1, 0)
-    if (~(base_at >= 0) & known).any():
-        # An account without revenue yet: its first event after `start`.
-        pos = np.searchsorted(keys, customer * span + (start - low), "right")
-        first_after = np.where(base_at >= 0, first_after, pos)
-    count = np.where(known & (stop_at >= first_after), stop_at - first_after + 1, 0)
-    count = np.where(base > 0, count, 0)  # nothing billed: nothing to follow
+    followed = known & (base > 0) & (stop_at >= first_after)
+    count = np.where(followed, stop_at - first_after + 1, 0)
     segments = count + 1
     deal = np.repeat(np.arange(n), segments)
     offsets = np.cumsum(segments) - segments
@@ -219,7 +215,6 @@ def _customer_mrr_paths(
     else:
         weight = length
     return {
-        "base": base,
         "share_end": np.asarray(share[is_last], np.float64),
         "months": _wsum(deal, share * length, n),
         "pv": _wsum(deal, share * weight, n),
