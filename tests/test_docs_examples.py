@@ -30,3 +30,11 @@ def test_page_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     runner.run(test, out=failures.append)
 
     assert runner.failures == 0, "".join(failures)
+
+
+def test_readme_usage_example_runs():
+    """The README's first Python example runs as written, on the bundled sample."""
+    readme = (DOCS.parent / "README.md").read_text("utf-8")
+    example = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
+
+    exec(compile(example, "README.md", "exec"), {})
