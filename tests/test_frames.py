@@ -393,3 +393,22 @@ def test_composite_keys_are_unique():
     ):
         frames.validate(usage, UsageSnapshot)
     frames.validate(usage.iloc[1:], UsageSnapshot)
+
+
+def test_absent_optional_dates_take_the_tables_time_zone():
+    """A ticket table without answer times keeps its zone; the rules still run."""
+    from subscription_metrics import Ticket
+
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["t1", "t2"],
+            "customer_id": "c1",
+            "opened_at": pd.to_datetime(
+                ["2024-01-02 09:00", "2024-01-03 10:00"]
+            ).tz_localize("Asia/Tokyo"),
+        }
+    )
+    out = frames.validate(tickets, Ticket)
+    assert out["resolved_at"].dtype == out["opened_at"].dtype
+    assert str(out["resolved_at"].dt.tz) == "Asia/Tokyo"
+    assert out["first_response_at"].isna().all()

@@ -25,7 +25,6 @@ __all__ = [
     "Cells",
     "as_of_day",
     "cutoff",
-    "fill_absent_dates",
     "group_quantiles",
     "label_values",
     "naive",
@@ -64,28 +63,6 @@ def as_of_day(value: object, name: str = "as_of") -> pd.Timestamp:
 def naive(dates: pd.Series) -> pd.Series:
     """Drop a time zone, keeping local wall time (days and months are local)."""
     return dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
-
-
-def fill_absent_dates(
-    frame: pd.DataFrame, columns: tuple[str, ...], like: str
-) -> pd.DataFrame:
-    """
-    Add absent optional date `columns` as NaT of the dtype of column `like`.
-
-    Table validation compares the dates of its row rules; an absent column
-    would be compared as Python ``None`` objects, which costs seconds on a
-    million rows. Only done when `like` already holds datetimes.
-    """
-    if not isinstance(frame, pd.DataFrame) or like not in frame.columns:
-        return frame
-    dtype = frame[like].dtype
-    absent = [name for name in columns if name not in frame.columns]
-    if not absent or not pd.api.types.is_datetime64_any_dtype(dtype):
-        return frame
-    out = frame.copy(deep=False)
-    for name in absent:
-        out[name] = pd.Series(pd.NaT, index=frame.index, dtype=dtype)
-    return out
 
 
 def cutoff(day: pd.Timestamp, dates: pd.Series) -> pd.Timestamp:

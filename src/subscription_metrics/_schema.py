@@ -388,13 +388,13 @@ def check_table(
             col, "missing column", detail=f"columns present: {list(frame.columns)}"
         )
     dates: dict[str, pd.Series] = {}
+    absent_dates: list[str] = []
     for col, spec in specs.items():
         if col not in out:
             if not spec.required:
                 default = fields[col].default
                 if default is None and spec.kind in ("date", "month"):
-                    # Absent dates are NaT, so row rules compare them fast.
-                    out[col] = pd.Series(pd.NaT, index=out.index, dtype="M8[ns]")
+                    absent_dates.append(col)  # NaT once the others are known
                 elif default is None:
                     out[col] = pd.Series(None, index=out.index, dtype=object)
                 else:
@@ -450,6 +450,11 @@ def check_table(
                     examples=[str(v) for v in values],
                     detail="each value may appear once",
                 )
+    # Absent optional dates are NaT in the time zone of the table's other
+    # dates, so row rules compare them fast and without mixing zones.
+    zone_like = next(iter(dates.values())).dtype if dates else np.dtype("M8[ns]")
+    for col in absent_dates:
+        out[col] = pd.Series(pd.NaT, index=out.index, dtype=zone_like)
     key = tuple(getattr(entity, "KEY", ()))
     if len(key) > 1 and set(key) <= set(out.columns):
         repeated = out.duplicated(list(key), keep=False).to_numpy(bool)

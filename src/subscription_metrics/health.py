@@ -32,7 +32,7 @@ from ._health import (
 )
 from ._inputs import month_ordinals
 from ._ledger import Ledger, MonthLike, _month_or_none
-from ._operations import fill_absent_dates, naive
+from ._operations import naive
 from ._schema import check_table
 from ._validation import check_int, divide_or_nan
 
@@ -55,7 +55,6 @@ SIGNAL_COLUMNS: Final = (
 )
 """Columns of `signals`, in order."""
 
-_RESPONSES: Final = ("first_response_at", "resolved_at")
 
 
 def default_model() -> HealthModel:
@@ -247,9 +246,7 @@ def signals(
     table, problems = check_table(usage, UsageSnapshot, months=ordinals)
     ticket_table = None
     if tickets is not None:
-        ticket_table, found = check_table(
-            fill_absent_dates(tickets, _RESPONSES, "opened_at"), Ticket
-        )
+        ticket_table, found = check_table(tickets, Ticket)
         problems += found
     if problems:
         raise InvalidTableError(problems)

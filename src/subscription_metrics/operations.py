@@ -33,7 +33,6 @@ from ._operations import (
     Cells,
     as_of_day,
     cutoff,
-    fill_absent_dates,
     label_values,
     naive,
 )
@@ -244,7 +243,7 @@ def onboarding_kpis(
         msg = f"'target_days' must be an int >= 0, got {target_days!r}"
         raise ValueError(msg)
     table, people = _validated(
-        fill_absent_dates(onboarding, ("completed_on",), "started_on"),
+        onboarding,
         Onboarding,
         staff,
     )
@@ -428,7 +427,7 @@ def ticket_kpis(
     day = as_of_day(as_of)
     _check_period(period)
     table, people = _validated(
-        fill_absent_dates(tickets, ("first_response_at", "resolved_at"), "opened_at"),
+        tickets,
         Ticket,
         staff,
     )
