@@ -412,3 +412,25 @@ def test_absent_optional_dates_take_the_tables_time_zone():
     assert out["resolved_at"].dtype == out["opened_at"].dtype
     assert str(out["resolved_at"].dt.tz) == "Asia/Tokyo"
     assert out["first_response_at"].isna().all()
+
+
+def test_an_optional_amount_and_its_currency_come_together():
+    """An opportunity's MRR without a currency, or a currency alone, is refused."""
+    import datetime as dt
+
+    from subscription_metrics import Activity
+
+    table = pd.DataFrame(
+        {
+            "activity_id": ["a1", "a2", "a3"],
+            "staff_id": "s1",
+            "kind": ["opportunity", "meeting", "meeting"],
+            "on": pd.to_datetime([dt.date(2024, 1, 2)] * 3),
+            "mrr": [5_000, None, None],
+            "currency": [None, "JPY", None],
+        }
+    )
+    with pytest.raises(
+        InvalidTableError, match=r"activities\.mrr, currency: both or neither: 2 rows"
+    ):
+        frames.validate(table, Activity)

@@ -413,6 +413,15 @@ def check_table(
         elif spec.kind == "money":
             currency = out["currency"] if "currency" in out else None
             empty = series.isna().to_numpy(bool) if spec.nullable else None
+            if empty is not None and currency is not None:
+                # An optional amount and its currency come together or not at all.
+                alone = empty != currency.isna().to_numpy(bool)
+                check.add(
+                    f"{col}, currency",
+                    "both or neither",
+                    alone,
+                    detail="an amount needs its currency, a currency its amount",
+                )
             if empty is not None and empty.any():
                 # An optional amount may be empty: convert the others, keep
                 # the empty ones missing (nullable Int64).

@@ -56,7 +56,6 @@ SIGNAL_COLUMNS: Final = (
 """Columns of `signals`, in order."""
 
 
-
 def default_model() -> HealthModel:
     """
     Return the default health model: five signals, three bands, seed 002's rule.

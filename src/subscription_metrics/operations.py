@@ -480,32 +480,24 @@ def _checked_activities(
     """
     Validate activities; return the table, pipeline MRR per row and its currency.
 
-    ``mrr`` and ``currency`` are checked only on the rows that carry them,
-    and every opportunity must carry both, in one currency.
+    ``mrr`` and ``currency`` may be empty together (calls, meetings); every
+    opportunity must carry both, in one currency.
     """
     if not isinstance(activities, pd.DataFrame):
         msg = (
             f"'activities' must be a pandas DataFrame, got {type(activities).__name__}"
         )
         raise TypeError(msg)
-    money_columns = [c for c in ("mrr", "currency") if c in activities.columns]
-    table, problems = check_table(activities.drop(columns=money_columns), Activity)
-    mrr = np.zeros(len(activities), np.int64)
+    table, problems = check_table(activities, Activity)
     if problems:
         raise InvalidTableError(problems)
-    carries = np.zeros(len(activities), bool)
-    for name in money_columns:
-        carries |= activities[name].notna().to_numpy(bool)
+    amounts = table["mrr"].astype("Int64")
+    carries = amounts.notna().to_numpy(bool)
+    mrr = amounts.fillna(0).to_numpy(np.int64)
+    codes = table["currency"].astype(object)
     is_opportunity = (
         table["kind"].astype(str) == ActivityKind.OPPORTUNITY.value
     ).to_numpy(bool)
-    codes = pd.Series(None, index=table.index, dtype=object)
-    if carries.any():
-        part, found = check_table(activities[carries], Activity)
-        problems += [p for p in found if p.column in ("mrr", "currency")]
-        if not found:
-            mrr[carries] = part["mrr"].to_numpy(np.int64)
-            codes[carries] = part["currency"].to_numpy()
     missing = is_opportunity & ~carries
     if missing.any():
         problems.append(
