@@ -11,7 +11,7 @@ import pandas as pd
 from ._entities import Assignment, Deal, Role
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._ledger import Ledger
-from ._schema import check_table
+from ._schema import validate
 
 __all__ = ["ACQUISITION", "POST_SALE", "attribute", "owner_at"]
 
@@ -27,13 +27,6 @@ POST_SALE: Final = (
 
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
-
-
-def _validated(frame: pd.DataFrame, entity: type) -> pd.DataFrame:
-    table, problems = check_table(frame, entity)
-    if problems:
-        raise InvalidTableError(problems)
-    return table
 
 
 def _check_overlaps(table: pd.DataFrame) -> None:
@@ -113,7 +106,7 @@ def owner_at(
 
 def _first_new_deals(deals: pd.DataFrame) -> pd.DataFrame:
     """Return the earliest won new-business deal of each customer."""
-    table = _validated(deals, Deal)
+    table = validate(deals, Deal)
     new = table[table["kind"].astype(str) == "new"]
     new = new.sort_values(["won_on", "deal_id"], kind="stable")
     return new.drop_duplicates("customer_id").set_index("customer_id")
@@ -157,7 +150,7 @@ def attribute(
     # active month, so the owner when it left answers for the churn.
     last = _last_active_month(ledger, as_of)
     if assignments is not None:
-        table = _validated(assignments, Assignment)
+        table = validate(assignments, Assignment)
         _check_overlaps(table)
         for role in POST_SALE:
             out[role.value] = owner_at(table, out.index, last, role)

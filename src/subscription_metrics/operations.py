@@ -37,7 +37,7 @@ from ._operations import (
     naive,
 )
 from ._rates import Grain, _grain
-from ._schema import check_table
+from ._schema import check_table, validate
 from ._validation import divide_or_nan
 from .roi import _option_set, _staff_months
 
@@ -653,9 +653,7 @@ def activity_kpis(
         msg = f"'staff' must be a pandas DataFrame, got {type(staff).__name__}"
         raise TypeError(msg)
     table, mrr, pipeline_currency = _checked_activities(activities, currency)
-    people, problems = check_table(staff, StaffMember)
-    if problems:
-        raise InvalidTableError(problems)
+    people = validate(staff, StaffMember)
     unknown = ~table["staff_id"].isin(people["staff_id"]).to_numpy(bool)
     if unknown.any():
         raise InvalidTableError(

@@ -32,7 +32,6 @@ import pandas as pd
 from ._attribution import POST_SALE, attribute, owner_at
 from ._conventions import Conventions
 from ._entities import Assignment, Role, StaffMember
-from ._errors import InvalidTableError
 from ._kernels import sum_by_key
 from ._km import kaplan_meier, survival_at
 from ._ledger import (
@@ -45,7 +44,7 @@ from ._ledger import (
     as_of_month,
 )
 from ._lifetimes import early_ltv, lifetimes
-from ._schema import check_table
+from ._schema import validate
 from ._validation import divide_or_nan
 from .churn import _rate_conventions
 
@@ -193,10 +192,7 @@ def attribution(
 
 
 def _staff_table(staff: pd.DataFrame) -> pd.DataFrame:
-    table, problems = check_table(staff, StaffMember)
-    if problems:
-        raise InvalidTableError(problems)
-    out = table.set_index("staff_id")
+    out = validate(staff, StaffMember).set_index("staff_id")
     out["role"] = out["role"].astype(str)
     out["team"] = out["team"].astype(object).where(out["team"].notna(), _NONE)
     return out
@@ -942,9 +938,7 @@ def owned_book(
         allowed = ", ".join(repr(r.value) for r in POST_SALE)
         msg = f"'role' must be one of {allowed}, got {role!r}"
         raise ValueError(msg) from None
-    table, problems = check_table(assignments, Assignment)
-    if problems:
-        raise InvalidTableError(problems)
+    table = validate(assignments, Assignment)
     people = _staff_table(staff)
     if ledger.first_month is None or ledger.last_month is None:
         msg = "the ledger is empty; there is no book to score"
