@@ -13,6 +13,7 @@ __all__ = [
     "Number",
     "PlainValues",
     "Values",
+    "apply_where_known",
     "as_float_array",
     "as_number_array",
     "broadcast_shape",
@@ -252,3 +253,20 @@ def text_validator(instance: Any, attribute: Any, value: Any) -> None:
     if not value:
         msg = f"{attribute.name!r} must not be empty"
         raise ValueError(msg)
+
+
+def apply_where_known(formula: Any, *columns: FloatArray, **options: Any) -> FloatArray:
+    """
+    Apply a formula to table columns row by row where every input is finite.
+
+    NaN where an input is unknown (a short window, a month without costs);
+    ``inf`` where an input is ``inf`` and none is unknown (a customer never
+    won costs without bound, and never pays back).
+    """
+    known = np.logical_and.reduce([np.isfinite(c) for c in columns])
+    unbounded = np.logical_or.reduce([np.isposinf(c) for c in columns])
+    unknown = np.logical_or.reduce([np.isnan(c) for c in columns])
+    out: FloatArray = np.where(unbounded & ~unknown, np.inf, np.nan)
+    if known.any():
+        out[known] = formula(*(c[known] for c in columns), **options)
+    return out

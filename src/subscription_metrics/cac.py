@@ -31,7 +31,7 @@ from ._errors import InvalidTableError, Problem
 from ._inputs import checked
 from ._ledger import Ledger, MonthLike
 from ._rates import GRAINS, Grain, _grain
-from ._validation import divide_or_nan
+from ._validation import apply_where_known, divide_or_nan
 from .churn import _rate_conventions
 from .ledger import bridge
 from .ltv import estimates
@@ -182,24 +182,6 @@ def _as_float(series: pd.Series) -> npt.NDArray[np.float64]:
         series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan),
         dtype=np.float64,
     )
-
-
-def _known(
-    formula: object, *columns: npt.NDArray[np.float64], **options: object
-) -> npt.NDArray[np.float64]:
-    """
-    Apply a formula where every input is finite.
-
-    NaN where an input is unknown; ``inf`` where an input is ``inf`` (a
-    customer never won costs without bound, and never pays back).
-    """
-    known = np.logical_and.reduce([np.isfinite(c) for c in columns])
-    unbounded = np.logical_or.reduce([np.isposinf(c) for c in columns])
-    unknown = np.logical_or.reduce([np.isnan(c) for c in columns])
-    out = np.where(unbounded & ~unknown, np.inf, np.nan)
-    if known.any():
-        out[known] = formula(*(c[known] for c in columns), **options)  # type: ignore[operator]
-    return out
 
 
 def acquisition_costs(
@@ -397,7 +379,7 @@ def _finish(
     spend = _as_float(table["spend"])
     new = table["customers_new"].to_numpy(np.float64)
     new_mrr = table["new_mrr"].to_numpy(np.float64)
-    cac = _known(customer_acquisition_cost, spend, new)
+    cac = apply_where_known(customer_acquisition_cost, spend, new)
     asp = divide_or_nan(new_mrr, new)
     arpa = divide_or_nan(
         table["mrr_at_end"].to_numpy(np.float64),
@@ -411,11 +393,11 @@ def _finish(
     # MRR, which also covers a period with spend and no new customer (inf).
     if conventions.cac_payback == "bessemer":
         previous = _as_float(_previous(table, "unlagged_spend", names))
-        payback = _known(payback_months, previous, new_mrr, **options)
+        payback = apply_where_known(payback_months, previous, new_mrr, **options)
     elif conventions.cac_payback == "new_arpa":
-        payback = _known(payback_months, spend, new_mrr, **options)
+        payback = apply_where_known(payback_months, spend, new_mrr, **options)
     else:
-        payback = _known(payback_months, cac, arpa, **options)
+        payback = apply_where_known(payback_months, cac, arpa, **options)
     values = estimates(ledger, by=names or None, conventions=conventions)
     ltv = values["lifetime_value"]
     ends = table["last_month"]
@@ -434,8 +416,8 @@ def _finish(
     out["average_revenue_per_account"] = arpa
     out["payback_months"] = payback
     out["lifetime_value"] = ltv_at_end
-    out["ltv_to_cac"] = _known(ltv_to_cac, ltv_at_end, cac)
-    out["magic_number"] = _known(
+    out["ltv_to_cac"] = apply_where_known(ltv_to_cac, ltv_at_end, cac)
+    out["magic_number"] = apply_where_known(
         magic_number,
         revenue_now,
         revenue_before,
@@ -447,7 +429,7 @@ def _finish(
         paid_new = table["paid_customers_new"].to_numpy(np.float64)
         out["paid_spend"] = table["paid_spend"]
         out["paid_customers_new"] = table["paid_customers_new"].astype(np.int64)
-        out["paid_acquisition_cost"] = _known(
+        out["paid_acquisition_cost"] = apply_where_known(
             customer_acquisition_cost, paid_spend, paid_new
         )
     return out

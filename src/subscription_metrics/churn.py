@@ -10,7 +10,7 @@ quick ratio with gains and no losses gives inf.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +33,7 @@ from ._formulas import (
 from ._ledger import Ledger, MonthLike, segments
 from ._rates import Grain, period_totals
 from ._retention import retained_against_earlier
-from ._validation import divide_or_nan
+from ._validation import apply_where_known, divide_or_nan
 
 __all__ = [
     "LEDGER_CONVENTIONS",
@@ -78,15 +78,6 @@ def _rolling(frame: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame
         rolled = rolled.reset_index(level=[*range(len(names))], drop=True)
         return rolled.reindex(frame.index)
     return frame.rolling(window, min_periods=window).sum()
-
-
-def _apply(formula: Any, *columns: npt.NDArray[np.float64], **options: Any) -> Any:
-    """Apply a formula where every input is known; NaN where a window is short."""
-    known = np.logical_and.reduce([~np.isnan(values) for values in columns])
-    out = np.full(len(columns[0]), np.nan)
-    if known.any():
-        out[known] = formula(*(values[known] for values in columns), **options)
-    return out
 
 
 def _customer_retention(
@@ -331,7 +322,7 @@ def _rates_table(
         grr = divide_or_nan(start - churned - contraction, start)
     out["net_revenue_retention"] = nrr
     out["gross_revenue_retention"] = grr
-    out["quick_ratio"] = _apply(
+    out["quick_ratio"] = apply_where_known(
         quick_ratio,
         column["new_mrr"],
         expansion,
@@ -339,13 +330,13 @@ def _rates_table(
         churned,
         reactivation if conventions.reactivation_in_quick_ratio else zero,
     )
-    out["average_revenue_per_account"] = _apply(
+    out["average_revenue_per_account"] = apply_where_known(
         average_revenue_per_account, end, column["customers_at_end"]
     )
-    out["average_sale_price"] = _apply(
+    out["average_sale_price"] = apply_where_known(
         average_sale_price, column["new_mrr"], column["customers_new"]
     )
-    out["net_new_mrr"] = _apply(
+    out["net_new_mrr"] = apply_where_known(
         net_new_mrr,
         column["new_mrr"],
         expansion,
@@ -353,5 +344,5 @@ def _rates_table(
         churned,
         reactivation,
     )
-    out["mrr_growth_rate"] = _apply(mrr_growth_rate, start, end)
+    out["mrr_growth_rate"] = apply_where_known(mrr_growth_rate, start, end)
     return out
