@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 import pandas as pd
 from hypothesis import strategies as st
 
-from subscription_metrics import Conventions
+from subscription_metrics import (
+    Activity,
+    Assignment,
+    Conventions,
+    CostEntry,
+    Customer,
+    Deal,
+    MonthlyMrr,
+    Onboarding,
+    StaffMember,
+    Subscription,
+    Ticket,
+    UsageSnapshot,
+)
+from subscription_metrics._columns import ColumnSpec, column_specs
+
+E = TypeVar("E")
 
 FIRST_DAY = dt.date(2023, 1, 1)
 LAST_DAY = dt.date(2024, 12, 31)
@@ -112,3 +129,79 @@ def subscriptions_from_rows(
     frame["mrr"] = frame["mrr"].astype("int64")
     frame["currency"] = currency
     return frame
+
+
+# --------------------------------------------------------------------------
+# Entities, built from the column specifications of their fields
+# --------------------------------------------------------------------------
+
+_ENTITY_CURRENCIES = ["JPY", "USD", "EUR", "KWD"]
+_times = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 12, 31)
+)
+
+
+def _field_values(spec: ColumnSpec, *, as_times: bool) -> st.SearchStrategy[object]:
+    """Any valid value of one entity field (``None`` included if optional)."""
+    kind = spec.kind
+    if kind == "id":
+        base: st.SearchStrategy[object] = st.text(min_size=1, max_size=8)
+    elif kind == "text":
+        base = st.text(max_size=8)
+    elif kind == "date":
+        base = _times if as_times else st.dates()
+    elif kind == "month":
+        base = st.dates().map(lambda day: day.replace(day=1))
+    elif kind in ("money", "count"):
+        base = st.integers(min_value=0, max_value=2**62)
+    elif kind == "currency":
+        base = st.sampled_from(_ENTITY_CURRENCIES)
+    elif kind == "enum":
+        assert spec.enum is not None
+        base = st.sampled_from(list(spec.enum))
+    else:  # number
+        base = st.floats(
+            min_value=spec.low,
+            max_value=spec.high,
+            exclude_min=spec.low_open,
+            allow_nan=False,
+            allow_infinity=False,
+        )
+    return st.none() | base if spec.nullable else base
+
+
+@st.composite
+def entities(draw: st.DrawFn, entity: type[E]) -> E:
+    """
+    Any valid instance of `entity`: optional fields empty or not, all of one
+    entity's dates dates or all of them date-times (tickets take times).
+
+    A rule "later not before first" that the draw breaks is repaired by moving
+    the later date to the first one (equal is allowed), so no draw is rejected.
+    """
+    specs = column_specs(entity)
+    as_times = draw(st.booleans())
+    values = {
+        name: draw(_field_values(spec, as_times=as_times))
+        for name, spec in specs.items()
+    }
+    for rule in entity.ROW_RULES:  # type: ignore[attr-defined]
+        if not rule.check(*(values[name] for name in rule.columns)):
+            first, later = rule.columns
+            values[later] = values[first]
+    return entity(**values)
+
+
+ENTITY_CLASSES = (
+    Activity,
+    Assignment,
+    CostEntry,
+    Customer,
+    Deal,
+    MonthlyMrr,
+    Onboarding,
+    StaffMember,
+    Subscription,
+    Ticket,
+    UsageSnapshot,
+)

@@ -775,3 +775,59 @@ def test_fallback_is_rare_on_messy_realistic_groups() -> None:
         )
         ll = counts.take(np.array([g, g])).log_likelihood(both)
         assert ll[0] >= ll[1] - 1e-12 * counts.n_customers[g]
+
+
+# --------------------------------------------------------------------------
+# Methods of a fit
+# --------------------------------------------------------------------------
+
+
+def _fit_at(a: float, b: float) -> SbgFit:
+    return SbgFit(
+        alpha=a,
+        beta=b,
+        log_likelihood=-1.0,
+        covariance=((0.01, 0.0), (0.0, 0.01)),
+        n_customers=100,
+        n_periods=5,
+        converged=True,
+    )
+
+
+@given(parameters, parameters, st.integers(1, 60), st.floats(0.0, 1.0))
+def test_fit_methods_equal_the_plain_functions(a: float, b: float, t: int, d: float):
+    """Each method is the plain function at the fit's (alpha, beta), exactly."""
+    fit = _fit_at(a, b)
+    periods = np.arange(0, t + 1)
+
+    assert fit.survival(t) == sbg_survival(a, b, t)
+    np.testing.assert_array_equal(fit.survival(periods), sbg_survival(a, b, periods))
+    assert fit.retention(t) == sbg_retention(a, b, t)
+    np.testing.assert_array_equal(
+        fit.retention(periods + 1), sbg_retention(a, b, periods + 1)
+    )
+    assert fit.churn_probability(t) == sbg_churn_probability(a, b, t)
+    assert fit.expected_lifetime() == sbg_expected_lifetime(a, b)
+    assert fit.del_(d) == sbg_del(a, b, d)
+    assert fit.derl(d, t) == sbg_derl(a, b, d, t)
+
+
+def test_fit_methods_on_the_regular_fit_fader_hardie_2007():
+    """The methods of a real fit give its published projections and floats."""
+    fit = sbg_fit(REGULAR[:8])
+
+    survival = fit.survival(12)
+
+    assert isinstance(survival, float)
+    assert survival == sbg_survival(fit.alpha, fit.beta, 12)
+    assert fit.del_([0.0, 0.1]).shape == (2,)
+
+
+def test_fit_methods_validate_like_the_functions():
+    """A bad period is refused with the plain function's message."""
+    fit = _fit_at(1.0, 1.0)
+
+    with pytest.raises(ValueError, match="'t'"):
+        fit.retention(0)
+    with pytest.raises(ValueError, match="'discount_rate'"):
+        fit.del_(-0.1)

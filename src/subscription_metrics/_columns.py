@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import operator
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -152,6 +153,22 @@ def _value_error(name: str, spec: ColumnSpec, value: Any) -> str | None:
     return None
 
 
+def _as_int(value: Any) -> Any:
+    """
+    Return an integer-like value (a numpy integer) as ``int``, else unchanged.
+
+    Anything with ``__index__`` is an integer by Python's own protocol
+    (`operator.index`); bools and everything else go to the validator as they
+    are, which reports them.
+    """
+    if isinstance(value, int) or not hasattr(type(value), "__index__"):
+        return value
+    try:
+        return operator.index(value)
+    except TypeError:
+        return value
+
+
 def _validator(spec: ColumnSpec) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
@@ -201,7 +218,9 @@ def column(
         low_open=low_open,
         doc=doc,
     )
-    converter = None
+    converter: Callable[[Any], Any] | None = None
+    if kind in ("money", "count", "number"):
+        converter = _as_int
     if enum is not None:
         enum_type = enum
 

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal, TypeAlias, get_args, overload
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from attrs import frozen
 
+from . import _display
 from ._conventions import Conventions
 from ._validation import (
     Number,
@@ -996,6 +998,32 @@ class StaffRoi:
     cost_multiple: float
     roi: float
     payback_months: float
+
+    def __repr__(self) -> str:
+        """
+        Return the fields rounded for reading (the fields keep every digit).
+
+        Examples
+        --------
+        >>> from subscription_metrics.roi import staff_roi
+        >>> staff_roi(130_000, 1_000_000, 0.02)  # doctest: +NORMALIZE_WHITESPACE
+        StaffRoi(new_mrr_per_month=130000, monthly_cost=1000000, churn_rate=0.02,
+                 ltv_created=6500000, cost_multiple=6.5, roi=5.5,
+                 payback_months=8.269)
+        """
+        shown = ", ".join(
+            f"{attribute.name}={_display.number(getattr(self, attribute.name))}"
+            for attribute in attrs.fields(StaffRoi)
+        )
+        return f"StaffRoi({shown})"
+
+    def _repr_html_(self) -> str:
+        """Return the fields as an HTML table, rounded for reading."""
+        rows = [
+            (attribute.name, getattr(self, attribute.name))
+            for attribute in attrs.fields(StaffRoi)
+        ]
+        return _display.table("StaffRoi", rows)
 
     def pays_back(self, break_even: float = 1.0) -> bool:
         """

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 
 from attrs import frozen
 
-from ._columns import RowRule, column
+from ._columns import RowRule, column, column_specs
 
 __all__ = [
     "Activity",
@@ -84,6 +85,112 @@ def _check_rules(instance: Any) -> None:
             raise ValueError(msg)
 
 
+def _parse_time(value: str, *, name: str) -> dt.date:
+    """Read an ISO 8601 date (``2024-01-31``) or date and time."""
+    try:
+        if len(value) == len("2024-01-31"):
+            return dt.date.fromisoformat(value)
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        msg = f"{name!r} must be an ISO 8601 date such as '2024-01-31', got {value!r}"
+        raise ValueError(msg) from None
+
+
+class _Record:
+    """The conversion to and from plain dicts that every entity shares."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Return the fields as JSON-native values, ready for `json.dumps`.
+
+        Dates (and times) become ISO 8601 strings, enum members their
+        string values, money stays int minor units beside its currency
+        code, and empty optional fields are ``None``. `from_dict` reads it
+        back to an equal entity.
+
+        Returns
+        -------
+        dict
+            One key per field, in field order.
+
+        Examples
+        --------
+        >>> import datetime as dt, json
+        >>> from subscription_metrics import Subscription
+        >>> sub = Subscription(subscription_id="s-1", customer_id="c-1",
+        ...                    start=dt.date(2024, 1, 15), mrr=50_000, currency="JPY")
+        >>> json.dumps(sub.to_dict())  # doctest: +NORMALIZE_WHITESPACE
+        '{"subscription_id": "s-1", "customer_id": "c-1", "start": "2024-01-15",
+          "end": null, "mrr": 50000, "currency": "JPY", "plan": null}'
+        >>> Subscription.from_dict(json.loads(json.dumps(sub.to_dict()))) == sub
+        True
+        """
+        out: dict[str, Any] = {}
+        for name in column_specs(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """
+        Build the entity from a dict such as `to_dict` returns.
+
+        ISO 8601 strings in date fields are parsed (a date, or a date and
+        time); date objects are taken as they are. Enum fields take their
+        string values, money fields int minor units. Optional fields may be
+        left out. The entity's validators run as for any other construction.
+
+        Parameters
+        ----------
+        data : mapping
+            Field names to values, such as ``json.loads(text)``.
+
+        Returns
+        -------
+        entity
+            An instance of the class it is called on.
+
+        Raises
+        ------
+        ValueError
+            If a key is not a field of the entity, a date string is not ISO
+            8601, or a value breaks the entity's rules.
+        TypeError
+            If a value has the wrong type (as the constructor raises).
+
+        Examples
+        --------
+        >>> from subscription_metrics import Deal
+        >>> deal = Deal.from_dict({"deal_id": "d-1", "customer_id": "c-1",
+        ...     "owner_id": "rep-1", "kind": "upsell", "mrr": 30_000, "currency": "JPY",
+        ...     "won_on": "2024-03-08"})
+        >>> deal.kind, deal.won_on
+        (<DealKind.UPSELL: 'upsell'>, datetime.date(2024, 3, 8))
+        """
+        specs = column_specs(cls)
+        unknown = [key for key in data if key not in specs]
+        if unknown:
+            msg = (
+                f"{cls.__name__} has no field(s) {unknown}; "
+                f"its fields are {list(specs)}"
+            )
+            raise ValueError(msg)
+        values = {
+            name: _parse_time(value, name=name)
+            if specs[name].kind in ("date", "month") and isinstance(value, str)
+            else value
+            for name, value in data.items()
+        }
+        return cls(**values)
+
+
 class Role(enum.StrEnum):
     """
     What a staff member does, following the source articles' split of sales and CS.
@@ -149,7 +256,7 @@ class DealKind(enum.StrEnum):
 
 
 @frozen(kw_only=True)
-class Customer:
+class Customer(_Record):
     """
     A paying (or once-paying) account and who brought and owns it.
 
@@ -211,7 +318,7 @@ class Customer:
 
 
 @frozen(kw_only=True)
-class Subscription:
+class Subscription(_Record):
     """
     One subscription of one customer: a span of time at one MRR.
 
@@ -272,7 +379,7 @@ class Subscription:
 
 
 @frozen(kw_only=True)
-class MonthlyMrr:
+class MonthlyMrr(_Record):
     """
     One row of a billing export: a customer's MRR in one calendar month.
 
@@ -308,7 +415,7 @@ class MonthlyMrr:
 
 
 @frozen(kw_only=True)
-class StaffMember:
+class StaffMember(_Record):
     """
     A person whose work the metrics judge, with what they cost.
 
@@ -374,7 +481,7 @@ class StaffMember:
 
 
 @frozen(kw_only=True)
-class Deal:
+class Deal(_Record):
     """
     A won deal: new business, an upsell or a cross-sell, and who won it.
 
@@ -422,7 +529,7 @@ class Deal:
 
 
 @frozen(kw_only=True)
-class CostEntry:
+class CostEntry(_Record):
     """
     Money spent in one month on one category, such as sales or marketing.
 
@@ -467,7 +574,7 @@ class CostEntry:
 
 
 @frozen(kw_only=True)
-class Assignment:
+class Assignment(_Record):
     """
     Who covered an account in one role, from a date until another.
 
@@ -523,7 +630,7 @@ _RESOLVED_RULE = _not_before(
 
 
 @frozen(kw_only=True)
-class Ticket:
+class Ticket(_Record):
     """
     One inquiry from an account to customer support.
 
@@ -585,7 +692,7 @@ _COMPLETED_RULE = _not_before(
 
 
 @frozen(kw_only=True)
-class Onboarding:
+class Onboarding(_Record):
     """
     One account's onboarding: when it started and when (if) it was completed.
 
@@ -627,7 +734,7 @@ class Onboarding:
 
 
 @frozen(kw_only=True)
-class Activity:
+class Activity(_Record):
     """
     One piece of process work by a staff member: a call, a meeting, a proposal.
 
@@ -680,7 +787,7 @@ class Activity:
 
 
 @frozen(kw_only=True)
-class UsageSnapshot:
+class UsageSnapshot(_Record):
     """
     How much an account used the product in one month: the health signals.
 

@@ -103,6 +103,28 @@ class InvalidTableError(ValueError):
         lines += [f"  - {problem}" for problem in self.problems]
         super().__init__("\n".join(lines))
 
+    def __repr__(self) -> str:
+        """
+        Return the class name and the message, with its real line breaks.
+
+        The default repr of an exception quotes the message, so a notebook
+        cell that ends in the error (or a list of errors) would show escaped
+        line breaks instead of one problem per line.
+
+        Examples
+        --------
+        >>> InvalidTableError([Problem(table="t", column="a", rule="missing column"),
+        ...                    Problem(table="t", column="b", rule="missing column")])
+        InvalidTableError: 2 problems in the input:
+          - t.a: missing column
+          - t.b: missing column
+        """
+        return f"{type(self).__name__}: {self}"
+
+    def __reduce__(self) -> tuple[type[InvalidTableError], tuple[tuple[Problem, ...]]]:
+        """Pickle the problems, not the message (for processes and workers)."""
+        return (type(self), (self.problems,))
+
 
 # Shown in tracebacks as the public name, not the private module.
 InvalidTableError.__module__ = "subscription_metrics"

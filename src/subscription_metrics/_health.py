@@ -19,6 +19,7 @@ import pandas as pd
 from attrs import field, frozen
 from scipy.stats import rankdata
 
+from . import _display
 from ._ledger import CHURN, Ledger, is_active
 from ._validation import text_validator
 
@@ -428,6 +429,38 @@ class HealthEvaluation:
     not_active: int
     unscored: int
     active_not_scored: int
+
+    def _counts(self) -> list[tuple[str, object]]:
+        return [
+            ("auc", self.auc),
+            ("as_of", str(self.as_of)),
+            ("horizon_months", self.horizon_months),
+            ("scored", self.scored),
+            ("evaluated", self.evaluated),
+            ("not_in_ledger", self.not_in_ledger),
+            ("not_active", self.not_active),
+            ("unscored", self.unscored),
+            ("active_not_scored", self.active_not_scored),
+        ]
+
+    def __repr__(self) -> str:
+        """Return the AUC (rounded) and the counts on one line; not the tables."""
+        shown = ", ".join(f"{k}={_display.number(v)}" for k, v in self._counts())
+        return f"HealthEvaluation({shown})"
+
+    def _repr_html_(self) -> str:
+        """Return the counts and the churn by band as HTML tables."""
+        columns = [str(c) for c in self.by_band.columns]
+        rows = [
+            [str(label), *values]
+            for label, values in zip(
+                self.by_band.index, self.by_band.to_numpy().tolist(), strict=True
+            )
+        ]
+        header = [str(self.by_band.index.name or ""), *columns]
+        return _display.table("HealthEvaluation", self._counts()) + _display.grid(
+            "Churn by band", header, rows
+        )
 
 
 # --------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from attrs import field, frozen
 
+from . import _display
 from . import _kernels as k
 from ._conventions import Conventions
 from ._entities import Customer, MonthlyMrr, Subscription
@@ -76,6 +78,20 @@ class SetAside:
         if self.examples:
             text += f" (e.g. {', '.join(self.examples)})"
         return text + (f"; {self.detail}" if self.detail else "")
+
+
+def _conventions_name(conventions: Conventions) -> str:
+    """Return the preset *conventions* equals, or how many choices differ."""
+    for name in Conventions.preset_names():
+        if Conventions.preset(name) == conventions:
+            return name
+    default = Conventions()
+    changed = [
+        attribute.name
+        for attribute in attrs.fields(Conventions)
+        if getattr(conventions, attribute.name) != getattr(default, attribute.name)
+    ]
+    return f"custom ({', '.join(changed)})"
 
 
 @frozen(kw_only=True)
@@ -142,6 +158,59 @@ class Ledger:
     set_aside: tuple[SetAside, ...]
     _events: _Events = field(alias="events", repr=False)
     _rows: pd.DataFrame = field(alias="rows", repr=False)
+
+    def _summary(self) -> dict[str, str]:
+        """Return the short description that `repr` and the notebook view show."""
+        if self.first_month is None or self.last_month is None:
+            months = "none"
+        else:
+            count = self.last_month.ordinal - self.first_month.ordinal + 1
+            noun = "month" if count == 1 else "months"
+            months = f"{self.first_month}..{self.last_month} ({count} {noun})"
+        totals: dict[str, int] = {}
+        for entry in self.set_aside:
+            totals[entry.unit] = totals.get(entry.unit, 0) + entry.count
+        set_aside = ", ".join(
+            f"{count} {unit if count == 1 else unit + 's'}"
+            for unit, count in totals.items()
+        )
+        return {
+            "currency": str(self.currency),
+            "months": months,
+            "customers": str(len(self.customers)),
+            "set_aside": set_aside or "none",
+            "conventions": _conventions_name(self.conventions),
+            "source": self.source,
+        }
+
+    def __repr__(self) -> str:
+        """
+        Return one line: currency, months, customers, set-aside counts.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from subscription_metrics import Ledger
+        >>> Ledger.from_subscriptions(pd.DataFrame({
+        ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c2"],
+        ...     "start": pd.to_datetime(["2024-01-10", "2024-02-03"]),
+        ...     "end": pd.to_datetime(["2024-03-15", "2024-02-20"]),
+        ...     "mrr": [10_000, 25_000], "currency": "JPY"}))
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Ledger(currency='JPY', months=2024-01..2024-03 (3 months), customers=2,
+               set_aside=1 row, conventions=default, source='subscriptions')
+        """
+        summary = self._summary()
+        for key in ("currency", "source"):  # strings, quoted as in attrs' reprs
+            summary[key] = repr(getattr(self, key))
+        fields = ", ".join(f"{key}={value}" for key, value in summary.items())
+        return f"Ledger({fields})"
+
+    def _repr_html_(self) -> str:
+        """Return the summary, and every set-aside entry, as an HTML table."""
+        rows: list[tuple[str, object]] = list(self._summary().items())
+        rows += [("set aside", str(entry)) for entry in self.set_aside]
+        return _display.table("Ledger", rows)
 
     @classmethod
     def from_subscriptions(

@@ -27,6 +27,7 @@ from attrs import frozen
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, hyp2f1, polygamma
 
+from . import _display
 from ._km import (
     BoolArray,
     GroupsLike,
@@ -157,6 +158,145 @@ class SbgFit:
     def se_beta(self) -> float:
         """Standard error of `beta` (delta method from the log scale)."""
         return self.beta * math.sqrt(self.covariance[1][1])
+
+    def _summary(self) -> dict[str, object]:
+        return {
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "se_alpha": self.se_alpha,
+            "se_beta": self.se_beta,
+            "log_likelihood": self.log_likelihood,
+            "n_customers": self.n_customers,
+            "n_periods": self.n_periods,
+            "converged": self.converged,
+        }
+
+    def __repr__(self) -> str:
+        """
+        Return the estimates and their standard errors, rounded for reading.
+
+        The fields keep every digit; read them for further computation.
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        ... # doctest: +NORMALIZE_WHITESPACE
+        SbgFit(alpha=0.7041, beta=1.182, se_alpha=0.0656, se_beta=0.1525,
+               log_likelihood=-1680, n_customers=1000, n_periods=7, converged=True)
+        """
+        shown = ", ".join(
+            f"{name}={_display.number(value)}"
+            for name, value in self._summary().items()
+        )
+        return f"SbgFit({shown})"
+
+    def _repr_html_(self) -> str:
+        """Return the estimates as an HTML table, rounded for reading."""
+        return _display.table("SbgFit", self._summary().items())
+
+    @overload
+    def retention(self, t: float) -> float: ...
+    @overload
+    def retention(self, t: npt.ArrayLike) -> float | FloatArray: ...
+    def retention(self, t: npt.ArrayLike) -> float | FloatArray:
+        """
+        Return the retention rate of period `t` under this fit (`sbg_retention`).
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> fit = sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> fit.retention([1, 2, 12]).round(3)
+        array([0.627, 0.756, 0.945])
+        """
+        return sbg_retention(self.alpha, self.beta, t)
+
+    @overload
+    def survival(self, t: float) -> float: ...
+    @overload
+    def survival(self, t: npt.ArrayLike) -> float | FloatArray: ...
+    def survival(self, t: npt.ArrayLike) -> float | FloatArray:
+        """
+        Return the share still active at period `t` under this fit (`sbg_survival`).
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> fit = sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> fit.survival([0, 7, 12]).round(3)
+        array([1.   , 0.239, 0.17 ])
+        """
+        return sbg_survival(self.alpha, self.beta, t)
+
+    @overload
+    def churn_probability(self, t: float) -> float: ...
+    @overload
+    def churn_probability(self, t: npt.ArrayLike) -> float | FloatArray: ...
+    def churn_probability(self, t: npt.ArrayLike) -> float | FloatArray:
+        """
+        Return ``P(T = t)`` under this fit (`sbg_churn_probability`).
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> fit = sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(fit.churn_probability(1), 3)
+        0.373
+        """
+        return sbg_churn_probability(self.alpha, self.beta, t)
+
+    def expected_lifetime(self) -> float:
+        """
+        Return the expected lifetime in periods paid (`sbg_expected_lifetime`).
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241]).expected_lifetime()
+        inf
+        """
+        return sbg_expected_lifetime(self.alpha, self.beta)
+
+    @overload
+    def del_(self, discount_rate: float) -> float: ...
+    @overload
+    def del_(self, discount_rate: npt.ArrayLike) -> float | FloatArray: ...
+    def del_(self, discount_rate: npt.ArrayLike) -> float | FloatArray:
+        """
+        Return the discounted expected lifetime under this fit (`sbg_del`).
+
+        Named with a trailing underscore because ``del`` is a Python keyword.
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> fit = sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(fit.del_(0.1), 2)
+        3.69
+        """
+        return sbg_del(self.alpha, self.beta, discount_rate)
+
+    @overload
+    def derl(self, discount_rate: float, n: float) -> float: ...
+    @overload
+    def derl(
+        self, discount_rate: npt.ArrayLike, n: npt.ArrayLike
+    ) -> float | FloatArray: ...
+    def derl(
+        self, discount_rate: npt.ArrayLike, n: npt.ArrayLike
+    ) -> float | FloatArray:
+        """
+        Return the discounted expected residual lifetime under this fit (`sbg_derl`).
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> fit = sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(fit.derl(0.1, n=1), 2)
+        2.96
+        """
+        return sbg_derl(self.alpha, self.beta, discount_rate, n)
 
 
 # --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import field, frozen
 
+from . import _display
 from ._entities import Role
 from ._errors import InvalidTableError, Problem
 from ._validation import text_validator
@@ -446,6 +447,35 @@ class TierPolicy:
                 return profile
         msg = f"the policy has no profile for tier {tier!r}"
         raise KeyError(msg)
+
+    def _repr_html_(self) -> str:
+        """Return the rules, in order, and the profiles as HTML tables."""
+        rules = [
+            [
+                position,
+                rule.name,
+                rule.tier,
+                " and ".join(str(c) for c in rule.when) or "always",
+                rule.motion or "",
+            ]
+            for position, rule in enumerate(self.rules, start=1)
+        ]
+        profiles = [
+            [
+                profile.tier,
+                profile.motion,
+                ", ".join(role.value for role in profile.owners),
+                ", ".join(profile.kpis),
+            ]
+            for profile in self.profiles
+        ]
+        return _display.grid(
+            "Tier rules (the first that holds decides)",
+            ["#", "name", "tier", "when", "motion"],
+            rules,
+        ) + _display.grid(
+            "Tier profiles", ["tier", "motion", "owners", "kpis"], profiles
+        )
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, assert_type
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 import subscription_metrics as sm
@@ -36,3 +39,57 @@ def role() -> sm.Role:
 
 def rate() -> float:
     return sm.periods.annualized_churn_rate(0.02)
+
+
+def fit_methods() -> None:
+    fit = sm.survival.sbg_fit([1000, 631, 468, 382])
+    assert_type(fit.survival(3), float)
+    assert_type(fit.retention(3), float)
+    assert_type(fit.churn_probability(3), float)
+    assert_type(fit.expected_lifetime(), float)
+    assert_type(fit.del_(0.1), float)
+    assert_type(fit.derl(0.1, 2), float)
+    assert_type(fit.survival([0, 1, 2]), "float | npt.NDArray[np.float64]")
+
+
+def entity_dicts() -> None:
+    deal = sm.Deal.from_dict({"deal_id": "d"})
+    assert_type(deal, sm.Deal)
+    assert_type(deal.to_dict(), dict[str, Any])
+
+
+def formula_results(
+    series: pd.Series[float], array: npt.NDArray[np.float64], values: list[float]
+) -> None:
+    """The scalar / array / Series rule of the plain formulas, as inferred."""
+    assert_type(sm.churn.customer_churn_rate(100, 5), float)
+    assert_type(sm.churn.customer_churn_rate(series, 5), "pd.Series[float]")
+    assert_type(sm.churn.customer_churn_rate(array, array), "npt.NDArray[np.float64]")
+    assert_type(sm.churn.customer_churn_rate(values, 5), "npt.NDArray[np.float64]")
+    assert_type(sm.churn.net_revenue_retention(100, 10, 5, 3), float)
+    assert_type(sm.churn.net_revenue_retention(series, 10, 5, 3), "pd.Series[float]")
+    assert_type(sm.churn.net_new_mrr(100, 10, 5, 3), int)  # exact for int input
+    assert_type(sm.churn.quick_ratio(array, 1, 1, 1), "npt.NDArray[np.float64]")
+    assert_type(sm.ltv.lifetime_value(100, 0.05), float)
+    assert_type(sm.ltv.lifetime_value(series, 0.05), "pd.Series[float]")
+    assert_type(sm.ltv.lifetime_value(array, 0.05), "npt.NDArray[np.float64]")
+    assert_type(sm.ltv.expected_lifetime(0.05), float)
+    assert_type(sm.cac.payback_months(series, 50), "pd.Series[float]")
+    assert_type(sm.cac.ltv_to_cac(750, 250), float)
+    assert_type(sm.cac.magic_number(array, 1, 1), "npt.NDArray[np.float64]")
+    assert_type(sm.cac.customer_acquisition_cost(values, 12), "npt.NDArray[np.float64]")
+
+
+def formula_union(value: float | pd.Series[float], values: Any) -> None:
+    """A caller holding a union gets the union of results, not an error."""
+    rate = sm.churn.customer_churn_rate(value, 1)
+    assert_type(rate, "float | pd.Series[float]")
+    assert_type(sm.ltv.lifetime_value(values, 0.05), Any)
+
+
+def formula_mixed(array: npt.NDArray[np.float64], series: pd.Series[float]) -> None:
+    """An array first and a Series after it: the result's kind is not static."""
+    rate = sm.churn.customer_churn_rate(array, series)
+    assert_type(rate, "float | npt.NDArray[Any] | pd.Series[Any]")
+    ltv = sm.ltv.lifetime_value(array, series)
+    assert_type(ltv, "float | npt.NDArray[Any] | pd.Series[Any]")
