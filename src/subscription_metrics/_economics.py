@@ -67,6 +67,7 @@ ZeroChurn: TypeAlias = Literal["inf", "undefined", "lifetime_cap"]
 Tail: TypeAlias = Literal["none", "geometric"]
 FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 Result: TypeAlias = "float | npt.NDArray[Any] | pd.Series[Any]"
+# The four overloads per formula follow the rule stated in _formulas.py.
 
 _ZERO_CHURN: Final = get_args(ZeroChurn)
 _TAILS: Final = get_args(Tail)

@@ -56,6 +56,14 @@ ChurnDenominator: TypeAlias = Literal["start", "start_plus_new"]
 
 FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 Result: TypeAlias = "float | npt.NDArray[Any] | pd.Series[Any]"
+# Each formula carries four overloads, one per row of the rule: all scalars give
+# float; a Series first gives a Series; an array, list or Index first (with no
+# Series after it) gives an array; anything else (a Series after an array, a
+# union) gives `Result`. Python's types cannot map an input kind to a different
+# output kind in one signature: a TypeVar returns what it is given (a list would
+# "return" a list, np.int64 an int64), and a decorator with a ParamSpec makes the
+# first argument positional-only and infers float for ``f(1, series)``. The
+# overloads stay; tests/typing/api.py pins what every formula infers.
 
 _DENOMINATORS: Final = get_args(ChurnDenominator)
 # Five int64 terms below 2**60 cannot overflow when added or subtracted.

@@ -59,25 +59,66 @@ def entity_dicts() -> None:
 
 
 def formula_results(
-    series: pd.Series[float], array: npt.NDArray[np.float64], values: list[float]
+    s: pd.Series[float], a: npt.NDArray[np.float64], values: list[float]
 ) -> None:
-    """The scalar / array / Series rule of the plain formulas, as inferred."""
-    assert_type(sm.churn.customer_churn_rate(100, 5), float)
-    assert_type(sm.churn.customer_churn_rate(series, 5), "pd.Series[float]")
-    assert_type(sm.churn.customer_churn_rate(array, array), "npt.NDArray[np.float64]")
-    assert_type(sm.churn.customer_churn_rate(values, 5), "npt.NDArray[np.float64]")
-    assert_type(sm.churn.net_revenue_retention(100, 10, 5, 3), float)
-    assert_type(sm.churn.net_revenue_retention(series, 10, 5, 3), "pd.Series[float]")
-    assert_type(sm.churn.net_new_mrr(100, 10, 5, 3), int)  # exact for int input
-    assert_type(sm.churn.quick_ratio(array, 1, 1, 1), "npt.NDArray[np.float64]")
-    assert_type(sm.ltv.lifetime_value(100, 0.05), float)
-    assert_type(sm.ltv.lifetime_value(series, 0.05), "pd.Series[float]")
-    assert_type(sm.ltv.lifetime_value(array, 0.05), "npt.NDArray[np.float64]")
-    assert_type(sm.ltv.expected_lifetime(0.05), float)
-    assert_type(sm.cac.payback_months(series, 50), "pd.Series[float]")
-    assert_type(sm.cac.ltv_to_cac(750, 250), float)
-    assert_type(sm.cac.magic_number(array, 1, 1), "npt.NDArray[np.float64]")
-    assert_type(sm.cac.customer_acquisition_cost(values, 12), "npt.NDArray[np.float64]")
+    """
+    The scalar / array / Series rule of every plain formula, as inferred.
+
+    Scalars give float (int for exact int sums), a Series first gives a
+    Series, an array, list or Index first gives an array. These pin the
+    overloads: a new way to write them must infer the same types.
+    """
+    churn, ltv, cac = sm.churn, sm.ltv, sm.cac
+    assert_type(churn.customer_churn_rate(100, 5), float)
+    assert_type(churn.customer_churn_rate(s, 5), "pd.Series[float]")
+    assert_type(churn.customer_churn_rate(a, a), "npt.NDArray[np.float64]")
+    assert_type(churn.customer_churn_rate(values, 5), "npt.NDArray[np.float64]")
+    assert_type(churn.gross_mrr_churn_rate(100, 5, 1), float)
+    assert_type(churn.gross_mrr_churn_rate(s, 5, 1), "pd.Series[float]")
+    assert_type(churn.gross_mrr_churn_rate(a, 5, a), "npt.NDArray[np.float64]")
+    assert_type(churn.net_mrr_churn_rate(100, 5, 1, 2), float)
+    assert_type(churn.net_mrr_churn_rate(s, 5, 1, 2), "pd.Series[float]")
+    assert_type(churn.net_mrr_churn_rate(a, 5, 1, 2), "npt.NDArray[np.float64]")
+    assert_type(churn.net_revenue_retention(100, 10, 5, 3), float)
+    assert_type(churn.net_revenue_retention(s, 10, 5, 3), "pd.Series[float]")
+    assert_type(churn.net_revenue_retention(a, 10, 5, 3), "npt.NDArray[np.float64]")
+    assert_type(churn.gross_revenue_retention(100, 10, 5), float)
+    assert_type(churn.gross_revenue_retention(s, 10, 5), "pd.Series[float]")
+    assert_type(churn.gross_revenue_retention(a, 10, 5), "npt.NDArray[np.float64]")
+    assert_type(churn.quick_ratio(100, 10, 5, 3), float)
+    assert_type(churn.quick_ratio(s, 10, 5, 3), "pd.Series[float]")
+    assert_type(churn.quick_ratio(a, 1, 1, 1), "npt.NDArray[np.float64]")
+    assert_type(churn.average_revenue_per_account(100, 5), float)
+    assert_type(churn.average_revenue_per_account(s, 5), "pd.Series[float]")
+    assert_type(churn.average_revenue_per_account(a, 5), "npt.NDArray[np.float64]")
+    assert_type(churn.average_sale_price(100, 5), float)
+    assert_type(churn.average_sale_price(s, 5), "pd.Series[float]")
+    assert_type(churn.average_sale_price(a, 5), "npt.NDArray[np.float64]")
+    assert_type(churn.net_new_mrr(100, 10, 5, 3), int)  # exact for int input
+    assert_type(churn.net_new_mrr(100.0, 10, 5, 3), float)
+    assert_type(churn.net_new_mrr(s, 10, 5, 3), "pd.Series[Any]")
+    assert_type(churn.net_new_mrr(a, 10, 5, 3), "npt.NDArray[Any]")
+    assert_type(churn.mrr_growth_rate(100, 110), float)
+    assert_type(churn.mrr_growth_rate(s, 110), "pd.Series[float]")
+    assert_type(churn.mrr_growth_rate(a, 110), "npt.NDArray[np.float64]")
+    assert_type(ltv.lifetime_value(100, 0.05), float)
+    assert_type(ltv.lifetime_value(s, 0.05), "pd.Series[float]")
+    assert_type(ltv.lifetime_value(a, 0.05), "npt.NDArray[np.float64]")
+    assert_type(ltv.expected_lifetime(0.05), float)
+    assert_type(ltv.expected_lifetime(s), "pd.Series[float]")
+    assert_type(ltv.expected_lifetime(a), "npt.NDArray[np.float64]")
+    assert_type(cac.customer_acquisition_cost(100, 12), float)
+    assert_type(cac.customer_acquisition_cost(s, 12), "pd.Series[float]")
+    assert_type(cac.customer_acquisition_cost(values, 12), "npt.NDArray[np.float64]")
+    assert_type(cac.payback_months(250, 50), float)
+    assert_type(cac.payback_months(s, 50), "pd.Series[float]")
+    assert_type(cac.payback_months(a, 50), "npt.NDArray[np.float64]")
+    assert_type(cac.ltv_to_cac(750, 250), float)
+    assert_type(cac.ltv_to_cac(s, 250), "pd.Series[float]")
+    assert_type(cac.ltv_to_cac(a, 250), "npt.NDArray[np.float64]")
+    assert_type(cac.magic_number(1.0, 1, 1), float)
+    assert_type(cac.magic_number(s, 1, 1), "pd.Series[float]")
+    assert_type(cac.magic_number(a, 1, 1), "npt.NDArray[np.float64]")
 
 
 def formula_union(value: float | pd.Series[float], values: Any) -> None:
