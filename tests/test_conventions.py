@@ -118,3 +118,16 @@ def test_reference_table_matches_the_presets():
                 name,
                 preset,
             )
+
+
+@pytest.mark.parametrize(
+    "name", ["reactivation_window_months", "ltv_lifetime_cap_months", "gross_margin"]
+)
+def test_numpy_integers_are_taken_as_ints(name: str):
+    """A numpy integer (read from a table or an array) is a plain int or float."""
+    import numpy as np
+
+    conventions = Conventions(**{name: np.int64(1)})
+
+    assert getattr(conventions, name) == 1
+    assert type(getattr(conventions, name)) in (int, float)

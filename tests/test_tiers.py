@@ -1092,3 +1092,13 @@ class TestMovements:
         assert out_of["absent"] == len(set(second) - set(first))
         assert into["absent"] == len(set(first) - set(second))
         assert moved["accounts"].sum() == len(set(first) | set(second))
+
+
+def test_tiers_take_numpy_integers():
+    """A tier read from a table (numpy.int64) is a plain int; a bool is not a tier."""
+    rule = TierRule(name="all", tier=np.int64(2))
+
+    assert rule.tier == 2
+    assert type(rule.tier) is int
+    with pytest.raises(TypeError, match="'tier' must be an int"):
+        TierRule(name="all", tier=np.True_)

@@ -18,7 +18,15 @@ from typing import Any, Literal
 import attrs
 from attrs import frozen
 
-__all__ = ["SPEC_KEY", "ColumnSpec", "Kind", "RowRule", "column", "column_specs"]
+__all__ = [
+    "SPEC_KEY",
+    "ColumnSpec",
+    "Kind",
+    "RowRule",
+    "as_int",
+    "column",
+    "column_specs",
+]
 
 SPEC_KEY = "subscription_metrics.column"
 
@@ -153,7 +161,7 @@ def _value_error(name: str, spec: ColumnSpec, value: Any) -> str | None:
     return None
 
 
-def _as_int(value: Any) -> Any:
+def as_int(value: Any) -> Any:
     """
     Return an integer-like value (a numpy integer) as ``int``, else unchanged.
 
@@ -220,7 +228,7 @@ def column(
     )
     converter: Callable[[Any], Any] | None = None
     if kind in ("money", "count", "number"):
-        converter = _as_int
+        converter = as_int
     if enum is not None:
         enum_type = enum
 

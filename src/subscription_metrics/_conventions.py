@@ -10,6 +10,8 @@ import attrs
 from attrs import field, frozen
 from attrs.validators import ge, gt, in_, instance_of, le, lt, optional
 
+from ._columns import as_int
+
 if TYPE_CHECKING:
     from ._money import Rounding
 
@@ -40,6 +42,7 @@ def _choice(
 def _count(default: int, low: int, doc: str, anchors: Mapping[str, Any]) -> Any:
     return field(
         default=default,
+        converter=as_int,
         validator=[instance_of(int), ge(low)],
         metadata={"doc": doc, "choices": (f"N >= {low}",), "anchors": dict(anchors)},
     )
@@ -49,6 +52,7 @@ def _real(name: str) -> Any:
     """Return a converter to ``float`` that refuses booleans, text and non-finite."""
 
     def convert(value: object) -> float:
+        value = as_int(value)  # numpy integers, by operator.index
         if isinstance(value, bool) or not isinstance(value, int | float):
             msg = f"{name!r} must be a number, got {value!r}"
             raise TypeError(msg)
@@ -241,6 +245,7 @@ class Conventions:
     )
     reactivation_window_months: int | None = field(
         default=None,
+        converter=as_int,
         validator=optional([instance_of(int), ge(0)]),
         metadata={
             "doc": "Longest gap, in months, after which a return is still a "

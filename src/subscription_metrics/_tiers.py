@@ -20,6 +20,7 @@ import pandas as pd
 from attrs import field, frozen
 
 from . import _display
+from ._columns import as_int
 from ._entities import Role
 from ._errors import InvalidTableError, Problem
 from ._validation import text_validator
@@ -267,7 +268,7 @@ class TierRule:
     """
 
     name: str = field(validator=text_validator)
-    tier: int = field(validator=_tier)
+    tier: int = field(converter=as_int, validator=_tier)
     when: tuple[Condition, ...] = field(
         default=(),
         converter=_as_tuple,
@@ -321,7 +322,7 @@ class TierProfile:
     ('expansion_mrr', 'pipeline_mrr', 'pipeline_opportunities', 'accounts_owned')
     """
 
-    tier: int = field(validator=_tier)
+    tier: int = field(converter=as_int, validator=_tier)
     motion: Motion = field(validator=_choice(MOTIONS))
     owners: tuple[Role, ...] = field(
         converter=_roles, validator=[_tuple_of(Role, empty=False), _unique_items]
