@@ -169,6 +169,15 @@ def _validator(spec: ColumnSpec) -> Callable[[Any, attrs.Attribute[Any], Any], N
     return validate
 
 
+def _upper_case_code(value: Any) -> Any:
+    """Read a known currency code in any case as the upper-case ISO code."""
+    from ._currencies import CURRENCY_EXPONENTS
+
+    if isinstance(value, str) and value.upper() in CURRENCY_EXPONENTS:
+        return str(value).upper()
+    return value  # the validator reports anything else
+
+
 def column(
     kind: Kind,
     *,
@@ -201,7 +210,7 @@ def column(
         low_open=low_open,
         doc=doc,
     )
-    converter = None
+    converter: Callable[[Any], Any] | None = None
     if enum is not None:
         enum_type = enum
 
@@ -211,6 +220,8 @@ def column(
             except ValueError:
                 return value  # the validator reports it with the allowed values
 
+    elif kind == "currency":
+        converter = _upper_case_code
     return attrs.field(
         default=default,
         validator=_validator(spec),
