@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from subscription_metrics import Conventions, Ledger, churn, ledger
@@ -242,7 +242,11 @@ class TestProperties:
         pd.testing.assert_frame_equal(
             whole.droplevel("tier"), total, check_names=False, check_index_type=False
         )
-        counts = [c for c in total.columns if c not in churn.RATE_COLUMNS]
+        counts = [
+            c
+            for c in total.columns
+            if c not in (*churn.RATE_COLUMNS, "end_month", "partial")
+        ]
 
         summed = split[counts].groupby(level="period").sum()
         summed["months"] = split["months"].groupby(level="period").max()
@@ -271,6 +275,119 @@ class TestProperties:
             else:
                 assert row["net_revenue_retention"] == pytest.approx(kept / base)
                 assert row["gross_revenue_retention"] == pytest.approx(capped / base)
+
+
+def _january_book() -> pd.DataFrame:
+    """A book whose data end in January 2025, for partial quarters and years.
+
+    January 2024's payers (a 400, b 210: 610) pay 565 in January 2025 (a
+    expanded, b left), capped at 400 for GRR. March 2024's payers add c (420:
+    1030) and pay 1020 in the month measured, so reading the partial quarter
+    at March instead of January gives 1020/1030.
+    """
+    return _subs(
+        ("a", "2024-01-05", "2024-12-01", 400),
+        ("a", "2024-12-01", None, 565),
+        ("b", "2024-01-05", "2024-06-10", 210),
+        ("c", "2024-02-05", "2024-10-01", 420),
+        ("c", "2024-10-01", None, 455),
+    )
+
+
+class TestPartialPeriods:
+    """A period ending after the last month of data is measured at that month."""
+
+    @pytest.mark.parametrize(
+        ("period", "label"), [("quarter", "2025Q1"), ("year", "2025")]
+    )
+    def test_customer_retention_of_a_partial_period_uses_the_last_month(
+        self, period, label
+    ):
+        """Customer-level NRR/GRR of the partial period: January against January."""
+        conv = Conventions(nrr_method="customers")
+        led = Ledger.from_subscriptions(
+            _january_book(), conventions=conv, through="2025-01"
+        )
+
+        row = churn.rates(led, period=period).loc[label]
+
+        assert row["net_revenue_retention"] == pytest.approx(565 / 610)
+        assert row["gross_revenue_retention"] == pytest.approx(400 / 610)
+        assert row["mrr_at_end"] == 1020
+        assert row["end_month"] == pd.Period("2025-01", "M")
+        assert row["partial"]
+        assert row["months"] == 1
+
+    @pytest.mark.parametrize("period", ["quarter", "year"])
+    @pytest.mark.parametrize("method", ["customers", "movements"])
+    def test_undefined_partial_periods_are_nan(self, period, method):
+        """Under partial_period='undefined' every rate of a partial row is NaN."""
+        conv = Conventions(nrr_method=method, partial_period="undefined")
+        led = Ledger.from_subscriptions(
+            _january_book(), conventions=conv, through="2025-01"
+        )
+
+        table = churn.rates(led, period=period)
+        partial = table[table["partial"]]
+        measured = churn.rates(
+            led,
+            period=period,
+            conventions=attrs.evolve(conv, partial_period="last_month"),
+        )
+
+        assert len(partial) == 1
+        assert partial[list(churn.RATE_COLUMNS)].isna().all(axis=None)
+        assert partial["mrr_at_end"].item() == 1020  # the totals stay exact
+        whole = ~table["partial"]
+        pd.testing.assert_frame_equal(table[whole], measured[whole])
+
+    def test_complete_periods_are_not_partial(self):
+        """Periods that end by the last month of data are whole, as are months."""
+        led = Ledger.from_subscriptions(_january_book(), through="2024-12")
+
+        quarters = churn.rates(led, period="quarter")
+        months = churn.rates(led)
+
+        assert not quarters["partial"].any()
+        assert list(quarters["end_month"].astype(str)) == [
+            "2024-03",
+            "2024-06",
+            "2024-09",
+            "2024-12",
+        ]
+        assert not months["partial"].any()
+        assert (months["end_month"] == months.index).all()
+
+    def test_through_cuts_a_period_like_the_data_horizon(self):
+        """A window ending mid-quarter measures that quarter at its last month."""
+        conv = Conventions(nrr_method="customers")
+        led = Ledger.from_subscriptions(
+            _january_book(), conventions=conv, through="2025-06"
+        )
+
+        row = churn.rates(led, period="quarter", through="2025-01").loc["2025Q1"]
+
+        assert row["partial"]
+        assert row["net_revenue_retention"] == pytest.approx(565 / 610)
+
+    @given(subscriptions(), conventions, st.sampled_from(["quarter", "year"]))
+    @settings(max_examples=60)
+    def test_partial_row_equals_its_last_month(self, subs, conv, period):
+        """A partial period's stocks and customer retention are its last month's."""
+        conv = attrs.evolve(conv, nrr_method="customers")
+        led = Ledger.from_subscriptions(subs, conventions=conv, through="2024-11")
+        table = churn.rates(led, period=period)
+        monthly = churn.rates(led)
+        assume(len(table))
+
+        last = table.iloc[-1]
+        month = monthly.loc[last["end_month"]]
+        assert last["partial"]
+        assert last["end_month"] == pd.Period("2024-11", "M")
+        for name in ("mrr_at_end", "customers_at_end"):
+            assert last[name] == month[name]
+        for name in ("net_revenue_retention", "gross_revenue_retention"):
+            np.testing.assert_allclose(last[name], month[name], equal_nan=True)
 
 
 @given(subscriptions(), conventions)

@@ -42,6 +42,12 @@ def _valid_subs() -> pd.DataFrame:
     )
 
 
+def _bridge(led: Ledger) -> pd.DataFrame:
+    from subscription_metrics import ledger
+
+    return ledger.bridge(led)
+
+
 def _problems(
     frame: pd.DataFrame, entity: type = Subscription, **kwargs
 ) -> list[Problem]:
@@ -126,12 +132,60 @@ class TestValidationRules:
     def test_unknown_currency(self):
         """A code that is not ISO 4217 is reported with the code."""
         subs = _valid_subs()
-        subs["currency"] = ["USD", "usd", "XYZ"]
+        subs["currency"] = ["USD", "xyz", "XYZ"]
 
         problem = _only(_problems(subs), "currency", "known ISO 4217 code")
 
         assert problem.count == 2
-        assert "'usd'" in problem.detail
+        assert "'xyz'" in problem.detail
+
+    def test_currency_codes_in_any_case(self):
+        """'usd' (Stripe's spelling) is USD: the converted table says USD."""
+        subs = _valid_subs()
+        subs["currency"] = ["usd", "Usd", None]
+        subs.loc[2, "currency"] = "USD"
+
+        table = frames.validate(subs, Subscription)
+
+        assert table["currency"].tolist() == ["USD", "USD", "USD"]
+        assert subs["currency"].tolist() == ["usd", "Usd", "USD"]  # not mutated
+        assert (
+            Subscription(
+                subscription_id="s",
+                customer_id="c",
+                start=dt.date(2024, 1, 1),
+                mrr=1,
+                currency="jpy",
+            ).currency
+            == "JPY"
+        )
+
+    def test_lower_case_currency_builds_the_same_ledger(self):
+        """A ledger from 'usd' rows is the ledger from 'USD' rows, in USD."""
+        lower = _valid_subs()
+        lower["currency"] = ["usd", "USD", "usd"]
+        upper = _valid_subs()
+
+        led = Ledger.from_subscriptions(lower, currency="usd")
+
+        assert led.currency == "USD"
+        pd.testing.assert_frame_equal(
+            _bridge(led),
+            _bridge(Ledger.from_subscriptions(upper)),
+        )
+
+    def test_lower_case_rate_keys_convert(self):
+        """Rates keyed 'eur' or with a 'eur' currency column convert EUR rows."""
+        subs = _valid_subs()
+        subs.loc[0, "currency"] = "EUR"
+        by_dict = Ledger.from_subscriptions(subs, currency="usd", rates={"eur": 2})
+        table = pd.DataFrame(
+            {"currency": ["eur"], "date": pd.to_datetime(["2020-01-01"]), "rate": [2]}
+        )
+        by_table = Ledger.from_subscriptions(subs, currency="USD", rates=table)
+
+        assert _bridge(by_dict)["new_mrr"].sum() == 200 + 80
+        pd.testing.assert_frame_equal(_bridge(by_dict), _bridge(by_table))
 
     def test_mixed_currencies_without_rates(self):
         """Several currencies without rates: the ledger refuses to add them."""

@@ -30,6 +30,15 @@ DECIMAL_MODES = {"half_even": decimal.ROUND_HALF_EVEN, "half_up": decimal.ROUND_
 CURRENCY_BY_EXPONENT = {0: "JPY", 2: "USD", 3: "KWD", 4: "CLF"}
 WIDE = decimal.Context(prec=80, Emax=10**6, Emin=-(10**6))
 
+# Every name `monthly_amount` accepts, with the interval it means.
+INTERVAL_SYNONYMS = {
+    **dict.fromkeys(["day", "days", "daily"], "day"),
+    **dict.fromkeys(["week", "weeks", "weekly"], "week"),
+    **dict.fromkeys(["month", "months", "monthly"], "month"),
+    **dict.fromkeys(["quarter", "quarters", "quarterly"], "quarter"),
+    **dict.fromkeys(["year", "years", "yearly", "annual", "annually"], "year"),
+}
+
 
 # --------------------------------------------------------------------------
 # Oracles and strategies
@@ -102,6 +111,7 @@ def decimal_strings(draw: st.DrawFn, exponent: int) -> str:
 int64s = st.integers(min_value=INT64_MIN, max_value=INT64_MAX)
 intervals = st.sampled_from(["week", "month", "quarter", "year"])
 MONTHS_PER_INTERVAL = {
+    "day": Fraction(365, 12),
     "week": Fraction(52, 12),
     "month": Fraction(1),
     "quarter": Fraction(1, 3),
@@ -190,10 +200,25 @@ class TestCurrencyExponents:
         with pytest.raises(TypeError):
             money.CURRENCY_EXPONENTS["USD"] = 3  # type: ignore[index]
 
-    def test_lower_case_is_rejected_with_a_hint(self):
-        """Codes are not silently upper-cased; the message suggests the fix."""
-        with pytest.raises(UnknownCurrencyError, match="did you mean 'USD'"):
-            money.currency_exponent("usd")
+    def test_codes_are_read_in_any_case(self):
+        """Stripe writes 'usd': codes in any case are the ISO code."""
+        assert money.currency_exponent("usd") == 2
+        assert money.currency_exponent("Jpy") == 0
+        assert money.currency_exponent(np.str_("kwd")) == 3
+
+    @given(
+        st.sampled_from(sorted(money.CURRENCY_EXPONENTS)),
+        st.lists(st.booleans(), min_size=3, max_size=3),
+    )
+    def test_every_case_of_a_code_is_the_code(self, code, upper):
+        """Any mix of cases gives the code's exponent, its format and its Money."""
+        mixed = "".join(
+            c.upper() if up else c.lower() for c, up in zip(code, upper, strict=True)
+        )
+
+        assert money.currency_exponent(mixed) == money.CURRENCY_EXPONENTS[code]
+        assert money.format_money(-1234, mixed) == money.format_money(-1234, code)
+        assert Money(minor=5, currency=mixed) == Money(minor=5, currency=code)
 
     @pytest.mark.parametrize("code", ["", "US", "USDX", "ABC", " USD", 840, None])
     def test_invalid_codes_raise(self, code):
@@ -478,7 +503,7 @@ class TestToMinorUnits:
         [
             (["USD"], ValueError, "one code per amount"),
             (["USD", None], ValueError, "missing codes, found 1"),
-            (["USD", "usd"], UnknownCurrencyError, "did you mean 'USD'"),
+            (["USD", "US$"], UnknownCurrencyError, "got 'US\\$'"),
         ],
     )
     def test_currency_arrays_are_checked(self, currency, error, match):
@@ -616,8 +641,12 @@ class TestFormatMoney:
         """Non-integers and unknown codes raise."""
         with pytest.raises(TypeError, match="'minor' must be an int"):
             money.format_money(1.5, "USD")  # type: ignore[arg-type]
-        with pytest.raises(UnknownCurrencyError, match="'usd'"):
-            money.format_money(1, "usd")
+        with pytest.raises(UnknownCurrencyError, match="'usdx'"):
+            money.format_money(1, "usdx")
+
+    def test_lower_case_code_is_shown_upper_case(self):
+        """'usd' is read as USD and written as USD."""
+        assert money.format_money(123456, "usd") == "1,234.56 USD"
 
 
 # --------------------------------------------------------------------------
@@ -744,8 +773,17 @@ class TestConvert:
 
     def test_unknown_currency(self):
         """Both codes are checked."""
-        with pytest.raises(UnknownCurrencyError, match="'usd'"):
-            money.convert(1, from_currency="usd", to_currency="JPY", rate=1)
+        with pytest.raises(UnknownCurrencyError, match="'usdx'"):
+            money.convert(1, from_currency="usdx", to_currency="JPY", rate=1)
+
+    def test_codes_in_any_case(self):
+        """Lower-case codes convert as their upper-case selves, scalar and array."""
+        assert money.convert(
+            1_000, from_currency="jpy", to_currency="usd", rate="0.0067"
+        ) == money.convert(1_000, from_currency="JPY", to_currency="USD", rate="0.0067")
+        assert money.convert([5], from_currency="usd", to_currency="USD", rate=1) == [5]
+        with pytest.raises(ValueError, match="must be 1 when converting USD"):
+            money.convert(5, from_currency="usd", to_currency="USD", rate=2)
 
     def test_array_ties_round_by_the_rule_not_by_binary_noise(self):
         """2,950 JPY at 0.0067 is exactly 1976.5 cents, in arrays as in scalars."""
@@ -860,6 +898,12 @@ class TestMonthlyAmount:
             (36_000, "year", 3, 1_000),  # three-year term
             (999, "month", 1, 999),
             (1_000, "year", 1, 83),  # 12 x 83 = 996, not 1,000
+            # A 365-day year: 1,200 a day is 1,200 x 365 / 12 = 36,500 a month.
+            (1_200, "day", 1, 36_500),
+            (1_000, "day", 1, 30_417),  # 30,416.67
+            # Stripe's interval + interval_count: every three months, two weeks.
+            (30_000, "month", 3, 10_000),
+            (2_400, "week", 2, 5_200),
         ],
     )
     def test_known_values(self, amount, interval, count, expected):
@@ -891,6 +935,83 @@ class TestMonthlyAmount:
         with pytest.raises(InexactAmountError, match="1 amount"):
             money.monthly_amount([1_200, 1_000], "year", rounding="exact")
 
+    @pytest.mark.parametrize(
+        "name", ["year", "years", "yearly", "annual", "annually", "Annual", "YEAR"]
+    )
+    def test_every_name_of_a_year(self, name):
+        """120,000 yen a year is 10,000 yen a month, whatever the year is called."""
+        assert money.monthly_amount(120_000, name) == 10_000
+        assert money.monthly_amount([120_000], [name]).tolist() == [10_000]
+
+    @pytest.mark.parametrize(
+        ("names", "amount", "expected"),
+        [
+            (("day", "days", "daily", "Daily"), 1_200, 36_500),
+            (("week", "weeks", "weekly", "WEEKLY"), 1_200, 5_200),
+            (("month", "months", "monthly", "Monthly"), 9_800, 9_800),
+            (("quarter", "quarters", "quarterly"), 30_000, 10_000),
+        ],
+    )
+    def test_every_name_of_the_other_intervals(self, names, amount, expected):
+        """Plurals and adjectives are the same interval."""
+        assert [money.monthly_amount(amount, name) for name in names] == [
+            expected
+        ] * len(names)
+
+    def test_the_sample_billing_interval_column(self):
+        """The bundled sample's 'monthly' / 'annual' column is accepted as is."""
+        from subscription_metrics import datasets
+
+        subs = datasets.load_sample().subscriptions
+        annual = (subs["billing_interval"] == "annual").to_numpy()
+        price = subs["mrr"] * np.where(annual, 12, 1)  # the price per interval
+
+        result = money.monthly_amount(price, subs["billing_interval"])
+
+        assert set(subs["billing_interval"]) == {"monthly", "annual"}
+        assert result.tolist() == subs["mrr"].tolist()
+
+    @given(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=-(10**15), max_value=10**15),
+                st.sampled_from(sorted(INTERVAL_SYNONYMS)),
+                st.integers(min_value=1, max_value=24),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=20,
+        ),
+        st.sampled_from(["half_even", "half_up"]),
+    )
+    def test_synonyms_give_the_same_result(self, rows, rounding):
+        """The same amount under any name of its interval, in any case, is the same."""
+        amounts = [amount for amount, _, _, _ in rows]
+        counts = [count for _, _, count, _ in rows]
+        names = [name.upper() if up else name for _, name, _, up in rows]
+        canonical = [INTERVAL_SYNONYMS[name] for _, name, _, _ in rows]
+
+        expected = money.monthly_amount(
+            amounts, canonical, interval_count=counts, rounding=rounding
+        )
+        assert expected.tolist() == [
+            fraction_oracle(a * MONTHS_PER_INTERVAL[c] / n, rounding)
+            for a, c, n in zip(amounts, canonical, counts, strict=True)
+        ]
+        assert (
+            money.monthly_amount(
+                pd.Series(amounts),
+                pd.Series(names, dtype="string"),
+                interval_count=pd.Series(counts),
+                rounding=rounding,
+            ).tolist()
+            == expected.tolist()
+        )
+        assert [
+            money.monthly_amount(a, k, interval_count=n, rounding=rounding)
+            for a, k, n in zip(amounts, names, counts, strict=True)
+        ] == expected.tolist()
+
     def test_vectorised_with_mixed_intervals(self):
         """Arrays of amounts, intervals and counts give an int64 array."""
         result = money.monthly_amount(
@@ -912,8 +1033,13 @@ class TestMonthlyAmount:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
         [
-            ({"interval": "day"}, ValueError, "'interval' must be one of 'week'"),
-            ({"interval": ["year", "annual"]}, ValueError, "got 'annual'"),
+            ({"interval": "fortnight"}, ValueError, "'interval' must be one of 'day'"),
+            ({"interval": ["year", "biennial"]}, ValueError, "got 'biennial'"),
+            (
+                {"interval": pd.Series(["year", 12]), "amount_minor": [1, 2]},
+                ValueError,
+                "got 12",
+            ),
             ({"interval": ["year", None]}, ValueError, "missing values"),
             ({"interval": ["year"]}, ValueError, "'interval' must be one value or one"),
             ({"interval_count": 0}, ValueError, "'interval_count' must be an int >= 1"),
@@ -1016,6 +1142,15 @@ class TestMoney:
 
         assert type(price.minor) is int
 
+    def test_lower_case_code_is_stored_upper_case(self):
+        """Money(currency='usd') is USD, equal to and hashed like the upper-case one."""
+        price = Money(minor=100, currency="usd")
+
+        assert price.currency == "USD"
+        assert price == usd(100)
+        assert {usd(100): 1}[price] == 1
+        assert Money.from_major("19.99", "usd") == usd(1999)
+
     @pytest.mark.parametrize(
         ("minor", "currency", "error", "match"),
         [
@@ -1024,7 +1159,7 @@ class TestMoney:
             ("1", "USD", TypeError, "'minor' must be an int"),
             (2**63, "USD", ValueError, "'minor' must fit in int64"),
             (1, "XAU", UnknownCurrencyError, "'XAU'"),
-            (1, "usd", UnknownCurrencyError, "did you mean 'USD'"),
+            (1, "usdx", UnknownCurrencyError, "'usdx'"),
         ],
     )
     def test_validation(self, minor, currency, error, match):

@@ -92,6 +92,8 @@ def test_partial_periods_say_how_many_months_they_cover():
     totals = period_totals(led, period="quarter")
 
     assert list(totals["months"]) == [2, 3, 2]
+    assert list(totals["partial"]) == [False, False, True]
+    assert list(totals["end_month"].astype(str)) == ["2024-03", "2024-06", "2024-08"]
 
 
 def test_unknown_period_is_refused():

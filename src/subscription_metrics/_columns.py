@@ -194,6 +194,15 @@ def _validator(spec: ColumnSpec) -> Callable[[Any, attrs.Attribute[Any], Any], N
     return validate
 
 
+def _upper_case_code(value: Any) -> Any:
+    """Read a known currency code in any case as the upper-case ISO code."""
+    from ._currencies import CURRENCY_EXPONENTS
+
+    if isinstance(value, str) and value.upper() in CURRENCY_EXPONENTS:
+        return str(value).upper()
+    return value  # the validator reports anything else
+
+
 def column(
     kind: Kind,
     *,
@@ -238,6 +247,8 @@ def column(
             except ValueError:
                 return value  # the validator reports it with the allowed values
 
+    elif kind == "currency":
+        converter = _upper_case_code
     return attrs.field(
         default=default,
         validator=_validator(spec),

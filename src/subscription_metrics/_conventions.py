@@ -27,6 +27,7 @@ LtvChurn = Literal["customer", "gross_mrr", "net_mrr"]
 ZeroChurn = Literal["inf", "undefined", "lifetime_cap"]
 CacPayback = Literal["new_arpa", "arpa", "bessemer"]
 LifetimeSpells = Literal["first", "each"]
+PartialPeriod = Literal["last_month", "undefined"]
 
 
 def _choice(
@@ -169,6 +170,13 @@ class Conventions:
     reactivation_in_quick_ratio : bool, default False
         Whether reactivation MRR counts as a gain in the SaaS quick ratio
         (Baremetrics and ProfitWell leave it out).
+    partial_period : {'last_month', 'undefined'}, default 'last_month'
+        What the rates of a quarter or year that ends after the last month
+        reported (the data horizon, or ``through``) are. ``'last_month'``:
+        the period to date, every figure of the row measured at that last
+        month (stocks read there, flows summed up to it, customer-by-customer
+        retention that month against twelve months before). ``'undefined'``:
+        its rates are NaN. Either way the row says it is partial.
     gross_margin : float, default 1.0
         Share of revenue kept after the cost of serving it, in (0, 1]. LTV,
         CAC payback and staff ROI multiply revenue by it. The default 1.0 is
@@ -335,6 +343,13 @@ class Conventions:
         False,
         "Whether reactivation MRR counts as a gain in the quick ratio.",
         {"default": False, "baremetrics": False, "profitwell": False},
+    )
+    partial_period: PartialPeriod = _choice(
+        "last_month",
+        ("last_month", "undefined"),
+        "Rates of a period ending after the last month of data: measured at that "
+        "month, or NaN.",
+        {"default": "last_month"},
     )
     gross_margin: float = _fraction(
         "gross_margin",

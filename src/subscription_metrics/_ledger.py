@@ -25,7 +25,7 @@ from . import _kernels as k
 from ._conventions import Conventions
 from ._entities import Customer, MonthlyMrr, Subscription
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
-from ._schema import Amounts, check_table
+from ._schema import Amounts, _upper_case_codes, check_table
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
 
@@ -753,7 +753,7 @@ def _reporting_amounts(
     codes = table["currency"]
     present = pd.unique(codes)
     if currency is not None:
-        _money.currency_exponent(currency)
+        currency = _money.canonical_currency(currency)
     if rates is None:
         others = [c for c in present if c != (currency or present[0])]
         if others:
@@ -787,12 +787,14 @@ def _reporting_amounts(
     problems: list[Problem] = []
     naive = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
     day = naive.to_numpy("datetime64[D]")
+    if isinstance(rates, pd.DataFrame):
+        rate_codes = _upper_case_codes(rates["currency"])  # 'usd' is USD
     for code in present:
         if code == currency:
             continue
         mask = (codes == code).to_numpy(bool)
         if isinstance(rates, pd.DataFrame):
-            table_rates = rates[rates["currency"] == code].sort_values("date")
+            table_rates = rates[rate_codes == code].sort_values("date")
             if table_rates.empty:
                 rate = None
             else:
@@ -820,7 +822,7 @@ def _reporting_amounts(
                         continue
                     rate = values[position]
         else:
-            fixed = rates.get(str(code))
+            fixed = next((v for k, v in rates.items() if str(k).upper() == code), None)
             rate = None if fixed is None else np.full(int(mask.sum()), float(fixed))
         if rate is None:
             problems.append(

@@ -43,8 +43,26 @@ __all__ = [
 Rounding: TypeAlias = Literal["half_even", "half_up", "exact"]
 """How an amount between two minor units is rounded (see `to_minor_units`)."""
 
-BillingInterval: TypeAlias = Literal["week", "month", "quarter", "year"]
-"""The billing interval of a price (see `monthly_amount`)."""
+BillingInterval: TypeAlias = Literal[
+    "day",
+    "days",
+    "daily",
+    "week",
+    "weeks",
+    "weekly",
+    "month",
+    "months",
+    "monthly",
+    "quarter",
+    "quarters",
+    "quarterly",
+    "year",
+    "years",
+    "yearly",
+    "annual",
+    "annually",
+]
+"""The billing interval of a price, by any of its names (see `monthly_amount`)."""
 
 ScalarAmount: TypeAlias = "int | float | str | Decimal | np.integer[Any]"
 ArrayAmount: TypeAlias = (
@@ -69,10 +87,30 @@ _MAX_EXPONENT: Final = max(CURRENCY_EXPONENTS.values())
 _POW10_INT: Final = np.array([10**e for e in range(_MAX_EXPONENT + 1)], np.int64)
 _POW10_FLOAT: Final = _POW10_INT.astype(np.float64)  # exact: all below 2**53
 
-# Months per billing interval as a fraction numerator / denominator:
+# Monthly amount per billing interval as a fraction numerator / denominator:
 # monthly amount = amount * numerator / (denominator * interval_count).
 _INTERVAL_FACTORS: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
-    {"week": (13, 3), "month": (1, 1), "quarter": (1, 3), "year": (1, 12)}
+    {
+        "day": (365, 12),
+        "week": (13, 3),
+        "month": (1, 1),
+        "quarter": (1, 3),
+        "year": (1, 12),
+    }
+)
+# Every accepted name (compared in lower case) of each interval.
+_INTERVAL_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        name: interval
+        for interval, names in {
+            "day": ("day", "days", "daily"),
+            "week": ("week", "weeks", "weekly"),
+            "month": ("month", "months", "monthly"),
+            "quarter": ("quarter", "quarters", "quarterly"),
+            "year": ("year", "years", "yearly", "annual", "annually"),
+        }.items()
+        for name in names
+    }
 )
 
 
@@ -80,17 +118,17 @@ class UnknownCurrencyError(ValueError):
     """
     Raised for a currency code that is not an active ISO 4217 code.
 
-    Codes are three upper-case letters; lower-case input is rejected rather
-    than silently upper-cased. Subclasses `ValueError`.
+    Codes are three letters, read in any case (``"usd"`` is USD).
+    Subclasses `ValueError`.
 
     Examples
     --------
     >>> try:
-    ...     currency_exponent("usd")
+    ...     currency_exponent("US$")
     ... except UnknownCurrencyError as error:
     ...     print(error)
-    'currency' must be an active ISO 4217 code with a minor unit (three upper-case
-    letters such as 'USD'), got 'usd'; codes are upper-case: did you mean 'USD'?
+    'currency' must be an active ISO 4217 code with a minor unit (three letters
+    such as 'USD', in any case), got 'US$'
     """
 
 
@@ -132,6 +170,35 @@ class InexactAmountError(ValueError):
 # --------------------------------------------------------------------------
 
 
+def canonical_currency(currency: str) -> str:
+    """
+    Return the ISO 4217 code `currency` in upper case, checking it is known.
+
+    Stripe and other processors write codes in lower case (``"usd"``); the
+    library reads codes in any case and keeps them upper-case.
+
+    Raises
+    ------
+    UnknownCurrencyError
+        If `currency` is not an active code with a minor unit.
+
+    Examples
+    --------
+    >>> canonical_currency("usd"), canonical_currency("JPY")
+    ('USD', 'JPY')
+    """
+    if isinstance(currency, str):
+        code = str(currency).upper()  # np.str_ -> str
+        if code in CURRENCY_EXPONENTS:
+            return code
+    msg = (
+        "'currency' must be an active ISO 4217 code with a minor unit "
+        f"(three letters such as 'USD', in any case), got "
+        f"{str(currency) if isinstance(currency, str) else currency!r}"
+    )
+    raise UnknownCurrencyError(msg)
+
+
 def currency_exponent(currency: str) -> int:
     """
     Return the number of decimals of `currency`'s minor unit.
@@ -139,7 +206,8 @@ def currency_exponent(currency: str) -> int:
     Parameters
     ----------
     currency : str
-        Active ISO 4217 code: three upper-case letters such as ``"USD"``.
+        Active ISO 4217 code: three letters such as ``"USD"``, in any case
+        (``"usd"`` is USD).
 
     Returns
     -------
@@ -150,29 +218,17 @@ def currency_exponent(currency: str) -> int:
     Raises
     ------
     UnknownCurrencyError
-        If `currency` is not an active code with a minor unit. Lower-case
-        codes are rejected, not upper-cased.
+        If `currency` is not an active code with a minor unit.
 
     Examples
     --------
-    >>> currency_exponent("JPY"), currency_exponent("USD"), currency_exponent("KWD")
+    >>> currency_exponent("JPY"), currency_exponent("USD"), currency_exponent("kwd")
     (0, 2, 3)
     """
     try:
         return CURRENCY_EXPONENTS[currency]
     except (KeyError, TypeError):
-        pass
-    hint = ""
-    shown: object = currency
-    if isinstance(currency, str):
-        shown = str(currency)  # np.str_ -> str, for a plain repr
-        if currency.upper() in CURRENCY_EXPONENTS:
-            hint = f"; codes are upper-case: did you mean {currency.upper()!r}?"
-    msg = (
-        "'currency' must be an active ISO 4217 code with a minor unit "
-        f"(three upper-case letters such as 'USD'), got {shown!r}{hint}"
-    )
-    raise UnknownCurrencyError(msg)
+        return CURRENCY_EXPONENTS[canonical_currency(currency)]
 
 
 def _check_rounding(rounding: str) -> None:
@@ -522,7 +578,8 @@ def to_minor_units(
         typed: ``1.005`` is 1.005, not the binary double just below it, and
         ``0.1 + 0.2`` is 0.30000000000000004.
     currency : str or array-like of str
-        ISO 4217 code, or one code per element of `amount` (same shape).
+        ISO 4217 code, or one code per element of `amount` (same shape), in
+        any case (``"usd"`` is USD).
     rounding : {'half_even', 'half_up', 'exact'}, default 'half_even'
         What to do with an amount between two minor units.
         ``'half_even'`` rounds to the nearest unit and a tie to the even one
@@ -586,7 +643,8 @@ def to_minor_units(
         if not isinstance(currency, str):
             msg = f"'currency' must be one code for a scalar amount, got {currency!r}"
             raise TypeError(msg)
-        exponent = currency_exponent(currency)
+        currency = canonical_currency(currency)
+        exponent = CURRENCY_EXPONENTS[currency]
         value = _scalar_decimal(amount, name="amount")
         if value is None:
             msg = f"'amount' must be a finite number, got {amount!r}"
@@ -702,9 +760,12 @@ def format_money(minor: int, currency: str) -> str:
     '-1,234.56 USD'
     >>> format_money(5, "KWD")
     '0.005 KWD'
+    >>> format_money(999, "usd")
+    '9.99 USD'
     """
     value = _check_minor_int(minor)
-    exponent = currency_exponent(currency)
+    currency = canonical_currency(currency)
+    exponent = CURRENCY_EXPONENTS[currency]
     sign = "-" if value < 0 else ""
     whole, fraction = divmod(abs(value), 10**exponent)
     text = f"{whole:,}"
@@ -769,7 +830,7 @@ def convert(
     minor : int or array-like of int
         Amounts in minor units of `from_currency`.
     from_currency, to_currency : str
-        ISO 4217 codes.
+        ISO 4217 codes, in any case.
     rate : float, str, Decimal or array-like of them
         Units of `to_currency` per one unit of `from_currency`, both in
         major units (e.g. ``0.0067`` USD per JPY). Must be finite and > 0.
@@ -822,8 +883,10 @@ def convert(
     array([ 670, 1675])
     """
     _check_rounding(rounding)
-    from_exponent = currency_exponent(from_currency)
-    to_exponent = currency_exponent(to_currency)
+    from_currency = canonical_currency(from_currency)
+    to_currency = canonical_currency(to_currency)
+    from_exponent = CURRENCY_EXPONENTS[from_currency]
+    to_exponent = CURRENCY_EXPONENTS[to_currency]
     shift = to_exponent - from_exponent
     is_array = isinstance(minor, list | tuple | np.ndarray | pd.Series | pd.Index)
     rate_is_array = isinstance(rate, list | tuple | np.ndarray | pd.Series | pd.Index)
@@ -1012,28 +1075,39 @@ def monthly_amount(
     Normalise a recurring price to its monthly amount (its MRR contribution).
 
     A price billed once every `interval_count` intervals contributes
-    ``amount * months_per_interval / interval_count`` per month, with
+    ``amount * factor / interval_count`` per month, with
 
-    | interval | factor  | source                                 |
-    |----------|---------|----------------------------------------|
-    | week     | 52 / 12 | Baremetrics ("52 weeks in a year")     |
-    | month    | 1       |                                        |
-    | quarter  | 1 / 3   |                                        |
-    | year     | 1 / 12  | ChartMogul (annual $2,000 -> $166.67)  |
+    | interval | also named               | factor   | source            |
+    |----------|--------------------------|----------|-------------------|
+    | day      | days, daily              | 365 / 12 | a 365-day year    |
+    | week     | weeks, weekly            | 52 / 12  | Baremetrics       |
+    | month    | months, monthly          | 1        |                   |
+    | quarter  | quarters, quarterly      | 1 / 3    |                   |
+    | year     | years, yearly, annual,   | 1 / 12   | ChartMogul        |
+    |          | annually                 |          |                   |
 
-    Weekly prices use 52/12 exactly, not 4 and not a rounded 4.33.
+    Names are read in any case (``"Monthly"`` is ``"month"``). Weekly prices
+    use 52/12 exactly, not 4 and not a rounded 4.33 (Baremetrics: "52 weeks
+    in a year"); daily ones 365/12. ChartMogul's annual $2,000 is $166.67.
+    Stripe's ``interval`` and ``interval_count`` map straight onto
+    `interval` and `interval_count`.
 
     Parameters
     ----------
     amount_minor : int or array-like of int
         Price per billing interval, in minor units. Negative values are
         allowed (credits).
-    interval : {'week', 'month', 'quarter', 'year'} or array-like of them
-        Billing interval, one for all or one per amount.
+    interval : str or array-like of str
+        Billing interval, one for all or one per amount (a column such as
+        ``billing_interval``), by any name in the table above: ``'day'``,
+        ``'week'``, ``'month'``, ``'quarter'``, ``'year'``, their plurals,
+        ``'daily'``, ``'weekly'``, ``'monthly'``, ``'quarterly'``,
+        ``'yearly'``, ``'annual'`` or ``'annually'``.
     interval_count : int or array-like of int, default 1
         Number of intervals per billing period, >= 1: ``interval="month",
-        interval_count=6`` is semi-annual, ``interval="year",
-        interval_count=3`` a three-year term.
+        interval_count=3`` is quarterly (Stripe's ``interval_count``),
+        ``interval="month", interval_count=6`` semi-annual,
+        ``interval="year", interval_count=3`` a three-year term.
     rounding : {'half_even', 'half_up', 'exact'}, default 'half_even'
         How the exact monthly amount is rounded to a minor unit, as in
         `to_minor_units`.
@@ -1073,6 +1147,13 @@ def monthly_amount(
     5200
     >>> monthly_amount([60_000, 36_000], ["month", "year"], interval_count=[6, 3])
     array([10000,  1000])
+
+    Any name of an interval, and Stripe's interval with its count:
+
+    >>> monthly_amount([9_800, 120_000], ["monthly", "annual"])
+    array([ 9800, 10000])
+    >>> monthly_amount(30_000, "month", interval_count=3)
+    10000
     """
     _check_rounding(rounding)
     scalar = (
@@ -1122,14 +1203,16 @@ def monthly_amount(
         denominators = factors[positions, 1].reshape(labels.shape)
     counts = np.asarray(_check_interval_count(interval_count), dtype=np.int64)
     _check_same_shape(counts, amounts, name="interval_count")
-    # Only the weekly factor (13/3) multiplies; |amount| * 13 must fit in int64.
+    # Only the weekly (13/3) and daily (365/12) factors multiply; |amount| times
+    # the numerator must fit in int64.
     limits = _INT64_MAX // numerators
     too_big = (numerators != 1) & ((amounts > limits) | (amounts < -limits))
     if too_big.any():
         first = int(np.broadcast_to(amounts, too_big.shape)[too_big][0])
+        factor = int(np.broadcast_to(numerators, too_big.shape)[too_big][0])
         msg = (
             f"'amount_minor' {first} is too large for exact arithmetic: "
-            "amount x 13 (weeks) must fit in int64"
+            f"amount x {factor} must fit in int64"
         )
         raise ValueError(msg)
     if (counts > _INT64_MAX // 12).any():
@@ -1163,13 +1246,13 @@ def _check_same_shape(
 
 
 def _interval_factor(interval: object) -> tuple[int, int]:
-    try:
-        return _INTERVAL_FACTORS[interval]  # type: ignore[index]
-    except (KeyError, TypeError):
-        allowed = ", ".join(repr(i) for i in _INTERVAL_FACTORS)
+    name = _INTERVAL_NAMES.get(interval.lower()) if isinstance(interval, str) else None
+    if name is None:
+        allowed = ", ".join(repr(i) for i in _INTERVAL_NAMES)
         shown = str(interval) if isinstance(interval, str) else interval
-        msg = f"'interval' must be one of {allowed}, got {shown!r}"
-        raise ValueError(msg) from None
+        msg = f"'interval' must be one of {allowed} (in any case), got {shown!r}"
+        raise ValueError(msg)
+    return _INTERVAL_FACTORS[name]
 
 
 def _check_interval_count(count: object) -> int | npt.NDArray[np.int64]:
@@ -1212,6 +1295,14 @@ def _validate_minor(
         raise ValueError(msg)
 
 
+def _canonical_or_as_is(value: str) -> str:
+    """Upper-case a known code; leave anything else for the validator to refuse."""
+    try:
+        return canonical_currency(value)
+    except UnknownCurrencyError:
+        return value
+
+
 def _validate_currency(
     instance: object, attribute: attrs.Attribute[str], value: str
 ) -> None:
@@ -1230,7 +1321,8 @@ class Money:
         must fit in int64. numpy integers are accepted and stored as ``int``;
         bools are rejected.
     currency : str
-        Active ISO 4217 code.
+        Active ISO 4217 code, in any case; stored upper-case (``"usd"`` is
+        kept as ``"USD"``).
 
     Raises
     ------
@@ -1261,7 +1353,9 @@ class Money:
     """
 
     minor: int = attrs.field(converter=_as_python_int, validator=_validate_minor)
-    currency: str = attrs.field(validator=_validate_currency)
+    currency: str = attrs.field(
+        converter=_canonical_or_as_is, validator=_validate_currency
+    )
 
     @classmethod
     def from_major(

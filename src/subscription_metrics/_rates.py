@@ -16,6 +16,7 @@ import pandas as pd
 from . import _kernels as k
 from ._ledger import CHURN, NEW, REACTIVATION, Ledger, MonthLike, segments
 from .ledger import BRIDGE_COLUMNS, bridge
+from .periods import ordinal_to_period
 
 __all__ = ["GRAINS", "Grain", "period_totals"]
 
@@ -115,7 +116,10 @@ def period_totals(
     swap is not a loss), ``customers_joined_and_lost`` (churns of customers
     whose activation fell in the same period; always 0 for months, where the
     monthly grain cannot see them) and ``months`` (how many of the period's
-    months the window covers: a partial first or last period says so).
+    months the window covers: a partial first or last period says so), all
+    int64, then ``end_month`` (the month whose end closes the row: the
+    period's last month, or the window's last month for a period that ends
+    after it) and ``partial`` (bool: the period ends after the window).
     """
     code, months_per_period = _grain(period)
     names = [by] if isinstance(by, str) else list(by or ())
@@ -148,4 +152,10 @@ def period_totals(
         *_EXTRAS[:2],
         "months",
     ]
-    return out[ordered].astype(np.int64)
+    out = out[ordered].astype(np.int64)
+    labels = pd.PeriodIndex(out.index.get_level_values("period"))
+    period_end = np.asarray(labels.asfreq("M", how="E").asi8, np.int64)
+    last = int(months[-1]) if len(months) else 0
+    out["end_month"] = ordinal_to_period(np.minimum(period_end, last))
+    out["partial"] = period_end > last
+    return out

@@ -332,6 +332,32 @@ def _check_currency(
         )
 
 
+def _upper_case_codes(series: pd.Series) -> pd.Series:
+    """Return currency codes in upper case ('usd' is USD); other values as they are."""
+    from ._money import CURRENCY_EXPONENTS
+
+    positions, uniques = pd.factorize(series, use_na_sentinel=True)
+    upper = [
+        str(code).upper()
+        if isinstance(code, str) and str(code).upper() in CURRENCY_EXPONENTS
+        else code
+        for code in uniques
+    ]
+    changed = [
+        i
+        for i, code in enumerate(uniques)
+        if isinstance(code, str) and upper[i] != code
+    ]
+    if not changed:
+        return series
+    # A categorical column has no room for the new codes among its categories.
+    categorical = isinstance(series.dtype, pd.CategoricalDtype)
+    out = series.astype(object) if categorical else series.copy()
+    rows = np.isin(positions, changed)
+    out[rows] = np.asarray(upper, dtype=object)[positions[rows]]
+    return out
+
+
 def _check_enum(
     check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
 ) -> None:
@@ -387,6 +413,9 @@ def check_table(
         check.add(
             col, "missing column", detail=f"columns present: {list(frame.columns)}"
         )
+    for col, spec in specs.items():
+        if spec.kind == "currency" and col in out:
+            out[col] = _upper_case_codes(out[col])
     dates: dict[str, pd.Series] = {}
     absent_dates: list[str] = []
     for col, spec in specs.items():

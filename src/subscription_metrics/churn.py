@@ -83,11 +83,14 @@ def _rolling(frame: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame
 def _customer_retention(
     ledger: Ledger, totals: pd.DataFrame, names: list[str], window: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """NRR and GRR customer by customer, each period's last month against M - 12."""
+    """NRR and GRR customer by customer, each row's end month against M - 12.
+
+    The end month is the period's last month, or the last month of data for a
+    period that ends after it (``end_month`` of the totals).
+    """
     customer_segment, _, n_segments = segments(ledger, names)
-    periods = pd.PeriodIndex(totals.index.get_level_values("period"))
-    last_months = periods.asfreq("M", how="E")
-    ends = np.unique(np.asarray(pd.PeriodIndex(last_months).asi8, np.int64))
+    end_months = pd.PeriodIndex(totals["end_month"])
+    ends = np.unique(np.asarray(end_months.asi8, np.int64))
     base, retained, capped = retained_against_earlier(
         ledger, customer_segment, n_segments, ends
     )
@@ -154,13 +157,17 @@ def rates(
     ledger : Ledger
         The ledger; its ``conventions`` decide every definitional choice
         (churn denominator, join-and-churn, gross-churn cap, reactivation in
-        net churn, NRR method, reactivation in NRR and in the quick ratio).
+        net churn, NRR method, reactivation in NRR and in the quick ratio,
+        partial periods).
     by : str or sequence of str, optional
         Customer attributes to split by, as for ``ledger.bridge``. Segment
         counts and amounts add up to the total.
     period : {'month', 'quarter', 'year'}, default 'month'
         The grain. Quarters and years roll up the monthly bridge: stocks at
-        the first and last month, flows summed.
+        the first and last month, flows summed. A quarter or year that ends
+        after the last month reported is partial: by the ``partial_period``
+        convention its figures are measured at that last month (default) or
+        its rates are NaN.
     window : int, default 1
         Pool this many periods (trailing, within each segment) before
         dividing: sums of numerators over sums of denominators, never an
@@ -169,9 +176,9 @@ def rates(
         Months to cover, as for ``ledger.bridge``.
     conventions : Conventions, optional
         Other choices for the rates (churn denominator, join-and-churn, caps,
-        reactivation, NRR method) than the ledger's. The choices that shaped
-        the ledger itself (`LEDGER_CONVENTIONS`) must stay as they are:
-        build another ledger to change those.
+        reactivation, NRR method, partial periods) than the ledger's. The
+        choices that shaped the ledger itself (`LEDGER_CONVENTIONS`) must stay
+        as they are: build another ledger to change those.
     total : bool, default True
         With `by`, also return the whole company's rows, labelled ``"All"``
         in every `by` level (as ``pandas.pivot_table(margins=True)`` does),
@@ -183,7 +190,11 @@ def rates(
         The period totals (int64: the bridge columns plus
         ``customers_joined_and_lost``, ``subscriptions_at_start``,
         ``subscriptions_lost`` and ``months``, the months of the period the
-        window covers) followed by `RATE_COLUMNS` (float):
+        window covers), ``end_month`` (the month whose end closes the row:
+        the period's last month, or the last month reported, ``through`` or
+        the ledger's ``last_month``, for a period that ends after it) and
+        ``partial`` (bool: the period ends after the last month reported),
+        followed by `RATE_COLUMNS` (float):
 
         - ``customer_churn_rate``: customers lost over customers at start (or
           at start plus won, by ``churn_denominator``); joiners who left in
@@ -195,15 +206,19 @@ def rates(
           negative churn, never clipped).
         - ``net_revenue_retention``, ``gross_revenue_retention``: from the
           movements (ChartMogul), or with ``nrr_method='customers'`` customer
-          by customer against the MRR twelve months before the period's last
-          month (SaaS Capital; each customer capped at its earlier MRR for
+          by customer, MRR in the ``end_month`` against the MRR twelve months
+          before it (SaaS Capital; each customer capped at its earlier MRR for
           GRR).
         - ``quick_ratio``: inf when there are gains and no losses.
         - ``average_revenue_per_account`` (MRR per customer at the period's
           end), ``average_sale_price`` (new MRR per new customer),
           ``net_new_mrr`` and ``mrr_growth_rate``.
 
-        Money figures are in minor units of ``ledger.currency``.
+        Money figures are in minor units of ``ledger.currency``. A partial
+        row is the period to date: every figure of it, stocks, flows and
+        customer-by-customer retention alike, is measured at its
+        ``end_month``; under ``partial_period='undefined'`` its rates are NaN
+        and its totals stay those of the months it covers.
 
     Raises
     ------
@@ -213,6 +228,10 @@ def rates(
 
     Notes
     -----
+    A period cut at its start by `since` reads its opening stocks at `since`
+    (``months`` says how many months it covers); it is not partial, because
+    nothing after the data is missing from it.
+
     Movement-based rates over quarters and years sum monthly movements, so a
     customer who joins and leaves within the period adds to ``churned_mrr``;
     gross revenue retention can then fall below zero. The customer-by-customer
@@ -230,6 +249,16 @@ def rates(
     period
     2025Q3                0.060                  0.977        4.115
     2025Q4                0.058                  0.976        3.910
+
+    A window ending in November leaves the last quarter partial, measured at
+    November:
+
+    >>> q = sm.churn.rates(led, period="quarter", through="2025-11")
+    >>> q[["months", "end_month", "partial"]].tail(2)
+            months end_month  partial
+    period
+    2025Q3       3   2025-09    False
+    2025Q4       2   2025-11     True
     """
     names = [by] if isinstance(by, str) else list(by or ())
     table = _rates_table(
@@ -278,7 +307,8 @@ def _rates_table(
     totals = period_totals(
         ledger, by=names or None, period=period, since=since, through=through
     )
-    pooled = _rolling(totals.astype(np.float64), names, window)
+    counts = totals.drop(columns=["end_month", "partial"])
+    pooled = _rolling(counts.astype(np.float64), names, window)
     jl = pooled["customers_joined_and_lost"]
     won = pooled["customers_new"] + pooled["customers_reactivated"]
     lost = pooled["customers_lost"]
@@ -345,4 +375,6 @@ def _rates_table(
         reactivation,
     )
     out["mrr_growth_rate"] = apply_where_known(mrr_growth_rate, start, end)
+    if conventions.partial_period == "undefined":
+        out.loc[out["partial"].to_numpy(), list(RATE_COLUMNS)] = np.nan
     return out
