@@ -258,7 +258,8 @@ def con() -> Iterator[Any]:
     connection.close()
 
 
-@settings(max_examples=50, deadline=None)
+@pytest.mark.slow
+@settings(deadline=None)
 @given(spans=span_tables(), through=_throughs)
 def test_property_spans_baseline_equals_oracle(
     con: Any, spans: pd.DataFrame, through: pd.Period
@@ -270,7 +271,8 @@ def test_property_spans_baseline_equals_oracle(
         _assert_identity(got)
 
 
-@settings(max_examples=50, deadline=None)
+@pytest.mark.slow
+@settings(deadline=None)
 @given(rows=row_tables(), through=_throughs)
 def test_property_rows_baseline_equals_oracle(
     con: Any, rows: pd.DataFrame, through: pd.Period

@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from subscription_metrics import Conventions, Ledger, churn, ledger
@@ -157,6 +157,7 @@ class TestKnownValues:
 class TestProperties:
     """Invariants of the rates table."""
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
     def test_rates_lie_in_their_ranges(self, subs, conv):
         """Churn rates in [0, 1] monthly, GRR <= 1, GRR <= NRR, ratios >= 0."""
@@ -172,6 +173,7 @@ class TestProperties:
         ).all()
         assert (table["quick_ratio"].dropna() >= 0).all()
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
     def test_nrr_minus_grr_is_the_expansion_share(self, subs, conv):
         """Movement NRR - GRR = (expansion [+ reactivation]) / start MRR."""
@@ -189,6 +191,7 @@ class TestProperties:
             atol=1e-12,
         )
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
     def test_net_churn_is_one_minus_nrr_when_definitions_line_up(self, subs, conv):
         """With reactivation treated alike, net MRR churn = 1 - NRR."""
@@ -205,6 +208,7 @@ class TestProperties:
             known["net_mrr_churn_rate"], 1 - known["net_revenue_retention"], atol=1e-12
         )
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.integers(2, 4))
     def test_trailing_windows_pool_counts(self, subs, conv, window):
         """A trailing rate is pooled numerators over pooled denominators."""
@@ -228,6 +232,7 @@ class TestProperties:
             equal_nan=True,
         )
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
     def test_segments_pooled_counts_equal_the_total(self, subs, conv):
         """Summing segment counts and amounts gives the total's."""
@@ -252,8 +257,8 @@ class TestProperties:
         summed["months"] = split["months"].groupby(level="period").max()
         pd.testing.assert_frame_equal(summed, total[counts], check_names=False)
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
-    @settings(max_examples=60)
     def test_customer_method_equals_a_customer_by_customer_oracle(self, subs, conv):
         """SaaS Capital NRR/GRR: month M against M - 12, customer by customer."""
         conv = attrs.evolve(conv, nrr_method="customers")
@@ -370,8 +375,8 @@ class TestPartialPeriods:
         assert row["partial"]
         assert row["net_revenue_retention"] == pytest.approx(565 / 610)
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.sampled_from(["quarter", "year"]))
-    @settings(max_examples=60)
     def test_partial_row_equals_its_last_month(self, subs, conv, period):
         """A partial period's stocks and customer retention are its last month's."""
         conv = attrs.evolve(conv, nrr_method="customers")
@@ -390,6 +395,7 @@ class TestPartialPeriods:
             np.testing.assert_allclose(last[name], month[name], equal_nan=True)
 
 
+@pytest.mark.slow
 @given(subscriptions(), conventions)
 def test_monthly_rates_equal_the_plain_formulas(subs, conv):
     """Month by month, the table's rates are the plain formulas of its columns."""
@@ -435,6 +441,7 @@ def test_monthly_rates_equal_the_plain_formulas(subs, conv):
     )
 
 
+@pytest.mark.slow
 @given(subscriptions(), conventions, st.randoms(use_true_random=False))
 def test_rates_do_not_depend_on_row_order(subs, conv, random):
     """Shuffling the subscriptions leaves every figure as it was."""

@@ -122,6 +122,7 @@ max_ages = st.none() | st.integers(0, 5)
 class TestAgainstOracle:
     """The fast tables equal the slow customer-by-month walk."""
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, grains, max_ages)
     def test_retention_from_subscriptions(self, subs, conv, grain, max_age):
         """Every cell of every grain, for generated spans and conventions."""
@@ -134,6 +135,7 @@ class TestAgainstOracle:
         expected = oracle_retention(state, months, conv, grain=grain, max_age=max_age)
         pd.testing.assert_frame_equal(got, expected, check_index_type=False)
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.data())
     def test_retention_by_segment(self, subs, conv, data):
         """Segments from a customers table are cohorts of their own."""
@@ -155,6 +157,7 @@ class TestAgainstOracle:
             expected["segment"] = expected["segment"].astype(got["segment"].dtype)
         pd.testing.assert_frame_equal(got, expected, check_index_type=False)
 
+    @pytest.mark.slow
     @given(monthly_rows(), conventions)
     def test_retention_from_monthly_rows(self, rows, conv):
         """Monthly MRR rows (gaps, duplicates, zero-MRR rows) past their last month."""
@@ -172,6 +175,7 @@ class TestAgainstOracle:
 class TestProperties:
     """Invariants on generated data."""
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, grains)
     def test_ratios_are_bounded(self, subs, conv, grain):
         """0 <= logo <= 1; GRR <= 1 and GRR <= NRR wherever defined."""
@@ -191,6 +195,7 @@ class TestProperties:
         assert (age0["customers_active"] == age0["customers"]).all()
         assert (age0["mrr"] == age0["mrr_start"]).all()
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.data())
     def test_segments_add_up_to_the_total(self, subs, conv, data):
         """Cohort sizes, active counts and MRR of segments sum to the cohort's.
@@ -214,6 +219,7 @@ class TestProperties:
         expected = total.set_index(["cohort", "age"])[list(summed.columns)]
         pd.testing.assert_frame_equal(summed, expected)
 
+    @pytest.mark.slow
     @given(subscriptions(min_size=1), conventions, st.randoms())
     def test_row_order_does_not_matter(self, subs, conv, rnd):
         """Shuffling the input rows gives the same tables."""
@@ -228,6 +234,7 @@ class TestProperties:
             cohorts.triangle(a, value="mrr"), cohorts.triangle(b, value="mrr")
         )
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, grains, st.sampled_from(VALUES))
     def test_triangle_is_retention_pivoted(self, subs, conv, grain, value):
         """Observed cells hold the retention values; every other cell is missing."""

@@ -488,6 +488,7 @@ def _slow_account_churn(events: pd.DataFrame, customer: str, read: int):
     return lost, at_risk
 
 
+@pytest.mark.slow
 @given(
     subscriptions(min_size=1, max_size=10),
     st.lists(

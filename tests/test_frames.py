@@ -297,6 +297,7 @@ class TestValidationRules:
 class TestRoundTrip:
     """Entities and tables convert both ways, from one definition."""
 
+    @pytest.mark.slow
     @given(subscriptions(max_size=6))
     def test_subscriptions_round_trip(self, subs):
         """Frame -> entities -> frame keeps every value."""

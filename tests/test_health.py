@@ -392,6 +392,7 @@ class TestSignals:
         with pytest.raises(ValueError, match=match):
             health.signals(usage, **options)
 
+    @pytest.mark.slow
     @given(
         st.dictionaries(
             st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(list(MONTHS))),
@@ -917,6 +918,7 @@ class TestEvaluate:
                 bands={"a": 0},
             )
 
+    @pytest.mark.slow
     @given(
         subscriptions(min_size=1),
         conventions,

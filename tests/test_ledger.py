@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from subscription_metrics import Conventions, InvalidTableError, Ledger, ledger
@@ -214,7 +214,6 @@ class TestOracle:
     """The fast ledger equals the slow customer-by-month oracle."""
 
     @given(subscriptions(), conventions)
-    @settings(max_examples=150)
     def test_spans_bridge_and_movements_equal_the_oracle(self, subs, conv):
         """Bridge and movements from spans equal the walk over every month."""
         led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
@@ -237,7 +236,6 @@ class TestOracle:
         )
 
     @given(monthly_rows(), conventions)
-    @settings(max_examples=100)
     def test_monthly_rows_bridge_equals_the_oracle(self, rows, conv):
         """Bridge from monthly rows equals the walk over every month."""
         through = pd.Period("2024-03", "M")
@@ -251,6 +249,7 @@ class TestOracle:
             ledger.bridge(led, since=EARLY, through=through), expected
         )
 
+    @pytest.mark.slow
     @given(subscriptions(min_size=1), conventions, st.integers(0, 20))
     def test_later_since_opens_with_the_right_balances(self, subs, conv, skip):
         """Starting the bridge later keeps the opening MRR and customers exact."""
@@ -268,6 +267,7 @@ class TestOracle:
 class TestBridgeProperties:
     """Invariants of the bridge."""
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
     def test_identity_holds_exactly_and_months_chain(self, subs, conv):
         """End = start + movements, and each month's end is the next month's start."""
@@ -285,6 +285,7 @@ class TestBridgeProperties:
         )
         assert (counted == br["customers_at_end"]).all()
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.randoms(use_true_random=False))
     def test_row_order_does_not_matter(self, subs, conv, random):
         """Shuffling the input rows changes nothing."""
@@ -299,6 +300,7 @@ class TestBridgeProperties:
         pd.testing.assert_frame_equal(ledger.events(before), ledger.events(after))
         pd.testing.assert_frame_equal(ledger.movements(before), ledger.movements(after))
 
+    @pytest.mark.slow
     @given(monthly_rows(), conventions, st.randoms(use_true_random=False))
     def test_monthly_row_order_does_not_matter(self, rows, conv, random):
         """Shuffling billing rows changes nothing."""
@@ -314,6 +316,7 @@ class TestBridgeProperties:
         pd.testing.assert_frame_equal(ledger.bridge(before), ledger.bridge(after))
         pd.testing.assert_frame_equal(ledger.movements(before), ledger.movements(after))
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.sets(st.sampled_from(["c0", "c1", "c2"])))
     def test_splitting_by_customer_adds_up(self, subs, conv, chosen):
         """The bridges of two disjoint customer sets add up to the whole."""
@@ -326,6 +329,7 @@ class TestBridgeProperties:
 
         pd.testing.assert_frame_equal(part(subs[mask]) + part(subs[~mask]), part(subs))
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions)
     def test_segments_add_up_to_the_total(self, subs, conv):
         """Summing the by= segments month by month gives the total bridge."""
@@ -463,6 +467,7 @@ class TestCurrencies:
         ):
             Ledger.from_subscriptions(subs)
 
+    @pytest.mark.slow
     @given(subscriptions(currencies=("USD", "EUR", "JPY")))
     def test_fixed_rates_equal_converting_each_row_first(self, subs):
         """Converting inside the ledger equals converting rows, then building it."""

@@ -516,6 +516,7 @@ class TestToMinorUnits:
         with pytest.raises(TypeError, match="'currency' must be one code"):
             money.to_minor_units(1.0, ["USD"])  # type: ignore[call-overload]
 
+    @pytest.mark.slow
     @given(currency_and_amounts(), st.sampled_from(["half_even", "half_up"]))
     @settings(deadline=None)
     @example(("USD", [1.005, -1.005, 0.125, 2.675, 1e15 + 0.125]), "half_even")

@@ -255,6 +255,7 @@ class TestOnboardingKpis:
         with pytest.raises(sm.InvalidTableError, match="completes after it starts"):
             operations.onboarding_kpis(bad, as_of="2024-05-31")
 
+    @pytest.mark.slow
     @given(
         st.lists(
             st.tuples(
@@ -452,6 +453,7 @@ class TestTicketKpis:
         )[:3]
         assert 2 == out.loc[("bug", pd.Period("2024Q2", "Q")), "opened"]
 
+    @pytest.mark.slow
     @given(
         st.lists(
             st.tuples(
@@ -690,6 +692,7 @@ class TestActivityKpis:
         # p1 and p4 full time, p2 half time, p3 not in the role yet.
         assert 2.5 == out.loc["All", "person_months"]
 
+    @pytest.mark.slow
     @given(
         st.lists(
             st.tuples(

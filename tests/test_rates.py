@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from subscription_metrics import Ledger, ledger
 from subscription_metrics._rates import period_totals
@@ -16,8 +16,8 @@ EARLY = pd.Period("2022-12", "M")
 THROUGH = pd.Period("2025-03", "M")
 
 
+@pytest.mark.slow
 @given(subscriptions(), conventions)
-@settings(max_examples=80)
 def test_monthly_totals_equal_the_oracle(subs, conv):
     """Subscription counts and the bridge columns equal a month-by-month walk."""
     led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
@@ -37,8 +37,8 @@ def test_monthly_totals_equal_the_oracle(subs, conv):
         assert row["customers_joined_and_lost"] == 0  # invisible within a month
 
 
+@pytest.mark.slow
 @given(subscriptions(), conventions)
-@settings(max_examples=80)
 def test_quarters_roll_up_months_and_count_joiners_who_left(subs, conv):
     """Quarter flows are month sums; stocks are the first and last month's."""
     led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)

@@ -347,11 +347,12 @@ class TestOwnedBook:
         assert teams.loc["cs", "churned_mrr"] == 50_000
 
 
+@pytest.mark.slow
 @given(
     subscriptions(min_size=1, max_size=12),
     st.lists(st.sampled_from(["fs1", "fs2", "is1", None]), min_size=6, max_size=6),
 )
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None)
 def test_people_add_up_to_teams_and_the_company(subs, reps):
     """Every additive figure of the people sums to their team's and the company's."""
     subs = subs.assign(currency="JPY")

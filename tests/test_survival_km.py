@@ -398,6 +398,7 @@ def _compare(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
         )
 
 
+@pytest.mark.slow
 @given(subjects(), st.booleans())
 @example(
     pd.DataFrame(
@@ -456,6 +457,7 @@ def test_without_censoring_survival_is_the_share_still_alive(durations: list[int
     np.testing.assert_allclose(curve["survival"].to_numpy(), share, atol=1e-12)
 
 
+@pytest.mark.slow
 @given(subjects(max_size=40), st.booleans())
 def test_grouped_call_equals_one_call_per_group(data: pd.DataFrame, late: bool):
     entry = data["entry"] if late else None
@@ -469,6 +471,7 @@ def test_grouped_call_equals_one_call_per_group(data: pd.DataFrame, late: bool):
         pd.testing.assert_frame_equal(curves.loc[name], alone, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 @given(subjects(max_size=40), st.randoms(use_true_random=False))
 def test_invariant_to_row_order(data: pd.DataFrame, random: object):
     order = list(range(len(data)))
@@ -486,6 +489,7 @@ def test_invariant_to_row_order(data: pd.DataFrame, random: object):
     pd.testing.assert_frame_equal(one, two, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 @given(subjects(max_size=40))
 def test_entry_all_zero_equals_no_entry(data: pd.DataFrame):
     zero = np.zeros(len(data), dtype=data["duration"].dtype)
@@ -496,6 +500,7 @@ def test_entry_all_zero_equals_no_entry(data: pd.DataFrame):
     pd.testing.assert_frame_equal(with_entry, without)
 
 
+@pytest.mark.slow
 @given(
     subjects(max_size=30),
     st.lists(st.sampled_from([0, 0.5, 1, 2, 3.5, 7, 8, 12]), max_size=6, unique=True),
@@ -518,6 +523,7 @@ def test_survival_at_matches_a_lookup_by_hand(
                 assert got == before["survival"].iloc[-1]
 
 
+@pytest.mark.slow
 @given(subjects(max_size=40))
 def test_median_matches_first_time_at_or_below_half(data: pd.DataFrame):
     curves = kaplan_meier(data["duration"], data["observed"], groups=data["group"])

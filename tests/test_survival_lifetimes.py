@@ -99,6 +99,7 @@ def assert_same_lifetimes(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
         assert list(fast[column]) == list(slow[column]), column
 
 
+@pytest.mark.slow
 @given(subscriptions(max_size=14), conventions, SPELLS, st.integers(0, 30))
 def test_lifetimes_equal_the_slow_oracle(subs, chosen, spells, back):
     """Every spell, start, end and duration agrees with a customer-by-customer walk."""
@@ -116,6 +117,7 @@ def test_lifetimes_equal_the_slow_oracle(subs, chosen, spells, back):
     assert (fast["end"] <= as_of).all()
 
 
+@pytest.mark.slow
 @given(subscriptions(max_size=14), conventions, SPELLS)
 def test_default_as_of_is_the_last_month(subs, chosen, spells):
     led = sm.Ledger.from_subscriptions(subs, conventions=chosen)
@@ -208,6 +210,7 @@ one_spell_each = subscriptions(min_size=1, max_size=14).map(
 )
 
 
+@pytest.mark.slow
 @given(one_spell_each, conventions)
 def test_km_of_an_uncensored_cohort_is_its_logo_retention(subs, chosen):
     """KM time t is cohort age t: S(t) is the share of the cohort still paying in

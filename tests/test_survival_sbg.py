@@ -135,6 +135,7 @@ def test_del_is_one_plus_discounted_derl_of_the_first_renewal(
     )
 
 
+@pytest.mark.slow
 @given(st.floats(2.5, 10.0), parameters)
 def test_expected_lifetime_is_the_undiscounted_sum(a: float, b: float):
     t = np.arange(0, 200_000)
@@ -521,6 +522,7 @@ def _kkt_gradient(
     return np.where(on_bound & outward, 0.0, gradient)
 
 
+@pytest.mark.slow
 @given(cohort_groups())
 def test_batched_fits_equal_one_sbg_fit_per_group(groups: list[list[int]]) -> None:
     """Batching changes no group's numbers: sbg_fit_lifetimes per group (one
@@ -539,6 +541,7 @@ def test_batched_fits_equal_one_sbg_fit_per_group(groups: list[list[int]]) -> No
         )
 
 
+@pytest.mark.slow
 @given(cohort_groups())
 def test_batched_fits_match_the_scipy_fit_of_each_group(
     groups: list[list[int]],
@@ -571,6 +574,7 @@ def test_batched_fits_match_the_scipy_fit_of_each_group(
             np.testing.assert_array_less(np.abs(theta[0] - theta[1]), 1e-4 * se)
 
 
+@pytest.mark.slow
 @given(cohort_groups(), st.floats(-3.0, 3.0), st.floats(-3.0, 5.0))
 def test_batched_derivatives_equal_the_digamma_trigamma_ones(
     groups: list[list[int]], log_a: float, log_b: float

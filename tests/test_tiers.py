@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from subscription_metrics import (
@@ -534,6 +534,7 @@ def slow_classify(accounts: pd.DataFrame, policy: TierPolicy) -> list[tuple[int,
 class TestClassifyProperties:
     """Total, deterministic, monotone in Tier 1 thresholds, equal to the oracle."""
 
+    @pytest.mark.slow
     @given(account_frames(), policies())
     def test_equals_the_row_by_row_oracle(self, accounts, policy):
         out = tiers.classify(accounts, policy)
@@ -544,6 +545,7 @@ class TestClassifyProperties:
             == expected
         )
 
+    @pytest.mark.slow
     @given(account_frames(), policies())
     def test_total_one_tier_per_row(self, accounts, policy):
         out = tiers.classify(accounts, policy)
@@ -554,6 +556,7 @@ class TestClassifyProperties:
         rules = {r.name: r for r in policy.rules}
         assert [rules[name].tier for name in out["rule"]] == out["tier"].tolist()
 
+    @pytest.mark.slow
     @given(account_frames(min_size=1), policies(), st.randoms(use_true_random=False))
     def test_shuffling_rows_changes_nobody_s_tier(self, accounts, policy, rng):
         order = list(range(len(accounts)))
@@ -565,6 +568,7 @@ class TestClassifyProperties:
 
         pd.testing.assert_frame_equal(first, again)
 
+    @pytest.mark.slow
     @given(
         account_frames(),
         st.integers(0, 10_000_000),
@@ -586,6 +590,7 @@ class TestClassifyProperties:
 
         assert (after >= before).all()
 
+    @pytest.mark.slow
     @given(account_frames(), policies(), st.data())
     def test_tightening_any_tier1_bound_never_moves_an_account_up(
         self, accounts, policy, data
@@ -765,8 +770,8 @@ class TestAccountFeatures:
         with pytest.raises(ValueError, match="the ledger is empty"):
             tiers.account_features(Ledger.from_subscriptions(empty))
 
+    @pytest.mark.slow
     @given(subscriptions(), conventions, st.integers(0, 26))
-    @settings(max_examples=40)
     def test_active_accounts_and_mrr_equal_the_oracle(self, subs, conv, offset):
         led = Ledger.from_subscriptions(subs, conventions=conv, through=THROUGH)
         as_of = THROUGH - offset
@@ -936,6 +941,7 @@ class TestSummary:
             with pytest.raises(ValueError, match="'months' must be a positive int"):
                 tiers.summary(_CLASSIFIED, led, as_of="2024-01", months=months)
 
+    @pytest.mark.slow
     @given(
         subscriptions(min_size=1),
         conventions,
@@ -943,7 +949,6 @@ class TestSummary:
         st.integers(1, 14),
         st.lists(st.sampled_from([1, 2, 3]), min_size=6, max_size=6),
     )
-    @settings(max_examples=60)
     def test_equals_a_month_by_month_oracle_and_adds_up(
         self, subs, conv, offset, months, tier_list
     ):
