@@ -86,7 +86,7 @@ def _check_rules(instance: Any) -> None:
 
 class Role(enum.StrEnum):
     """
-    What a staff member does, following the source articles' split of sales and CS.
+    What a staff member does: inside or field sales, or a customer-success role.
 
     Examples
     --------
