@@ -324,7 +324,7 @@ class TestCacAndRatios:
 
 
 class TestStaffRoi:
-    """The seed's formula for one person's month of work."""
+    """The customer-sales ROI formula for one person's month of work."""
 
     @given(money, money, st.floats(0.01, 0.99), factors)
     def test_ratios_ignore_the_money_unit(self, mrr, cost, churn, factor):

@@ -191,7 +191,7 @@ class TestHealthModel:
             HealthModel(signals=["a"])
 
     def test_default_model_holds_seed_002_rule(self):
-        """Feature usage under 20% raises the proactive-support flag (seed 002)."""
+        """Feature usage under 20% raises the proactive-support flag."""
         (rule,) = health.default_model().risk_rules
 
         assert ("feature_usage_rate", "<", 0.2, "proactive support") == (

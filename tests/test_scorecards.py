@@ -245,7 +245,7 @@ class TestScorecard:
     def test_rep_a_books_more_but_brings_less_lifetime_value(
         self, sample, sample_ledger
     ):
-        """Seed 000: the rep who closes more deals that churn is worth less."""
+        """The rep who closes more deals that churn is worth less."""
         card = scorecard(sample_ledger, staff=sample.staff, deals=sample.deals)
         a, b = card.loc[sm.datasets.REP_A], card.loc[sm.datasets.REP_B]
 

@@ -184,7 +184,7 @@ class TestRecords:
 
 
 class TestDefaultPolicy:
-    """The seed's policy and its arguments."""
+    """The default policy and its arguments."""
 
     def test_rules_and_profiles_follow_the_seed(self):
         policy = tiers.default_policy()
@@ -202,7 +202,7 @@ class TestDefaultPolicy:
             Role.CUSTOMER_MARKETING,
         )
         assert policy.profile(3).owners == (Role.CUSTOMER_MARKETING,)
-        # Seed 004: Tier 1-2 carry upsell/cross-sell amount, pipeline amount and
+        # Tier 1-2 carry upsell/cross-sell amount, pipeline amount and
         # count, accounts owned; Tier 3 onboarding, health score, churn rate.
         assert policy.profile(1).kpis == policy.profile(2).kpis
         assert "pipeline_mrr" in policy.profile(1).kpis

@@ -1085,8 +1085,8 @@ def staff_roi(
     --------
     >>> from subscription_metrics.roi import staff_roi
 
-    The customer-sales hire of the source article: 1,000,000 yen a month,
-    130,000 yen of new MRR a month, 2% monthly churn:
+    The customer-sales ROI example: one hire costing 1,000,000 yen a month
+    who creates 130,000 yen of new MRR each month at 2% monthly churn:
 
     >>> result = staff_roi(130_000, 1_000_000, 0.02)
     >>> result.ltv_created, result.cost_multiple, result.roi

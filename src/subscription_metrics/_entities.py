@@ -193,7 +193,7 @@ class _Record:
 
 class Role(enum.StrEnum):
     """
-    What a staff member does, following the source articles' split of sales and CS.
+    What a staff member does: inside or field sales, or a customer-success role.
 
     Examples
     --------

@@ -271,7 +271,7 @@ class RiskRule:
     A flag raised on an account whose raw signal crosses a threshold.
 
     The rule reads the raw column (not the normalised value), so it says
-    what the team agreed on in the unit they think in: seed 002's
+    what the team agreed on in the unit they think in:
     "feature usage under 20% triggers proactive support" is
     ``RiskRule(name="low_feature_usage", column="feature_usage_rate",
     operator="<", threshold=0.2, action="proactive support")``.

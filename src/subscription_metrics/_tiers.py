@@ -253,7 +253,7 @@ class TierRule:
         rules with the same tier.
     motion : {'high_touch', 'low_touch', 'tech_touch'} or None, default None
         The coverage motion for the accounts this rule decides, when it
-        differs from the tier's profile (the seed covers the likeliest
+        differs from the tier's profile (the default policy covers the likeliest
         Tier 2 accounts high-touch and the rest low-touch). None: the
         profile's motion.
 
@@ -387,7 +387,7 @@ class TierPolicy:
 
     See Also
     --------
-    subscription_metrics.tiers.default_policy : The policy that follows seed 004.
+    subscription_metrics.tiers.default_policy : The default Tier 1-3 policy.
     subscription_metrics.tiers.classify : Apply a policy to a table of accounts.
 
     Examples

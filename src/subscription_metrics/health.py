@@ -1,7 +1,7 @@
 """Account health: signals from usage and tickets, a score, and a check against churn.
 
-Seed 002 observes that accounts using a feature little churn more, and asks
-customer success to step in when usage falls under a chosen share. This
+Accounts that use a feature little churn more, so customer support reaches
+out proactively when usage falls under a chosen share. This
 module turns monthly usage (`UsageSnapshot` rows) and support tickets
 (`Ticket` rows) into per-account signals (`signals`), combines them into an
 explainable 0-100 score with bands and risk flags (`score`, with a
@@ -58,7 +58,7 @@ SIGNAL_COLUMNS: Final = (
 
 def default_model() -> HealthModel:
     """
-    Return the default health model: five signals, three bands, seed 002's rule.
+    Return the default health model: five signals, three bands, the low-usage rule.
 
     ====================================  ======  =================  =========
     signal (column of `signals`)          weight  normalisation      healthy
@@ -72,8 +72,8 @@ def default_model() -> HealthModel:
 
     Bands: ``at_risk`` below 40, ``watch`` from 40 to below 70, ``healthy``
     from 70. Risk rule ``low_feature_usage``: ``feature_usage_rate < 0.2``,
-    action ``"proactive support"`` (seed 002 leaves the share to the
-    company; 20% is a starting point, not a finding).
+    action ``"proactive support"`` (the share is the
+    company's to choose; 20% is a starting point, not a finding).
 
     Returns
     -------
@@ -81,7 +81,7 @@ def default_model() -> HealthModel:
 
     Notes
     -----
-    Usage carries the most weight because it is the seed's early warning;
+    Usage carries the most weight because low usage is the early warning of churn;
     logins and tickets are ranked rather than scaled because their scale
     differs by product. Change any part with `attrs.evolve`.
 

@@ -1,6 +1,6 @@
 """Customer-success operations KPIs: onboarding, support tickets, process work.
 
-Seed 004 splits customer success into customer support (KPIs: onboarding
+Customer success splits into customer support (KPIs: onboarding
 completion rate and speed, inquiry response speed and completion rate),
 customer sales (process KPIs: 1:1 calls to owned accounts, 1on1 meetings,
 upsell and cross-sell proposals, opportunities and pipeline created) and

@@ -629,9 +629,9 @@ def pilot(
     """
     Judge a pilot team by how many times the LTV it created covers its cost.
 
-    The source articles suggest piloting a customer-sales (or customer
-    marketing) team for three to six months with half to one person-month
-    per role per month, then checking that the LTV it created pays for it.
+    A customer-sales (or customer marketing) team is best piloted for three
+    to six months with half to one person-month per role per month, then
+    checked: does the LTV it created pay for it?
     This is `staff_returns` by role over the pilot's months, read at
     `as_of`, with the allocation actually spent, the months of data behind
     the result, and a verdict against the caller's `break_even` multiple.
@@ -643,7 +643,7 @@ def pilot(
     start : pandas.Period, str or date
         The pilot's first month.
     months : int
-        How many months it ran (the articles suggest 3 to 6).
+        How many months it ran (3 to 6 is usual).
     roles : collection of str, default ('customer_sales',)
         The roles piloted. Customer marketing reduces churn rather than
         booking deals; its cost shows here, its effect in churn comparisons.

@@ -1,6 +1,6 @@
 """LTV-aware scorecards: who brought which customers, and what they were worth.
 
-The source articles ask that sales and customer-success work be judged by
+Sales and customer-success work is best judged by
 the lifetime value it creates, not by bookings alone: a rep who closes many
 deals that churn is worth less than one who closes fewer that stay, and churn
 shows up too late to steer by unless it is estimated early.

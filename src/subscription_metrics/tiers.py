@@ -1,12 +1,12 @@
 """Account tiers: who covers each account, how, and on which KPIs.
 
-Seed 004 splits customer success into support, customer sales and customer
-marketing, and sorts accounts into tiers: Tier 1 and 2 are accounts where
+Customer success splits into support, customer sales and customer
+marketing, and accounts sort into tiers: Tier 1 and 2 are accounts where
 upsell and cross-sell are realistic, covered by customer sales (and, in Tier
 2, customer marketing); Tier 3 is retention only, covered by customer
 marketing with low- and tech-touch programmes.
 
-- `default_policy` builds the seed's policy as ordered, explainable rules
+- `default_policy` builds the default policy as ordered, explainable rules
   (a `TierPolicy`), with its thresholds as keyword arguments.
 - `describe` lists a policy's rules and profiles as a table.
 - `account_features` builds one row per active account from a `Ledger`
@@ -146,7 +146,7 @@ def default_policy(
     at_risk_health: float | None = 40.0,
 ) -> TierPolicy:
     """
-    Return the tier policy of seed 004, with its thresholds as arguments.
+    Return the default Tier 1-3 policy, with its thresholds as arguments.
 
     The rules, tried in order (the first that holds decides):
 
@@ -168,7 +168,7 @@ def default_policy(
     account without usage data (``seat_gap`` unknown) can reach Tier 2 only
     through its ARR, and one without a health score is not at risk.
 
-    Profiles (owners and KPIs from the seed):
+    Profiles (owners and KPIs):
 
     - Tier 1: customer sales, high touch; KPIs ``expansion_mrr``
       (upsell and cross-sell amount), ``pipeline_mrr``,

@@ -563,7 +563,7 @@ EXPANSION_LEAD_DAYS: Final = 15
 PILOT_SEGMENTS: Final = ("mid_market", "enterprise")
 #: Share of those expansion deals that came from the team's own proposals (the
 #: rest were self-serve or customer-success renewals): about 130,000 yen of new
-#: MRR per person-month, the figure the source article plans with.
+#: MRR per person-month, the figure of the customer-sales ROI example.
 PILOT_SHARE: Final = 0.15
 #: Cost category of each role.
 COST_CATEGORY: Final = {
