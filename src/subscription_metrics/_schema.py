@@ -68,7 +68,7 @@ _UNITS = ("ns", "us", "ms", "s")
 
 
 def _text_dtype() -> Any:
-    """The dtype pandas gives a column of Python strings (``str`` or object)."""
+    """Return the dtype pandas gives a column of Python strings (str or object)."""
     return pd.Series(["a"]).dtype
 
 
