@@ -78,6 +78,16 @@ class ColumnSpec:
     low_open: bool = False
     doc: str = ""
 
+    @property
+    def bounds(self) -> str:
+        """The bounds of a ``number`` as a rule name, such as ``within [0.0, 1.0]``."""
+        if self.high is None:
+            return (
+                f"greater than {self.low}" if self.low_open else f"at least {self.low}"
+            )
+        left = "(" if self.low_open else "["
+        return f"within {left}{self.low}, {self.high}]"
+
 
 @frozen(kw_only=True)
 class RowRule:
@@ -156,6 +166,8 @@ def _value_error(name: str, spec: ColumnSpec, value: Any) -> str | None:
         )
         too_high = spec.high is not None and number > spec.high
         if not math.isfinite(number) or too_low or too_high:
+            if spec.high is None:
+                return f"{name!r} must be finite and {spec.bounds}, got {value!r}"
             left = "(" if spec.low_open else "["
             return f"{name!r} must be in {left}{spec.low}, {spec.high}], got {value!r}"
     return None

@@ -25,6 +25,7 @@ __all__ = [
     "Customer",
     "Deal",
     "DealKind",
+    "ExchangeRate",
     "MonthlyMrr",
     "Onboarding",
     "Role",
@@ -412,6 +413,50 @@ class MonthlyMrr(_Record):
     month: dt.date = column("month", doc="First day of the calendar month.")
     mrr: int = column("money", doc="Monthly recurring revenue, minor units.")
     currency: str = column("currency", doc="ISO 4217 code of mrr.")
+
+
+@frozen(kw_only=True)
+class ExchangeRate(_Record):
+    """
+    One exchange rate into the reporting currency, from a day on.
+
+    A ``rates=`` table of `Ledger.from_subscriptions` and
+    `Ledger.from_monthly_mrr` holds these rows; the mapping form
+    ``{code: rate}`` is read as one undated row per currency.
+
+    Attributes
+    ----------
+    currency : str
+        ISO 4217 code of the currency converted from.
+    date : datetime.date
+        The day the rate applies from (read as-of by
+        ``Conventions.fx_rate_date``).
+    rate : float
+        Major units of the reporting currency per major unit of `currency`,
+        finite and > 0.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> ExchangeRate(currency="EUR", date=dt.date(2024, 1, 1), rate=1.09).rate
+    1.09
+    >>> ExchangeRate(currency="EUR", date=dt.date(2024, 1, 1), rate=0.0)
+    Traceback (most recent call last):
+    ValueError: 'rate' must be finite and greater than 0.0, got 0.0
+    """
+
+    TABLE: ClassVar[str] = "rates"
+    KEY: ClassVar[tuple[str, ...]] = ("currency", "date")
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    currency: str = column("currency", doc="ISO 4217 code converted from.")
+    date: dt.date = column("date", doc="First day the rate applies.")
+    rate: float = column(
+        "number",
+        low=0.0,
+        low_open=True,
+        doc="Reporting-currency major units per major unit of currency.",
+    )
 
 
 @frozen(kw_only=True)

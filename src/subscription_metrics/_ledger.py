@@ -23,7 +23,7 @@ from attrs import field, frozen
 from . import _display
 from . import _kernels as k
 from ._conventions import Conventions
-from ._entities import Customer, MonthlyMrr, Subscription
+from ._entities import Customer, ExchangeRate, MonthlyMrr, Subscription
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
 from ._schema import Amounts, _upper_case_codes, check_table
 
@@ -297,6 +297,7 @@ class Ledger:
             rounding=conventions.money_rounding,
         )
         customer_table = _check_customers(customers, problems)
+        rates = _check_rates(rates, problems)
         if problems:
             raise InvalidTableError(problems)
         mrr, currency = _reporting_amounts(
@@ -449,6 +450,7 @@ class Ledger:
             months=ordinals,
         )
         customer_table = _check_customers(customers, problems)
+        rates = _check_rates(rates, problems)
         if problems:
             raise InvalidTableError(problems)
         mrr, currency = _reporting_amounts(
@@ -637,6 +639,45 @@ def _check_customers(
     return table
 
 
+def _check_rates(rates: Rates | None, problems: list[Problem]) -> Rates | None:
+    """Validate `rates` as `ExchangeRate` rows; a mapping is one row per code."""
+    if rates is None:
+        return None
+    if isinstance(rates, pd.DataFrame):
+        table, found = check_table(rates, ExchangeRate)
+        problems.extend(found)
+        if not found:
+            dates = table["date"]
+            if dates.dt.tz is not None:
+                table["date"] = dates.dt.tz_localize(None)
+        return table
+    if not isinstance(rates, Mapping):
+        msg = f"'rates' must be a mapping or a DataFrame, got {type(rates).__name__}"
+        raise TypeError(msg)
+
+    def number(value: object) -> object:
+        if isinstance(value, str | Decimal):
+            try:
+                return float(value)
+            except ValueError:
+                return value  # reported as the wrong type
+        return value
+
+    codes = [str(code) for code in rates]
+    frame = pd.DataFrame(
+        {
+            "currency": list(rates),
+            "date": pd.Timestamp("2000-01-01"),
+            "rate": pd.Series([number(v) for v in rates.values()], dtype=object),
+        }
+    ).set_axis(pd.Index(codes))
+    table, found = check_table(frame, ExchangeRate)
+    problems.extend(found)
+    if found:
+        return None
+    return dict(zip(codes, table["rate"].astype(float), strict=True))
+
+
 def _customer_keys(
     ids: pd.Series,
 ) -> tuple[npt.NDArray[np.int64], Any]:
@@ -798,9 +839,7 @@ def _reporting_amounts(
             if table_rates.empty:
                 rate = None
             else:
-                rate_days = pd.to_datetime(table_rates["date"]).to_numpy(
-                    "datetime64[D]"
-                )
+                rate_days = table_rates["date"].to_numpy("datetime64[D]")
                 values = table_rates["rate"].to_numpy(np.float64)
                 if conventions.fx_rate_date == "latest":
                     rate = np.full(int(mask.sum()), values[-1])

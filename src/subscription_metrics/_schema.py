@@ -63,6 +63,127 @@ class _Checker:
         )
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+_UNITS = ("ns", "us", "ms", "s")
+
+
+def _text_dtype() -> Any:
+    """Return the dtype pandas gives a column of Python strings (str or object)."""
+    return pd.Series(["a"]).dtype
+
+
+def _from_arrow(series: pd.Series, dtype: pd.ArrowDtype) -> pd.Series:
+    """Return a pyarrow-backed column in the numpy-backed dtype of its values."""
+    import pyarrow as pa
+
+    kind = dtype.pyarrow_dtype
+    has_null = bool(series.isna().any())
+    target: Any = object
+    if pa.types.is_timestamp(kind):
+        target = (
+            pd.DatetimeTZDtype(kind.unit, kind.tz)
+            if kind.tz is not None
+            else np.dtype(f"M8[{kind.unit}]")
+        )
+    elif pa.types.is_date(kind):
+        target = np.dtype("M8[s]")
+    elif pa.types.is_unsigned_integer(kind):
+        target = "UInt64" if has_null else np.uint64
+    elif pa.types.is_integer(kind):
+        target = "Int64" if has_null else np.int64
+    elif pa.types.is_floating(kind):
+        target = np.float64
+    elif pa.types.is_boolean(kind):
+        target = "boolean"
+    elif (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or getattr(pa.types, "is_string_view", lambda _: False)(kind)
+    ):
+        target = _text_dtype()
+    elif pa.types.is_dictionary(kind):
+        return _canonical(series.astype(object).astype("category"))
+    return series.astype(target)
+
+
+def _canonical(series: pd.Series) -> pd.Series:
+    """
+    Return a column in the representation the checks read.
+
+    Categoricals become their values, pyarrow-backed columns their
+    numpy-backed (or nullable) counterpart, nullable floats float64 and
+    nullable integers without missing values int64; anything else is
+    returned as it is. Values never change, only their representation.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if not len(dtype.categories):  # every value missing
+            return series.astype(object)
+        codes = series.cat.codes.to_numpy()
+        values = pd.Series(
+            dtype.categories.take(np.maximum(codes, 0)),
+            index=series.index,
+            name=series.name,
+        )
+        missing = codes < 0
+        if missing.any():
+            if pd.api.types.is_integer_dtype(values.dtype):
+                values = values.astype("Int64")
+            values = values.where(~missing)
+        return _canonical(values)
+    if isinstance(dtype, pd.ArrowDtype):
+        return _canonical(_from_arrow(series, dtype))
+    if isinstance(dtype, pd.StringDtype) and dtype != _text_dtype():
+        return series.astype(_text_dtype())
+    if isinstance(dtype, pd.Float64Dtype | pd.Float32Dtype):
+        return series.astype(np.float64)
+    if isinstance(dtype, pd.Int64Dtype | pd.Int32Dtype | pd.Int16Dtype | pd.Int8Dtype):
+        return series if series.isna().any() else series.astype(np.int64)
+    return series
+
+
+def _check_labels(check: _Checker, frame: pd.DataFrame) -> bool:
+    """Record problems with the column labels; True when they are usable."""
+    columns = frame.columns
+    if isinstance(columns, pd.MultiIndex):
+        check.add(
+            "(columns)",
+            "one header row",
+            detail=f"the columns are a MultiIndex of {columns.nlevels} levels; "
+            "flatten them to one name per column first",
+        )
+        return False
+    repeated = columns[columns.duplicated(keep=False)]
+    for label in pd.unique(repeated):
+        times = int((columns == label).sum())
+        check.add(
+            str(label),
+            "unique column name",
+            detail=f"the column appears {times} times; keep one",
+        )
+    return not len(repeated)
+
+
+def _same_resolution(dates: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """
+    Bring a table's date columns to one resolution, the finest that holds them.
+
+    Non-nanosecond columns (a year-2500 ``datetime64[s]``, say) are valid;
+    mixing them with nanosecond columns would overflow when one fills or
+    compares the other.
+    """
+    units = {str(s.dt.unit) for s in dates.values()}
+    if len(units) <= 1:
+        return dates
+    finest = min(_UNITS.index(unit) for unit in units if unit in _UNITS)
+    for unit in _UNITS[finest:]:
+        try:
+            return {col: s.dt.as_unit(unit) for col, s in dates.items()}
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            continue
+    return dates
+
+
 def _is_string_like(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
 
@@ -133,12 +254,17 @@ def _to_datetime(
     null = series.isna().to_numpy()
     converted: pd.Series
     if isinstance(series.dtype, pd.PeriodDtype):
-        if spec.kind != "month" or series.dtype != pd.PeriodDtype("M"):
+        # Day periods are dates; monthly periods name months, not days.
+        allowed = [pd.PeriodDtype("D")]
+        if spec.kind == "month":
+            allowed.append(pd.PeriodDtype("M"))
+        if series.dtype not in allowed:
             check.add(
                 name,
                 "wrong type",
                 ~null,
-                detail=f"expected dates, got {series.dtype}",
+                detail=f"expected dates, or Period[D] (Period[M] for months), "
+                f"got {series.dtype}",
             )
             return None
         converted = series.dt.to_timestamp()
@@ -222,9 +348,14 @@ def _to_money(
     null = series.isna().to_numpy()
     check.add(name, "not missing", null)
     dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        check.add(name, "wrong type", ~null, detail="amounts must be numbers")
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
+        check.add(name, "wrong type", ~null, detail="amounts must be real numbers")
         return None
+    if pd.api.types.is_unsigned_integer_dtype(dtype):
+        values = series.to_numpy(np.uint64, na_value=0)
+        _beyond_int64(check, name, values > _INT64_MAX)
+        if (values > _INT64_MAX).any():
+            return None
     numeric = pd.api.types.is_numeric_dtype(dtype)
     if numeric and pd.api.types.is_float_dtype(dtype):
         values = series.to_numpy(np.float64, na_value=np.nan)
@@ -260,7 +391,14 @@ def _to_money(
             return pd.Series(values.astype(np.int64), index=series.index, name=name)
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind == "integer":
-            return series.astype(np.int64)
+            try:
+                return series.astype(np.int64)
+            except OverflowError:
+                # A Python int beyond int64: find which (slow, failing column only).
+                low, high = -(2**63), 2**63
+                beyond = series.map(lambda v: not low <= v < high).to_numpy(bool)
+                _beyond_int64(check, name, beyond)
+                return None
         check.add(
             name,
             "wrong type",
@@ -282,18 +420,36 @@ def _to_money(
     return pd.Series(np.asarray(minor, np.int64), index=series.index, name=name)
 
 
+def _beyond_int64(check: _Checker, name: str, mask: npt.NDArray[np.bool_]) -> None:
+    check.add(
+        name,
+        "within int64",
+        mask,
+        detail="minor units must lie in [-2**63, 2**63) to be summed exactly",
+    )
+
+
 def _check_number(
     check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
 ) -> pd.Series | None:
     null = series.isna().to_numpy()
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
-        series.dtype
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in (
+        "integer",
+        "floating",
+        "mixed-integer-float",
     ):
-        check.add(name, "wrong type", ~null, detail="expected numbers")
-        return None
-    values = series.to_numpy(np.float64, na_value=np.nan)
+        series = pd.to_numeric(series)  # Python numbers in an object column
+    dtype = series.dtype
     if not spec.nullable:
         check.add(name, "not missing", null)
+    if (
+        not pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_complex_dtype(dtype)
+    ):
+        check.add(name, "wrong type", ~null, detail="expected real numbers")
+        return None
+    values = series.to_numpy(np.float64, na_value=np.nan)
     check.add(name, "finite", np.isinf(values))
     if spec.kind == "count":
         with np.errstate(invalid="ignore"):
@@ -305,10 +461,7 @@ def _check_number(
     if spec.low is not None:
         low_bad = values <= spec.low if spec.low_open else values < spec.low
     high_bad = values > spec.high if spec.high is not None else np.zeros_like(low_bad)
-    left = "(" if spec.low_open else "["
-    check.add(
-        name, f"within {left}{spec.low}, {spec.high}]", ~null & (low_bad | high_bad)
-    )
+    check.add(name, spec.bounds, ~null & (low_bad | high_bad))
     return series
 
 
@@ -407,6 +560,15 @@ def check_table(
     check = _Checker(name, frame)
     specs = column_specs(entity)
     out = frame.copy(deep=False)
+    if not _check_labels(check, frame):
+        return out, check.problems
+    for col in out.columns:
+        # Categorical, pyarrow-backed and nullable columns are read as their
+        # values; extra columns keep their dtype unless pyarrow-backed.
+        if col in specs or isinstance(out[col].dtype, pd.ArrowDtype):
+            canonical = _canonical(out[col])
+            if canonical is not out[col]:
+                out[col] = canonical
     fields = {a.name: a for a in attrs.fields(entity)}
     missing = [col for col, spec in specs.items() if spec.required and col not in out]
     for col in missing:
@@ -434,6 +596,12 @@ def check_table(
             _check_id(check, col, series, spec)
         elif spec.kind == "text":
             _check_text(check, col, series, spec)
+        elif spec.kind in ("date", "month") and series.isna().all():
+            # Entirely empty, whatever its dtype (all-NaN floats from read_csv,
+            # None, NaT in another zone): as if absent.
+            if not spec.nullable:
+                check.add(col, "not missing", series.isna().to_numpy(bool))
+            absent_dates.append(col)
         elif spec.kind in ("date", "month"):
             converted = _to_datetime(check, col, series, spec)
             if converted is not None:
@@ -490,6 +658,9 @@ def check_table(
                 )
     # Absent optional dates are NaT in the time zone of the table's other
     # dates, so row rules compare them fast and without mixing zones.
+    dates = _same_resolution(dates)
+    for col, converted in dates.items():
+        out[col] = converted
     zone_like = next(iter(dates.values())).dtype if dates else np.dtype("M8[ns]")
     for col in absent_dates:
         out[col] = pd.Series(pd.NaT, index=out.index, dtype=zone_like)
