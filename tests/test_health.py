@@ -642,10 +642,10 @@ class TestScore:
     @pytest.mark.parametrize(
         ("frame", "error", "match"),
         [
-            (pd.DataFrame({"b": [1.0]}), ValueError, "no column 'a'"),
-            (pd.DataFrame({"a": ["x"]}), TypeError, "must be numeric"),
-            (pd.DataFrame({"a": [True]}), TypeError, "must be numeric"),
-            (pd.DataFrame({"a": [np.inf]}), ValueError, "finite or NaN"),
+            (pd.DataFrame({"b": [1.0]}), sm.InvalidTableError, "a: missing column"),
+            (pd.DataFrame({"a": ["x"]}), sm.InvalidTableError, "a: wrong type"),
+            (pd.DataFrame({"a": [True]}), sm.InvalidTableError, "a: wrong type"),
+            (pd.DataFrame({"a": [np.inf]}), sm.InvalidTableError, "a: finite"),
         ],
     )
     def test_rejects_bad_columns(self, frame, error, match):
@@ -887,11 +887,16 @@ class TestEvaluate:
             (
                 pd.DataFrame({"score": [1.0, 2.0]}, index=["c1", "c1"]),
                 {},
-                ValueError,
-                "one row per account",
+                sm.InvalidTableError,
+                r"scores.customer_id: unique",
             ),
             (pd.DataFrame({"score": [1.0]}, index=["c1"]), {}, ValueError, "band"),
-            (pd.DataFrame({"x": [1.0]}, index=["c1"]), {}, ValueError, "'score'"),
+            (
+                pd.DataFrame({"x": [1.0]}, index=["c1"]),
+                {},
+                sm.InvalidTableError,
+                r"scores.score: missing column; columns present: \['x'\]",
+            ),
             ([1.0], {}, TypeError, "'scores' must be a pandas DataFrame"),
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from subscription_metrics import EmptyRiskSetWarning
 from subscription_metrics.survival import (
     CURVE_COLUMNS,
     kaplan_meier,
@@ -323,6 +325,7 @@ def oracle(
     first = times[0] if times else 0.0
     rows = []
     survival, greenwood, upper_before = 1.0, 0.0, 1.0
+    unknown = False  # the risk set emptied before a later entry
     for t in times:
         risk = [
             i
@@ -348,6 +351,7 @@ def oracle(
             lower = math.exp(log_s * math.exp(spread))
             upper = math.exp(log_s * math.exp(-spread))
             upper_before = upper
+        nan = math.nan
         rows.append(
             {
                 "time": t,
@@ -355,12 +359,16 @@ def oracle(
                 "events": d,
                 "censored": c,
                 "entered": sum(1 for s in starts if s == t),
-                "survival": survival,
-                "variance": greenwood,
-                "lower": lower,
-                "upper": upper,
+                "survival": nan if unknown else survival,
+                "variance": nan if unknown else greenwood,
+                "lower": nan if unknown else lower,
+                "upper": nan if unknown else upper,
             }
         )
+        observing = sum(
+            1 for i in range(len(durations)) if starts[i] <= t < durations[i]
+        )
+        unknown = unknown or (observing == 0 and t != times[-1])
     return pd.DataFrame(rows, columns=["time", *CURVE_COLUMNS]).set_index("time")
 
 
@@ -388,6 +396,13 @@ def subjects(draw: st.DrawFn, max_size: int = 25) -> pd.DataFrame:
     )
 
 
+def _quiet_km(*args: object, **kwargs: object) -> pd.DataFrame:
+    """`kaplan_meier` with its empty-risk-set warning silenced (tested apart)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyRiskSetWarning)
+        return kaplan_meier(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def _compare(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
     assert fast.index.astype(float).tolist() == slow.index.astype(float).tolist()
     for column in ("at_risk", "events", "censored", "entered"):
@@ -413,9 +428,12 @@ def _compare(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
 ).via("entry == duration at the first time, beside a later entrant")
 def test_fast_kernel_equals_slow_oracle(data: pd.DataFrame, late: bool):
     entry = data["entry"] if late else None
-    curves = kaplan_meier(
-        data["duration"], data["observed"], entry=entry, groups=data["group"]
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        curves = kaplan_meier(
+            data["duration"], data["observed"], entry=entry, groups=data["group"]
+        )
+    gaps = 0
     for name, part in data.groupby("group"):
         slow = oracle(
             part["duration"].tolist(),
@@ -423,7 +441,16 @@ def test_fast_kernel_equals_slow_oracle(data: pd.DataFrame, late: bool):
             part["entry"].tolist() if late else None,
         )
         _compare(curves.loc[name], slow)
+        gaps += bool(slow["survival"].isna().any())
     assert set(curves.index.get_level_values("group")) == set(data["group"])
+    # One warning per call, saying in how many groups the risk set emptied.
+    emptied = [w for w in caught if issubclass(w.category, EmptyRiskSetWarning)]
+    assert len(emptied) == (gaps > 0)
+    assert len(caught) == len(emptied)
+    if gaps:
+        assert f"in {gaps} of {data['group'].nunique()} groups" in str(
+            emptied[0].message
+        )
 
 
 # --------------------------------------------------------------------------
@@ -436,9 +463,12 @@ def test_survival_is_a_non_increasing_fraction_inside_its_interval(
     data: pd.DataFrame, late: bool
 ):
     entry = data["entry"] if late else None
-    curves = kaplan_meier(
+    curves = _quiet_km(
         data["duration"], data["observed"], entry=entry, groups=data["group"]
     )
+    undefined = curves[["survival", "variance", "lower", "upper"]].isna()
+    assert undefined.eq(undefined["survival"], axis=0).all().all()  # NaN together
+    curves = curves[~undefined["survival"]]
     s = curves["survival"]
     assert ((s >= 0) & (s <= 1)).all()
     assert (curves["lower"] <= s + 1e-12).all()
@@ -461,11 +491,11 @@ def test_without_censoring_survival_is_the_share_still_alive(durations: list[int
 @given(subjects(max_size=40), st.booleans())
 def test_grouped_call_equals_one_call_per_group(data: pd.DataFrame, late: bool):
     entry = data["entry"] if late else None
-    curves = kaplan_meier(
+    curves = _quiet_km(
         data["duration"], data["observed"], entry=entry, groups=data["group"]
     )
     for name, part in data.groupby("group"):
-        alone = kaplan_meier(
+        alone = _quiet_km(
             part["duration"], part["observed"], entry=part["entry"] if late else None
         )
         pd.testing.assert_frame_equal(curves.loc[name], alone, rtol=1e-9, atol=1e-12)
@@ -477,10 +507,10 @@ def test_invariant_to_row_order(data: pd.DataFrame, random: object):
     order = list(range(len(data)))
     random.shuffle(order)  # type: ignore[attr-defined]
     shuffled = data.iloc[order]
-    one = kaplan_meier(
+    one = _quiet_km(
         data["duration"], data["observed"], entry=data["entry"], groups=data["group"]
     )
-    two = kaplan_meier(
+    two = _quiet_km(
         shuffled["duration"],
         shuffled["observed"],
         entry=shuffled["entry"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 from typing import TypeAlias
 
@@ -15,7 +16,12 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 import subscription_metrics._sbg as sbg
-from subscription_metrics import SbgFit
+from subscription_metrics import (
+    BoundaryFitWarning,
+    ConvergenceWarning,
+    SbgFit,
+    SubscriptionMetricsWarning,
+)
 from subscription_metrics._sbg import _LOG_BOUND as LOG_BOUND
 from subscription_metrics._sbg import _Counts, _fit_counts, _Terms
 from subscription_metrics.survival import (
@@ -278,7 +284,11 @@ def test_lifetimes_with_several_group_columns():
 
 
 def test_group_without_churn_cannot_be_fitted():
-    table = sbg_fit_lifetimes([1, 2, 3, 4], [1, 1, 0, 0], groups=["a", "a", "b", "b"])
+    # Only group a is warned about: b's NaN says there was nothing to fit.
+    with pytest.warns(SubscriptionMetricsWarning, match="1 of 2 groups"):
+        table = sbg_fit_lifetimes(
+            [1, 2, 3, 4], [1, 1, 0, 0], groups=["a", "a", "b", "b"]
+        )
     assert math.isnan(table.loc["b", "alpha"])
     assert not table.loc["b", "converged"]
 
@@ -286,11 +296,13 @@ def test_group_without_churn_cannot_be_fitted():
 def test_constant_churn_drives_parameters_to_the_bound_and_is_flagged():
     """Geometric data (no heterogeneity): the MLE runs off to alpha, beta -> inf."""
     alive = [100_000, 50_000, 25_000, 12_500, 6_250]
-    fit = sbg_fit(alive)
+    with pytest.warns(BoundaryFitWarning, match="ran to the parameter bound"):
+        fit = sbg_fit(alive)
     assert not fit.converged
     assert fit.alpha > 1e3
     assert math.isnan(fit.se_alpha)
-    assert not sbg_fit([1000, 0]).converged  # everyone churns at once
+    with pytest.warns(BoundaryFitWarning):
+        assert not sbg_fit([1000, 0]).converged  # everyone churns at once
 
 
 def _numeric_information(alive: list[int], a: float, b: float) -> np.ndarray:
@@ -529,9 +541,19 @@ def test_batched_fits_equal_one_sbg_fit_per_group(groups: list[list[int]]) -> No
     batch, padded to the longest group) equals sbg_fit of each group alone,
     bit for bit, converged or not."""
     durations, observed, labels = _group_lifetimes(groups)
-    table = sbg_fit_lifetimes(durations, observed, groups=labels)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = sbg_fit_lifetimes(durations, observed, groups=labels)
+    # One warning per kind and call, for the fits with churn that failed.
+    kinds = [w.category for w in caught]
+    assert len(kinds) == len(set(kinds))
+    assert set(kinds) <= {BoundaryFitWarning, ConvergenceWarning}
+    failed = table["alpha"].notna() & ~table["converged"].astype(bool)
+    assert bool(kinds) == bool(failed.any())
     for g, alive in enumerate(groups):
-        alone = sbg_fit(alive)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SubscriptionMetricsWarning)
+            alone = sbg_fit(alive)
         row = table.loc[g]
         got = [row[c] for c in FIT_COLUMNS]
         expected = [getattr(alone, c) for c in FIT_COLUMNS]
@@ -625,7 +647,8 @@ def test_single_period_identifies_only_the_mean_and_is_flagged() -> None:
     """One period fixes alpha / (alpha + beta) = the churn share, along a ridge
     of equal likelihood: no covariance, not converged (the L-BFGS-B fit
     reported converged with a 1e12 variance, from rounding)."""
-    fit = sbg_fit([1000, 600])
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        fit = sbg_fit([1000, 600])
     assert fit.alpha / (fit.alpha + fit.beta) == pytest.approx(0.4, rel=1e-12)
     assert not fit.converged
     assert math.isnan(fit.se_alpha)
@@ -657,7 +680,10 @@ def test_edge_groups_in_one_batch() -> None:
     assert np.isnan(batch.covariance[:4]).all()
     assert batch.n_periods.tolist() == [2, 0, 1, 4, 7]
     for g, alive in enumerate(groups):
-        assert repr(batch.fit(g)) == repr(sbg_fit(alive))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SubscriptionMetricsWarning)
+            alone = sbg_fit(alive)
+        assert repr(batch.fit(g)) == repr(alone)
 
 
 def test_groups_the_batch_cannot_finish_fall_back_to_scipy(
@@ -798,6 +824,7 @@ def _fit_at(a: float, b: float) -> SbgFit:
     )
 
 
+@pytest.mark.slow
 @given(parameters, parameters, st.integers(1, 60), st.floats(0.0, 1.0))
 def test_fit_methods_equal_the_plain_functions(a: float, b: float, t: int, d: float):
     """Each method is the plain function at the fit's (alpha, beta), exactly."""

@@ -23,6 +23,7 @@ __all__ = [
     "ColumnSpec",
     "Kind",
     "RowRule",
+    "TableSchema",
     "as_int",
     "column",
     "column_specs",
@@ -269,8 +270,38 @@ def column(
     )
 
 
-def column_specs(entity: type) -> dict[str, ColumnSpec]:
+@frozen(kw_only=True)
+class TableSchema:
+    """
+    The columns of a table that no entity describes, for the same checks.
+
+    Health signals, tier classifications and survival curves are tables the
+    library computes and also takes back; their columns are declared here
+    with the `ColumnSpec` an entity field would carry, and `check_table`
+    reads them as it reads an entity's.
+
+    Attributes
+    ----------
+    TABLE : str
+        Name of the table in error messages (``table=`` when built).
+    columns : mapping of str to ColumnSpec
+        The columns, in order.
+    ROW_RULES : tuple of RowRule
+        Rules across columns (``row_rules=`` when built).
+    KEY : tuple of str
+        Columns that together identify a row (``key=`` when built).
+    """
+
+    TABLE: str = attrs.field(alias="table")
+    columns: dict[str, ColumnSpec]
+    ROW_RULES: tuple[RowRule, ...] = attrs.field(default=(), alias="row_rules")
+    KEY: tuple[str, ...] = attrs.field(default=(), alias="key")
+
+
+def column_specs(entity: type | TableSchema) -> dict[str, ColumnSpec]:
     """Return the `ColumnSpec` of every field of an entity class, in order."""
+    if isinstance(entity, TableSchema):
+        return dict(entity.columns)
     return {
         attribute.name: attribute.metadata[SPEC_KEY]
         for attribute in attrs.fields(entity)

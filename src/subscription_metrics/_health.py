@@ -20,6 +20,8 @@ from attrs import field, frozen
 from scipy.stats import rankdata
 
 from . import _display
+from ._columns import ColumnSpec, TableSchema
+from ._errors import InvalidTableError
 from ._ledger import CHURN, Ledger, is_active
 from ._validation import text_validator
 
@@ -508,25 +510,68 @@ def normalised(values: FloatArray, signal: Signal) -> FloatArray:
     return out
 
 
-def _column(frame: pd.DataFrame, name: str, what: str) -> FloatArray:
-    """Return a numeric column as float64 with NaN for missing; refuse inf."""
-    if name not in frame.columns:
-        msg = (
-            f"'signals' has no column {name!r}, which {what} reads; "
-            f"columns present: {list(frame.columns)}"
-        )
-        raise ValueError(msg)
-    series = frame[name]
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
-        series.dtype
-    ):
-        msg = f"'signals' column {name!r} must be numeric, got dtype {series.dtype}"
-        raise TypeError(msg)
-    values = series.to_numpy(np.float64, na_value=np.nan)
-    if np.isinf(values).any():
-        msg = f"'signals' column {name!r} must be finite or NaN, got inf"
-        raise ValueError(msg)
-    return values
+def _numeric(
+    doc: str, low: float | None = None, high: float | None = None
+) -> ColumnSpec:
+    """Return the spec of a numeric column a score reads (NaN or NA: missing)."""
+    return ColumnSpec(
+        kind="number", required=True, nullable=True, low=low, high=high, doc=doc
+    )
+
+
+#: What each column of ``health.signals`` may hold, when a model reads it.
+SIGNAL_SPECS: Final = {
+    "months_observed": ColumnSpec(
+        kind="count", required=True, nullable=True, doc="Months with usage."
+    ),
+    "feature_usage_rate": _numeric("Mean feature usage rate.", 0.0, 1.0),
+    "active_user_share": _numeric("Active users over seats.", 0.0),
+    "logins_per_active_user": _numeric("Logins over active users.", 0.0),
+    "tickets": ColumnSpec(
+        kind="count", required=True, nullable=True, doc="Tickets opened."
+    ),
+    "tickets_per_account_month": _numeric("Tickets per month observed.", 0.0),
+    "nps": _numeric("Mean recommend score.", 0.0, 10.0),
+}
+
+
+def _index_name(frame: pd.DataFrame) -> str:
+    name = frame.index.name
+    return name if isinstance(name, str) and name else "customer_id"
+
+
+def checked_columns(
+    frame: pd.DataFrame, table: str, specs: Mapping[str, ColumnSpec]
+) -> dict[str, FloatArray]:
+    """
+    Check the columns a score reads, and the row labels (one row per account).
+
+    Every column is numeric, finite or missing, and within its range (those
+    of `SIGNAL_SPECS` for the columns ``health.signals`` makes); the index
+    holds each account once. Raises `InvalidTableError` naming every
+    problem; returns each column as float64 with NaN for missing.
+    """
+    from ._schema import check_frame
+
+    key = _index_name(frame)
+    id_spec = ColumnSpec(kind="id", required=True, nullable=False, unique=True)
+    schema = TableSchema(table=table, columns={key: id_spec, **specs})
+    out, problems = check_frame(frame, schema, index=key)
+    if problems:
+        raise InvalidTableError(problems)
+    return {
+        name: out[name].to_numpy(np.float64, na_value=np.nan)
+        for name in specs
+        if name != key
+    }
+
+
+def _signal_specs(model: HealthModel) -> dict[str, ColumnSpec]:
+    columns = [s.column for s in model.signals] + [r.column for r in model.risk_rules]
+    return {
+        name: SIGNAL_SPECS.get(name, _numeric("A signal the model reads."))
+        for name in dict.fromkeys(columns)
+    }
 
 
 def assign_bands(
@@ -551,14 +596,9 @@ def score_frame(signals: pd.DataFrame, model: HealthModel) -> pd.DataFrame:
         raise TypeError(msg)
     weights = model.weights()
     n = len(signals)
-    values = {
-        s.name: normalised(_column(signals, s.column, f"signal {s.name!r}"), s)
-        for s in model.signals
-    }
-    raw_rules = {
-        rule.name: _column(signals, rule.column, f"risk rule {rule.name!r}")
-        for rule in model.risk_rules
-    }
+    raw = checked_columns(signals, "signals", _signal_specs(model))
+    values = {s.name: normalised(raw[s.column], s) for s in model.signals}
+    raw_rules = {rule.name: raw[rule.column] for rule in model.risk_rules}
     # Summed signal by signal in one order, so that the weighted sum of
     # values in [0, 1] never exceeds the weight present: the score stays
     # within [0, 100] without clipping.
@@ -677,13 +717,8 @@ def evaluate_scores(
     if not isinstance(scores, pd.DataFrame):
         msg = f"'scores' must be a pandas DataFrame, got {type(scores).__name__}"
         raise TypeError(msg)
-    score = _column(scores, "score", "evaluate")
-    if not scores.index.is_unique:
-        repeated = pd.unique(scores.index[scores.index.duplicated()])[:5]
-        msg = (
-            f"'scores' must have one row per account, got repeated ids {list(repeated)}"
-        )
-        raise ValueError(msg)
+    score_spec = _numeric("The health score, 0-100.", 0.0, 100.0)
+    score = checked_columns(scores, "scores", {"score": score_spec})["score"]
     band: pd.Categorical[str]
     if bands is not None:
         band = assign_bands(score, bands)

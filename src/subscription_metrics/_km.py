@@ -12,12 +12,16 @@ per group, per time or per subject.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtri
+
+from ._columns import ColumnSpec, TableSchema
+from ._warnings import EmptyRiskSetWarning
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -392,7 +396,40 @@ def kaplan_meier(
         offending(start > duration, start, name="entry", rule="be <= durations")
     code, labels = group_codes(groups, n)
     table = _table(code, duration, event, start, alpha)
+    if table["emptied"].any():
+        _warn_emptied(table, labels, integral=integral)
     return _frame(table, labels, integral=integral)
+
+
+def _warn_emptied(
+    table: dict[str, npt.NDArray[Any]],
+    labels: pd.DataFrame | None,
+    *,
+    integral: bool,
+) -> None:
+    """Warn once that risk sets emptied before later entries, in how many groups."""
+    rows = np.flatnonzero(table["emptied"])
+    group = table["group"][rows[0]]
+    time = table["time"][rows[0]]
+    when = int(time) if integral else float(time)
+    if labels is None:
+        where = f"the risk set is empty after time {when}"
+    else:
+        hit = len(np.unique(table["group"][rows]))
+        total = len(labels)
+        label = tuple(labels.iloc[int(group)])
+        shown = label[0] if len(label) == 1 else label
+        where = (
+            f"in {hit} of {total} groups the risk set empties (first: group "
+            f"{shown!r} after time {when})"
+        )
+    msg = (
+        f"Kaplan-Meier: {where} while later subjects have yet to enter; "
+        "survival across the gap is unknown, so survival, variance, lower and "
+        "upper are NaN from the next time on. Give earlier entry times, or "
+        "estimate from the subjects observed after the gap only"
+    )
+    warnings.warn(msg, EmptyRiskSetWarning, stacklevel=3)
 
 
 def _table(
@@ -448,7 +485,17 @@ def _table(
     survival = np.where(zero, 0.0, np.exp(log_s))
     variance = np.where(zero, np.inf, _cumsum_within(term, first))
     lower, upper = _bounds(log_s, variance, zero, first, alpha)
+    # Nobody under observation after a row that is not the group's last:
+    # later subjects entered after a gap the data say nothing about.
+    last = np.append(group[1:] != group[:-1], True)
+    remaining = np.rint(_cumsum_within(entered - removed, first))
+    emptied = (remaining <= 0) & ~last
+    after = emptied.astype(np.float64)
+    unknown = _cumsum_within(after, first) - after > 0
+    for column in (survival, variance, lower, upper):
+        column[unknown] = np.nan
     return {
+        "emptied": emptied,
         "group": group,
         "time": times[keys % n_times],
         "at_risk": at_risk.astype(np.int64),
@@ -513,33 +560,109 @@ def _frame(
 # --------------------------------------------------------------------------
 
 
+def _curve_schema() -> TableSchema:
+    """Return the columns `survival_at` and `median_lifetime` read from a curve."""
+
+    def share(doc: str) -> ColumnSpec:
+        return ColumnSpec(
+            kind="number", required=True, nullable=True, low=0.0, high=1.0, doc=doc
+        )
+
+    return TableSchema(
+        table="curves",
+        columns={
+            "time": ColumnSpec(
+                kind="number", required=True, nullable=False, low=0.0, doc="Time."
+            ),
+            "survival": share("The estimate of S(time)."),
+            "lower": share("Lower bound of the interval."),
+            "upper": share("Upper bound of the interval."),
+        },
+    )
+
+
 def _curve_parts(
-    curves: pd.DataFrame, columns: tuple[str, ...]
-) -> tuple[IntArray, FloatArray, pd.DataFrame | None, list[str]]:
-    """Split a `kaplan_meier` table into row group codes, times and labels."""
+    curves: pd.DataFrame,
+) -> tuple[IntArray, FloatArray, pd.DataFrame | None, list[str], dict[str, FloatArray]]:
+    """
+    Check a `kaplan_meier` table and split it into groups, times and values.
+
+    Rows may come in any order: they are sorted by group (in label order)
+    and time. Returns the row group codes, the
+    times, the group labels, the level names and the band columns, all in
+    that order.
+    """
+    from ._errors import InvalidTableError, Problem
+    from ._schema import check_frame
+
     if not isinstance(curves, pd.DataFrame):
         msg = f"'curves' must be a DataFrame from kaplan_meier, got {type(curves)}"
         raise TypeError(msg)
-    missing = [c for c in columns if c not in curves.columns]
-    if missing or curves.index.names[-1] != "time":
-        msg = (
-            "'curves' must be a table from kaplan_meier (index ending in 'time', "
-            f"columns {list(columns)}); missing {missing or ['time index']}"
+    if curves.index.names[-1] != "time":
+        raise InvalidTableError(
+            [
+                Problem(
+                    table="curves",
+                    column="time",
+                    rule="index ending in 'time'",
+                    detail="pass a table from kaplan_meier; index levels "
+                    f"are {list(curves.index.names)}",
+                )
+            ]
         )
-        raise ValueError(msg)
-    time = np.asarray(curves.index.get_level_values(-1), dtype=np.float64)
+    flat = curves.copy(deep=False)
+    if not isinstance(flat.columns, pd.MultiIndex):  # check_frame refuses those
+        flat["time"] = curves.index.get_level_values(-1).to_numpy()
+    checked, problems = check_frame(flat, _curve_schema())
+    if problems:
+        raise InvalidTableError(problems)
+    time = checked["time"].to_numpy(np.float64)
     names = [str(n) for n in curves.index.names[:-1]]
-    if not names:
-        return np.zeros(len(curves), np.int64), time, None, names
-    frame = curves.index.to_frame(index=False).iloc[:, :-1]
-    ngroup = frame.groupby(names, sort=False, dropna=False).ngroup()
-    group = ngroup.to_numpy().astype(np.int64)
-    if len(group) and (np.diff(group) < 0).any():
-        msg = "'curves' must be sorted by group and time, as kaplan_meier returns it"
-        raise ValueError(msg)
+    group = np.zeros(len(curves), np.int64)
+    frame = None
+    if names:
+        frame = curves.index.to_frame(index=False).iloc[:, :-1]
+        try:  # groups in label order, as kaplan_meier gives them
+            ngroup = frame.groupby(names, sort=True, dropna=False).ngroup()
+        except TypeError:  # labels that do not sort: in order of appearance
+            ngroup = frame.groupby(names, sort=False, dropna=False).ngroup()
+        group = ngroup.to_numpy().astype(np.int64)
+    order = np.lexsort((time, group))
+    group, time = group[order], time[order]
+    values = {c: checked[c].to_numpy(np.float64)[order] for c in _BAND}
     first = _first_rows(group)
-    labels = frame.loc[first].reset_index(drop=True)
-    return group, time, labels, names
+    repeated = np.zeros(len(order), np.bool_)
+    repeated[order] = ~first & np.append(False, time[1:] == time[:-1])
+    with np.errstate(invalid="ignore"):
+        rising = np.append(False, values["survival"][1:] > values["survival"][:-1])
+    increasing = np.zeros(len(order), np.bool_)
+    increasing[order] = ~first & rising
+    for mask, column, rule, detail in (
+        (repeated, "time", "unique", "each group has one row per time"),
+        (
+            increasing,
+            "survival",
+            "not increasing over time",
+            "a survival curve never rises",
+        ),
+    ):
+        if mask.any():
+            problems.append(
+                Problem(
+                    table="curves",
+                    column=column,
+                    rule=rule,
+                    count=int(mask.sum()),
+                    examples=tuple(str(v) for v in curves.index[mask][:_SHOWN]),
+                    detail=detail,
+                )
+            )
+    if problems:
+        raise InvalidTableError(problems)
+    if frame is None:
+        return group, time, None, names, values
+    labels = frame.iloc[order].loc[first].reset_index(drop=True)
+    return group, time, labels, names, values
 
 
 def survival_at(curves: pd.DataFrame, times: npt.ArrayLike) -> pd.DataFrame:
@@ -583,7 +706,7 @@ def survival_at(curves: pd.DataFrame, times: npt.ArrayLike) -> pd.DataFrame:
     12.0      NaN
     Name: survival, dtype: float64
     """
-    group, time, labels, names = _curve_parts(curves, _BAND)
+    group, time, labels, names, band = _curve_parts(curves)
     horizon, integral = numbers(times, name="times")
     offending(horizon < 0, horizon, name="times", rule="be >= 0")
     n_groups = 1 if labels is None else len(labels)
@@ -600,7 +723,7 @@ def survival_at(curves: pd.DataFrame, times: npt.ArrayLike) -> pd.DataFrame:
         started = (row >= 0) & (group[safe] == query_group)
         last_row = np.zeros(n_groups, np.int64)
         last_row[group] = np.arange(len(group))
-        survival = curves["survival"].to_numpy(dtype=np.float64)
+        survival = band["survival"]
         unknown = (
             started
             & (row == last_row[query_group])
@@ -608,7 +731,7 @@ def survival_at(curves: pd.DataFrame, times: npt.ArrayLike) -> pd.DataFrame:
             & (survival[safe] > 0)
         )
         for column in _BAND:
-            source = curves[column].to_numpy(dtype=np.float64)
+            source = band[column]
             value = np.where(started, source[safe], 1.0)
             values[column] = np.where(unknown, np.nan, value)
     else:  # no curve at all: nothing is known
@@ -663,20 +786,28 @@ def median_lifetime(curves: pd.DataFrame) -> pd.DataFrame | pd.Series[float]:
     upper     inf
     Name: median_lifetime, dtype: float64
     """
-    group, time, labels, names = _curve_parts(curves, _BAND)
+    group, time, labels, names, band = _curve_parts(curves)
     n_groups = int(group.max()) + 1 if len(group) else 0
     rows = np.arange(len(group))
     starts = np.flatnonzero(_first_rows(group)) if len(group) else rows
     result: dict[str, FloatArray] = {}
+
+    def first_row(mask: BoolArray) -> IntArray:
+        where = np.where(mask, rows, len(group))
+        if not len(group):
+            return np.zeros(0, np.int64)
+        found: IntArray = np.minimum.reduceat(where, starts)
+        return found
+
     for out, column in (("median", "survival"), ("lower", "lower"), ("upper", "upper")):
-        values = curves[column].to_numpy(dtype=np.float64)
-        hit = np.where(values <= 0.5, rows, len(group))
-        first_hit = (
-            np.minimum.reduceat(hit, starts) if len(group) else np.zeros(0, np.int64)
-        )
+        values = band[column]
+        first_hit = first_row(values <= 0.5)
+        first_unknown = first_row(np.isnan(values))
         found = first_hit < len(group)
         padded = np.append(time, np.inf)
-        result[out] = np.where(found, padded[first_hit], np.inf)
+        reached = np.where(found, padded[first_hit], np.inf)
+        # Unknown (NaN) before the curve reaches 0.5: the median is unknown.
+        result[out] = np.where(first_unknown < first_hit, np.nan, reached)
     if labels is None:
         if not n_groups:
             return pd.Series(

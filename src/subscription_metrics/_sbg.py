@@ -17,6 +17,7 @@ alone with scipy's L-BFGS-B.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Final, TypeAlias, overload
 
@@ -39,6 +40,7 @@ from ._km import (
 )
 from ._km import offending as _offending
 from ._validation import check_level
+from ._warnings import BoundaryFitWarning, ConvergenceWarning
 
 __all__ = [
     "FIT_COLUMNS",
@@ -795,6 +797,58 @@ def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
     )
 
 
+def _at_bound(alpha: FloatArray, beta: FloatArray) -> BoolArray:
+    """Where a fit ended on the box ``exp(+-15)`` (False where NaN)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reach = np.maximum(np.abs(np.log(alpha)), np.abs(np.log(beta)))
+    result: BoolArray = np.nan_to_num(reach, nan=0.0) >= _LOG_BOUND - 1e-6
+    return result
+
+
+def warn_fits(
+    alpha: FloatArray,
+    beta: FloatArray,
+    converged: BoolArray,
+    *,
+    what: str = "groups",
+    stacklevel: int = 3,
+) -> None:
+    """
+    Warn once per kind about fits that did not converge or ran to a bound.
+
+    Fits without a churn (NaN parameters) are not warned about: their NaN
+    already says there was nothing to fit. The message counts the groups when there are
+    several.
+    """
+    fitted = ~np.isnan(alpha) & ~converged
+    bound = fitted & _at_bound(alpha, beta)
+    failed = fitted & ~bound
+    total = len(alpha)
+
+    def scope(mask: BoolArray) -> str:
+        if total == 1:
+            return "the sBG fit"
+        return f"the sBG fit of {int(mask.sum())} of {total} {what}"
+
+    if bound.any():
+        msg = (
+            f"{scope(bound)} ran to the parameter bound (alpha or beta at "
+            "exp(+-15)): churn does not seem to vary across customers, the "
+            "geometric limit of the model, where alpha and beta grow without "
+            "bound; converged is False and the estimate is a point on the "
+            "bound. A constant churn rate (churned / periods at risk) "
+            "describes such data"
+        )
+        warnings.warn(msg, BoundaryFitWarning, stacklevel=stacklevel)
+    if failed.any():
+        msg = (
+            f"{scope(failed)} did not converge (the gradient does not vanish "
+            "or the information is not positive definite, as with one period "
+            "of data): converged is False; do not use the estimate"
+        )
+        warnings.warn(msg, ConvergenceWarning, stacklevel=stacklevel)
+
+
 def _cohort_table(alive: AliveLike) -> FloatArray:
     """Survivor counts as a 2-d float array, one row per cohort, NaN-padded."""
     if isinstance(alive, pd.DataFrame):
@@ -934,7 +988,9 @@ def sbg_fit(alive: AliveLike) -> SbgFit:
     (1500, 3)
     """
     lost, survivors = _alive_counts(alive)
-    return _fit_counts(lost[None, :], survivors[None, :]).fit(0)
+    fits = _fit_counts(lost[None, :], survivors[None, :])
+    warn_fits(fits.alpha, fits.beta, fits.converged)
+    return fits.fit(0)
 
 
 def sbg_log_likelihood(alive: AliveLike, alpha: float, beta: float) -> float:
@@ -1061,6 +1117,7 @@ def sbg_fit_lifetimes(
     pro     0.70  1.18
     """
     fits, labels = _lifetime_batch(durations, observed, groups)
+    warn_fits(fits.alpha, fits.beta, fits.converged)
     if labels is None:
         return fits.fit(0)
     columns = {

@@ -12,11 +12,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._columns import ColumnSpec, column_specs
+from ._columns import ColumnSpec, TableSchema, column_specs
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._money import Rounding
 
-__all__ = ["Amounts", "check_table", "from_frame", "to_frame", "validate"]
+__all__ = [
+    "Amounts",
+    "check_frame",
+    "check_table",
+    "from_frame",
+    "to_frame",
+    "validate",
+]
 
 Amounts = Literal["minor", "major"]
 E = TypeVar("E")
@@ -540,7 +547,7 @@ def _may_repeat(series: pd.Series) -> bool:
 
 def check_table(
     frame: pd.DataFrame,
-    entity: type,
+    entity: type | TableSchema,
     *,
     amounts: Amounts = "minor",
     rounding: Rounding = "half_even",
@@ -553,7 +560,7 @@ def check_table(
     When `months` is a dict, it receives the month ordinals of every
     ``month`` column, which the check computes anyway.
     """
-    name = table or str(entity.TABLE)  # type: ignore[attr-defined]
+    name = table or str(entity.TABLE)  # type: ignore[union-attr]
     if not isinstance(frame, pd.DataFrame):
         msg = f"{name!r} must be a pandas DataFrame, got {type(frame).__name__}"
         raise TypeError(msg)
@@ -569,7 +576,9 @@ def check_table(
             canonical = _canonical(out[col])
             if canonical is not out[col]:
                 out[col] = canonical
-    fields = {a.name: a for a in attrs.fields(entity)}
+    fields = (
+        {a.name: a for a in attrs.fields(entity)} if isinstance(entity, type) else {}
+    )
     missing = [col for col, spec in specs.items() if spec.required and col not in out]
     for col in missing:
         check.add(
@@ -583,7 +592,7 @@ def check_table(
     for col, spec in specs.items():
         if col not in out:
             if not spec.required:
-                default = fields[col].default
+                default = fields[col].default if col in fields else None
                 if default is None and spec.kind in ("date", "month"):
                     absent_dates.append(col)  # NaT once the others are known
                 elif default is None:
@@ -689,7 +698,7 @@ def check_table(
         )
     else:
         broken = {part for p in check.problems for part in p.column.split(", ")}
-        for rule in entity.ROW_RULES:  # type: ignore[attr-defined]
+        for rule in entity.ROW_RULES:  # type: ignore[union-attr]
             if broken.intersection(rule.columns) or not set(rule.columns) <= set(out):
                 continue
             valid = rule.check(*(out[col] for col in rule.columns))
@@ -702,6 +711,65 @@ def check_table(
     if months is not None:
         months.update(check.months)
     return out, check.problems
+
+
+def check_frame(
+    frame: pd.DataFrame,
+    schema: TableSchema,
+    *,
+    index: str | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """
+    Check a table that no entity describes, as `check_table` checks an entity's.
+
+    With `index`, the row labels are checked as the schema's column of that
+    name (one level only; a unique id column gives "each account once").
+    Repeated column names and MultiIndex columns are problems, not crashes.
+    Returns the converted table (indexed like `frame`, the labels also in
+    the `index` column) and every problem found.
+    """
+    name = schema.TABLE
+    if not isinstance(frame, pd.DataFrame):
+        msg = f"{name!r} must be a pandas DataFrame, got {type(frame).__name__}"
+        raise TypeError(msg)
+    check = _Checker(name, frame)
+    if isinstance(frame.columns, pd.MultiIndex):
+        check.add(
+            "columns",
+            "one level of column names",
+            detail=f"got {frame.columns.nlevels} levels; flatten the column names",
+        )
+        return frame, check.problems
+    repeated = frame.columns.duplicated(keep=False)
+    twice = sorted({str(c) for c in frame.columns[repeated] if c in schema.columns})
+    for col in twice:
+        check.add(
+            col,
+            "unique column name",
+            detail=f"{int((frame.columns == col).sum())} columns are named {col!r}",
+        )
+    out = frame.loc[:, ~repeated] if repeated.any() else frame.copy(deep=False)
+    columns = {c: s for c, s in schema.columns.items() if c not in twice}
+    if index is not None:
+        if isinstance(frame.index, pd.MultiIndex):
+            check.add(
+                index,
+                "one index level",
+                detail=f"index the rows by {index} only, got levels "
+                f"{list(frame.index.names)}",
+            )
+            columns.pop(index, None)
+        else:
+            out = out.copy(deep=False)
+            out[index] = frame.index.to_series()
+    used = attrs.evolve(schema, columns=columns)
+    out, found = check_table(out, used, table=name)
+    present = f"columns present: {list(frame.columns)}"
+    found = [
+        attrs.evolve(p, detail=present) if p.rule == "missing column" else p
+        for p in found
+    ]
+    return out, check.problems + found
 
 
 def validate(

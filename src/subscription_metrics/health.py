@@ -337,10 +337,14 @@ def score(signals: pd.DataFrame, model: HealthModel | None = None) -> pd.DataFra
 
     Raises
     ------
-    ValueError
-        If a column the model reads is missing or holds inf.
+    InvalidTableError
+        If a column the model reads is missing, repeated, not numeric, holds
+        inf, or (for a column `signals` makes) leaves its range:
+        ``feature_usage_rate`` in [0, 1], ``nps`` in [0, 10], counts whole
+        and >= 0, the other ratios >= 0; or if the index repeats an account
+        or has a missing label. Every problem is listed, with the rows.
     TypeError
-        If such a column is not numeric.
+        If `signals` is not a DataFrame or `model` not a `HealthModel`.
 
     Notes
     -----
@@ -433,8 +437,10 @@ def evaluate(
     ValueError
         If ``as_of + horizon_months`` is after the ledger's data horizon
         (what happened then is unknown), the ledger is empty,
-        `horizon_months` is not a positive int, `scores` repeats an account
-        or lacks what is needed.
+        `horizon_months` is not a positive int, or `scores` has no band.
+    InvalidTableError
+        If `scores` lacks a ``score`` column, holds a score that is not a
+        number in [0, 100] (NaN is a missing score), or repeats an account.
 
     Examples
     --------

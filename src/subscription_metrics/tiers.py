@@ -28,7 +28,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _kernels as k
-from ._entities import Role, UsageSnapshot
+from ._columns import ColumnSpec, TableSchema
+from ._entities import Customer, Role, UsageSnapshot
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._ledger import (
     CHURN,
@@ -41,7 +42,7 @@ from ._ledger import (
     as_of_month,
     is_active,
 )
-from ._schema import check_table
+from ._schema import check_frame, check_table
 from ._tiers import (
     TIERS,
     Condition,
@@ -427,33 +428,20 @@ def _problem(**fields: Any) -> InvalidTableError:
 
 
 def _attributes(ledger: Ledger, customers: pd.DataFrame | None) -> pd.DataFrame:
-    """Return the ledger's customer attributes, updated by `customers` if given."""
+    """Return the ledger's customer attributes, updated by `customers` if given.
+
+    `customers` is checked as a `Customer` table (each account once, the
+    known attributes valid); only the columns it has update the ledger's.
+    """
     frame = ledger.customers.set_index("customer_id")
     if customers is None:
         return frame
-    if not isinstance(customers, pd.DataFrame):
-        msg = f"'customers' must be a pandas DataFrame, got {type(customers).__name__}"
-        raise TypeError(msg)
-    if "customer_id" not in customers.columns:
-        raise _problem(
-            table="customers",
-            column="customer_id",
-            rule="missing column",
-            detail=f"columns present: {list(customers.columns)}",
-        )
-    repeated = customers["customer_id"].duplicated(keep=False).to_numpy(bool)
-    if repeated.any():
-        raise _problem(
-            table="customers",
-            column="customer_id",
-            rule="unique",
-            count=int(repeated.sum()),
-            examples=tuple(
-                str(v) for v in pd.unique(customers["customer_id"][repeated])[:5]
-            ),
-            detail="one row of attributes per account",
-        )
-    update = customers.set_index("customer_id").reindex(frame.index)
+    table, problems = check_table(customers, Customer)
+    if problems:
+        raise InvalidTableError(problems)
+    given = set(customers.columns)
+    update = table[[c for c in table.columns if c in given]]
+    update = update.set_index("customer_id").reindex(frame.index)
     frame = frame.copy()
     for name in update.columns:
         frame[name] = update[name]
@@ -534,9 +522,10 @@ def account_features(
     ------
     InvalidTableError
         If `usage` breaks the `UsageSnapshot` rules or repeats an account
-        and month, `customers` lacks or repeats ``customer_id``, an
-        attribute is named like a computed column, or `health` repeats an
-        account.
+        and month, `customers` breaks the `Customer` rules (``customer_id``
+        present, given once and never missing; ``employees`` a whole number
+        >= 0; text attributes text), an attribute is named like a computed
+        column, or `health` repeats an account.
     ValueError
         If the ledger is empty, `as_of` is after its horizon, or
         `adoption_share` is not in (0, 1].
@@ -677,40 +666,47 @@ def _health(health: pd.Series | None, index: pd.Index) -> FloatArray:
 # --------------------------------------------------------------------------
 
 
-def _tier_values(frame: pd.DataFrame, table: str) -> IntArray:
-    """Return the checked ``tier`` column as int64 (present, 1-3, unique index)."""
-    if not isinstance(frame, pd.DataFrame):
-        msg = f"{table!r} must be a pandas DataFrame, got {type(frame).__name__}"
-        raise TypeError(msg)
-    if "tier" not in frame.columns:
-        raise _problem(
-            table=table,
-            column="tier",
-            rule="missing column",
-            detail="pass the output of tiers.classify (or a frame with a tier column)",
-        )
-    if not frame.index.is_unique:
-        repeated = frame.index[frame.index.duplicated()]
-        raise _problem(
-            table=table,
-            column="index",
-            rule="unique",
-            count=len(repeated),
-            examples=tuple(str(v) for v in repeated[:MAX_EXAMPLES]),
-            detail="one row per account, indexed by customer_id",
-        )
-    tier = frame["tier"]
-    values = pd.to_numeric(tier, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    bad = ~np.isin(values, TIERS)
-    if bad.any():
-        raise _problem(
-            table=table,
-            column="tier",
-            rule="1, 2 or 3",
-            count=int(bad.sum()),
-            examples=tuple(str(v) for v in frame.index[bad][:MAX_EXAMPLES]),
-        )
-    return values.astype(np.int64)
+def _tier_schema(table: str) -> TableSchema:
+    """Return the columns of a classification: ``tier`` and ``mrr`` by account."""
+    return TableSchema(
+        table=table,
+        columns={
+            "customer_id": ColumnSpec(
+                kind="id", required=True, nullable=False, unique=True
+            ),
+            "tier": ColumnSpec(kind="count", required=True, nullable=False),
+            "mrr": ColumnSpec(kind="money", required=False, nullable=False),
+        },
+    )
+
+
+def _classification(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """
+    Return a classification checked, with ``tier`` as int64.
+
+    The frame is checked as a classification: one row per account (a
+    one-level index of ids), a whole ``tier`` that a `TierPolicy` can assign
+    (1, 2 or 3), and ``mrr``, when present, in int64 minor units.
+    """
+    checked, problems = check_frame(frame, _tier_schema(table), index="customer_id")
+    if not problems:
+        values = checked["tier"].to_numpy(np.float64)
+        bad = ~np.isin(values, TIERS)
+        if bad.any():
+            problems.append(
+                Problem(
+                    table=table,
+                    column="tier",
+                    rule="1, 2 or 3",
+                    count=int(bad.sum()),
+                    examples=tuple(str(v) for v in frame.index[bad][:MAX_EXAMPLES]),
+                    detail="the tiers a TierPolicy assigns",
+                )
+            )
+    if problems:
+        raise InvalidTableError(problems)
+    checked["tier"] = checked["tier"].to_numpy(np.float64).astype(np.int64)
+    return checked
 
 
 def summary(
@@ -780,7 +776,9 @@ def summary(
     Raises
     ------
     InvalidTableError
-        If `classified` lacks ``tier``, has a tier outside 1-3, repeats an
+        If `classified` lacks ``tier``, has a tier that is not 1, 2 or 3
+        (the tiers a `TierPolicy` assigns; whole numbers, not text or
+        booleans), is not indexed by one level of account ids, repeats an
         account, or holds accounts the ledger does not know or that were not
         active at `as_of`.
     ValueError
@@ -828,7 +826,7 @@ def summary(
     month = as_of_month(ledger, as_of, empty=_EMPTY)
     assert ledger.last_month is not None  # checked by _as_of
     horizon = int(ledger.last_month.ordinal)
-    tier = _tier_values(classified, "classified")
+    tier = _classification(classified, "classified")["tier"].to_numpy()
     ids = pd.Index(ledger.customers["customer_id"])
     code = ids.get_indexer(classified.index)
     unknown = code < 0
@@ -973,8 +971,10 @@ def movements(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     InvalidTableError
-        If a frame lacks ``tier``, has a tier outside 1-3, or repeats an
-        account.
+        If a frame lacks ``tier``, has a tier that is not 1, 2 or 3, is not
+        indexed by one level of account ids (a MultiIndex is refused),
+        repeats an account, or has an ``mrr`` that is not int64 minor
+        units >= 0.
 
     Examples
     --------
@@ -1001,8 +1001,12 @@ def movements(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     3            0  0  0       1
     absent       0  1  0       0
     """
-    first = _tier_values(before, "before")
-    second = _tier_values(after, "after")
+    checked = {
+        "before": _classification(before, "before"),
+        "after": _classification(after, "after"),
+    }
+    first = checked["before"]["tier"].to_numpy()
+    second = checked["after"]["tier"].to_numpy()
     index = before.index.union(after.index, sort=False)
     absent = len(TIERS)
     code_before = np.full(len(index), absent, np.int64)
@@ -1020,11 +1024,11 @@ def movements(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     }
     if "mrr" in before.columns and "mrr" in after.columns:
         for name, frame, at in (
-            ("mrr_before", before, at_before),
-            ("mrr_after", after, at_after),
+            ("mrr_before", checked["before"], at_before),
+            ("mrr_after", checked["after"], at_after),
         ):
             values = np.zeros(len(index), np.int64)
-            values[at] = pd.to_numeric(frame["mrr"]).to_numpy(np.int64)
+            values[at] = frame["mrr"].to_numpy(np.int64)
             data[name] = k.sum_by_key(cell, values, width * width)[kept]
     pairs = pd.MultiIndex.from_product(
         [pd.Index(labels, dtype=object), pd.Index(labels, dtype=object)],

@@ -1,0 +1,326 @@
+"""Bad computed tables raise one clear error; results on thin ground warn.
+
+Each case was seen raising a bare TypeError, a numpy or pandas error, or
+returning a wrong number silently. The tables here are the ones the library
+computes and takes back (health signals and scores, tier classifications,
+survival curves); they are checked by the same column rules as the entity
+tables, and the error names table, column, rule and rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import subscription_metrics as sm
+from subscription_metrics import health, tiers
+
+# --------------------------------------------------------------------------
+# Health signals and scores
+# --------------------------------------------------------------------------
+
+
+def _signals(n: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(n)
+    return pd.DataFrame(
+        {
+            "feature_usage_rate": rng.uniform(0, 1, n),
+            "active_user_share": rng.uniform(0, 1, n),
+            "logins_per_active_user": rng.uniform(0, 20, n),
+            "tickets_per_account_month": rng.uniform(0, 3, n),
+            "nps": rng.integers(0, 11, n).astype(float),
+        },
+        index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"),
+    )
+
+
+def _ledger() -> sm.Ledger:
+    subs = pd.DataFrame(
+        {
+            "subscription_id": ["s1", "s2", "s3"],
+            "customer_id": ["c1", "c2", "c3"],
+            "start": pd.to_datetime(["2024-01-05"] * 3),
+            "end": pd.to_datetime([None, "2024-03-10", None]),
+            "mrr": [100, 100, 100],
+            "currency": "USD",
+        }
+    )
+    return sm.Ledger.from_subscriptions(subs, through="2024-06")
+
+
+def _problem(info: pytest.ExceptionInfo[sm.InvalidTableError]) -> sm.Problem:
+    assert len(info.value.problems) == 1, info.value
+    return info.value.problems[0]
+
+
+class TestHealthScore:
+    def test_text_signal_names_the_column(self):
+        """Text in a signal column was a bare TypeError."""
+        with pytest.raises(sm.InvalidTableError) as info:
+            health.score(_signals().assign(nps=["a", "b", "c"]))
+
+        problem = _problem(info)
+        assert (problem.table, problem.column, problem.rule) == (
+            "signals",
+            "nps",
+            "wrong type",
+        )
+        assert problem.examples == ("c0", "c1", "c2")
+
+    def test_repeated_account_is_refused(self):
+        """Two rows for one account were both scored."""
+        frame = _signals().set_axis(pd.Index(["c0", "c1", "c1"], name="customer_id"))
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            health.score(frame)
+
+        problem = _problem(info)
+        assert (problem.column, problem.rule, problem.count) == (
+            "customer_id",
+            "unique",
+            2,
+        )
+        assert problem.examples == ("c1",)
+
+    def test_missing_account_label_is_refused(self):
+        frame = _signals().set_axis(pd.Index(["c0", None, "c2"], name="customer_id"))
+
+        with pytest.raises(sm.InvalidTableError, match=r"customer_id: not missing"):
+            health.score(frame)
+
+    @pytest.mark.parametrize(
+        ("column", "value"),
+        [
+            ("feature_usage_rate", 1.5),
+            ("feature_usage_rate", -0.1),
+            ("active_user_share", -1.0),
+            ("nps", 11.0),
+            ("tickets_per_account_month", -2.0),
+        ],
+    )
+    def test_out_of_range_signal_is_refused(self, column, value):
+        """A usage rate of 150% was clipped to 100% and scored silently."""
+        frame = _signals()
+        frame.loc["c1", column] = value
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            health.score(frame)
+
+        problem = _problem(info)
+        assert (problem.table, problem.column, problem.count) == ("signals", column, 1)
+        assert problem.rule.startswith(("within", "at least"))
+        assert problem.examples == ("c1",)
+
+    @given(
+        row=st.integers(0, 9),
+        value=st.one_of(
+            st.floats(1.0, 1e6, exclude_min=True), st.floats(-1e6, 0, exclude_max=True)
+        ),
+    )
+    def test_the_offending_row_is_named(self, row, value):
+        frame = _signals(10)
+        frame.iloc[row, 0] = value  # feature_usage_rate
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            health.score(frame)
+
+        assert _problem(info).examples == (f"c{row}",)
+
+    def test_boolean_signal_is_refused(self):
+        with pytest.raises(sm.InvalidTableError, match=r"signals\.nps: wrong type"):
+            health.score(_signals().assign(nps=[True, False, True]))
+
+    def test_repeated_signal_column_is_refused(self):
+        frame = _signals()
+        frame = pd.concat([frame, frame[["nps"]]], axis=1)
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            health.score(frame)
+
+        assert _problem(info).rule == "unique column name"
+
+    def test_valid_other_representations_are_accepted(self):
+        """Nullable floats, whole ints and int ids score as their float twins."""
+        frame = _signals()
+        expected = health.score(frame)
+        nullable = frame.astype("Float64")
+        nullable.index = frame.index
+
+        pd.testing.assert_frame_equal(health.score(nullable), expected)
+        numbered = frame.set_axis(pd.Index([10, 11, 12], name="customer_id"))
+        assert health.score(numbered)["score"].tolist() == expected["score"].tolist()
+
+    def test_signals_output_scores_cleanly(self):
+        """What `health.signals` returns is always accepted."""
+        usage = pd.DataFrame(
+            {
+                "customer_id": ["c1", "c1", "c2"],
+                "month": pd.to_datetime(["2024-05-01", "2024-06-01", "2024-06-01"]),
+                "seats": [10, 10, 5],
+                "active_users": [6, 12, 1],
+                "logins": [60, 100, 2],
+                "feature_usage_rate": [0.5, 0.7, 0.1],
+                "nps": [8, None, None],
+            }
+        )
+        sig = health.signals(usage, as_of="2024-06")
+
+        assert health.score(sig)["score"].notna().all()
+
+
+class TestHealthEvaluate:
+    def _evaluate(self, scores: pd.DataFrame) -> sm.HealthEvaluation:
+        return health.evaluate(
+            scores,
+            _ledger(),
+            as_of="2024-02",
+            horizon_months=3,
+            bands=health.default_model().bands,
+        )
+
+    def test_text_score_names_the_column(self):
+        scores = pd.DataFrame({"score": ["a", "b", "c"]}, index=["c1", "c2", "c3"])
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            self._evaluate(scores)
+
+        problem = _problem(info)
+        assert (problem.table, problem.column, problem.rule) == (
+            "scores",
+            "score",
+            "wrong type",
+        )
+
+    def test_out_of_range_score_is_refused(self):
+        """A score of 180 gave "a score but no band" instead of naming the row."""
+        scores = pd.DataFrame({"score": [180.0, 20.0, 50.0]}, index=["c1", "c2", "c3"])
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            self._evaluate(scores)
+
+        problem = _problem(info)
+        assert (problem.column, problem.rule, problem.examples) == (
+            "score",
+            "within [0.0, 100.0]",
+            ("c1",),
+        )
+
+    def test_repeated_account_is_an_invalid_table(self):
+        scores = pd.DataFrame({"score": [80.0, 20.0, 50.0]}, index=["c1", "c1", "c3"])
+
+        with pytest.raises(sm.InvalidTableError, match=r"scores\.customer_id: unique"):
+            self._evaluate(scores)
+
+
+# --------------------------------------------------------------------------
+# Tiers
+# --------------------------------------------------------------------------
+
+
+class TestTierInputs:
+    @pytest.mark.parametrize(
+        ("employees", "rule"),
+        [([-5], "not negative"), ([2.5], "whole number"), (["many"], "wrong type")],
+    )
+    def test_customers_attributes_are_checked(self, employees, rule):
+        """Negative or fractional employees went into the seat gap."""
+        customers = pd.DataFrame({"customer_id": ["c1"], "employees": employees})
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            tiers.account_features(_ledger(), customers=customers)
+
+        problem = _problem(info)
+        assert (problem.table, problem.column, problem.rule) == (
+            "customers",
+            "employees",
+            rule,
+        )
+
+    def test_customers_without_an_id_are_refused(self):
+        customers = pd.DataFrame({"customer_id": ["c1", None], "employees": [2, 3]})
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            tiers.account_features(_ledger(), customers=customers)
+
+        problem = _problem(info)
+        assert (problem.column, problem.rule, problem.examples) == (
+            "customer_id",
+            "not missing",
+            ("1",),
+        )
+
+    def test_customers_update_only_their_columns(self):
+        """A valid partial table leaves the ledger's other attributes alone."""
+        subs = _ledger()
+        customers = pd.DataFrame({"customer_id": ["c1"], "employees": [40]})
+
+        feats = tiers.account_features(subs, customers=customers)
+
+        assert feats.loc["c1", "employees"] == 40
+        assert "segment" not in feats.columns
+
+    @pytest.mark.parametrize(
+        ("tier", "rule"),
+        [
+            ([7, 1], "1, 2 or 3"),
+            ([0, 1], "1, 2 or 3"),
+            ([1.5, 1], "whole number"),
+            ([True, 1], "wrong type"),
+            (["1", 1], "wrong type"),
+            ([None, 1], "not missing"),
+        ],
+    )
+    def test_summary_and_movements_take_only_policy_tiers(self, tier, rule):
+        """``True`` and ``"1"`` were read as Tier 1."""
+        led = _ledger()
+        frame = pd.DataFrame(
+            {"tier": tier},
+            index=pd.Index(["c1", "c3"], name="customer_id"),
+        )
+        good = frame.assign(tier=[1, 2])
+
+        for call in (
+            lambda: tiers.summary(frame, led, as_of="2024-01"),
+            lambda: tiers.movements(frame, good),
+        ):
+            with pytest.raises(sm.InvalidTableError) as info:
+                call()
+            assert _problem(info).column == "tier"
+            assert _problem(info).rule == rule
+
+    def test_whole_float_tiers_are_accepted(self):
+        """2.0 is Tier 2 in another representation."""
+        index = pd.Index(["c1", "c3"], name="customer_id")
+        ints = pd.DataFrame({"tier": [1, 2]}, index=index)
+        floats = ints.astype({"tier": float})
+
+        pd.testing.assert_frame_equal(
+            tiers.movements(floats, floats), tiers.movements(ints, ints)
+        )
+
+    @pytest.mark.parametrize("side", ["before", "after"])
+    def test_movements_refuse_a_multiindex(self, side):
+        """A MultiIndex raised NotImplementedError (or matched tuples with ids)."""
+        flat = pd.DataFrame({"tier": [1, 2]}, index=["c1", "c3"])
+        multi = pd.DataFrame(
+            {"tier": [1, 2]},
+            index=pd.MultiIndex.from_tuples([("a", "c1"), ("a", "c2")]),
+        )
+        before, after = (multi, flat) if side == "before" else (flat, multi)
+
+        with pytest.raises(sm.InvalidTableError) as info:
+            tiers.movements(before, after)
+
+        problem = _problem(info)
+        assert (problem.table, problem.rule) == (side, "one index level")
+
+    def test_movements_check_mrr(self):
+        index = pd.Index(["c1", "c3"], name="customer_id")
+        good = pd.DataFrame({"tier": [1, 2], "mrr": [100, 200]}, index=index)
+        bad = good.assign(mrr=[-1, 200])
+
+        with pytest.raises(sm.InvalidTableError, match=r"after\.mrr: not negative"):
+            tiers.movements(good, bad)
