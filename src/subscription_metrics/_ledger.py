@@ -921,7 +921,9 @@ def _raise_month_overflow(
 
 def ordinal_strings(ordinals: npt.NDArray[np.int64]) -> list[str]:
     """Month ordinals as 'YYYY-MM' strings."""
-    return [str(p) for p in pd.PeriodIndex.from_ordinals(ordinals, freq="M")]
+    from .periods import ordinal_to_period
+
+    return [str(p) for p in ordinal_to_period(ordinals)]
 
 
 def is_active(

@@ -151,10 +151,13 @@ def _staff_months(
                 overflow_problem(
                     table="staff",
                     column="monthly_cost",
-                    magnitude=np.bincount(
-                        row[too_big],
-                        weights=np.abs(exact[too_big]),
-                        minlength=len(staff),
+                    magnitude=np.asarray(
+                        np.bincount(
+                            row[too_big],
+                            weights=np.abs(exact[too_big]),
+                            minlength=len(staff),
+                        ),
+                        np.float64,
                     ),
                     labels=staff["staff_id"].to_numpy(object),
                     unit="staff member",
