@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         Money,
         UnknownCurrencyError,
     )
+    from ._overflow import MoneyOverflowError
     from ._sbg import SbgFit
     from ._tiers import Condition, TierPolicy, TierProfile, TierRule
     from ._warnings import (
@@ -88,6 +89,7 @@ __all__ = [
     "InvalidTableError",
     "Ledger",
     "Money",
+    "MoneyOverflowError",
     "MonthlyMrr",
     "Onboarding",
     "Problem",
@@ -144,6 +146,7 @@ _HOMES = {
     "InvalidTableError": "._errors",
     "Ledger": "._ledger",
     "Money": "._money",
+    "MoneyOverflowError": "._overflow",
     "MonthlyMrr": "._entities",
     "Onboarding": "._entities",
     "Problem": "._errors",

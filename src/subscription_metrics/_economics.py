@@ -292,7 +292,8 @@ def lifetime_value(
     args.at_most("churn_rate", 1.0)
     value = args["arpa"] * args["gross_margin"]
     payments = _payments(args["churn_rate"], args["discount_rate"], zero_churn, cap)
-    with np.errstate(invalid="ignore"):
+    # A value past the float range is inf: more than any finite LTV.
+    with np.errstate(invalid="ignore", over="ignore"):
         ltv = value * payments
     # Nothing to earn is worth nothing, even over an unbounded lifetime.
     ltv = np.where((value == 0) & ~np.isnan(payments), 0.0, ltv)

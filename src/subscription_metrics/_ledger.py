@@ -25,6 +25,12 @@ from . import _kernels as k
 from ._conventions import Conventions
 from ._entities import Customer, ExchangeRate, MonthlyMrr, Subscription
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
+from ._overflow import (
+    MoneyOverflowError,
+    check_total_fits,
+    checked_sum_runs,
+    overflow_problem,
+)
 from ._schema import Amounts, _upper_case_codes, check_table
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
@@ -375,7 +381,13 @@ class Ledger:
         mrr_change = signed_mrr[order]
         count_change = np.where(order < len(opens), 1, -1).astype(np.int64)
         events = _build_events(
-            customer, month, mrr_change, count_change, conventions=conventions
+            customer,
+            month,
+            mrr_change,
+            count_change,
+            conventions=conventions,
+            table="subscriptions",
+            ids=customer_frame["customer_id"].to_numpy(),
         )
         set_aside += _unknown_customers(customer_frame, customer_table)
         return cls(
@@ -482,13 +494,18 @@ class Ledger:
         mrr = mrr[order]
         starts = k.group_starts(key, month)
         if not starts.all():  # several rows of one customer-month add up
-            mrr = k.sum_runs(mrr, starts)
+            mrr, overflow = checked_sum_runs(mrr, starts)
             key, month = key[starts], month[starts]
+            if overflow is not None and overflow.any():
+                _raise_month_overflow(key, month, overflow, decode)
         first_row = k.group_starts(key)
         customer = np.cumsum(first_row) - 1
         customer_frame = _customer_frame(decode(key[first_row]), customer_table)
         events = _build_events(
-            *_row_events(customer, month, mrr, horizon), conventions=conventions
+            *_row_events(customer, month, mrr, horizon),
+            conventions=conventions,
+            table="monthly_mrr",
+            ids=customer_frame["customer_id"].to_numpy(),
         )
         set_aside += _unknown_customers(customer_frame, customer_table)
         return cls(
@@ -875,13 +892,34 @@ def _reporting_amounts(
                 )
             )
             continue
-        out[mask] = _money.convert(
-            amounts[mask],
-            from_currency=str(code),
-            to_currency=currency,
-            rate=rate,
-            rounding=conventions.money_rounding,
-        )
+        shift = _money.currency_exponent(currency) - _money.currency_exponent(str(code))
+        estimate = np.abs(amounts[mask] * np.asarray(rate, np.float64)) * 10.0**shift
+        try:
+            if (estimate >= 2.0**63).any():
+                raise OverflowError
+            out[mask] = _money.convert(
+                amounts[mask],
+                from_currency=str(code),
+                to_currency=currency,
+                rate=rate,
+                rounding=conventions.money_rounding,
+            )
+        except (OverflowError, ValueError) as exc:
+            if isinstance(exc, _money.InexactAmountError) or not (
+                isinstance(exc, OverflowError) or "int64" in str(exc)
+            ):
+                raise
+            rows = np.flatnonzero(mask)
+            big = estimate >= np.float64(2.0**63) * (1 - 1e-9)
+            problem = overflow_problem(
+                table=name,
+                column=column,
+                magnitude=estimate,
+                labels=table.index.to_numpy(object)[rows],
+                what=f"amounts converted from {code} to {currency}",
+                count=max(int(big.sum()), 1),
+            )
+            raise MoneyOverflowError([problem]) from None
     if problems:
         raise InvalidTableError(problems)
     return out, currency
@@ -894,17 +932,38 @@ def _build_events(
     count_change: npt.NDArray[np.int64],
     *,
     conventions: Conventions,
+    table: str,
+    ids: npt.NDArray[Any],
 ) -> _Events:
-    """Net events per customer-month (input sorted by both), then classify them."""
+    """
+    Net events per customer-month (input sorted by both), then classify them.
+
+    The absolute MRR changes must add up to at most ``2**63 - 1`` minor units
+    over the whole ledger: every money figure read from it (a customer's MRR,
+    a bridge cell, a segment's or a team's sum) is a signed sum of some of
+    these changes, so it is then exact. `table` and `ids` (the customer id of
+    each code) name the input when they do not.
+    """
     starts = k.group_starts(customer, month)
     if not starts.all():
-        mrr_change = k.sum_runs(mrr_change, starts)
+        mrr_change, overflow = checked_sum_runs(mrr_change, starts)
         count_change = k.sum_runs(count_change, starts)
         customer, month = customer[starts], month[starts]
+        if overflow is not None and overflow.any():
+            _raise_overflow(table, ids, customer[overflow], "MRR in one month")
     changed = (mrr_change != 0) | (count_change != 0)
     if not changed.all():
         customer, month = customer[changed], month[changed]
         mrr_change, count_change = mrr_change[changed], count_change[changed]
+    check_total_fits(
+        mrr_change,
+        table=table,
+        column="mrr",
+        labels=ids,
+        codes=customer,
+        unit="customer",
+        what="MRR changes (every start, end and change of MRR, over all months)",
+    )
     first = k.group_starts(customer)
     mrr_after = k.grouped_cumsum(mrr_change, first)
     count_after = k.grouped_cumsum(count_change, first)
@@ -927,6 +986,54 @@ def _build_events(
         count_after=count_after,
         kind=kind,
     )
+
+
+def _raise_overflow(
+    table: str, ids: npt.NDArray[Any], codes: npt.NDArray[np.int64], what: str
+) -> None:
+    """Raise `MoneyOverflowError` naming the customers (codes) whose sum overflows."""
+    count = np.bincount(codes, minlength=len(ids)).astype(np.float64)
+    problem = overflow_problem(
+        table=table,
+        column="mrr",
+        magnitude=count,
+        labels=ids,
+        unit="customer",
+        what=what,
+        count=int((count > 0).sum()),
+    )
+    raise MoneyOverflowError([problem])
+
+
+def _raise_month_overflow(
+    key: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    overflow: npt.NDArray[np.bool_],
+    decode: Any,
+) -> None:
+    """Raise for monthly rows of one customer-month that add up past int64."""
+    customers = np.asarray(decode(key[overflow]), dtype=object)
+    months = ordinal_strings(month[overflow])
+    labels = np.array(
+        [f"{c} in {m}" for c, m in zip(customers, months, strict=True)], object
+    )
+    problem = overflow_problem(
+        table="monthly_mrr",
+        column="mrr",
+        magnitude=np.ones(len(labels)),
+        labels=labels,
+        unit="customer-month",
+        what="rows of one customer and month",
+        count=len(labels),
+    )
+    raise MoneyOverflowError([problem])
+
+
+def ordinal_strings(ordinals: npt.NDArray[np.int64]) -> list[str]:
+    """Month ordinals as 'YYYY-MM' strings."""
+    from .periods import ordinal_to_period
+
+    return [str(p) for p in ordinal_to_period(ordinals)]
 
 
 def is_active(

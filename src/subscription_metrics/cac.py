@@ -12,7 +12,7 @@ margin, discount rate).
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,12 @@ from ._entities import CostEntry
 from ._errors import InvalidTableError, Problem
 from ._inputs import checked
 from ._ledger import Ledger, MonthLike
+from ._overflow import (
+    MoneyOverflowError,
+    bound_fits,
+    check_total_fits,
+    overflow_problem,
+)
 from ._rates import GRAINS, Grain, _grain
 from ._validation import apply_where_known, divide_or_nan
 from .churn import _rate_conventions
@@ -116,6 +122,13 @@ def _spend_table(
             "amount": table["amount"].to_numpy(np.int64)[chosen],
         }
     )
+    check_total_fits(
+        spend["amount"].to_numpy(np.int64),
+        table="costs",
+        column="amount",
+        labels=table.index.to_numpy(object)[chosen],
+        what="costs in the chosen categories",
+    )
     coverage = (int(ordinals.min()), int(ordinals.max())) if len(table) else None
     return spend, coverage
 
@@ -151,7 +164,9 @@ def _spend_for(
     return pd.Series(out)
 
 
-def _roll_up(frame: pd.DataFrame, names: list[str], code: str) -> pd.DataFrame:
+def _roll_up(
+    frame: pd.DataFrame, names: list[str], code: str, source: str
+) -> pd.DataFrame:
     """Sum flows and take end-of-period stocks per period (and key)."""
     months = pd.PeriodIndex(frame.index.get_level_values("month"))
     keys = [frame.index.get_level_values(name) for name in names]
@@ -159,6 +174,7 @@ def _roll_up(frame: pd.DataFrame, names: list[str], code: str) -> pd.DataFrame:
     flows = ["spend", "unlagged_spend", "customers_new", "new_mrr", "revenue"]
     flows += [c for c in ("paid_spend", "paid_customers_new") if c in frame]
     out = grouped[flows].sum(min_count=1)
+    _check_revenue(frame["revenue"], [*keys, months.asfreq(code)], source)
     for name in ("spend", "unlagged_spend", "paid_spend"):
         if name in frame:  # a period with an unknown month is unknown
             unknown = grouped[name].count() < grouped[name].size()
@@ -168,6 +184,31 @@ def _roll_up(frame: pd.DataFrame, names: list[str], code: str) -> pd.DataFrame:
     out["last_month"] = grouped["last_month"].last()
     out.index = out.index.set_names([*names, "period"])
     return out
+
+
+def _check_revenue(revenue: pd.Series, keys: list[Any], source: str) -> None:
+    """Raise `MoneyOverflowError` if a period's revenue (months' MRR) overflows."""
+    values = revenue.to_numpy(np.int64)
+    if bound_fits(values, 12):  # a period holds at most 12 months
+        return
+    parts = pd.DataFrame({"high": values >> 32, "low": values & 0xFFFFFFFF})
+    sums = parts.groupby(
+        [np.asarray(key) for key in keys], sort=True, dropna=False
+    ).sum()
+    top = sums["high"].to_numpy(np.int64) + (sums["low"].to_numpy(np.int64) >> 32)
+    overflow = (top < -(2**31)) | (top >= 2**31)
+    if overflow.any():
+        labels = np.array([str(key) for key in sums.index[overflow]], object)
+        problem = overflow_problem(
+            table=source,
+            column="mrr",
+            magnitude=np.ones(len(labels)),
+            labels=labels,
+            unit="period",
+            what="months' MRR (the revenue of the period)",
+            count=len(labels),
+        )
+        raise MoneyOverflowError([problem])
 
 
 def _previous(frame: pd.DataFrame, column: str, names: list[str]) -> pd.Series:
@@ -309,7 +350,7 @@ def acquisition_costs(
             spend, coverage, ledger, by, channel, paid, chosen, since, through
         )
         rows = pd.concat([segments, rows])
-    table = _roll_up(rows, names, code)
+    table = _roll_up(rows, names, code, ledger.source)
     return _finish(table, ledger, names, chosen, per_year, paid is not None)
 
 

@@ -31,6 +31,7 @@ from ._entities import Deal, DealKind, Role, StaffMember
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._inputs import checked, month_ordinals
 from ._ledger import Ledger, MonthLike, _month_or_none
+from ._overflow import MoneyOverflowError, check_total_fits, overflow_problem
 from ._rates import Grain, _grain
 from ._validation import check_int, divide_or_inf, divide_or_nan
 from .churn import _rate_conventions
@@ -142,7 +143,30 @@ def _staff_months(
     monthly = staff["monthly_cost"].to_numpy(np.int64)[row]
     # The cost of the share of a position spent in the role, rounded once
     # per month to the minor unit (ties to even).
-    cost = np.rint(monthly * fte).astype(np.int64)
+    exact = np.rint(monthly * fte)
+    too_big = np.abs(exact) >= 2.0**63
+    if too_big.any():
+        raise MoneyOverflowError(
+            [
+                overflow_problem(
+                    table="staff",
+                    column="monthly_cost",
+                    magnitude=np.asarray(
+                        np.bincount(
+                            row[too_big],
+                            weights=np.abs(exact[too_big]),
+                            minlength=len(staff),
+                        ),
+                        np.float64,
+                    ),
+                    labels=staff["staff_id"].to_numpy(object),
+                    unit="staff member",
+                    what="monthly costs times fte",
+                    count=len(np.unique(row[too_big])),
+                )
+            ]
+        )
+    cost = exact.astype(np.int64)
     return row.astype(np.int64), months[col], fte, cost
 
 
@@ -398,6 +422,13 @@ def staff_returns(
         kept &= won["kind"].astype(str).isin(kinds_kept).to_numpy(bool)
     set_aside = int((~kept).sum())
     won, won_month, owner = won[kept], won_month[kept], owner[kept]
+    check_total_fits(
+        won["mrr"].to_numpy(np.int64),
+        table="deals",
+        column="mrr",
+        labels=won["deal_id"].to_numpy(object),
+        what="booked MRR",
+    )
     key_name = _KEY_COLUMN[by]
     key_of_staff = people[key_name].astype(object).fillna("(none)").astype(str)
     labels, staff_key = np.unique(key_of_staff.to_numpy(str), return_inverse=True)
@@ -436,6 +467,15 @@ def staff_returns(
     billed = mrr * np.where(observed, paths["months"], 0.0)
     # --- costs, then one dense grid of key x period --------------------
     row, month, fte, cost = _staff_months(people, lo, hi)
+    check_total_fits(
+        cost,
+        table="staff",
+        column="monthly_cost",
+        labels=people["staff_id"].to_numpy(object),
+        codes=row,
+        unit="staff member",
+        what="costs over the window's months",
+    )
     periods = _periods(lo, hi, period)
     n_periods = len(periods)
     n_keys = len(labels)
@@ -521,7 +561,9 @@ def _with_total(frame: pd.DataFrame, key_name: str, by_period: bool) -> pd.DataF
             names=[key_name, "period"],
         )
     else:
-        total = frame.sum().to_frame().T
+        # Column by column, so int64 sums stay int64 (a row of mixed sums
+        # would pass through float and lose the last units).
+        total = pd.DataFrame({name: [frame[name].sum()] for name in frame.columns})
         total.index = pd.Index([_ALL], name=key_name, dtype=object)
     return pd.concat([frame, total.astype(frame.dtypes.to_dict())])
 
