@@ -38,7 +38,10 @@ def wide_lines(text: str) -> list[tuple[int, str]]:
         for number, line in enumerate(match["body"].splitlines(), first):
             command = line.startswith("$ ") or (command and continued)
             continued = line.endswith("\\")
-            if len(line) <= WIDTH or " " not in line.strip():
+            # ruff formats the code behind a prompt to the width, so the
+            # prompt itself is not counted.
+            code = line[4:] if line.startswith(PROMPTS[:2]) else line
+            if len(code) <= WIDTH or " " not in line.strip():
                 continue
             if match["lang"] == "console" and not command:
                 continue  # the program's output, checked against the program
