@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import _kernels as k
 from ._ledger import CHURN, NEW, REACTIVATION, Ledger, MonthLike, segments
+from ._validation import check_by
 from .ledger import BRIDGE_COLUMNS, bridge
 
 __all__ = ["GRAINS", "Grain", "period_totals"]
@@ -118,6 +119,7 @@ def period_totals(
     months the window covers: a partial first or last period says so).
     """
     code, months_per_period = _grain(period)
+    check_by(by)
     names = [by] if isinstance(by, str) else list(by or ())
     monthly = bridge(ledger, by=names or None, since=since, through=through)
     customer_segment, _, n_segments = segments(ledger, names)

@@ -33,7 +33,7 @@ from ._formulas import (
 from ._ledger import Ledger, MonthLike, segments
 from ._rates import Grain, period_totals
 from ._retention import retained_against_earlier
-from ._validation import apply_where_known, divide_or_nan
+from ._validation import apply_where_known, check_by, divide_or_nan
 
 __all__ = [
     "LEDGER_CONVENTIONS",
@@ -201,9 +201,12 @@ def rates(
         - ``quick_ratio``: inf when there are gains and no losses.
         - ``average_revenue_per_account`` (MRR per customer at the period's
           end), ``average_sale_price`` (new MRR per new customer),
-          ``net_new_mrr`` and ``mrr_growth_rate``.
+          ``net_new_mrr`` (int64; nullable Int64 with ``window > 1``,
+          missing before a full window) and ``mrr_growth_rate``.
 
-        Money figures are in minor units of ``ledger.currency``.
+        Money figures are in minor units of ``ledger.currency``, which
+        ``attrs["currency"]`` names: sums of MRR are int64, the averages
+        (ARPA, average sale price) float.
 
     Raises
     ------
@@ -231,6 +234,7 @@ def rates(
     2025Q3                0.060                  0.977        4.115
     2025Q4                0.058                  0.976        3.910
     """
+    check_by(by)
     names = [by] if isinstance(by, str) else list(by or ())
     table = _rates_table(
         ledger,
@@ -241,6 +245,7 @@ def rates(
         through=through,
         conventions=conventions,
     )
+    table.attrs["currency"] = ledger.currency
     if not names or not total:
         return table
     overall = _rates_table(
@@ -257,7 +262,9 @@ def rates(
         + [overall.index],
         names=[*names, "period"],
     )
-    return pd.concat([table, overall])
+    out = pd.concat([table, overall])
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def _rates_table(
@@ -336,13 +343,12 @@ def _rates_table(
     out["average_sale_price"] = apply_where_known(
         average_sale_price, column["new_mrr"], column["customers_new"]
     )
-    out["net_new_mrr"] = apply_where_known(
-        net_new_mrr,
-        column["new_mrr"],
-        expansion,
-        contraction,
-        churned,
-        reactivation,
-    )
+    # A sum of booked MRR: whole minor units (the pooled sums are exact in
+    # float64 below 2**53), unknown before a window is full.
+    net = pd.Series(
+        column["new_mrr"] + expansion + reactivation - contraction - churned,
+        index=out.index,
+    ).round()
+    out["net_new_mrr"] = net.astype(np.int64 if window == 1 else "Int64")
     out["mrr_growth_rate"] = apply_where_known(mrr_growth_rate, start, end)
     return out
