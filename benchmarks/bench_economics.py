@@ -102,8 +102,8 @@ def main() -> int:
     timed(
         "cac.acquisition_costs (quarter, by channel)",
         lambda: sm.cac.acquisition_costs(
-            tables["costs"],
             led,
+            costs=tables["costs"],
             period="quarter",
             by="acquisition_channel",
             paid_channels=["ads", "events"],
@@ -112,13 +112,17 @@ def main() -> int:
     )
     timed(
         "roi.staff_returns (per person)",
-        lambda: sm.roi.staff_returns(tables["deals"], tables["staff"], led),
+        lambda: sm.roi.staff_returns(led, staff=tables["staff"], deals=tables["deals"]),
         results,
     )
     timed(
         "roi.staff_returns (team x quarter)",
         lambda: sm.roi.staff_returns(
-            tables["deals"], tables["staff"], led, by="team", period="quarter"
+            led,
+            staff=tables["staff"],
+            deals=tables["deals"],
+            by="team",
+            period="quarter",
         ),
         results,
     )

@@ -148,7 +148,9 @@ def main() -> int:
     assert isinstance(scores, pd.DataFrame)
     check = _time(
         "health.evaluate (3-month horizon)",
-        lambda: health.evaluate(scores, led, as_of=as_of, horizon_months=horizon),
+        lambda: health.evaluate(
+            led, scores=scores, as_of=as_of, horizon_months=horizon
+        ),
         results,
         args.repeat,
     )

@@ -178,7 +178,9 @@ def main() -> int:
     assert isinstance(classified, pd.DataFrame)
     print("    tiers:", classified["tier"].value_counts().sort_index().to_dict())
     custom = industry_policy()
-    seconds, _ = median_time(lambda: tiers.classify(accounts, custom), args.repeat)
+    seconds, _ = median_time(
+        lambda: tiers.classify(accounts, policy=custom), args.repeat
+    )
     report("classify, six rules incl. industry in (...)", seconds)
 
     spans, customers, usage, health = ledger_inputs(args.customers, args.seed)
@@ -205,7 +207,8 @@ def main() -> int:
     )
     earlier = tiers.classify(earlier_feats)
     seconds, table = median_time(
-        lambda: tiers.summary(earlier, led, as_of=year_ago, months=12), args.repeat
+        lambda: tiers.summary(led, classified=earlier, as_of=year_ago, months=12),
+        args.repeat,
     )
     report(f"summary of {len(earlier):,} accounts over 12 months", seconds)
     seconds, _ = median_time(

@@ -326,7 +326,7 @@ class TestPartialPeriods:
     @pytest.mark.parametrize("period", ["quarter", "year"])
     @pytest.mark.parametrize("method", ["customers", "movements"])
     def test_undefined_partial_periods_are_nan(self, period, method):
-        """Under partial_period='undefined' every rate of a partial row is NaN."""
+        """Under partial_period='undefined' every ratio of a partial row is NaN."""
         conv = Conventions(nrr_method=method, partial_period="undefined")
         led = Ledger.from_subscriptions(
             _january_book(), conventions=conv, through="2025-01"
@@ -341,8 +341,12 @@ class TestPartialPeriods:
         )
 
         assert len(partial) == 1
-        assert partial[list(churn.RATE_COLUMNS)].isna().all(axis=None)
+        ratios = [name for name in churn.RATE_COLUMNS if name != "net_new_mrr"]
+        assert partial[ratios].isna().all(axis=None)
         assert partial["mrr_at_end"].item() == 1020  # the totals stay exact
+        assert partial["net_new_mrr"].item() == measured[measured["partial"]][
+            "net_new_mrr"
+        ].item()
         whole = ~table["partial"]
         pd.testing.assert_frame_equal(table[whole], measured[whole])
 

@@ -302,7 +302,7 @@ class TestRoundTrip:
     def test_subscriptions_round_trip(self, subs):
         """Frame -> entities -> frame keeps every value."""
         entities = frames.from_frame(subs, Subscription)
-        back = frames.to_frame(entities, Subscription)
+        back = frames.to_frame(entities, entity=Subscription)
 
         expected = subs.astype({"end": "datetime64[ns]", "start": "datetime64[ns]"})
         pd.testing.assert_frame_equal(
@@ -356,7 +356,7 @@ class TestRoundTrip:
             names = [a.name for a in attrs.fields(entity)]
 
             assert list(column_specs(entity)) == names
-            assert list(frames.to_frame([], entity).columns) == names
+            assert list(frames.to_frame([], entity=entity).columns) == names
 
     def test_entity_and_table_agree_on_invalid_values(self):
         """A value the entity refuses is refused by the table check too."""

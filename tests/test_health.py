@@ -609,7 +609,7 @@ class TestScore:
         """An account with nothing measured has a NaN score and no band."""
         model = HealthModel(signals=[Signal(name="a", column="a", weight=1)])
 
-        out = health.score(_signals({"a": [None, 0.5]}), model)
+        out = health.score(_signals({"a": [None, 0.5]}), model=model)
 
         assert np.isnan(out.loc["c0", "score"])
         assert pd.isna(out.loc["c0", "band"])
@@ -622,7 +622,7 @@ class TestScore:
             signals=[Signal(name="a", column="a", weight=1, low=0, high=100)]
         )
 
-        out = health.score(_signals({"a": [0, 39.99, 40, 70, 100]}), model)
+        out = health.score(_signals({"a": [0, 39.99, 40, 70, 100]}), model=model)
 
         assert ["at_risk", "at_risk", "watch", "healthy", "healthy"] == out[
             "band"
@@ -653,12 +653,12 @@ class TestScore:
         model = HealthModel(signals=[Signal(name="a", column="a", weight=1)])
 
         with pytest.raises(error, match=match):
-            health.score(frame, model)
+            health.score(frame, model=model)
 
     def test_rejects_a_non_model(self):
         """The model must be a HealthModel."""
         with pytest.raises(TypeError, match="'model' must be a HealthModel"):
-            health.score(pd.DataFrame({"a": [1.0]}), {"a": 1})
+            health.score(pd.DataFrame({"a": [1.0]}), model={"a": 1})
 
     def test_accepts_nullable_columns(self):
         """pandas' nullable Float64 with NA counts as missing."""
@@ -667,7 +667,7 @@ class TestScore:
         )
         frame = pd.DataFrame({"a": pd.array([0.5, None], dtype="Float64")})
 
-        out = health.score(frame, model)
+        out = health.score(frame, model=model)
 
         assert [50.0, 0] == [out["score"][0], out["signals_present"][1]]
 
@@ -676,7 +676,7 @@ class TestScore:
         """Every score is in [0, 100] or NaN."""
         model, frame = case
 
-        score = health.score(frame, model)["score"].to_numpy()
+        score = health.score(frame, model=model)["score"].to_numpy()
 
         known = score[~np.isnan(score)]
         assert ((known >= 0) & (known <= 100)).all()
@@ -686,7 +686,7 @@ class TestScore:
         """The vectorised score equals an obvious row-by-row computation."""
         model, frame = case
 
-        out = health.score(frame, model)
+        out = health.score(frame, model=model)
 
         np.testing.assert_allclose(_slow_score(frame, model), out["score"], atol=1e-9)
         assert (frame["x0"] < 1.0).tolist() == out["risk_low_s0"].tolist()
@@ -705,8 +705,8 @@ class TestScore:
             0.0 if np.isnan(value) else value + sign * step
         )
 
-        before = health.score(frame, model)["score"].iloc[row]
-        after = health.score(better, model)["score"].iloc[row]
+        before = health.score(frame, model=model)["score"].iloc[row]
+        after = health.score(better, model=model)["score"].iloc[row]
 
         if not np.isnan(value):
             assert after >= before - 1e-9
@@ -812,8 +812,8 @@ class TestEvaluate:
         scores.loc["c7"] = np.nan  # c7 is unknown to the ledger too
 
         check = health.evaluate(
-            scores.drop(index="c7"),
             ledger,
+            scores=scores.drop(index="c7"),
             as_of="2024-06",
             bands=health.default_model().bands,
         )
@@ -844,7 +844,9 @@ class TestEvaluate:
         """A NaN score and an active customer without a row are counted."""
         scores = pd.DataFrame({"score": [80.0, np.nan]}, index=pd.Index(["c1", "c2"]))
 
-        check = health.evaluate(scores, ledger, as_of="2024-06", bands={"all": 0})
+        check = health.evaluate(
+            ledger, scores=scores, as_of="2024-06", bands={"all": 0}
+        )
 
         assert (1, 1, 2) == (check.evaluated, check.unscored, check.active_not_scored)
         assert math.isnan(check.auc)  # nobody churned among the evaluated
@@ -858,7 +860,9 @@ class TestEvaluate:
         )
         sig = pd.DataFrame({"a": [0.9, 0.1]}, index=pd.Index(["c1", "c2"]))
 
-        check = health.evaluate(health.score(sig, model), ledger, as_of="2024-06")
+        check = health.evaluate(
+            ledger, scores=health.score(sig, model=model), as_of="2024-06"
+        )
 
         assert ["low", "high", "All"] == check.by_band.index.tolist()
         assert [1, 0, 1] == check.by_band["churned"].tolist()
@@ -868,7 +872,7 @@ class TestEvaluate:
         scores = pd.DataFrame({"score": [1.0, 2.0, 3.0]}, index=["c1", "c2", "c3"])
 
         check = health.evaluate(
-            scores, ledger, as_of="2024-06", horizon_months=1, bands={"all": 0}
+            ledger, scores=scores, as_of="2024-06", horizon_months=1, bands={"all": 0}
         )
 
         assert [False, False, True] == check.accounts["churned"].tolist()
@@ -905,11 +909,11 @@ class TestEvaluate:
         if scores is None:
             scores = health.score(
                 pd.DataFrame({"a": [0.5]}, index=["c1"]),
-                HealthModel(signals=[Signal(name="a", column="a", weight=1)]),
+                model=HealthModel(signals=[Signal(name="a", column="a", weight=1)]),
             )
 
         with pytest.raises(error, match=match):
-            health.evaluate(scores, ledger, as_of="2024-06", **options)
+            health.evaluate(ledger, scores=scores, as_of="2024-06", **options)
 
     def test_rejects_an_empty_ledger(self):
         """An empty ledger has no churn to check against."""
@@ -917,8 +921,8 @@ class TestEvaluate:
 
         with pytest.raises(ValueError, match="the ledger is empty"):
             health.evaluate(
-                pd.DataFrame({"score": [1.0]}, index=["c1"]),
                 empty,
+                scores=pd.DataFrame({"score": [1.0]}, index=["c1"]),
                 as_of="2024-06",
                 bands={"a": 0},
             )
@@ -945,8 +949,8 @@ class TestEvaluate:
         scores = pd.DataFrame({"score": values}, index=pd.Index(ids))
 
         check = health.evaluate(
-            scores,
             led,
+            scores=scores,
             as_of=as_of,
             horizon_months=horizon,
             bands=health.default_model().bands,
@@ -994,7 +998,11 @@ class TestEvaluate:
         )
 
         check = health.evaluate(
-            scores, led, as_of="2024-03", horizon_months=1, bands={"a": 0, "b": 50}
+            led,
+            scores=scores,
+            as_of="2024-03",
+            horizon_months=1,
+            bands={"a": 0, "b": 50},
         )
         rates = sm.churn.rates(led).loc[pd.Period("2024-04", "M")]
 

@@ -565,7 +565,7 @@ class TestActivityKpis:
 
     def test_per_person_and_month_by_hand(self, table):
         """Counts, pipeline and person-months from FTE and dates in the role."""
-        out = operations.activity_kpis(table, SALES, roles=["customer_sales"])
+        out = operations.activity_kpis(table, staff=SALES, roles=["customer_sales"])
 
         jan, feb = pd.Period("2024-01", "M"), pd.Period("2024-02", "M")
         assert (3 + 1) * 2 == len(out)  # three people and All, two months
@@ -607,7 +607,7 @@ class TestActivityKpis:
 
     def test_by_team_over_the_window(self, table):
         """Teams over the whole window: east is p1 (2 months) and p2 (1.0)."""
-        out = operations.activity_kpis(table, SALES, by="team", period=None)
+        out = operations.activity_kpis(table, staff=SALES, by="team", period=None)
 
         east, west = out.loc["east"], out.loc["west"]
         assert (2, 3.0, 3, 80_000) == tuple(
@@ -620,7 +620,7 @@ class TestActivityKpis:
     def test_window_sets_activities_aside(self, table):
         """since/through keep February; January's work is counted aside."""
         out = operations.activity_kpis(
-            table, SALES, since="2024-02", through="2024-02", period="quarter"
+            table, staff=SALES, since="2024-02", through="2024-02", period="quarter"
         )
 
         assert 4 == out.attrs["activities_set_aside"]
@@ -637,7 +637,7 @@ class TestActivityKpis:
             None,
         ]
 
-        out = operations.activity_kpis(table, SALES)
+        out = operations.activity_kpis(table, staff=SALES)
 
         assert 1 == out.attrs["activities_outside_staff_dates"]
         assert 1 == out.loc[("p3", pd.Period("2024-01", "M")), "one_on_one_calls"]
@@ -658,12 +658,12 @@ class TestActivityKpis:
             table.loc[0, column] = value
 
         with pytest.raises(sm.InvalidTableError, match=match):
-            operations.activity_kpis(table, SALES)
+            operations.activity_kpis(table, staff=SALES)
 
     def test_rejects_another_currency_than_asked(self, table):
         """currency= must be the pipeline's currency."""
         with pytest.raises(sm.InvalidTableError, match="the currency asked for"):
-            operations.activity_kpis(table, SALES, currency="USD")
+            operations.activity_kpis(table, staff=SALES, currency="USD")
 
     @pytest.mark.parametrize(
         ("options", "error", "match"),
@@ -678,16 +678,16 @@ class TestActivityKpis:
     def test_rejects_invalid_options(self, table, options, error, match):
         """Options out of their domain raise, naming the option."""
         with pytest.raises(error, match=match):
-            operations.activity_kpis(table, SALES, **options)
+            operations.activity_kpis(table, staff=SALES, **options)
 
     def test_no_activity_needs_a_window(self):
         """Without activities the window cannot be guessed; with one it can."""
         empty = activity_table([])
 
         with pytest.raises(ValueError, match="pass since= and through="):
-            operations.activity_kpis(empty, SALES)
+            operations.activity_kpis(empty, staff=SALES)
         out = operations.activity_kpis(
-            empty, SALES, since="2024-01", through="2024-01", period=None
+            empty, staff=SALES, since="2024-01", through="2024-01", period=None
         )
         # p1 and p4 full time, p2 half time, p3 not in the role yet.
         assert 2.5 == out.loc["All", "person_months"]
@@ -722,9 +722,9 @@ class TestActivityKpis:
         )
         options = {"period": period, "since": "2024-01", "through": "2024-05"}
 
-        people = operations.activity_kpis(table, SALES, by="staff", **options)
-        teams = operations.activity_kpis(table, SALES, by="team", **options)
-        roles = operations.activity_kpis(table, SALES, by="role", **options)
+        people = operations.activity_kpis(table, staff=SALES, by="staff", **options)
+        teams = operations.activity_kpis(table, staff=SALES, by="team", **options)
+        roles = operations.activity_kpis(table, staff=SALES, by="role", **options)
 
         additive = [
             "staff",

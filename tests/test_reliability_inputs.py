@@ -174,8 +174,8 @@ class TestHealthScore:
 class TestHealthEvaluate:
     def _evaluate(self, scores: pd.DataFrame) -> sm.HealthEvaluation:
         return health.evaluate(
-            scores,
             _ledger(),
+            scores=scores,
             as_of="2024-02",
             horizon_months=3,
             bands=health.default_model().bands,
@@ -283,7 +283,7 @@ class TestTierInputs:
         good = frame.assign(tier=[1, 2])
 
         for call in (
-            lambda: tiers.summary(frame, led, as_of="2024-01"),
+            lambda: tiers.summary(led, classified=frame, as_of="2024-01"),
             lambda: tiers.movements(frame, good),
         ):
             with pytest.raises(sm.InvalidTableError) as info:

@@ -159,7 +159,7 @@ def test_staff_returns_refuse_booked_mrr_that_overflows():
     # Before: booked_mrr wrapped to -2**63 and the error blamed 'monthly_revenue'.
     deals, staff, led = _staff_case([BIG, BIG])
     with pytest.raises(MoneyOverflowError) as err:
-        sm.roi.staff_returns(deals, staff, led)
+        sm.roi.staff_returns(led, staff=staff, deals=deals)
     problem = _only_problem(err)
     assert (problem.table, problem.column) == ("deals", "mrr")
     assert set(problem.examples) == {"d1", "d2"}
@@ -168,7 +168,7 @@ def test_staff_returns_refuse_booked_mrr_that_overflows():
 def test_staff_returns_refuse_costs_that_overflow():
     deals, staff, led = _staff_case([10, 10], monthly_cost=2**61)
     with pytest.raises(MoneyOverflowError) as err:
-        sm.roi.staff_returns(deals, staff, led)
+        sm.roi.staff_returns(led, staff=staff, deals=deals)
     problem = _only_problem(err)
     assert (problem.table, problem.column, problem.examples) == (
         "staff",
@@ -178,9 +178,19 @@ def test_staff_returns_refuse_costs_that_overflow():
 
 
 def test_staff_returns_keep_large_amounts_exact():
+    deals, staff, led = _staff_case([2**58 - 1, 2**58])
+    out = sm.roi.staff_returns(led, staff=staff, deals=deals)
+    assert int(out["booked_mrr"].iloc[0]) == 2**59 - 1
+
+
+def test_staff_returns_refuse_revenue_to_date_that_overflows():
+    # Before: revenue_to_date (MRR times months billed) wrapped in the cast.
     deals, staff, led = _staff_case([BIG - 1, BIG])
-    out = sm.roi.staff_returns(deals, staff, led)
-    assert int(out["booked_mrr"].iloc[0]) == 2 * BIG - 1
+    with pytest.raises(MoneyOverflowError) as err:
+        sm.roi.staff_returns(led, staff=staff, deals=deals)
+    problem = _only_problem(err)
+    assert (problem.table, problem.column) == ("deals", "mrr")
+    assert "billed" in problem.detail
 
 
 def _costs(amounts: list[int]) -> pd.DataFrame:
@@ -197,7 +207,7 @@ def _costs(amounts: list[int]) -> pd.DataFrame:
 def test_acquisition_costs_refuse_spend_that_overflows():
     led = Ledger.from_subscriptions(_subs(["c1"], [10]), through="2024-03")
     with pytest.raises(MoneyOverflowError) as err:
-        sm.cac.acquisition_costs(_costs([BIG, BIG]), led)
+        sm.cac.acquisition_costs(led, costs=_costs([BIG, BIG]))
     problem = _only_problem(err)
     assert (problem.table, problem.column, problem.count) == ("costs", "amount", 2)
 
@@ -206,14 +216,14 @@ def test_acquisition_costs_refuse_revenue_of_a_period_that_overflows():
     # One customer at 2**62 for a quarter: the quarter's revenue is 3 * 2**62.
     led = Ledger.from_subscriptions(_subs(["c1"], [BIG]), through="2024-03")
     with pytest.raises(MoneyOverflowError) as err:
-        sm.cac.acquisition_costs(_costs([1]), led, period="quarter")
+        sm.cac.acquisition_costs(led, costs=_costs([1]), period="quarter")
     problem = _only_problem(err)
     assert (problem.table, problem.column, problem.unit) == (
         "subscriptions",
         "mrr",
         "period",
     )
-    monthly = sm.cac.acquisition_costs(_costs([1]), led, period="month")
+    monthly = sm.cac.acquisition_costs(led, costs=_costs([1]), period="month")
     assert monthly["revenue"].tolist() == [BIG] * 3
 
 

@@ -61,11 +61,11 @@ def test_hand_example_greenwood_sum_and_zero_survival_bounds():
     assert curve.loc[0, ["lower", "upper"]].tolist() == [1.0, 1.0]
 
 
-def test_alpha_widens_or_narrows_the_interval():
+def test_level_widens_or_narrows_the_interval():
     """A 99% interval contains the 95% one, which contains the 80% one."""
-    wide = kaplan_meier(HAND_DURATIONS, HAND_OBSERVED, alpha=0.01)
+    wide = kaplan_meier(HAND_DURATIONS, HAND_OBSERVED, level=0.99)
     mid = kaplan_meier(HAND_DURATIONS, HAND_OBSERVED)
-    narrow = kaplan_meier(HAND_DURATIONS, HAND_OBSERVED, alpha=0.2)
+    narrow = kaplan_meier(HAND_DURATIONS, HAND_OBSERVED, level=0.8)
     inside = mid["survival"].between(0, 1, inclusive="neither")
     assert (wide["lower"] < mid["lower"])[inside].all()
     assert (mid["lower"] < narrow["lower"])[inside].all()
@@ -198,10 +198,10 @@ def test_nullable_columns_without_missing_values_are_accepted():
     assert curve["survival"].iloc[-1] == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize("alpha", [0, 1, -0.1, 1.5])
-def test_alpha_outside_unit_interval(alpha: float):
-    with pytest.raises(ValueError, match="'alpha' must be in"):
-        kaplan_meier([1, 2], [1, 0], alpha=alpha)
+@pytest.mark.parametrize("level", [0, 1, -0.1, 1.5])
+def test_level_outside_unit_interval(level: float):
+    with pytest.raises(ValueError, match="'level' must be in"):
+        kaplan_meier([1, 2], [1, 0], level=level)
 
 
 def test_empty_input_gives_empty_table():

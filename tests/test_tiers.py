@@ -334,7 +334,7 @@ class TestClassify:
     def test_number_compared_with_text_is_an_input_error(self):
         policy = _policy(TierRule(name="r", tier=1, when=(_cond("n", "==", "1"),)))
         with pytest.raises(InvalidTableError, match="comparable with rule 'r'"):
-            tiers.classify(_accounts(n=[1]), policy)
+            tiers.classify(_accounts(n=[1]), policy=policy)
 
     def test_not_a_frame_or_not_a_policy(self):
         with pytest.raises(TypeError, match="'accounts' must be a pandas DataFrame"):
@@ -359,7 +359,7 @@ class TestClassify:
             TierRule(name="r", tier=1, when=(_cond("industry", op, value),))
         )
 
-        out = tiers.classify(_accounts(industry=industry), policy)
+        out = tiers.classify(_accounts(industry=industry), policy=policy)
 
         assert (out["tier"] == 1).tolist() == expected
 
@@ -383,7 +383,7 @@ class TestClassify:
         value = (2,) if op in ("in", "not in") else 2
         policy = _policy(TierRule(name="r", tier=1, when=(_cond("n", op, value),)))
 
-        out = tiers.classify(_accounts(n=values), policy)
+        out = tiers.classify(_accounts(n=values), policy=policy)
 
         assert (out["tier"] == 1).tolist() == expected
 
@@ -393,7 +393,9 @@ class TestClassify:
         policy = _policy(
             TierRule(name="r", tier=1, when=(_cond("arr", ">=", big + 1),))
         )
-        out = tiers.classify(_accounts(arr=np.array([big, big + 1], np.int64)), policy)
+        out = tiers.classify(
+            _accounts(arr=np.array([big, big + 1], np.int64)), policy=policy
+        )
 
         assert out["tier"].tolist() == [3, 1]
 
@@ -401,13 +403,15 @@ class TestClassify:
         policy = _policy(
             TierRule(name="r", tier=1, when=(_cond("strategic", "==", True),))
         )
-        out = tiers.classify(_accounts(strategic=[True, False]), policy)
+        out = tiers.classify(_accounts(strategic=[True, False]), policy=policy)
 
         assert out["tier"].tolist() == [1, 3]
         with pytest.raises(InvalidTableError, match="comparable"):
             tiers.classify(
                 _accounts(strategic=[True]),
-                _policy(TierRule(name="r", tier=1, when=(_cond("strategic", ">", 0),))),
+                policy=_policy(
+                    TierRule(name="r", tier=1, when=(_cond("strategic", ">", 0),))
+                ),
             )
 
     def test_two_rules_with_one_tier_make_an_or(self):
@@ -415,7 +419,7 @@ class TestClassify:
             TierRule(name="big", tier=2, when=(_cond("arr", ">=", 10),)),
             TierRule(name="wide", tier=2, when=(_cond("seats", ">=", 5),)),
         )
-        out = tiers.classify(_accounts(arr=[10, 0, 0], seats=[0, 5, 0]), policy)
+        out = tiers.classify(_accounts(arr=[10, 0, 0], seats=[0, 5, 0]), policy=policy)
 
         assert out["rule"].tolist() == ["big", "wide", "rest"]
         assert out["tier"].tolist() == [2, 2, 3]
@@ -537,7 +541,7 @@ class TestClassifyProperties:
     @pytest.mark.slow
     @given(account_frames(), policies())
     def test_equals_the_row_by_row_oracle(self, accounts, policy):
-        out = tiers.classify(accounts, policy)
+        out = tiers.classify(accounts, policy=policy)
 
         expected = slow_classify(accounts, policy)
         assert (
@@ -548,7 +552,7 @@ class TestClassifyProperties:
     @pytest.mark.slow
     @given(account_frames(), policies())
     def test_total_one_tier_per_row(self, accounts, policy):
-        out = tiers.classify(accounts, policy)
+        out = tiers.classify(accounts, policy=policy)
 
         assert len(out) == len(accounts)
         assert out["tier"].isin([1, 2, 3]).all()
@@ -563,8 +567,8 @@ class TestClassifyProperties:
         rng.shuffle(order)
         shuffled = accounts.iloc[order]
 
-        first = tiers.classify(accounts, policy)
-        again = tiers.classify(shuffled, policy).reindex(accounts.index)
+        first = tiers.classify(accounts, policy=policy)
+        again = tiers.classify(shuffled, policy=policy).reindex(accounts.index)
 
         pd.testing.assert_frame_equal(first, again)
 
@@ -585,8 +589,8 @@ class TestClassifyProperties:
             tier1_arr=arr + more_arr, tier1_seat_gap=gap + more_gap
         )
 
-        before = tiers.classify(accounts, loose)["tier"]
-        after = tiers.classify(accounts, strict)["tier"]
+        before = tiers.classify(accounts, policy=loose)["tier"]
+        after = tiers.classify(accounts, policy=strict)["tier"]
 
         assert (after >= before).all()
 
@@ -614,8 +618,8 @@ class TestClassifyProperties:
         rules[i] = attrs.evolve(rule, when=when)
         tighter = attrs.evolve(policy, rules=tuple(rules))
 
-        before = tiers.classify(accounts, policy)["tier"]
-        after = tiers.classify(accounts, tighter)["tier"]
+        before = tiers.classify(accounts, policy=policy)["tier"]
+        after = tiers.classify(accounts, policy=tighter)["tier"]
 
         assert (after >= before).all()
 
@@ -826,7 +830,9 @@ class TestSummary:
     """What each tier's accounts did in the months after they were classified."""
 
     def test_by_hand(self):
-        table = tiers.summary(_CLASSIFIED, _summary_ledger(), as_of="2024-01", months=6)
+        table = tiers.summary(
+            _summary_ledger(), classified=_CLASSIFIED, as_of="2024-01", months=6
+        )
 
         assert table.index.tolist() == [1, 2, 3, "All"]
         assert list(table.columns) == list(tiers.SUMMARY_COLUMNS)
@@ -860,8 +866,8 @@ class TestSummary:
 
     def test_health_series_overrides_the_column(self):
         table = tiers.summary(
-            _CLASSIFIED,
             _summary_ledger(),
+            classified=_CLASSIFIED,
             as_of="2024-01",
             health=pd.Series({"c": 50.0}),
         )
@@ -871,7 +877,7 @@ class TestSummary:
 
     def test_conventions_shape_the_rates(self):
         led = _summary_ledger(Conventions(reactivation_in_net_churn=False))
-        table = tiers.summary(_CLASSIFIED, led, as_of="2024-01", months=6)
+        table = tiers.summary(led, classified=_CLASSIFIED, as_of="2024-01", months=6)
 
         assert table.loc[2, "net_mrr_churn_rate"] == pytest.approx(90 / 150)
 
@@ -881,7 +887,7 @@ class TestSummary:
         kinds = ledger.movements(led).set_index("customer_id").loc["d", "movement"]
         assert "new" in kinds.tolist()[1:]
 
-        table = tiers.summary(_CLASSIFIED, led, as_of="2024-01", months=6)
+        table = tiers.summary(led, classified=_CLASSIFIED, as_of="2024-01", months=6)
 
         assert table.loc[2, "reactivation_mrr"] == 70
         assert table.loc[2, "mrr_at_end"] == 150 - 40 - 50 + 70
@@ -896,7 +902,7 @@ class TestSummary:
         led = Ledger.from_subscriptions(subs, through="2024-12")
         classified = pd.DataFrame({"tier": [3, 3]}, index=["g", "h"])
 
-        table = tiers.summary(classified, led, as_of="2024-01")
+        table = tiers.summary(led, classified=classified, as_of="2024-01")
 
         assert table.loc[3, "customers_lost"] == 1
         assert table.loc[3, "customer_churn_rate"] == 1 / 2
@@ -905,7 +911,7 @@ class TestSummary:
 
     def test_window_is_cut_at_the_horizon(self):
         table = tiers.summary(
-            _CLASSIFIED, _summary_ledger(), as_of="2024-01", months=60
+            _summary_ledger(), classified=_CLASSIFIED, as_of="2024-01", months=60
         )
 
         assert table["months_observed"].iloc[0] == 11  # Feb..Dec
@@ -913,7 +919,7 @@ class TestSummary:
     def test_nothing_observed_after_the_horizon(self):
         led = _summary_ledger()
         today = tiers.classify(tiers.account_features(led))
-        table = tiers.summary(today, led)
+        table = tiers.summary(led, classified=today)
 
         assert (table["months_observed"] == 0).all()
         assert table["customer_churn_rate"].isna().all()
@@ -925,21 +931,25 @@ class TestSummary:
         with pytest.raises(
             InvalidTableError, match=r"classified\.customer_id: active at"
         ):
-            tiers.summary(_CLASSIFIED, led)  # e churned before 2024-12
+            tiers.summary(led, classified=_CLASSIFIED)  # e churned before 2024-12
         unknown = pd.DataFrame({"tier": [1]}, index=["zz"])
         with pytest.raises(InvalidTableError, match="known to the ledger"):
-            tiers.summary(unknown, led, as_of="2024-01")
+            tiers.summary(led, classified=unknown, as_of="2024-01")
         with pytest.raises(InvalidTableError, match=r"classified\.tier: 1, 2 or 3"):
-            tiers.summary(_CLASSIFIED.assign(tier=4), led, as_of="2024-01")
+            tiers.summary(led, classified=_CLASSIFIED.assign(tier=4), as_of="2024-01")
         with pytest.raises(
             InvalidTableError, match=r"classified\.tier: missing column"
         ):
-            tiers.summary(_CLASSIFIED.drop(columns="tier"), led, as_of="2024-01")
+            tiers.summary(
+                led, classified=_CLASSIFIED.drop(columns="tier"), as_of="2024-01"
+            )
         with pytest.raises(InvalidTableError, match=r"classified\.customer_id: unique"):
-            tiers.summary(pd.concat([_CLASSIFIED] * 2), led, as_of="2024-01")
+            tiers.summary(led, classified=pd.concat([_CLASSIFIED] * 2), as_of="2024-01")
         for months in (0, -1, 1.5, True):
             with pytest.raises(ValueError, match="'months' must be a positive int"):
-                tiers.summary(_CLASSIFIED, led, as_of="2024-01", months=months)
+                tiers.summary(
+                    led, classified=_CLASSIFIED, as_of="2024-01", months=months
+                )
 
     @pytest.mark.slow
     @given(
@@ -960,7 +970,7 @@ class TestSummary:
             {"tier": [tier_of[c] for c in feats.index]}, index=feats.index
         )
 
-        table = tiers.summary(classified, led, as_of=as_of, months=months)
+        table = tiers.summary(led, classified=classified, as_of=as_of, months=months)
 
         expected = _slow_summary(subs, conv, tier_of, list(feats.index), as_of, months)
         for name, values in expected.items():

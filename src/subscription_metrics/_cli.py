@@ -211,7 +211,7 @@ def _economics_lines(
     rows = [("LTV (ARPA / churn, conventions)", _money_text(ltv, currency))]
     if costs is None:
         return rows
-    monthly = acquisition_costs(costs, led).iloc[-12:]
+    monthly = acquisition_costs(led, costs=costs).iloc[-12:]
     spend = monthly["spend"]
     if spend.isna().any():
         return [*rows, ("CAC (last 12 months)", "undefined (costs do not cover them)")]

@@ -251,7 +251,7 @@ def kaplan_meier(
     *,
     entry: npt.ArrayLike | None = None,
     groups: GroupsLike = None,
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """
     Estimate Kaplan-Meier survival curves, one per group, in one call.
@@ -281,8 +281,9 @@ def kaplan_meier(
         A label per subject (or a frame with one column per label level);
         one curve is estimated per distinct label (combination). Missing
         labels form a group of their own.
-    alpha : float, default 0.05
-        The interval is the ``1 - alpha`` pointwise confidence interval.
+    level : float, default 0.95
+        Probability of the pointwise confidence interval, in (0, 1), as
+        everywhere else in the library (``level=0.95`` is a 95% interval).
 
     Returns
     -------
@@ -305,14 +306,14 @@ def kaplan_meier(
           times up to ``time`` (the variance of ``log S``; multiply by
           ``survival ** 2`` for the variance of ``S``); ``inf`` once
           ``survival`` is 0;
-        - ``lower``, ``upper``: the ``1 - alpha`` interval.
+        - ``lower``, ``upper``: the `level` interval.
 
     Raises
     ------
     ValueError
         If the arguments have different lengths, a duration or entry is
         negative, NaN or infinite, `observed` is not 0/1, an entry exceeds
-        its duration, or `alpha` is not in (0, 1). The message names the
+        its duration, or `level` is not in (0, 1). The message names the
         argument, the rule, how many values break it and where.
     TypeError
         If `durations` or `entry` is not numeric or `observed` is not
@@ -338,7 +339,7 @@ def kaplan_meier(
       count its churn against the others at risk).
     - The interval uses the log-log transform ("exponential Greenwood"):
       ``S ** exp(+-z * sqrt(variance) / log(S))``, with ``z`` the
-      ``1 - alpha / 2`` normal quantile; it stays inside [0, 1]. Rows with
+      ``(1 + level) / 2`` normal quantile; it stays inside [0, 1]. Rows with
       ``survival == 1`` get ``(1, 1)``.
     - Once ``survival`` reaches 0 the transform is undefined. There the
       ``lower`` bound is 0 and the ``upper`` bound repeats the last upper
@@ -380,7 +381,7 @@ def kaplan_meier(
            8       0.667
     Name: survival, dtype: float64
     """
-    check_alpha(alpha)
+    alpha = 1.0 - check_alpha(level, name="level")
     duration, integral = numbers(durations, name="durations")
     event = flags(observed, name="observed")
     lengths = {"durations": len(duration), "observed": len(event)}

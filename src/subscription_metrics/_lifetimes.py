@@ -31,7 +31,7 @@ from ._economics import ltv_from_survival, monthly_discount_rate
 from ._km import group_codes, kaplan_meier, survival_at
 from ._ledger import Ledger, MonthLike, _month_or_none, is_active
 from ._sbg import _LOG_BOUND, SbgFit, _del, lifetime_fits
-from ._validation import check_int, check_level
+from ._validation import check_by, check_int, check_level
 from .churn import _rate_conventions
 
 __all__ = [
@@ -81,6 +81,7 @@ _HORIZONS: Final = (3, 6, 12, 24)
 
 def _names(by: str | Sequence[str] | None, *, required: bool = False) -> list[str]:
     """Return `by` as a list of attribute names."""
+    check_by(by)
     if by is None:
         names: list[str] = []
     elif isinstance(by, str):
@@ -405,7 +406,9 @@ def lifetimes(
         "start_mrr": subjects.start_mrr,
     }
     attributes = _attributes(ledger, subjects, [n for n in names if n != "cohort"])
-    return pd.DataFrame({**data, **attributes})
+    out = pd.DataFrame({**data, **attributes})
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -882,7 +885,7 @@ def early_ltv(
         model_used = np.full(n_groups, "km", dtype=object)
         a = b = np.full(n_groups, np.nan)
         converged = np.ones(n_groups, np.bool_)
-        curves = kaplan_meier(age, observed, groups=code, alpha=1 - coverage)
+        curves = kaplan_meier(age, observed, groups=code, level=coverage)
         width = max(horizon or 0, int(longest.max(initial=0)) + 2, max(points) + 1)
         grid = _km_grid(curves, n_groups, longest, width)
         span = horizon if horizon is not None else width
@@ -913,7 +916,9 @@ def early_ltv(
         | (longest < 2)
         | ~np.asarray(converged, np.bool_)
     )
-    return pd.DataFrame(columns, index=_index(labels, names))
+    out = pd.DataFrame(columns, index=_index(labels, names))
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import _kernels as k
 from ._ledger import CHURN, NEW, REACTIVATION, Ledger, MonthLike, segments
+from ._validation import check_by
 from .ledger import BRIDGE_COLUMNS, bridge
 from .periods import ordinal_to_period
 
@@ -122,6 +123,7 @@ def period_totals(
     after it) and ``partial`` (bool: the period ends after the window).
     """
     code, months_per_period = _grain(period)
+    check_by(by)
     names = [by] if isinstance(by, str) else list(by or ())
     monthly = bridge(ledger, by=names or None, since=since, through=through)
     customer_segment, _, n_segments = segments(ledger, names)

@@ -850,7 +850,7 @@ def _python_value(value: Any, spec: ColumnSpec) -> Any:
     return value
 
 
-def to_frame(entities: Iterable[Any], entity: type | None = None) -> pd.DataFrame:
+def to_frame(entities: Iterable[Any], *, entity: type | None = None) -> pd.DataFrame:
     """
     Turn entities into a table whose columns are the entity's fields.
 

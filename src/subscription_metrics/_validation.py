@@ -17,6 +17,7 @@ __all__ = [
     "as_float_array",
     "as_number_array",
     "broadcast_shape",
+    "check_by",
     "check_fraction",
     "check_int",
     "check_level",
@@ -232,6 +233,27 @@ def check_int(value: object, *, name: str, low: int) -> int:
         msg = f"{name!r} must be >= {low}, got {value!r}"
         raise ValueError(msg)
     return int(value)
+
+
+def check_by(
+    by: object, *, what: str = "customer attributes (a str, or a list of str)"
+) -> None:
+    """
+    Refuse a `by` that is an array or Series instead of names, saying so.
+
+    Every ``by=`` in the library names columns (a str, or a list of str, or
+    one of a function's listed choices). pandas' ``groupby`` also takes a
+    Series; here one would otherwise fail deep inside with pandas' "truth
+    value of a Series is ambiguous", so it is refused at the door.
+    """
+    if hasattr(by, "__array__") or hasattr(by, "dtype"):
+        kind = type(by).__name__
+        msg = (
+            f"'by' names {what}, not values; got a "
+            f"{kind}. To group by values, add them as a column (keyed by "
+            "customer_id, or by the table's own key) and pass the column's name"
+        )
+        raise TypeError(msg)
 
 
 def check_level(level: object) -> float:

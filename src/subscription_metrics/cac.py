@@ -37,7 +37,7 @@ from ._overflow import (
     overflow_problem,
 )
 from ._rates import GRAINS, Grain, _grain
-from ._validation import apply_where_known, divide_or_nan
+from ._validation import apply_where_known, check_by, divide_or_nan
 from .churn import _rate_conventions
 from .ledger import bridge
 from .ltv import estimates
@@ -226,9 +226,9 @@ def _as_float(series: pd.Series) -> npt.NDArray[np.float64]:
 
 
 def acquisition_costs(
-    costs: pd.DataFrame,
     ledger: Ledger,
     *,
+    costs: pd.DataFrame,
     period: Grain = "month",
     categories: Collection[str] = ("sales", "marketing"),
     paid_channels: Collection[str] | None = None,
@@ -248,12 +248,12 @@ def acquisition_costs(
 
     Parameters
     ----------
+    ledger : Ledger
+        The ledger that counts new customers and MRR.
     costs : pandas.DataFrame
         Cost rows with the columns of `CostEntry` (``month``, ``category``,
         ``amount`` in minor units, ``currency``, optional ``channel`` and
         ``staff_id``), in the ledger's currency.
-    ledger : Ledger
-        The ledger that counts new customers and MRR.
     period : {'month', 'quarter', 'year'}, default 'month'
         The grain.
     categories : collection of str, default ('sales', 'marketing')
@@ -309,6 +309,9 @@ def acquisition_costs(
         - ``magic_number``: the change in revenue from the previous period,
           annualised, over the previous period's spend (not lagged).
 
+        ``attrs["currency"]`` is the ledger's currency, the unit of every
+        money column.
+
     Raises
     ------
     InvalidTableError
@@ -322,7 +325,7 @@ def acquisition_costs(
     >>> sample = sm.datasets.load_sample()
     >>> led = sm.Ledger.from_subscriptions(
     ...     sample.subscriptions, customers=sample.customers)
-    >>> cac = sm.cac.acquisition_costs(sample.costs, led, period="year")
+    >>> cac = sm.cac.acquisition_costs(led, costs=sample.costs, period="year")
     >>> cac[["customers_new", "customer_acquisition_cost", "payback_months"]].round(1)
             customers_new  customer_acquisition_cost  payback_months
     period
@@ -330,6 +333,7 @@ def acquisition_costs(
     2024              921                  1138099.9            11.0
     2025             1382                  1119413.9            10.3
     """
+    check_by(by, what="one customer attribute (a str)")
     if by is not None and not isinstance(by, str):
         msg = f"'by' must be one customer attribute (a str), got {by!r}"
         raise TypeError(msg)
@@ -473,4 +477,5 @@ def _finish(
         out["paid_acquisition_cost"] = apply_where_known(
             customer_acquisition_cost, paid_spend, paid_new
         )
+    out.attrs["currency"] = ledger.currency
     return out

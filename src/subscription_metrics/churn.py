@@ -33,7 +33,7 @@ from ._formulas import (
 from ._ledger import Ledger, MonthLike, segments
 from ._rates import Grain, period_totals
 from ._retention import retained_against_earlier
-from ._validation import apply_where_known, divide_or_nan
+from ._validation import apply_where_known, check_by, divide_or_nan
 
 __all__ = [
     "LEDGER_CONVENTIONS",
@@ -167,7 +167,7 @@ def rates(
         the first and last month, flows summed. A quarter or year that ends
         after the last month reported is partial: by the ``partial_period``
         convention its figures are measured at that last month (default) or
-        its rates are NaN.
+        its ratios are NaN.
     window : int, default 1
         Pool this many periods (trailing, within each segment) before
         dividing: sums of numerators over sums of denominators, never an
@@ -212,13 +212,16 @@ def rates(
         - ``quick_ratio``: inf when there are gains and no losses.
         - ``average_revenue_per_account`` (MRR per customer at the period's
           end), ``average_sale_price`` (new MRR per new customer),
-          ``net_new_mrr`` and ``mrr_growth_rate``.
+          ``net_new_mrr`` (int64; nullable Int64 with ``window > 1``,
+          missing before a full window) and ``mrr_growth_rate``.
 
-        Money figures are in minor units of ``ledger.currency``. A partial
-        row is the period to date: every figure of it, stocks, flows and
-        customer-by-customer retention alike, is measured at its
-        ``end_month``; under ``partial_period='undefined'`` its rates are NaN
-        and its totals stay those of the months it covers.
+        Money figures are in minor units of ``ledger.currency``, which
+        ``attrs["currency"]`` names: sums of MRR are int64, the averages
+        (ARPA, average sale price) float. A partial row is the period to
+        date: every figure of it, stocks, flows and customer-by-customer
+        retention alike, is measured at its ``end_month``; under
+        ``partial_period='undefined'`` its ratios are NaN and its totals stay
+        those of the months it covers.
 
     Raises
     ------
@@ -260,6 +263,7 @@ def rates(
     2025Q3       3   2025-09    False
     2025Q4       2   2025-11     True
     """
+    check_by(by)
     names = [by] if isinstance(by, str) else list(by or ())
     table = _rates_table(
         ledger,
@@ -270,6 +274,7 @@ def rates(
         through=through,
         conventions=conventions,
     )
+    table.attrs["currency"] = ledger.currency
     if not names or not total:
         return table
     overall = _rates_table(
@@ -286,7 +291,9 @@ def rates(
         + [overall.index],
         names=[*names, "period"],
     )
-    return pd.concat([table, overall])
+    out = pd.concat([table, overall])
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def _rates_table(
@@ -366,15 +373,16 @@ def _rates_table(
     out["average_sale_price"] = apply_where_known(
         average_sale_price, column["new_mrr"], column["customers_new"]
     )
-    out["net_new_mrr"] = apply_where_known(
-        net_new_mrr,
-        column["new_mrr"],
-        expansion,
-        contraction,
-        churned,
-        reactivation,
-    )
+    # A sum of booked MRR: whole minor units (the pooled sums are exact in
+    # float64 below 2**53), unknown before a window is full.
+    net = pd.Series(
+        column["new_mrr"] + expansion + reactivation - contraction - churned,
+        index=out.index,
+    ).round()
+    out["net_new_mrr"] = net.astype(np.int64 if window == 1 else "Int64")
     out["mrr_growth_rate"] = apply_where_known(mrr_growth_rate, start, end)
     if conventions.partial_period == "undefined":
-        out.loc[out["partial"].to_numpy(), list(RATE_COLUMNS)] = np.nan
+        # net_new_mrr is a total of the months covered, kept as it is.
+        undefined = [name for name in RATE_COLUMNS if name != "net_new_mrr"]
+        out.loc[out["partial"].to_numpy(), undefined] = np.nan
     return out

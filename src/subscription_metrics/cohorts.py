@@ -34,6 +34,7 @@ from attrs import frozen
 
 from . import _kernels as k
 from ._ledger import Ledger, is_active, segments
+from ._validation import check_by
 
 __all__ = ["RETENTION_COLUMNS", "retention", "triangle"]
 
@@ -108,6 +109,7 @@ def _ratio(
 
 
 def _names(by: str | Sequence[str] | None) -> list[str]:
+    check_by(by)
     if by is None:
         return []
     if isinstance(by, str):
@@ -332,7 +334,9 @@ def retention(
     data["age"] = age.astype(np.int64)
     for name in RETENTION_COLUMNS:
         data[name] = cells.column(name)[row, age]
-    return pd.DataFrame(data)
+    out = pd.DataFrame(data)
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def triangle(
@@ -413,4 +417,6 @@ def triangle(
             np.where(observed, values, np.nan), index=index, columns=columns
         )
     frame = pd.DataFrame(values, index=index, columns=columns).astype("Int64")
-    return frame.where(pd.DataFrame(observed, index=index, columns=columns))
+    frame = frame.where(pd.DataFrame(observed, index=index, columns=columns))
+    frame.attrs["currency"] = ledger.currency
+    return frame

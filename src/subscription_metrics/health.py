@@ -293,7 +293,7 @@ def signals(
     return out[list(SIGNAL_COLUMNS)]
 
 
-def score(signals: pd.DataFrame, model: HealthModel | None = None) -> pd.DataFrame:
+def score(signals: pd.DataFrame, *, model: HealthModel | None = None) -> pd.DataFrame:
     """
     Return each account's health score (0-100), band, the why, and its risk flags.
 
@@ -386,9 +386,9 @@ def score(signals: pd.DataFrame, model: HealthModel | None = None) -> pd.DataFra
 
 
 def evaluate(
-    scores: pd.DataFrame,
     ledger: Ledger,
     *,
+    scores: pd.DataFrame,
     as_of: MonthLike,
     horizon_months: int = 3,
     bands: object = None,
@@ -406,13 +406,13 @@ def evaluate(
 
     Parameters
     ----------
+    ledger : Ledger
+        The ledger of the same customers, built through at least
+        ``as_of + horizon_months``.
     scores : pandas.DataFrame
         As `score` returns: indexed by ``customer_id`` (unique), with a
         ``score`` column and, unless `bands` is given, a categorical
         ``band`` column.
-    ledger : Ledger
-        The ledger of the same customers, built through at least
-        ``as_of + horizon_months``.
     as_of : pandas.Period, str or date
         The month whose end the scores describe (the last month of the
         signals' window).
@@ -455,8 +455,8 @@ def evaluate(
     >>> led = Ledger.from_subscriptions(subs, through="2024-09")
     >>> scores = pd.DataFrame({"score": [80.0, 20.0, 55.0, 90.0]},
     ...                       index=pd.Index(["c1", "c2", "c3", "c4"]))
-    >>> check = health.evaluate(scores, led, as_of="2024-06", horizon_months=3,
-    ...                         bands=health.default_model().bands)
+    >>> check = health.evaluate(led, scores=scores, as_of="2024-06",
+    ...                         horizon_months=3, bands=health.default_model().bands)
     >>> check.by_band[["customers", "churned", "churn_rate", "lift"]].round(2)
              customers  churned  churn_rate  lift
     band

@@ -30,6 +30,7 @@ from ._ledger import (
     is_active,
     segments,
 )
+from ._validation import check_by
 from .periods import ordinal_to_period
 
 __all__ = ["BRIDGE_COLUMNS", "MOVEMENT_KINDS", "bridge", "events", "movements"]
@@ -106,7 +107,7 @@ def events(ledger: Ledger) -> pd.DataFrame:
     """
     ev = ledger._events
     order = _customer_order(ledger, ev.customer)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "customer_id": ledger.customers["customer_id"].to_numpy()[
                 ev.customer[order]
@@ -118,6 +119,8 @@ def events(ledger: Ledger) -> pd.DataFrame:
             "subscriptions": ev.count_after[order],
         }
     )
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def movements(ledger: Ledger) -> pd.DataFrame:
@@ -171,7 +174,7 @@ def movements(ledger: Ledger) -> pd.DataFrame:
     kind = pd.Categorical.from_codes(
         ev.kind[moved].astype(np.int64) - 1, categories=pd.Index(MOVEMENT_KINDS)
     )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "customer_id": ledger.customers["customer_id"].to_numpy()[
                 ev.customer[moved]
@@ -183,6 +186,8 @@ def movements(ledger: Ledger) -> pd.DataFrame:
             "mrr_after": ev.mrr_after[moved],
         }
     )
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def bridge(
@@ -249,6 +254,7 @@ def bridge(
     2024-02           100       80              0            0         180
     2024-03           180        0             50           80         150
     """
+    check_by(by)
     names = [by] if isinstance(by, str) else list(by or ())
     lo = _month_or_none(since, "since")
     hi = _month_or_none(through, "through")
@@ -343,4 +349,6 @@ def bridge(
         arrays = [level.take(segment_codes) for level in levels]
         arrays.append(month_index.take(month_codes))
         index = pd.MultiIndex.from_arrays(arrays, names=[*names, "month"])
-    return pd.DataFrame(data, index=index, columns=list(BRIDGE_COLUMNS))
+    out = pd.DataFrame(data, index=index, columns=list(BRIDGE_COLUMNS))
+    out.attrs["currency"] = ledger.currency
+    return out

@@ -28,6 +28,7 @@ from ._economics import (
     trailing_churn_rate,
 )
 from ._ledger import Ledger, MonthLike
+from ._validation import check_by
 from .churn import _rate_conventions, rates
 
 __all__ = [
@@ -149,6 +150,7 @@ def estimates(
     2025-11                   124625.670       0.021     5916437.009
     2025-12                   124546.839       0.020     6234059.510
     """
+    check_by(by)
     names = [by] if isinstance(by, str) else list(by or ())
     chosen = _rate_conventions(ledger, conventions)
     table = rates(
@@ -175,7 +177,9 @@ def estimates(
         },
         index=table.index,
     )
-    return _window(out, since, through)
+    out = _window(out, since, through)
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def _window(

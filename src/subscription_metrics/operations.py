@@ -38,7 +38,7 @@ from ._operations import (
 )
 from ._rates import Grain, _grain
 from ._schema import check_table, validate
-from ._validation import divide_or_nan
+from ._validation import check_by, divide_or_nan
 from .roi import _option_set, _staff_months
 
 __all__ = [
@@ -233,6 +233,7 @@ def onboarding_kpis(
     c4 started six days before `as_of`, so it is not due against a 30-day
     target; c1 took 20 days and c2 60, so their median is 40.
     """
+    check_by(by, what="a column name (a str)")
     day = as_of_day(as_of)
     _check_period(period)
     if target_days is not None and (
@@ -424,6 +425,7 @@ def ticket_kpis(
     t1 was answered after 1.5 hours and t2 after 4, so the company's median
     is 2.75 hours; t1 was resolved 24 hours after it was opened.
     """
+    check_by(by, what="a column name (a str)")
     day = as_of_day(as_of)
     _check_period(period)
     table, people = _validated(
@@ -543,8 +545,8 @@ def _checked_activities(
 
 def activity_kpis(
     activities: pd.DataFrame,
-    staff: pd.DataFrame,
     *,
+    staff: pd.DataFrame,
     by: ActivityBy = "staff",
     period: Grain | None = "month",
     roles: Collection[str] | None = None,
@@ -628,7 +630,7 @@ def activity_kpis(
     ...                           "2024-06-11", "2024-06-28"]),
     ...     "mrr": [None, None, 50_000, None, 30_000],
     ...     "currency": [None, None, "JPY", None, "JPY"]})
-    >>> kpis = operations.activity_kpis(activities, staff, period=None)
+    >>> kpis = operations.activity_kpis(activities, staff=staff, period=None)
     >>> kpis[["person_months", "one_on_one_calls", "opportunities", "pipeline_mrr"]]
               person_months  one_on_one_calls  opportunities  pipeline_mrr
     staff_id
@@ -644,6 +646,7 @@ def activity_kpis(
 
     s2 works half time, so one call in June is two per person-month.
     """
+    check_by(by, what="one of 'staff', 'team', 'role'")
     if by not in _KEY_COLUMN:
         allowed = ", ".join(repr(b) for b in _KEY_COLUMN)
         msg = f"'by' must be one of {allowed}, got {by!r}"

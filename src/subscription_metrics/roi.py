@@ -33,7 +33,7 @@ from ._inputs import checked, month_ordinals
 from ._ledger import Ledger, MonthLike, _month_or_none
 from ._overflow import MoneyOverflowError, check_total_fits, overflow_problem
 from ._rates import Grain, _grain
-from ._validation import check_int, divide_or_inf, divide_or_nan
+from ._validation import check_by, check_int, divide_or_inf, divide_or_nan
 from .churn import _rate_conventions
 from .periods import ordinal_to_period
 
@@ -288,10 +288,10 @@ def _pooled(
 
 
 def staff_returns(
-    deals: pd.DataFrame,
-    staff: pd.DataFrame,
     ledger: Ledger,
     *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame,
     by: By = "staff",
     period: Grain | None = None,
     roles: Collection[str] | None = None,
@@ -319,15 +319,15 @@ def staff_returns(
 
     Parameters
     ----------
-    deals : pandas.DataFrame
-        Won deals, with the columns of `Deal`, in the ledger's currency.
-        Every ``owner_id`` must be in `staff`.
+    ledger : Ledger
+        The ledger of the customers the deals are with.
     staff : pandas.DataFrame
         People, with the columns of `StaffMember`. A month of a person costs
         ``monthly_cost * fte`` (rounded to the minor unit) in every month of
         the window they were in the role (``start`` to ``end``).
-    ledger : Ledger
-        The ledger of the customers the deals are with.
+    deals : pandas.DataFrame
+        Won deals, with the columns of `Deal`, in the ledger's currency.
+        Every ``owner_id`` must be in `staff`.
     by : {'staff', 'team', 'role'}, default 'staff'
         One row per person, per team or per role.
     period : {'month', 'quarter', 'year'}, optional
@@ -365,9 +365,11 @@ def staff_returns(
         Indexed by ``staff_id``, ``team`` or ``role`` (and ``period``), with
         `RETURN_COLUMNS`: ``staff`` (people), ``staff_months`` and
         ``person_months`` (FTE-weighted), ``cost`` (int64, minor units),
-        ``deals``, ``booked_mrr`` (int64), ``retained_mrr`` (the deals' MRR
-        still there at `as_of`), ``revenue_to_date`` (their MRR summed over
-        the billed months), ``churn_rate`` and ``exposure_mrr_months`` (the
+        ``deals``, ``booked_mrr`` (int64), ``retained_mrr`` (int64: the
+        deals' MRR still there at `as_of`, each deal's share of its account
+        rounded half-even to the minor unit), ``revenue_to_date`` (int64:
+        their MRR summed over the billed months, rounded the same way),
+        ``churn_rate`` and ``exposure_mrr_months`` (the
         gross MRR churn of the row's accounts, each counted once, and the
         MRR-months it rests on),
         ``booked_ltv``, ``realised_ltv``, the multiples of cost, ``roi``
@@ -375,7 +377,9 @@ def staff_returns(
         booked MRR's margin, churning, to repay the cost) and the figures per
         person-month. Ratios with no cost are inf (NaN when nothing was
         created). ``attrs["deals_set_aside"]`` counts deals left out by
-        `roles`, `kinds` or the window.
+        `roles`, `kinds` or the window; ``attrs["currency"]`` is the
+        ledger's currency, the unit of the money columns. The LTVs and the
+        figures per person-month are expectations and averages, so float.
 
     Raises
     ------
@@ -392,7 +396,7 @@ def staff_returns(
     >>> led = sm.Ledger.from_subscriptions(
     ...     sample.subscriptions, customers=sample.customers)
     >>> out = sm.roi.staff_returns(
-    ...     sample.deals, sample.staff, led, roles=["customer_sales"],
+    ...     led, staff=sample.staff, deals=sample.deals, roles=["customer_sales"],
     ...     since="2025-01", churn_pool="role")
     >>> out[["person_months", "booked_mrr", "realised_multiple"]].round(2)
               person_months  booked_mrr  realised_multiple
@@ -401,6 +405,7 @@ def staff_returns(
     st-026              6.0     1154400              11.45
     All                18.0     2819500              10.40
     """
+    check_by(by, what="one of 'staff', 'team', 'role'")
     chosen = _rate_conventions(ledger, conventions)
     lo, hi, read = _window(ledger, since, through, as_of)
     people = checked(staff, StaffMember, ledger)
@@ -465,6 +470,22 @@ def staff_returns(
     remaining = conventional_ltv(mrr * share_end, deal_churn, chosen)[1] * later
     realised = np.where(observed, to_date + remaining, booked_ltv)
     billed = mrr * np.where(observed, paths["months"], 0.0)
+    magnitude = np.abs(billed)
+    if magnitude.sum() >= 2.0**63:
+        # Revenue to date is int64 like every sum of money; refuse rather
+        # than wrap when the deals' billing over their months does not fit.
+        raise MoneyOverflowError(
+            [
+                overflow_problem(
+                    table="deals",
+                    column="mrr",
+                    magnitude=magnitude,
+                    labels=won["deal_id"].to_numpy(object),
+                    unit="deal",
+                    what="MRR billed over their months to date",
+                )
+            ]
+        )
     # --- costs, then one dense grid of key x period --------------------
     row, month, fte, cost = _staff_months(people, lo, hi)
     check_total_fits(
@@ -493,8 +514,8 @@ def staff_returns(
         "cost": k.sum_by_key(cost_cell, cost, size),
         "deals": np.bincount(deal_cell, minlength=size),
         "booked_mrr": k.sum_by_key(deal_cell, won["mrr"].to_numpy(np.int64), size),
-        "retained_mrr": _wsum(deal_cell, mrr * share_end, size),
-        "revenue_to_date": _wsum(deal_cell, billed, size),
+        "retained_mrr": k.sum_by_key(deal_cell, _minor(mrr * share_end), size),
+        "revenue_to_date": k.sum_by_key(deal_cell, _minor(billed), size),
         "losses": losses,
         "exposure_mrr_months": exposure,
         "booked_ltv": _wsum(deal_cell, booked_ltv, size),
@@ -506,7 +527,13 @@ def staff_returns(
         frame = _with_total(frame, key_name, period is not None)
     out = _ratios(frame, chosen, discount, churn_rate)
     out.attrs["deals_set_aside"] = set_aside
+    out.attrs["currency"] = ledger.currency
     return out
+
+
+def _minor(amounts: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Round each deal's share of an amount half-even to whole minor units."""
+    return np.rint(amounts).astype(np.int64)
 
 
 def _pool_keys(people: pd.DataFrame, pool: str) -> npt.NDArray[np.str_]:
@@ -656,10 +683,10 @@ PILOT_COLUMNS: Final = (
 
 
 def pilot(
-    deals: pd.DataFrame,
-    staff: pd.DataFrame,
     ledger: Ledger,
     *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame,
     start: MonthLike,
     months: int,
     roles: Collection[str] = ("customer_sales",),
@@ -680,7 +707,7 @@ def pilot(
 
     Parameters
     ----------
-    deals, staff, ledger
+    ledger, staff, deals
         As for `staff_returns`.
     start : pandas.Period, str or date
         The pilot's first month.
@@ -716,7 +743,7 @@ def pilot(
     >>> sample = sm.datasets.load_sample()
     >>> led = sm.Ledger.from_subscriptions(
     ...     sample.subscriptions, customers=sample.customers)
-    >>> result = sm.roi.pilot(sample.deals, sample.staff, led,
+    >>> result = sm.roi.pilot(led, staff=sample.staff, deals=sample.deals,
     ...                       start="2025-01", months=6, break_even=3.0)
     >>> result[["person_months", "booked_mrr", "realised_multiple", "verdict"]].round(2)
                     person_months  booked_mrr  realised_multiple    verdict
@@ -735,9 +762,9 @@ def pilot(
     since = pd.Period(ordinal=first, freq="M")
     through = pd.Period(ordinal=last, freq="M")
     out = staff_returns(
-        deals,
-        staff,
         ledger,
+        staff=staff,
+        deals=deals,
         by="role",
         roles=roles,
         since=since,

@@ -45,7 +45,7 @@ from ._ledger import (
 )
 from ._lifetimes import early_ltv, lifetimes
 from ._schema import validate
-from ._validation import divide_or_nan
+from ._validation import check_by, divide_or_nan
 from .churn import _rate_conventions
 
 __all__ = [
@@ -109,6 +109,15 @@ ADDITIVE_COLUMNS: Final = (
     "churned",
 )
 """Columns of `scorecard` that add up from people to teams to the company."""
+
+_MONEY_COLUMNS: Final = (
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "mrr_at_as_of",
+)
+"""Sums of booked MRR: int64 minor units of the ledger's currency."""
 
 _ALL: Final = "All"
 _NONE: Final = "(none)"
@@ -338,7 +347,7 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
         won["age"].to_numpy(np.int64),
         won["observed"].to_numpy(bool),
         groups=won[_LABEL].to_numpy(str),
-        alpha=1 - scope.level,
+        level=scope.level,
     )
     at = survival_at(curves, [6, 12]).reset_index()
     group_level = [
@@ -387,7 +396,8 @@ def _company(
     if not len(company):
         company = company.reindex(pd.Index([_ALL], name=company.index.name))
         company["thin"] = True
-    company[list(ADDITIVE_COLUMNS)] = parts[list(ADDITIVE_COLUMNS)].sum().to_numpy()
+    for name in ADDITIVE_COLUMNS:  # one by one: int64 sums stay exact
+        company[name] = parts[name].sum()
     return company
 
 
@@ -472,8 +482,12 @@ def scorecard(
     -------
     pandas.DataFrame
         Indexed by ``staff_id`` (with ``team`` and ``role`` columns) or
-        ``team``, then `SCORECARD_COLUMNS`. Money is in minor units of the
-        ledger's currency; rates are fractions. The `ADDITIVE_COLUMNS` of the
+        ``team``, then `SCORECARD_COLUMNS`. The sums of booked MRR
+        (``new_mrr``, ``expansion_mrr``, ``contraction_mrr``,
+        ``churned_mrr``, ``mrr_at_as_of``) are int64 minor units of the
+        ledger's currency, which ``attrs["currency"]`` names; the ``ltv_*``
+        figures are model expectations in the same unit, so float; rates are
+        fractions. The `ADDITIVE_COLUMNS` of the
         people add up to their team's and the company's; the other figures
         are estimated again on the team's or the company's customers.
         ``rank_bookings`` ranks every row by new MRR;
@@ -500,6 +514,7 @@ def scorecard(
     st-015              255            7.0                        13.0
     st-017              116           14.0                         9.0
     """
+    check_by(by, what="'staff' or 'team'")
     scope = _scope(
         ledger,
         since=since,
@@ -549,14 +564,18 @@ def scorecard(
         pd.Series(ranked, index=rows.index) & ~rows["thin"],
     )
     front = ["team", "role"] if by == "staff" else []
-    return _counts_as_ints(rows[[*front, *SCORECARD_COLUMNS]])
+    return _counts_as_ints(rows[[*front, *SCORECARD_COLUMNS]], ledger.currency)
 
 
-def _counts_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the frame with its counts as integers (customers, churns, months)."""
+def _counts_as_ints(frame: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """Return the frame with its counts and money as integers (money: minor units)."""
     out = frame.copy()
     for name in ("customers_won", "churned", "months_observed"):
         out[name] = out[name].fillna(0).astype(np.int64)
+    for name in _MONEY_COLUMNS:
+        if name in out.columns:
+            out[name] = out[name].astype(np.int64)
+    out.attrs["currency"] = currency
     return out
 
 
@@ -763,6 +782,7 @@ def compare(
     )
     out.insert(2, "difference", out[first].astype(float) - out[second].astype(float))
     out.index.name = "figure"
+    out.attrs["currency"] = ledger.currency
     return out
 
 
@@ -823,6 +843,7 @@ def acquisition_quality(
     partner                        465           0.077          0.809
     All                           2933           0.132          0.737
     """
+    check_by(by, what="a customer attribute (a str)")
     scope = _scope(
         ledger,
         since=since,
@@ -851,7 +872,7 @@ def acquisition_quality(
     rows["rank_ltv_weighted_bookings"] = _rank(
         rows["ltv_weighted_bookings"], eligible & ~rows["thin"]
     )
-    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)])
+    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)], ledger.currency)
 
 
 OWNED_COLUMNS: Final = (
@@ -932,6 +953,7 @@ def owned_book(
     cs-tech-touch             1294     17381600                 0.457
     All                       2278     39451000                 0.286
     """
+    check_by(by, what="'staff' or 'team'")
     try:
         chosen_role = Role(role)
     except ValueError:
@@ -1020,4 +1042,6 @@ def owned_book(
     out["net_mrr_churn_rate"] = divide_or_nan(
         losses - out["expansion_mrr"].to_numpy(np.float64), base
     )
-    return out[list(OWNED_COLUMNS)]
+    out = out[list(OWNED_COLUMNS)]
+    out.attrs["currency"] = ledger.currency
+    return out

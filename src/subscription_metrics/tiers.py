@@ -334,7 +334,9 @@ def _policy(policy: TierPolicy | None) -> TierPolicy:
     return policy
 
 
-def classify(accounts: pd.DataFrame, policy: TierPolicy | None = None) -> pd.DataFrame:
+def classify(
+    accounts: pd.DataFrame, *, policy: TierPolicy | None = None
+) -> pd.DataFrame:
     """
     Assign every account a tier, with the rule that decided it and its coverage.
 
@@ -505,7 +507,8 @@ def account_features(
         Indexed by ``customer_id`` (sorted), with:
 
         - ``mrr``: MRR at the end of `as_of`, int64 minor units of
-          ``ledger.currency``; ``arr``: ``12 * mrr``;
+          ``ledger.currency`` (also ``attrs["currency"]``); ``arr``:
+          ``12 * mrr``;
         - every customer attribute (``segment``, ``industry``,
           ``employees``, ...);
         - ``usage_month``: the month of the usage figures (NaT without any);
@@ -636,6 +639,7 @@ def account_features(
     seats_float = np.where(known, seats, np.nan).astype(np.float64)
     out["seat_gap"] = np.maximum(0.0, employees * adoption_share - seats_float)
     out["health_score"] = _health(health, index)
+    out.attrs["currency"] = ledger.currency
     return out
 
 
@@ -710,9 +714,9 @@ def _classification(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def summary(
-    classified: pd.DataFrame,
     ledger: Ledger,
     *,
+    classified: pd.DataFrame,
     as_of: MonthLike | None = None,
     months: int = 12,
     health: pd.Series | None = None,
@@ -735,11 +739,11 @@ def summary(
 
     Parameters
     ----------
+    ledger : Ledger
+        The ledger the accounts come from.
     classified : pandas.DataFrame
         A ``tier`` column, indexed by ``customer_id``: one row per account
         active at `as_of`.
-    ledger : Ledger
-        The ledger the accounts come from.
     as_of : pandas.Period, str or date, optional
         The month of the classification (default: the ledger's last month).
     months : int, default 12
@@ -754,7 +758,8 @@ def summary(
         Indexed by ``tier`` (1, 2, 3 and ``"All"``), with `SUMMARY_COLUMNS`:
 
         - ``accounts``, ``mrr_at_start`` (MRR at the end of `as_of`, int64
-          minor units of ``ledger.currency``) and ``mrr_share``;
+          minor units of ``ledger.currency``, also ``attrs["currency"]``)
+          and ``mrr_share``;
         - ``months_observed``: the window's months within the horizon;
         - ``customers_lost``: accounts that churned at least once in the
           window; ``customer_churn_rate``: over ``accounts``, for the whole
@@ -802,7 +807,7 @@ def summary(
     >>> classified = tiers.classify(feats)
     >>> classified["tier"].tolist()
     [2, 3, 2]
-    >>> table = tiers.summary(classified, led, as_of="2024-01", months=6)
+    >>> table = tiers.summary(led, classified=classified, as_of="2024-01", months=6)
     >>> table[["accounts", "mrr_at_start", "customers_lost", "expansion_mrr",
     ...        "churned_mrr", "mrr_at_end"]].T
     tier            1       2      3     All
@@ -936,7 +941,9 @@ def summary(
         },
         index=pd.Index([*TIERS, _ALL], dtype=object, name="tier"),
     )
-    return out[list(SUMMARY_COLUMNS)]
+    out = out[list(SUMMARY_COLUMNS)]
+    out.attrs["currency"] = ledger.currency
+    return out
 
 
 def movements(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
