@@ -160,6 +160,8 @@ def accounts(sample, led, scores) -> pd.DataFrame:
 
 S = "sample"
 L = "led"
+
+
 def _on_the_bound(fit: Any, *args: Any, **kwargs: Any) -> Any:
     """Fit four lifetimes, which put the sBG on its parameter bound (it warns)."""
     with pytest.warns(sm.BoundaryFitWarning):

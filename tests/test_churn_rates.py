@@ -344,9 +344,10 @@ class TestPartialPeriods:
         ratios = [name for name in churn.RATE_COLUMNS if name != "net_new_mrr"]
         assert partial[ratios].isna().all(axis=None)
         assert partial["mrr_at_end"].item() == 1020  # the totals stay exact
-        assert partial["net_new_mrr"].item() == measured[measured["partial"]][
-            "net_new_mrr"
-        ].item()
+        assert (
+            partial["net_new_mrr"].item()
+            == measured[measured["partial"]]["net_new_mrr"].item()
+        )
         whole = ~table["partial"]
         pd.testing.assert_frame_equal(table[whole], measured[whole])
 
