@@ -494,15 +494,10 @@ def _check_currency(
 
 def _upper_case_codes(series: pd.Series) -> pd.Series:
     """Return currency codes in upper case ('usd' is USD); other values as they are."""
-    from ._money import CURRENCY_EXPONENTS
+    from ._currencies import known_code
 
     positions, uniques = pd.factorize(series, use_na_sentinel=True)
-    upper = [
-        str(code).upper()
-        if isinstance(code, str) and str(code).upper() in CURRENCY_EXPONENTS
-        else code
-        for code in uniques
-    ]
+    upper = [code if (known := known_code(code)) is None else known for code in uniques]
     changed = [
         i
         for i, code in enumerate(uniques)
