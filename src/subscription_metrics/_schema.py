@@ -149,8 +149,16 @@ def _canonical(series: pd.Series) -> pd.Series:
     return series
 
 
-def _check_labels(check: _Checker, frame: pd.DataFrame) -> bool:
-    """Record problems with the column labels; True when they are usable."""
+def _check_labels(
+    check: _Checker, frame: pd.DataFrame, *, relevant: Iterable[str] | None = None
+) -> list[str] | None:
+    """
+    Record problems with the column labels, for `check_table` and `check_frame`.
+
+    MultiIndex columns are one problem, and None is returned: no column can
+    be read. Otherwise each repeated label (of those in `relevant`, when
+    given) is a problem, and the repeated labels reported are returned.
+    """
     columns = frame.columns
     if isinstance(columns, pd.MultiIndex):
         check.add(
@@ -159,16 +167,19 @@ def _check_labels(check: _Checker, frame: pd.DataFrame) -> bool:
             detail=f"the columns are a MultiIndex of {columns.nlevels} levels; "
             "flatten them to one name per column first",
         )
-        return False
-    repeated = columns[columns.duplicated(keep=False)]
-    for label in pd.unique(repeated):
+        return None
+    repeated = list(pd.unique(columns[columns.duplicated()]))
+    if relevant is not None:
+        wanted = set(relevant)
+        repeated = [label for label in repeated if label in wanted]
+    for label in repeated:
         times = int((columns == label).sum())
         check.add(
             str(label),
             "unique column name",
             detail=f"the column appears {times} times; keep one",
         )
-    return not len(repeated)
+    return [str(label) for label in repeated]
 
 
 def _same_resolution(dates: dict[str, pd.Series]) -> dict[str, pd.Series]:
@@ -562,7 +573,8 @@ def check_table(
     check = _Checker(name, frame)
     specs = column_specs(entity)
     out = frame.copy(deep=False)
-    if not _check_labels(check, frame):
+    labels = _check_labels(check, frame)
+    if labels is None or labels:
         return out, check.problems
     for col in out.columns:
         # Categorical, pyarrow-backed and nullable columns are read as their
@@ -728,21 +740,10 @@ def check_frame(
         msg = f"{name!r} must be a pandas DataFrame, got {type(frame).__name__}"
         raise TypeError(msg)
     check = _Checker(name, frame)
-    if isinstance(frame.columns, pd.MultiIndex):
-        check.add(
-            "columns",
-            "one level of column names",
-            detail=f"got {frame.columns.nlevels} levels; flatten the column names",
-        )
+    twice = _check_labels(check, frame, relevant=schema.columns)
+    if twice is None:
         return frame, check.problems
     repeated = frame.columns.duplicated(keep=False)
-    twice = sorted({str(c) for c in frame.columns[repeated] if c in schema.columns})
-    for col in twice:
-        check.add(
-            col,
-            "unique column name",
-            detail=f"{int((frame.columns == col).sum())} columns are named {col!r}",
-        )
     out = frame.loc[:, ~repeated] if repeated.any() else frame.copy(deep=False)
     columns = {c: s for c, s in schema.columns.items() if c not in twice}
     if index is not None:
