@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics import health, tiers
+from subscription_metrics.survival import kaplan_meier, median_lifetime, survival_at
 
 # --------------------------------------------------------------------------
 # Health signals and scores
@@ -324,3 +325,135 @@ class TestTierInputs:
 
         with pytest.raises(sm.InvalidTableError, match=r"after\.mrr: not negative"):
             tiers.movements(good, bad)
+
+
+# --------------------------------------------------------------------------
+# Survival curves
+# --------------------------------------------------------------------------
+
+
+def _curve() -> pd.DataFrame:
+    """The curve of the `survival_at` example: S = 1, 0.875, 0.625, 0.625, ..."""
+    return kaplan_meier([1, 2, 2, 2, 3, 4, 4, 5], [1, 1, 1, 0, 0, 1, 0, 0])
+
+
+_READERS = {
+    "survival_at": lambda curves: survival_at(curves, [0.5, 2.5, 12]),
+    "median_lifetime": median_lifetime,
+}
+
+
+@pytest.mark.parametrize("read", list(_READERS.values()), ids=list(_READERS))
+class TestCurveInputs:
+    """`survival_at` and `median_lifetime` take back what `kaplan_meier` gives."""
+
+    @pytest.mark.parametrize(
+        ("damage", "column", "rule"),
+        [
+            pytest.param(
+                lambda c: c.drop(columns="lower"),
+                "lower",
+                "missing column",
+                id="missing column",
+            ),
+            pytest.param(
+                lambda c: pd.concat([c, c[["survival"]]], axis=1),
+                "survival",
+                "unique column name",
+                id="duplicated column",
+            ),
+            pytest.param(
+                lambda c: c.set_axis(
+                    pd.MultiIndex.from_tuples([(x, "") for x in c.columns]), axis=1
+                ),
+                "(columns)",
+                "one header row",
+                id="MultiIndex columns",
+            ),
+            pytest.param(
+                lambda c: c.assign(survival=c["survival"].astype(str)),
+                "survival",
+                "wrong type",
+                id="text values",
+            ),
+            pytest.param(
+                lambda c: c.assign(upper=c["upper"] + 0.5),
+                "upper",
+                "within [0.0, 1.0]",
+                id="share above 1",
+            ),
+            pytest.param(
+                lambda c: c.set_axis(c.index - 1),
+                "time",
+                "at least 0.0",
+                id="negative time",
+            ),
+            pytest.param(
+                lambda c: c.set_axis(pd.Index([0, 1, 1, 3, 4, 5], name="time")),
+                "time",
+                "unique",
+                id="repeated time",
+            ),
+            pytest.param(
+                lambda c: c.assign(survival=c["survival"].to_numpy()[::-1]),
+                "survival",
+                "not increasing over time",
+                id="rising curve",
+            ),
+            pytest.param(
+                lambda c: c.reset_index(),
+                "time",
+                "index ending in 'time'",
+                id="no time index",
+            ),
+        ],
+    )
+    def test_damaged_curve_is_refused(self, read, damage, column, rule):
+        """A duplicated column or text values gave raw numpy errors."""
+        with pytest.raises(sm.InvalidTableError) as info:
+            read(damage(_curve()))
+
+        problem = _problem(info)
+        assert (problem.table, problem.column, problem.rule) == ("curves", column, rule)
+
+    def test_rows_out_of_time_order_read_as_sorted(self, read):
+        """Rows out of time order gave wrong values silently."""
+        curve = _curve()
+        shuffled = curve.iloc[[3, 0, 5, 1, 4, 2]]
+
+        expected = read(curve)
+
+        _assert_same(read(shuffled), expected)
+
+    def test_grouped_rows_out_of_order_read_as_sorted(self, read):
+        """Interleaved groups and times are read group by group, time by time."""
+        grouped = kaplan_meier(
+            [1, 2, 2, 2, 3, 4, 4, 5, 1, 1, 3],
+            [1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 1],
+            groups=["a"] * 8 + ["b"] * 3,
+        )
+        order = np.random.default_rng(1).permutation(len(grouped))
+
+        _assert_same(read(grouped.iloc[order]), read(grouped))
+
+
+def _assert_same(got: pd.DataFrame | pd.Series, expected: pd.DataFrame | pd.Series):
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
+    else:
+        pd.testing.assert_series_equal(got, expected)
+
+
+def test_survival_at_of_shuffled_rows_gives_the_known_values():
+    """The `survival_at` docstring example, read from rows in reverse order."""
+    read = survival_at(_curve().iloc[::-1], [0.5, 2.5, 12])
+
+    assert read["survival"].tolist()[:2] == pytest.approx([1.0, 0.625])
+    assert np.isnan(read["survival"].iloc[2])
+
+
+def test_median_lifetime_of_shuffled_rows_gives_the_known_value():
+    """S falls to 5/12 at t = 4 (hand-computed), so the median is 4."""
+    curve = _curve()
+
+    assert median_lifetime(curve.iloc[::-1])["median"] == 4.0
