@@ -465,3 +465,21 @@ def test_median_lifetime_of_shuffled_rows_gives_the_known_value():
     curve = _curve()
 
     assert median_lifetime(curve.iloc[::-1])["median"] == 4.0
+
+
+def test_one_text_value_among_numbers_names_its_row_only():
+    """A column of numbers with one text value was reported as wrong in every row."""
+    curve = _curve()
+    survival = pd.Series(curve["survival"].to_numpy(), index=curve.index, dtype=object)
+    survival.iloc[2] = "n/a"
+
+    with pytest.raises(sm.InvalidTableError) as info:
+        median_lifetime(curve.assign(survival=survival))
+
+    problem = _problem(info)
+    assert (problem.column, problem.rule, problem.count) == (
+        "survival",
+        "wrong type",
+        1,
+    )
+    assert problem.examples == ("2",)

@@ -447,6 +447,13 @@ def _beyond_int64(check: _Checker, name: str, mask: npt.NDArray[np.bool_]) -> No
     )
 
 
+def _is_real(value: Any) -> bool:
+    """Whether one value of an object column is a real number (not bool)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 def _check_number(
     check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
 ) -> pd.Series | None:
@@ -465,7 +472,10 @@ def _check_number(
         or pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_complex_dtype(dtype)
     ):
-        check.add(name, "wrong type", ~null, detail="expected real numbers")
+        bad = ~null
+        if series.dtype == object:  # name only the rows that are not numbers
+            bad &= ~series.map(_is_real).to_numpy(bool)
+        check.add(name, "wrong type", bad, detail="expected real numbers")
         return None
     values = series.to_numpy(np.float64, na_value=np.nan)
     check.add(name, "finite", np.isinf(values))
