@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics import health, tiers
+from subscription_metrics.survival import kaplan_meier, median_lifetime, survival_at
 
 # --------------------------------------------------------------------------
 # Health signals and scores
@@ -57,10 +58,15 @@ def _problem(info: pytest.ExceptionInfo[sm.InvalidTableError]) -> sm.Problem:
 
 
 class TestHealthScore:
-    def test_text_signal_names_the_column(self):
-        """Text in a signal column was a bare TypeError."""
+    @pytest.mark.parametrize(
+        "values",
+        [["a", "b", "c"], [True, False, True]],
+        ids=["text", "boolean"],
+    )
+    def test_non_numeric_signal_names_the_column(self, values):
+        """Text in a signal column was a bare TypeError; booleans were numbers."""
         with pytest.raises(sm.InvalidTableError) as info:
-            health.score(_signals().assign(nps=["a", "b", "c"]))
+            health.score(_signals().assign(nps=values))
 
         problem = _problem(info)
         assert (problem.table, problem.column, problem.rule) == (
@@ -70,9 +76,17 @@ class TestHealthScore:
         )
         assert problem.examples == ("c0", "c1", "c2")
 
-    def test_repeated_account_is_refused(self):
+    @pytest.mark.parametrize(
+        ("labels", "rule", "count", "examples"),
+        [
+            pytest.param(["c0", "c1", "c1"], "unique", 2, ("c1",), id="repeated"),
+            # A missing label cannot name its own row: examples not checked.
+            pytest.param(["c0", None, "c2"], "not missing", 1, None, id="missing"),
+        ],
+    )
+    def test_account_labels_are_checked(self, labels, rule, count, examples):
         """Two rows for one account were both scored."""
-        frame = _signals().set_axis(pd.Index(["c0", "c1", "c1"], name="customer_id"))
+        frame = _signals().set_axis(pd.Index(labels, name="customer_id"))
 
         with pytest.raises(sm.InvalidTableError) as info:
             health.score(frame)
@@ -80,16 +94,11 @@ class TestHealthScore:
         problem = _problem(info)
         assert (problem.column, problem.rule, problem.count) == (
             "customer_id",
-            "unique",
-            2,
+            rule,
+            count,
         )
-        assert problem.examples == ("c1",)
-
-    def test_missing_account_label_is_refused(self):
-        frame = _signals().set_axis(pd.Index(["c0", None, "c2"], name="customer_id"))
-
-        with pytest.raises(sm.InvalidTableError, match=r"customer_id: not missing"):
-            health.score(frame)
+        if examples is not None:
+            assert problem.examples == examples
 
     @pytest.mark.parametrize(
         ("column", "value"),
@@ -128,10 +137,6 @@ class TestHealthScore:
             health.score(frame)
 
         assert _problem(info).examples == (f"c{row}",)
-
-    def test_boolean_signal_is_refused(self):
-        with pytest.raises(sm.InvalidTableError, match=r"signals\.nps: wrong type"):
-            health.score(_signals().assign(nps=[True, False, True]))
 
     def test_repeated_signal_column_is_refused(self):
         frame = _signals()
@@ -181,38 +186,45 @@ class TestHealthEvaluate:
             bands=health.default_model().bands,
         )
 
-    def test_text_score_names_the_column(self):
-        scores = pd.DataFrame({"score": ["a", "b", "c"]}, index=["c1", "c2", "c3"])
-
-        with pytest.raises(sm.InvalidTableError) as info:
-            self._evaluate(scores)
-
-        problem = _problem(info)
-        assert (problem.table, problem.column, problem.rule) == (
-            "scores",
-            "score",
-            "wrong type",
-        )
-
-    def test_out_of_range_score_is_refused(self):
+    @pytest.mark.parametrize(
+        ("score", "labels", "column", "rule", "examples"),
+        [
+            pytest.param(
+                ["a", "b", "c"],
+                ["c1", "c2", "c3"],
+                "score",
+                "wrong type",
+                ("c1", "c2", "c3"),
+                id="text",
+            ),
+            pytest.param(
+                [180.0, 20.0, 50.0],
+                ["c1", "c2", "c3"],
+                "score",
+                "within [0.0, 100.0]",
+                ("c1",),
+                id="out of range",
+            ),
+            pytest.param(
+                [80.0, 20.0, 50.0],
+                ["c1", "c1", "c3"],
+                "customer_id",
+                "unique",
+                ("c1",),
+                id="repeated account",
+            ),
+        ],
+    )
+    def test_bad_scores_are_refused(self, score, labels, column, rule, examples):
         """A score of 180 gave "a score but no band" instead of naming the row."""
-        scores = pd.DataFrame({"score": [180.0, 20.0, 50.0]}, index=["c1", "c2", "c3"])
+        scores = pd.DataFrame({"score": score}, index=labels)
 
         with pytest.raises(sm.InvalidTableError) as info:
             self._evaluate(scores)
 
         problem = _problem(info)
-        assert (problem.column, problem.rule, problem.examples) == (
-            "score",
-            "within [0.0, 100.0]",
-            ("c1",),
-        )
-
-    def test_repeated_account_is_an_invalid_table(self):
-        scores = pd.DataFrame({"score": [80.0, 20.0, 50.0]}, index=["c1", "c1", "c3"])
-
-        with pytest.raises(sm.InvalidTableError, match=r"scores\.customer_id: unique"):
-            self._evaluate(scores)
+        assert (problem.table, problem.column, problem.rule) == ("scores", column, rule)
+        assert problem.examples == examples
 
 
 # --------------------------------------------------------------------------
@@ -222,12 +234,20 @@ class TestHealthEvaluate:
 
 class TestTierInputs:
     @pytest.mark.parametrize(
-        ("employees", "rule"),
-        [([-5], "not negative"), ([2.5], "whole number"), (["many"], "wrong type")],
+        ("column", "values", "rule", "examples"),
+        [
+            pytest.param("employees", [-5, 3], "not negative", ("0",), id="negative"),
+            pytest.param("employees", [2.5, 3], "whole number", ("0",), id="fraction"),
+            pytest.param("employees", ["many", 3], "wrong type", None, id="text"),
+            pytest.param(
+                "customer_id", ["c1", None], "not missing", ("1",), id="no id"
+            ),
+        ],
     )
-    def test_customers_attributes_are_checked(self, employees, rule):
+    def test_customers_are_checked(self, column, values, rule, examples):
         """Negative or fractional employees went into the seat gap."""
-        customers = pd.DataFrame({"customer_id": ["c1"], "employees": employees})
+        customers = pd.DataFrame({"customer_id": ["c1", "c2"], "employees": [2, 3]})
+        customers[column] = values
 
         with pytest.raises(sm.InvalidTableError) as info:
             tiers.account_features(_ledger(), customers=customers)
@@ -235,22 +255,11 @@ class TestTierInputs:
         problem = _problem(info)
         assert (problem.table, problem.column, problem.rule) == (
             "customers",
-            "employees",
+            column,
             rule,
         )
-
-    def test_customers_without_an_id_are_refused(self):
-        customers = pd.DataFrame({"customer_id": ["c1", None], "employees": [2, 3]})
-
-        with pytest.raises(sm.InvalidTableError) as info:
-            tiers.account_features(_ledger(), customers=customers)
-
-        problem = _problem(info)
-        assert (problem.column, problem.rule, problem.examples) == (
-            "customer_id",
-            "not missing",
-            ("1",),
-        )
+        if examples is not None:
+            assert problem.examples == examples
 
     def test_customers_update_only_their_columns(self):
         """A valid partial table leaves the ledger's other attributes alone."""
@@ -324,3 +333,153 @@ class TestTierInputs:
 
         with pytest.raises(sm.InvalidTableError, match=r"after\.mrr: not negative"):
             tiers.movements(good, bad)
+
+
+# --------------------------------------------------------------------------
+# Survival curves
+# --------------------------------------------------------------------------
+
+
+def _curve() -> pd.DataFrame:
+    """The curve of the `survival_at` example: S = 1, 0.875, 0.625, 0.625, ..."""
+    return kaplan_meier([1, 2, 2, 2, 3, 4, 4, 5], [1, 1, 1, 0, 0, 1, 0, 0])
+
+
+_READERS = {
+    "survival_at": lambda curves: survival_at(curves, [0.5, 2.5, 12]),
+    "median_lifetime": median_lifetime,
+}
+
+
+@pytest.mark.parametrize("read", list(_READERS.values()), ids=list(_READERS))
+class TestCurveInputs:
+    """`survival_at` and `median_lifetime` take back what `kaplan_meier` gives."""
+
+    @pytest.mark.parametrize(
+        ("damage", "column", "rule"),
+        [
+            pytest.param(
+                lambda c: c.drop(columns="lower"),
+                "lower",
+                "missing column",
+                id="missing column",
+            ),
+            pytest.param(
+                lambda c: pd.concat([c, c[["survival"]]], axis=1),
+                "survival",
+                "unique column name",
+                id="duplicated column",
+            ),
+            pytest.param(
+                lambda c: c.set_axis(
+                    pd.MultiIndex.from_tuples([(x, "") for x in c.columns]), axis=1
+                ),
+                "(columns)",
+                "one header row",
+                id="MultiIndex columns",
+            ),
+            pytest.param(
+                lambda c: c.assign(survival=c["survival"].astype(str)),
+                "survival",
+                "wrong type",
+                id="text values",
+            ),
+            pytest.param(
+                lambda c: c.assign(upper=c["upper"] + 0.5),
+                "upper",
+                "within [0.0, 1.0]",
+                id="share above 1",
+            ),
+            pytest.param(
+                lambda c: c.set_axis(c.index - 1),
+                "time",
+                "at least 0.0",
+                id="negative time",
+            ),
+            pytest.param(
+                lambda c: c.set_axis(pd.Index([0, 1, 1, 3, 4, 5], name="time")),
+                "time",
+                "unique",
+                id="repeated time",
+            ),
+            pytest.param(
+                lambda c: c.assign(survival=c["survival"].to_numpy()[::-1]),
+                "survival",
+                "not increasing over time",
+                id="rising curve",
+            ),
+            pytest.param(
+                lambda c: c.reset_index(),
+                "time",
+                "index ending in 'time'",
+                id="no time index",
+            ),
+        ],
+    )
+    def test_damaged_curve_is_refused(self, read, damage, column, rule):
+        """A duplicated column or text values gave raw numpy errors."""
+        with pytest.raises(sm.InvalidTableError) as info:
+            read(damage(_curve()))
+
+        problem = _problem(info)
+        assert (problem.table, problem.column, problem.rule) == ("curves", column, rule)
+
+    def test_rows_out_of_time_order_read_as_sorted(self, read):
+        """Rows out of time order gave wrong values silently."""
+        curve = _curve()
+        shuffled = curve.iloc[[3, 0, 5, 1, 4, 2]]
+
+        expected = read(curve)
+
+        _assert_same(read(shuffled), expected)
+
+    def test_grouped_rows_out_of_order_read_as_sorted(self, read):
+        """Interleaved groups and times are read group by group, time by time."""
+        grouped = kaplan_meier(
+            [1, 2, 2, 2, 3, 4, 4, 5, 1, 1, 3],
+            [1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 1],
+            groups=["a"] * 8 + ["b"] * 3,
+        )
+        order = np.random.default_rng(1).permutation(len(grouped))
+
+        _assert_same(read(grouped.iloc[order]), read(grouped))
+
+
+def _assert_same(got: pd.DataFrame | pd.Series, expected: pd.DataFrame | pd.Series):
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
+    else:
+        pd.testing.assert_series_equal(got, expected)
+
+
+def test_survival_at_of_shuffled_rows_gives_the_known_values():
+    """The `survival_at` docstring example, read from rows in reverse order."""
+    read = survival_at(_curve().iloc[::-1], [0.5, 2.5, 12])
+
+    assert read["survival"].tolist()[:2] == pytest.approx([1.0, 0.625])
+    assert np.isnan(read["survival"].iloc[2])
+
+
+def test_median_lifetime_of_shuffled_rows_gives_the_known_value():
+    """S falls to 5/12 at t = 4 (hand-computed), so the median is 4."""
+    curve = _curve()
+
+    assert median_lifetime(curve.iloc[::-1])["median"] == 4.0
+
+
+def test_one_text_value_among_numbers_names_its_row_only():
+    """A column of numbers with one text value was reported as wrong in every row."""
+    curve = _curve()
+    survival = pd.Series(curve["survival"].to_numpy(), index=curve.index, dtype=object)
+    survival.iloc[2] = "n/a"
+
+    with pytest.raises(sm.InvalidTableError) as info:
+        median_lifetime(curve.assign(survival=survival))
+
+    problem = _problem(info)
+    assert (problem.column, problem.rule, problem.count) == (
+        "survival",
+        "wrong type",
+        1,
+    )
+    assert problem.examples == ("2",)

@@ -129,6 +129,32 @@ class TestColumnLabels:
             "one header row",
         )
 
+    def test_computed_tables_read_labels_by_the_same_rules(self) -> None:
+        """Health signals once named a MultiIndex differently from entity tables."""
+        from subscription_metrics import health
+
+        signals = pd.DataFrame(
+            {"feature_usage_rate": [0.5, 0.2], "nps": [7.0, 9.0]},
+            index=pd.Index(["c1", "c2"], name="customer_id"),
+        )
+        multi = signals.set_axis(
+            pd.MultiIndex.from_tuples([(c, "x") for c in signals.columns]), axis=1
+        )
+        _has(
+            _problems(lambda: health.score(multi)),
+            "signals",
+            "(columns)",
+            "one header row",
+        )
+        twice = pd.concat([signals, signals[["nps"]]], axis=1)
+        problem = _has(
+            _problems(lambda: health.score(twice)),
+            "signals",
+            "nps",
+            "unique column name",
+        )
+        assert problem.detail == "the column appears 2 times; keep one"
+
 
 class TestMoneyValues:
     @pytest.mark.parametrize("huge", [2**63, -(2**63) - 1, 10**30])

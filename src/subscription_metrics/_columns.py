@@ -209,11 +209,10 @@ def _validator(spec: ColumnSpec) -> Callable[[Any, attrs.Attribute[Any], Any], N
 
 def _upper_case_code(value: Any) -> Any:
     """Read a known currency code in any case as the upper-case ISO code."""
-    from ._currencies import CURRENCY_EXPONENTS
+    from ._currencies import known_code
 
-    if isinstance(value, str) and value.upper() in CURRENCY_EXPONENTS:
-        return str(value).upper()
-    return value  # the validator reports anything else
+    code = known_code(value)
+    return value if code is None else code  # the validator reports the others
 
 
 def column(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-__all__ = ["CURRENCY_EXPONENTS"]
+__all__ = ["CURRENCY_EXPONENTS", "known_code"]
 
 # ISO 4217 List One (maintenance agency: SIX Group), active codes with their
 # minor-unit exponent. Left out: codes without a defined minor unit ("N.A.":
@@ -187,3 +187,17 @@ CURRENCY_EXPONENTS: Final[Mapping[str, int]] = MappingProxyType(
     }
 )
 """Minor-unit exponent of every active ISO 4217 code that defines one."""
+
+
+def known_code(value: object) -> str | None:
+    """
+    Return `value` as an upper-case ISO 4217 code if it is one in any case.
+
+    The one place where currency case is folded (``"usd"`` is USD); None
+    for anything else (unknown codes, non-strings), for the caller to report.
+    """
+    if isinstance(value, str):
+        code = str(value).upper()  # np.str_ -> str
+        if code in CURRENCY_EXPONENTS:
+            return code
+    return None

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._currencies import CURRENCY_EXPONENTS
+from ._currencies import CURRENCY_EXPONENTS, known_code
 
 __all__ = [
     "CURRENCY_EXPONENTS",
@@ -187,10 +187,9 @@ def canonical_currency(currency: str) -> str:
     >>> canonical_currency("usd"), canonical_currency("JPY")
     ('USD', 'JPY')
     """
-    if isinstance(currency, str):
-        code = str(currency).upper()  # np.str_ -> str
-        if code in CURRENCY_EXPONENTS:
-            return code
+    code = known_code(currency)
+    if code is not None:
+        return code
     msg = (
         "'currency' must be an active ISO 4217 code with a minor unit "
         f"(three letters such as 'USD', in any case), got "

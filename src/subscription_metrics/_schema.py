@@ -149,8 +149,16 @@ def _canonical(series: pd.Series) -> pd.Series:
     return series
 
 
-def _check_labels(check: _Checker, frame: pd.DataFrame) -> bool:
-    """Record problems with the column labels; True when they are usable."""
+def _check_labels(
+    check: _Checker, frame: pd.DataFrame, *, relevant: Iterable[str] | None = None
+) -> list[str] | None:
+    """
+    Record problems with the column labels, for `check_table` and `check_frame`.
+
+    MultiIndex columns are one problem, and None is returned: no column can
+    be read. Otherwise each repeated label (of those in `relevant`, when
+    given) is a problem, and the repeated labels reported are returned.
+    """
     columns = frame.columns
     if isinstance(columns, pd.MultiIndex):
         check.add(
@@ -159,16 +167,19 @@ def _check_labels(check: _Checker, frame: pd.DataFrame) -> bool:
             detail=f"the columns are a MultiIndex of {columns.nlevels} levels; "
             "flatten them to one name per column first",
         )
-        return False
-    repeated = columns[columns.duplicated(keep=False)]
-    for label in pd.unique(repeated):
+        return None
+    repeated = list(pd.unique(columns[columns.duplicated()]))
+    if relevant is not None:
+        wanted = set(relevant)
+        repeated = [label for label in repeated if label in wanted]
+    for label in repeated:
         times = int((columns == label).sum())
         check.add(
             str(label),
             "unique column name",
             detail=f"the column appears {times} times; keep one",
         )
-    return not len(repeated)
+    return [str(label) for label in repeated]
 
 
 def _same_resolution(dates: dict[str, pd.Series]) -> dict[str, pd.Series]:
@@ -436,6 +447,13 @@ def _beyond_int64(check: _Checker, name: str, mask: npt.NDArray[np.bool_]) -> No
     )
 
 
+def _is_real(value: Any) -> bool:
+    """Whether one value of an object column is a real number (not bool)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 def _check_number(
     check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
 ) -> pd.Series | None:
@@ -454,7 +472,10 @@ def _check_number(
         or pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_complex_dtype(dtype)
     ):
-        check.add(name, "wrong type", ~null, detail="expected real numbers")
+        bad = ~null
+        if series.dtype == object:  # name only the rows that are not numbers
+            bad &= ~series.map(_is_real).to_numpy(bool)
+        check.add(name, "wrong type", bad, detail="expected real numbers")
         return None
     values = series.to_numpy(np.float64, na_value=np.nan)
     check.add(name, "finite", np.isinf(values))
@@ -494,15 +515,10 @@ def _check_currency(
 
 def _upper_case_codes(series: pd.Series) -> pd.Series:
     """Return currency codes in upper case ('usd' is USD); other values as they are."""
-    from ._money import CURRENCY_EXPONENTS
+    from ._currencies import known_code
 
     positions, uniques = pd.factorize(series, use_na_sentinel=True)
-    upper = [
-        str(code).upper()
-        if isinstance(code, str) and str(code).upper() in CURRENCY_EXPONENTS
-        else code
-        for code in uniques
-    ]
+    upper = [code if (known := known_code(code)) is None else known for code in uniques]
     changed = [
         i
         for i, code in enumerate(uniques)
@@ -567,7 +583,8 @@ def check_table(
     check = _Checker(name, frame)
     specs = column_specs(entity)
     out = frame.copy(deep=False)
-    if not _check_labels(check, frame):
+    labels = _check_labels(check, frame)
+    if labels is None or labels:
         return out, check.problems
     for col in out.columns:
         # Categorical, pyarrow-backed and nullable columns are read as their
@@ -733,21 +750,10 @@ def check_frame(
         msg = f"{name!r} must be a pandas DataFrame, got {type(frame).__name__}"
         raise TypeError(msg)
     check = _Checker(name, frame)
-    if isinstance(frame.columns, pd.MultiIndex):
-        check.add(
-            "columns",
-            "one level of column names",
-            detail=f"got {frame.columns.nlevels} levels; flatten the column names",
-        )
+    twice = _check_labels(check, frame, relevant=schema.columns)
+    if twice is None:
         return frame, check.problems
     repeated = frame.columns.duplicated(keep=False)
-    twice = sorted({str(c) for c in frame.columns[repeated] if c in schema.columns})
-    for col in twice:
-        check.add(
-            col,
-            "unique column name",
-            detail=f"{int((frame.columns == col).sum())} columns are named {col!r}",
-        )
     out = frame.loc[:, ~repeated] if repeated.any() else frame.copy(deep=False)
     columns = {c: s for c, s in schema.columns.items() if c not in twice}
     if index is not None:
