@@ -1,6 +1,7 @@
 """Exact, explicit, fast metrics for B2B subscription businesses.
 
-Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
+Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities,
+``sm.Report``), and so does ``sm.report``, the monthly report in one call;
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
 ``sm.periods``, ``sm.frames``, ``sm.datasets``). Everything is loaded on first
 use, so ``import subscription_metrics`` stays light for services that need
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         UnknownCurrencyError,
     )
     from ._overflow import MoneyOverflowError
+    from ._report import Report, Section, report
     from ._sbg import SbgFit
     from ._tiers import Condition, TierPolicy, TierProfile, TierRule
     from ._warnings import (
@@ -93,9 +95,11 @@ __all__ = [
     "MonthlyMrr",
     "Onboarding",
     "Problem",
+    "Report",
     "RiskRule",
     "Role",
     "SbgFit",
+    "Section",
     "SetAside",
     "Signal",
     "StaffMember",
@@ -119,6 +123,7 @@ __all__ = [
     "money",
     "operations",
     "periods",
+    "report",
     "roi",
     "scorecards",
     "survival",
@@ -150,9 +155,11 @@ _HOMES = {
     "MonthlyMrr": "._entities",
     "Onboarding": "._entities",
     "Problem": "._errors",
+    "Report": "._report",
     "RiskRule": "._health",
     "Role": "._entities",
     "SbgFit": "._sbg",
+    "Section": "._report",
     "SetAside": "._ledger",
     "Signal": "._health",
     "StaffMember": "._entities",
@@ -165,8 +172,9 @@ _HOMES = {
     "TierRule": "._tiers",
     "UsageSnapshot": "._entities",
     "UnknownCurrencyError": "._money",
+    "report": "._report",
 }
-_MODULES = frozenset(name for name in __all__ if name.islower())
+_MODULES = frozenset(name for name in __all__ if name.islower() and name not in _HOMES)
 
 
 def __getattr__(name: str) -> Any:
