@@ -1,10 +1,12 @@
 """
-The command line: ``subscription-metrics VIEW [options]``.
+The command line: ``subscription-metrics [report | VIEW] [options]``.
 
-Also ``python -m subscription_metrics``. One subcommand per view of the
-library (``bridge``, ``rates``, ``cohorts``, ``ltv``, ``cac``, ``scorecard``,
-``tiers``, ``health``, ``operations``, ``validate``); without one, ``bridge``
-runs. Every table the library reads has an input option, and a table not given
+Also ``python -m subscription_metrics``. Without a subcommand, ``report``
+runs: the monthly report (`subscription_metrics.report`) as a terminal
+summary, written as HTML (and, with ``--format``, JSON, Parquet or Excel) to
+a folder. One subcommand per view of the library (``bridge``, ``rates``,
+``cohorts``, ``ltv``, ``cac``, ``scorecard``, ``tiers``, ``health``,
+``operations``, ``validate``) shows one table. Every table the library reads has an input option, and a table not given
 comes from the bundled sample when no revenue table is given either. Errors are
 one message in the command line's own words (options, file names, file lines),
 never a traceback: exit status 0 on success, 1 for invalid data, 2 for a usage
@@ -35,7 +37,7 @@ from ._errors import InvalidTableError, Problem
 from ._ledger import Ledger
 from ._money import currency_exponent, to_major_units
 
-__all__ = ["VIEWS", "main"]
+__all__ = ["REPORT_FOLDER", "VIEWS", "main"]
 
 VIEWS = (
     "bridge",
@@ -51,7 +53,10 @@ VIEWS = (
 )
 """The subcommands, one per view of the library."""
 
-_DEFAULT_VIEW = "bridge"
+_DEFAULT_VIEW = "report"
+_REPORT_FORMATS = ("table", "html", "json", "parquet", "xlsx")
+REPORT_FOLDER = "subscription_metrics_report"
+"""The folder ``report`` writes to without ``--output``."""
 _FORMATS = ("table", "csv", "json", "parquet", "html", "xlsx")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _WIDTH = 100  # terminal columns a table fits in
@@ -207,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     views = parser.add_subparsers(dest="view", metavar="VIEW", parser_class=_Parser)
     common = _common()
+    _report_parser(views, common)
     for name in VIEWS:
         view = views.add_parser(
             name, parents=[common], help=_VIEW_HELP[name], description=_VIEW_HELP[name]
@@ -233,6 +239,58 @@ def _parser() -> argparse.ArgumentParser:
                 default="logo_retention",
             )
     return parser
+
+
+def _pilot(text: str) -> tuple[str, int]:
+    month, _, months = text.partition(":")
+    _month(month)
+    return month, _positive(months or "x")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    first, _, second = text.partition(",")
+    if not first or not second:
+        msg = f"{text!r} is not two staff ids; write FIRST,SECOND"
+        raise argparse.ArgumentTypeError(msg)
+    return first, second
+
+
+def _report_parser(views: Any, common: _Parser) -> None:
+    """Add the ``report`` subcommand: every view at once, written to a folder."""
+    text = (
+        "the monthly report: every section in the terminal, and an HTML file "
+        f"(and --format json, parquet or xlsx) in a folder (default ./{REPORT_FOLDER})"
+    )
+    view = views.add_parser(
+        "report", parents=[common], help=text, description=text, conflict_handler="resolve"
+    )
+    view.add_argument(
+        "--format",
+        choices=_REPORT_FORMATS,
+        default="table",
+        help="also write report.json, a folder of Parquet files or report.xlsx "
+        "(the HTML report is always written)",
+    )
+    view.add_argument(
+        "--output",
+        metavar="FOLDER",
+        default=REPORT_FOLDER,
+        help=f"the folder to write to (default ./{REPORT_FOLDER})",
+    )
+    view.add_argument(
+        "--pilot",
+        metavar="YYYY-MM:N",
+        type=_pilot,
+        help="judge a staffing pilot of N months from YYYY-MM (the bundled "
+        "sample's by default)",
+    )
+    view.add_argument(
+        "--compare",
+        metavar="FIRST,SECOND",
+        type=_pair,
+        help="the two staff ids the scorecards compare (default: the two reps "
+        "whose order flips most between bookings and LTV-weighted bookings)",
+    )
 
 
 def _version() -> str:
@@ -496,6 +554,67 @@ _VIEWS: dict[str, Callable[[_Inputs, argparse.Namespace], _View]] = {
     "operations": _view_operations,
     "validate": _view_validate,
 }
+
+
+# --- the report ----------------------------------------------------------------
+
+
+def build_report(inputs: _Inputs, args: argparse.Namespace) -> Any:
+    """Return the `Report` of the command line's tables and options."""
+    from ._report import report
+
+    tables = dict(inputs.tables)
+    revenue = "monthly_mrr" if "monthly_mrr" in tables else "subscriptions"
+    pilot = args.pilot
+    if pilot is None and inputs.source == "the bundled sample":
+        from .datasets import CUSTOMER_SALES_PILOT
+
+        start, end = CUSTOMER_SALES_PILOT
+        pilot = (start.strftime("%Y-%m"), (end.year - start.year) * 12 + end.month - start.month)
+    optional = ("customers", "staff", "deals", "costs", "usage", "tickets")
+    optional += ("onboarding", "activities", "assignments", "rates")
+    return report(
+        **{revenue: tables[revenue]},
+        **{name: tables[name] for name in optional if name in tables},
+        as_of=inputs.as_of,
+        conventions=Conventions.preset(args.preset),
+        amounts=args.amounts,
+        currency=args.currency,
+        pilot=pilot,
+        compare=args.compare,
+        source=inputs.source,
+    )
+
+
+def report_json(rep: Any) -> str:
+    """Return the JSON text ``report --format json`` writes."""
+    return json.dumps(rep.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+
+
+def _run_report(inputs: _Inputs, args: argparse.Namespace, out: TextIO) -> None:
+    rep = build_report(inputs, args)
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [rep.to_html(folder / "report.html")]
+    try:
+        if args.format == "json":
+            path = folder / "report.json"
+            path.write_text(report_json(rep), encoding="utf-8")
+            written.append(path)
+        elif args.format == "parquet":
+            rep.to_parquet(folder / "parquet")
+            written.append(folder / "parquet")
+        elif args.format == "xlsx":
+            written.append(rep.to_excel(folder / "report.xlsx"))
+    except ImportError as exc:
+        extra = {"parquet": "parquet", "xlsx": "excel"}.get(args.format, "parquet")
+        msg = (
+            f"--format {args.format} needs an extra: "
+            f"pip install 'subscription-metrics[{extra}]' ({exc})"
+        )
+        raise CliError(msg, status=2) from exc
+    out.write(rep.to_text(width=_WIDTH))
+    out.write("\n" + "\n".join(f"Wrote {path}" for path in written) + "\n")
 
 
 # --- headline text -------------------------------------------------------------
@@ -799,7 +918,8 @@ def _report_error(message: str, status: int, problems: list[str], as_json: bool)
 def _argv(argv: Sequence[str]) -> list[str]:
     """Put the default view first when the arguments name none."""
     items = list(argv)
-    if items and (items[0] in VIEWS or items[0] in ("-h", "--help", "--version")):
+    named = (*VIEWS, "report", "-h", "--help", "--version")
+    if items and items[0] in named:
         return items
     return [_DEFAULT_VIEW, *items]
 
@@ -844,6 +964,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     as_json = args.format == "json"
     try:
         inputs = _load(args)
+        if args.view == "report":
+            _run_report(inputs, args, stream)
+            return 0
         view = _VIEWS[args.view](inputs, args)
         _write(view, inputs, args, stream)
     except CliError as exc:

@@ -38,9 +38,9 @@ from ._money import currency_exponent, to_major_units
 __all__ = ["SECTIONS", "Report", "Section", "report"]
 
 SECTIONS: Final = (
+    "headline",
     "data_quality",
     "bridge",
-    "headline",
     "retention",
     "cohorts",
     "unit_economics",
@@ -506,6 +506,12 @@ def _headline(ctx: _Context) -> Section:
     def rate(name: str, row: pd.Series) -> float:
         return float(row[name])
 
+    def annual(name: str) -> float:
+        monthly_rate = rate(name, t)
+        if math.isnan(monthly_rate):
+            return math.nan  # undefined stays undefined
+        return annualized_churn_rate(monthly_rate, period="monthly")
+
     net_new_12 = t["net_new_mrr"]
     rows = [
         _Figure("MRR", f"end of {as_of}", amount=int(m["mrr_at_end"]), unit=cur or ""),
@@ -551,7 +557,7 @@ def _headline(ctx: _Context) -> Section:
         _Figure(
             "Customer churn rate",
             f"annualised, {t12}",
-            annualized_churn_rate(rate("customer_churn_rate", t), period="monthly"),
+            annual("customer_churn_rate"),
             unit="per year",
             convention=annual_note,
         ),
@@ -572,7 +578,7 @@ def _headline(ctx: _Context) -> Section:
         _Figure(
             "Gross MRR churn rate",
             f"annualised, {t12}",
-            annualized_churn_rate(rate("gross_mrr_churn_rate", t), period="monthly"),
+            annual("gross_mrr_churn_rate"),
             unit="per year",
             convention=annual_note,
         ),

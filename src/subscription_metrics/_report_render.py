@@ -228,10 +228,11 @@ def _table(frame: pd.DataFrame, name: str, currency: str | None) -> str:
             f'<p class="more">The first {len(shown)} of {len(flat):,} rows; every '
             "row is in the JSON, Parquet and Excel exports.</p>"
         )
-    unit = f" (money in {currency})" if currency and any(money.values()) else ""
+    unit = f"money in {currency}" if currency and any(money.values()) else ""
+    caption = f"<caption>{_e(unit)}</caption>" if unit else ""
     return (
         f'<div class="table-wrap" data-frame="{_e(name)}"><table>'
-        f"<caption>{_e(name)}{_e(unit)}</caption><thead><tr>{head}</tr></thead>"
+        f"{caption}<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>{more}"
     )
 
