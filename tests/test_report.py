@@ -228,19 +228,22 @@ def test_headline_figures_are_the_rates_labelled_by_period(rep, led):
     t12 = "trailing 12 months 2025-01..2025-12"
 
     assert figures.loc[("MRR", "end of 2025-12"), "amount"] == month["mrr_at_end"]
-    assert figures.loc[("Customer churn rate", "month 2025-12"), "value"] == (
-        month["customer_churn_rate"]
+    assert (
+        figures.loc[("Customer churn rate", "month 2025-12"), "value"]
+        == (month["customer_churn_rate"])
     )
-    assert figures.loc[("Customer churn rate", t12), "value"] == (
-        pooled["customer_churn_rate"]
+    assert (
+        figures.loc[("Customer churn rate", t12), "value"]
+        == (pooled["customer_churn_rate"])
     )
     assert figures.loc[
         ("Customer churn rate", f"annualised, {t12}"), "value"
     ] == sm.periods.annualized_churn_rate(
         pooled["customer_churn_rate"], period="monthly"
     )
-    assert figures.loc[("Net revenue retention", t12), "value"] == (
-        yearly["net_revenue_retention"]
+    assert (
+        figures.loc[("Net revenue retention", t12), "value"]
+        == (yearly["net_revenue_retention"])
     )
     assert figures.loc[("Net revenue retention", t12), "unit"] == "over 12 months"
     assert figures.loc[("Net revenue retention", "month 2025-12"), "unit"] == (
@@ -364,7 +367,9 @@ def test_bad_calls_are_refused(sample):
     with pytest.raises(ValueError, match="one revenue table"):
         sm.report(as_of="2025-12")
     with pytest.raises(ValueError, match="one revenue table"):
-        sm.report(sample.subscriptions, monthly_mrr=sample.subscriptions, as_of="2025-12")
+        sm.report(
+            sample.subscriptions, monthly_mrr=sample.subscriptions, as_of="2025-12"
+        )
     with pytest.raises(ValueError, match="unknown sections"):
         sm.report(sample.subscriptions, as_of="2025-12", sections=["bridges"])
     with pytest.raises(TypeError, match="as_of"):
@@ -570,7 +575,9 @@ def test_a_screenshot_of_the_first_screen_is_kept(page_file):
     shot.unlink(missing_ok=True)
 
     result = _chromium(
-        f"--screenshot={shot}", "--window-size=1280,800", page_file.as_uri(),
+        f"--screenshot={shot}",
+        "--window-size=1280,800",
+        page_file.as_uri(),
         cwd=page_file.parent,
     )
 

@@ -114,7 +114,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def _common() -> _Parser:
+def _common(*, report: bool = False) -> _Parser:
     """Return the options every view shares: input tables, conventions, output."""
     common = _Parser(add_help=False)
     inputs = common.add_argument_group("input tables (CSV or Parquet)")
@@ -167,6 +167,8 @@ def _common() -> _Parser:
         metavar="N",
         help="tables show the last N months (default 12; 0 for all)",
     )
+    if report:
+        return common
     output = common.add_argument_group("output")
     output.add_argument(
         "--format",
@@ -212,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     views = parser.add_subparsers(dest="view", metavar="VIEW", parser_class=_Parser)
     common = _common()
-    _report_parser(views, common)
+    _report_parser(views, _common(report=True))
     for name in VIEWS:
         view = views.add_parser(
             name, parents=[common], help=_VIEW_HELP[name], description=_VIEW_HELP[name]
@@ -261,17 +263,16 @@ def _report_parser(views: Any, common: _Parser) -> None:
         "the monthly report: every section in the terminal, and an HTML file "
         f"(and --format json, parquet or xlsx) in a folder (default ./{REPORT_FOLDER})"
     )
-    view = views.add_parser(
-        "report", parents=[common], help=text, description=text, conflict_handler="resolve"
-    )
-    view.add_argument(
+    view = views.add_parser("report", parents=[common], help=text, description=text)
+    output = view.add_argument_group("output")
+    output.add_argument(
         "--format",
         choices=_REPORT_FORMATS,
         default="table",
         help="also write report.json, a folder of Parquet files or report.xlsx "
         "(the HTML report is always written)",
     )
-    view.add_argument(
+    output.add_argument(
         "--output",
         metavar="FOLDER",
         default=REPORT_FOLDER,
