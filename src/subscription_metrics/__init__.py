@@ -2,9 +2,9 @@
 
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.datasets``). Everything is loaded on first
-use, so ``import subscription_metrics`` stays light for services that need
-one entity or one formula.
+``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``). Everything
+is loaded on first use, so ``import subscription_metrics`` stays light for
+services that need one entity or one formula.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         churn,
         cohorts,
         datasets,
+        encoding,
         frames,
         health,
         ledger,
@@ -112,6 +113,7 @@ __all__ = [
     "churn",
     "cohorts",
     "datasets",
+    "encoding",
     "frames",
     "health",
     "ledger",
