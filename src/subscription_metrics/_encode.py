@@ -133,12 +133,14 @@ def encode(value: Any) -> Any:
     back with `decode_frame`:
 
     - a DataFrame (or Series) becomes an object with ``kind`` (``"frame"``
-      or ``"series"``), ``columns`` (each column's ``name`` and pandas
-      ``dtype``, index levels first), ``index`` (the names of the columns
-      that form the index; empty for a default range index), ``currency``
-      (from ``attrs["currency"]``, or null), ``attrs`` (the other
-      attributes, such as counts of rows set aside) and ``rows`` (one object
-      per row, keyed by column name);
+      or ``"series"``), ``columns`` (the column names in order, index levels
+      first), ``dtypes`` (each column's pandas dtype), ``index`` (the
+      columns that form the index; empty for a default range index),
+      ``currency`` (from ``attrs["currency"]``, or null), ``attrs`` (the
+      other attributes, such as counts of rows set aside) and ``rows`` (one
+      object per row, keyed by column name); ``labels`` (column labels
+      that are not strings), ``categories`` and ``columns_name`` appear
+      only when needed;
     - a month is ``"YYYY-MM"``, a quarter ``"YYYYQn"``, a year ``"YYYY"``;
       a date ``"YYYY-MM-DD"``, a time ISO 8601;
     - a float is a number that reads back exactly; NaN is ``"NaN"``, inf
@@ -211,7 +213,7 @@ def encode(value: Any) -> Any:
         frame.attrs = dict(value.attrs)
         out = _encode_frame(frame, kind="series")
         if value.name is None:
-            out["columns"][-1]["label"] = None
+            out.setdefault("labels", {})["value"] = None
         return out
     if isinstance(value, np.ndarray):
         return [encode(item) for item in value.tolist()]
@@ -380,15 +382,50 @@ def _encode_frame(frame: pd.DataFrame, *, kind: str) -> dict[str, Any]:
     others = {key: value for key, value in frame.attrs.items() if key != "currency"}
     out: dict[str, Any] = {
         "kind": kind,
-        "columns": entries,
+        "columns": names,
+        "dtypes": {entry["name"]: entry["dtype"] for entry in entries},
         "index": keys,
         "currency": frame.attrs.get("currency"),
         "attrs": encode(others),
         "rows": rows,
     }
+    labels = {e["name"]: e["label"] for e in entries if "label" in e}
+    if labels:
+        out["labels"] = labels
+    categories = {
+        e["name"]: {
+            "values": e["categories"],
+            "dtype": e["categories_dtype"],
+            "ordered": e["ordered"],
+        }
+        for e in entries
+        if "categories" in e
+    }
+    if categories:
+        out["categories"] = categories
     if frame.columns.name is not None:
         out["columns_name"] = encode(frame.columns.name)
     return out
+
+
+def _entries(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return one entry per column of an encoded table (the inverse of the layout)."""
+    index = set(data["index"])
+    labels = data.get("labels", {})
+    categories = data.get("categories", {})
+    entries = []
+    for name in data["columns"]:
+        entry: dict[str, Any] = {"name": name, "dtype": data["dtypes"][name]}
+        if name in labels:
+            entry["label"] = labels[name]
+        if name in categories:
+            entry["categories"] = categories[name]["values"]
+            entry["categories_dtype"] = categories[name]["dtype"]
+            entry["ordered"] = categories[name]["ordered"]
+        if name in index:
+            entry["index"] = True
+        entries.append(entry)
+    return entries
 
 
 def _decode_values(values: list[Any], entry: Mapping[str, Any]) -> pd.Series:
@@ -464,7 +501,7 @@ def decode_frame(data: Mapping[str, Any]) -> pd.DataFrame:
         msg = "not an encoded table: expected an object with kind 'frame' or 'series'"
         raise ValueError(msg)
     rows = data["rows"]
-    entries = data["columns"]
+    entries = _entries(data)
     columns = {
         entry["name"]: _decode_values([row.get(entry["name"]) for row in rows], entry)
         for entry in entries
@@ -503,7 +540,8 @@ def decode_series(data: Mapping[str, Any]) -> pd.Series:
         raise ValueError(msg)
     frame = decode_frame(data)
     series = frame.iloc[:, -1]
-    series.name = data["columns"][-1].get("label", data["columns"][-1]["name"])
+    last = data["columns"][-1]
+    series.name = data.get("labels", {}).get(last, last)
     series.attrs = dict(frame.attrs)
     return series
 
@@ -598,7 +636,7 @@ def to_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
 
     meta = _encode_frame(frame.iloc[:0], kind="frame")
     flat, _, _ = _flat(frame)
-    entries = meta["columns"]
+    entries = _entries(meta)
     arrays: list[Any] = []
     for entry in entries:
         column = flat[entry["name"]]
@@ -612,7 +650,7 @@ def to_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
             # Mixed values (say tier numbers and "All"): one JSON text each.
             texts = [None if v is None else json.dumps(v) for v in _values(column)]
             arrays.append(pa.array(texts, type=pa.string()))
-            entry["parquet"] = "json"
+            meta.setdefault("json_columns", []).append(entry["name"])
         else:
             arrays.append(pa.Array.from_pandas(column))
     names = [entry["name"] for entry in entries]
@@ -661,7 +699,7 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
         plain: pd.DataFrame = table.to_pandas()
         return plain
     meta = json.loads(metadata[_METADATA_KEY])
-    entries = meta["columns"]
+    entries = _entries(meta)
     columns: dict[str, pd.Series] = {}
     for entry in entries:
         chunked = table.column(entry["name"])
@@ -671,7 +709,7 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
             stamps = pd.Series(pd.to_datetime(days))
             freq: Any = pd.PeriodDtype(dtype[len("period[") : -1]).freq
             columns[entry["name"]] = stamps.dt.to_period(freq)
-        elif entry.get("parquet") == "json":
+        elif entry["name"] in meta.get("json_columns", ()):
             texts = chunked.to_pylist()
             columns[entry["name"]] = pd.Series(
                 [None if t is None else json.loads(t) for t in texts], dtype=object
@@ -689,7 +727,7 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
 
 def _frame_like(meta: Mapping[str, Any], flat: pd.DataFrame) -> pd.DataFrame:
     """Give `flat` the index, labels and attrs that `meta` describes."""
-    entries = meta["columns"]
+    entries = _entries(meta)
     labels = [entry.get("label", entry["name"]) for entry in entries]
     keys = list(meta["index"])
     frame = flat
