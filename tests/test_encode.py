@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import subscription_metrics as sm
-from subscription_metrics import encoding
+from subscription_metrics import _cli, encoding
 from subscription_metrics._cli import VIEWS
 
 # Floats of every kind: the encoding must keep each one bit for bit.
@@ -275,3 +275,55 @@ def test_duckdb_reads_non_finite_floats_as_floats(tmp_path):
     assert rows[0][1] == 1.5
     assert rows[1][1] == math.inf
     assert math.isnan(rows[2][1])
+
+
+# --- the command line --------------------------------------------------------
+
+
+def test_cli_json_tables_decode_to_what_the_library_returns():
+    out = io.StringIO()
+    assert _cli.main(["bridge", "--format", "json"], out=out) == 0
+    payload = json.loads(out.getvalue(), parse_constant=pytest.fail)
+
+    back = encoding.decode_frame(payload["bridge"])
+    pd.testing.assert_frame_equal(back, sm.ledger.bridge(_sample_ledger()))
+    assert back.attrs == {"currency": "JPY"}
+    assert payload["conventions"] == sm.Conventions().as_dict()
+
+
+def test_cli_json_encodes_infinity_and_nan_as_strings():
+    out = io.StringIO()
+    assert _cli.main(["ltv", "--format", "json"], out=out) == 0
+    text = out.getvalue()
+    json.loads(text, parse_constant=pytest.fail)  # strict JSON
+    assert '"NaN"' in text or '"Infinity"' in text
+    frame = encoding.decode_frame(json.loads(text)["ltv"])
+    assert frame["lifetime_value"].dtype == np.float64
+
+
+@pytest.mark.parametrize("view", ["bridge", "tiers", "operations"])
+def test_cli_parquet_writes_one_file_per_table(view, tmp_path):
+    folder = tmp_path / "out"
+    out = io.StringIO()
+    status = _cli.main([view, "--format", "parquet", "--output", str(folder)], out=out)
+
+    written = sorted(folder.glob("*.parquet"))
+    assert status == 0
+    assert [str(p) for p in written] == sorted(out.getvalue().split())
+    assert len(written) >= 1
+    for path in written:
+        frame = encoding.read_parquet(path)
+        assert len(frame.columns) > 0
+    if view == "bridge":
+        month = duckdb.sql(f"select month from '{folder / 'bridge.parquet'}'")
+        assert str(month.types[0]) == "DATE"
+
+
+def test_cli_parquet_needs_a_folder(tmp_path, capsys):
+    assert _cli.main(["bridge", "--format", "parquet"], out=io.StringIO()) == 2
+    assert "--output FOLDER" in capsys.readouterr().err
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    args = ["bridge", "--format", "parquet", "--output", str(file)]
+    assert _cli.main(args, out=io.StringIO()) == 2
+    assert "not a folder" in capsys.readouterr().err
