@@ -47,7 +47,7 @@ def test_json_output_is_machine_readable_and_exact(tmp_path):
     """JSON carries money as integer minor units and the conventions."""
     payload = json.loads(_run("bridge", "--format", "json", "--preset", "chartmogul"))
 
-    last = payload["bridge"][-1]
+    last = payload["bridge"]["rows"][-1]
     assert payload["currency"] == "JPY"
     assert payload["conventions"]["zero_mrr"] == "active"
     assert isinstance(last["mrr_at_end"], int)

@@ -13,6 +13,7 @@ MODULES = (
     "churn",
     "cohorts",
     "datasets",
+    "encoding",
     "frames",
     "health",
     "ledger",

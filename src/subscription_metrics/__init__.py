@@ -3,9 +3,9 @@
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities,
 ``sm.Report``), and so does ``sm.report``, the monthly report in one call;
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.datasets``). Everything is loaded on first
-use, so ``import subscription_metrics`` stays light for services that need
-one entity or one formula.
+``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``). Everything
+is loaded on first use, so ``import subscription_metrics`` stays light for
+services that need one entity or one formula.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         churn,
         cohorts,
         datasets,
+        encoding,
         frames,
         health,
         ledger,
@@ -116,6 +117,7 @@ __all__ = [
     "churn",
     "cohorts",
     "datasets",
+    "encoding",
     "frames",
     "health",
     "ledger",

@@ -33,6 +33,7 @@ import pandas as pd
 
 from ._cli_input import TABLES, CliError, option_of, read_table
 from ._conventions import Conventions
+from ._encode import dumps, to_parquet
 from ._errors import InvalidTableError, Problem
 from ._ledger import Ledger
 from ._money import currency_exponent, to_major_units
@@ -796,43 +797,46 @@ def _write_json(view: _View, inputs: _Inputs, out: TextIO) -> None:
     led = inputs.ledger
     payload = {
         "currency": led.currency,
-        "conventions": led.conventions.as_dict(),
-        "set_aside": [
-            {
-                "table": s.table,
-                "rule": s.rule,
-                "count": s.count,
-                "examples": list(s.examples),
-            }
-            for s in led.set_aside
-        ],
-        **{name: _records(frame) for name, frame in view.frames.items()},
+        "conventions": led.conventions,
+        "set_aside": led.set_aside,
+        **view.frames,
     }
-    json.dump(payload, out, indent=2, sort_keys=True)
-    out.write("\n")
+    out.write(dumps(payload, indent=2) + "\n")
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    flat = frame.reset_index()
-    periods = {
-        name: flat[name].astype(str)
-        for name in flat.columns
-        if isinstance(flat[name].dtype, pd.PeriodDtype) or flat[name].dtype == object
-    }
-    records: list[dict[str, Any]] = json.loads(
-        flat.assign(**periods).to_json(orient="records")
-    )
-    return records
+def _write_parquet(view: _View, args: argparse.Namespace, out: TextIO) -> None:
+    if not args.output:
+        msg = "--format parquet writes one file per table: pass --output FOLDER"
+        raise CliError(msg, status=2)
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        msg = f"--output {args.output}: not a folder (--format parquet needs one)"
+        raise CliError(msg, status=2)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        msg = (
+            "--format parquet needs pyarrow: "
+            "pip install 'subscription-metrics[parquet]'"
+        )
+        raise CliError(msg, status=2) from None
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in view.frames.items():
+        path = to_parquet(frame, folder / f"{name}.parquet")
+        out.write(f"{path}\n")
 
 
 def _write(view: _View, inputs: _Inputs, args: argparse.Namespace, out: TextIO) -> None:
     currency = inputs.ledger.currency or "XXX"
-    if args.format in ("parquet", "html", "xlsx"):
+    if args.format in ("html", "xlsx"):
         msg = (
             f"--format {args.format} is not available for {args.view} yet; "
-            "use table, csv or json"
+            "use table, csv, json or parquet"
         )
         raise CliError(msg, status=2)
+    if args.format == "parquet":
+        _write_parquet(view, args, out)
+        return
     if args.output:
         with Path(args.output).open("w", encoding="utf-8", newline="") as stream:
             _write(view, inputs, _with(args, output=None), stream)
