@@ -20,6 +20,7 @@ MODULES = (
     "money",
     "operations",
     "periods",
+    "plots",
     "roi",
     "scorecards",
     "survival",

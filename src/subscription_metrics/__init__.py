@@ -2,9 +2,10 @@
 
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.datasets``). Everything is loaded on first
-use, so ``import subscription_metrics`` stays light for services that need
-one entity or one formula.
+``sm.periods``, ``sm.frames``, ``sm.datasets``; figures in ``sm.plots``).
+Everything is loaded on first use, so ``import subscription_metrics`` stays
+light for services that need one entity or one formula (and ``sm.plots``
+imports matplotlib only when a figure is drawn).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         money,
         operations,
         periods,
+        plots,
         roi,
         scorecards,
         survival,
@@ -119,6 +121,7 @@ __all__ = [
     "money",
     "operations",
     "periods",
+    "plots",
     "roi",
     "scorecards",
     "survival",
