@@ -359,13 +359,11 @@ def survival_curves(
         frame, "curves", "survival.kaplan_meier", ["survival", "lower", "upper"]
     )
     if names:
-        grouped = (
-            frame.index.to_frame(index=False)
-            .iloc[:, :-1]
-            .groupby(names, sort=True, dropna=False)
-        )
+        keys = frame.index.to_frame(index=False).iloc[:, :-1]
+        grouped = keys.groupby(names, sort=True, dropna=False)
         codes = grouped.ngroup().to_numpy(np.int64)
-        labels = [_label(key) for key in grouped.groups]
+        firsts = keys.assign(_code=codes).drop_duplicates("_code").sort_values("_code")
+        labels = [_label(tuple(row)) for row in firsts[names].itertuples(index=False)]
     else:
         codes = np.zeros(len(frame), np.int64)
         labels = ["all customers"]
@@ -479,7 +477,9 @@ def _bridge_rows(
             ".xs(value, level=name) first",
         )
     if not (
-        isinstance(frame.index, pd.PeriodIndex) and frame.index.freqstr.startswith("M")
+        isinstance(frame.index, pd.PeriodIndex)
+        and frame.index.freqstr.startswith("M")
+        and frame.index.name == "month"
     ):
         raise InvalidTableError(
             [
@@ -488,12 +488,11 @@ def _bridge_rows(
                     column="month",
                     rule="wrong type",
                     count=len(frame),
-                    detail="index the rows by month (a monthly PeriodIndex), "
-                    "as ledger.bridge gives them",
+                    detail="index the rows by month (a monthly PeriodIndex named "
+                    "'month'), as ledger.bridge gives them",
                 )
             ]
         )
-    currency = _currency(frame, "bridge", "ledger.bridge")
     first, last = _month_of(since, "since"), _month_of(through, "through")
     if first is not None and last is not None and first > last:
         msg = f"'since' ({first}) must not be after 'through' ({last})"
@@ -512,7 +511,8 @@ def _bridge_rows(
             f"{frame.index.max() if len(frame) else 'none'}"
         )
         raise ValueError(msg)
-    return rows, _numbers(rows, "bridge", "ledger.bridge", _BRIDGE_MONEY), currency
+    money = _numbers(rows, "bridge", "ledger.bridge", _BRIDGE_MONEY)
+    return rows, money, _currency(frame, "bridge", "ledger.bridge")
 
 
 def _span(rows: pd.DataFrame) -> str:
