@@ -21,6 +21,7 @@ MODULES = (
     "money",
     "operations",
     "periods",
+    "plots",
     "roi",
     "scorecards",
     "survival",

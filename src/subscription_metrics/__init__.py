@@ -3,9 +3,10 @@
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities,
 ``sm.Report``), and so does ``sm.report``, the monthly report in one call;
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``). Everything
-is loaded on first use, so ``import subscription_metrics`` stays light for
-services that need one entity or one formula.
+``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``; figures in
+``sm.plots``). Everything is loaded on first use, so ``import
+subscription_metrics`` stays light for services that need one entity or one
+formula (and ``sm.plots`` imports matplotlib only when a figure is drawn).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         money,
         operations,
         periods,
+        plots,
         roi,
         scorecards,
         survival,
@@ -125,6 +127,7 @@ __all__ = [
     "money",
     "operations",
     "periods",
+    "plots",
     "report",
     "roi",
     "scorecards",
