@@ -119,6 +119,9 @@ class Section:
         is not shown and why.
     sources : tuple of str
         The public functions the frames come from.
+    results : mapping of str to object
+        Results that are not frames, for the charts (such as the
+        `HealthEvaluation` of the health section).
     """
 
     key: str
@@ -127,6 +130,7 @@ class Section:
     frames: Mapping[str, pd.DataFrame] = attrs.field(factory=dict, converter=_frames)
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    results: Mapping[str, Any] = attrs.field(factory=dict, converter=_frames)
 
     @property
     def ready(self) -> bool:
@@ -1032,6 +1036,7 @@ def _tiers(ctx: _Context) -> Section:
             "tiers.movements",
             "tiers.describe",
         ),
+        results={"tiers_classified_at": before_month},
     )
 
 
@@ -1078,6 +1083,7 @@ def _health(ctx: _Context) -> Section:
             f"{ctx.as_of}.",
         ),
         sources=("health.signals", "health.score", "health.evaluate"),
+        results={"evaluation": result},
     )
 
 

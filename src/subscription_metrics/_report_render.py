@@ -40,22 +40,34 @@ FRACTION: Final = re.compile(
 )
 _ROWS: Final = 24  # rows of a table shown in HTML before "... of N rows"
 
-#: The charts of each section: (function in ``plots``, frame it draws, caption).
-CHARTS: Final[dict[str, tuple[tuple[str, str, str], ...]]] = {
-    "bridge": (("bridge_waterfall", "bridge", "MRR bridge, last month"),),
-    "retention": (
-        ("survival_curves", "survival", "Survival by segment, with intervals"),
+#: The charts of each section: (name, caption, frames it needs), drawn by `_draw`.
+CHARTS: Final[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
+    "bridge": (
+        ("bridge_waterfall", "The MRR bridge of the last month", ("bridge",)),
+        ("mrr_movements", "MRR movements, the last 12 months", ("bridge",)),
     ),
-    "cohorts": (("cohort_heatmap", "logo_retention", "Logo retention by cohort"),),
-    "scorecards": (
+    "retention": (
         (
-            "bookings_vs_ltv",
-            "field_sales",
-            "Field sales: bookings against LTV-weighted bookings",
+            "survival_curves",
+            "Survival with intervals and customers at risk",
+            ("survival",),
         ),
     ),
-    "tiers": (("tier_mix", "summary", "Tier mix and movements"),),
-    "health": (("health_bands", "by_band", "Churn by health band"),),
+    "cohorts": (
+        ("cohort_heatmap", "Logo retention by cohort and age", ("logo_retention",)),
+    ),
+    "scorecards": (
+        (
+            "scorecard_bookings",
+            "Field sales: bookings against LTV-weighted bookings",
+            ("field_sales",),
+        ),
+    ),
+    "tiers": (
+        ("tier_mix", "Accounts per tier", ("summary",)),
+        ("tier_movements", "Moves between tiers", ("movements",)),
+    ),
+    "health": (("health_bands", "Churn by health band", ("by_band",)),),
 }
 
 
@@ -131,23 +143,50 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 # --- charts ---------------------------------------------------------------------------
 
 
+def _draw(plots: Any, name: str, section: Section) -> Any:
+    frames = section.frames
+    if name == "bridge_waterfall":
+        month = frames["bridge"].index[-1]
+        return plots.bridge_waterfall(frames["bridge"], since=month, through=month)
+    if name == "mrr_movements":
+        months = frames["bridge"].index
+        return plots.mrr_movements(
+            frames["bridge"], since=months[max(len(months) - 12, 0)]
+        )
+    if name == "tier_mix":
+        return plots.tier_mix(
+            {section.results["tiers_classified_at"]: frames["summary"]}
+        )
+    if name == "health_bands":
+        return plots.health_bands(section.results["evaluation"])
+    (frame,) = next(needed for n, _, needed in CHARTS[section.key] if n == name)
+    return getattr(plots, name)(frames[frame])
+
+
+_XMLNS: Final = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+
+
 def charts(section: Section) -> Iterator[tuple[str, str, str]]:
     """
-    Yield ``(name, caption, svg)`` for every chart of *section* that can be drawn.
+    Yield ``(name, caption, svg)`` for every chart of *section*.
 
-    The plots come from ``subscription_metrics.plots`` (the ``[plot]``
-    extra); without matplotlib a section has no charts.
+    The plots are `subscription_metrics.plots` (the ``[plot]`` extra); without
+    matplotlib a section has no charts. The SVG is inlined in HTML, where the
+    namespace declarations are implied, so they are left out (the page holds
+    no URL at all).
     """
     try:
-        from . import plots  # type: ignore[attr-defined]  # SEAM: plots (h-plots)
-    except ImportError:
+        import matplotlib  # noqa: F401  # the [plot] extra
+    except ImportError:  # pragma: no cover - the extra is missing
         return
-    for name, frame_name, caption in CHARTS.get(section.key, ()):
-        draw = getattr(plots, name, None)
-        if draw is None or frame_name not in section.frames:
+    from . import plots
+
+    for name, caption, needed in CHARTS.get(section.key, ()):
+        if not all(frame in section.frames for frame in needed):
             continue
-        figure = draw(section.frames[frame_name])
-        yield name, caption, str(plots.to_svg(figure))
+        figure = _draw(plots, name, section)
+        svg = plots.to_svg(figure, id_prefix=f"{section.key}-{name}-")
+        yield name, caption, _XMLNS.sub("", svg, count=2)
 
 
 # --- HTML -----------------------------------------------------------------------------
