@@ -339,7 +339,8 @@ def test_missing_tables_give_sections_that_say_what_they_need(sample):
     assert bare["health"].status == "needs: usage"
     assert bare["acquisition_quality"].status == "needs: customers"
     assert bare["operations"].status == "needs: tickets, onboarding or activities"
-    assert bare["headline"].ready and bare["cohorts"].ready
+    assert bare["headline"].ready
+    assert bare["cohorts"].ready
     assert bare["staff_roi"].frames == {}
     assert staff_only["staff_roi"].status == "needs: deals"
     assert staff_only["acquisition_quality"].ready
@@ -396,7 +397,8 @@ def test_text_fits_100_columns_and_labels_every_rate(rep):
     assert len(units) >= 12
     assert set(units) == {"per month", "per year", "over 12"}
     assert "annualised, trailing 12 months 2025-01..2025-12" in text
-    assert "st-015" in text and "beyond the noise" in text
+    assert "st-015" in text
+    assert "beyond the noise" in text
 
 
 def test_html_is_self_contained(rep):
@@ -431,7 +433,7 @@ def test_excel_has_a_sheet_per_table_and_money_in_major_units(rep, tmp_path):
     assert last.value == 283_717_700
     assert '"JPY"' in last.number_format
     month = sheet.cell(row=2, column=header.index("month") + 1).value
-    assert month.year == 2023 and month.month == 1
+    assert (month.year, month.month) == (2023, 1)
 
 
 # --- the shared encoding ----------------------------------------------------------

@@ -6,8 +6,9 @@ runs: the monthly report (`subscription_metrics.report`) as a terminal
 summary, written as HTML (and, with ``--format``, JSON, Parquet or Excel) to
 a folder. One subcommand per view of the library (``bridge``, ``rates``,
 ``cohorts``, ``ltv``, ``cac``, ``scorecard``, ``tiers``, ``health``,
-``operations``, ``validate``) shows one table. Every table the library reads has an input option, and a table not given
-comes from the bundled sample when no revenue table is given either. Errors are
+``operations``, ``validate``) shows one table. Every table the library
+reads has an input option, and a table not given comes from the bundled
+sample when no revenue table is given either. Errors are
 one message in the command line's own words (options, file names, file lines),
 never a traceback: exit status 0 on success, 1 for invalid data, 2 for a usage
 error; with ``--format json`` the error is JSON on standard error.
@@ -572,12 +573,15 @@ def build_report(inputs: _Inputs, args: argparse.Namespace) -> Any:
         from .datasets import CUSTOMER_SALES_PILOT
 
         start, end = CUSTOMER_SALES_PILOT
-        pilot = (start.strftime("%Y-%m"), (end.year - start.year) * 12 + end.month - start.month)
-    optional = ("customers", "staff", "deals", "costs", "usage", "tickets")
+        months = (end.year - start.year) * 12 + end.month - start.month
+        pilot = (start.strftime("%Y-%m"), months)
+    optional: tuple[str, ...] = ("customers", "staff", "deals", "costs", "usage")
+    optional += ("tickets",)
     optional += ("onboarding", "activities", "assignments", "rates")
+    given: dict[str, Any] = {revenue: tables[revenue]}
+    given.update({name: tables[name] for name in optional if name in tables})
     return report(
-        **{revenue: tables[revenue]},
-        **{name: tables[name] for name in optional if name in tables},
+        **given,
         as_of=inputs.as_of,
         conventions=Conventions.preset(args.preset),
         amounts=args.amounts,

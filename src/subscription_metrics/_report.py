@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, cast
 
 import attrs
 import numpy as np
@@ -96,6 +96,10 @@ def _frames(value: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
     return MappingProxyType(dict(value))
 
 
+def _results(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen(eq=False)
 class Section:
     """
@@ -130,7 +134,7 @@ class Section:
     frames: Mapping[str, pd.DataFrame] = attrs.field(factory=dict, converter=_frames)
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    results: Mapping[str, Any] = attrs.field(factory=dict, converter=_frames)
+    results: Mapping[str, Any] = attrs.field(factory=dict, converter=_results)
 
     @property
     def ready(self) -> bool:
@@ -493,7 +497,7 @@ def _headline(ctx: _Context) -> Section:
     monthly = rates(led, conventions=moves)
     pooled = rates(led, window=12, conventions=moves)
     yearly = rates(led, conventions=customers)
-    m, t, y = monthly.loc[as_of], pooled.loc[as_of], yearly.loc[as_of]
+    m, t, y = (frame.loc[cast(Any, as_of)] for frame in (monthly, pooled, yearly))
     month = f"month {as_of}"
     t12 = f"trailing 12 months {as_of - 11}..{as_of}"
     pooled_note = "12 months pooled: sum lost / sum at start, per month"
@@ -699,10 +703,9 @@ def _retention(ctx: _Context) -> Section:
         spans["age"], spans["observed"], groups=groups, level=ctx.level
     )
     frames["survival"] = curves
+    median = median_lifetime(curves)
     frames["median_lifetime"] = (
-        median_lifetime(curves)
-        if by is not None
-        else median_lifetime(curves).to_frame().T
+        median if isinstance(median, pd.DataFrame) else median.to_frame().T
     )
     notes.append(
         "Survival: Kaplan-Meier curves of the customers' first paid spells "
@@ -754,7 +757,7 @@ def _unit_economics(ctx: _Context) -> Section:
 
     led, as_of, cur, c = ctx.ledger, ctx.as_of, ctx.currency, ctx.conventions
     ltv = estimates(led)
-    now = ltv.loc[as_of]
+    now = ltv.loc[cast(Any, as_of)]
     value = float(now["lifetime_value"])
     window = (
         f"{c.ltv_churn} churn averaged over {c.ltv_churn_window_months} month(s)"
@@ -866,7 +869,7 @@ def _staff_roi(ctx: _Context) -> Section:
 
 
 def _reversal_pair(card: pd.DataFrame) -> tuple[str, str] | None:
-    """The two people whose order flips most between bookings and LTV-weighted."""
+    """Return the two people whose order flips most between the two rankings."""
     rows = card[(card.index != "All") & ~card["thin"].astype(bool)]
     rows = rows.dropna(subset=["rank_bookings", "rank_ltv_weighted_bookings"])
     if len(rows) < 2:
@@ -880,7 +883,7 @@ def _reversal_pair(card: pd.DataFrame) -> tuple[str, str] | None:
         return None
     score = flip * 1e6 + ahead * behind
     i, j = np.unravel_index(int(np.argmax(score)), score.shape)
-    return str(rows.index[i]), str(rows.index[j])
+    return str(rows.index[int(i)]), str(rows.index[int(j)])
 
 
 def _scorecards(ctx: _Context) -> Section:
@@ -1049,7 +1052,8 @@ def _health(ctx: _Context) -> Section:
     scored_at = ctx.as_of - horizon
     scores = _health_scores(ctx, scored_at)
     current = _health_scores(ctx, ctx.as_of)
-    assert scores is not None and current is not None  # usage is given
+    assert scores is not None  # usage is given
+    assert current is not None
     result = evaluate(
         ctx.ledger, scores=scores, as_of=scored_at, horizon_months=horizon
     )
