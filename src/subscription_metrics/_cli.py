@@ -461,41 +461,35 @@ def _view_scorecard(inputs: _Inputs, args: argparse.Namespace) -> _View:
     return _View(title=title, frames={"scorecard": table})
 
 
-def _view_tiers(inputs: _Inputs, args: argparse.Namespace) -> _View:
-    from .tiers import account_features, classify, summary
+def _section(inputs: _Inputs, key: str) -> Any:
+    """Build the report's section *key*: a view and the report share one path."""
+    from ._report import build_section
 
-    months = 12
-    classified_at = inputs.as_of - months
-    features = account_features(
-        inputs.ledger,
-        as_of=classified_at,
-        usage=inputs.tables.get("usage"),
-        customers=inputs.tables.get("customers"),
-    )
-    classified = classify(features)
-    table = summary(
-        inputs.ledger, classified=classified, as_of=classified_at, months=months
-    )
+    return build_section(key, inputs.ledger, inputs.tables, as_of=inputs.as_of)
+
+
+def _view_tiers(inputs: _Inputs, args: argparse.Namespace) -> _View:
+    section = _section(inputs, "tiers")
+    classified_at = section.results["tiers_classified_at"]
+    months = int(inputs.as_of.ordinal - classified_at.ordinal)
     title = (
         f"Accounts by their tier at {classified_at} and what they did in the "
         f"{months} months after it, {inputs.source}"
     )
-    return _View(title=title, frames={"tiers": table, "accounts": classified})
+    frames = {
+        "tiers": section.frames["summary"],
+        "accounts": section.frames["accounts"],
+    }
+    return _View(title=title, frames=frames)
 
 
 def _view_health(inputs: _Inputs, args: argparse.Namespace) -> _View:
-    from .health import evaluate, score, signals
-
-    (usage,) = _need(inputs, "health", "usage")
-    horizon = 3
-    scored_at = inputs.as_of - horizon
-    scores = score(
-        signals(usage, tickets=inputs.tables.get("tickets"), as_of=scored_at)
-    )
-    result = evaluate(inputs.ledger, scores=scores, as_of=scored_at)
+    _need(inputs, "health", "usage")
+    section = _section(inputs, "health")
+    result = section.results["evaluation"]
     title = (
-        f"Health scores of {scored_at} against churn in the next {horizon} months, "
-        f"{inputs.source}"
+        f"Health scores of {result.as_of} against churn in the next "
+        f"{result.horizon_months} months, {inputs.source}"
     )
     lines = [("AUC (churn against score)", _number(float(result.auc), 3))]
     return _View(title=title, frames={"health": result.by_band}, lines=lines)

@@ -1150,6 +1150,38 @@ _BUILDERS: Final[Mapping[str, Callable[[_Context], Section]]] = {
 }
 
 
+def build_section(
+    key: str,
+    ledger: Ledger,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: pd.Period,
+    segment: str = "segment",
+    channel: str = "acquisition_channel",
+    pilot: tuple[pd.Period, int] | None = None,
+    compare: tuple[str, str] | None = None,
+    level: float = 0.95,
+) -> Section:
+    """
+    Build one section from a ledger and the other tables (for the command line).
+
+    The ledger's horizon should be `as_of`, as `report` builds it; the
+    command line's views call this so that a view and the report's section
+    come from one path.
+    """
+    ctx = _Context(
+        ledger=ledger,
+        tables=MappingProxyType(dict(tables)),
+        as_of=as_of,
+        segment=segment,
+        channel=channel,
+        pilot=pilot,
+        compare=compare,
+        level=level,
+    )
+    return _BUILDERS[key](ctx)
+
+
 def report(
     subscriptions: pd.DataFrame | None = None,
     *,
@@ -1236,11 +1268,12 @@ def report(
     >>> rep = sm.report(sample.subscriptions, customers=sample.customers,
     ...                 as_of="2025-12")
     >>> rep
-    <Report as of 2025-12, JPY, 9 of 12 sections>
+    <Report as of 2025-12, JPY, 8 of 12 sections>
     >>> rep["staff_roi"].status
     'needs: staff, deals'
     >>> figures = rep["headline"].frames["figures"].set_index(["figure", "period"])
-    >>> round(figures.loc[("Net revenue retention", "month 2025-12"), "value"], 4)
+    >>> nrr = figures.loc[("Net revenue retention", "month 2025-12"), "value"]
+    >>> round(float(nrr), 4)
     0.985
     """
     if (subscriptions is None) == (monthly_mrr is None):
@@ -1278,17 +1311,21 @@ def report(
         "assignments": assignments,
     }
     tables = {**revenue, **{k: v for k, v in given.items() if v is not None}}
-    ctx = _Context(
-        ledger=led,
-        tables=MappingProxyType(tables),
-        as_of=month,
-        segment=segment,
-        channel=channel,
-        pilot=None if pilot is None else (pd.Period(pilot[0], "M"), int(pilot[1])),
-        compare=compare,
-        level=level,
+    built = tuple(
+        build_section(
+            key,
+            led,
+            tables,
+            as_of=month,
+            segment=segment,
+            channel=channel,
+            pilot=None if pilot is None else (pd.Period(pilot[0], "M"), int(pilot[1])),
+            compare=compare,
+            level=level,
+        )
+        for key in SECTIONS
+        if key in sections
     )
-    built = tuple(_BUILDERS[key](ctx) for key in SECTIONS if key in sections)
     return Report(
         as_of=month,
         currency=led.currency,
