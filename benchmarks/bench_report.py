@@ -71,15 +71,13 @@ def tables(customers: int, staff: int, seed: int) -> dict[str, pd.DataFrame]:
     inside = _pick(rng, people, "inside_sales", n)
     cs = _pick(rng, people, "customer_success", n)
     risk = rng.random(n)
+    segments = np.array(["smb", "mid_market", "enterprise"])
+    channels = np.array(["inbound", "outbound", "partner", "event"])
     attrs = pd.DataFrame(
         {
             "customer_id": ids,
-            "segment": np.array(["smb", "mid_market", "enterprise"])[
-                rng.integers(0, 3, n)
-            ],
-            "acquisition_channel": np.array(["inbound", "outbound", "partner", "event"])[
-                rng.integers(0, 4, n)
-            ],
+            "segment": segments[rng.integers(0, 3, n)],
+            "acquisition_channel": channels[rng.integers(0, 4, n)],
             "employees": rng.integers(5, 5000, n),
             "inside_sales_rep": inside,
             "field_sales_rep": field,
@@ -101,7 +99,6 @@ def tables(customers: int, staff: int, seed: int) -> dict[str, pd.DataFrame]:
         }
     )
     months = pd.period_range(FIRST_MONTH, periods=N_MONTHS, freq="M").to_timestamp()
-    channels = np.array(["inbound", "outbound", "partner", "event"])
     costs = pd.DataFrame(
         {
             "month": np.concatenate([np.repeat(months, 4), months]),

@@ -105,9 +105,17 @@ def cell(value: Any, column: str, currency: str | None, *, money: bool) -> str:
     return str(value)
 
 
+_NOT_MONEY: Final = re.compile(r"_rate|retention|ratio|multiple|months|share|roi$|rank")
+
+
 def _is_money(frame: pd.DataFrame, column: object) -> bool:
     name = str(column)
-    return bool(MONEY.search(name)) and pd.api.types.is_numeric_dtype(frame[column])
+    return (
+        bool(MONEY.search(name))
+        and not _NOT_MONEY.search(name)
+        and pd.api.types.is_numeric_dtype(frame[column])
+        and frame[column].dtype != bool
+    )
 
 
 def figure_value(row: pd.Series, currency: str | None) -> str:
@@ -396,23 +404,116 @@ def _figure_lines(frame: pd.DataFrame, currency: str | None, width: int) -> list
     return lines
 
 
-def _grid(frame: pd.DataFrame, columns: list[str], currency: str | None) -> list[str]:
+def _grid(
+    frame: pd.DataFrame,
+    columns: list[str],
+    currency: str | None,
+    names: dict[str, str] | None = None,
+) -> list[str]:
+    """Return a small right-aligned table of *columns*, headed by *names*."""
     flat = _flat(frame)
     columns = [c for c in columns if c in flat.columns]
+    heads = [(names or {}).get(c, c) for c in columns]
     cells = [
         [
-            cell(v, c, currency, money=_is_money(flat, c))
+            cell(v, c, currency, money=_is_money(flat, c)).replace("undefined", "-")
             for c, v in zip(columns, row, strict=True)
         ]
         for row in flat[columns].itertuples(index=False, name=None)
     ]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    out = ["  " + "  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(heads)]
+    out = ["  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True))]
     out += [
         "  " + "  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True))
         for r in cells
     ]
     return out
+
+
+#: Terminal tables per section: (frame, columns, short names, heading).
+_TEXT_GRIDS: Final[
+    dict[str, tuple[tuple[str, list[str], dict[str, str], str], ...]]
+] = {
+    "retention": (
+        (
+            "rates",
+            [
+                "segment",
+                "customers_at_end",
+                "customer_churn_rate",
+                "gross_mrr_churn_rate",
+                "net_revenue_retention",
+            ],
+            {
+                "customers_at_end": "customers",
+                "customer_churn_rate": "churn/month",
+                "gross_mrr_churn_rate": "gross MRR churn/month",
+                "net_revenue_retention": "NRR/month",
+            },
+            "By segment, the month (rates per month):",
+        ),
+        (
+            "median_lifetime",
+            ["segment", "median", "lower", "upper"],
+            {"median": "median months", "lower": "lower", "upper": "upper"},
+            "Median lifetime (months; inf: more than half still paying):",
+        ),
+    ),
+    "staff_roi": (
+        (
+            "pilot",
+            ["role", "booked_mrr", "realised_multiple", "break_even", "verdict"],
+            {"realised_multiple": "LTV / cost", "booked_mrr": "booked MRR"},
+            "The pilot:",
+        ),
+    ),
+    "acquisition_quality": (
+        (
+            "by_acquisition_channel",
+            [
+                "acquisition_channel",
+                "customers_won",
+                "early_churn_6m",
+                "retention_12m",
+                "ltv_per_customer",
+            ],
+            {
+                "acquisition_channel": "channel",
+                "customers_won": "won",
+                "early_churn_6m": "churned by 6m",
+                "retention_12m": "kept 12m",
+                "ltv_per_customer": "LTV per customer",
+            },
+            "By acquisition channel:",
+        ),
+    ),
+    "tiers": (
+        (
+            "summary",
+            [
+                "tier",
+                "accounts",
+                "mrr_at_start",
+                "customer_churn_rate",
+                "expansion_mrr",
+            ],
+            {
+                "mrr_at_start": "MRR then",
+                "customer_churn_rate": "churned (12m)",
+                "expansion_mrr": "expansion",
+            },
+            "Tiers a year ago and what they did since:",
+        ),
+    ),
+}
+_FIELD_NAMES: Final = {
+    "customers_won": "won",
+    "new_mrr": "new MRR",
+    "retention_12m": "kept 12m",
+    "ltv_weighted_bookings": "LTV-weighted bookings",
+    "rank_bookings": "rank (bookings)",
+    "rank_ltv_weighted_bookings": "rank (LTV-wtd)",
+}
 
 
 _BRIDGE: Final = {
@@ -452,19 +553,7 @@ def _scorecard_lines(section: Section, currency: str | None, width: int) -> list
     card = section.frames.get("field_sales")
     if card is not None:
         lines.append("  Field sales (credited with the customers they closed):")
-        lines += _grid(
-            card,
-            [
-                "staff_id",
-                "customers_won",
-                "new_mrr",
-                "retention_12m",
-                "ltv_weighted_bookings",
-                "rank_bookings",
-                "rank_ltv_weighted_bookings",
-            ],
-            currency,
-        )
+        lines += _grid(card, ["staff_id", *_FIELD_NAMES], currency, _FIELD_NAMES)
     verdict = section.frames.get("comparison")
     if verdict is not None:
         first, second = (str(c) for c in verdict.columns[:2])
@@ -505,6 +594,12 @@ def text(report: Report, *, width: int = 100) -> str:
             out += _figure_lines(section.frames["figures"], cur, width)
         if section.key == "scorecards":
             out += _scorecard_lines(section, cur, width)
+        for frame, columns, names, heading in _TEXT_GRIDS.get(section.key, ()):
+            if frame in section.frames:
+                out += [
+                    f"  {heading}",
+                    *_grid(section.frames[frame], columns, cur, names),
+                ]
         if section.key == "health":
             out += _grid(
                 section.frames["by_band"],
