@@ -450,6 +450,28 @@ def test_to_dict_is_json_native(rep):
     assert "NaN" in text or "Infinity" in text  # explicit, never a bare NaN
 
 
+def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns hold None for missing, as JSON's null reads back."""
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.assign(**{c: frame[c].where(frame[c].notna(), None) for c in text})
+
+
+def test_every_figure_in_to_dict_equals_the_frame(rep):
+    """Section by section, the JSON reads back to the frames (and so to the functions)."""
+    data = rep.to_dict()["sections"]
+
+    for section in rep:
+        assert data[section.key]["status"] == section.status
+        assert set(data[section.key]["frames"]) == set(section.frames)
+        for name, frame in section.frames.items():
+            back = sm.encoding.decode_frame(data[section.key]["frames"][name])
+            pd.testing.assert_frame_equal(
+                _missing_as_none(back),
+                _missing_as_none(frame),
+                obj=f"{section.key}.{name}",
+            )
+
+
 def test_parquet_reads_back_in_duckdb_with_date_months(rep, tmp_path):
     duckdb = pytest.importorskip("duckdb")
 
