@@ -22,7 +22,7 @@ the report and a notebook that calls the functions agree to the last digit.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Literal, cast
@@ -187,7 +187,7 @@ class Report:
         msg = f"no section {key!r}; the sections are {', '.join(SECTIONS)}"
         raise KeyError(msg)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Section]:
         """Iterate over the sections."""
         return iter(self.sections)
 
@@ -379,6 +379,8 @@ class _Context:
     pilot: tuple[pd.Period, int] | None
     compare: tuple[str, str] | None
     level: float
+    #: Results two sections share (health scores), computed once per report.
+    cache: dict[tuple[str, object], Any] = attrs.field(factory=dict)
 
     @property
     def currency(self) -> str | None:
@@ -992,9 +994,13 @@ def _health_scores(ctx: _Context, month: pd.Period) -> pd.DataFrame | None:
 
     if "usage" not in ctx.tables:
         return None
-    return score(
-        signals(ctx.tables["usage"], tickets=ctx.tables.get("tickets"), as_of=month)
-    )
+    key = ("health_scores", month)
+    if key not in ctx.cache:
+        ctx.cache[key] = score(
+            signals(ctx.tables["usage"], tickets=ctx.tables.get("tickets"), as_of=month)
+        )
+    scores: pd.DataFrame = ctx.cache[key]
+    return scores
 
 
 def _tiers(ctx: _Context) -> Section:
@@ -1169,17 +1175,18 @@ def build_section(
     command line's views call this so that a view and the report's section
     come from one path.
     """
-    ctx = _Context(
-        ledger=ledger,
-        tables=MappingProxyType(dict(tables)),
-        as_of=as_of,
-        segment=segment,
-        channel=channel,
-        pilot=pilot,
-        compare=compare,
-        level=level,
+    return _BUILDERS[key](
+        _Context(
+            ledger=ledger,
+            tables=MappingProxyType(dict(tables)),
+            as_of=as_of,
+            segment=segment,
+            channel=channel,
+            pilot=pilot,
+            compare=compare,
+            level=level,
+        )
     )
-    return _BUILDERS[key](ctx)
 
 
 def report(
@@ -1311,21 +1318,17 @@ def report(
         "assignments": assignments,
     }
     tables = {**revenue, **{k: v for k, v in given.items() if v is not None}}
-    built = tuple(
-        build_section(
-            key,
-            led,
-            tables,
-            as_of=month,
-            segment=segment,
-            channel=channel,
-            pilot=None if pilot is None else (pd.Period(pilot[0], "M"), int(pilot[1])),
-            compare=compare,
-            level=level,
-        )
-        for key in SECTIONS
-        if key in sections
+    ctx = _Context(
+        ledger=led,
+        tables=MappingProxyType(tables),
+        as_of=month,
+        segment=segment,
+        channel=channel,
+        pilot=None if pilot is None else (pd.Period(pilot[0], "M"), int(pilot[1])),
+        compare=compare,
+        level=level,
     )
+    built = tuple(_BUILDERS[key](ctx) for key in SECTIONS if key in sections)
     return Report(
         as_of=month,
         currency=led.currency,
