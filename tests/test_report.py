@@ -224,7 +224,7 @@ def test_headline_figures_are_the_rates_labelled_by_period(rep, led):
     month = sm.churn.rates(led).loc[AS_OF]
     pooled = sm.churn.rates(led, window=12).loc[AS_OF]
     customers = sm.Conventions(nrr_method="customers")
-    yearly = sm.churn.rates(led, conventions=customers).loc[AS_OF]
+    yearly = sm.churn.rates(led, conventions=customers).loc[AS_OF]  # whole history
     t12 = "trailing 12 months 2025-01..2025-12"
 
     assert figures.loc[("MRR", "end of 2025-12"), "amount"] == month["mrr_at_end"]

@@ -498,7 +498,7 @@ def _headline(ctx: _Context) -> Section:
     customers = attrs.evolve(ctx.conventions, nrr_method="customers")
     monthly = rates(led, conventions=moves)
     pooled = rates(led, window=12, conventions=moves)
-    yearly = rates(led, conventions=customers)
+    yearly = rates(led, since=as_of, conventions=customers)
     m, t, y = (frame.loc[cast(Any, as_of)] for frame in (monthly, pooled, yearly))
     month = f"month {as_of}"
     t12 = f"trailing 12 months {as_of - 11}..{as_of}"
