@@ -457,7 +457,7 @@ def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_every_figure_in_to_dict_equals_the_frame(rep):
-    """Section by section, the JSON reads back to the frames (and so to the functions)."""
+    """Section by section, the JSON reads back to the frames (so to the functions)."""
     data = rep.to_dict()["sections"]
 
     for section in rep:
