@@ -439,3 +439,36 @@ def test_results_pickle_through_their_public_names():
     assert pickle.loads(pickle.dumps(fit)) == fit
     roi = sm.roi.staff_roi(130_000, 1_000_000, 0.02)
     assert pickle.loads(pickle.dumps(roi)) == roi
+
+
+def _every_dtype() -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "opened_at": pd.to_datetime(
+                ["2024-01-01 10:00:00.123456789", None], format="ISO8601"
+            ).tz_localize("Europe/Paris"),
+            "resolved_at": pd.to_datetime(
+                ["2024-01-01 10:00:00.123456789", "2024-01-02"], format="ISO8601"
+            ),
+            "score": pd.array([1.5, None], dtype="Float64"),
+            "churned": pd.array([True, None], dtype="boolean"),
+            "big": np.array([1, 2**64 - 1], dtype=np.uint64),
+            "small": np.array([0.1, np.inf], dtype=np.float32),
+            "band": pd.Categorical(["x", None], categories=["y", "x"]),
+            "tier": pd.array([1, None], dtype="Int8"),
+            "quarter": pd.PeriodIndex(["2024Q1", None], freq="Q"),
+        },
+        index=pd.Index([3, 1]),
+    )
+    frame.columns.name = "columns"
+    return frame
+
+
+@pytest.mark.parametrize("rows", [2, 0])
+def test_every_dtype_round_trips(rows, tmp_path):
+    frame = _every_dtype().iloc[:rows]
+    back = encoding.decode_frame(json.loads(encoding.dumps(frame)))
+    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+
+    path = encoding.to_parquet(frame, tmp_path / "every.parquet")
+    pd.testing.assert_frame_equal(encoding.read_parquet(path), frame, check_exact=True)
