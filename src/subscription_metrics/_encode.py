@@ -321,9 +321,8 @@ def _values(series: pd.Series) -> list[Any]:
     """Encode one column, vectorised by dtype."""
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        categories = _values(pd.Series(dtype.categories))
-        codes = series.cat.codes.to_numpy()
-        return [None if code < 0 else categories[code] for code in codes.tolist()]
+        categories = np.array([*_values(pd.Series(dtype.categories)), None], object)
+        return list(categories[series.cat.codes.to_numpy()])  # code -1: None
     if isinstance(dtype, pd.PeriodDtype):
         text = series.astype(str).to_numpy(dtype=object)
         text[series.isna().to_numpy()] = None
@@ -361,6 +360,9 @@ def _values(series: pd.Series) -> list[Any]:
             out[position] = None
         return out
     raw = series.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        raw[series.isna().to_numpy()] = None  # text and missing values only
+        return list(raw)
     return [None if _missing(item) else encode(item) for item in raw]
 
 
