@@ -361,8 +361,9 @@ def _values(series: pd.Series) -> list[Any]:
         return out
     raw = series.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
-        raw[series.isna().to_numpy()] = None  # text and missing values only
-        return list(raw)
+        text = raw.copy()  # pandas may hand out a read-only view
+        text[series.isna().to_numpy()] = None  # text and missing values only
+        return list(text)
     return [None if _missing(item) else encode(item) for item in raw]
 
 
