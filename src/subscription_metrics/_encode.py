@@ -321,9 +321,8 @@ def _values(series: pd.Series) -> list[Any]:
     """Encode one column, vectorised by dtype."""
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        categories = _values(pd.Series(dtype.categories))
-        codes = series.cat.codes.to_numpy()
-        return [None if code < 0 else categories[code] for code in codes.tolist()]
+        categories = np.array([*_values(pd.Series(dtype.categories)), None], object)
+        return list(categories[series.cat.codes.to_numpy()])  # code -1: None
     if isinstance(dtype, pd.PeriodDtype):
         text = series.astype(str).to_numpy(dtype=object)
         text[series.isna().to_numpy()] = None
@@ -361,6 +360,10 @@ def _values(series: pd.Series) -> list[Any]:
             out[position] = None
         return out
     raw = series.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        text = raw.copy()  # pandas may hand out a read-only view
+        text[series.isna().to_numpy()] = None  # text and missing values only
+        return list(text)
     return [None if _missing(item) else encode(item) for item in raw]
 
 
@@ -446,7 +449,12 @@ def _decode_values(values: list[Any], entry: Mapping[str, Any]) -> pd.Series:
     ):
         parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
         if isinstance(dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_convert(dtype.tz)
+            aware = parsed.dt.tz is not None
+            parsed = (
+                parsed.dt.tz_convert(dtype.tz)
+                if aware
+                else parsed.dt.tz_localize(dtype.tz)
+            )
         return parsed.astype(dtype)
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         return pd.Series(np.array(values, dtype=dtype))
@@ -715,13 +723,13 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
                 [None if t is None else json.loads(t) for t in texts], dtype=object
             )
         elif dtype == "category":
-            template = _decode_values([], entry)
             values = chunked.to_pandas()
-            columns[entry["name"]] = values.astype(object).astype(template.dtype)
+            target = _decode_values([], entry).dtype
+            columns[entry["name"]] = values.astype(object).astype(target)
         else:
             values = chunked.to_pandas(integer_object_nulls=True)
-            template = _decode_values([], entry)
-            columns[entry["name"]] = values.astype(template.dtype)
+            target = pd.api.types.pandas_dtype(dtype)
+            columns[entry["name"]] = values.astype(target)
     return _frame_like(meta, pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows)))
 
 
