@@ -191,16 +191,61 @@ class TestSurvivalCurves:
         assert fig.axes[0].get_xlabel() == "time since start (months)"
 
     def test_draws_into_a_given_axes(self, curves):
-        """With ``ax=``, the curves go into it and the table in a strip below it."""
-        fig = Figure()
-        ax = fig.add_subplot()
+        """With ``ax=``, the curves go into it and the table shares its grid cell."""
+        fig = Figure(layout="constrained")
+        ax, other = fig.subplots(1, 2)
 
         out = plots.survival_curves(curves, ax=ax)
 
         assert out is fig
         assert len(ax.lines) == 3
+        assert len(fig.axes) == 3  # the curves, the other Axes, and the table
+        table = fig.axes[-1]
+        assert len(table.texts) > 0
+        assert table.get_subplotspec().get_topmost_subplotspec() == (
+            ax.get_subplotspec().get_topmost_subplotspec()
+        )
+        assert not other.has_data()
+
+    def test_an_axes_placed_by_hand_gets_a_strip(self, curves):
+        """An Axes outside any grid gets the table as an inset strip below it."""
+        fig = Figure()
+        ax = fig.add_axes((0.1, 0.4, 0.8, 0.5))
+
+        plots.survival_curves(curves, ax=ax)
+
         assert len(ax.child_axes) == 1
         assert len(ax.child_axes[0].texts) > 0
+
+    def test_the_projection_sits_beside_the_curves(self, curves, led):
+        """The sBG projection of each group is drawn at its months, with intervals."""
+        projected = sm.survival.early_ltv(led, by="segment", seed=1)
+
+        fig = plots.survival_curves(curves, projection=projected)
+        ax = fig.axes[0]
+        points = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        smb = projected.loc["smb"]
+
+        assert len(points) == 3
+        x, y = (np.asarray(v, float) for v in points[2].lines[0].get_data())
+        assert x.tolist() == [3.0, 6.0, 12.0, 24.0]
+        assert np.allclose(
+            y,
+            smb[["survival_3", "survival_6", "survival_12", "survival_24"]].astype(
+                float
+            ),
+        )
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels.count("projected (sBG), with interval") == 1
+
+    def test_a_projection_of_other_groups_is_refused(self, curves, led):
+        """A projection by another attribute matches no curve: a ValueError says so."""
+        projected = sm.survival.early_ltv(led, by="acquisition_channel", seed=1)
+
+        with pytest.raises(ValueError, match="same by="):
+            plots.survival_curves(curves, projection=projected)
+        with pytest.raises(InvalidTableError, match="survival_<months>"):
+            plots.survival_curves(curves, projection=curves)
 
     def test_refuses_a_table_that_is_not_curves(self, bridge):
         """A bridge is not a survival curve: the error names the rule."""

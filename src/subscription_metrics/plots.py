@@ -104,6 +104,9 @@ _BAND_COLOURS: Final = {"at_risk": _LOSS, "watch": "#f9a825", "healthy": _GAIN}
 _SVG_LOCK: Final = threading.Lock()
 _SVG_SALT: Final = "subscription_metrics"
 
+#: The projected survival columns of `survival.early_ltv`: ``survival_<months>``.
+_HORIZON: Final = re.compile(r"^survival_(\d+)$")
+
 
 # --------------------------------------------------------------------------
 # Shared helpers
@@ -279,6 +282,7 @@ def survival_curves(
     *,
     at_risk: bool = True,
     times: npt.ArrayLike | None = None,
+    projection: pd.DataFrame | None = None,
     time_unit: str = "months",
     title: str | None = None,
     ax: Axes | None = None,
@@ -301,6 +305,13 @@ def survival_curves(
     times : array-like of float, optional
         Times at which to count the customers at risk (and put the x ticks);
         by default about six round times up to the longest curve.
+    projection : pandas.DataFrame, optional
+        A table from `survival.early_ltv`, indexed by the same groups: its
+        projected survival (``survival_3``, ``survival_12``, ...) is drawn
+        at those months as diamonds in each group's colour, with the
+        ``_lower`` to ``_upper`` interval, to set the sBG model's projection
+        beside what was observed. Groups of the curves that it lacks get no
+        diamonds; for curves without groups, give it one row.
     time_unit : str, default 'months'
         What a unit of ``time`` is, for the axis label.
     title : str, optional
@@ -322,11 +333,15 @@ def survival_curves(
         If `curves` is not a DataFrame or `ax` not an Axes.
     InvalidTableError
         If `curves` is not shaped like a `survival.kaplan_meier` table (as
-        `survival.survival_at` checks it), or lacks ``at_risk``.
+        `survival.survival_at` checks it), or lacks ``at_risk``; or if
+        `projection` has no ``survival_<months>`` column.
+    ValueError
+        If no row of `projection` matches a group of the curves.
 
     See Also
     --------
     subscription_metrics.survival.kaplan_meier : The curves drawn here.
+    subscription_metrics.survival.early_ltv : The projection drawn beside them.
 
     Notes
     -----
@@ -372,8 +387,10 @@ def survival_curves(
         _at_risk_times(end) if times is None else np.asarray(times, np.float64).ravel()
     )
 
-    figure, curve_ax = _survival_axes(ax, at_risk=at_risk, groups=len(labels))
+    projected = None if projection is None else _projection(projection, labels)
+    figure, curve_ax, table_ax = _survival_axes(ax, at_risk=at_risk, groups=len(labels))
     table: list[tuple[str, str, npt.NDArray[np.int64]]] = []
+    labelled = False  # the projection's legend entry is drawn once
     for code, label in enumerate(labels):
         rows = np.flatnonzero(codes == code)
         rows = rows[np.argsort(time_all[rows], kind="stable")]
@@ -391,6 +408,22 @@ def survival_curves(
             color=colour,
             linewidth=0,
         )
+        if projected is not None and label in projected:
+            months, estimate, below, above = projected[label]
+            curve_ax.errorbar(
+                months,
+                estimate,
+                yerr=np.vstack([below, above]),
+                fmt="D",
+                markersize=5,
+                color=colour,
+                markerfacecolor="white",
+                capsize=3,
+                linewidth=0,
+                elinewidth=1,
+                label="_nolegend_" if labelled else "projected (sBG), with interval",
+            )
+            labelled = True
         at = np.searchsorted(t, ticks, side="left")
         padded = np.append(counts[rows], 0.0)
         table.append((label, colour, padded[at].astype(np.int64)))
@@ -400,14 +433,13 @@ def survival_curves(
     curve_ax.set_xticks(ticks)
     curve_ax.set_ylabel("share still paying")
     curve_ax.grid(True, alpha=0.3)
-    if len(labels) > 1:
+    if len(labels) > 1 or projected is not None:
         curve_ax.legend(title=", ".join(names), loc="lower left", frameon=False)
     curve_ax.set_title(
-        title or "Survival (Kaplan-Meier), shaded: confidence interval", loc="left"
+        title or "Survival (Kaplan-Meier) with intervals", loc="left"
     )
     xlabel = f"time since start ({time_unit})"
-    if at_risk:
-        table_ax: Any = figure.axes[-1] if ax is None else curve_ax.child_axes[-1]
+    if table_ax is not None:
         _at_risk_table(table_ax, ticks, table)
         table_ax.set_xlabel(xlabel)
         curve_ax.tick_params(labelbottom=False)
@@ -416,25 +448,81 @@ def survival_curves(
     return figure
 
 
+def _projection(
+    projection: object, labels: list[str]
+) -> dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
+    """Read `survival.early_ltv`'s projected survival: months, estimate, interval."""
+    frame = _check_frame(projection, "projection", "survival.early_ltv")
+    found = [
+        (int(m[1]), str(c)) for c in frame.columns if (m := _HORIZON.match(str(c)))
+    ]
+    if not found:
+        raise _problem(
+            table="projection",
+            column="survival_<months>",
+            rule="missing column",
+            detail="pass a table from survival.early_ltv; columns present: "
+            f"{[str(c) for c in frame.columns]}",
+        )
+    found.sort()
+    months = np.array([m for m, _ in found], np.float64)
+    names = [c for _, c in found]
+    bounds = [f"{c}_{side}" for c in names for side in ("lower", "upper")]
+    read = _numbers(frame, "projection", "survival.early_ltv", names + bounds)
+    rows = [_label(key) for key in frame.index]
+    if labels == ["all customers"] and len(rows) == 1:
+        rows = labels
+    out = {}
+    for i, row in enumerate(rows):
+        if row not in labels:
+            continue
+        estimate = np.array([read[c][i] for c in names])
+        lower = np.array([read[f"{c}_lower"][i] for c in names])
+        upper = np.array([read[f"{c}_upper"][i] for c in names])
+        below = np.nan_to_num(np.clip(estimate - lower, 0.0, None))
+        above = np.nan_to_num(np.clip(upper - estimate, 0.0, None))
+        out[row] = (months, estimate, below, above)
+    if not out:
+        msg = (
+            f"no row of 'projection' ({rows[:5]}) matches a group of the curves "
+            f"({labels[:5]}); project with the same by= as the curves"
+        )
+        raise ValueError(msg)
+    return out
+
+
 def _survival_axes(
     ax: Axes | None, *, at_risk: bool, groups: int
-) -> tuple[Figure, Axes]:
-    """Return the curve Axes and, with `at_risk`, a table Axes below sharing x."""
+) -> tuple[Figure, Axes, Axes | None]:
+    """
+    Return the figure, the curve Axes and, with `at_risk`, a table Axes below it.
+
+    A given `ax` that sits in a grid shares its cell with the table; one
+    placed by hand gets the table in a strip under it.
+    """
     from matplotlib.figure import Figure
 
+    ratios = (5.0, 0.6 + 0.3 * groups)
     if ax is not None:
         figure, curve_ax = _figure(ax, figsize=(8.0, 5.0))
-        if at_risk:
+        if not at_risk:
+            return figure, curve_ax, None
+        spec = curve_ax.get_subplotspec()
+        parent: Any = curve_ax.figure
+        if spec is None:
             height = 0.08 * (groups + 1)
-            curve_ax.inset_axes((0.0, -0.06 - height, 1.0, height), sharex=curve_ax)
-        return figure, curve_ax
+            bounds = (0.0, -0.12 - height, 1.0, height)
+            return figure, curve_ax, curve_ax.inset_axes(bounds, sharex=curve_ax)
+        sub = spec.subgridspec(2, 1, height_ratios=ratios, hspace=0.02)
+        curve_ax.set_subplotspec(sub[0])
+        return figure, curve_ax, parent.add_subplot(sub[1], sharex=curve_ax)
     if not at_risk:
-        return _figure(None, figsize=(8.0, 5.0))
+        figure, curve_ax = _figure(None, figsize=(8.0, 5.0))
+        return figure, curve_ax, None
     figure = Figure(figsize=(8.0, 5.0 + 0.25 * groups), layout="constrained")
-    grid = figure.add_gridspec(2, 1, height_ratios=(5.0, 0.6 + 0.3 * groups))
+    grid = figure.add_gridspec(2, 1, height_ratios=ratios)
     curve_ax = figure.add_subplot(grid[0])
-    figure.add_subplot(grid[1], sharex=curve_ax)
-    return figure, curve_ax
+    return figure, curve_ax, figure.add_subplot(grid[1], sharex=curve_ax)
 
 
 def _at_risk_table(
@@ -633,7 +721,11 @@ def bridge_waterfall(
     for i in range(len(names) - 1):  # a thin line carries the total to the next bar
         level = tops[i] if i == 0 or moves[i - 1] >= 0 else base[i]
         axes.plot([i + 0.35, i + 0.65], [level, level], color=_NEUTRAL, linewidth=0.8)
-    axes.set_xticks(x, names, fontsize=8)
+    narrow = axes.get_position().width * figure.get_figwidth() < 6.0
+    if narrow:
+        axes.set_xticks(x, names, fontsize=8, rotation=30, ha="right")
+    else:
+        axes.set_xticks(x, names, fontsize=8)
     label = f"MRR ({unit})"
     if not from_zero:
         low, high = float(levels.min()), float(max(levels.max(), end))
