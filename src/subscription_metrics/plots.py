@@ -435,9 +435,7 @@ def survival_curves(
     curve_ax.grid(True, alpha=0.3)
     if len(labels) > 1 or projected is not None:
         curve_ax.legend(title=", ".join(names), loc="lower left", frameon=False)
-    curve_ax.set_title(
-        title or "Survival (Kaplan-Meier) with intervals", loc="left"
-    )
+    curve_ax.set_title(title or "Survival (Kaplan-Meier) with intervals", loc="left")
     xlabel = f"time since start ({time_unit})"
     if table_ax is not None:
         _at_risk_table(table_ax, ticks, table)
