@@ -436,7 +436,7 @@ class TestCohortHeatmap:
     def test_unobserved_cells_are_masked_not_zero(self, triangle):
         """The image masks exactly the triangle's missing cells; the rest are values."""
         fig = plots.cohort_heatmap(triangle)
-        image = fig.axes[0].images[0]
+        image = fig.axes[0].collections[0]
         array = image.get_array()
         missing = triangle.isna().to_numpy()
 
@@ -459,7 +459,7 @@ class TestCohortHeatmap:
         mrr = sm.cohorts.triangle(led, value="mrr")
 
         fig = plots.cohort_heatmap(mrr, value="mrr")
-        array = fig.axes[0].images[0].get_array()
+        array = fig.axes[0].collections[0].get_array()
 
         assert fig.axes[1].get_ylabel() == "MRR (million JPY)"
         assert np.isclose(array[0, 0], float(mrr.iloc[0, 0]) / MILLION)
@@ -493,6 +493,20 @@ class TestCohortHeatmap:
         fig = plots.cohort_heatmap(tri)
 
         assert fig.axes[0].get_yticklabels()[0].get_text() == "2023-01, enterprise"
+
+    def test_large_triangles_are_a_picture_in_svg(self, led, triangle):
+        """Up to 2,500 cells are vector shapes; beyond, one embedded picture."""
+        large = sm.cohorts.triangle(led, by="segment")  # 108 rows x 36 ages
+
+        small_fig = plots.cohort_heatmap(triangle)
+        large_fig = plots.cohort_heatmap(large)
+        svg = plots.to_svg(large_fig)
+
+        assert not small_fig.axes[0].collections[0].get_rasterized()
+        assert large_fig.axes[0].collections[0].get_rasterized()
+        # The colour bar is a picture in both; the large mesh is one more.
+        assert svg.count('<image href="data:image/png;base64,') == 2
+        assert plots.to_svg(small_fig).count("<image") == 1
 
     def test_refuses_columns_that_are_not_ages(self, bridge):
         """A bridge's columns are not ages."""
@@ -651,7 +665,7 @@ class TestTierMovements:
         moved = sm.tiers.movements(classified["2025-06"], classified["2025-12"])
 
         fig = plots.tier_movements(moved)
-        array = fig.axes[0].images[0].get_array()
+        array = fig.axes[0].collections[0].get_array()
         counts = [int(t.get_text().replace(",", "")) for t in fig.axes[0].texts]
 
         assert array.shape == (4, 4)

@@ -51,6 +51,7 @@ from ._money import currency_exponent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.collections import QuadMesh
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -96,6 +97,9 @@ _TRIANGLE_LABELS: Final = {
     "net_revenue_retention": "net revenue retention",
     "gross_revenue_retention": "gross revenue retention",
 }
+
+#: Matrices of more cells than this are drawn as a picture, not as vector cells.
+_VECTOR_CELLS: Final = 2_500
 
 #: Health bands in the order `health.evaluate` reports them, worst first.
 _BAND_COLOURS: Final = {"at_risk": _LOSS, "watch": "#f9a825", "healthy": _GAIN}
@@ -317,7 +321,9 @@ def survival_curves(
     title : str, optional
         The figure's title (default: says what is drawn).
     ax : matplotlib.axes.Axes, optional
-        Draw into this Axes; the at-risk table goes in a strip below it.
+        Draw into this Axes. The at-risk table takes the lower part of its
+        grid cell (the Axes shrinks to make room), or, for an Axes placed by
+        hand, an inset strip below it.
 
     Returns
     -------
@@ -837,6 +843,30 @@ def mrr_movements(
 # --------------------------------------------------------------------------
 
 
+def _cells(axes: Axes, values: np.ma.MaskedArray[Any, Any], colours: Any) -> QuadMesh:
+    """
+    Draw a matrix as vector cells, row 0 at the top; masked cells transparent.
+
+    Cells are centred on whole numbers, as an image's are, so ticks and text
+    go at the row and column positions. Beyond `_VECTOR_CELLS` cells the mesh
+    is embedded as a picture in vector output, which keeps SVG text small.
+    """
+    rows, columns = values.shape
+    mesh = axes.pcolormesh(
+        np.arange(columns + 1) - 0.5,
+        np.arange(rows + 1) - 0.5,
+        values,
+        cmap=colours,
+        shading="flat",
+        edgecolors="face",
+        linewidth=0.2,
+    )
+    mesh.set_rasterized(rows * columns > _VECTOR_CELLS)
+    axes.set_xlim(-0.5, columns - 0.5)
+    axes.set_ylim(rows - 0.5, -0.5)
+    return mesh
+
+
 def cohort_heatmap(
     triangle: pd.DataFrame,
     *,
@@ -850,7 +880,10 @@ def cohort_heatmap(
     Draw a cohort triangle as a heatmap: cohorts down, ages across.
 
     A cell the data cannot have observed yet (missing in the triangle) is
-    left blank, never coloured as 0, so the triangle's shape shows.
+    left blank, never coloured as 0, so the triangle's shape shows. The
+    cells are vector shapes (sharp in print and in SVG) up to 2,500 cells,
+    and one embedded picture beyond, so that the SVG of a long history or of
+    many segments stays small.
 
     Parameters
     ----------
@@ -875,8 +908,9 @@ def cohort_heatmap(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure drawn on: one image whose array masks the unobserved
-        cells, and a colour bar.
+        The figure drawn on: one mesh of vector cells (a
+        `matplotlib.collections.QuadMesh`, its array masked where a cell is
+        not observed, and such cells transparent) and a colour bar.
 
     Raises
     ------
@@ -888,7 +922,8 @@ def cohort_heatmap(
         If the triangle's columns are not ages (whole numbers) or its values
         not numbers, or a money triangle lacks its currency.
     ValueError
-        If `value` is not one of `cohorts.RETENTION_COLUMNS`.
+        If `value` is not one of `cohorts.RETENTION_COLUMNS`, or the
+        triangle is empty.
 
     See Also
     --------
@@ -900,9 +935,9 @@ def cohort_heatmap(
     >>> sample = sm.datasets.load_sample()
     >>> led = sm.Ledger.from_subscriptions(sample.subscriptions)
     >>> fig = sm.plots.cohort_heatmap(sm.cohorts.triangle(led))
-    >>> image = fig.axes[0].images[0]
-    >>> image.get_array().mask.sum() > 0  # the cells not yet observed
-    np.True_
+    >>> cells = fig.axes[0].collections[0].get_array()
+    >>> bool(cells.mask.sum() > 0)  # the cells not yet observed
+    True
     """
     _require_matplotlib()
     import matplotlib as mpl
@@ -929,11 +964,10 @@ def cohort_heatmap(
             ]
         )
     cells = _numbers(frame, "triangle", "cohorts.triangle", list(frame.columns))
-    values = (
-        np.column_stack([cells[c] for c in frame.columns])
-        if len(frame.columns)
-        else np.empty((len(frame), 0))
-    )
+    if not len(frame) or not len(frame.columns):
+        msg = "the triangle is empty: no cohort to draw"
+        raise ValueError(msg)
+    values = np.column_stack([cells[c] for c in frame.columns])
     ratio = all(pd.api.types.is_float_dtype(t) for t in frame.dtypes)
     money = value in _MONEY_TRIANGLES
     divisor, unit = 1.0, ""
@@ -945,7 +979,7 @@ def cohort_heatmap(
 
     figure, axes = _figure(ax, figsize=(9.0, 6.0))
     colours = mpl.colormaps[cmap].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
-    image = axes.imshow(shown, aspect="auto", cmap=colours, interpolation="nearest")
+    image = _cells(axes, shown, colours)
     label = _TRIANGLE_LABELS.get(value or "", "retention" if ratio else "count")
     if money:
         label = f"{label} ({unit})"
@@ -1317,8 +1351,9 @@ def tier_movements(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure drawn on; its Axes holds one image (tiers before x tiers
-        after, the ``absent -> absent`` cell masked) and one count per cell.
+        The figure drawn on; its Axes holds one mesh of cells (tiers before
+        x tiers after, the ``absent -> absent`` cell masked) and one count
+        per cell.
 
     Raises
     ------
@@ -1341,7 +1376,7 @@ def tier_movements(
     >>> before = pd.DataFrame({"tier": [1, 2, 2, 3]}, index=["c1", "c2", "c3", "c4"])
     >>> after = pd.DataFrame({"tier": [1, 1, 3, 2]}, index=["c1", "c2", "c3", "c5"])
     >>> fig = sm.plots.tier_movements(sm.tiers.movements(before, after))
-    >>> fig.axes[0].images[0].get_array().shape
+    >>> fig.axes[0].collections[0].get_array().shape
     (4, 4)
     """
     _require_matplotlib()
@@ -1368,7 +1403,8 @@ def tier_movements(
 
     figure, axes = _figure(ax, figsize=(6.0, 5.0))
     colours = mpl.colormaps["Blues"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
-    image = axes.imshow(values, cmap=colours, aspect="equal", interpolation="nearest")
+    image = _cells(axes, values, colours)
+    axes.set_aspect("equal")
     high = float(values.max()) if values.count() else 0.0
     for i, j in np.argwhere(~np.ma.getmaskarray(values)):
         cell = int(values[i, j])
