@@ -797,6 +797,14 @@ class TestToSvg:
         assert all(i.startswith("km-") for i in ids)
         assert refs <= ids
 
+    def test_a_prefix_ending_in_a_dash_is_not_doubled(self, bridge):
+        """``"bridge-"`` and ``"bridge"`` give the same ids."""
+        fig = plots.bridge_waterfall(bridge, since="2025-12")
+
+        assert plots.to_svg(fig, id_prefix="bridge-") == plots.to_svg(
+            fig, id_prefix="bridge"
+        )
+
     def test_threads_render_the_same_text(self, bridge):
         """Concurrent renderings give what one rendering gives."""
         expected = plots.to_svg(plots.bridge_waterfall(bridge, since="2025-12"))

@@ -1588,7 +1588,8 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
         The figure to render, such as one returned by this module.
     id_prefix : str, optional
         Text put before every element id (and every reference to one), so
-        that several SVGs in one HTML page keep distinct ids.
+        that several SVGs in one HTML page keep distinct ids; joined with
+        ``-`` unless it ends in ``-`` or ``_`` (``"km"`` gives ``km-...``).
 
     Returns
     -------
@@ -1653,6 +1654,7 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
     text = text.replace("xlink:href=", "href=")
     text = _stable_ids(text)
     if id_prefix:
-        text = _ID.sub(lambda m: f'id="{id_prefix}-{m[1]}"', text)
-        text = _REFERENCE.sub(lambda m: f"{m[1]}{id_prefix}-{m[2]}", text)
+        head = id_prefix if id_prefix.endswith(("-", "_")) else f"{id_prefix}-"
+        text = _ID.sub(lambda m: f'id="{head}{m[1]}"', text)
+        text = _REFERENCE.sub(lambda m: f"{m[1]}{head}{m[2]}", text)
     return text
