@@ -855,3 +855,34 @@ class TestWithoutMatplotlib:
             plots.bridge_waterfall(bridge)
         with pytest.raises(ImportError, match="plot"):
             plots.to_svg(object())  # type: ignore[arg-type]
+
+
+def test_drawing_everything_leaves_pyplot_alone():
+    """No function imports pyplot, so no global figure state is made or kept."""
+    code = """
+import sys
+import subscription_metrics as sm
+sample = sm.datasets.load_sample()
+led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+lives = sm.survival.lifetimes(led, by="segment")
+curves = sm.survival.kaplan_meier(
+    lives["age"], lives["observed"], groups=lives["segment"]
+)
+bridge = sm.ledger.bridge(led)
+card = sm.scorecards.scorecard(led, staff=sample.staff, deals=sample.deals)
+classified = sm.tiers.classify(sm.tiers.account_features(led, as_of="2025-06"))
+figures = [
+    sm.plots.survival_curves(curves),
+    sm.plots.bridge_waterfall(bridge),
+    sm.plots.mrr_movements(bridge),
+    sm.plots.cohort_heatmap(sm.cohorts.triangle(led)),
+    sm.plots.scorecard_bookings(card),
+    sm.plots.tier_mix({"2025-06": classified}),
+    sm.plots.tier_movements(sm.tiers.movements(classified, classified)),
+]
+for figure in figures:
+    sm.plots.to_svg(figure)
+assert "matplotlib" in sys.modules
+assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
