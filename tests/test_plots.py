@@ -574,6 +574,43 @@ class TestScorecardBookings:
         assert len(containers) == 2
         assert containers[1].lines[0].get_markerfacecolor() == "none"
 
+    def test_the_comparison_joins_the_pair_and_gives_its_verdict(
+        self, sample, led, card
+    ):
+        """The compared reps are joined; the box gives compare's differences."""
+        verdict = sm.scorecards.compare(led, *REPS, deals=sample.deals)
+        field = card[card["role"] == "field_sales"]
+
+        fig = plots.scorecard_bookings(field, comparison=verdict)
+        ax = fig.axes[0]
+        box = ax.texts[-1].get_text().splitlines()
+        bold = [t.get_text() for t in ax.texts[:-1] if t.get_fontweight() == "bold"]
+        # The differences of compare, in million yen and percentage points.
+        weighted = verdict.loc["ltv_weighted_bookings", "difference"] / MILLION
+        points = verdict.loc["retention_12m", "difference"] * 100
+
+        assert bold == REPS
+        assert box[0] == "st-015 minus st-017:"
+        assert box[1] == "bookings: +12.7 million JPY"
+        assert box[2] == (
+            f"LTV-weighted bookings: \u2212{abs(weighted):,.0f} million JPY, "
+            "beyond the noise"
+        )
+        assert box[3].startswith(f"12-month retention: \u2212{abs(points):.1f} points")
+        assert box[3].endswith("beyond the noise")
+        joined = ax.lines[-1]
+        assert joined.get_linestyle() == ":"
+        assert len(joined.get_xdata()) == 2
+
+    def test_a_comparison_of_reps_not_drawn_is_refused(self, sample, led, card):
+        """Both compared reps must be among the rows drawn."""
+        verdict = sm.scorecards.compare(led, *REPS, deals=sample.deals)
+
+        with pytest.raises(ValueError, match="not among the rows drawn"):
+            plots.scorecard_bookings(card, rows=["st-009"], comparison=verdict)
+        with pytest.raises(InvalidTableError, match=r"comparison\.difference"):
+            plots.scorecard_bookings(card, comparison=card)
+
     def test_refuses_a_comparison_table(self, sample, led):
         """The comparison of two reps is not a scorecard."""
         verdict = sm.scorecards.compare(led, *REPS, deals=sample.deals)

@@ -1021,6 +1021,7 @@ def scorecard_bookings(
     scorecard: pd.DataFrame,
     *,
     rows: Sequence[object] | None = None,
+    comparison: pd.DataFrame | None = None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -1042,6 +1043,12 @@ def scorecard_bookings(
         out.
     rows : sequence, optional
         Labels of the rows to draw (default: every row but ``"All"``).
+    comparison : pandas.DataFrame, optional
+        A table from `scorecards.compare` of two of the rows: the two are
+        joined by a dotted line and its verdict is written in a box (the
+        differences in bookings, LTV-weighted bookings and 12-month
+        retention, first minus second, and whether each is beyond the
+        noise).
     title : str, optional
         The figure's title.
     ax : matplotlib.axes.Axes, optional
@@ -1060,9 +1067,13 @@ def scorecard_bookings(
     TypeError
         If `scorecard` is not a DataFrame or `ax` not an Axes.
     InvalidTableError
-        If a column above or the currency is missing, or not numbers.
+        If a column above or the currency is missing, or not numbers; or
+        if `comparison` lacks ``difference`` or ``beyond_noise``.
     KeyError
         If a label of `rows` is not in the scorecard.
+    ValueError
+        If the two people of `comparison` are not among the rows drawn, or
+        its currency is not the scorecard's.
 
     See Also
     --------
@@ -1128,7 +1139,7 @@ def scorecard_bookings(
             capsize=3,
             label=name,
         )
-    for label, xi, yi in zip(chosen.index, x, y, strict=True):
+    names = [
         axes.annotate(
             _label(label),
             (xi, yi),
@@ -1136,6 +1147,15 @@ def scorecard_bookings(
             textcoords="offset points",
             fontsize=8,
         )
+        for label, xi, yi in zip(chosen.index, x, y, strict=True)
+    ]
+    if comparison is not None:
+        shown = [name.get_text() for name in names]
+        pair = _verdict(
+            axes, comparison, shown, x, y, (x_div, x_unit), (y_div, y_unit), currency
+        )
+        for i in pair:
+            names[i].set_fontweight("bold")
     axes.set_xlabel(f"bookings: new MRR won ({x_unit})")
     axes.set_ylabel(f"LTV-weighted bookings ({y_unit}), with interval")
     axes.grid(True, alpha=0.3)
@@ -1143,6 +1163,92 @@ def scorecard_bookings(
         axes.legend(loc="best", fontsize=8, frameon=False)
     axes.set_title(title or "Bookings against LTV-weighted bookings", loc="left")
     return figure
+
+
+def _signed(value: float) -> str:
+    """Format a difference with its sign (a true minus sign for losses)."""
+    return ("+" if value >= 0 else "\u2212") + _amount(abs(value))
+
+
+def _noise(value: object) -> str:
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and np.isnan(value))
+    ):
+        return ""
+    return ", beyond the noise" if bool(value) else ", within the noise"
+
+
+def _verdict(
+    axes: Axes,
+    comparison: object,
+    shown: list[str],
+    x: FloatArray,
+    y: FloatArray,
+    x_scale: tuple[float, str],
+    y_scale: tuple[float, str],
+    currency: str,
+) -> tuple[int, int]:
+    """Join the two people of a `scorecards.compare` table and write its verdict."""
+    frame = _check_frame(comparison, "comparison", "scorecards.compare")
+    difference = _numbers(frame, "comparison", "scorecards.compare", ["difference"])
+    if "beyond_noise" not in frame.columns:
+        raise _problem(
+            table="comparison",
+            column="beyond_noise",
+            rule="missing column",
+            detail="pass a table from scorecards.compare; columns present: "
+            f"{[str(c) for c in frame.columns]}",
+        )
+    other = frame.attrs.get("currency")
+    if other is not None and other != currency:
+        msg = f"the comparison is in {other}, the scorecard in {currency}"
+        raise ValueError(msg)
+    first, second = (str(c) for c in frame.columns[:2])
+    missing = [who for who in (first, second) if who not in shown]
+    if missing:
+        msg = (
+            f"the comparison's {missing} are not among the rows drawn; "
+            "pass rows= that include both"
+        )
+        raise ValueError(msg)
+    a, b = shown.index(first), shown.index(second)
+    axes.plot([x[a], x[b]], [y[a], y[b]], linestyle=":", color="#424242", linewidth=1)
+    figures = {str(name): i for i, name in enumerate(frame.index)}
+    verdicts = frame["beyond_noise"].tolist()
+    lines = [f"{first} minus {second}:"]
+    for name, text, (divisor, unit) in (
+        ("new_mrr", "bookings", x_scale),
+        ("ltv_weighted_bookings", "LTV-weighted bookings", y_scale),
+    ):
+        if name in figures:
+            i = figures[name]
+            amount = _signed(difference["difference"][i] / divisor)
+            lines.append(f"{text}: {amount} {unit}{_noise(verdicts[i])}")
+    if "retention_12m" in figures:
+        i = figures["retention_12m"]
+        points = difference["difference"][i] * 100.0
+        line = f"12-month retention: {_signed(points)} points"
+        if {"lower", "upper"} <= set(map(str, frame.columns)):
+            bounds = _numbers(
+                frame, "comparison", "scorecards.compare", ["lower", "upper"]
+            )
+            low, high = bounds["lower"][i] * 100.0, bounds["upper"][i] * 100.0
+            if np.isfinite(low) and np.isfinite(high):
+                line += f" ({_signed(low)} to {_signed(high)})"
+        lines.append(line + _noise(verdicts[i]))
+    axes.text(
+        0.01,
+        0.98,
+        "\n".join(lines),
+        transform=axes.transAxes,
+        ha="left",
+        va="top",
+        fontsize=8,
+        bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#bdbdbd"},
+    )
+    return a, b
 
 
 # --------------------------------------------------------------------------
