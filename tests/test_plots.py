@@ -238,6 +238,22 @@ class TestSurvivalCurves:
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert labels.count("projected (sBG), with interval") == 1
 
+    def test_a_projected_curve_is_dashed_with_its_band(self, lives):
+        """An sbg_survival_interval table is one dashed curve, with a band, to 60."""
+        everyone = sm.survival.kaplan_meier(lives["age"], lives["observed"])
+        fit = sm.survival.sbg_fit_lifetimes(lives["age"], lives["observed"])
+        band = sm.survival.sbg_survival_interval(fit, range(61), seed=1)
+
+        fig = plots.survival_curves(everyone, projection=band)
+        ax = fig.axes[0]
+        dashed = ax.lines[-1]
+
+        assert dashed.get_linestyle() == "--"
+        assert np.allclose(dashed.get_ydata(), band["survival"])
+        assert len(ax.collections) == 2  # the observed band and the projected one
+        assert ax.get_xlim()[1] >= 60
+        assert fig.axes[1].texts[-1].get_text() == "0"  # nobody observed at 60
+
     def test_a_projection_of_other_groups_is_refused(self, curves, led):
         """A projection by another attribute matches no curve: a ValueError says so."""
         projected = sm.survival.early_ltv(led, by="acquisition_channel", seed=1)

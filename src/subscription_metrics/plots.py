@@ -38,7 +38,7 @@ import io
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -315,7 +315,11 @@ def survival_curves(
         at those months as diamonds in each group's colour, with the
         ``_lower`` to ``_upper`` interval, to set the sBG model's projection
         beside what was observed. Groups of the curves that it lacks get no
-        diamonds; for curves without groups, give it one row.
+        diamonds; for curves without groups, give it one row. Or a table
+        from `survival.sbg_survival_interval` (indexed by ``period``, with
+        ``survival``, ``lower`` and ``upper``): one projected curve, drawn
+        dashed with its interval (in the curve's colour when there is one
+        group, in black otherwise).
     time_unit : str, default 'months'
         What a unit of ``time`` is, for the axis label.
     title : str, optional
@@ -388,7 +392,19 @@ def survival_curves(
     else:
         codes = np.zeros(len(frame), np.int64)
         labels = ["all customers"]
+    line_projection = None
+    if _is_projected_curve(projection):
+        line_projection = _numbers(
+            projection,
+            "projection",
+            "survival.sbg_survival_interval",
+            ["survival", "lower", "upper"],
+        )
+        line_projection["period"] = projection.index.to_numpy(np.float64)
+        projection = None
     end = float(np.nanmax(time_all)) if len(time_all) else 1.0
+    if line_projection is not None and line_projection["period"].size:
+        end = max(end, float(np.nanmax(line_projection["period"])))
     ticks = (
         _at_risk_times(end) if times is None else np.asarray(times, np.float64).ravel()
     )
@@ -433,13 +449,33 @@ def survival_curves(
         at = np.searchsorted(t, ticks, side="left")
         padded = np.append(counts[rows], 0.0)
         table.append((label, colour, padded[at].astype(np.int64)))
+    if line_projection is not None:
+        colour = table[0][1] if len(table) == 1 else "black"
+        order = np.argsort(line_projection["period"], kind="stable")
+        period = line_projection["period"][order]
+        curve_ax.plot(
+            period,
+            line_projection["survival"][order],
+            linestyle="--",
+            color=colour,
+            linewidth=1.2,
+            label="projected (sBG), with interval",
+        )
+        curve_ax.fill_between(
+            period,
+            line_projection["lower"][order],
+            line_projection["upper"][order],
+            color=colour,
+            alpha=0.08,
+            linewidth=0,
+        )
     curve_ax.set_ylim(0.0, 1.02)
     right = max(end, float(ticks.max()) if ticks.size else end)
     curve_ax.set_xlim(-0.03 * right, right * 1.02)
     curve_ax.set_xticks(ticks)
     curve_ax.set_ylabel("share still paying")
     curve_ax.grid(True, alpha=0.3)
-    if len(labels) > 1 or projected is not None:
+    if len(labels) > 1 or projected is not None or line_projection is not None:
         curve_ax.legend(title=", ".join(names), loc="lower left", frameon=False)
     curve_ax.set_title(title or "Survival (Kaplan-Meier) with intervals", loc="left")
     xlabel = f"time since start ({time_unit})"
@@ -450,6 +486,15 @@ def survival_curves(
     else:
         curve_ax.set_xlabel(xlabel)
     return figure
+
+
+def _is_projected_curve(projection: object) -> TypeGuard[pd.DataFrame]:
+    """Whether `projection` is one curve from `survival.sbg_survival_interval`."""
+    return (
+        isinstance(projection, pd.DataFrame)
+        and projection.index.name == "period"
+        and "survival" in projection.columns
+    )
 
 
 def _projection(
