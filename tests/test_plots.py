@@ -8,10 +8,12 @@ import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics import InvalidTableError, plots
@@ -939,3 +941,41 @@ assert "matplotlib" in sys.modules
 assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TestMoneyUnit:
+    """Tests for the unit money is shown in."""
+
+    @given(
+        st.floats(min_value=0, max_value=1e18, allow_nan=False),
+        st.sampled_from(sorted(sm.money.CURRENCY_EXPONENTS)),
+    )
+    def test_the_largest_amount_reads_below_10_000(self, amount, currency):
+        """Scaled to its unit, the largest amount is below 10,000 (>= 10 if scaled)."""
+        divisor, unit = plots._money_unit(np.array([amount, 0.0]), currency)
+        shown = amount / divisor
+        major = 10 ** sm.money.currency_exponent(currency)
+
+        assert unit.endswith(currency)
+        assert shown < 10_000 or unit.startswith("billion")
+        if unit != currency:
+            assert shown >= 10
+        assert divisor >= major
+
+    def test_no_amount_is_the_major_unit(self):
+        """Nothing finite to show: the plain major unit."""
+        assert plots._money_unit(np.array([np.nan]), "USD") == (100.0, "USD")
+
+
+def test_an_empty_band_and_an_undefined_auc_say_so(evaluation):
+    """A band without accounts is labelled n/a; so is an AUC nobody can compute."""
+    by_band = evaluation.by_band.copy()
+    by_band.loc["healthy", ["customers", "churned"]] = 0
+    by_band.loc["healthy", "churn_rate"] = np.nan
+    undefined = attrs.evolve(evaluation, by_band=by_band, auc=float("nan"))
+
+    fig = plots.health_bands(undefined)
+    ax = fig.axes[0]
+
+    assert ax.texts[2].get_text() == "n/a"
+    assert ax.get_title(loc="left").endswith("(AUC n/a)")

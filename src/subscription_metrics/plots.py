@@ -6,14 +6,16 @@ matplotlib (the ``[plot]`` extra: ``pip install "subscription_metrics[plot]"``):
 
 - `survival_curves`: Kaplan-Meier curves from `survival.kaplan_meier`, one
   step line per group with its confidence band shaded and the customers at
-  risk counted in a table below;
+  risk counted in a table below; optionally the shifted-beta-geometric
+  projection beside them (`survival.early_ltv`, `survival.sbg_survival_interval`);
 - `bridge_waterfall`: the MRR bridge from `ledger.bridge` for one month or a
   span, from the MRR at start through each movement to the MRR at end;
 - `mrr_movements`: the same bridge month by month, gains up and losses down;
 - `cohort_heatmap`: a `cohorts.triangle`, with cells not yet observed left
   blank (never drawn as 0);
 - `scorecard_bookings`: each rep's bookings against their LTV-weighted
-  bookings with its interval, from `scorecards.scorecard`;
+  bookings with its interval, from `scorecards.scorecard`, and the verdict of
+  `scorecards.compare` on a pair;
 - `tier_mix` and `tier_movements`: accounts (or MRR) per tier month by month
   from `tiers.summary`, and the moves between tiers from `tiers.movements`;
 - `health_bands`: churn by health band from `health.evaluate`, with the AUC.
