@@ -140,7 +140,8 @@ def _field_values(spec: ColumnSpec, *, as_times: bool) -> st.SearchStrategy[obje
     elif kind == "month":
         base = st.dates().map(lambda day: day.replace(day=1))
     elif kind in ("money", "count"):
-        base = st.integers(min_value=0, max_value=2**62)
+        low = -(2**62) if spec.signed else 0
+        base = st.integers(min_value=low, max_value=2**62)
     elif kind == "currency":
         base = st.sampled_from(_ENTITY_CURRENCIES)
     elif kind == "enum":
@@ -174,6 +175,14 @@ def entities(draw: st.DrawFn, entity: type[E]) -> E:
     }
     for rule in entity.ROW_RULES:  # type: ignore[attr-defined]
         if not rule.check(*(values[name] for name in rule.columns)):
+            if len(rule.columns) == 3:  # an invoice line's amount, or its units
+                amount, quantity, unit = rule.columns
+                if values[amount] is None:
+                    values[quantity] = values[quantity] or 0
+                    values[unit] = values[unit] or 0
+                else:
+                    values[quantity] = values[unit] = None
+                continue
             first, later = rule.columns
             values[later] = values[first]
     return entity(**values)

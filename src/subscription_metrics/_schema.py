@@ -636,7 +636,8 @@ def check_table(
         elif spec.kind == "money":
             currency = out["currency"] if "currency" in out else None
             empty = series.isna().to_numpy(bool) if spec.nullable else None
-            if empty is not None and currency is not None:
+            optional_currency = "currency" in specs and specs["currency"].nullable
+            if empty is not None and currency is not None and optional_currency:
                 # An optional amount and its currency come together or not at all.
                 alone = empty != currency.isna().to_numpy(bool)
                 check.add(
@@ -663,8 +664,9 @@ def check_table(
                 if empty is not None and empty.any():
                     money = money.astype("Int64").mask(empty)
                 out[col] = money
-                negative = (money < 0).to_numpy(bool, na_value=False)
-                check.add(col, "not negative", negative)
+                if not spec.signed:
+                    negative = (money < 0).to_numpy(bool, na_value=False)
+                    check.add(col, "not negative", negative)
         elif spec.kind == "currency":
             _check_currency(check, col, series, nullable=spec.nullable)
         elif spec.kind == "enum":
