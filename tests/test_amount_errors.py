@@ -57,7 +57,7 @@ class TestMinorUnits:
         assert "amounts='major'" in problem.detail
 
     def test_whole_floats_are_read_exactly(self):
-        """99.0 in minor units is 99 units: read_csv gives floats to columns with gaps."""
+        """99.0 in minor units is 99 units (read_csv makes columns with gaps float)."""
         frame = _subs([99.0, 120.0, 2.0**52]).astype({"mrr": float})
 
         table = frames.validate(frame, Subscription)
