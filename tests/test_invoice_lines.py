@@ -367,6 +367,51 @@ class TestFromInvoiceLines:
 
         assert ledger.bridge(led)["mrr_at_end"].tolist() == [11_000] * 3
 
+    def test_no_recurring_lines_is_an_empty_ledger_in_their_currency(self):
+        """Only a one-off line: nothing to show, the line counted."""
+        lines = _lines(("c1", "one_off", "2025-01-01", "2025-01-01", 500))
+
+        led = Ledger.from_invoice_lines(lines)
+
+        assert (led.currency, led.last_month, len(led.customers)) == ("USD", None, 0)
+        assert led.set_aside[0].count == 1
+
+    def test_time_zone_aware_periods_use_their_wall_clock_days(self):
+        """Periods in Tokyo time spread over Tokyo's months."""
+        lines = _lines(("c1", "recurring", "2025-01-01", "2025-04-01", 300))
+        for name in ("period_start", "period_end"):
+            lines[name] = lines[name].dt.tz_localize("Asia/Tokyo")
+
+        led = Ledger.from_invoice_lines(lines)
+
+        assert ledger.bridge(led)["mrr_at_end"].tolist() == [100, 100, 100]
+
+    def test_major_units_for_unit_prices_and_discounts(self):
+        """Three seats at 19.99 less 5.00 is 54.97 a month."""
+        lines = _lines(
+            ("c1", "recurring", "2025-01-01", "2025-02-01", None),
+            quantity=[3],
+            unit_amount=["19.99"],
+            discount_amount=["5.00"],
+        )
+
+        led = Ledger.from_invoice_lines(lines, amounts="major")
+
+        assert ledger.bridge(led)["mrr_at_end"].tolist() == [5_497]
+
+    def test_quantity_times_price_beyond_int64_is_refused(self):
+        """2**40 seats at 2**40 minor units does not fit in int64 money."""
+        lines = _lines(
+            ("c1", "recurring", "2025-01-01", "2025-02-01", None),
+            quantity=[2**40],
+            unit_amount=[2**40],
+        )
+
+        with pytest.raises(sm.MoneyOverflowError) as info:
+            Ledger.from_invoice_lines(lines)
+
+        assert info.value.problems[0].examples == ("l0",)
+
     @given(invoice_lines(), st.sampled_from(["months", "days"]))
     def test_equals_the_slow_loop_through_monthly_rows(self, lines, rule):
         """The bridge equals that of the oracle's monthly rows (same horizon)."""

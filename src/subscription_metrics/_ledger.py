@@ -678,6 +678,8 @@ class Ledger:
             rates,
             conventions,
         )
+        if currency is None and table["currency"].nunique() == 1:
+            currency = str(table["currency"].iloc[0])  # only lines left out of MRR
         line, month, share = _invoices.spread(
             converted, start[rows], end[rows], rule=conventions.invoice_spread
         )

@@ -464,11 +464,13 @@ def _text_amounts(
     reads as major units.
     """
     kind = pd.api.types.infer_dtype(series, skipna=True)
+    flagged = np.zeros(len(series), bool)
     if kind == "string":
         is_text = np.ones(len(series), bool)
-    else:
+    elif kind.startswith("mixed"):  # some text among numbers or Decimals
         is_text = series.map(lambda v: isinstance(v, str)).to_numpy(bool)
-    flagged = np.zeros(len(series), bool)
+    else:
+        return flagged
     if not is_text.any():
         return flagged
     text = series[is_text].astype(str)
