@@ -41,23 +41,16 @@ def slow_spread(
         n = max(1, int(Fraction(days) / Fraction(1461, 48) + Fraction(1, 2)))
         q, r = divmod(magnitude, n)
         return [(_add_months(first, j), sign * (q + (j < r))) for j in range(n)]
-    months = []
-    month = first
-    while True:
-        following = _add_months(month, 1)
-        inside = (min(end, following) - max(start, month)).days
-        months.append((month, inside if days else 1))
-        if following >= end:
-            break
-        month = following
-    total = max(days, 1)
-    out, before, through = [], 0, 0
-    for month, inside in months:
-        through += inside
-        cumulative = magnitude * through // total
-        out.append((month, sign * (cumulative - before)))
-        before = cumulative
-    return out
+    # Days: each day of the period gets an equal share, the remainder units
+    # one each to the earliest days; a month sums its days. An empty period
+    # is its start day.
+    period = [start + dt.timedelta(days=i) for i in range(max(days, 1))]
+    q, r = divmod(magnitude, len(period))
+    out: dict[dt.date, int] = {}
+    for i, day in enumerate(period):
+        month = day.replace(day=1)
+        out[month] = out.get(month, 0) + sign * (q + (i < r))
+    return list(out.items())
 
 
 def slow_monthly_rows(lines: pd.DataFrame, rule: str = "months") -> pd.DataFrame:
@@ -211,6 +204,27 @@ class TestSpread:
         sums = np.zeros(len(lines), object)
         np.add.at(sums, line, share.astype(object))
         assert sums.tolist() == [a for a, _, _ in lines]
+
+    @given(
+        st.integers(0, 10**12),
+        st.floats(0, 1),
+        dates,
+        st.integers(0, 800),
+        st.sampled_from(["months", "days"]),
+    )
+    @example(10_000, 0.9999, dt.date(2025, 1, 30), 32, "days").via("9,999 of 10,000")
+    def test_a_partial_credit_never_takes_a_month_below_zero(
+        self, amount, part, start, days, rule
+    ):
+        """A credit of at most the charge, same period: every month nets >= 0."""
+        credit = int(amount * part)
+        start_day = np.array([start], "datetime64[D]")
+        end_day = np.array([start + dt.timedelta(days=days)], "datetime64[D]")
+
+        charge = spread(np.array([amount]), start_day, end_day, rule=rule)[2]
+        back = spread(np.array([-credit]), start_day, end_day, rule=rule)[2]
+
+        assert (charge + back >= 0).all()
 
     @given(st.integers(-(10**12), 10**12), dates, st.integers(0, 800))
     def test_a_credit_cancels_its_charge_month_by_month(self, amount, start, days):

@@ -156,12 +156,12 @@ class Conventions:
         33.34, 33.33, 33.33). Anniversary billing on the 15th keeps whole
         months: each line counts from the month it starts (ChartMogul,
         Baremetrics: the amount over the months of its period). ``'days'``:
-        each calendar month the period touches gets its share of the days;
-        month ``j`` gets ``floor(a * D_j / D) - floor(a * D_{j-1} / D)``,
-        with ``D_j`` the period's days up to the end of month ``j``, so the
-        shares add up exactly and each is within one unit of its exact
-        share (revenue-recognition style; a mid-month start shows a partial
-        first month).
+        the amount is split equally over the period's days, the remainder
+        units one each to the earliest days, and each calendar month gets
+        the sum of its days (revenue-recognition style; a mid-month start
+        shows a partial first month). Under both rules the shares add up to
+        the line exactly, and a partial credit for the same period never
+        takes a month below zero.
     trial : {'not_customer', 'customer'}, default 'not_customer'
         What a trial month is. A trial is a recurring invoice line that
         charges nothing before its discount (amount or unit amount 0) and

@@ -71,12 +71,13 @@ def spread(
     rule : {'months', 'days'}
         ``'months'``: the period's whole months (`whole_months`) from the
         month of `start`, equal shares, the remainder units one each to the
-        earliest months. ``'days'``: every calendar month the period touches,
-        in proportion to its days there; month ``j`` gets
-        ``F(D_j) - F(D_{j-1})`` with ``F(d) = floor(|a| * d / D)`` and ``D_j``
-        the period's days through month ``j``. An empty period is the month
-        of `start`. Shares carry the sign of the amount, so a credit that
-        reverses a charge cancels it month by month.
+        earliest months. ``'days'``: every calendar month the period touches
+        gets the sum of its days' shares, the amount being split equally
+        over the period's days with the remainder units one each to the
+        earliest days. An empty period is the month of `start`. Shares carry
+        the sign of the amount, so a credit that reverses a charge cancels it
+        month by month; and a share never falls when the amount grows, so a
+        partial credit for the same period never takes a month below zero.
 
     Returns
     -------
@@ -129,16 +130,12 @@ def spread(
     inside = np.maximum((high - low).astype(np.int64), 0)
     inside = np.where(days[line] > 0, inside, 1)
     total = np.maximum(days, 1)
-    opens = offset == 0
-    through = k.grouped_cumsum(inside, opens)
-    # floor(|a| * d / D) without overflow: |a| = q * D + r, so it is
-    # q * d + floor(r * d / D), and r * d < D * D.
+    before = k.grouped_cumsum(inside, offset == 0) - inside  # days in earlier months
+    # Each day gets q = |a| // D, and the first r = |a| % D days one unit more;
+    # a month's share is the sum of its days.
     whole, extra = np.divmod(magnitude, total)
-    cumulative = whole[line] * through + (extra[line] * through) // total[line]
-    before = np.zeros_like(cumulative)
-    before[1:] = cumulative[:-1]
-    before[opens] = 0
-    return line, month, sign * (cumulative - before)
+    bonus = np.clip(extra[line] - before, 0, inside)
+    return line, month, sign * (whole[line] * inside + bonus)
 
 
 def exact_products(
