@@ -23,7 +23,14 @@ from attrs import field, frozen
 from . import _display
 from . import _kernels as k
 from ._conventions import Conventions
-from ._entities import Customer, ExchangeRate, InvoiceLine, MonthlyMrr, Subscription
+from ._entities import (
+    Customer,
+    ExchangeRate,
+    InvoiceLine,
+    LineKind,
+    MonthlyMrr,
+    Subscription,
+)
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
 from ._overflow import (
     MoneyOverflowError,
@@ -610,8 +617,14 @@ class Ledger:
         rates = _check_rates(rates, problems)
         if problems:
             raise InvalidTableError(problems)
-        line_ids = table["line_id"].to_numpy(object)
-        kind = table["kind"].astype(str).to_numpy()
+        line_ids = table["line_id"].to_numpy()
+        kind_code, kinds = pd.factorize(table["kind"])
+        kind_names = [str(LineKind(value)) for value in kinds]
+
+        def of_kind(*names: str) -> npt.NDArray[np.bool_]:
+            wanted = [i for i, name in enumerate(kind_names) if name in names]
+            return np.isin(kind_code, wanted)
+
         amount, has_amount = _int_column(table["amount"])
         quantity, _ = _int_column(table["quantity"])
         unit_amount, _ = _int_column(table["unit_amount"])
@@ -638,7 +651,7 @@ class Ledger:
             ("one_off", "one-off lines", "not recurring revenue, so not MRR"),
             ("tax", "tax lines", "tax is not revenue, so not MRR"),
         ):
-            mask = kind == name
+            mask = of_kind(name)
             if mask.any():
                 set_aside.append(
                     SetAside(
@@ -649,11 +662,12 @@ class Ledger:
                         detail=detail,
                     )
                 )
-        keep = np.isin(kind, ("recurring", "credit_note", "proration"))
+        keep = of_kind("recurring", "credit_note", "proration")
         start = _days(table["period_start"])
         end = _days(table["period_end"])
-        codes, _ = pd.factorize(table["customer_id"], sort=False)
-        trial = _trials(kind == "recurring", gross, start, codes.astype(np.int64))
+        codes, uniques = pd.factorize(table["customer_id"], sort=False)
+        codes = codes.astype(np.int64)
+        trial = _trials(of_kind("recurring"), gross, start, codes)
         if trial.any() and conventions.trial == "not_customer":
             set_aside.append(
                 SetAside(
@@ -668,11 +682,14 @@ class Ledger:
             )
             keep &= ~trial
         rows = np.flatnonzero(keep)
-        kept = table.iloc[rows].assign(amount=net[rows])
+        kept = pd.DataFrame(
+            {"amount": net[rows], "currency": table["currency"].to_numpy()[rows]},
+            index=table.index[rows],
+        )
         converted, currency = _reporting_amounts(
             kept,
             "amount",
-            kept["period_start"],
+            table["period_start"].iloc[rows],
             "invoice_lines",
             currency,
             rates,
@@ -703,8 +720,11 @@ class Ledger:
             early = ~late
             line, month, share = line[early], month[early], share[early]
             share_labels = share_labels[early]
-        ids = table["customer_id"].iloc[rows].iloc[line]
-        keys, decode = _customer_keys(ids)
+        keys = codes[rows][line]
+
+        def decode(found: npt.NDArray[np.int64]) -> Any:
+            return uniques.take(found)
+
         key, month, mrr = _net_customer_months(
             keys,
             month,
