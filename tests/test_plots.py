@@ -8,10 +8,12 @@ import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics import InvalidTableError, plots
@@ -191,16 +193,77 @@ class TestSurvivalCurves:
         assert fig.axes[0].get_xlabel() == "time since start (months)"
 
     def test_draws_into_a_given_axes(self, curves):
-        """With ``ax=``, the curves go into it and the table in a strip below it."""
-        fig = Figure()
-        ax = fig.add_subplot()
+        """With ``ax=``, the curves go into it and the table shares its grid cell."""
+        fig = Figure(layout="constrained")
+        ax, other = fig.subplots(1, 2)
 
         out = plots.survival_curves(curves, ax=ax)
 
         assert out is fig
         assert len(ax.lines) == 3
+        assert len(fig.axes) == 3  # the curves, the other Axes, and the table
+        table = fig.axes[-1]
+        assert len(table.texts) > 0
+        assert table.get_subplotspec().get_topmost_subplotspec() == (
+            ax.get_subplotspec().get_topmost_subplotspec()
+        )
+        assert not other.has_data()
+
+    def test_an_axes_placed_by_hand_gets_a_strip(self, curves):
+        """An Axes outside any grid gets the table as an inset strip below it."""
+        fig = Figure()
+        ax = fig.add_axes((0.1, 0.4, 0.8, 0.5))
+
+        plots.survival_curves(curves, ax=ax)
+
         assert len(ax.child_axes) == 1
         assert len(ax.child_axes[0].texts) > 0
+
+    def test_the_projection_sits_beside_the_curves(self, curves, led):
+        """The sBG projection of each group is drawn at its months, with intervals."""
+        projected = sm.survival.early_ltv(led, by="segment", seed=1)
+
+        fig = plots.survival_curves(curves, projection=projected)
+        ax = fig.axes[0]
+        points = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        smb = projected.loc["smb"]
+
+        assert len(points) == 3
+        x, y = (np.asarray(v, float) for v in points[2].lines[0].get_data())
+        assert x.tolist() == [3.0, 6.0, 12.0, 24.0]
+        assert np.allclose(
+            y,
+            smb[["survival_3", "survival_6", "survival_12", "survival_24"]].astype(
+                float
+            ),
+        )
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels.count("projected (sBG), with interval") == 1
+
+    def test_a_projected_curve_is_dashed_with_its_band(self, lives):
+        """An sbg_survival_interval table is one dashed curve, with a band, to 60."""
+        everyone = sm.survival.kaplan_meier(lives["age"], lives["observed"])
+        fit = sm.survival.sbg_fit_lifetimes(lives["age"], lives["observed"])
+        band = sm.survival.sbg_survival_interval(fit, range(61), seed=1)
+
+        fig = plots.survival_curves(everyone, projection=band)
+        ax = fig.axes[0]
+        dashed = ax.lines[-1]
+
+        assert dashed.get_linestyle() == "--"
+        assert np.allclose(dashed.get_ydata(), band["survival"])
+        assert len(ax.collections) == 2  # the observed band and the projected one
+        assert ax.get_xlim()[1] >= 60
+        assert fig.axes[1].texts[-1].get_text() == "0"  # nobody observed at 60
+
+    def test_a_projection_of_other_groups_is_refused(self, curves, led):
+        """A projection by another attribute matches no curve: a ValueError says so."""
+        projected = sm.survival.early_ltv(led, by="acquisition_channel", seed=1)
+
+        with pytest.raises(ValueError, match="same by="):
+            plots.survival_curves(curves, projection=projected)
+        with pytest.raises(InvalidTableError, match="survival_<months>"):
+            plots.survival_curves(curves, projection=curves)
 
     def test_refuses_a_table_that_is_not_curves(self, bridge):
         """A bridge is not a survival curve: the error names the rule."""
@@ -391,7 +454,7 @@ class TestCohortHeatmap:
     def test_unobserved_cells_are_masked_not_zero(self, triangle):
         """The image masks exactly the triangle's missing cells; the rest are values."""
         fig = plots.cohort_heatmap(triangle)
-        image = fig.axes[0].images[0]
+        image = fig.axes[0].collections[0]
         array = image.get_array()
         missing = triangle.isna().to_numpy()
 
@@ -414,7 +477,7 @@ class TestCohortHeatmap:
         mrr = sm.cohorts.triangle(led, value="mrr")
 
         fig = plots.cohort_heatmap(mrr, value="mrr")
-        array = fig.axes[0].images[0].get_array()
+        array = fig.axes[0].collections[0].get_array()
 
         assert fig.axes[1].get_ylabel() == "MRR (million JPY)"
         assert np.isclose(array[0, 0], float(mrr.iloc[0, 0]) / MILLION)
@@ -448,6 +511,20 @@ class TestCohortHeatmap:
         fig = plots.cohort_heatmap(tri)
 
         assert fig.axes[0].get_yticklabels()[0].get_text() == "2023-01, enterprise"
+
+    def test_large_triangles_are_a_picture_in_svg(self, led, triangle):
+        """Up to 2,500 cells are vector shapes; beyond, one embedded picture."""
+        large = sm.cohorts.triangle(led, by="segment")  # 108 rows x 36 ages
+
+        small_fig = plots.cohort_heatmap(triangle)
+        large_fig = plots.cohort_heatmap(large)
+        svg = plots.to_svg(large_fig)
+
+        assert not small_fig.axes[0].collections[0].get_rasterized()
+        assert large_fig.axes[0].collections[0].get_rasterized()
+        # The colour bar is a picture in both; the large mesh is one more.
+        assert svg.count('<image href="data:image/png;base64,') == 2
+        assert plots.to_svg(small_fig).count("<image") == 1
 
     def test_refuses_columns_that_are_not_ages(self, bridge):
         """A bridge's columns are not ages."""
@@ -514,6 +591,43 @@ class TestScorecardBookings:
 
         assert len(containers) == 2
         assert containers[1].lines[0].get_markerfacecolor() == "none"
+
+    def test_the_comparison_joins_the_pair_and_gives_its_verdict(
+        self, sample, led, card
+    ):
+        """The compared reps are joined; the box gives compare's differences."""
+        verdict = sm.scorecards.compare(led, *REPS, deals=sample.deals)
+        field = card[card["role"] == "field_sales"]
+
+        fig = plots.scorecard_bookings(field, comparison=verdict)
+        ax = fig.axes[0]
+        box = ax.texts[-1].get_text().splitlines()
+        bold = [t.get_text() for t in ax.texts[:-1] if t.get_fontweight() == "bold"]
+        # The differences of compare, in million yen and percentage points.
+        weighted = verdict.loc["ltv_weighted_bookings", "difference"] / MILLION
+        points = verdict.loc["retention_12m", "difference"] * 100
+
+        assert bold == REPS
+        assert box[0] == "st-015 minus st-017:"
+        assert box[1] == "bookings: +12.7 million JPY"
+        assert box[2] == (
+            f"LTV-weighted bookings: \u2212{abs(weighted):,.0f} million JPY, "
+            "beyond the noise"
+        )
+        assert box[3].startswith(f"12-month retention: \u2212{abs(points):.1f} points")
+        assert box[3].endswith("beyond the noise")
+        joined = ax.lines[-1]
+        assert joined.get_linestyle() == ":"
+        assert len(joined.get_xdata()) == 2
+
+    def test_a_comparison_of_reps_not_drawn_is_refused(self, sample, led, card):
+        """Both compared reps must be among the rows drawn."""
+        verdict = sm.scorecards.compare(led, *REPS, deals=sample.deals)
+
+        with pytest.raises(ValueError, match="not among the rows drawn"):
+            plots.scorecard_bookings(card, rows=["st-009"], comparison=verdict)
+        with pytest.raises(InvalidTableError, match=r"comparison\.difference"):
+            plots.scorecard_bookings(card, comparison=card)
 
     def test_refuses_a_comparison_table(self, sample, led):
         """The comparison of two reps is not a scorecard."""
@@ -606,7 +720,7 @@ class TestTierMovements:
         moved = sm.tiers.movements(classified["2025-06"], classified["2025-12"])
 
         fig = plots.tier_movements(moved)
-        array = fig.axes[0].images[0].get_array()
+        array = fig.axes[0].collections[0].get_array()
         counts = [int(t.get_text().replace(",", "")) for t in fig.axes[0].texts]
 
         assert array.shape == (4, 4)
@@ -738,6 +852,14 @@ class TestToSvg:
         assert all(i.startswith("km-") for i in ids)
         assert refs <= ids
 
+    def test_a_prefix_ending_in_a_dash_is_not_doubled(self, bridge):
+        """``"bridge-"`` and ``"bridge"`` give the same ids."""
+        fig = plots.bridge_waterfall(bridge, since="2025-12")
+
+        assert plots.to_svg(fig, id_prefix="bridge-") == plots.to_svg(
+            fig, id_prefix="bridge"
+        )
+
     def test_threads_render_the_same_text(self, bridge):
         """Concurrent renderings give what one rendering gives."""
         expected = plots.to_svg(plots.bridge_waterfall(bridge, since="2025-12"))
@@ -788,3 +910,72 @@ class TestWithoutMatplotlib:
             plots.bridge_waterfall(bridge)
         with pytest.raises(ImportError, match="plot"):
             plots.to_svg(object())  # type: ignore[arg-type]
+
+
+def test_drawing_everything_leaves_pyplot_alone():
+    """No function imports pyplot, so no global figure state is made or kept."""
+    code = """
+import sys
+import subscription_metrics as sm
+sample = sm.datasets.load_sample()
+led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+lives = sm.survival.lifetimes(led, by="segment")
+curves = sm.survival.kaplan_meier(
+    lives["age"], lives["observed"], groups=lives["segment"]
+)
+bridge = sm.ledger.bridge(led)
+card = sm.scorecards.scorecard(led, staff=sample.staff, deals=sample.deals)
+classified = sm.tiers.classify(sm.tiers.account_features(led, as_of="2025-06"))
+figures = [
+    sm.plots.survival_curves(curves),
+    sm.plots.bridge_waterfall(bridge),
+    sm.plots.mrr_movements(bridge),
+    sm.plots.cohort_heatmap(sm.cohorts.triangle(led)),
+    sm.plots.scorecard_bookings(card),
+    sm.plots.tier_mix({"2025-06": classified}),
+    sm.plots.tier_movements(sm.tiers.movements(classified, classified)),
+]
+for figure in figures:
+    sm.plots.to_svg(figure)
+assert "matplotlib" in sys.modules
+assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TestMoneyUnit:
+    """Tests for the unit money is shown in."""
+
+    @given(
+        st.floats(min_value=0, max_value=1e18, allow_nan=False),
+        st.sampled_from(sorted(sm.money.CURRENCY_EXPONENTS)),
+    )
+    def test_the_largest_amount_reads_below_10_000(self, amount, currency):
+        """Scaled to its unit, the largest amount is below 10,000 (>= 10 if scaled)."""
+        divisor, unit = plots._money_unit(np.array([amount, 0.0]), currency)
+        shown = amount / divisor
+        major = 10 ** sm.money.currency_exponent(currency)
+
+        assert unit.endswith(currency)
+        assert shown < 10_000 or unit.startswith("billion")
+        if unit != currency:
+            assert shown >= 10
+        assert divisor >= major
+
+    def test_no_amount_is_the_major_unit(self):
+        """Nothing finite to show: the plain major unit."""
+        assert plots._money_unit(np.array([np.nan]), "USD") == (100.0, "USD")
+
+
+def test_an_empty_band_and_an_undefined_auc_say_so(evaluation):
+    """A band without accounts is labelled n/a; so is an AUC nobody can compute."""
+    by_band = evaluation.by_band.copy()
+    by_band.loc["healthy", ["customers", "churned"]] = 0
+    by_band.loc["healthy", "churn_rate"] = np.nan
+    undefined = attrs.evolve(evaluation, by_band=by_band, auc=float("nan"))
+
+    fig = plots.health_bands(undefined)
+    ax = fig.axes[0]
+
+    assert ax.texts[2].get_text() == "n/a"
+    assert ax.get_title(loc="left").endswith("(AUC n/a)")

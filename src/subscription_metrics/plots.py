@@ -6,14 +6,16 @@ matplotlib (the ``[plot]`` extra: ``pip install "subscription_metrics[plot]"``):
 
 - `survival_curves`: Kaplan-Meier curves from `survival.kaplan_meier`, one
   step line per group with its confidence band shaded and the customers at
-  risk counted in a table below;
+  risk counted in a table below; optionally the shifted-beta-geometric
+  projection beside them (`survival.early_ltv`, `survival.sbg_survival_interval`);
 - `bridge_waterfall`: the MRR bridge from `ledger.bridge` for one month or a
   span, from the MRR at start through each movement to the MRR at end;
 - `mrr_movements`: the same bridge month by month, gains up and losses down;
 - `cohort_heatmap`: a `cohorts.triangle`, with cells not yet observed left
   blank (never drawn as 0);
 - `scorecard_bookings`: each rep's bookings against their LTV-weighted
-  bookings with its interval, from `scorecards.scorecard`;
+  bookings with its interval, from `scorecards.scorecard`, and the verdict of
+  `scorecards.compare` on a pair;
 - `tier_mix` and `tier_movements`: accounts (or MRR) per tier month by month
   from `tiers.summary`, and the moves between tiers from `tiers.movements`;
 - `health_bands`: churn by health band from `health.evaluate`, with the AUC.
@@ -38,7 +40,7 @@ import io
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +53,7 @@ from ._money import currency_exponent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.collections import QuadMesh
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -97,12 +100,18 @@ _TRIANGLE_LABELS: Final = {
     "gross_revenue_retention": "gross revenue retention",
 }
 
+#: Matrices of more cells than this are drawn as a picture, not as vector cells.
+_VECTOR_CELLS: Final = 2_500
+
 #: Health bands in the order `health.evaluate` reports them, worst first.
 _BAND_COLOURS: Final = {"at_risk": _LOSS, "watch": "#f9a825", "healthy": _GAIN}
 
 #: SVG output rcParams; rcParams are process-wide, so `to_svg` holds a lock.
 _SVG_LOCK: Final = threading.Lock()
 _SVG_SALT: Final = "subscription_metrics"
+
+#: The projected survival columns of `survival.early_ltv`: ``survival_<months>``.
+_HORIZON: Final = re.compile(r"^survival_(\d+)$")
 
 
 # --------------------------------------------------------------------------
@@ -279,6 +288,7 @@ def survival_curves(
     *,
     at_risk: bool = True,
     times: npt.ArrayLike | None = None,
+    projection: pd.DataFrame | None = None,
     time_unit: str = "months",
     title: str | None = None,
     ax: Axes | None = None,
@@ -301,12 +311,25 @@ def survival_curves(
     times : array-like of float, optional
         Times at which to count the customers at risk (and put the x ticks);
         by default about six round times up to the longest curve.
+    projection : pandas.DataFrame, optional
+        A table from `survival.early_ltv`, indexed by the same groups: its
+        projected survival (``survival_3``, ``survival_12``, ...) is drawn
+        at those months as diamonds in each group's colour, with the
+        ``_lower`` to ``_upper`` interval, to set the sBG model's projection
+        beside what was observed. Groups of the curves that it lacks get no
+        diamonds; for curves without groups, give it one row. Or a table
+        from `survival.sbg_survival_interval` (indexed by ``period``, with
+        ``survival``, ``lower`` and ``upper``): one projected curve, drawn
+        dashed with its interval (in the curve's colour when there is one
+        group, in black otherwise).
     time_unit : str, default 'months'
         What a unit of ``time`` is, for the axis label.
     title : str, optional
         The figure's title (default: says what is drawn).
     ax : matplotlib.axes.Axes, optional
-        Draw into this Axes; the at-risk table goes in a strip below it.
+        Draw into this Axes. The at-risk table takes the lower part of its
+        grid cell (the Axes shrinks to make room), or, for an Axes placed by
+        hand, an inset strip below it.
 
     Returns
     -------
@@ -322,11 +345,15 @@ def survival_curves(
         If `curves` is not a DataFrame or `ax` not an Axes.
     InvalidTableError
         If `curves` is not shaped like a `survival.kaplan_meier` table (as
-        `survival.survival_at` checks it), or lacks ``at_risk``.
+        `survival.survival_at` checks it), or lacks ``at_risk``; or if
+        `projection` has no ``survival_<months>`` column.
+    ValueError
+        If no row of `projection` matches a group of the curves.
 
     See Also
     --------
     subscription_metrics.survival.kaplan_meier : The curves drawn here.
+    subscription_metrics.survival.early_ltv : The projection drawn beside them.
 
     Notes
     -----
@@ -367,13 +394,27 @@ def survival_curves(
     else:
         codes = np.zeros(len(frame), np.int64)
         labels = ["all customers"]
+    line_projection = None
+    if _is_projected_curve(projection):
+        line_projection = _numbers(
+            projection,
+            "projection",
+            "survival.sbg_survival_interval",
+            ["survival", "lower", "upper"],
+        )
+        line_projection["period"] = projection.index.to_numpy(np.float64)
+        projection = None
     end = float(np.nanmax(time_all)) if len(time_all) else 1.0
+    if line_projection is not None and line_projection["period"].size:
+        end = max(end, float(np.nanmax(line_projection["period"])))
     ticks = (
         _at_risk_times(end) if times is None else np.asarray(times, np.float64).ravel()
     )
 
-    figure, curve_ax = _survival_axes(ax, at_risk=at_risk, groups=len(labels))
+    projected = None if projection is None else _projection(projection, labels)
+    figure, curve_ax, table_ax = _survival_axes(ax, at_risk=at_risk, groups=len(labels))
     table: list[tuple[str, str, npt.NDArray[np.int64]]] = []
+    labelled = False  # the projection's legend entry is drawn once
     for code, label in enumerate(labels):
         rows = np.flatnonzero(codes == code)
         rows = rows[np.argsort(time_all[rows], kind="stable")]
@@ -391,23 +432,56 @@ def survival_curves(
             color=colour,
             linewidth=0,
         )
+        if projected is not None and label in projected:
+            months, estimate, below, above = projected[label]
+            curve_ax.errorbar(
+                months,
+                estimate,
+                yerr=np.vstack([below, above]),
+                fmt="D",
+                markersize=5,
+                color=colour,
+                markerfacecolor="white",
+                capsize=3,
+                linewidth=0,
+                elinewidth=1,
+                label="_nolegend_" if labelled else "projected (sBG), with interval",
+            )
+            labelled = True
         at = np.searchsorted(t, ticks, side="left")
         padded = np.append(counts[rows], 0.0)
         table.append((label, colour, padded[at].astype(np.int64)))
+    if line_projection is not None:
+        colour = table[0][1] if len(table) == 1 else "black"
+        order = np.argsort(line_projection["period"], kind="stable")
+        period = line_projection["period"][order]
+        curve_ax.plot(
+            period,
+            line_projection["survival"][order],
+            linestyle="--",
+            color=colour,
+            linewidth=1.2,
+            label="projected (sBG), with interval",
+        )
+        curve_ax.fill_between(
+            period,
+            line_projection["lower"][order],
+            line_projection["upper"][order],
+            color=colour,
+            alpha=0.08,
+            linewidth=0,
+        )
     curve_ax.set_ylim(0.0, 1.02)
     right = max(end, float(ticks.max()) if ticks.size else end)
     curve_ax.set_xlim(-0.03 * right, right * 1.02)
     curve_ax.set_xticks(ticks)
     curve_ax.set_ylabel("share still paying")
     curve_ax.grid(True, alpha=0.3)
-    if len(labels) > 1:
+    if len(labels) > 1 or projected is not None or line_projection is not None:
         curve_ax.legend(title=", ".join(names), loc="lower left", frameon=False)
-    curve_ax.set_title(
-        title or "Survival (Kaplan-Meier), shaded: confidence interval", loc="left"
-    )
+    curve_ax.set_title(title or "Survival (Kaplan-Meier) with intervals", loc="left")
     xlabel = f"time since start ({time_unit})"
-    if at_risk:
-        table_ax: Any = figure.axes[-1] if ax is None else curve_ax.child_axes[-1]
+    if table_ax is not None:
         _at_risk_table(table_ax, ticks, table)
         table_ax.set_xlabel(xlabel)
         curve_ax.tick_params(labelbottom=False)
@@ -416,25 +490,90 @@ def survival_curves(
     return figure
 
 
+def _is_projected_curve(projection: object) -> TypeGuard[pd.DataFrame]:
+    """Whether `projection` is one curve from `survival.sbg_survival_interval`."""
+    return (
+        isinstance(projection, pd.DataFrame)
+        and projection.index.name == "period"
+        and "survival" in projection.columns
+    )
+
+
+def _projection(
+    projection: object, labels: list[str]
+) -> dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
+    """Read `survival.early_ltv`'s projected survival: months, estimate, interval."""
+    frame = _check_frame(projection, "projection", "survival.early_ltv")
+    found = [
+        (int(m[1]), str(c)) for c in frame.columns if (m := _HORIZON.match(str(c)))
+    ]
+    if not found:
+        raise _problem(
+            table="projection",
+            column="survival_<months>",
+            rule="missing column",
+            detail="pass a table from survival.early_ltv; columns present: "
+            f"{[str(c) for c in frame.columns]}",
+        )
+    found.sort()
+    months = np.array([m for m, _ in found], np.float64)
+    names = [c for _, c in found]
+    bounds = [f"{c}_{side}" for c in names for side in ("lower", "upper")]
+    read = _numbers(frame, "projection", "survival.early_ltv", names + bounds)
+    rows = [_label(key) for key in frame.index]
+    if labels == ["all customers"] and len(rows) == 1:
+        rows = labels
+    out = {}
+    for i, row in enumerate(rows):
+        if row not in labels:
+            continue
+        estimate = np.array([read[c][i] for c in names])
+        lower = np.array([read[f"{c}_lower"][i] for c in names])
+        upper = np.array([read[f"{c}_upper"][i] for c in names])
+        below = np.nan_to_num(np.clip(estimate - lower, 0.0, None))
+        above = np.nan_to_num(np.clip(upper - estimate, 0.0, None))
+        out[row] = (months, estimate, below, above)
+    if not out:
+        msg = (
+            f"no row of 'projection' ({rows[:5]}) matches a group of the curves "
+            f"({labels[:5]}); project with the same by= as the curves"
+        )
+        raise ValueError(msg)
+    return out
+
+
 def _survival_axes(
     ax: Axes | None, *, at_risk: bool, groups: int
-) -> tuple[Figure, Axes]:
-    """Return the curve Axes and, with `at_risk`, a table Axes below sharing x."""
+) -> tuple[Figure, Axes, Axes | None]:
+    """
+    Return the figure, the curve Axes and, with `at_risk`, a table Axes below it.
+
+    A given `ax` that sits in a grid shares its cell with the table; one
+    placed by hand gets the table in a strip under it.
+    """
     from matplotlib.figure import Figure
 
+    ratios = (5.0, 0.6 + 0.3 * groups)
     if ax is not None:
         figure, curve_ax = _figure(ax, figsize=(8.0, 5.0))
-        if at_risk:
+        if not at_risk:
+            return figure, curve_ax, None
+        spec = curve_ax.get_subplotspec()
+        parent: Any = curve_ax.figure
+        if spec is None:
             height = 0.08 * (groups + 1)
-            curve_ax.inset_axes((0.0, -0.06 - height, 1.0, height), sharex=curve_ax)
-        return figure, curve_ax
+            bounds = (0.0, -0.12 - height, 1.0, height)
+            return figure, curve_ax, curve_ax.inset_axes(bounds, sharex=curve_ax)
+        sub = spec.subgridspec(2, 1, height_ratios=ratios, hspace=0.02)
+        curve_ax.set_subplotspec(sub[0])
+        return figure, curve_ax, parent.add_subplot(sub[1], sharex=curve_ax)
     if not at_risk:
-        return _figure(None, figsize=(8.0, 5.0))
+        figure, curve_ax = _figure(None, figsize=(8.0, 5.0))
+        return figure, curve_ax, None
     figure = Figure(figsize=(8.0, 5.0 + 0.25 * groups), layout="constrained")
-    grid = figure.add_gridspec(2, 1, height_ratios=(5.0, 0.6 + 0.3 * groups))
+    grid = figure.add_gridspec(2, 1, height_ratios=ratios)
     curve_ax = figure.add_subplot(grid[0])
-    figure.add_subplot(grid[1], sharex=curve_ax)
-    return figure, curve_ax
+    return figure, curve_ax, figure.add_subplot(grid[1], sharex=curve_ax)
 
 
 def _at_risk_table(
@@ -633,7 +772,11 @@ def bridge_waterfall(
     for i in range(len(names) - 1):  # a thin line carries the total to the next bar
         level = tops[i] if i == 0 or moves[i - 1] >= 0 else base[i]
         axes.plot([i + 0.35, i + 0.65], [level, level], color=_NEUTRAL, linewidth=0.8)
-    axes.set_xticks(x, names, fontsize=8)
+    narrow = axes.get_position().width * figure.get_figwidth() < 6.0
+    if narrow:
+        axes.set_xticks(x, names, fontsize=8, rotation=30, ha="right")
+    else:
+        axes.set_xticks(x, names, fontsize=8)
     label = f"MRR ({unit})"
     if not from_zero:
         low, high = float(levels.min()), float(max(levels.max(), end))
@@ -747,6 +890,30 @@ def mrr_movements(
 # --------------------------------------------------------------------------
 
 
+def _cells(axes: Axes, values: np.ma.MaskedArray[Any, Any], colours: Any) -> QuadMesh:
+    """
+    Draw a matrix as vector cells, row 0 at the top; masked cells transparent.
+
+    Cells are centred on whole numbers, as an image's are, so ticks and text
+    go at the row and column positions. Beyond `_VECTOR_CELLS` cells the mesh
+    is embedded as a picture in vector output, which keeps SVG text small.
+    """
+    rows, columns = values.shape
+    mesh = axes.pcolormesh(
+        np.arange(columns + 1) - 0.5,
+        np.arange(rows + 1) - 0.5,
+        values,
+        cmap=colours,
+        shading="flat",
+        edgecolors="face",
+        linewidth=0.2,
+    )
+    mesh.set_rasterized(rows * columns > _VECTOR_CELLS)
+    axes.set_xlim(-0.5, columns - 0.5)
+    axes.set_ylim(rows - 0.5, -0.5)
+    return mesh
+
+
 def cohort_heatmap(
     triangle: pd.DataFrame,
     *,
@@ -760,7 +927,10 @@ def cohort_heatmap(
     Draw a cohort triangle as a heatmap: cohorts down, ages across.
 
     A cell the data cannot have observed yet (missing in the triangle) is
-    left blank, never coloured as 0, so the triangle's shape shows.
+    left blank, never coloured as 0, so the triangle's shape shows. The
+    cells are vector shapes (sharp in print and in SVG) up to 2,500 cells,
+    and one embedded picture beyond, so that the SVG of a long history or of
+    many segments stays small.
 
     Parameters
     ----------
@@ -785,8 +955,9 @@ def cohort_heatmap(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure drawn on: one image whose array masks the unobserved
-        cells, and a colour bar.
+        The figure drawn on: one mesh of vector cells (a
+        `matplotlib.collections.QuadMesh`, its array masked where a cell is
+        not observed, and such cells transparent) and a colour bar.
 
     Raises
     ------
@@ -798,7 +969,8 @@ def cohort_heatmap(
         If the triangle's columns are not ages (whole numbers) or its values
         not numbers, or a money triangle lacks its currency.
     ValueError
-        If `value` is not one of `cohorts.RETENTION_COLUMNS`.
+        If `value` is not one of `cohorts.RETENTION_COLUMNS`, or the
+        triangle is empty.
 
     See Also
     --------
@@ -810,9 +982,9 @@ def cohort_heatmap(
     >>> sample = sm.datasets.load_sample()
     >>> led = sm.Ledger.from_subscriptions(sample.subscriptions)
     >>> fig = sm.plots.cohort_heatmap(sm.cohorts.triangle(led))
-    >>> image = fig.axes[0].images[0]
-    >>> image.get_array().mask.sum() > 0  # the cells not yet observed
-    np.True_
+    >>> cells = fig.axes[0].collections[0].get_array()
+    >>> bool(cells.mask.sum() > 0)  # the cells not yet observed
+    True
     """
     _require_matplotlib()
     import matplotlib as mpl
@@ -839,11 +1011,10 @@ def cohort_heatmap(
             ]
         )
     cells = _numbers(frame, "triangle", "cohorts.triangle", list(frame.columns))
-    values = (
-        np.column_stack([cells[c] for c in frame.columns])
-        if len(frame.columns)
-        else np.empty((len(frame), 0))
-    )
+    if not len(frame) or not len(frame.columns):
+        msg = "the triangle is empty: no cohort to draw"
+        raise ValueError(msg)
+    values = np.column_stack([cells[c] for c in frame.columns])
     ratio = all(pd.api.types.is_float_dtype(t) for t in frame.dtypes)
     money = value in _MONEY_TRIANGLES
     divisor, unit = 1.0, ""
@@ -855,7 +1026,7 @@ def cohort_heatmap(
 
     figure, axes = _figure(ax, figsize=(9.0, 6.0))
     colours = mpl.colormaps[cmap].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
-    image = axes.imshow(shown, aspect="auto", cmap=colours, interpolation="nearest")
+    image = _cells(axes, shown, colours)
     label = _TRIANGLE_LABELS.get(value or "", "retention" if ratio else "count")
     if money:
         label = f"{label} ({unit})"
@@ -897,6 +1068,7 @@ def scorecard_bookings(
     scorecard: pd.DataFrame,
     *,
     rows: Sequence[object] | None = None,
+    comparison: pd.DataFrame | None = None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -918,6 +1090,12 @@ def scorecard_bookings(
         out.
     rows : sequence, optional
         Labels of the rows to draw (default: every row but ``"All"``).
+    comparison : pandas.DataFrame, optional
+        A table from `scorecards.compare` of two of the rows: the two are
+        joined by a dotted line and its verdict is written in a box (the
+        differences in bookings, LTV-weighted bookings and 12-month
+        retention, first minus second, and whether each is beyond the
+        noise).
     title : str, optional
         The figure's title.
     ax : matplotlib.axes.Axes, optional
@@ -936,9 +1114,13 @@ def scorecard_bookings(
     TypeError
         If `scorecard` is not a DataFrame or `ax` not an Axes.
     InvalidTableError
-        If a column above or the currency is missing, or not numbers.
+        If a column above or the currency is missing, or not numbers; or
+        if `comparison` lacks ``difference`` or ``beyond_noise``.
     KeyError
         If a label of `rows` is not in the scorecard.
+    ValueError
+        If the two people of `comparison` are not among the rows drawn, or
+        its currency is not the scorecard's.
 
     See Also
     --------
@@ -1004,7 +1186,7 @@ def scorecard_bookings(
             capsize=3,
             label=name,
         )
-    for label, xi, yi in zip(chosen.index, x, y, strict=True):
+    names = [
         axes.annotate(
             _label(label),
             (xi, yi),
@@ -1012,6 +1194,15 @@ def scorecard_bookings(
             textcoords="offset points",
             fontsize=8,
         )
+        for label, xi, yi in zip(chosen.index, x, y, strict=True)
+    ]
+    if comparison is not None:
+        shown = [name.get_text() for name in names]
+        pair = _verdict(
+            axes, comparison, shown, x, y, (x_div, x_unit), (y_div, y_unit), currency
+        )
+        for i in pair:
+            names[i].set_fontweight("bold")
     axes.set_xlabel(f"bookings: new MRR won ({x_unit})")
     axes.set_ylabel(f"LTV-weighted bookings ({y_unit}), with interval")
     axes.grid(True, alpha=0.3)
@@ -1019,6 +1210,92 @@ def scorecard_bookings(
         axes.legend(loc="best", fontsize=8, frameon=False)
     axes.set_title(title or "Bookings against LTV-weighted bookings", loc="left")
     return figure
+
+
+def _signed(value: float) -> str:
+    """Format a difference with its sign (a true minus sign for losses)."""
+    return ("+" if value >= 0 else "\u2212") + _amount(abs(value))
+
+
+def _noise(value: object) -> str:
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and np.isnan(value))
+    ):
+        return ""
+    return ", beyond the noise" if bool(value) else ", within the noise"
+
+
+def _verdict(
+    axes: Axes,
+    comparison: object,
+    shown: list[str],
+    x: FloatArray,
+    y: FloatArray,
+    x_scale: tuple[float, str],
+    y_scale: tuple[float, str],
+    currency: str,
+) -> tuple[int, int]:
+    """Join the two people of a `scorecards.compare` table and write its verdict."""
+    frame = _check_frame(comparison, "comparison", "scorecards.compare")
+    difference = _numbers(frame, "comparison", "scorecards.compare", ["difference"])
+    if "beyond_noise" not in frame.columns:
+        raise _problem(
+            table="comparison",
+            column="beyond_noise",
+            rule="missing column",
+            detail="pass a table from scorecards.compare; columns present: "
+            f"{[str(c) for c in frame.columns]}",
+        )
+    other = frame.attrs.get("currency")
+    if other is not None and other != currency:
+        msg = f"the comparison is in {other}, the scorecard in {currency}"
+        raise ValueError(msg)
+    first, second = (str(c) for c in frame.columns[:2])
+    missing = [who for who in (first, second) if who not in shown]
+    if missing:
+        msg = (
+            f"the comparison's {missing} are not among the rows drawn; "
+            "pass rows= that include both"
+        )
+        raise ValueError(msg)
+    a, b = shown.index(first), shown.index(second)
+    axes.plot([x[a], x[b]], [y[a], y[b]], linestyle=":", color="#424242", linewidth=1)
+    figures = {str(name): i for i, name in enumerate(frame.index)}
+    verdicts = frame["beyond_noise"].tolist()
+    lines = [f"{first} minus {second}:"]
+    for name, text, (divisor, unit) in (
+        ("new_mrr", "bookings", x_scale),
+        ("ltv_weighted_bookings", "LTV-weighted bookings", y_scale),
+    ):
+        if name in figures:
+            i = figures[name]
+            amount = _signed(difference["difference"][i] / divisor)
+            lines.append(f"{text}: {amount} {unit}{_noise(verdicts[i])}")
+    if "retention_12m" in figures:
+        i = figures["retention_12m"]
+        points = difference["difference"][i] * 100.0
+        line = f"12-month retention: {_signed(points)} points"
+        if {"lower", "upper"} <= set(map(str, frame.columns)):
+            bounds = _numbers(
+                frame, "comparison", "scorecards.compare", ["lower", "upper"]
+            )
+            low, high = bounds["lower"][i] * 100.0, bounds["upper"][i] * 100.0
+            if np.isfinite(low) and np.isfinite(high):
+                line += f" ({_signed(low)} to {_signed(high)})"
+        lines.append(line + _noise(verdicts[i]))
+    axes.text(
+        0.01,
+        0.98,
+        "\n".join(lines),
+        transform=axes.transAxes,
+        ha="left",
+        va="top",
+        fontsize=8,
+        bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#bdbdbd"},
+    )
+    return a, b
 
 
 # --------------------------------------------------------------------------
@@ -1227,8 +1504,9 @@ def tier_movements(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure drawn on; its Axes holds one image (tiers before x tiers
-        after, the ``absent -> absent`` cell masked) and one count per cell.
+        The figure drawn on; its Axes holds one mesh of cells (tiers before
+        x tiers after, the ``absent -> absent`` cell masked) and one count
+        per cell.
 
     Raises
     ------
@@ -1251,7 +1529,7 @@ def tier_movements(
     >>> before = pd.DataFrame({"tier": [1, 2, 2, 3]}, index=["c1", "c2", "c3", "c4"])
     >>> after = pd.DataFrame({"tier": [1, 1, 3, 2]}, index=["c1", "c2", "c3", "c5"])
     >>> fig = sm.plots.tier_movements(sm.tiers.movements(before, after))
-    >>> fig.axes[0].images[0].get_array().shape
+    >>> fig.axes[0].collections[0].get_array().shape
     (4, 4)
     """
     _require_matplotlib()
@@ -1278,7 +1556,8 @@ def tier_movements(
 
     figure, axes = _figure(ax, figsize=(6.0, 5.0))
     colours = mpl.colormaps["Blues"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
-    image = axes.imshow(values, cmap=colours, aspect="equal", interpolation="nearest")
+    image = _cells(axes, values, colours)
+    axes.set_aspect("equal")
     high = float(values.max()) if values.count() else 0.0
     for i, j in np.argwhere(~np.ma.getmaskarray(values)):
         cell = int(values[i, j])
@@ -1462,7 +1741,8 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
         The figure to render, such as one returned by this module.
     id_prefix : str, optional
         Text put before every element id (and every reference to one), so
-        that several SVGs in one HTML page keep distinct ids.
+        that several SVGs in one HTML page keep distinct ids; joined with
+        ``-`` unless it ends in ``-`` or ``_`` (``"km"`` gives ``km-...``).
 
     Returns
     -------
@@ -1527,6 +1807,7 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
     text = text.replace("xlink:href=", "href=")
     text = _stable_ids(text)
     if id_prefix:
-        text = _ID.sub(lambda m: f'id="{id_prefix}-{m[1]}"', text)
-        text = _REFERENCE.sub(lambda m: f"{m[1]}{id_prefix}-{m[2]}", text)
+        head = id_prefix if id_prefix.endswith(("-", "_")) else f"{id_prefix}-"
+        text = _ID.sub(lambda m: f'id="{head}{m[1]}"', text)
+        text = _REFERENCE.sub(lambda m: f"{m[1]}{head}{m[2]}", text)
     return text
