@@ -860,6 +860,19 @@ class TestToSvg:
             fig, id_prefix="bridge"
         )
 
+    def test_says_what_it_shows(self, bridge):
+        """The SVG is an image with a title: the figure's, or the one given, escaped."""
+        fig = plots.bridge_waterfall(bridge, since="2025-12")
+
+        default = ET.fromstring(plots.to_svg(fig))
+        given = ET.fromstring(plots.to_svg(fig, title="MRR <December> & more"))
+        name = "{http://www.w3.org/2000/svg}title"
+
+        assert default.get("role") == "img"
+        assert default.find(name).text == "MRR bridge, 2025-12"
+        assert given.find(name).text == "MRR <December> & more"
+        assert ET.fromstring(plots.to_svg(Figure())).find(name) is None
+
     def test_threads_render_the_same_text(self, bridge):
         """Concurrent renderings give what one rendering gives."""
         expected = plots.to_svg(plots.bridge_waterfall(bridge, since="2025-12"))
