@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import math
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 import subscription_metrics as sm
 from subscription_metrics import _cli, encoding
 from subscription_metrics._cli import VIEWS
+
+from .strategies import conventions, monthly_rows, subscriptions
 
 # Floats of every kind: the encoding must keep each one bit for bit.
 floats = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
@@ -327,3 +330,112 @@ def test_cli_parquet_needs_a_folder(tmp_path, capsys):
     args = ["bridge", "--format", "parquet", "--output", str(file)]
     assert _cli.main(args, out=io.StringIO()) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+# --- saving and loading a ledger ---------------------------------------------
+
+
+def _assert_same_ledger(back: sm.Ledger, led: sm.Ledger) -> None:
+    """Every field equal, and the figures computed from it too."""
+    assert back.currency == led.currency
+    assert back.conventions == led.conventions
+    assert back.source == led.source
+    assert back.first_month == led.first_month
+    assert back.last_month == led.last_month
+    assert back.set_aside == led.set_aside
+    pd.testing.assert_frame_equal(back.customers, led.customers, check_exact=True)
+    pd.testing.assert_frame_equal(back._rows, led._rows, check_exact=True)
+    for name in ("customer", "month", "mrr_change", "mrr_after", "kind"):
+        left, right = getattr(back._events, name), getattr(led._events, name)
+        assert left.dtype == right.dtype, name
+        np.testing.assert_array_equal(left, right, err_msg=name)
+    if led.last_month is not None:
+        pd.testing.assert_frame_equal(sm.ledger.bridge(back), sm.ledger.bridge(led))
+
+
+@pytest.mark.slow
+@given(subscriptions(), conventions)
+def test_a_ledger_round_trips_through_strict_json(subs, chosen):
+    led = sm.Ledger.from_subscriptions(subs, conventions=chosen, currency="USD")
+    text = json.dumps(led.to_dict(), allow_nan=False)
+
+    _assert_same_ledger(sm.Ledger.from_dict(json.loads(text)), led)
+    assert encoding.encode(led) == led.to_dict()
+
+
+@pytest.mark.slow
+@given(monthly_rows())
+def test_a_monthly_ledger_round_trips_through_parquet(rows):
+    import tempfile
+
+    led = sm.Ledger.from_monthly_mrr(rows)
+    with tempfile.TemporaryDirectory() as folder:
+        led.to_parquet(folder)
+        _assert_same_ledger(sm.Ledger.read_parquet(folder), led)
+
+
+def test_the_sample_ledger_round_trips_with_what_it_set_aside(tmp_path):
+    led = _sample_ledger()
+    assert led.set_aside  # the sample sets some subscriptions aside
+
+    folder = led.to_parquet(tmp_path / "ledger")
+    again = led.to_parquet(tmp_path / "ledger")  # a task that runs twice
+    back = sm.Ledger.read_parquet(folder)
+
+    assert again == folder
+    _assert_same_ledger(back, led)
+    pd.testing.assert_frame_equal(
+        sm.churn.rates(back, by="segment"), sm.churn.rates(led, by="segment")
+    )
+    events = duckdb.sql(f"select month from '{folder / 'events.parquet'}' limit 1")
+    assert str(events.types[0]) == "DATE"
+
+
+def test_loading_refuses_what_is_not_a_saved_ledger(tmp_path):
+    with pytest.raises(ValueError, match="not a saved ledger"):
+        sm.Ledger.from_dict({"format": "something else"})
+    with pytest.raises(FileNotFoundError, match=r"no ledger\.json"):
+        sm.Ledger.read_parquet(tmp_path)
+
+
+def _returned_classes() -> set[type]:
+    """The library's classes that its public functions return (from their hints)."""
+    import inspect
+    import re
+
+    found: set[type] = set()
+    modules = [getattr(sm, name) for name in sm.__all__ if name.islower()]
+    for module in modules:
+        for name in module.__all__:
+            function = getattr(module, name)
+            if not inspect.isfunction(function):
+                continue
+            hint = str(function.__annotations__.get("return", ""))
+            for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", hint):
+                candidate = function.__globals__.get(word)
+                if isinstance(candidate, type) and candidate.__module__.startswith(
+                    "subscription_metrics"
+                ):
+                    found.add(candidate)
+    return found
+
+
+def test_every_result_class_is_importable_from_a_public_module():
+    """Results and the Ledger have a public name, for allow-lists and pickling."""
+    returned = _returned_classes()
+    assert {sm.SbgFit, sm.StaffRoi, sm.HealthEvaluation, sm.TierPolicy} <= returned
+    for cls in returned | {sm.Ledger, sm.SetAside}:
+        module = cls.__module__
+        if any(part.startswith("_") for part in module.split(".")):
+            assert getattr(sm, cls.__name__, None) is cls, cls  # a public alias
+        else:
+            assert getattr(importlib.import_module(module), cls.__name__) is cls
+
+
+def test_results_pickle_through_their_public_names():
+    import pickle
+
+    fit = sm.survival.sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    assert pickle.loads(pickle.dumps(fit)) == fit
+    roi = sm.roi.staff_roi(130_000, 1_000_000, 0.02)
+    assert pickle.loads(pickle.dumps(roi)) == roi
