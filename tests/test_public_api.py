@@ -21,6 +21,7 @@ MODULES = (
     "money",
     "operations",
     "periods",
+    "pipeline",
     "plots",
     "roi",
     "scorecards",
