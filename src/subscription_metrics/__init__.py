@@ -2,7 +2,7 @@
 
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.datasets``). Everything is loaded on first
+``sm.periods``, ``sm.frames``, ``sm.datasets``, ``sm.adapters``). Everything is loaded on first
 use, so ``import subscription_metrics`` stays light for services that need
 one entity or one formula.
 """
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import (
+        adapters,
         cac,
         churn,
         cohorts,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         tiers,
     )
     from ._conventions import Conventions
+    from .adapters._common import Imported
     from ._economics import StaffRoi
     from ._entities import (
         Activity,
@@ -85,6 +87,7 @@ __all__ = [
     "ExchangeRate",
     "HealthEvaluation",
     "HealthModel",
+    "Imported",
     "InexactAmountError",
     "InvalidTableError",
     "Ledger",
@@ -108,6 +111,7 @@ __all__ = [
     "TierRule",
     "UnknownCurrencyError",
     "UsageSnapshot",
+    "adapters",
     "cac",
     "churn",
     "cohorts",
@@ -142,6 +146,7 @@ _HOMES = {
     "ExchangeRate": "._entities",
     "HealthEvaluation": "._health",
     "HealthModel": "._health",
+    "Imported": ".adapters._common",
     "InexactAmountError": "._money",
     "InvalidTableError": "._errors",
     "Ledger": "._ledger",
