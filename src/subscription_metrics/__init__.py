@@ -2,9 +2,9 @@
 
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.datasets``, ``sm.adapters``). Everything is loaded on first
-use, so ``import subscription_metrics`` stays light for services that need
-one entity or one formula.
+``sm.periods``, ``sm.frames``, ``sm.datasets``, ``sm.adapters``). Everything
+is loaded on first use, so ``import subscription_metrics`` stays light for
+services that need one entity or one formula.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
         tiers,
     )
     from ._conventions import Conventions
-    from .adapters._common import Imported
     from ._economics import StaffRoi
     from ._entities import (
         Activity,
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
         EmptyRiskSetWarning,
         SubscriptionMetricsWarning,
     )
+    from .adapters._common import Imported
 
 __all__ = [
     "Activity",

@@ -1,4 +1,4 @@
-"""Billing intervals by every name: one plain table, importable without numpy or pandas."""
+"""Billing intervals by every name: one plain table, without numpy or pandas."""
 
 from __future__ import annotations
 

@@ -11,9 +11,8 @@ The public functions are re-exported by `subscription_metrics.money`; the
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Final, Literal, Self, TypeAlias, overload
 
 import attrs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 import numpy as np
@@ -63,6 +63,10 @@ def _show_frame(frame: pd.DataFrame) -> str:
     return f"{len(frame)} rows x {len(frame.columns)} columns"
 
 
+def _as_tuple(entries: Iterable[SetAside]) -> tuple[SetAside, ...]:
+    return tuple(entries)
+
+
 @frozen(kw_only=True)
 class Imported:
     """
@@ -90,7 +94,7 @@ class Imported:
     """
 
     frame: pd.DataFrame = attrs.field(eq=False)
-    set_aside: tuple[SetAside, ...] = attrs.field(default=(), converter=tuple)
+    set_aside: tuple[SetAside, ...] = attrs.field(default=(), converter=_as_tuple)
     source: str = ""
 
     def __repr__(self) -> str:
@@ -105,7 +109,9 @@ class Imported:
 Imported.__module__ = "subscription_metrics"
 
 
-def read_records(data: object, *, name: str, wrapper: str | None = None) -> pd.DataFrame:
+def read_records(
+    data: object, *, name: str, wrapper: str | None = None
+) -> pd.DataFrame:
     """
     Return vendor records as a flat frame with dotted column names.
 
@@ -157,8 +163,10 @@ class Reader:
         """Return the row labels of `frame`: its id column, else its index."""
         frame = self.frame if frame is None else frame
         if self.ids_column in frame:
-            return frame[self.ids_column].astype(object).where(
-                frame[self.ids_column].notna(), "row " + frame.index.astype(str)
+            return (
+                frame[self.ids_column]
+                .astype(object)
+                .where(frame[self.ids_column].notna(), "row " + frame.index.astype(str))
             )
         return pd.Series("row " + frame.index.astype(str), index=frame.index)
 
@@ -173,7 +181,7 @@ class Reader:
         table: str | None = None,
     ) -> None:
         """Record a broken rule: for the rows of `mask`, or the whole table."""
-        count, examples = 0, ()
+        count, examples = 0, cast(tuple[str, ...], ())
         if mask is not None:
             count = int(mask.sum())
             if not count:
@@ -212,7 +220,9 @@ class Reader:
                 )
             )
 
-    def require(self, columns: Iterable[str], frame: pd.DataFrame | None = None) -> bool:
+    def require(
+        self, columns: Iterable[str], frame: pd.DataFrame | None = None
+    ) -> bool:
         """Record every missing column; True when all are present."""
         frame = self.frame if frame is None else frame
         missing = [col for col in columns if col not in frame]
@@ -314,7 +324,7 @@ class Reader:
         if pd.api.types.is_datetime64_any_dtype(values):
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-            return values.dt.floor("D").astype("datetime64[s]")
+            return cast(pd.Series, values.dt.floor("D").astype("datetime64[s]"))
         numbers = pd.to_numeric(values, errors="coerce")
         numeric = numbers.notna().to_numpy()
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
@@ -510,7 +520,9 @@ def sum_by_row(
 def strings(values: pd.Series) -> npt.NDArray[np.object_]:
     """Return `values` as an object array of str, None where missing."""
     array = values.astype(object).to_numpy()
-    return np.where(pd.isna(array), None, array.astype(str)).astype(object)
+    out = array.astype(str).astype(object)
+    out[pd.isna(array)] = None
+    return out
 
 
 def empty_subscriptions(vendor: str) -> pd.DataFrame:
@@ -529,7 +541,7 @@ def empty_subscriptions(vendor: str) -> pd.DataFrame:
     )
 
 
-def invoice_line_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
+def invoice_line_frame(columns: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
     """Return an invoice-lines frame with the contract's columns and dtypes."""
     frame = pd.DataFrame({name: columns[name] for name in INVOICE_LINE_COLUMNS})
     for name in ("period_start", "period_end"):

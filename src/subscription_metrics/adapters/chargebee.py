@@ -36,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -408,7 +408,9 @@ def _priced(
         {
             "line_id": ids,
             "invoice_id": strings(lines["invoice_id"]),
-            "customer_id": strings(reader.column(lines, "customer_id", "_doc_customer")),
+            "customer_id": strings(
+                reader.column(lines, "customer_id", "_doc_customer")
+            ),
             "subscription_id": strings(
                 reader.column(lines, "subscription_id", "_doc_subscription")
             ),
@@ -426,7 +428,7 @@ def _priced(
         kind="tax",
         amount=sign * tax[taxed],
     )
-    return pd.concat([base, tax_lines], ignore_index=True)
+    return cast(pd.DataFrame, pd.concat([base, tax_lines], ignore_index=True))
 
 
 def invoice_lines(invoices: object, *, credit_notes: object | None = None) -> Imported:

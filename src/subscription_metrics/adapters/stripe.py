@@ -50,8 +50,8 @@ from ._common import (
     INVOICE_LINE_COLUMNS,
     SUBSCRIPTION_COLUMNS,
     Imported,
-    empty_subscriptions,
     Reader,
+    empty_subscriptions,
     explode,
     invoice_line_frame,
     read_records,
@@ -158,7 +158,9 @@ def subscriptions(
     """
     subs = read_records(subscriptions, name="subscriptions")
     if not len(subs):
-        return Imported(frame=empty_subscriptions("stripe"), source="stripe subscriptions")
+        return Imported(
+            frame=empty_subscriptions("stripe"), source="stripe subscriptions"
+        )
     reader = Reader("stripe subscriptions", subs, "id")
     if not reader.require(("id", "customer", "status", "start_date", "items.data")):
         reader.done()
@@ -236,7 +238,8 @@ def subscriptions(
     if not item_reader.require(("id",)):
         item_reader.done()
     metered = (
-        reader.column(items, "price.recurring.usage_type", "plan.usage_type") == "metered"
+        reader.column(items, "price.recurring.usage_type", "plan.usage_type")
+        == "metered"
     ).to_numpy(bool)
     item_reader.aside(
         "metered price",
@@ -269,7 +272,9 @@ def subscriptions(
     currency = item_reader.currencies(
         items,
         "price.currency",
-        reader.column(items, "price.currency", "plan.currency", "_subscription_currency"),
+        reader.column(
+            items, "price.currency", "plan.currency", "_subscription_currency"
+        ),
     )
     limit = np.iinfo(np.int64).max // np.maximum(quantity, 1)
     item_reader.problem(
@@ -303,7 +308,9 @@ def subscriptions(
             "mrr": mrr,
             "currency": currency,
             "plan": strings(
-                reader.column(items, "price.nickname", "plan.nickname", "price.id", "plan.id")
+                reader.column(
+                    items, "price.nickname", "plan.nickname", "price.id", "plan.id"
+                )
             ),
             "stripe_subscription_id": strings(items["stripe_subscription_id"]),
         },
@@ -337,7 +344,9 @@ def _adjustments(reader: Reader, lines: pd.DataFrame, field: str) -> pd.DataFram
     parts, _ = explode(lines[nonempty.to_numpy(bool)], field, {"_row": "_row"})
     if not reader.require(("amount",), frame=parts):
         return empty
-    parts["amount"] = reader.integers(parts, f"lines.data.{field}.amount", parts["amount"])
+    parts["amount"] = reader.integers(
+        parts, f"lines.data.{field}.amount", parts["amount"]
+    )
     return parts
 
 
@@ -453,9 +462,7 @@ def invoice_lines(
         frame = pd.DataFrame(columns=list(INVOICE_LINE_COLUMNS))
     aside = [*reader.set_aside, *line_reader.set_aside]
     if credit_notes is not None:
-        credits, credit_aside = _credit_lines(
-            credit_notes, frame, exponents=exponents
-        )
+        credits, credit_aside = _credit_lines(credit_notes, frame, exponents=exponents)
         frame = pd.concat([frame, credits], ignore_index=True)
         aside += credit_aside
     return Imported(
@@ -511,10 +518,17 @@ def _priced_lines(
             "line_id": ids,
             "invoice_id": strings(lines["invoice_id"]),
             "customer_id": strings(lines["customer_id"]),
-            "subscription_id": strings(reader.column(lines, "_subscription", "subscription")),
+            "subscription_id": strings(
+                reader.column(lines, "_subscription", "subscription")
+            ),
             "plan": strings(
                 reader.column(
-                    lines, "_plan", "price.nickname", "plan.nickname", "price.id", "plan.id"
+                    lines,
+                    "_plan",
+                    "price.nickname",
+                    "plan.nickname",
+                    "price.id",
+                    "plan.id",
                 )
             ),
             "kind": kinds,
@@ -567,7 +581,9 @@ def _credit_lines(
         return pd.DataFrame(columns=invoice_frame.columns), reader.set_aside
     if not line_reader.require(("id", "amount", "type")):
         line_reader.done()
-    types = line_reader.choices(lines, "lines.data.type", lines["type"], CREDIT_LINE_TYPES)
+    types = line_reader.choices(
+        lines, "lines.data.type", lines["type"], CREDIT_LINE_TYPES
+    )
     line_reader.done()
     credited = reader.column(lines, "invoice_line_item").astype(object)
     by_line = invoice_frame[invoice_frame["kind"] != "tax"].set_index("line_id")
@@ -587,8 +603,8 @@ def _credit_lines(
             "period.end": np.where(
                 found, source["period_end"].to_numpy(), (day + _DAY).to_numpy()
             ),
-            "_subscription": np.where(found, source["subscription_id"], None),
-            "_plan": np.where(found, source["plan"], None),
+            "_subscription": source["subscription_id"].where(found, None).to_numpy(),
+            "_plan": source["plan"].where(found, None).to_numpy(),
             "_row": np.arange(len(lines)),
         }
     )
