@@ -845,3 +845,75 @@ def test_imported_repr_counts_what_was_set_aside():
         "Imported(stripe subscriptions: 6 rows x 8 columns, "
         "stripe subscriptions: never paid: 1 row (e.g. sub_D1)"
     )
+
+
+def test_stripe_lines_in_the_current_api_shape():
+    """Lines with ``parent``, ``pricing`` and ``taxes`` read like the older shape."""
+    period = {"start": 1735689600, "end": 1738368000}
+    current = [
+        {
+            "id": "il_1",
+            "amount": 11900,
+            "period": period,
+            "parent": {
+                "type": "subscription_item_details",
+                "subscription_item_details": {
+                    "subscription": "sub_1",
+                    "subscription_item": "si_1",
+                    "proration": False,
+                },
+            },
+            "pricing": {"price_details": {"price": "price_pro", "product": "prod_1"}},
+            "taxes": [{"amount": 1900, "tax_behavior": "inclusive"}],
+        },
+        {
+            "id": "il_2",
+            "amount": -500,
+            "period": period,
+            "parent": {
+                "type": "invoice_item_details",
+                "invoice_item_details": {
+                    "invoice_item": "ii_1",
+                    "proration": True,
+                    "subscription": "sub_1",
+                },
+            },
+            "taxes": [],
+        },
+    ]
+    older = [
+        {
+            "id": "il_1",
+            "type": "subscription",
+            "amount": 11900,
+            "period": period,
+            "subscription": "sub_1",
+            "price": {"id": "price_pro"},
+            "tax_amounts": [{"amount": 1900, "inclusive": True}],
+        },
+        {
+            "id": "il_2",
+            "type": "invoiceitem",
+            "amount": -500,
+            "period": period,
+            "proration": True,
+            "subscription": "sub_1",
+        },
+    ]
+
+    def invoice(lines: list[dict[str, object]]) -> dict[str, object]:
+        return {
+            "id": "in_1",
+            "customer": "cus_1",
+            "currency": "usd",
+            "status": "paid",
+            "lines": {"data": lines},
+        }
+
+    new = sm.adapters.stripe.invoice_lines([invoice(current)]).frame
+    old = sm.adapters.stripe.invoice_lines([invoice(older)]).frame
+
+    pd.testing.assert_frame_equal(new, old)
+    assert new["kind"].tolist() == ["recurring", "proration", "tax"]
+    assert new["amount"].tolist() == [11900 - 1900, -500, 1900]
+    assert new["subscription_id"].tolist() == ["sub_1"] * 3

@@ -323,12 +323,27 @@ def subscriptions(
     )
 
 
+# The line's parent in Stripe's API since 2025-03-31 (``parent.type``), and
+# the line ``type`` it replaces.
+_PARENT_TYPES: Final = {
+    "subscription_item_details": "subscription",
+    "invoice_item_details": "invoiceitem",
+}
+_PARENTS: Final = ("parent.subscription_item_details", "parent.invoice_item_details")
+
+
 def _line_kinds(reader: Reader, lines: pd.DataFrame) -> npt.NDArray[np.object_]:
-    """Return each invoice line's kind from its ``type`` and ``proration``."""
-    types = reader.choices(
-        lines, "lines.data.type", reader.column(lines, "type"), LINE_TYPES
-    )
-    proration = reader.column(lines, "proration", default=False).astype(bool)
+    """Return each invoice line's kind from its type (or parent) and proration."""
+    if "type" in lines:
+        types = reader.choices(lines, "lines.data.type", lines["type"], LINE_TYPES)
+    else:
+        parent = reader.choices(
+            lines, "lines.data.parent.type", lines["parent.type"], tuple(_PARENT_TYPES)
+        )
+        types = pd.Series(parent).map(_PARENT_TYPES).to_numpy(object)
+    proration = reader.column(
+        lines, "proration", *(f"{p}.proration" for p in _PARENTS), default=False
+    ).astype(bool)
     recurring = np.where(types == "subscription", "recurring", "one_off")
     return np.where(proration.to_numpy(bool), "proration", recurring).astype(object)
 
@@ -392,6 +407,12 @@ def invoice_lines(
 
     Notes
     -----
+    Lines are read in both of Stripe's shapes: the older one (``type``,
+    ``proration``, ``subscription``, ``price``, ``tax_amounts``) and the one
+    of API versions since 2025-03-31 (``parent.type`` with
+    ``parent.subscription_item_details`` or ``parent.invoice_item_details``,
+    ``pricing.price_details.price``, ``taxes`` with ``tax_behavior``).
+
     The kind of a line:
 
     - a line with ``proration: true`` is ``proration``;
@@ -450,9 +471,15 @@ def invoice_lines(
     )
     line_reader = Reader("stripe invoice lines", lines, "id")
     if len(lines):
-        if not line_reader.require(
-            ("id", "type", "amount", "period.start", "period.end")
-        ):
+        typed = "type" if "type" in lines or "parent.type" not in lines else None
+        needed = (
+            "id",
+            "amount",
+            "period.start",
+            "period.end",
+            *([typed] * bool(typed)),
+        )
+        if not line_reader.require(needed):
             line_reader.done()
         lines["_row"] = np.arange(len(lines))
         kinds = _line_kinds(line_reader, lines)
@@ -488,12 +515,16 @@ def _priced_lines(
         "lines.data.currency",
         reader.column(lines, "currency", "_doc_currency"),
     )
-    taxes = _adjustments(reader, lines, "tax_amounts")
+    # Taxes: ``tax_amounts`` (``inclusive``), or ``taxes`` (``tax_behavior``)
+    # in Stripe's API since 2025-03-31.
+    field = "tax_amounts" if "tax_amounts" in lines else "taxes"
+    taxes = _adjustments(reader, lines, field)
     discounts = _adjustments(reader, lines, "discount_amounts")
     start = reader.dates(lines, "lines.data.period.start", lines["period.start"])
     end = reader.dates(lines, "lines.data.period.end", lines["period.end"])
     reader.done()
-    inclusive = reader.column(taxes, "inclusive", default=False).astype(bool)
+    behavior = reader.column(taxes, "tax_behavior") == "inclusive"
+    inclusive = reader.column(taxes, "inclusive", default=False).astype(bool) | behavior
     inclusive_tax = sum_by_row(
         taxes.assign(amount=taxes["amount"].where(inclusive, 0)), n, "amount"
     )
@@ -504,7 +535,7 @@ def _priced_lines(
     rows = taxes["_row"].to_numpy(np.int64)
     tax_amount = reader.to_minor(
         taxes,
-        "lines.data.tax_amounts.amount",
+        f"lines.data.{field}.amount",
         taxes["amount"].to_numpy(np.int64),
         currency[rows],
         profile=exponents,
@@ -519,7 +550,12 @@ def _priced_lines(
             "invoice_id": strings(lines["invoice_id"]),
             "customer_id": strings(lines["customer_id"]),
             "subscription_id": strings(
-                reader.column(lines, "_subscription", "subscription")
+                reader.column(
+                    lines,
+                    "_subscription",
+                    "subscription",
+                    *(f"{p}.subscription" for p in _PARENTS),
+                )
             ),
             "plan": strings(
                 reader.column(
@@ -529,6 +565,7 @@ def _priced_lines(
                     "plan.nickname",
                     "price.id",
                     "plan.id",
+                    "pricing.price_details.price",
                 )
             ),
             "kind": kinds,
