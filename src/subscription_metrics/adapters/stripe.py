@@ -471,13 +471,13 @@ def invoice_lines(
     )
     line_reader = Reader("stripe invoice lines", lines, "id")
     if len(lines):
-        typed = "type" if "type" in lines or "parent.type" not in lines else None
+        typed = () if "parent.type" in lines and "type" not in lines else ("type",)
         needed = (
             "id",
             "amount",
             "period.start",
             "period.end",
-            *([typed] * bool(typed)),
+            *typed,
         )
         if not line_reader.require(needed):
             line_reader.done()
