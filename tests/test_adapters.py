@@ -917,3 +917,78 @@ def test_stripe_lines_in_the_current_api_shape():
     assert new["kind"].tolist() == ["recurring", "proration", "tax"]
     assert new["amount"].tolist() == [11900 - 1900, -500, 1900]
     assert new["subscription_id"].tolist() == ["sub_1"] * 3
+
+
+def test_stripe_list_cut_short_is_refused():
+    """An embedded list with ``has_more: true`` is incomplete: an error, not a gap."""
+    sub = stripe_subscription()
+    sub["items"]["has_more"] = True  # type: ignore[index]
+
+    with pytest.raises(InvalidTableError) as error:
+        sm.adapters.stripe.subscriptions([sub])
+
+    assert problems(error) == [("items.has_more", "incomplete list")]
+    assert error.value.problems[0].examples == ("sub_1",)
+
+
+def test_stripe_expanded_customer_is_read_as_its_id():
+    """``customer`` expanded to an object is read by its ``id``."""
+    sub = stripe_subscription()
+    sub["customer"] = {"id": "cus_X", "object": "customer", "email": "a@b.c"}
+
+    frame = sm.adapters.stripe.subscriptions([sub]).frame
+
+    assert frame["customer_id"].tolist() == ["cus_X"]
+
+
+def test_chargebee_other_statuses_and_bare_objects():
+    """Bare objects are read; paused ends at its pause date, future starts later."""
+
+    def sub(sid: str, status: str, **dates: int) -> dict[str, object]:
+        return {
+            "id": sid,
+            "customer_id": f"c-{sid}",
+            "status": status,
+            "currency_code": "eur",
+            "billing_period": 1,
+            "billing_period_unit": "month",
+            "subscription_items": [
+                {
+                    "item_price_id": "basic-EUR-Monthly",
+                    "item_type": "plan",
+                    "amount": 900,
+                }
+            ],
+            **dates,
+        }
+
+    jan_1, mar_1, jun_1 = 1735689600, 1740787200, 1748736000
+    subs = [
+        sub("p", "paused", started_at=jan_1, pause_date=mar_1),
+        sub("f", "future", start_date=jun_1),
+        sub("n", "non_renewing", started_at=jan_1, cancelled_at=jun_1),
+    ]
+
+    frame = sm.adapters.chargebee.subscriptions(subs).frame
+
+    pd.testing.assert_series_equal(
+        frame["start"],
+        dates("2025-01-01", "2025-06-01", "2025-01-01"),
+        check_names=False,
+    )
+    pd.testing.assert_series_equal(
+        frame["end"], dates("2025-03-01", None, "2025-06-01"), check_names=False
+    )
+    assert frame["currency"].tolist() == ["EUR"] * 3  # "eur" is EUR
+
+
+def test_missing_vendor_column_is_named():
+    """A missing field is named with the vendor table, and what is present."""
+    with pytest.raises(InvalidTableError) as error:
+        sm.adapters.chargebee.subscriptions([{"id": "s1", "status": "active"}])
+
+    assert [(p.table, p.column, p.rule) for p in error.value.problems] == [
+        ("chargebee subscriptions", "customer_id", "missing column"),
+        ("chargebee subscriptions", "currency_code", "missing column"),
+        ("chargebee subscriptions", "subscription_items", "missing column"),
+    ]

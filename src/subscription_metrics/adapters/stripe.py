@@ -77,6 +77,33 @@ CREDIT_LINE_TYPES: Final = ("invoice_line_item", "custom_line_item")
 _DAY: Final = np.timedelta64(1, "D")
 
 
+def _read(data: object, *, name: str) -> pd.DataFrame:
+    """Read Stripe objects; expanded references (``customer``, ...) become ids."""
+    frame = read_records(data, name=name)
+    for field in ("customer", "invoice", "subscription"):
+        if f"{field}.id" in frame:
+            ids = frame[f"{field}.id"]
+            if field in frame:
+                ids = frame[field].where(frame[field].notna(), ids)
+            frame[field] = ids
+    return frame
+
+
+def _check_complete(reader: Reader, frame: pd.DataFrame, lists: str) -> None:
+    """Refuse an embedded list that Stripe cut short (``has_more: true``)."""
+    column = f"{lists}.has_more"
+    if column in frame:
+        reader.problem(
+            column,
+            "incomplete list",
+            frame[column].eq(True).to_numpy(bool),
+            detail=(
+                f"Stripe sent only the first page of {lists}; fetch every page "
+                f"(auto-pagination) and put them all in {lists}.data"
+            ),
+        )
+
+
 def subscriptions(
     subscriptions: object, *, exponents: ExponentProfile | None = None
 ) -> Imported:
@@ -156,7 +183,7 @@ def subscriptions(
            start    mrr         plan
     0 2025-01-15  10000  Team annual
     """
-    subs = read_records(subscriptions, name="subscriptions")
+    subs = _read(subscriptions, name="subscriptions")
     if not len(subs):
         return Imported(
             frame=empty_subscriptions("stripe"), source="stripe subscriptions"
@@ -164,6 +191,7 @@ def subscriptions(
     reader = Reader("stripe subscriptions", subs, "id")
     if not reader.require(("id", "customer", "status", "start_date", "items.data")):
         reader.done()
+    _check_complete(reader, subs, "items")
     status = reader.choices(subs, "status", subs["status"], SUBSCRIPTION_STATUSES)
     reader.done()
     start = reader.dates(subs, "start_date", subs["start_date"])
@@ -445,12 +473,13 @@ def invoice_lines(
     0         il_1  recurring   2025-01-01 2025-02-01    9800
     1  il_1/tax/0        tax   2025-01-01 2025-02-01    1960
     """
-    docs = read_records(invoices, name="invoices")
+    docs = _read(invoices, name="invoices")
     if not len(docs):
         docs = pd.DataFrame(columns=["id", "customer", "status", "lines.data"])
     reader = Reader("stripe invoices", docs, "id")
     if not reader.require(("id", "customer", "status", "lines.data")):
         reader.done()
+    _check_complete(reader, docs, "lines")
     status = reader.choices(
         docs, "status", docs["status"], _INVOICE_KEPT + _INVOICE_ASIDE
     )
@@ -589,10 +618,11 @@ def _credit_lines(
     *,
     exponents: ExponentProfile | None,
 ) -> tuple[pd.DataFrame, list[SetAside]]:
-    notes = read_records(credit_notes, name="credit_notes")
+    notes = _read(credit_notes, name="credit_notes")
     reader = Reader("stripe credit notes", notes, "id")
     if not reader.require(("id", "customer", "status", "created", "lines.data")):
         reader.done()
+    _check_complete(reader, notes, "lines")
     status = reader.choices(notes, "status", notes["status"], _CREDIT_STATUSES)
     created = reader.dates(notes, "created", notes["created"])
     reader.done()
