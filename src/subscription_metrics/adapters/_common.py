@@ -429,12 +429,16 @@ class Reader:
         """
         stated = EXPONENT_PROFILES[profile or "iso"]
         vendor_exponents = EXPONENT_PROFILES.get(vendor, stated)
-        valid = np.array([c is not None for c in codes], dtype=bool)
-        safe = np.where(valid, codes, "USD")
-        iso_exp = np.array([CURRENCY_EXPONENTS[c] for c in safe], dtype=np.int64)
-        src_exp = np.array([stated[c] for c in safe], dtype=np.int64)
+        valid = pd.notna(codes)
+        safe = pd.Series(np.where(valid, codes, "USD"), dtype=object)
+
+        def exponents(table: Mapping[str, int]) -> npt.NDArray[np.int64]:
+            return np.asarray(safe.map(table).to_numpy(), dtype=np.int64)
+
+        iso_exp = exponents(CURRENCY_EXPONENTS)
+        src_exp = exponents(stated)
         if profile is None:
-            vendor_exp = np.array([vendor_exponents[c] for c in safe], dtype=np.int64)
+            vendor_exp = exponents(vendor_exponents)
             ambiguous = valid & (vendor_exp != iso_exp)
             if ambiguous.any():
                 found = sorted({str(c) for c in codes[ambiguous]})
@@ -489,8 +493,8 @@ def explode(
     """
     lists = frame[column]
     parents = frame[[c for c in keep if c in frame]].rename(columns=dict(keep))
-    exploded = lists.explode()
-    is_record = exploded.map(lambda value: isinstance(value, Mapping)).to_numpy(bool)
+    exploded = lists.explode()  # an empty or missing list gives one NaN
+    is_record = exploded.notna().to_numpy(bool)
     has_children = (
         pd.Series(is_record, index=exploded.index).groupby(level=0).any()
     ).reindex(frame.index, fill_value=False)

@@ -381,7 +381,7 @@ def _adjustments(reader: Reader, lines: pd.DataFrame, field: str) -> pd.DataFram
     empty = pd.DataFrame({"_row": pd.Series([], dtype=np.int64), "amount": []})
     if field not in lines:
         return empty
-    nonempty = lines[field].map(lambda v: isinstance(v, list) and len(v) > 0)
+    nonempty = lines[field].str.len().fillna(0) > 0  # lists, or missing
     if not nonempty.any():
         return empty
     parts, _ = explode(lines[nonempty.to_numpy(bool)], field, {"_row": "_row"})
