@@ -992,3 +992,61 @@ def test_missing_vendor_column_is_named():
         ("chargebee subscriptions", "currency_code", "missing column"),
         ("chargebee subscriptions", "subscription_items", "missing column"),
     ]
+
+
+_UNITS = {"day": "day", "week": "week", "month": "month", "year": "year"}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**8),
+            st.integers(min_value=1, max_value=50),
+            st.sampled_from(sorted(_UNITS)),
+            st.integers(min_value=1, max_value=6),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_chargebee_mrr_matches_the_oracle(rows):
+    """Each item's MRR is unit price x quantity x factor / period, half-even."""
+    subs = [
+        {
+            "id": f"s{i}",
+            "customer_id": f"c{i}",
+            "status": "active",
+            "currency_code": "GBP",
+            "started_at": 1735689600,
+            "billing_period": period,
+            "billing_period_unit": unit,
+            "subscription_items": [
+                {
+                    "item_price_id": "p",
+                    "item_type": "plan",
+                    "quantity": quantity,
+                    "unit_price": price,
+                }
+            ],
+        }
+        for i, (price, quantity, unit, period) in enumerate(rows)
+    ]
+
+    frame = sm.adapters.chargebee.subscriptions(subs).frame
+
+    assert frame["mrr"].tolist() == [_oracle_mrr(*row) for row in rows]
+
+
+@pytest.mark.slow
+@given(st.randoms(use_true_random=False))
+def test_bridge_does_not_depend_on_the_order_of_the_export(random):
+    """Shuffled subscription objects give the same bridge."""
+    records = load("stripe_subscriptions")["data"]  # type: ignore[index]
+    shuffled = list(records)
+    random.shuffle(shuffled)
+
+    def bridge(data: list[object]) -> pd.DataFrame:
+        frame = sm.adapters.stripe.subscriptions(data).frame
+        return sm.ledger.bridge(sm.Ledger.from_subscriptions(frame, through="2025-05"))
+
+    pd.testing.assert_frame_equal(bridge(shuffled), bridge(records))
