@@ -265,6 +265,7 @@ class Reader:
         *,
         required: bool = True,
         low: int | None = None,
+        missing: str = "",
     ) -> npt.NDArray[np.int64]:
         """Return `values` as int64 (0 where missing and not required)."""
         numbers = pd.to_numeric(values, errors="coerce")
@@ -295,7 +296,7 @@ class Reader:
             detail="amounts beyond 2**53 cannot be read exactly from JSON",
         )
         if required:
-            self.problem(column, "missing value", ~given, frame=frame)
+            self.problem(column, "missing value", ~given, frame=frame, detail=missing)
         out = np.where(np.isfinite(array) & ~too_big, array, 0).astype(np.int64)
         if low is not None:
             self.problem(
@@ -448,10 +449,11 @@ class Reader:
                     ambiguous,
                     frame=frame,
                     detail=(
-                        f"{vendor} states {', '.join(found)} amounts with another "
-                        "number of decimals than ISO 4217; pass "
-                        f"exponents={vendor!r} to read {vendor}'s amounts, or "
-                        "exponents='iso' if they are already ISO minor units"
+                        f"{vendor.capitalize()} states {', '.join(found)} amounts "
+                        "with another number of decimals than ISO 4217; pass "
+                        f"exponents={vendor!r} to read {vendor.capitalize()}'s "
+                        "amounts, or exponents='iso' if they are already ISO "
+                        "minor units"
                     ),
                 )
         shift = iso_exp - src_exp

@@ -280,6 +280,7 @@ def subscriptions(
         items,
         "price.unit_amount",
         reader.column(items, "price.unit_amount", "plan.amount"),
+        missing="a tiered price has no unit_amount; give the item its flat price",
     )
     quantity = item_reader.integers(
         items, "quantity", reader.column(items, "quantity", default=1), low=0
