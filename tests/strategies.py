@@ -140,7 +140,8 @@ def _field_values(spec: ColumnSpec, *, as_times: bool) -> st.SearchStrategy[obje
     elif kind == "month":
         base = st.dates().map(lambda day: day.replace(day=1))
     elif kind in ("money", "count"):
-        base = st.integers(min_value=0, max_value=2**62)
+        low = -(2**62) if spec.signed else 0
+        base = st.integers(min_value=low, max_value=2**62)
     elif kind == "currency":
         base = st.sampled_from(_ENTITY_CURRENCIES)
     elif kind == "enum":
@@ -174,6 +175,14 @@ def entities(draw: st.DrawFn, entity: type[E]) -> E:
     }
     for rule in entity.ROW_RULES:  # type: ignore[attr-defined]
         if not rule.check(*(values[name] for name in rule.columns)):
+            if len(rule.columns) == 3:  # an invoice line's amount, or its units
+                amount, quantity, unit = rule.columns
+                if values[amount] is None:
+                    values[quantity] = values[quantity] or 0
+                    values[unit] = values[unit] or 0
+                else:
+                    values[quantity] = values[unit] = None
+                continue
             first, later = rule.columns
             values[later] = values[first]
     return entity(**values)
@@ -186,3 +195,54 @@ ENTITY_CLASSES: tuple[type, ...] = tuple(
     for name in _entities.__all__
     if hasattr(cls := getattr(_entities, name), "TABLE")
 )
+
+
+# --------------------------------------------------------------------------
+# Invoice lines
+# --------------------------------------------------------------------------
+
+LINE_KINDS = ["recurring", "recurring", "recurring", "one_off", "tax", "proration"]
+
+
+@st.composite
+def invoice_line_rows(draw: st.DrawFn) -> dict:
+    """One invoice line as a dict: a service period of 0 to about 400 days."""
+    start = draw(dates)
+    days = draw(st.sampled_from([0, 28, 30, 31, 90, 365, 366]) | st.integers(0, 400))
+    return {
+        "customer_id": draw(st.sampled_from(CUSTOMERS)),
+        "kind": draw(st.sampled_from(LINE_KINDS)),
+        "period_start": start,
+        "period_end": start + dt.timedelta(days=days),
+        # Non-negative, so a customer-month never nets below zero.
+        "amount": draw(st.sampled_from([0, 1, 10_000]) | st.integers(0, 10**9)),
+        "currency": "USD",
+    }
+
+
+def invoice_lines(
+    min_size: int = 0, max_size: int = 14
+) -> st.SearchStrategy[pd.DataFrame]:
+    """A valid invoice-lines table (amount form) with unique line ids."""
+
+    def frame(rows: list[dict]) -> pd.DataFrame:
+        out = pd.DataFrame(
+            rows,
+            columns=[
+                "customer_id",
+                "kind",
+                "period_start",
+                "period_end",
+                "amount",
+                "currency",
+            ],
+        )
+        out.insert(0, "line_id", [f"l{i}" for i in range(len(rows))])
+        out["period_start"] = pd.to_datetime(out["period_start"])
+        out["period_end"] = pd.to_datetime(out["period_end"])
+        out["amount"] = out["amount"].astype("int64")
+        return out
+
+    return st.lists(invoice_line_rows(), min_size=min_size, max_size=max_size).map(
+        frame
+    )

@@ -141,6 +141,18 @@ _DEALS = pd.DataFrame(
     }
 )
 
+_LINES = pd.DataFrame(
+    {
+        "line_id": ["l1", "l2"],
+        "customer_id": ["c1", "c1"],
+        "kind": ["recurring", "credit_note"],
+        "period_start": pd.to_datetime(["2025-01-01", "2025-01-01"]),
+        "period_end": pd.to_datetime(["2025-02-01", "2025-02-01"]),
+        "amount": [9_900, -900],
+        "currency": "USD",
+    }
+)
+
 _ACTIVITIES = pd.DataFrame(
     {
         "activity_id": ["a1", "a2"],
@@ -254,7 +266,32 @@ CASES: list[tuple[str, Callable[[], object]]] = [
         _from_subs(_subs(mrr=pd.Series([2**63, 4_900, 12_000], dtype=object))),
     ),
     ("wrong type", _from_subs(_subs(mrr=[9_900 + 1j, 4_900, 12_000]))),
-    ("wrong type", _from_subs(_subs(mrr=["99.00", "49.00", "120.00"]))),
+    ("integer minor units", _from_subs(_subs(mrr=["99.00", "49.00", "120.00"]))),
+    ("wrong type", _from_subs(_subs(mrr=["9900", "4900", "12000"]))),
+    ("no currency symbol", _from_subs(_subs(mrr=["¥80000", 4_900, 12_000]))),
+    (
+        "no currency symbol",
+        _from_subs(_subs(mrr=["$1,200.00", "49.00", "120.00"]), amounts="major"),
+    ),
+    ("no thousands separator", _from_subs(_subs(mrr=["50,000", 4_900, 12_000]))),
+    (
+        "customer-month not negative",
+        lambda: sm.Ledger.from_monthly_mrr(_rows(mrr=[100, 120, -80])),
+    ),
+    (
+        "customer-month not negative",
+        lambda: sm.Ledger.from_invoice_lines(_LINES.assign(amount=[9_900, -12_000])),
+    ),
+    (
+        "period_end not before period_start",
+        lambda: sm.Ledger.from_invoice_lines(
+            _LINES.assign(period_end=pd.to_datetime(["2025-01-01", "2024-12-01"]))
+        ),
+    ),
+    (
+        "amount, or quantity and unit_amount",
+        lambda: sm.Ledger.from_invoice_lines(_LINES.assign(quantity=[1, None])),
+    ),
     (
         "exact in minor units",
         _from_subs(

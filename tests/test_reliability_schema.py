@@ -487,7 +487,7 @@ class TestRates:
                     {
                         "customer_id": ["c1"],
                         "month": pd.to_datetime(["2024-01-01"]),
-                        "mrr": [-1],
+                        "mrr": [1.5],
                         "currency": ["EUR"],
                     }
                 ),
@@ -495,7 +495,7 @@ class TestRates:
                 rates=rates,
             )
         )
-        _has(problems, "monthly_mrr", "mrr", "not negative")
+        _has(problems, "monthly_mrr", "mrr", "integer minor units")
         _has(problems, "rates", "rate", "missing column")
 
     def test_entity_checks_one_rate(self) -> None:

@@ -36,7 +36,7 @@ Kind = Literal[
     "text",  # free label such as a plan or segment name
     "date",  # calendar date (datetime64 in tables)
     "month",  # first day of a calendar month (datetime64 or Period[M] in tables)
-    "money",  # non-negative int minor units of the row's currency
+    "money",  # int minor units of the row's currency (non-negative unless signed)
     "currency",  # ISO 4217 code
     "enum",  # one value of an Enum (its string value in tables)
     "count",  # non-negative integer
@@ -65,6 +65,8 @@ class ColumnSpec:
         Inclusive bounds for ``kind == "number"``.
     low_open : bool
         Whether `low` itself is excluded.
+    signed : bool
+        Whether a ``money`` column may hold negative amounts (credit notes).
     doc : str
         One line describing the column, for the reference docs.
     """
@@ -77,6 +79,7 @@ class ColumnSpec:
     low: float | None = None
     high: float | None = None
     low_open: bool = False
+    signed: bool = False
     doc: str = ""
 
     @property
@@ -148,7 +151,7 @@ def _value_error(name: str, spec: ColumnSpec, value: Any) -> str | None:
         return f"{name!r} must not be empty"
     if kind == "month" and value.day != 1:
         return f"{name!r} must be the first day of a month, got {value!r}"
-    if kind in ("money", "count") and value < 0:
+    if kind in ("money", "count") and value < 0 and not spec.signed:
         return f"{name!r} must be >= 0, got {value!r}"
     if kind == "currency":
         from ._currencies import CURRENCY_EXPONENTS
@@ -226,12 +229,14 @@ def column(
     low: float | None = None,
     high: float | None = None,
     low_open: bool = False,
+    signed: bool = False,
 ) -> Any:
     """
     Declare an entity field that is also a table column.
 
     An optional column defaults to ``None`` (or to `default`) and may be left
-    out of a table or empty in a row.
+    out of a table or empty in a row. A `signed` money column takes negative
+    amounts too.
     """
     nullable = optional and default is attrs.NOTHING
     if optional and default is attrs.NOTHING:
@@ -245,6 +250,7 @@ def column(
         low=low,
         high=high,
         low_open=low_open,
+        signed=signed,
         doc=doc,
     )
     converter: Callable[[Any], Any] | None = None

@@ -28,6 +28,9 @@ ZeroChurn = Literal["inf", "undefined", "lifetime_cap"]
 CacPayback = Literal["new_arpa", "arpa", "bessemer"]
 LifetimeSpells = Literal["first", "each"]
 PartialPeriod = Literal["last_month", "undefined"]
+InvoiceSpread = Literal["months", "days"]
+Trial = Literal["not_customer", "customer"]
+Discounts = Literal["lower_mrr", "ignore"]
 
 
 def _choice(
@@ -142,6 +145,39 @@ class Conventions:
         the converted MRR. ``'latest'``:
         the latest rate in the caller's table for every amount, a
         constant-currency view.
+    invoice_spread : {'months', 'days'}, default 'months'
+        How `Ledger.from_invoice_lines` spreads a line over its service period
+        into monthly MRR, in exact minor units. ``'months'``: the period is
+        a whole number of months (its days over the average month of
+        365.25 / 12 days, rounded, at least one), starting with the month of
+        ``period_start``; the amount is split equally over them and the
+        remainder units go one each to the earliest months (an annual line
+        of 120,000 yen is 10,000 a month; 100.00 dollars over three months is
+        33.34, 33.33, 33.33). Anniversary billing on the 15th keeps whole
+        months: each line counts from the month it starts (ChartMogul,
+        Baremetrics: the amount over the months of its period). ``'days'``:
+        the amount is split equally over the period's days, the remainder
+        units one each to the earliest days, and each calendar month gets
+        the sum of its days (revenue-recognition style; a mid-month start
+        shows a partial first month). Under both rules the shares add up to
+        the line exactly, and a partial credit for the same period never
+        takes a month below zero.
+    trial : {'not_customer', 'customer'}, default 'not_customer'
+        What a trial month is. A trial is a recurring invoice line that
+        charges nothing before its discount (amount or unit amount 0) and
+        starts before the customer's first charged recurring line.
+        ``'not_customer'``: not yet a customer; trial lines are counted in
+        `Ledger.set_aside` and the customer is new in its first paid month
+        (ChartMogul treats trials as leads; Stripe, Baremetrics and
+        ProfitWell leave them out of customers and MRR). ``'customer'``: a
+        customer at zero MRR from the trial's first month, so conversion is
+        an expansion; it needs ``zero_mrr='active'``, the convention under
+        which a zero-MRR customer is a customer.
+    discounts : {'lower_mrr', 'ignore'}, default 'lower_mrr'
+        Whether an invoice line's ``discount_amount`` lowers MRR (ChartMogul,
+        Baremetrics, ProfitWell) or MRR is the price before discount. A
+        discount lasts as long as the lines that carry it: a coupon for three
+        months is on three monthly lines, and its end is an expansion.
     churn_denominator : {'start', 'start_plus_new'}, default 'start'
         Customers a churn rate divides by: those at the start of the period
         (ChartMogul, Baremetrics), or those plus the customers won during it
@@ -293,6 +329,38 @@ class Conventions:
         "Which dated exchange rate converts an amount.",
         {"default": "start", "chartmogul": "start", "profitwell": "start"},
     )
+    invoice_spread: InvoiceSpread = _choice(
+        "months",
+        ("months", "days"),
+        "How an invoice line is spread over its service period: equally over "
+        "its whole months, or by the days of each calendar month.",
+        {"default": "months", "chartmogul": "months", "baremetrics": "months"},
+    )
+    trial: Trial = _choice(
+        "not_customer",
+        ("not_customer", "customer"),
+        "Whether a trial month (a zero-charge recurring line before the first "
+        "paid one) is not yet a customer, or a customer at zero MRR.",
+        {
+            "default": "not_customer",
+            "chartmogul": "not_customer",
+            "stripe": "not_customer",
+            "baremetrics": "not_customer",
+            "profitwell": "not_customer",
+        },
+    )
+    discounts: Discounts = _choice(
+        "lower_mrr",
+        ("lower_mrr", "ignore"),
+        "Whether an invoice line's discount lowers MRR, or MRR is the price "
+        "before discount.",
+        {
+            "default": "lower_mrr",
+            "chartmogul": "lower_mrr",
+            "baremetrics": "lower_mrr",
+            "profitwell": "lower_mrr",
+        },
+    )
 
     churn_denominator: ChurnDenominator = _choice(
         "start",
@@ -419,6 +487,16 @@ class Conventions:
         "Survival lifetimes: each customer's first paid spell, or every paid spell.",
         {"default": "first"},
     )
+
+    def __attrs_post_init__(self) -> None:
+        """Check the choices that depend on each other."""
+        if self.trial == "customer" and self.zero_mrr != "active":
+            msg = (
+                "'trial' = 'customer' makes a trial month a customer at zero MRR, "
+                "which needs zero_mrr='active' (a zero-MRR customer is then a "
+                "customer); pass both, or trial='not_customer'"
+            )
+            raise ValueError(msg)
 
     @classmethod
     def preset(cls, name: str) -> Conventions:

@@ -26,6 +26,8 @@ __all__ = [
     "Deal",
     "DealKind",
     "ExchangeRate",
+    "InvoiceLine",
+    "LineKind",
     "MonthlyMrr",
     "Onboarding",
     "Role",
@@ -238,6 +240,28 @@ class ActivityKind(enum.StrEnum):
     """A qualified expansion opportunity added to the pipeline, with its MRR."""
 
 
+class LineKind(enum.StrEnum):
+    """
+    What an invoice line bills: recurring service, a one-off, tax, or a correction.
+
+    Examples
+    --------
+    >>> LineKind("credit_note")
+    <LineKind.CREDIT_NOTE: 'credit_note'>
+    """
+
+    RECURRING = "recurring"
+    """A charge for a service period of a subscription; it is spread into MRR."""
+    ONE_OFF = "one_off"
+    """A setup fee, a service, a hardware sale: revenue, but not recurring."""
+    TAX = "tax"
+    """Tax collected on the invoice; never revenue."""
+    CREDIT_NOTE = "credit_note"
+    """A credit against recurring charges (usually negative); nets with them."""
+    PRORATION = "proration"
+    """A partial-period charge or credit after a change of plan or quantity."""
+
+
 class DealKind(enum.StrEnum):
     """
     What a won deal adds: a new customer, or more from an existing one.
@@ -384,7 +408,9 @@ class MonthlyMrr(_Record):
     """
     One row of a billing export: a customer's MRR in one calendar month.
 
-    Several rows of one customer-month add up (one per invoice line, say).
+    Several rows of one customer-month add up (one per invoice line, say),
+    and a negative row (a credit note) nets with the others; the net of each
+    customer-month must not be negative.
 
     Attributes
     ----------
@@ -393,7 +419,8 @@ class MonthlyMrr(_Record):
     month : datetime.date
         First day of the calendar month.
     mrr : int
-        Monthly recurring revenue in minor units of `currency`, >= 0.
+        Monthly recurring revenue in minor units of `currency`; negative for a
+        credit.
     currency : str
         ISO 4217 code of `mrr`.
 
@@ -411,8 +438,143 @@ class MonthlyMrr(_Record):
 
     customer_id: str = column("id", doc="The paying customer.")
     month: dt.date = column("month", doc="First day of the calendar month.")
-    mrr: int = column("money", doc="Monthly recurring revenue, minor units.")
+    mrr: int = column(
+        "money", signed=True, doc="Monthly recurring revenue, minor units (signed)."
+    )
     currency: str = column("currency", doc="ISO 4217 code of mrr.")
+
+
+def _present(value: Any) -> Any:
+    """Mark given values: ``not None`` for a scalar, notna for a Series."""
+    notna = getattr(value, "notna", None)
+    return value is not None if notna is None else notna()
+
+
+def _one_amount_form(amount: Any, quantity: Any, unit_amount: Any) -> Any:
+    has_amount, has_quantity = _present(amount), _present(quantity)
+    has_unit = _present(unit_amount)
+    if isinstance(has_amount, bool):  # one entity's scalars
+        return has_amount != (has_quantity and has_unit) and not (
+            has_amount and (has_quantity or has_unit)
+        )
+    both = has_quantity & has_unit
+    return (has_amount & ~has_quantity & ~has_unit) | (~has_amount & both)
+
+
+_AMOUNT_FORM_RULE = RowRule(
+    name="amount, or quantity and unit_amount",
+    columns=("amount", "quantity", "unit_amount"),
+    check=_one_amount_form,
+    detail="give a line either its amount, or its quantity and unit_amount "
+    "(the amount is then quantity x unit_amount), not both",
+)
+
+
+@frozen(kw_only=True)
+class InvoiceLine(_Record):
+    """
+    One line of an invoice: what it bills, for which service period, how much.
+
+    A line gives its money either as `amount`, or as `quantity` times
+    `unit_amount`; `discount_amount` is taken off either. Recurring lines,
+    credit notes and prorations are spread over their service period into
+    monthly MRR (``Conventions.invoice_spread``) and net within each
+    customer-month; one-off and tax lines are counted and left out of MRR.
+
+    Attributes
+    ----------
+    line_id : str
+        Identifier, unique within the invoice-lines table.
+    invoice_id : str or None
+        The invoice the line is on.
+    customer_id : str
+        The billed customer.
+    subscription_id : str or None
+        The subscription the line bills, if any.
+    plan : str or None
+        Plan name.
+    kind : LineKind
+        ``"recurring"``, ``"one_off"``, ``"tax"``, ``"credit_note"`` or
+        ``"proration"``.
+    period_start : datetime.date
+        First day of the service period.
+    period_end : datetime.date
+        First day after the service period (exclusive); equal to
+        `period_start` for a line without a period (it then belongs to the
+        month of `period_start`).
+    amount : int or None
+        The line's amount in minor units of `currency`, before
+        `discount_amount`; negative for a credit.
+    quantity : int or None
+        Units billed (seats, say), >= 0, with `unit_amount`.
+    unit_amount : int or None
+        Price of one unit in minor units of `currency`.
+    discount_amount : int or None
+        Discount taken off the line, minor units of `currency`, >= 0.
+    currency : str
+        ISO 4217 code of the line's amounts.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> line = InvoiceLine(line_id="il-1", customer_id="c-1", kind="recurring",
+    ...     period_start=dt.date(2025, 4, 1), period_end=dt.date(2026, 4, 1),
+    ...     amount=120_000, currency="JPY")
+    >>> line.kind, line.amount
+    (<LineKind.RECURRING: 'recurring'>, 120000)
+    >>> InvoiceLine(line_id="il-2", customer_id="c-1", kind="recurring",
+    ...     period_start=dt.date(2025, 4, 1), period_end=dt.date(2025, 5, 1),
+    ...     currency="USD")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: give a line either its amount, or its quantity and unit_amount ...
+    """
+
+    TABLE: ClassVar[str] = "invoice_lines"
+    KEY: ClassVar[tuple[str, ...]] = ("line_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = (
+        _not_before(
+            "period_start",
+            "period_end",
+            "'period_end' is the exclusive end of the service period and must be "
+            "on or after 'period_start'",
+        ),
+        _AMOUNT_FORM_RULE,
+    )
+
+    line_id: str = column("id", unique=True, doc="Invoice-line identifier.")
+    invoice_id: str | None = column("id", optional=True, doc="The invoice.")
+    customer_id: str = column("id", doc="The billed customer.")
+    subscription_id: str | None = column(
+        "id", optional=True, doc="The subscription the line bills."
+    )
+    plan: str | None = column("text", optional=True, doc="Plan name.")
+    kind: LineKind = column(
+        "enum",
+        enum=LineKind,
+        doc="Recurring, one-off, tax, credit note or proration.",
+    )
+    period_start: dt.date = column("date", doc="First day of the service period.")
+    period_end: dt.date = column(
+        "date", doc="First day after the service period (exclusive)."
+    )
+    amount: int | None = column(
+        "money",
+        optional=True,
+        signed=True,
+        doc="Amount before discount, minor units (signed).",
+    )
+    quantity: int | None = column("count", optional=True, doc="Units billed.")
+    unit_amount: int | None = column(
+        "money", optional=True, signed=True, doc="Price of one unit, minor units."
+    )
+    discount_amount: int | None = column(
+        "money", optional=True, doc="Discount taken off the line, minor units."
+    )
+    currency: str = column("currency", doc="ISO 4217 code of the amounts.")
+
+    def __attrs_post_init__(self) -> None:
+        """Check the rules that span several fields."""
+        _check_rules(self)
 
 
 @frozen(kw_only=True)

@@ -23,7 +23,14 @@ from attrs import field, frozen
 from . import _display
 from . import _kernels as k
 from ._conventions import Conventions
-from ._entities import Customer, ExchangeRate, MonthlyMrr, Subscription
+from ._entities import (
+    Customer,
+    ExchangeRate,
+    InvoiceLine,
+    LineKind,
+    MonthlyMrr,
+    Subscription,
+)
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem, as_strings
 from ._overflow import (
     MoneyOverflowError,
@@ -118,7 +125,8 @@ class Ledger:
     """
     Every customer's MRR changes, classified into movements, in exact money.
 
-    Build one with `Ledger.from_subscriptions` or `Ledger.from_monthly_mrr`;
+    Build one with `Ledger.from_subscriptions`, `Ledger.from_monthly_mrr` or
+    `Ledger.from_invoice_lines`;
     read it with the functions of `subscription_metrics.ledger`
     (``events``, ``movements``, ``bridge``). A ledger is immutable and holds
     one currency: amounts are int64 minor units of `currency`.
@@ -130,7 +138,7 @@ class Ledger:
         without a currency).
     conventions : Conventions
         The definitional choices the ledger was built with.
-    source : {'subscriptions', 'monthly_mrr'}
+    source : {'subscriptions', 'monthly_mrr', 'invoice_lines'}
         Which input shape it was built from.
     first_month, last_month : pandas.Period or None
         The months the ledger covers: from the first month any customer has
@@ -157,7 +165,7 @@ class Ledger:
 
     currency: str | None
     conventions: Conventions
-    source: Literal["subscriptions", "monthly_mrr"]
+    source: Literal["subscriptions", "monthly_mrr", "invoice_lines"]
     first_month: pd.Period | None
     last_month: pd.Period | None
     customers: pd.DataFrame
@@ -474,6 +482,7 @@ class Ledger:
             horizon = int(month.max())
         set_aside: list[SetAside] = []
         ids = table["customer_id"]
+        labels = table.index.to_numpy(object)
         if horizon is not None and (month > horizon).any():
             late = month > horizon
             set_aside.append(
@@ -487,17 +496,18 @@ class Ledger:
             )
             keep = ~late
             ids, month, mrr = ids[keep], month[keep], mrr[keep]
+            labels = labels[keep]
         keys, decode = _customer_keys(ids)
-        base = int(month.min()) if len(month) else 0
-        order, (key, month) = k.sort_by_key(keys, month - base)
-        month += base
-        mrr = mrr[order]
-        starts = k.group_starts(key, month)
-        if not starts.all():  # several rows of one customer-month add up
-            mrr, overflow = checked_sum_runs(mrr, starts)
-            key, month = key[starts], month[starts]
-            if overflow is not None and overflow.any():
-                _raise_month_overflow(key, month, overflow, decode)
+        key, month, mrr = _net_customer_months(
+            keys,
+            month,
+            mrr,
+            labels,
+            decode,
+            table="monthly_mrr",
+            column="mrr",
+            advice="date each credit in the month it credits",
+        )
         first_row = k.group_starts(key)
         customer = np.cumsum(first_row) - 1
         customer_frame = _customer_frame(decode(key[first_row]), customer_table)
@@ -512,6 +522,233 @@ class Ledger:
             currency=currency,
             conventions=conventions,
             source="monthly_mrr",
+            first_month=_period(int(events.month.min())) if len(events.month) else None,
+            last_month=_period(horizon) if horizon is not None else None,
+            customers=customer_frame,
+            set_aside=tuple(set_aside),
+            events=events,
+            rows=table,
+        )
+
+    @classmethod
+    def from_invoice_lines(
+        cls,
+        lines: pd.DataFrame,
+        *,
+        customers: pd.DataFrame | None = None,
+        conventions: Conventions | None = None,
+        amounts: Amounts = "minor",
+        currency: str | None = None,
+        rates: Rates | None = None,
+        through: MonthLike | None = None,
+    ) -> Ledger:
+        """
+        Build the ledger from invoice lines, spreading each over its service period.
+
+        Parameters
+        ----------
+        lines : pandas.DataFrame
+            The columns of `InvoiceLine`: ``line_id``, ``customer_id``,
+            ``kind``, ``period_start``, ``period_end`` (exclusive),
+            ``currency``, and either ``amount`` or ``quantity`` and
+            ``unit_amount``; ``discount_amount``, ``invoice_id``,
+            ``subscription_id``, ``plan`` and any other columns are optional.
+        customers, conventions, amounts, currency, rates
+            As for `Ledger.from_subscriptions`. Amounts in other currencies
+            are converted line by line, at the rate of ``period_start``.
+        through : pandas.Period, str or date, optional
+            The data horizon; by default the last month any line reaches. A
+            customer with MRR in that month has not churned. The parts of
+            lines after it are set aside and counted.
+
+        Returns
+        -------
+        Ledger
+            With ``source='invoice_lines'``.
+
+        Raises
+        ------
+        InvalidTableError
+            If a table breaks a rule, or a customer-month nets below zero
+            (its credits exceed its recurring charges; the error names the
+            lines).
+
+        Notes
+        -----
+        A line's amount is ``amount``, or ``quantity * unit_amount``, less
+        ``discount_amount`` under ``conventions.discounts == 'lower_mrr'``.
+        Recurring lines, credit notes and prorations are spread over their
+        service period by ``conventions.invoice_spread``, in integer minor
+        units that add up to the line's amount exactly, and net within each
+        customer and month. One-off and tax lines are not MRR; they are
+        counted in `Ledger.set_aside`, as are trial lines under
+        ``conventions.trial == 'not_customer'``. A customer-month with lines
+        is a row of monthly MRR, as for `Ledger.from_monthly_mrr`: a month
+        without one is a month without revenue.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from subscription_metrics import Ledger, ledger
+        >>> lines = pd.DataFrame({
+        ...     "line_id": ["l1", "l2", "l3"], "customer_id": ["c1", "c1", "c2"],
+        ...     "kind": ["recurring", "tax", "recurring"],
+        ...     "period_start": pd.to_datetime(["2025-04-01", "2025-04-01",
+        ...                                     "2025-05-01"]),
+        ...     "period_end": pd.to_datetime(["2026-04-01", "2025-04-01",
+        ...                                   "2025-06-01"]),
+        ...     "amount": [120_000, 12_000, 5_000], "currency": "JPY"})
+        >>> led = Ledger.from_invoice_lines(lines, through="2025-06")
+        >>> ledger.bridge(led)["mrr_at_end"].tolist()
+        [10000, 15000, 10000]
+        >>> print(led.set_aside[0])
+        invoice_lines: tax lines: 1 row (e.g. l2); tax is not revenue, so not MRR
+        """
+        from . import _invoices
+
+        conventions = conventions or Conventions()
+        table, problems = check_table(
+            lines,
+            InvoiceLine,
+            amounts=amounts,
+            rounding=conventions.money_rounding,
+        )
+        customer_table = _check_customers(customers, problems)
+        rates = _check_rates(rates, problems)
+        if problems:
+            raise InvalidTableError(problems)
+        line_ids = table["line_id"].to_numpy()
+        kind_code, kinds = pd.factorize(table["kind"])
+        kind_names = [str(LineKind(value)) for value in kinds]
+
+        def of_kind(*names: str) -> npt.NDArray[np.bool_]:
+            wanted = [i for i, name in enumerate(kind_names) if name in names]
+            return np.isin(kind_code, wanted)
+
+        amount, has_amount = _int_column(table["amount"])
+        quantity, _ = _int_column(table["quantity"])
+        unit_amount, _ = _int_column(table["unit_amount"])
+        discount, _ = _int_column(table["discount_amount"])
+        product, beyond = _invoices.exact_products(quantity, unit_amount)
+        gross = np.where(has_amount, amount, product)
+        beyond &= ~has_amount
+        net = gross
+        if conventions.discounts == "lower_mrr":
+            net, short = _invoices.exact_differences(gross, discount)
+            beyond |= short
+        if beyond.any():
+            problem = overflow_problem(
+                table="invoice_lines",
+                column="amount",
+                magnitude=np.where(beyond, 1.0, 0.0),
+                labels=line_ids,
+                what="quantity x unit_amount - discount_amount",
+                count=int(beyond.sum()),
+            )
+            raise MoneyOverflowError([problem])
+        set_aside: list[SetAside] = []
+        for name, rule, detail in (
+            ("one_off", "one-off lines", "not recurring revenue, so not MRR"),
+            ("tax", "tax lines", "tax is not revenue, so not MRR"),
+        ):
+            mask = of_kind(name)
+            if mask.any():
+                set_aside.append(
+                    SetAside(
+                        table="invoice_lines",
+                        rule=rule,
+                        count=int(mask.sum()),
+                        examples=tuple(str(v) for v in line_ids[mask][:MAX_EXAMPLES]),
+                        detail=detail,
+                    )
+                )
+        keep = of_kind("recurring", "credit_note", "proration")
+        start = _days(table["period_start"])
+        end = _days(table["period_end"])
+        codes, uniques = pd.factorize(table["customer_id"], sort=False)
+        codes = codes.astype(np.int64)
+        trial = _trials(of_kind("recurring"), gross, start, codes)
+        if trial.any() and conventions.trial == "not_customer":
+            set_aside.append(
+                SetAside(
+                    table="invoice_lines",
+                    rule="trial lines",
+                    count=int(trial.sum()),
+                    examples=tuple(str(v) for v in line_ids[trial][:MAX_EXAMPLES]),
+                    detail="a recurring line that charges nothing before the "
+                    "customer's first paid one is a trial, not yet a customer "
+                    "(conventions.trial)",
+                )
+            )
+            keep &= ~trial
+        rows = np.flatnonzero(keep)
+        kept = pd.DataFrame(
+            {"amount": net[rows], "currency": table["currency"].to_numpy()[rows]},
+            index=table.index[rows],
+        )
+        converted, currency = _reporting_amounts(
+            kept,
+            "amount",
+            table["period_start"].iloc[rows],
+            "invoice_lines",
+            currency,
+            rates,
+            conventions,
+        )
+        if currency is None and table["currency"].nunique() == 1:
+            currency = str(table["currency"].iloc[0])  # only lines left out of MRR
+        line, month, share = _invoices.spread(
+            converted, start[rows], end[rows], rule=conventions.invoice_spread
+        )
+        horizon = _month_or_none(through, "through")
+        if horizon is None and len(month):
+            horizon = int(month.max())
+        share_labels = line_ids[rows][line]
+        if horizon is not None and (month > horizon).any():
+            late = month > horizon
+            late_lines = pd.unique(pd.Series(share_labels[late], dtype=object))
+            set_aside.append(
+                SetAside(
+                    table="invoice_lines",
+                    rule="months after the horizon",
+                    count=len(late_lines),
+                    examples=tuple(str(v) for v in late_lines[:MAX_EXAMPLES]),
+                    detail=f"their shares of months after 'through' "
+                    f"({_period(horizon)}) are not shown",
+                )
+            )
+            early = ~late
+            line, month, share = line[early], month[early], share[early]
+            share_labels = share_labels[early]
+        keys = codes[rows][line]
+
+        def decode(found: npt.NDArray[np.int64]) -> Any:
+            return uniques.take(found)
+
+        key, month, mrr = _net_customer_months(
+            keys,
+            month,
+            share,
+            share_labels,
+            decode,
+            table="invoice_lines",
+            column="amount",
+            advice="give each credit the service period it credits",
+        )
+        first_row = k.group_starts(key)
+        customer = np.cumsum(first_row) - 1
+        customer_frame = _customer_frame(decode(key[first_row]), customer_table)
+        events = _build_events(
+            *_row_events(customer, month, mrr, horizon),
+            conventions=conventions,
+            table="invoice_lines",
+            ids=customer_frame["customer_id"].to_numpy(),
+        )
+        set_aside += _unknown_customers(customer_frame, customer_table)
+        return cls(
+            currency=currency,
+            conventions=conventions,
+            source="invoice_lines",
             first_month=_period(int(events.month.min())) if len(events.month) else None,
             last_month=_period(horizon) if horizon is not None else None,
             customers=customer_frame,
@@ -601,6 +838,42 @@ class Ledger:
         )
         out.iloc[distinct["code"].to_numpy()] = distinct["value"].to_numpy()
         return out
+
+
+def _int_column(
+    series: pd.Series,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Return an optional integer column as int64 (0 where empty), and where given."""
+    given = series.notna().to_numpy(bool)
+    if given.all() and series.dtype == np.int64:
+        return series.to_numpy(np.int64), given
+    values = np.zeros(len(series), np.int64)
+    if given.any():
+        values[given] = series[given].astype(np.int64).to_numpy()
+    return values, given
+
+
+def _days(dates: pd.Series) -> npt.NDArray[np.datetime64]:
+    """Return dates as datetime64[D] (the wall-clock day in their zone)."""
+    naive = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+    return naive.to_numpy("datetime64[D]")
+
+
+def _trials(
+    recurring: npt.NDArray[np.bool_],
+    gross: npt.NDArray[np.int64],
+    start: npt.NDArray[np.datetime64],
+    codes: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Mark recurring lines that charge nothing, before the first paid one."""
+    day = start.astype(np.int64)
+    paid = recurring & (gross > 0)
+    first_paid = np.full(
+        int(codes.max()) + 1 if len(codes) else 0, np.iinfo(np.int64).max
+    )
+    np.minimum.at(first_paid, codes[paid], day[paid])
+    trial: npt.NDArray[np.bool_] = recurring & (gross == 0) & (day < first_paid[codes])
+    return trial
 
 
 def _examples(ids: pd.Series, mask: npt.NDArray[np.bool_]) -> tuple[str, ...]:
@@ -988,6 +1261,64 @@ def _build_events(
     )
 
 
+def _net_customer_months(
+    keys: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    amounts: npt.NDArray[np.int64],
+    labels: npt.NDArray[Any],
+    decode: Any,
+    *,
+    table: str,
+    column: str,
+    advice: str,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """
+    Sum signed rows per customer-month, sorted by both; refuse negative sums.
+
+    Credits (negative rows) net with the charges of their customer and month.
+    A customer-month whose net is below zero is an `InvalidTableError` naming
+    its rows by `labels` (one per input row).
+    """
+    base = int(month.min()) if len(month) else 0
+    order, (key, month) = k.sort_by_key(keys, month - base)
+    month += base
+    amounts = amounts[order]
+    starts = k.group_starts(key, month)
+    if not starts.all():  # several rows of one customer-month add up
+        amounts, overflow = checked_sum_runs(amounts, starts)
+        key, month = key[starts], month[starts]
+        if overflow is not None and overflow.any():
+            _raise_month_overflow(key, month, overflow, decode, table, column)
+    negative = amounts < 0
+    if negative.any():
+        run = np.cumsum(starts) - 1
+        rows = order[negative[run]]
+        named = pd.unique(pd.Series(labels[rows], dtype=object))
+        customers = np.asarray(decode(key[negative]), dtype=object)
+        months = ordinal_strings(month[negative][:MAX_EXAMPLES])
+        shown = ", ".join(
+            f"{c} in {m}" for c, m in zip(customers[:MAX_EXAMPLES], months, strict=True)
+        )
+        count = int(negative.sum())
+        noun = "customer-month nets" if count == 1 else "customer-months net"
+        raise InvalidTableError(
+            [
+                Problem(
+                    table=table,
+                    column=column,
+                    rule="customer-month not negative",
+                    count=len(named),
+                    examples=tuple(str(v) for v in named[:MAX_EXAMPLES]),
+                    detail=(
+                        f"{count} {noun} below zero ({shown}): credits exceed "
+                        f"the recurring charges; correct the credits, or {advice}"
+                    ),
+                )
+            ]
+        )
+    return key, month, amounts
+
+
 def _raise_overflow(
     table: str, ids: npt.NDArray[Any], codes: npt.NDArray[np.int64], what: str
 ) -> None:
@@ -1010,6 +1341,8 @@ def _raise_month_overflow(
     month: npt.NDArray[np.int64],
     overflow: npt.NDArray[np.bool_],
     decode: Any,
+    table: str = "monthly_mrr",
+    column: str = "mrr",
 ) -> None:
     """Raise for monthly rows of one customer-month that add up past int64."""
     customers = np.asarray(decode(key[overflow]), dtype=object)
@@ -1018,8 +1351,8 @@ def _raise_month_overflow(
         [f"{c} in {m}" for c, m in zip(customers, months, strict=True)], object
     )
     problem = overflow_problem(
-        table="monthly_mrr",
-        column="mrr",
+        table=table,
+        column=column,
         magnitude=np.ones(len(labels)),
         labels=labels,
         unit="customer-month",

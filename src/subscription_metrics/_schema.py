@@ -417,15 +417,20 @@ def _to_money(
                 beyond = series.map(lambda v: not low <= v < high).to_numpy(bool)
                 _beyond_int64(check, name, beyond)
                 return None
+        flagged = _text_amounts(check, name, series, minor=True)
+        integer = series.map(lambda v: isinstance(v, int | np.integer)).to_numpy(bool)
         check.add(
             name,
             "wrong type",
-            np.ones(len(series), bool),
-            detail=f"minor units must be integers, got {kind} values; "
-            "pass amounts='major' for decimal strings or Decimals",
+            ~flagged & ~integer,
+            detail=f"minor units must be integers, got {kind} values; convert "
+            "text with pd.to_numeric, or pass amounts='major' for decimal strings "
+            "or Decimals",
         )
         return None
     if currency is None:
+        return None
+    if not numeric and _text_amounts(check, name, series, minor=False).any():
         return None
     try:
         minor = _money.to_minor_units(series, currency.to_numpy(), rounding=rounding)
@@ -436,6 +441,86 @@ def _to_money(
         check.add(name, "convertible to minor units", None, detail=str(exc))
         return None
     return pd.Series(np.asarray(minor, np.int64), index=series.index, name=name)
+
+
+_NUMBER = r"\d[\d,.' \u00a0]*"
+_CURRENCY_SYMBOL = re.compile(
+    rf"^\s*[-+]?\s*[^\d\s.,+-]+\s*[-+]?\s*{_NUMBER}\s*$"
+    rf"|^\s*[-+]?\s*{_NUMBER}\s*[^\d\s.,+-]+\s*$"
+)
+_THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3}([,' \u00a0_]\d{3})+(\.\d+)?\s*$")
+_DECIMAL = re.compile(r"^\s*[-+]?\d*\.\d+\s*$")
+
+
+def _text_amounts(
+    check: _Checker, name: str, series: pd.Series, *, minor: bool
+) -> npt.NDArray[np.bool_]:
+    """
+    Record the amounts written as text the way people write money, and mark them.
+
+    A currency symbol or code (``'¥80000'``, ``'$1,200.00'``, ``'99 EUR'``) and
+    thousands separators (``'50,000'``) are their own rules, with what to pass
+    instead; so, for minor units, is a decimal string (``'99.50'``), which
+    reads as major units.
+    """
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    flagged = np.zeros(len(series), bool)
+    if kind == "string":
+        is_text = np.ones(len(series), bool)
+    elif kind.startswith("mixed"):  # some text among numbers or Decimals
+        is_text = series.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    else:
+        return flagged
+    if not is_text.any():
+        return flagged
+    text = series[is_text].astype(str)
+    symbol = np.zeros(len(series), bool)
+    symbol[is_text] = text.str.match(_CURRENCY_SYMBOL).to_numpy(bool)
+    check.add(
+        name,
+        "no currency symbol",
+        symbol,
+        detail="amounts hold a currency symbol or code, such as "
+        f"{_first(series, symbol)}; remove it (the currency column says the "
+        "currency) and pass "
+        + (
+            "minor units as integers, or major units with amounts='major'"
+            if minor
+            else "the numbers"
+        ),
+    )
+    thousands = np.zeros(len(series), bool)
+    thousands[is_text] = text.str.match(_THOUSANDS).to_numpy(bool)
+    thousands &= ~symbol
+    check.add(
+        name,
+        "no thousands separator",
+        thousands,
+        detail="amounts hold thousands separators, such as "
+        f"{_first(series, thousands)}; remove them "
+        "(pd.read_csv(..., thousands=',') does) and pass numbers",
+    )
+    flagged = symbol | thousands
+    if minor:
+        decimal = np.zeros(len(series), bool)
+        decimal[is_text] = text.str.match(_DECIMAL).to_numpy(bool)
+        decimal &= ~flagged
+        check.add(
+            name,
+            "integer minor units",
+            decimal,
+            detail="amounts are minor units (yen, cents), and text with decimals "
+            "reads as major units; pass amounts='major' for amounts such as "
+            f"{_first(series, decimal)}",
+        )
+        flagged |= decimal
+    return flagged
+
+
+def _first(series: pd.Series, mask: npt.NDArray[np.bool_]) -> str:
+    """Return the first value where `mask` holds, quoted (empty if none)."""
+    rows = np.flatnonzero(mask)
+    return repr(series.iloc[rows[0]]) if len(rows) else ""
 
 
 def _beyond_int64(check: _Checker, name: str, mask: npt.NDArray[np.bool_]) -> None:
@@ -636,7 +721,8 @@ def check_table(
         elif spec.kind == "money":
             currency = out["currency"] if "currency" in out else None
             empty = series.isna().to_numpy(bool) if spec.nullable else None
-            if empty is not None and currency is not None:
+            optional_currency = "currency" in specs and specs["currency"].nullable
+            if empty is not None and currency is not None and optional_currency:
                 # An optional amount and its currency come together or not at all.
                 alone = empty != currency.isna().to_numpy(bool)
                 check.add(
@@ -663,8 +749,9 @@ def check_table(
                 if empty is not None and empty.any():
                     money = money.astype("Int64").mask(empty)
                 out[col] = money
-                negative = (money < 0).to_numpy(bool, na_value=False)
-                check.add(col, "not negative", negative)
+                if not spec.signed:
+                    negative = (money < 0).to_numpy(bool, na_value=False)
+                    check.add(col, "not negative", negative)
         elif spec.kind == "currency":
             _check_currency(check, col, series, nullable=spec.nullable)
         elif spec.kind == "enum":
