@@ -46,7 +46,7 @@ def expected_bridge(rows: list[tuple[int, int, int, int, int, int]]) -> pd.DataF
         end = start + new + expansion + reactivation - contraction - churn
         out.append((start, new, expansion, contraction, churn, reactivation, end))
         start = end
-    return pd.DataFrame(out, columns=BRIDGE_MONEY, index=MONTHS)
+    return pd.DataFrame(out, columns=BRIDGE_MONEY, index=MONTHS[: len(out)])
 
 
 def problems(error: pytest.ExceptionInfo[InvalidTableError]) -> list[tuple[str, str]]:
@@ -358,9 +358,9 @@ class TestStripeInvoiceLines:
              "2025-03-25", "2025-04-10", 10219),
             ("il_A5", "in_A5", "cus_Acme", "sub_A", business, "recurring",
              "2025-04-10", "2025-05-10", 19800),
-            # Annual plan with a 10% discount taken off.
+            # Annual plan with a 10% discount (in discount_amount, below).
             ("il_B1", "in_B1", "cus_Birch", "sub_B1", "Team annual", "recurring",
-             "2025-02-01", "2026-02-01", 120000 - 12000),
+             "2025-02-01", "2026-02-01", 120000),
             # A one-off item stamped with one instant: one day of service.
             ("il_B2", "in_B1", "cus_Birch", None, None, "one_off",
              "2025-02-01", "2025-02-02", 25000),
@@ -404,11 +404,40 @@ class TestStripeInvoiceLines:
         expected = pd.DataFrame(rows, columns=columns).assign(currency="USD")
         for col in ("period_start", "period_end"):
             expected[col] = pd.to_datetime(expected[col]).astype("datetime64[s]")
+        expected["discount_amount"] = np.where(expected["line_id"] == "il_B1", 12000, 0)
         pd.testing.assert_frame_equal(imported.frame, expected)
         assert [(a.table, a.rule, a.examples) for a in imported.set_aside] == [
             ("stripe invoices", "not final", ("in_D1", "in_D2")),
             ("stripe credit notes", "void", ("cn_X1",)),
         ]
+
+    def test_bridge(self):
+        """The invoice-lines ledger of the fixture has the hand-computed bridge."""
+        lines = sm.adapters.stripe.invoice_lines(
+            load("stripe_invoices"), credit_notes=load("stripe_credit_notes")
+        ).frame
+        ledger = sm.Ledger.from_invoice_lines(lines, through="2025-04")
+
+        bridge = sm.ledger.bridge(ledger)
+
+        # Each line counts in the month of its start (a month-long period is one
+        # month; the 16-day proration and the 1-day credit count as one month).
+        acme = [9800, 9800, 9800 - 5058 + 10219, 19800 - 1000]
+        birch = (120000 - 12000) // 12  # annual, net of its discount, from Feb
+        cedar = [0, 4900, 4900 - 4900, 0]  # trial, paid, credited in full
+        gale = 11900 - 1900  # April, VAT taken out
+        expected = expected_bridge(
+            [
+                (acme[0], 0, 0, 0, 0),
+                (birch + cedar[1], 0, 0, 0, 0),
+                # Acme upgrades (prorations); Cedar's credited month is zero.
+                (0, acme[2] - acme[1], 0, cedar[1], 0),
+                (gale, acme[3] - acme[2], 0, 0, 0),
+            ]
+        )
+        pd.testing.assert_frame_equal(bridge[BRIDGE_MONEY], expected)
+        aside = {entry.rule: entry.examples for entry in ledger.set_aside}
+        assert aside["trial lines"] == ("il_C0",)
 
     def test_unknown_line_type(self):
         """A line type the adapter does not read names the field and the line."""
@@ -595,14 +624,22 @@ class TestChargebeeInvoiceLines:
              "recurring", "2025-01-01", "2025-02-01", 1500),
             ("inv_1001/li_3", "inv_1001", "acme", "sub_acme_1", onboarding,
              "one_off", "2025-01-01", "2025-01-02", 50000),
-            # Annual plan, 10% discount taken off.
+            # Annual plan, 10% discount (in discount_amount, below).
             ("inv_1002/li_4", "inv_1002", "birch", "sub_birch", "team-USD-Yearly",
-             "recurring", "2025-02-15", "2026-02-15", 240000 - 24000),
+             "recurring", "2025-02-15", "2026-02-15", 240000),
             ("inv_1003/li_5", "inv_1003", "elm", "sub_elm_2", "growth-USD-Yearly",
              "recurring", "2025-03-01", "2026-03-01", 180000),
             # Tax-inclusive invoice: 24.00 holds 4.00 of tax.
             ("inv_1005/li_7", "inv_1005", "cedar", "sub_cedar", "pro-EU-Monthly",
              "recurring", "2025-03-15", "2025-04-15", 2400 - 400),
+            ("inv_1006/li_8", "inv_1006", "acme", "sub_acme_1", pro,
+             "recurring", "2025-02-01", "2025-03-01", 10000),
+            ("inv_1006/li_9", "inv_1006", "acme", "sub_acme_1", storage,
+             "recurring", "2025-02-01", "2025-03-01", 1500),
+            ("inv_1007/li_10", "inv_1007", "acme", "sub_acme_1", pro,
+             "recurring", "2025-03-01", "2025-04-01", 10000),
+            ("inv_1007/li_11", "inv_1007", "acme", "sub_acme_1", storage,
+             "recurring", "2025-03-01", "2025-04-01", 1500),
             ("inv_1001/li_1/tax", "inv_1001", "acme", "sub_acme_1", pro,
              "tax", "2025-01-01", "2025-02-01", 800),
             ("inv_1001/li_2/tax", "inv_1001", "acme", "sub_acme_1", storage,
@@ -635,12 +672,40 @@ class TestChargebeeInvoiceLines:
         expected = pd.DataFrame(rows, columns=columns).assign(currency="USD")
         for col in ("period_start", "period_end"):
             expected[col] = pd.to_datetime(expected[col]).astype("datetime64[s]")
+        li_4 = expected["line_id"] == "inv_1002/li_4"
+        expected["discount_amount"] = np.where(li_4, 24000, 0)
         pd.testing.assert_frame_equal(imported.frame, expected)
         assert 30000 * 31 // 90 == 10333  # the proration credit above
         assert [(a.table, a.rule, a.examples) for a in imported.set_aside] == [
             ("chargebee invoices", "not final", ("inv_1004",)),
             ("chargebee credit notes", "voided", ("cn_3",)),
         ]
+
+    def test_bridge(self):
+        """The invoice-lines ledger of the fixture has the hand-computed bridge."""
+        lines = sm.adapters.chargebee.invoice_lines(
+            load("chargebee_invoices"), credit_notes=load("chargebee_credit_notes")
+        ).frame
+        ledger = sm.Ledger.from_invoice_lines(lines, through="2025-03")
+
+        bridge = sm.ledger.bridge(ledger)
+
+        acme = 10000 + 1500  # plan and addon, every month
+        elm_quarterly = 30000 // 3  # 90 days are 3 months
+        birch = (240000 - 24000) // 12  # annual, net of its 10% discount
+        # March: Elm's quarterly month, less the proration credit for it,
+        # plus the first month of the yearly plan.
+        elm_march = elm_quarterly - 10333 + 180000 // 12
+        expected = expected_bridge(
+            [
+                (acme + elm_quarterly, 0, 0, 0, 0),
+                (birch, 0, 0, 0, 0),
+                (2400 - 400, elm_march - elm_quarterly, 0, 0, 0),  # Cedar, tax out
+            ]
+        )
+        pd.testing.assert_frame_equal(bridge[BRIDGE_MONEY], expected)
+        rules = {entry.rule for entry in ledger.set_aside}
+        assert {"tax lines", "one-off lines"} <= rules
 
     def test_unknown_entity_type_and_reason(self):
         """Unknown entity types and reason codes name their fields."""

@@ -10,7 +10,7 @@ One module per vendor, each with a function per export:
   ``invoice_lines`` (invoices and credit notes) likewise.
 
 Each returns an `Imported` record: ``frame``, in the layout of
-`Ledger.from_subscriptions` or of the invoice-lines table, and ``set_aside``,
+`Ledger.from_subscriptions` or of `Ledger.from_invoice_lines`, and ``set_aside``,
 what the adapter left out (voided invoices, subscriptions never paid for),
 counted. A vendor value the adapter does not know raises `InvalidTableError`
 naming the vendor's field and rows. Modules load on first use.

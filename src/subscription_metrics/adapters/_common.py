@@ -44,6 +44,7 @@ INVOICE_LINE_COLUMNS: Final = (
     "period_end",
     "amount",
     "currency",
+    "discount_amount",
 )
 #: The kinds of an invoice line.
 KINDS: Final = ("recurring", "one_off", "tax", "credit_note", "proration")
@@ -553,4 +554,5 @@ def invoice_line_frame(columns: pd.DataFrame | Mapping[str, Any]) -> pd.DataFram
     for name in ("period_start", "period_end"):
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
     frame["amount"] = frame["amount"].astype(np.int64)
+    frame["discount_amount"] = frame["discount_amount"].astype(np.int64)
     return frame.reset_index(drop=True)

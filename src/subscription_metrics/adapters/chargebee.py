@@ -387,7 +387,7 @@ def _document_lines(
 def _priced(
     reader: Reader, lines: pd.DataFrame, kinds: npt.NDArray[np.object_], sign: int
 ) -> pd.DataFrame:
-    """Return the lines, net of discounts and inclusive tax, then their tax lines."""
+    """Return the lines, net of inclusive tax, then their tax lines."""
     gross = reader.integers(lines, "line_items.amount", lines["amount"])
     discount = reader.integers(
         lines,
@@ -402,7 +402,9 @@ def _priced(
     reader.done()
     end = end.where(end > start, start + _DAY)  # an instant is one day of service
     inclusive = lines["_inclusive"].to_numpy(bool)
-    net = gross - discount - np.where(inclusive, tax, 0)
+    before = gross - np.where(inclusive, tax, 0)
+    if sign < 0:  # a credit is kept net of its discount
+        before, discount = before - discount, np.zeros(len(lines), np.int64)
     ids = strings(lines["_document"]) + "/" + strings(lines["id"])
     base = pd.DataFrame(
         {
@@ -418,8 +420,9 @@ def _priced(
             "kind": kinds,
             "period_start": start.to_numpy(),
             "period_end": end.to_numpy(),
-            "amount": sign * net,
+            "amount": sign * before,
             "currency": lines["currency"].to_numpy(object),
+            "discount_amount": discount,
         }
     )
     taxed = tax != 0
@@ -427,6 +430,7 @@ def _priced(
         line_id=lambda d: d["line_id"] + "/tax",
         kind="tax",
         amount=sign * tax[taxed],
+        discount_amount=0,
     )
     return cast(pd.DataFrame, pd.concat([base, tax_lines], ignore_index=True))
 
@@ -452,9 +456,10 @@ def invoice_lines(invoices: object, *, credit_notes: object | None = None) -> Im
         ``invoice_id`` (for a credit note, the invoice it refers to),
         ``customer_id``, ``subscription_id``, ``plan`` (the line's
         ``entity_id``, its item price), ``kind``, ``period_start``,
-        ``period_end`` (exclusive), ``amount`` (signed, minor units) and
-        ``currency``; ``set_aside`` counts voided and pending invoices and
-        voided credit notes.
+        ``period_end`` (exclusive), ``amount`` (signed, minor units, before
+        discount), ``currency`` and ``discount_amount``; ``set_aside`` counts
+        voided and pending invoices and voided credit notes. Pass ``frame``
+        to `Ledger.from_invoice_lines`.
 
     Raises
     ------
@@ -474,7 +479,9 @@ def invoice_lines(invoices: object, *, credit_notes: object | None = None) -> Im
     - a line's ``tax_amount`` is a ``tax`` line of the same period; under
       ``price_type == 'tax_inclusive'`` it is taken out of the line's amount,
       so recurring amounts never include tax;
-    - a line's ``discount_amount`` is taken off its amount;
+    - a line's ``discount_amount`` is kept in that column, which
+      ``Ledger.from_invoice_lines`` takes off by default
+      (``conventions.discounts``); a credit note line is kept net of it;
     - a credit note line has a negative amount, of kind ``proration`` when
       the credit note's ``reason_code`` is ``subscription_change`` (Chargebee
       credits the unused part of a plan it changes), else ``credit_note``;
@@ -493,10 +500,12 @@ def invoice_lines(invoices: object, *, credit_notes: object | None = None) -> Im
     ...                "discount_amount": 500, "tax_amount": 900,
     ...                "date_from": 1735689600, "date_to": 1738368000}]}
     >>> frame = sm.adapters.chargebee.invoice_lines([invoice]).frame
-    >>> frame[["line_id", "kind", "amount", "period_end"]]
-              line_id       kind  amount period_end
-    0      inv_7/li_1  recurring    4500 2025-02-01
-    1  inv_7/li_1/tax        tax     900 2025-02-01
+    >>> frame[["line_id", "kind", "amount", "discount_amount"]]
+              line_id       kind  amount  discount_amount
+    0      inv_7/li_1  recurring    5000              500
+    1  inv_7/li_1/tax        tax     900                0
+    >>> sm.ledger.bridge(sm.Ledger.from_invoice_lines(frame))["mrr_at_end"].tolist()
+    [4500]
     """
     line_columns = ("id", "amount", "entity_type", "date_from", "date_to")
     reader, _, lines = _document_lines(

@@ -422,9 +422,10 @@ def invoice_lines(
         id; ``<line id>/tax/<n>`` for tax lines), ``invoice_id``,
         ``customer_id``, ``subscription_id``, ``plan`` (the price's nickname,
         else its id), ``kind``, ``period_start``, ``period_end``
-        (exclusive), ``amount`` (signed, ISO minor units) and ``currency``
-        (upper case); ``set_aside`` counts draft and void invoices and void
-        credit notes.
+        (exclusive), ``amount`` (signed, ISO minor units, before discount),
+        ``currency`` (upper case) and ``discount_amount``; ``set_aside``
+        counts draft and void invoices and void credit notes. Pass ``frame``
+        to `Ledger.from_invoice_lines`.
 
     Raises
     ------
@@ -450,8 +451,10 @@ def invoice_lines(
     - each entry of a line's ``tax_amounts`` is a ``tax`` line of the same
       period; an inclusive tax is taken out of its line's amount, so
       recurring amounts never include tax;
-    - a line's ``discount_amounts`` are taken off its amount (MRR is what
-      the customer pays);
+    - a line's ``discount_amounts`` add up to its ``discount_amount``,
+      which ``Ledger.from_invoice_lines`` takes off by default
+      (``conventions.discounts``); a credit note line is kept net of its
+      discounts;
     - a credit note line is ``credit_note`` with a negative amount and the
       period, subscription and plan of the invoice line it credits (a
       credit of a one-off line stays ``one_off``); a ``custom_line_item``
@@ -537,7 +540,7 @@ def _priced_lines(
     exponents: ExponentProfile | None,
     sign: int = 1,
 ) -> pd.DataFrame:
-    """Return the lines (net of discounts and inclusive tax) and their tax lines."""
+    """Return the lines (net of inclusive tax) and their tax lines."""
     n = len(lines)
     gross = reader.integers(lines, "lines.data.amount", lines["amount"])
     currency = reader.currencies(
@@ -558,9 +561,22 @@ def _priced_lines(
     inclusive_tax = sum_by_row(
         taxes.assign(amount=taxes["amount"].where(inclusive, 0)), n, "amount"
     )
-    net = gross - sum_by_row(discounts, n, "amount") - inclusive_tax
+    # The discount stays apart (``conventions.discounts`` decides); a credit
+    # is kept net of its discount, as a negative amount.
+    discount = sum_by_row(discounts, n, "amount")
+    before = gross - inclusive_tax
+    if sign < 0:
+        before, discount = before - discount, np.zeros(n, np.int64)
     amount = reader.to_minor(
-        lines, "lines.data.amount", net, currency, profile=exponents, vendor="stripe"
+        lines, "lines.data.amount", before, currency, profile=exponents, vendor="stripe"
+    )
+    discount = reader.to_minor(
+        lines,
+        "lines.data.discount_amounts.amount",
+        discount,
+        currency,
+        profile=exponents,
+        vendor="stripe",
     )
     rows = taxes["_row"].to_numpy(np.int64)
     tax_amount = reader.to_minor(
@@ -603,6 +619,7 @@ def _priced_lines(
             "period_end": end.to_numpy(),
             "amount": sign * amount,
             "currency": currency,
+            "discount_amount": discount,
         }
     )
     position = taxes.groupby("_row").cumcount().to_numpy().astype(str)
@@ -610,6 +627,7 @@ def _priced_lines(
     tax["line_id"] = tax["line_id"] + "/tax/" + position
     tax["kind"] = "tax"
     tax["amount"] = sign * tax_amount
+    tax["discount_amount"] = 0
     return pd.concat([base, tax], ignore_index=True)
 
 
