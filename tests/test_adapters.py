@@ -1115,3 +1115,25 @@ def test_bridge_does_not_depend_on_the_order_of_the_export(random):
         return sm.ledger.bridge(sm.Ledger.from_subscriptions(frame, through="2025-05"))
 
     pd.testing.assert_frame_equal(bridge(shuffled), bridge(records))
+
+
+def test_chargebee_product_catalog_1():
+    """A plan with its addons (Product Catalog 1.0) reads like items."""
+    sub = {
+        "id": "old_1",
+        "customer_id": "legacy",
+        "status": "active",
+        "currency_code": "USD",
+        "started_at": 1735689600,
+        "billing_period": 1,
+        "billing_period_unit": "month",
+        "plan_id": "basic",
+        "plan_quantity": 3,
+        "plan_unit_price": 1000,
+        "addons": [{"id": "sso", "quantity": 1, "unit_price": 500, "amount": 500}],
+    }
+
+    frame = sm.adapters.chargebee.subscriptions([sub]).frame
+
+    assert frame["subscription_id"].tolist() == ["old_1/basic", "old_1/sso"]
+    assert frame["mrr"].tolist() == [3 * 1000, 500]

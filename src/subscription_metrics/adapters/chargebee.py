@@ -106,7 +106,9 @@ def subscriptions(subscriptions: object) -> Imported:
     Parameters
     ----------
     subscriptions : list of dict, dict or pandas.DataFrame
-        Chargebee subscription objects with ``subscription_items``: a list
+        Chargebee subscription objects with ``subscription_items`` (Product
+        Catalog 2.0), or with ``plan_id``, ``plan_quantity``,
+        ``plan_unit_price`` and ``addons`` (Product Catalog 1.0): a list
         response ``{"list": [{"subscription": {...}}, ...]}``, its list, the
         bare objects, or a frame from ``pandas.json_normalize`` of them.
 
@@ -162,8 +164,12 @@ def subscriptions(subscriptions: object) -> Imported:
             frame=empty_subscriptions("chargebee"), source="chargebee subscriptions"
         )
     reader = Reader("chargebee subscriptions", subs, "id")
-    required = ("id", "customer_id", "status", "currency_code", "subscription_items")
-    if not reader.require(required):
+    # Product Catalog 1.0 has a plan and addons instead of items.
+    catalog_1 = "subscription_items" not in subs and "plan_id" in subs
+    items_field = "plan_id" if catalog_1 else "subscription_items"
+    if not reader.require(
+        ("id", "customer_id", "status", "currency_code", items_field)
+    ):
         reader.done()
     status = reader.choices(subs, "status", subs["status"], SUBSCRIPTION_STATUSES)
     reader.done()
@@ -227,19 +233,19 @@ def subscriptions(subscriptions: object) -> Imported:
         _currency=currency,
     )
     kept = subs[~transferred & ~in_trial_only]
-    items, empty = explode(
-        kept,
-        "subscription_items",
-        {
-            "id": "chargebee_subscription_id",
-            "customer_id": "customer_id",
-            "_start": "start",
-            "_end": "end",
-            "_interval": "_interval",
-            "_count": "_count",
-            "_currency": "currency",
-        },
-    )
+    keep = {
+        "id": "chargebee_subscription_id",
+        "customer_id": "customer_id",
+        "_start": "start",
+        "_end": "end",
+        "_interval": "_interval",
+        "_count": "_count",
+        "_currency": "currency",
+    }
+    if catalog_1:
+        items, empty = _catalog_1_items(reader, kept, keep)
+    else:
+        items, empty = explode(kept, "subscription_items", keep)
     reader.problem(
         "subscription_items",
         "no items",
@@ -320,6 +326,29 @@ def subscriptions(subscriptions: object) -> Imported:
         set_aside=(*reader.set_aside, *item_reader.set_aside),
         source="chargebee subscriptions",
     )
+
+
+def _catalog_1_items(
+    reader: Reader, subs: pd.DataFrame, keep: dict[str, str]
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
+    """Return the plan and addons of Product Catalog 1.0 subscriptions as items."""
+    parents = subs[list(keep)].rename(columns=keep).reset_index(drop=True)
+    plan = parents.assign(
+        item_price_id=subs["plan_id"].to_numpy(),
+        item_type="plan",
+        quantity=reader.column(subs, "plan_quantity", default=1).to_numpy(),
+        unit_price=reader.column(subs, "plan_unit_price").to_numpy(),
+        amount=reader.column(subs, "plan_amount").to_numpy(),
+    )
+    parts = [plan]
+    if "addons" in subs:
+        addons, _ = explode(subs, "addons", keep)
+        if len(addons):
+            parts.append(
+                addons.rename(columns={"id": "item_price_id"}).assign(item_type="addon")
+            )
+    items = pd.concat(parts, ignore_index=True)
+    return items, subs["plan_id"].isna().to_numpy(bool)
 
 
 def _document_lines(
