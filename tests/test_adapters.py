@@ -1137,3 +1137,18 @@ def test_chargebee_product_catalog_1():
 
     assert frame["subscription_id"].tolist() == ["old_1/basic", "old_1/sso"]
     assert frame["mrr"].tolist() == [3 * 1000, 500]
+
+
+def test_stripe_unknown_usage_type_and_metered_prices():
+    """Metered prices are set aside and counted; an unknown usage type is an error."""
+    metered = stripe_subscription()
+    metered["items"]["data"][0]["price"]["recurring"]["usage_type"] = "metered"  # type: ignore[index]
+    imported = sm.adapters.stripe.subscriptions([metered])
+    assert len(imported.frame) == 0
+    assert [(a.rule, a.count) for a in imported.set_aside] == [("metered price", 1)]
+
+    odd = stripe_subscription()
+    odd["items"]["data"][0]["price"]["recurring"]["usage_type"] = "seats"  # type: ignore[index]
+    with pytest.raises(InvalidTableError) as error:
+        sm.adapters.stripe.subscriptions([odd])
+    assert problems(error) == [("price.recurring.usage_type", "unknown value")]

@@ -265,10 +265,15 @@ def subscriptions(
     item_reader = Reader("stripe subscription items", items, "id")
     if not item_reader.require(("id",)):
         item_reader.done()
-    metered = (
-        reader.column(items, "price.recurring.usage_type", "plan.usage_type")
-        == "metered"
-    ).to_numpy(bool)
+    usage = item_reader.choices(
+        items,
+        "price.recurring.usage_type",
+        reader.column(items, "price.recurring.usage_type", "plan.usage_type"),
+        ("licensed", "metered"),
+        required=False,
+    )
+    item_reader.done()
+    metered = usage == "metered"
     item_reader.aside(
         "metered price",
         metered,
@@ -556,7 +561,17 @@ def _priced_lines(
     start = reader.dates(lines, "lines.data.period.start", lines["period.start"])
     end = reader.dates(lines, "lines.data.period.end", lines["period.end"])
     reader.done()
-    behavior = reader.column(taxes, "tax_behavior") == "inclusive"
+    behavior = (
+        reader.choices(
+            taxes,
+            f"lines.data.{field}.tax_behavior",
+            reader.column(taxes, "tax_behavior"),
+            ("exclusive", "inclusive"),
+            required=False,
+        )
+        == "inclusive"
+    )
+    reader.done()
     inclusive = reader.column(taxes, "inclusive", default=False).astype(bool) | behavior
     inclusive_tax = sum_by_row(
         taxes.assign(amount=taxes["amount"].where(inclusive, 0)), n, "amount"
