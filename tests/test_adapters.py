@@ -775,6 +775,10 @@ def test_lower_case_currency_everywhere():
         }
     )
     assert sm.Ledger.from_subscriptions(subs).currency == "USD"
+    # Codes of rates, and of the reporting currency, in any case too.
+    two = pd.concat([subs, subs.assign(subscription_id="s2", currency="eur")])
+    converted = sm.Ledger.from_subscriptions(two, currency="usd", rates={"eur": 1.5})
+    assert sm.ledger.bridge(converted)["mrr_at_end"].tolist() == [100 + 150]
 
 
 # --------------------------------------------------------------------------
