@@ -134,3 +134,19 @@ def formula_mixed(array: npt.NDArray[np.float64], series: pd.Series[float]) -> N
     assert_type(rate, "float | npt.NDArray[Any] | pd.Series[Any]")
     ltv = sm.ltv.lifetime_value(array, series)
     assert_type(ltv, "float | npt.NDArray[Any] | pd.Series[Any]")
+
+
+def from_stripe(subscriptions: list[dict[str, object]]) -> sm.Ledger:
+    imported: sm.Imported = sm.adapters.stripe.subscriptions(
+        subscriptions, exponents="stripe"
+    )
+    aside: tuple[sm.SetAside, ...] = imported.set_aside
+    assert aside is not None
+    return sm.Ledger.from_subscriptions(imported.frame)
+
+
+def from_chargebee(invoices: object, credit_notes: object) -> pd.DataFrame:
+    lines = sm.adapters.chargebee.invoice_lines(invoices, credit_notes=credit_notes)
+    profiles: int = sm.money.EXPONENT_PROFILES["stripe"]["ISK"]
+    assert profiles == 2
+    return lines.frame
