@@ -121,7 +121,9 @@ def subscriptions(
     subscriptions : list of dict, dict or pandas.DataFrame
         Stripe subscription objects with ``items.data`` (each item with its
         ``price``, or the legacy ``plan``): a list, Stripe's list object, or
-        a frame from ``pandas.json_normalize`` of them.
+        a frame from ``pandas.json_normalize`` of them. List them with
+        ``status="all"``: Stripe leaves canceled subscriptions out by
+        default, and without them there is no churn.
     exponents : {'stripe', 'iso'}, optional
         How the amounts are stated. ``'stripe'``: as Stripe's API and exports
         state them (ISK with two decimals, MGA with none), converted exactly
