@@ -1282,7 +1282,9 @@ def test_public_names_of_the_money_module():
     """`money.__all__` lists the functions and constants, not the classes."""
     expected = {
         "CURRENCY_EXPONENTS",
+        "EXPONENT_PROFILES",
         "BillingInterval",
+        "ExponentProfile",
         "Rounding",
         "convert",
         "currency_exponent",

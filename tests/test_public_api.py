@@ -9,6 +9,7 @@ import types
 import subscription_metrics as sm
 
 MODULES = (
+    "adapters",
     "cac",
     "churn",
     "cohorts",

@@ -3,10 +3,11 @@
 Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities,
 ``sm.Report``), and so does ``sm.report``, the monthly report in one call;
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``; figures in
-``sm.plots``). Everything is loaded on first use, so ``import
-subscription_metrics`` stays light for services that need one entity or one
-formula (and ``sm.plots`` imports matplotlib only when a figure is drawn).
+``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``,
+``sm.adapters``; figures in ``sm.plots``). Everything is loaded on first use,
+so ``import subscription_metrics`` stays light for services that need one
+entity or one formula (and ``sm.plots`` imports matplotlib only when a figure
+is drawn).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import (
+        adapters,
         cac,
         churn,
         cohorts,
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
         EmptyRiskSetWarning,
         SubscriptionMetricsWarning,
     )
+    from .adapters._common import Imported
 
 __all__ = [
     "Activity",
@@ -93,6 +96,7 @@ __all__ = [
     "ExchangeRate",
     "HealthEvaluation",
     "HealthModel",
+    "Imported",
     "InexactAmountError",
     "InvalidTableError",
     "InvoiceLine",
@@ -120,6 +124,7 @@ __all__ = [
     "TierRule",
     "UnknownCurrencyError",
     "UsageSnapshot",
+    "adapters",
     "cac",
     "churn",
     "cohorts",
@@ -158,6 +163,7 @@ _HOMES = {
     "ExchangeRate": "._entities",
     "HealthEvaluation": "._health",
     "HealthModel": "._health",
+    "Imported": ".adapters._common",
     "InexactAmountError": "._money",
     "InvalidTableError": "._errors",
     "InvoiceLine": "._entities",

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
-__all__ = ["CURRENCY_EXPONENTS", "known_code"]
+__all__ = [
+    "CURRENCY_EXPONENTS",
+    "EXPONENT_PROFILES",
+    "ExponentProfile",
+    "known_code",
+]
 
 # ISO 4217 List One (maintenance agency: SIX Group), active codes with their
 # minor-unit exponent. Left out: codes without a defined minor unit ("N.A.":
@@ -187,6 +192,27 @@ CURRENCY_EXPONENTS: Final[Mapping[str, int]] = MappingProxyType(
     }
 )
 """Minor-unit exponent of every active ISO 4217 code that defines one."""
+
+
+ExponentProfile: TypeAlias = Literal["iso", "stripe"]
+"""How a payment processor states amounts: ``'iso'`` (ISO 4217) or ``'stripe'``."""
+
+# Stripe's documented deviations from ISO 4217 in the amounts of its API and
+# exports (docs.stripe.com/currencies, "Zero-decimal currencies" and "Special
+# cases"): ISK stays a two-decimal currency in the API ("an ISK amount of 100
+# represents 1 krona", amounts must be multiples of 100), and MGA is listed
+# among Stripe's zero-decimal currencies although ISO 4217 gives it two
+# decimals. HUF and TWD are two-decimal for charges and invoices, as in ISO
+# 4217 (zero-decimal only for payouts); UGX is zero-decimal in both.
+_STRIPE_DEVIATIONS: Final[Mapping[str, int]] = MappingProxyType({"ISK": 2, "MGA": 0})
+
+EXPONENT_PROFILES: Final[Mapping[str, Mapping[str, int]]] = MappingProxyType(
+    {
+        "iso": CURRENCY_EXPONENTS,
+        "stripe": MappingProxyType({**CURRENCY_EXPONENTS, **_STRIPE_DEVIATIONS}),
+    }
+)
+"""Minor-unit exponent of every currency as each processor profile states it."""
 
 
 def known_code(value: object) -> str | None:

@@ -24,6 +24,7 @@ from attrs import field, frozen
 from . import _display
 from . import _kernels as k
 from ._conventions import Conventions
+from ._currencies import known_code
 from ._entities import (
     Customer,
     ExchangeRate,
@@ -1287,7 +1288,7 @@ def _reporting_amounts(
                         continue
                     rate = values[position]
         else:
-            fixed = next((v for k, v in rates.items() if str(k).upper() == code), None)
+            fixed = next((v for k, v in rates.items() if known_code(k) == code), None)
             rate = None if fixed is None else np.full(int(mask.sum()), float(fixed))
         if rate is None:
             problems.append(

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._currencies import CURRENCY_EXPONENTS, known_code
+from ._intervals import INTERVAL_FACTORS, INTERVAL_NAMES, known_interval
 from ._validation import pandas_types
 
 if TYPE_CHECKING:
@@ -100,31 +101,8 @@ _MAX_EXPONENT: Final = max(CURRENCY_EXPONENTS.values())
 _POW10_INT: Final = np.array([10**e for e in range(_MAX_EXPONENT + 1)], np.int64)
 _POW10_FLOAT: Final = _POW10_INT.astype(np.float64)  # exact: all below 2**53
 
-# Monthly amount per billing interval as a fraction numerator / denominator:
-# monthly amount = amount * numerator / (denominator * interval_count).
-_INTERVAL_FACTORS: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
-    {
-        "day": (365, 12),
-        "week": (13, 3),
-        "month": (1, 1),
-        "quarter": (1, 3),
-        "year": (1, 12),
-    }
-)
-# Every accepted name (compared in lower case) of each interval.
-_INTERVAL_NAMES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        name: interval
-        for interval, names in {
-            "day": ("day", "days", "daily"),
-            "week": ("week", "weeks", "weekly"),
-            "month": ("month", "months", "monthly"),
-            "quarter": ("quarter", "quarters", "quarterly"),
-            "year": ("year", "years", "yearly", "annual", "annually"),
-        }.items()
-        for name in names
-    }
-)
+_INTERVAL_FACTORS: Final = INTERVAL_FACTORS
+_INTERVAL_NAMES: Final = INTERVAL_NAMES
 
 
 class UnknownCurrencyError(ValueError):
@@ -1280,7 +1258,7 @@ def _check_same_shape(
 
 
 def _interval_factor(interval: object) -> tuple[int, int]:
-    name = _INTERVAL_NAMES.get(interval.lower()) if isinstance(interval, str) else None
+    name = known_interval(interval)
     if name is None:
         allowed = ", ".join(repr(i) for i in _INTERVAL_NAMES)
         shown = str(interval) if isinstance(interval, str) else interval

@@ -146,3 +146,17 @@ def figures(frame: pd.DataFrame, evaluation: sm.HealthEvaluation) -> str:
     sm.plots.health_bands(evaluation, title="Health")
     sm.plots.tier_mix({"2025-06": frame}, value="mrr_at_start", share=True)
     return sm.plots.to_svg(fig, id_prefix="bridge")
+def from_stripe(subscriptions: list[dict[str, object]]) -> sm.Ledger:
+    imported: sm.Imported = sm.adapters.stripe.subscriptions(
+        subscriptions, exponents="stripe"
+    )
+    aside: tuple[sm.SetAside, ...] = imported.set_aside
+    assert aside is not None
+    return sm.Ledger.from_subscriptions(imported.frame)
+
+
+def from_chargebee(invoices: object, credit_notes: object) -> pd.DataFrame:
+    lines = sm.adapters.chargebee.invoice_lines(invoices, credit_notes=credit_notes)
+    profiles: int = sm.money.EXPONENT_PROFILES["stripe"]["ISK"]
+    assert profiles == 2
+    return lines.frame
