@@ -170,6 +170,17 @@ def _on_the_bound(fit: Any, *args: Any, **kwargs: Any) -> Any:
         return fit(*args, **kwargs)
 
 
+def _read_inputs(sample: Any) -> dict[str, pd.DataFrame]:
+    """The sample's revenue table and customers, read back from an inputs folder."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        sample.subscriptions.to_parquet(Path(folder) / "subscriptions.parquet")
+        sample.customers.to_csv(Path(folder) / "customers.csv", index=False)
+        return sm.pipeline.read_inputs(folder)
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "cac.acquisition_costs": lambda f: sm.cac.acquisition_costs(
         f[L], costs=f[S].costs, period="quarter"
@@ -208,6 +219,7 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "operations.onboarding_kpis": lambda f: sm.operations.onboarding_kpis(
         f[S].onboarding, as_of="2025-12-31", by="owner"
     ),
+    "pipeline.read_inputs": lambda f: _read_inputs(f[S])["subscriptions"],
     "operations.ticket_kpis": lambda f: sm.operations.ticket_kpis(
         f[S].tickets, as_of="2025-12-31", by="owner"
     ),
