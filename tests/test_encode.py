@@ -404,7 +404,13 @@ def _returned_classes() -> set[type]:
     import re
 
     found: set[type] = set()
-    modules = [getattr(sm, name) for name in sm.__all__ if name.islower()]
+    import types
+
+    modules = [
+        module
+        for module in (getattr(sm, name) for name in sm.__all__ if name.islower())
+        if isinstance(module, types.ModuleType)
+    ]
     for module in modules:
         for name in module.__all__:
             function = getattr(module, name)
