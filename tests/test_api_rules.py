@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import inspect
 import re
+import tempfile
 import types
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -175,6 +177,14 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "churn.rates": lambda f: sm.churn.rates(f[L]),
     "cohorts.retention": lambda f: sm.cohorts.retention(f[L]),
     "cohorts.triangle": lambda f: sm.cohorts.triangle(f[L], value="mrr"),
+    "encoding.decode_frame": lambda f: sm.encoding.decode_frame(
+        sm.encoding.encode(sm.ledger.bridge(f[L]))
+    ),
+    "encoding.read_parquet": lambda f: sm.encoding.read_parquet(
+        sm.encoding.to_parquet(
+            sm.ledger.bridge(f[L]), Path(tempfile.mkdtemp()) / "bridge.parquet"
+        )
+    ),
     "frames.to_frame": lambda f: sm.frames.to_frame(
         sm.frames.from_frame(f[S].subscriptions.head(5), sm.Subscription)
     ),

@@ -21,8 +21,8 @@ def _run(*argv: str) -> str:
 
 
 def test_sample_prints_bridge_headline_and_set_aside():
-    """With no input, the job runs on the bundled sample."""
-    text = _run("--months", "3")
+    """With no input, the bridge view runs on the bundled sample."""
+    text = _run("bridge", "--months", "3")
 
     assert text.startswith("MRR bridge from the bundled sample")
     assert "Headline figures for 2025-12" in text
@@ -32,9 +32,9 @@ def test_sample_prints_bridge_headline_and_set_aside():
 
 
 def test_module_entry_point_runs():
-    """`python -m subscription_metrics` exits 0 and prints the bridge."""
+    """`python -m subscription_metrics bridge` exits 0 and prints the bridge."""
     result = subprocess.run(
-        [sys.executable, "-m", "subscription_metrics", "--months", "1"],
+        [sys.executable, "-m", "subscription_metrics", "bridge", "--months", "1"],
         capture_output=True,
         text=True,
         check=True,
@@ -45,9 +45,9 @@ def test_module_entry_point_runs():
 
 def test_json_output_is_machine_readable_and_exact(tmp_path):
     """JSON carries money as integer minor units and the conventions."""
-    payload = json.loads(_run("--format", "json", "--preset", "chartmogul"))
+    payload = json.loads(_run("bridge", "--format", "json", "--preset", "chartmogul"))
 
-    last = payload["bridge"][-1]
+    last = payload["bridge"]["rows"][-1]
     assert payload["currency"] == "JPY"
     assert payload["conventions"]["zero_mrr"] == "active"
     assert isinstance(last["mrr_at_end"], int)
@@ -55,7 +55,7 @@ def test_json_output_is_machine_readable_and_exact(tmp_path):
 
 def test_json_output_is_byte_identical_across_runs():
     """Same input, same output: pipelines can compare runs."""
-    assert _run("--format", "json") == _run("--format", "json")
+    assert _run("bridge", "--format", "json") == _run("bridge", "--format", "json")
 
 
 def _csv(tmp_path, frame: pd.DataFrame, name: str) -> str:
@@ -78,7 +78,9 @@ def test_user_subscriptions_in_major_units(tmp_path):
     )
     path = _csv(tmp_path, subs, "subs.csv")
 
-    text = _run("--subscriptions", path, "--amounts", "major", "--format", "csv")
+    text = _run(
+        "bridge", "--subscriptions", path, "--amounts", "major", "--format", "csv"
+    )
     bridge = pd.read_csv(io.StringIO(text))
 
     assert list(bridge["new_mrr"]) == [1999, 501, 0, 0]
@@ -99,6 +101,7 @@ def test_user_monthly_rows_by_segment(tmp_path):
     customers = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["smb", "ent"]})
 
     text = _run(
+        "bridge",
         "--monthly-mrr",
         _csv(tmp_path, rows, "rows.csv"),
         "--customers",
@@ -148,7 +151,7 @@ def test_parquet_input(tmp_path):
     subs.to_parquet(path)
 
     bridge = pd.read_csv(
-        io.StringIO(_run("--subscriptions", str(path), "--format", "csv"))
+        io.StringIO(_run("bridge", "--subscriptions", str(path), "--format", "csv"))
     )
 
     assert list(bridge["mrr_at_end"]) == [1500]

@@ -87,7 +87,7 @@ def test_trailing_window_is_named_in_the_title():
 
 def test_bridge_labels_its_rates_monthly_and_counts_customers_in_words(tmp_path):
     path = _file(tmp_path, "one.csv", HEADER + "s1,c1,2024-01-01,,100,USD\n")
-    status, out, _ = _call("--subscriptions", path)
+    status, out, _ = _call("bridge", "--subscriptions", path)
 
     assert status == 0
     assert ": 1 customer," in out
@@ -122,7 +122,7 @@ def test_version_on_the_command_line():
         (["rates", "--window", "0"], 2, "'0' must be at least 1"),
         (["--preset", "nobody"], 2, "invalid choice: 'nobody'"),
         (["bogus-view"], 2, "unrecognized arguments: bogus-view"),
-        (["--by", "nosuch"], 2, "--by: 'nosuch' is not a customer attribute"),
+        (["bridge", "--by", "nosuch"], 2, "--by: 'nosuch' is not a customer attribute"),
         (["--subscriptions", "/no/such/file.csv"], 2, "no such file: /no/such"),
     ],
 )
@@ -180,6 +180,7 @@ def test_several_currencies_convert_with_rates(tmp_path):
     )
     subs = _file(tmp_path, "two.csv", text)
     code, out, err = _call(
+        "bridge",
         "--subscriptions",
         subs,
         "--rates",
@@ -206,7 +207,13 @@ def test_ambiguous_dates_are_an_error_naming_the_option(tmp_path):
 def test_date_format_reads_day_first(tmp_path):
     path = _file(tmp_path, "amb.csv", HEADER + "s1,c1,02/01/2024,,100,USD\n")
     code, out, err = _call(
-        "--subscriptions", path, "--date-format", "%d/%m/%Y", "--format", "csv"
+        "bridge",
+        "--subscriptions",
+        path,
+        "--date-format",
+        "%d/%m/%Y",
+        "--format",
+        "csv",
     )
 
     assert (code, err) == (0, "")
@@ -231,7 +238,7 @@ def test_broken_costs_fail_in_every_format(tmp_path):
         "month,category,amount,currency\n2024-01-01,sales,-1,JPY\n",
     )
     for fmt in ("table", "csv", "json"):
-        code, out, _ = _call("--costs", costs, "--format", fmt)
+        code, out, _ = _call("bridge", "--costs", costs, "--format", fmt)
         assert code == 1, fmt
         assert out == ""
 
@@ -274,14 +281,16 @@ def test_no_pandas_warning_leaks(tmp_path):
         ],
         capture_output=True,
         text=True,
+        cwd=tmp_path,  # the report is written to ./subscription_metrics_report
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+    assert (tmp_path / "subscription_metrics_report" / "report.html").exists()
 
 
 def test_output_file(tmp_path):
     target = tmp_path / "bridge.csv"
-    code, out, _ = _call("--format", "csv", "--output", str(target))
+    code, out, _ = _call("bridge", "--format", "csv", "--output", str(target))
 
     assert (code, out) == (0, "")
     assert pd.read_csv(target)["currency"].eq("JPY").all()

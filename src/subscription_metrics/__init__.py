@@ -1,10 +1,13 @@
 """Exact, explicit, fast metrics for B2B subscription businesses.
 
-Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities);
+Types live at the top level (``sm.Ledger``, ``sm.Conventions``, the entities,
+``sm.Report``), and so does ``sm.report``, the monthly report in one call;
 functions live in topical modules (``sm.ledger.bridge``, ``sm.money``,
-``sm.periods``, ``sm.frames``, ``sm.datasets``, ``sm.adapters``). Everything
-is loaded on first use, so ``import subscription_metrics`` stays light for
-services that need one entity or one formula.
+``sm.periods``, ``sm.frames``, ``sm.encoding``, ``sm.datasets``,
+``sm.adapters``; figures in ``sm.plots``). Everything is loaded on first use,
+so ``import subscription_metrics`` stays light for services that need one
+entity or one formula (and ``sm.plots`` imports matplotlib only when a figure
+is drawn).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
         churn,
         cohorts,
         datasets,
+        encoding,
         frames,
         health,
         ledger,
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
         money,
         operations,
         periods,
+        pipeline,
+        plots,
         roi,
         scorecards,
         survival,
@@ -62,6 +68,7 @@ if TYPE_CHECKING:
         UnknownCurrencyError,
     )
     from ._overflow import MoneyOverflowError
+    from ._report import Report, Section, report
     from ._sbg import SbgFit
     from ._tiers import Condition, TierPolicy, TierProfile, TierRule
     from ._warnings import (
@@ -100,9 +107,11 @@ __all__ = [
     "MonthlyMrr",
     "Onboarding",
     "Problem",
+    "Report",
     "RiskRule",
     "Role",
     "SbgFit",
+    "Section",
     "SetAside",
     "Signal",
     "StaffMember",
@@ -120,6 +129,7 @@ __all__ = [
     "churn",
     "cohorts",
     "datasets",
+    "encoding",
     "frames",
     "health",
     "ledger",
@@ -127,6 +137,9 @@ __all__ = [
     "money",
     "operations",
     "periods",
+    "pipeline",
+    "plots",
+    "report",
     "roi",
     "scorecards",
     "survival",
@@ -161,9 +174,11 @@ _HOMES = {
     "MonthlyMrr": "._entities",
     "Onboarding": "._entities",
     "Problem": "._errors",
+    "Report": "._report",
     "RiskRule": "._health",
     "Role": "._entities",
     "SbgFit": "._sbg",
+    "Section": "._report",
     "SetAside": "._ledger",
     "Signal": "._health",
     "StaffMember": "._entities",
@@ -176,8 +191,9 @@ _HOMES = {
     "TierRule": "._tiers",
     "UsageSnapshot": "._entities",
     "UnknownCurrencyError": "._money",
+    "report": "._report",
 }
-_MODULES = frozenset(name for name in __all__ if name.islower())
+_MODULES = frozenset(name for name in __all__ if name.islower() and name not in _HOMES)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,11 +1,14 @@
 """
-The command line: ``subscription-metrics VIEW [options]``.
+The command line: ``subscription-metrics [report | VIEW] [options]``.
 
-Also ``python -m subscription_metrics``. One subcommand per view of the
-library (``bridge``, ``rates``, ``cohorts``, ``ltv``, ``cac``, ``scorecard``,
-``tiers``, ``health``, ``operations``, ``validate``); without one, ``bridge``
-runs. Every table the library reads has an input option, and a table not given
-comes from the bundled sample when no revenue table is given either. Errors are
+Also ``python -m subscription_metrics``. Without a subcommand, ``report``
+runs: the monthly report (`subscription_metrics.report`) as a terminal
+summary, written as HTML (and, with ``--format``, JSON, Parquet or Excel) to
+a folder. One subcommand per view of the library (``bridge``, ``rates``,
+``cohorts``, ``ltv``, ``cac``, ``scorecard``, ``tiers``, ``health``,
+``operations``, ``validate``) shows one table. Every table the library
+reads has an input option, and a table not given comes from the bundled
+sample when no revenue table is given either. Errors are
 one message in the command line's own words (options, file names, file lines),
 never a traceback: exit status 0 on success, 1 for invalid data, 2 for a usage
 error; with ``--format json`` the error is JSON on standard error.
@@ -31,11 +34,12 @@ import pandas as pd
 
 from ._cli_input import TABLES, CliError, option_of, read_table
 from ._conventions import Conventions
+from ._encode import dumps, to_parquet
 from ._errors import InvalidTableError, Problem
 from ._ledger import Ledger
 from ._money import currency_exponent, to_major_units
 
-__all__ = ["VIEWS", "main"]
+__all__ = ["REPORT_FOLDER", "VIEWS", "main"]
 
 VIEWS = (
     "bridge",
@@ -51,7 +55,10 @@ VIEWS = (
 )
 """The subcommands, one per view of the library."""
 
-_DEFAULT_VIEW = "bridge"
+_DEFAULT_VIEW = "report"
+_REPORT_FORMATS = ("table", "html", "json", "parquet", "xlsx")
+REPORT_FOLDER = "subscription_metrics_report"
+"""The folder ``report`` writes to without ``--output``."""
 _FORMATS = ("table", "csv", "json", "parquet", "html", "xlsx")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _WIDTH = 100  # terminal columns a table fits in
@@ -109,7 +116,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def _common() -> _Parser:
+def _common(*, report: bool = False) -> _Parser:
     """Return the options every view shares: input tables, conventions, output."""
     common = _Parser(add_help=False)
     inputs = common.add_argument_group("input tables (CSV or Parquet)")
@@ -162,6 +169,8 @@ def _common() -> _Parser:
         metavar="N",
         help="tables show the last N months (default 12; 0 for all)",
     )
+    if report:
+        return common
     output = common.add_argument_group("output")
     output.add_argument(
         "--format",
@@ -207,6 +216,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     views = parser.add_subparsers(dest="view", metavar="VIEW", parser_class=_Parser)
     common = _common()
+    _report_parser(views, _common(report=True))
     for name in VIEWS:
         view = views.add_parser(
             name, parents=[common], help=_VIEW_HELP[name], description=_VIEW_HELP[name]
@@ -233,6 +243,57 @@ def _parser() -> argparse.ArgumentParser:
                 default="logo_retention",
             )
     return parser
+
+
+def _pilot(text: str) -> tuple[str, int]:
+    month, _, months = text.partition(":")
+    _month(month)
+    return month, _positive(months or "x")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    first, _, second = text.partition(",")
+    if not first or not second:
+        msg = f"{text!r} is not two staff ids; write FIRST,SECOND"
+        raise argparse.ArgumentTypeError(msg)
+    return first, second
+
+
+def _report_parser(views: Any, common: _Parser) -> None:
+    """Add the ``report`` subcommand: every view at once, written to a folder."""
+    text = (
+        "the monthly report: every section in the terminal, and an HTML file "
+        f"(and --format json, parquet or xlsx) in a folder (default ./{REPORT_FOLDER})"
+    )
+    view = views.add_parser("report", parents=[common], help=text, description=text)
+    output = view.add_argument_group("output")
+    output.add_argument(
+        "--format",
+        choices=_REPORT_FORMATS,
+        default="table",
+        help="also write report.json, a folder of Parquet files or report.xlsx "
+        "(the HTML report is always written)",
+    )
+    output.add_argument(
+        "--output",
+        metavar="FOLDER",
+        default=REPORT_FOLDER,
+        help=f"the folder to write to (default ./{REPORT_FOLDER})",
+    )
+    view.add_argument(
+        "--pilot",
+        metavar="YYYY-MM:N",
+        type=_pilot,
+        help="judge a staffing pilot of N months from YYYY-MM (the bundled "
+        "sample's by default)",
+    )
+    view.add_argument(
+        "--compare",
+        metavar="FIRST,SECOND",
+        type=_pair,
+        help="the two staff ids the scorecards compare (default: the two reps "
+        "whose order flips most between bookings and LTV-weighted bookings)",
+    )
 
 
 def _version() -> str:
@@ -400,41 +461,35 @@ def _view_scorecard(inputs: _Inputs, args: argparse.Namespace) -> _View:
     return _View(title=title, frames={"scorecard": table})
 
 
-def _view_tiers(inputs: _Inputs, args: argparse.Namespace) -> _View:
-    from .tiers import account_features, classify, summary
+def _section(inputs: _Inputs, key: str) -> Any:
+    """Build the report's section *key*: a view and the report share one path."""
+    from ._report import build_section
 
-    months = 12
-    classified_at = inputs.as_of - months
-    features = account_features(
-        inputs.ledger,
-        as_of=classified_at,
-        usage=inputs.tables.get("usage"),
-        customers=inputs.tables.get("customers"),
-    )
-    classified = classify(features)
-    table = summary(
-        inputs.ledger, classified=classified, as_of=classified_at, months=months
-    )
+    return build_section(key, inputs.ledger, inputs.tables, as_of=inputs.as_of)
+
+
+def _view_tiers(inputs: _Inputs, args: argparse.Namespace) -> _View:
+    section = _section(inputs, "tiers")
+    classified_at = section.results["tiers_classified_at"]
+    months = int(inputs.as_of.ordinal - classified_at.ordinal)
     title = (
         f"Accounts by their tier at {classified_at} and what they did in the "
         f"{months} months after it, {inputs.source}"
     )
-    return _View(title=title, frames={"tiers": table, "accounts": classified})
+    frames = {
+        "tiers": section.frames["summary"],
+        "accounts": section.frames["accounts"],
+    }
+    return _View(title=title, frames=frames)
 
 
 def _view_health(inputs: _Inputs, args: argparse.Namespace) -> _View:
-    from .health import evaluate, score, signals
-
-    (usage,) = _need(inputs, "health", "usage")
-    horizon = 3
-    scored_at = inputs.as_of - horizon
-    scores = score(
-        signals(usage, tickets=inputs.tables.get("tickets"), as_of=scored_at)
-    )
-    result = evaluate(inputs.ledger, scores=scores, as_of=scored_at)
+    _need(inputs, "health", "usage")
+    section = _section(inputs, "health")
+    result = section.results["evaluation"]
     title = (
-        f"Health scores of {scored_at} against churn in the next {horizon} months, "
-        f"{inputs.source}"
+        f"Health scores of {result.as_of} against churn in the next "
+        f"{result.horizon_months} months, {inputs.source}"
     )
     lines = [("AUC (churn against score)", _number(float(result.auc), 3))]
     return _View(title=title, frames={"health": result.by_band}, lines=lines)
@@ -496,6 +551,70 @@ _VIEWS: dict[str, Callable[[_Inputs, argparse.Namespace], _View]] = {
     "operations": _view_operations,
     "validate": _view_validate,
 }
+
+
+# --- the report ----------------------------------------------------------------
+
+
+def build_report(inputs: _Inputs, args: argparse.Namespace) -> Any:
+    """Return the `Report` of the command line's tables and options."""
+    from ._report import report
+
+    tables = dict(inputs.tables)
+    revenue = "monthly_mrr" if "monthly_mrr" in tables else "subscriptions"
+    pilot = args.pilot
+    if pilot is None and inputs.source == "the bundled sample":
+        from .datasets import CUSTOMER_SALES_PILOT
+
+        start, end = CUSTOMER_SALES_PILOT
+        months = (end.year - start.year) * 12 + end.month - start.month
+        pilot = (start.strftime("%Y-%m"), months)
+    optional: tuple[str, ...] = ("customers", "staff", "deals", "costs", "usage")
+    optional += ("tickets",)
+    optional += ("onboarding", "activities", "assignments", "rates")
+    given: dict[str, Any] = {revenue: tables[revenue]}
+    given.update({name: tables[name] for name in optional if name in tables})
+    return report(
+        **given,
+        as_of=inputs.as_of,
+        conventions=Conventions.preset(args.preset),
+        amounts=args.amounts,
+        currency=args.currency,
+        pilot=pilot,
+        compare=args.compare,
+        source=inputs.source,
+    )
+
+
+def report_json(rep: Any) -> str:
+    """Return the JSON text ``report --format json`` writes."""
+    return json.dumps(rep.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+
+
+def _run_report(inputs: _Inputs, args: argparse.Namespace, out: TextIO) -> None:
+    rep = build_report(inputs, args)
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [rep.to_html(folder / "report.html")]
+    try:
+        if args.format == "json":
+            path = folder / "report.json"
+            path.write_text(report_json(rep), encoding="utf-8")
+            written.append(path)
+        elif args.format == "parquet":
+            rep.to_parquet(folder / "parquet")
+            written.append(folder / "parquet")
+        elif args.format == "xlsx":
+            written.append(rep.to_excel(folder / "report.xlsx"))
+    except ImportError as exc:
+        extra = {"parquet": "parquet", "xlsx": "excel"}.get(args.format, "parquet")
+        msg = (
+            f"--format {args.format} needs an extra: "
+            f"pip install 'subscription-metrics[{extra}]' ({exc})"
+        )
+        raise CliError(msg, status=2) from exc
+    out.write(rep.to_text(width=_WIDTH))
+    out.write("\n" + "\n".join(f"Wrote {path}" for path in written) + "\n")
 
 
 # --- headline text -------------------------------------------------------------
@@ -676,43 +795,46 @@ def _write_json(view: _View, inputs: _Inputs, out: TextIO) -> None:
     led = inputs.ledger
     payload = {
         "currency": led.currency,
-        "conventions": led.conventions.as_dict(),
-        "set_aside": [
-            {
-                "table": s.table,
-                "rule": s.rule,
-                "count": s.count,
-                "examples": list(s.examples),
-            }
-            for s in led.set_aside
-        ],
-        **{name: _records(frame) for name, frame in view.frames.items()},
+        "conventions": led.conventions,
+        "set_aside": led.set_aside,
+        **view.frames,
     }
-    json.dump(payload, out, indent=2, sort_keys=True)
-    out.write("\n")
+    out.write(dumps(payload, indent=2) + "\n")
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    flat = frame.reset_index()
-    periods = {
-        name: flat[name].astype(str)
-        for name in flat.columns
-        if isinstance(flat[name].dtype, pd.PeriodDtype) or flat[name].dtype == object
-    }
-    records: list[dict[str, Any]] = json.loads(
-        flat.assign(**periods).to_json(orient="records")
-    )
-    return records
+def _write_parquet(view: _View, args: argparse.Namespace, out: TextIO) -> None:
+    if not args.output:
+        msg = "--format parquet writes one file per table: pass --output FOLDER"
+        raise CliError(msg, status=2)
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        msg = f"--output {args.output}: not a folder (--format parquet needs one)"
+        raise CliError(msg, status=2)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        msg = (
+            "--format parquet needs pyarrow: "
+            "pip install 'subscription-metrics[parquet]'"
+        )
+        raise CliError(msg, status=2) from None
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in view.frames.items():
+        path = to_parquet(frame, folder / f"{name}.parquet")
+        out.write(f"{path}\n")
 
 
 def _write(view: _View, inputs: _Inputs, args: argparse.Namespace, out: TextIO) -> None:
     currency = inputs.ledger.currency or "XXX"
-    if args.format in ("parquet", "html", "xlsx"):
+    if args.format in ("html", "xlsx"):
         msg = (
             f"--format {args.format} is not available for {args.view} yet; "
-            "use table, csv or json"
+            "use table, csv, json or parquet"
         )
         raise CliError(msg, status=2)
+    if args.format == "parquet":
+        _write_parquet(view, args, out)
+        return
     if args.output:
         with Path(args.output).open("w", encoding="utf-8", newline="") as stream:
             _write(view, inputs, _with(args, output=None), stream)
@@ -799,7 +921,8 @@ def _report_error(message: str, status: int, problems: list[str], as_json: bool)
 def _argv(argv: Sequence[str]) -> list[str]:
     """Put the default view first when the arguments name none."""
     items = list(argv)
-    if items and (items[0] in VIEWS or items[0] in ("-h", "--help", "--version")):
+    named = (*VIEWS, "report", "-h", "--help", "--version")
+    if items and items[0] in named:
         return items
     return [_DEFAULT_VIEW, *items]
 
@@ -844,6 +967,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     as_json = args.format == "json"
     try:
         inputs = _load(args)
+        if args.view == "report":
+            _run_report(inputs, args, stream)
+            return 0
         view = _VIEWS[args.view](inputs, args)
         _write(view, inputs, args, stream)
     except CliError as exc:

@@ -14,11 +14,10 @@ the ratios do not depend on the unit.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, TypeAlias, get_args, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, get_args, overload
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from ._validation import (
     Number,
@@ -35,6 +34,9 @@ from ._validation import (
     scalar_or_array,
     series_index,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ChurnDenominator",

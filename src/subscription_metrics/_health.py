@@ -17,13 +17,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from attrs import field, frozen
-from scipy.stats import rankdata
 
 from . import _display
 from ._columns import ColumnSpec, TableSchema
 from ._errors import InvalidTableError
 from ._ledger import CHURN, Ledger, is_active
 from ._validation import text_validator
+
+
+def rankdata(values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Average ranks (``scipy.stats.rankdata``, imported on first use: it is slow)."""
+    from scipy.stats import rankdata as ranks
+
+    return np.asarray(ranks(values), dtype=np.float64)
+
 
 __all__ = [
     "DEFAULT_BANDS",

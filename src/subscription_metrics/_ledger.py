@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
@@ -226,6 +227,141 @@ class Ledger:
         rows: list[tuple[str, object]] = list(self._summary().items())
         rows += [("set aside", str(entry)) for entry in self.set_aside]
         return _display.table("Ledger", rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Return the whole ledger as JSON-native values, for a message or XCom.
+
+        Everything the ledger holds is kept: currency, conventions, source,
+        months, what was set aside, and its events, customers and input rows
+        as tables in the library's encoding (``subscription_metrics.encoding``).
+        `Ledger.from_dict` builds an identical ledger from it. For large
+        ledgers, `to_parquet` writes files instead.
+
+        Returns
+        -------
+        dict
+            Ready for ``json.dumps(..., allow_nan=False)``.
+
+        Examples
+        --------
+        >>> import json
+        >>> import pandas as pd
+        >>> from subscription_metrics import Ledger, ledger
+        >>> led = Ledger.from_subscriptions(pd.DataFrame({
+        ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c2"],
+        ...     "start": pd.to_datetime(["2024-01-10", "2024-02-03"]),
+        ...     "end": pd.to_datetime(["2024-03-15", None]),
+        ...     "mrr": [10_000, 25_000], "currency": "JPY"}))
+        >>> text = json.dumps(led.to_dict(), allow_nan=False)
+        >>> back = Ledger.from_dict(json.loads(text))
+        >>> back
+        Ledger(currency='JPY', months=2024-01..2024-03 (3 months), customers=2,
+               set_aside=none, conventions=default, source='subscriptions')
+        >>> ledger.bridge(back).equals(ledger.bridge(led))
+        True
+        """
+        from ._ledger_store import to_dict
+
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Ledger:
+        """
+        Build the ledger that `Ledger.to_dict` described.
+
+        Parameters
+        ----------
+        data : mapping
+            What `to_dict` returned, such as ``json.loads(text)``.
+
+        Returns
+        -------
+        Ledger
+            Equal in every field to the ledger saved: the same figures.
+
+        Raises
+        ------
+        ValueError
+            If `data` is not a saved ledger (its ``format`` is another).
+
+        Examples
+        --------
+        See `Ledger.to_dict`.
+        """
+        from ._ledger_store import from_dict
+
+        return from_dict(data)
+
+    def to_parquet(self, folder: str | Path) -> Path:
+        """
+        Save the ledger to a folder, so pipeline tasks pass a path.
+
+        The folder gets ``ledger.json`` (currency, conventions, source,
+        months, what was set aside) and one Parquet file per table:
+        ``events.parquet`` (months as DATE), ``customers.parquet`` and
+        ``rows.parquet``. Existing files of those names are replaced, so a
+        task that runs again for the same month writes the same files.
+        Needs pyarrow (the ``parquet`` extra).
+
+        Parameters
+        ----------
+        folder : str or path-like
+            Created if it does not exist.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from subscription_metrics import Ledger, ledger
+        >>> led = Ledger.from_subscriptions(pd.DataFrame({
+        ...     "subscription_id": ["s1"], "customer_id": ["c1"],
+        ...     "start": pd.to_datetime(["2024-01-10"]), "end": pd.NaT,
+        ...     "mrr": [10_000], "currency": "USD"}), through="2024-03")
+        >>> folder = led.to_parquet(tempfile.mkdtemp())
+        >>> sorted(path.name for path in folder.iterdir())
+        ['customers.parquet', 'events.parquet', 'ledger.json', 'rows.parquet']
+        >>> ledger.bridge(Ledger.read_parquet(folder)).equals(ledger.bridge(led))
+        True
+        """
+        from ._ledger_store import write_folder
+
+        return write_folder(self, folder)
+
+    @classmethod
+    def read_parquet(cls, folder: str | Path) -> Ledger:
+        """
+        Load a ledger that `Ledger.to_parquet` saved.
+
+        Parameters
+        ----------
+        folder : str or path-like
+            The folder `to_parquet` wrote.
+
+        Returns
+        -------
+        Ledger
+            Equal in every field to the ledger saved: the same figures.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder holds no ``ledger.json``.
+        ValueError
+            If ``ledger.json`` is not a saved ledger's.
+
+        Examples
+        --------
+        See `Ledger.to_parquet`.
+        """
+        from ._ledger_store import read_folder
+
+        return read_folder(folder)
 
     @classmethod
     def from_subscriptions(

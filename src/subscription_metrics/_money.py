@@ -11,17 +11,31 @@ The public functions are re-exported by `subscription_metrics.money`; the
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, Literal, Self, TypeAlias, overload
+from types import MappingProxyType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Literal,
+    Self,
+    TypeAlias,
+    cast,
+    overload,
+)
 
 import attrs
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from ._currencies import CURRENCY_EXPONENTS, known_code
 from ._intervals import INTERVAL_FACTORS, INTERVAL_NAMES, known_interval
+from ._validation import pandas_types
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CURRENCY_EXPONENTS",
@@ -147,6 +161,27 @@ class InexactAmountError(ValueError):
 # --------------------------------------------------------------------------
 
 
+def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], Any]:
+    """``pandas.factorize``, imported on first use (`Money` does without pandas)."""
+    import pandas as pd
+
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(positions, dtype=np.intp), uniques
+
+
+def _infer_dtype(values: npt.NDArray[Any]) -> str:
+    """``pandas.api.types.infer_dtype``, imported on first use."""
+    import pandas as pd
+
+    return str(pd.api.types.infer_dtype(values, skipna=False))
+
+
+def _is_pandas_missing(value: object) -> bool:
+    """Whether `value` is pandas' NA or NaT (never, while pandas is not loaded)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
+
+
 def canonical_currency(currency: str) -> str:
     """
     Return the ISO 4217 code `currency` in upper case, checking it is known.
@@ -227,7 +262,7 @@ def _exponents_of(
             f"got shape {codes.shape}"
         )
         raise ValueError(msg)
-    positions, uniques = pd.factorize(codes.ravel(), use_na_sentinel=True)
+    positions, uniques = _factorize(codes.ravel())
     missing = int((positions < 0).sum())
     if missing:
         msg = f"'currency' must not contain missing codes, found {missing}"
@@ -325,17 +360,18 @@ def _divide_rounded_array(
 
 def _to_ndarray(values: Any, *, name: str) -> npt.NDArray[Any]:
     """Return array-like `values` as an ndarray, without pandas' NA objects."""
-    if isinstance(values, pd.Series | pd.Index):
-        dtype = values.dtype
+    if isinstance(values, pandas_types()):
+        series = cast("pd.Series[Any]", values)
+        dtype = series.dtype
         if isinstance(dtype, np.dtype):
-            return values.to_numpy()
+            return series.to_numpy()
         numpy_dtype = getattr(dtype, "numpy_dtype", None)
         if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind in "biuf":
-            missing = np.asarray(values.isna())
+            missing = np.asarray(series.isna())
             if missing.any():
-                _raise_missing(name, missing, values.to_numpy(dtype=object))
-            return values.to_numpy(dtype=numpy_dtype)
-        return values.to_numpy(dtype=object)
+                _raise_missing(name, missing, series.to_numpy(dtype=object))
+            return series.to_numpy(dtype=numpy_dtype)
+        return series.to_numpy(dtype=object)
     try:
         return np.asarray(values)
     except (OverflowError, ValueError):
@@ -382,7 +418,7 @@ def _scalar_decimal(value: object, *, name: str) -> Decimal | None:
             msg = f"{name!r} must be a decimal number string, got {value!r}"
             raise ValueError(msg) from None
         return parsed if parsed.is_finite() else None
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or _is_pandas_missing(value):
         return None
     msg = f"{name!r} must be a number or a numeric string, got {value!r}"
     raise TypeError(msg)
@@ -615,7 +651,7 @@ def to_minor_units(
     array([ 999, 1200, 1500])
     """
     _check_rounding(rounding)
-    if not isinstance(amount, list | tuple | np.ndarray | pd.Series | pd.Index):
+    if not isinstance(amount, (list, tuple, np.ndarray, *pandas_types())):
         if not isinstance(currency, str):
             msg = f"'currency' must be one code for a scalar amount, got {currency!r}"
             raise TypeError(msg)
@@ -635,7 +671,7 @@ def to_minor_units(
     kind = values.dtype.kind
     if kind == "O" and values.size:
         # Object columns of plain floats or int64-sized ints take the fast path.
-        inferred = pd.api.types.infer_dtype(values.ravel(), skipna=False)
+        inferred = _infer_dtype(values.ravel())
         try:
             if inferred == "floating":
                 values, kind = values.astype(np.float64), "f"
@@ -864,8 +900,8 @@ def convert(
     from_exponent = CURRENCY_EXPONENTS[from_currency]
     to_exponent = CURRENCY_EXPONENTS[to_currency]
     shift = to_exponent - from_exponent
-    is_array = isinstance(minor, list | tuple | np.ndarray | pd.Series | pd.Index)
-    rate_is_array = isinstance(rate, list | tuple | np.ndarray | pd.Series | pd.Index)
+    is_array = isinstance(minor, (list, tuple, np.ndarray, *pandas_types()))
+    rate_is_array = isinstance(rate, (list, tuple, np.ndarray, *pandas_types()))
 
     if not is_array and not rate_is_array:
         value = _check_minor_int(minor)
@@ -912,7 +948,7 @@ def _int64_amounts(amounts: npt.NDArray[Any], *, name: str) -> npt.NDArray[np.in
     """Return integer minor units as int64, or raise naming `name`."""
     kind = amounts.dtype.kind
     if kind == "O" and amounts.size:
-        if pd.api.types.infer_dtype(amounts.ravel(), skipna=False) != "integer":
+        if _infer_dtype(amounts.ravel()) != "integer":
             msg = f"{name!r} must be integers (minor units), got dtype object"
             raise TypeError(msg)
         try:
@@ -952,7 +988,7 @@ def _convert_array(
     positions: npt.NDArray[np.intp]
     if rate_is_array:
         raw = _to_ndarray(rate, name="rate")
-        positions, uniques = pd.factorize(raw.ravel(), use_na_sentinel=True)
+        positions, uniques = _factorize(raw.ravel())
         missing = int((positions < 0).sum())
         if missing:
             msg = f"'rate' must not contain NaN or missing values, found {missing}"
@@ -1133,7 +1169,7 @@ def monthly_amount(
     """
     _check_rounding(rounding)
     scalar = (
-        not isinstance(amount_minor, list | tuple | np.ndarray | pd.Series | pd.Index)
+        not isinstance(amount_minor, (list, tuple, np.ndarray, *pandas_types()))
         and isinstance(interval, str)
         and isinstance(interval_count, int | np.integer)
     )
@@ -1168,7 +1204,7 @@ def monthly_amount(
     else:
         labels = _to_ndarray(interval, name="interval")
         _check_same_shape(labels, amounts, name="interval")
-        positions, uniques = pd.factorize(labels.ravel(), use_na_sentinel=True)
+        positions, uniques = _factorize(labels.ravel())
         if (positions < 0).any():
             msg = "'interval' must not contain missing values"
             raise ValueError(msg)

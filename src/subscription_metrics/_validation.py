@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Number",
@@ -26,6 +29,7 @@ __all__ = [
     "check_option",
     "divide_or_inf",
     "divide_or_nan",
+    "pandas_types",
     "scalar_or_array",
     "series_index",
     "text_validator",
@@ -45,6 +49,18 @@ FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 # Some ulps of room for float inputs whose exact sum equals a bound, such as
 # 0.1 + 0.2 against 0.3; integers below 2**50 are compared exactly.
 _SLACK: Final = 4 * float(np.finfo(np.float64).eps)
+
+
+def pandas_types() -> tuple[type, ...]:
+    """
+    Return ``(pandas.Series, pandas.Index)``, or ``()`` while pandas is not loaded.
+
+    A value cannot be a pandas object before pandas is imported, so checks
+    with ``isinstance(value, pandas_types())`` need not import it: the plain
+    formulas stay light for callers who bring numbers or numpy arrays.
+    """
+    pandas = sys.modules.get("pandas")
+    return () if pandas is None else (pandas.Series, pandas.Index)
 
 
 def _first(array: npt.NDArray[Any], where: npt.NDArray[np.bool_]) -> object:
@@ -67,7 +83,11 @@ def as_number_array(
     msg = f"{name!r} must be numeric, got {value!r}"
     if value is None or isinstance(value, bool | np.bool_ | str | bytes):
         raise TypeError(msg)
-    raw = value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
+    raw = (
+        cast("pd.Series[Any]", value).to_numpy()
+        if isinstance(value, pandas_types())
+        else value
+    )
     try:
         array = np.asarray(raw)
         if array.dtype.kind == "O":
@@ -166,11 +186,12 @@ def series_index(values: Mapping[str, object]) -> pd.Index[Any] | None:
     index: pd.Index[Any] | None = None
     first = ""
     for name, value in values.items():
-        if not isinstance(value, pd.Series):
+        if not isinstance(value, pandas_types()[:1]):
             continue
+        series = cast("pd.Series[Any]", value)
         if index is None:
-            index, first = value.index, name
-        elif not index.equals(value.index):
+            index, first = series.index, name
+        elif not index.equals(series.index):
             msg = f"{name!r} must have the same index as {first!r}"
             raise ValueError(msg)
     return index
@@ -215,6 +236,8 @@ def scalar_or_array(
         scalar: float = result.item()
         return scalar
     if index is not None and result.shape == (len(index),):
+        import pandas as pd  # loaded already: the index came from a Series
+
         return pd.Series(result, index=index)
     return result
 

@@ -136,6 +136,16 @@ def formula_mixed(array: npt.NDArray[np.float64], series: pd.Series[float]) -> N
     assert_type(ltv, "float | npt.NDArray[Any] | pd.Series[Any]")
 
 
+def figures(frame: pd.DataFrame, evaluation: sm.HealthEvaluation) -> str:
+    from matplotlib.figure import Figure
+
+    led = sm.Ledger.from_subscriptions(frame)
+    fig = sm.plots.bridge_waterfall(sm.ledger.bridge(led), since="2025-12")
+    assert_type(fig, Figure)
+    sm.plots.survival_curves(frame, at_risk=False, ax=fig.axes[0])
+    sm.plots.health_bands(evaluation, title="Health")
+    sm.plots.tier_mix({"2025-06": frame}, value="mrr_at_start", share=True)
+    return sm.plots.to_svg(fig, id_prefix="bridge")
 def from_stripe(subscriptions: list[dict[str, object]]) -> sm.Ledger:
     imported: sm.Imported = sm.adapters.stripe.subscriptions(
         subscriptions, exponents="stripe"
