@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import decimal
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
-from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     Any,
