@@ -146,6 +146,8 @@ def figures(frame: pd.DataFrame, evaluation: sm.HealthEvaluation) -> str:
     sm.plots.health_bands(evaluation, title="Health")
     sm.plots.tier_mix({"2025-06": frame}, value="mrr_at_start", share=True)
     return sm.plots.to_svg(fig, id_prefix="bridge")
+
+
 def from_stripe(subscriptions: list[dict[str, object]]) -> sm.Ledger:
     imported: sm.Imported = sm.adapters.stripe.subscriptions(
         subscriptions, exponents="stripe"
