@@ -1156,3 +1156,64 @@ def test_stripe_unknown_usage_type_and_metered_prices():
     with pytest.raises(InvalidTableError) as error:
         sm.adapters.stripe.subscriptions([odd])
     assert problems(error) == [("price.recurring.usage_type", "unknown value")]
+
+
+class TestTrialsAsCustomers:
+    """Under ``trial='customer'`` a trial is a customer at zero MRR."""
+
+    conventions = sm.Conventions(trial="customer", zero_mrr="active")
+
+    def test_stripe_trial_rows(self):
+        """Each trial is a zero-MRR row before its paid row."""
+        frame = sm.adapters.stripe.subscriptions(
+            load("stripe_subscriptions"), conventions=self.conventions
+        ).frame
+
+        trials = frame[frame["subscription_id"].str.endswith("/trial")]
+        assert trials["subscription_id"].tolist() == ["si_C1/trial", "si_E1/trial"]
+        assert trials["mrr"].tolist() == [0, 0]
+        pd.testing.assert_series_equal(
+            trials["start"].reset_index(drop=True),
+            dates("2025-01-20", "2025-05-20"),
+            check_names=False,
+        )
+        pd.testing.assert_series_equal(
+            trials["end"].reset_index(drop=True),
+            dates("2025-02-03", "2025-06-03"),
+            check_names=False,
+        )
+
+    def test_stripe_bridge(self):
+        """Conversion is an expansion from zero; money moves as before otherwise."""
+        frame = sm.adapters.stripe.subscriptions(
+            load("stripe_subscriptions"), conventions=self.conventions
+        ).frame
+        ledger = sm.Ledger.from_subscriptions(
+            frame, conventions=self.conventions, through="2025-05"
+        )
+
+        bridge = sm.ledger.bridge(ledger)
+
+        expected = expected_bridge(
+            [
+                (9800, 0, 0, 0, 0),  # Acme; Cedar's trial starts at zero
+                (120000 // 12, 4900, 0, 0, 0),  # Birch; Cedar converts
+                (0, 2 * 9900 - 2 * 4900, 0, 0, 0),
+                (30000 // 3, 0, 0, 0, 0),
+                (0, 0, 0, 4900, 0),  # Cedar ends; Elm's trial starts at zero
+            ]
+        )
+        pd.testing.assert_frame_equal(bridge[BRIDGE_MONEY], expected)
+        assert bridge["customers_new"].tolist() == [2, 1, 0, 1, 1]
+
+    def test_chargebee_trial_that_ended_is_a_customer_who_left(self):
+        """A trial cancelled before paying is a zero-MRR customer, not set aside."""
+        imported = sm.adapters.chargebee.subscriptions(
+            load("chargebee_subscriptions"), conventions=self.conventions
+        )
+
+        frame = imported.frame
+        gum = frame[frame["chargebee_subscription_id"] == "sub_gum"]
+        assert gum["subscription_id"].tolist() == ["sub_gum/pro-USD-Monthly/trial"]
+        assert gum["mrr"].tolist() == [0]
+        assert "ended during the trial" not in {a.rule for a in imported.set_aside}

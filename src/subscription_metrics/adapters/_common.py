@@ -28,6 +28,7 @@ __all__ = [
     "read_records",
     "strings",
     "sum_by_row",
+    "with_trials",
 ]
 
 _INT64_MAX: Final = int(np.iinfo(np.int64).max)
@@ -530,6 +531,28 @@ def strings(values: pd.Series) -> npt.NDArray[np.object_]:
     out = array.astype(str).astype(object)
     out[pd.isna(array)] = None
     return out
+
+
+def with_trials(
+    frame: pd.DataFrame, items: pd.DataFrame, *, customer: bool
+) -> pd.DataFrame:
+    """
+    Return the paid rows of `frame`, and under ``trial='customer'`` the trials.
+
+    `items` (aligned with `frame`) holds ``_paid`` (a paid span exists),
+    ``_trial_start`` and ``_trial_stop`` (NaT without a trial). A trial row is
+    ``<subscription id>/trial`` at zero MRR over the trial.
+    """
+    paid = frame[items["_paid"].to_numpy(bool)]
+    if not customer:
+        return paid.reset_index(drop=True)
+    has = items["_trial_start"].notna().to_numpy(bool)
+    trials = frame[has].copy()
+    trials["subscription_id"] = trials["subscription_id"] + "/trial"
+    trials["start"] = items["_trial_start"].to_numpy()[has]
+    trials["end"] = items["_trial_stop"].to_numpy()[has]
+    trials["mrr"] = 0
+    return pd.concat([paid, trials], ignore_index=True)
 
 
 def empty_subscriptions(vendor: str) -> pd.DataFrame:

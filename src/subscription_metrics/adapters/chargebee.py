@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._conventions import Conventions
 from .._ledger import SetAside
 from .._money import monthly_amount
 from ._common import (
@@ -54,6 +55,7 @@ from ._common import (
     invoice_line_frame,
     read_records,
     strings,
+    with_trials,
 )
 
 __all__ = ["invoice_lines", "subscriptions"]
@@ -92,7 +94,9 @@ _PRICE_TYPES: Final = ("tax_exclusive", "tax_inclusive")
 _DAY: Final = np.timedelta64(1, "D")
 
 
-def subscriptions(subscriptions: object) -> Imported:
+def subscriptions(
+    subscriptions: object, *, conventions: Conventions | None = None
+) -> Imported:
     """
     Read Chargebee subscription objects into a subscriptions table.
 
@@ -111,6 +115,11 @@ def subscriptions(subscriptions: object) -> Imported:
         ``plan_unit_price`` and ``addons`` (Product Catalog 1.0): a list
         response ``{"list": [{"subscription": {...}}, ...]}``, its list, the
         bare objects, or a frame from ``pandas.json_normalize`` of them.
+    conventions : Conventions, optional
+        Read for ``trial``: under ``'not_customer'`` (the default) a
+        subscription counts from the end of its trial; under ``'customer'``
+        a row ``<subscription_id>/trial`` at zero MRR covers the trial as
+        well (use it with ``zero_mrr='active'`` in the ledger).
 
     Returns
     -------
@@ -132,9 +141,10 @@ def subscriptions(subscriptions: object) -> Imported:
     - ``active`` counts from ``started_at`` (else ``start_date``), after the
       trial, while it renews; ``non_renewing`` and ``cancelled`` until
       ``cancelled_at`` (the scheduled or past end);
-    - ``in_trial``: a trial month is not yet a customer, so it counts from
-      ``trial_end``; a subscription cancelled before its trial ended is set
-      aside ("ended during the trial");
+    - ``in_trial``, and any subscription with a ``trial_end``: a trial month
+      is not yet a customer by default, so it counts from ``trial_end``, and
+      one cancelled before its trial ended is set aside ("ended during the
+      trial"); see `conventions` for the other choice;
     - ``future`` counts from its ``start_date`` (usually after the data
       horizon, where the ledger sets it aside and counts it);
     - ``paused`` counts until ``pause_date``;
@@ -212,6 +222,8 @@ def subscriptions(subscriptions: object) -> Imported:
     currency = reader.currencies(subs, "currency_code", subs["currency_code"])
     reader.done()
     counted_from = start.where(~(trial_end > start), trial_end)
+    trial_start = start.where(trial_end > start)
+    trial_customer = (conventions or Conventions()).trial == "customer"
     end = cancelled.where(ending, paused.where(status == "paused", pd.NaT))
     in_trial_only = (end <= counted_from).to_numpy(bool)
     transferred = status == "transferred"
@@ -220,19 +232,24 @@ def subscriptions(subscriptions: object) -> Imported:
         transferred,
         detail="moved to another customer, whose own subscription carries it",
     )
-    reader.aside(
-        "ended during the trial",
-        in_trial_only & ~transferred,
-        detail="a trial month is not yet a customer, and it ended before paying",
-    )
+    if not trial_customer:
+        reader.aside(
+            "ended during the trial",
+            in_trial_only & ~transferred,
+            detail="a trial month is not yet a customer (conventions.trial), and "
+            "it ended before paying",
+        )
     subs = subs.assign(
         _start=counted_from,
         _end=end,
         _interval=interval,
         _count=count,
         _currency=currency,
+        _trial_start=trial_start,
+        _trial_stop=trial_end.where(~(end < trial_end), end),
+        _paid=~in_trial_only,
     )
-    kept = subs[~transferred & ~in_trial_only]
+    kept = subs[~transferred if trial_customer else ~transferred & ~in_trial_only]
     keep = {
         "id": "chargebee_subscription_id",
         "customer_id": "customer_id",
@@ -241,6 +258,9 @@ def subscriptions(subscriptions: object) -> Imported:
         "_interval": "_interval",
         "_count": "_count",
         "_currency": "currency",
+        "_trial_start": "_trial_start",
+        "_trial_stop": "_trial_stop",
+        "_paid": "_paid",
     }
     if catalog_1:
         items, empty = _catalog_1_items(reader, kept, keep)
@@ -322,7 +342,7 @@ def subscriptions(subscriptions: object) -> Imported:
         columns=[*SUBSCRIPTION_COLUMNS, "chargebee_subscription_id"],
     )
     return Imported(
-        frame=frame,
+        frame=with_trials(frame, items, customer=trial_customer),
         set_aside=(*reader.set_aside, *item_reader.set_aside),
         source="chargebee subscriptions",
     )

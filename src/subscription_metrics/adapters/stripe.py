@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._conventions import Conventions
 from .._currencies import ExponentProfile
 from .._ledger import SetAside
 from .._money import monthly_amount
@@ -57,6 +58,7 @@ from ._common import (
     read_records,
     strings,
     sum_by_row,
+    with_trials,
 )
 
 __all__ = ["invoice_lines", "subscriptions"]
@@ -105,7 +107,10 @@ def _check_complete(reader: Reader, frame: pd.DataFrame, lists: str) -> None:
 
 
 def subscriptions(
-    subscriptions: object, *, exponents: ExponentProfile | None = None
+    subscriptions: object,
+    *,
+    exponents: ExponentProfile | None = None,
+    conventions: Conventions | None = None,
 ) -> Imported:
     """
     Read Stripe subscription objects into a subscriptions table.
@@ -130,6 +135,11 @@ def subscriptions(
         to ISO 4217 minor units. ``'iso'``: already ISO 4217 minor units.
         By default ISO 4217, and an ISK or MGA amount is refused, since it
         would be read 100 times off.
+    conventions : Conventions, optional
+        Read for ``trial``: under ``'not_customer'`` (the default) a
+        subscription counts from the end of its trial; under ``'customer'``
+        a row ``<item id>/trial`` at zero MRR covers the trial as well (use
+        it with ``zero_mrr='active'`` in the ledger).
 
     Returns
     -------
@@ -155,9 +165,10 @@ def subscriptions(
       (after the trial, see below) until ``ended_at``, else ``cancel_at``
       (a scheduled end), else while they renew;
     - ``canceled`` counts until ``ended_at`` (else ``canceled_at``);
-    - ``trialing``: a trial month is not yet a customer, so a subscription
-      counts from ``trial_end``; one that ended before its trial did is set
-      aside ("ended during the trial");
+    - trials (``trialing``, or any ``trial_end`` after ``start_date``): a
+      trial month is not yet a customer by default, so a subscription counts
+      from ``trial_end``, and one that ended during its trial is set aside
+      ("ended during the trial"); see `conventions` for the other choice;
     - ``incomplete`` and ``incomplete_expired`` (the first invoice was never
       paid) and ``paused`` (a trial ended without a payment method) are set
       aside and counted;
@@ -218,6 +229,8 @@ def subscriptions(
     )
     # A trial is not yet a customer: count from the end of the trial.
     counted_from = start.where(~(trial_end > start), trial_end)
+    trial_start = start.where(trial_end > start)
+    trial_customer = (conventions or Conventions()).trial == "customer"
     end = ended.where(ended.notna(), scheduled.where(~canceled, pd.NaT))
     subs = subs.assign(
         _row=np.arange(len(subs)),
@@ -238,12 +251,20 @@ def subscriptions(
         detail="a trial ended without a payment method; no invoices until resumed",
     )
     in_trial_only = (subs["_end"] <= subs["_start"]).to_numpy(bool)
-    reader.aside(
-        "ended during the trial",
-        in_trial_only & ~never_paid,
-        detail="a trial month is not yet a customer, and it ended before paying",
+    if not trial_customer:
+        reader.aside(
+            "ended during the trial",
+            in_trial_only & ~never_paid,
+            detail="a trial month is not yet a customer (conventions.trial), and "
+            "it ended before paying",
+        )
+    subs = subs.assign(
+        _trial_start=trial_start,
+        _trial_stop=trial_end.where(~(subs["_end"] < trial_end), subs["_end"]),
+        _paid=~in_trial_only,
     )
-    kept = subs[np.isin(status, _COUNTED) & ~in_trial_only]
+    counted = np.isin(status, _COUNTED)
+    kept = subs[counted if trial_customer else counted & ~in_trial_only]
     items, empty = explode(
         kept,
         "items.data",
@@ -254,6 +275,9 @@ def subscriptions(
             "_end": "end",
             "_currency": "_subscription_currency",
             "_row": "_row",
+            "_trial_start": "_trial_start",
+            "_trial_stop": "_trial_stop",
+            "_paid": "_paid",
         },
     )
     reader.problem(
@@ -353,7 +377,7 @@ def subscriptions(
         columns=[*SUBSCRIPTION_COLUMNS, "stripe_subscription_id"],
     )
     return Imported(
-        frame=frame,
+        frame=with_trials(frame, items, customer=trial_customer),
         set_aside=(*reader.set_aside, *item_reader.set_aside),
         source="stripe subscriptions",
     )
