@@ -1215,6 +1215,8 @@ def scorecard_bookings(
 
 def _signed(value: float) -> str:
     """Format a difference with its sign (a true minus sign for losses)."""
+    if not np.isfinite(value):
+        return "n/a"
     return ("+" if value >= 0 else "\u2212") + _amount(abs(value))
 
 
