@@ -473,7 +473,7 @@ def survival_curves(
             linewidth=0,
         )
     curve_ax.set_ylim(0.0, 1.02)
-    right = max(end, float(ticks.max()) if ticks.size else end)
+    right = max(end, float(ticks.max()) if ticks.size else end, 1.0)
     curve_ax.set_xlim(-0.03 * right, right * 1.02)
     curve_ax.set_xticks(ticks)
     curve_ax.set_ylabel("share still paying")
