@@ -1475,7 +1475,15 @@ def tier_mix(
     axes.set_ylabel(unit)
     axes.grid(True, axis="y", alpha=0.3)
     axes.set_axisbelow(True)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    handles, names = axes.get_legend_handles_labels()
+    axes.legend(  # top tier of the stack first, as the bars read
+        handles[::-1],
+        names[::-1],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+        frameon=False,
+    )
     noun = "accounts" if value == "accounts" else "MRR"
     axes.set_title(title or f"Tier mix by month: {noun}", loc="left")
     return figure
