@@ -473,7 +473,7 @@ def survival_curves(
             linewidth=0,
         )
     curve_ax.set_ylim(0.0, 1.02)
-    right = max(end, float(ticks.max()) if ticks.size else end)
+    right = max(end, float(ticks.max()) if ticks.size else end, 1.0)
     curve_ax.set_xlim(-0.03 * right, right * 1.02)
     curve_ax.set_xticks(ticks)
     curve_ax.set_ylabel("share still paying")
@@ -1215,6 +1215,8 @@ def scorecard_bookings(
 
 def _signed(value: float) -> str:
     """Format a difference with its sign (a true minus sign for losses)."""
+    if not np.isfinite(value):
+        return "n/a"
     return ("+" if value >= 0 else "\u2212") + _amount(abs(value))
 
 
@@ -1473,7 +1475,15 @@ def tier_mix(
     axes.set_ylabel(unit)
     axes.grid(True, axis="y", alpha=0.3)
     axes.set_axisbelow(True)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    handles, names = axes.get_legend_handles_labels()
+    axes.legend(  # top tier of the stack first, as the bars read
+        handles[::-1],
+        names[::-1],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+        frameon=False,
+    )
     noun = "accounts" if value == "accounts" else "MRR"
     axes.set_title(title or f"Tier mix by month: {noun}", loc="left")
     return figure
