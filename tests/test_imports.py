@@ -42,6 +42,11 @@ LIGHT = {
         "assert customer_churn_rate(200, 5) == 0.025\n"
         "assert net_revenue_retention([100], [10], [0], [0]).tolist() == [0.9]"
     ),
+    "ltv's plain formulas": (
+        "from subscription_metrics.ltv import lifetime_value, expected_lifetime\n"
+        "assert lifetime_value(100.0, 0.02) == 5000.0\n"
+        "assert expected_lifetime(0.5) == 2.0"
+    ),
     "Money": (
         "import subscription_metrics as sm\n"
         "assert sm.Money(minor=4_999, currency='usd') + sm.Money(minor=1, "
