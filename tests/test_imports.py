@@ -47,6 +47,12 @@ LIGHT = {
         "assert lifetime_value(100.0, 0.02) == 5000.0\n"
         "assert expected_lifetime(0.5) == 2.0"
     ),
+    "cac's plain formulas": (
+        "from subscription_metrics.cac import customer_acquisition_cost, "
+        "payback_months\n"
+        "assert customer_acquisition_cost(1000.0, 4) == 250.0\n"
+        "assert payback_months(1000.0, 100.0) == 10.0"
+    ),
     "Money": (
         "import subscription_metrics as sm\n"
         "assert sm.Money(minor=4_999, currency='usd') + sm.Money(minor=1, "
