@@ -53,6 +53,10 @@ LIGHT = {
         "assert customer_acquisition_cost(1000.0, 4) == 250.0\n"
         "assert payback_months(1000.0, 100.0) == 10.0"
     ),
+    "roi's plain formula": (
+        "from subscription_metrics.roi import staff_roi\n"
+        "assert staff_roi(130_000, 1_000_000, 0.02).cost_multiple == 6.5"
+    ),
     "Money": (
         "import subscription_metrics as sm\n"
         "assert sm.Money(minor=4_999, currency='usd') + sm.Money(minor=1, "
