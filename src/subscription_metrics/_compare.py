@@ -147,6 +147,34 @@ class Fits:
     at_risk: FloatArray
     customers: FloatArray
 
+    def heterogeneous(self, level: float = HETEROGENEITY_LEVEL) -> BoolArray:
+        """
+        Whether the sBG fit beats the geometric limit at `level`, per group.
+
+        The likelihood-ratio statistic ``h = 2 (ll - geometric ll)`` tests a
+        parameter on the boundary of its space (no heterogeneity), so its
+        p-value is ``chi2.sf(h, 1) / 2``.
+        """
+        h = np.nan_to_num(2.0 * (self.log_likelihood - self.geometric_log_likelihood))
+        out: BoolArray = (h > 0) & (stats.chi2.sf(np.maximum(h, 0.0), 1) / 2 < level)
+        return out
+
+    def as_geometric(self, rows: BoolArray) -> Fits:
+        """Return the fits with the geometric limit used on `rows`."""
+        return Fits(
+            log_likelihood=np.where(
+                rows, self.geometric_log_likelihood, self.log_likelihood
+            ),
+            geometric_log_likelihood=self.geometric_log_likelihood,
+            alpha=np.where(rows, np.nan, self.alpha),
+            beta=np.where(rows, np.nan, self.beta),
+            churn=self.churn,
+            geometric=self.geometric | rows,
+            churned=self.churned,
+            at_risk=self.at_risk,
+            customers=self.customers,
+        )
+
     def hazard(self, decision: int) -> FloatArray:
         """Churn probability at renewal decision ``decision >= 1``, per group."""
         with np.errstate(invalid="ignore"):
@@ -173,23 +201,33 @@ class Fits:
         return np.where(self.customers > 0, out, np.nan)
 
 
-def fit(books: Books) -> Fits:
+def fit(books: Books, *, sbg: BoolArray | None = None) -> Fits:
     """
     Fit every group of `books`: the sBG model, or its geometric limit.
 
-    The sBG fits run as one batch (`_fit_counts`); the geometric fit is
+    The sBG fits run as one batch (`_fit_counts`), on the rows `sbg` says
+    (default: all; the others are geometric); the geometric fit is
     closed-form, with log-likelihood ``c log p + (n - c) log(1 - p)`` at
     ``p = c / n`` (``c`` churns in ``n`` decisions at risk).
     """
     customers = books.customers
     churned = books.churned
     at_risk = books.at_risk
-    fits = _fit_counts(books.lost, books.survivors)
+    n = len(customers)
+    alpha, beta, sbg_ll = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    rows = np.arange(n) if sbg is None else np.flatnonzero(sbg)
+    if rows.size:
+        fits = _fit_counts(books.lost[rows], books.survivors[rows])
+        alpha[rows], beta[rows], sbg_ll[rows] = (
+            fits.alpha,
+            fits.beta,
+            fits.log_likelihood,
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         churn = np.where(at_risk > 0, churned / np.maximum(at_risk, 1.0), 0.0)
         geometric_ll = xlogy(churned, churn) + xlogy(at_risk - churned, 1.0 - churn)
-        sbg_ll = np.where(churned > 0, fits.log_likelihood, 0.0)
-        to_limit = np.fmax(np.log(fits.alpha), np.log(fits.beta)) >= _LOG_BOUND - 1e-6
+        sbg_ll = np.where(churned > 0, sbg_ll, 0.0)
+        to_limit = np.fmax(np.log(alpha), np.log(beta)) >= _LOG_BOUND - 1e-6
     geometric = (churned > 0) & (
         ~np.isfinite(sbg_ll) | (geometric_ll >= sbg_ll) | np.nan_to_num(to_limit)
     )
@@ -198,8 +236,8 @@ def fit(books: Books) -> Fits:
     return Fits(
         log_likelihood=ll,
         geometric_log_likelihood=np.where(customers > 0, geometric_ll, np.nan),
-        alpha=np.where(geometric, np.nan, fits.alpha),
-        beta=np.where(geometric, np.nan, fits.beta),
+        alpha=np.where(geometric, np.nan, alpha),
+        beta=np.where(geometric, np.nan, beta),
         churn=churn,
         geometric=geometric,
         churned=churned,
@@ -245,8 +283,7 @@ def likelihood_ratio(
     )
     ll = both.log_likelihood.reshape(3, n)
     geo = both.geometric_log_likelihood.reshape(3, n)
-    h = np.maximum(2.0 * (ll[2] - geo[2]), 0.0)
-    sbg = (h > 0) & (stats.chi2.sf(h, 1) / 2 < heterogeneity)
+    sbg = both.heterogeneous(heterogeneity)[2 * n :]
     with np.errstate(invalid="ignore"):
         statistic = np.where(
             sbg, 2.0 * (ll[0] + ll[1] - ll[2]), 2.0 * (geo[0] + geo[1] - geo[2])
@@ -323,15 +360,20 @@ def value_draws(
     t: int,
     n_draws: int,
     seed: int | np.random.Generator,
+    heterogeneity: float = HETEROGENEITY_LEVEL,
 ) -> Draws:
     """
     LTV per customer per group, and a parametric bootstrap of it.
 
     The value is ``margin * ARPA * payments``, with ARPA the mean of `mrr`
     (first-month MRR) over the group's customers and ``payments`` the
-    expected discounted payments of the group's fit (`fit`). Each draw
+    expected discounted payments of the group's fit: the sBG where it beats
+    the geometric limit at level `heterogeneity` (`Fits.heterogeneous`),
+    the geometric otherwise (near the limit the sBG's parameters are
+    poorly determined and its payments unstable). Each draw
     simulates the group's lifetimes from the fit with the group's own
-    censoring (`_simulate`), refits them and takes the refit's payments;
+    censoring (`_simulate`), refits them by the same model (the choice of
+    model is not redrawn) and takes the refit's payments;
     ARPA is drawn from the normal approximation of its mean, independently
     (the value treats revenue and lifetime as independent). Also the
     projected survival at `t`, by the same draws.
@@ -339,7 +381,10 @@ def value_draws(
     rng = np.random.default_rng(seed)
     n_groups = len(books.lost)
     point = fit(books)
-    simulated = fit(_simulate(point, windows, code, n_draws, rng))
+    point = point.as_geometric(~point.heterogeneous(heterogeneity))
+    # Each group's draws are refitted by the model its own fit chose.
+    chosen = np.repeat(~point.geometric, n_draws)
+    simulated = fit(_simulate(point, windows, code, n_draws, rng), sbg=chosen)
     customers = np.bincount(code, minlength=n_groups).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         arpa = np.bincount(code, mrr, minlength=n_groups) / customers
