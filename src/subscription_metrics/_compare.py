@@ -322,12 +322,11 @@ def _simulate(
         cells.reshape(1, n_groups, wide), (n_draws, n_groups, wide)
     ).copy()
     lost = np.zeros((n_draws, n_groups, wide), np.int64)
-    reach = np.arange(wide)
     for t in range(1, wide):
         hazard = np.nan_to_num(np.clip(fits.hazard(t), 0.0, 1.0))
-        facing = np.where(reach[None, None, :] >= t, alive, 0)
-        churn = rng.binomial(facing, hazard[None, :, None])
-        alive -= churn
+        # Only the windows of t decisions or more face decision t.
+        churn = rng.binomial(alive[:, :, t:], hazard[None, :, None])
+        alive[:, :, t:] -= churn
         lost[:, :, t] = churn.sum(axis=2)
     order = (1, 0, 2)  # (group, draw, period)
     return Books(
