@@ -330,6 +330,66 @@ class TestShrink:
 
 
 # --------------------------------------------------------------------------
+# Against the team-mates
+# --------------------------------------------------------------------------
+
+
+def _slow_against_team(churned, at_risk, team):
+    """Weighted median of each member's team-mates and the z-test, one by one."""
+    reference, p = [], []
+    for i in range(len(churned)):
+        mates = [j for j in range(len(churned)) if team[j] == team[i] and j != i]
+        rates = sorted((churned[j] / at_risk[j], at_risk[j]) for j in mates)
+        total = sum(w for _, w in rates)
+        seen, m = 0.0, np.nan
+        for rate, w in rates:
+            seen += w
+            if seen >= total / 2:
+                m = rate
+                break
+        reference.append(m)
+        if not mates:
+            p.append(np.nan)
+            continue
+        floor = max(m, 0.5 / total)  # team-mates without churn: half a churn
+        spread = np.sqrt(floor * (1 - floor) * (1 / at_risk[i] + np.pi / (2 * total)))
+        p.append(2 * stats.norm.sf(abs((churned[i] / at_risk[i] - m) / spread)))
+    return np.array(reference), np.array(p)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 60), st.integers(100, 3_000), st.integers(0, 3)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_against_team_matches_a_slow_oracle(rows):
+    """The vectorised leave-one-out median and z-test equal a loop over members."""
+    churned = np.array([c for c, _, _ in rows], np.float64)
+    at_risk = np.array([n for _, n, _ in rows], np.float64)
+    team = np.array([t for _, _, t in rows], np.int64)
+
+    result = _compare.against_team(churned, at_risk, team)
+
+    reference, p = _slow_against_team(churned, at_risk, team)
+    np.testing.assert_allclose(result.reference, reference, rtol=1e-12)
+    np.testing.assert_allclose(result.p_value, p, rtol=1e-9, atol=1e-15)
+
+
+def test_one_bad_team_mate_does_not_make_the_others_differ():
+    """Twelve equal members and one at triple churn: the median ignores the bad one."""
+    churned = np.r_[np.full(12, 75.0), 200.0]
+    at_risk = np.full(13, 2_500.0)
+
+    result = _compare.against_team(churned, at_risk, np.zeros(13, np.int64))
+
+    np.testing.assert_allclose(result.reference[:12], 0.03)
+    assert (result.p_value[:12] == 1.0).all()
+    assert result.p_value[12] < 1e-20
+
+
+# --------------------------------------------------------------------------
 # The likelihood-ratio test against a slow oracle
 # --------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ __all__ = [
     "HETEROGENEITY_LEVEL",
     "Books",
     "Fits",
+    "against_team",
     "benjamini_hochberg",
     "check_fraction",
     "difference",
@@ -521,6 +522,71 @@ def shrink(churned: FloatArray, at_risk: FloatArray, team: IntArray) -> Shrunk:
         alpha=np.where(usable, a, np.nan),
         beta=np.where(usable, b, np.nan),
     )
+
+
+@frozen
+class TeamTest:
+    """Each member's churn against its team-mates' typical churn."""
+
+    reference: FloatArray  # the team-mates' weighted median monthly churn
+    z: FloatArray
+    p_value: FloatArray  # NaN for a member without team-mates or decisions
+
+
+def against_team(churned: FloatArray, at_risk: FloatArray, team: IntArray) -> TeamTest:
+    """
+    Test each member's monthly churn against its team-mates' typical one.
+
+    The reference is the median of the team-mates' monthly churn (the
+    member left out), weighted by their decisions at risk: robust to one
+    bad team-mate, who would otherwise make everyone else look different
+    from "the rest of the team". The statistic is ``z = (c_i / n_i - m) /
+    sqrt(m (1 - m) (1 / n_i + pi / (2 N)))`` with ``m`` the reference and
+    ``N`` the team-mates' decisions at risk: the binomial variance of the
+    member's rate under ``m``, plus that of a median of the team-mates'
+    rates (``pi / 2`` times that of their pooled mean, the median's
+    efficiency on normal data), two-sided. Vectorised over all pairs of
+    team-mates (the sum of squared team sizes).
+    """
+    n = len(churned)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = churned / at_risk
+    order = np.argsort(team, kind="stable")
+    sizes = np.bincount(team, minlength=int(team.max(initial=-1)) + 1)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    # Every (member, team-mate) pair: i's team-mates are its team's rows but i.
+    per = sizes[team]
+    member = np.repeat(np.arange(n), per)
+    offset = np.arange(len(member)) - np.repeat(np.cumsum(per) - per, per)
+    mate = order[starts[team][member] + offset]
+    keep = (mate != member) & (at_risk[mate] > 0)
+    member, mate = member[keep], mate[keep]
+    # Weighted median of each member's team-mates: sort by (member, rate).
+    sort = np.lexsort((rate[mate], member))
+    member, mate = member[sort], mate[sort]
+    weight = at_risk[mate]
+    total = np.bincount(member, weight, minlength=n)
+    first = np.ones(len(member), np.bool_)
+    first[1:] = member[1:] != member[:-1]
+    running = np.cumsum(weight)
+    # Cumulative weight within each member's run (weights are >= 0).
+    within = running - np.maximum.accumulate(np.where(first, running - weight, 0.0))
+    reached = within >= total[member] / 2
+    earlier = np.zeros(len(member), np.bool_)
+    earlier[1:] = reached[:-1]
+    # The first team-mate to reach half the weight, per member.
+    pick = np.flatnonzero(reached & (first | ~earlier))
+    reference = np.full(n, np.nan)
+    reference[member[pick]] = rate[mate[pick]]
+    mates_at_risk = np.where(total > 0, total, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # A reference of 0 (team-mates without churn) has half a churn's variance.
+        m = np.maximum(reference, 0.5 / mates_at_risk)
+        spread = np.sqrt(m * (1 - m) * (1 / at_risk + np.pi / (2 * mates_at_risk)))
+        z = np.where(spread > 0, (rate - reference) / spread, 0.0)
+    z = np.where(np.isnan(reference) | ~(at_risk > 0), np.nan, z)
+    p = np.where(np.isnan(z), np.nan, 2 * stats.norm.sf(np.abs(z)))
+    return TeamTest(reference=reference, z=z, p_value=p)
 
 
 def check_fraction(value: object, *, name: str) -> float:

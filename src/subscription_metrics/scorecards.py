@@ -913,6 +913,7 @@ TEAM_COLUMNS: Final = (
     "months_at_risk",
     "monthly_churn",
     "team_monthly_churn",
+    "teammates_median_churn",
     "monthly_churn_shrunk",
     "own_weight",
     "retention_12m_shrunk",
@@ -921,7 +922,6 @@ TEAM_COLUMNS: Final = (
     "p_value",
     "q_value",
     "differs_from_team",
-    "test",
     "thin",
     "rank_retention_shrunk",
 )
@@ -954,9 +954,9 @@ def compare_to_team(
       more the fewer decisions they have (empirical Bayes on the
       beta-binomial scale, see Notes); ``retention_12m_shrunk`` and its
       interval come from that posterior, and people are ranked on it.
-    - **False discovery rate.** Each person's customers are tested against
-      the rest of their team's (the likelihood-ratio test of `compare`);
-      the p-values are adjusted by Benjamini and Hochberg, and a person is
+    - **False discovery rate.** Each person's monthly churn is tested
+      against their team-mates' typical one (the median, see Notes); the
+      p-values are adjusted by Benjamini and Hochberg, and a person is
       flagged ``differs_from_team`` when the adjusted value (``q_value``)
       is at most `fdr`: among those flagged, the expected share of people
       who do not really differ is at most `fdr`.
@@ -987,16 +987,18 @@ def compare_to_team(
         - ``team``; ``customers_won``, ``churned``; ``months_at_risk``:
           renewal decisions the customers faced (the sum of their ages);
         - ``monthly_churn``: ``churned / months_at_risk``, the person's own
-          estimate; ``team_monthly_churn``: the team's pooled one;
+          estimate; ``team_monthly_churn``: the team's pooled one, which
+          the shrinkage pulls toward; ``teammates_median_churn``: the
+          team-mates' weighted median, which the test compares with;
         - ``monthly_churn_shrunk``: the posterior mean; ``own_weight``: the
           share of it that is the person's own estimate (0: all team, 1:
           all own);
         - ``retention_12m_shrunk`` with ``_lower`` and ``_upper``: the
           posterior mean and central `level` interval of ``(1 - p) ** 12``;
-        - ``p_value`` of the test against the rest of the team (NaN for a
+        - ``p_value`` of the test against the team-mates (NaN for a
           person alone in their team), ``q_value`` (Benjamini-Hochberg
-          adjusted, over everyone with a p-value), ``differs_from_team``
-          and ``test`` (``'sbg'`` or ``'geometric'``, the model tested);
+          adjusted, over everyone with a p-value) and
+          ``differs_from_team``;
         - ``thin``; ``rank_retention_shrunk``: 1 for the highest shrunk
           retention.
 
@@ -1015,7 +1017,8 @@ def compare_to_team(
     ``n_i`` renewal decisions is taken to churn with probability ``p_i ~
     Beta(mu k, (1 - mu) k)``: ``mu`` is the team's pooled churn and ``k``
     maximises the team's beta-binomial marginal likelihood over a grid
-    from 0.1 to 1e8 (a flat likelihood prefers the larger ``k``). The
+    from 0.1 to 1e8 (a flat likelihood prefers the larger ``k``), capped
+    at the team's decisions at risk (the team's rate is estimated too). The
     posterior mean is ``w c_i / n_i + (1 - w) mu`` with ``w = n_i / (n_i +
     k)``, ``own_weight``. A team whose people do not differ gets a large
     ``k`` and everyone near the team's rate; a person alone in a team
@@ -1025,12 +1028,17 @@ def compare_to_team(
     counts as difference between people, so the shrinkage errs on the weak
     side.
 
-    **Tests.** The p-value tests whether one retention model (sBG, or its
-    geometric limit) fits the person's customers and their team-mates'
-    together as well as one model each, as in `compare`. The
-    Benjamini-Hochberg procedure controls the false discovery rate for
-    independent or positively dependent tests; people tested against
-    overlapping team-mates are only approximately so.
+    **Tests.** The reference is the median of the team-mates' monthly
+    churn (the person left out), weighted by their decisions at risk, not
+    the team-mates pooled: one bad team-mate raises the pooled rate and
+    would make everyone else "differ from the rest of the team". The
+    statistic is ``z = (c_i / n_i - m) / sqrt(m (1 - m) (1 / n_i + pi /
+    (2 N)))``, ``m`` the median and ``N`` the team-mates' decisions at
+    risk (the median's variance taken as ``pi / 2`` times the pooled
+    mean's), two-sided. The Benjamini-Hochberg procedure controls the
+    false discovery rate for independent or positively dependent tests;
+    people tested against overlapping team-mates are only approximately
+    so (see the calibration in ``benchmarks/README.md``).
 
     Examples
     --------
@@ -1046,7 +1054,7 @@ def compare_to_team(
               monthly_churn  monthly_churn_shrunk  differs_from_team
     staff_id
     st-015            0.059                 0.058               True
-    st-017            0.009                 0.010               True
+    st-017            0.009                 0.010              False
     """
     rate = _compare.check_fraction(fdr, name="fdr")
     coverage = check_level(level)
@@ -1075,20 +1083,12 @@ def compare_to_team(
     books, code, _ = _books(spans, names)
     team_of = people["team"].reindex(names).to_numpy(object)
     team_of = np.where(pd.isna(team_of), _NONE, team_of)
-    team_code, teams = pd.factorize(pd.Index(team_of, dtype=object), sort=True)
+    team_code, _ = pd.factorize(pd.Index(team_of, dtype=object), sort=True)
     team_code = team_code.astype(np.int64)
-    # The team's books, and each person's team-mates' (team minus the person).
-    team_lost = np.zeros((len(teams), books.lost.shape[1]))
-    team_still = np.zeros_like(team_lost)
-    np.add.at(team_lost, team_code, books.lost)
-    np.add.at(team_still, team_code, books.survivors)
-    team_books = _compare.Books(team_lost, team_still)
-    mates = team_books.take(team_code) - books
-    test = _compare.likelihood_ratio(books, mates)
-    alone = mates.customers <= 0
-    p_value = np.where(alone, np.nan, test.p_value)
-    q_value, flagged = _compare.benjamini_hochberg(p_value, rate)
     churned, at_risk = books.churned, books.at_risk
+    test = _compare.against_team(churned, at_risk, team_code)
+    p_value = test.p_value
+    q_value, flagged = _compare.benjamini_hochberg(p_value, rate)
     shrunk = _compare.shrink(churned, at_risk, team_code)
     retention, lower, upper = shrunk.retention(12, coverage)
     own = divide_or_nan(churned, at_risk)
@@ -1103,6 +1103,7 @@ def compare_to_team(
             "months_at_risk": np.round(at_risk).astype(np.int64),
             "monthly_churn": own,
             "team_monthly_churn": shrunk.prior_churn,
+            "teammates_median_churn": test.reference,
             "monthly_churn_shrunk": shrunk.churn,
             "own_weight": shrunk.own_weight,
             "retention_12m_shrunk": retention,
@@ -1111,7 +1112,6 @@ def compare_to_team(
             "p_value": p_value,
             "q_value": q_value,
             "differs_from_team": flagged,
-            "test": pd.Series(test.model).where(~alone, None).to_numpy(object),
             "thin": (customers < fewest) | (churned < least_churn) | (longest < 2),
         },
         index=pd.Index(names, name="staff_id"),
