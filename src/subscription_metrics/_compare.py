@@ -15,6 +15,8 @@ plain arrays (no ledger, no pandas):
   and valued; ARPA varies by the normal approximation of its mean.
 - `shrink` is empirical-Bayes shrinkage of each member's monthly churn toward
   its team's (beta-binomial, prior strength by marginal likelihood).
+- `against_team` tests each member's monthly churn against the weighted
+  median of its team-mates'.
 - `benjamini_hochberg` adjusts p-values for the false discovery rate.
 
 Every path is vectorised over groups, pairs and draws; the only loops run
