@@ -18,7 +18,7 @@ _FIRST = pd.Period("2023-01", "M")
 
 
 def _reps_ledger(
-    reps: dict[str, tuple[int, float]], *, months: int = 36, seed: int = 0
+    reps: dict[str, tuple[int, float]], *, months: int = 36, stream: int = 0
 ) -> sm.Ledger:
     """
     A ledger of reps whose customers churn geometrically at known rates.
@@ -26,7 +26,7 @@ def _reps_ledger(
     Each rep ``name: (customers, monthly churn)``; customers are acquired
     uniformly over `months` months and seen to the end of the last one.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(stream)
     ids, starts, lasts, mrrs, who = [], [], [], [], []
     for rep, (n, churn) in reps.items():
         start = rng.integers(0, months, n)
@@ -94,7 +94,7 @@ def _geometric_books(
 @pytest.fixture(scope="module")
 def eight_against_two() -> sm.Ledger:
     """Reps at 8% and 2% monthly churn, 500 and 250 customers, 36 months."""
-    return _reps_ledger({"r8": (500, 0.08), "r2": (250, 0.02)}, seed=12)
+    return _reps_ledger({"r8": (500, 0.08), "r2": (250, 0.02)}, stream=12)
 
 
 class TestCompare:
@@ -122,10 +122,10 @@ class TestCompare:
             < result.loc["ltv_per_customer", "upper"]
         )
 
-    @pytest.mark.parametrize("seed", [1, 2, 3])
-    def test_equal_reps_are_not_called_different(self, seed):
+    @pytest.mark.parametrize("stream", [1, 2, 3])
+    def test_equal_reps_are_not_called_different(self, stream):
         """Two reps at the same 3% churn: neither retention nor LTV is beyond noise."""
-        led = _reps_ledger({"x": (220, 0.03), "y": (220, 0.03)}, seed=seed)
+        led = _reps_ledger({"x": (220, 0.03), "y": (220, 0.03)}, stream=stream)
 
         result = compare(led, "x", "y", n_draws=500)
 
@@ -133,8 +133,8 @@ class TestCompare:
             assert not result.loc[figure, "beyond_noise"]
             assert result.loc[figure, "lower"] < 0 < result.loc[figure, "upper"]
 
-    def test_same_seed_same_result(self, eight_against_two):
-        """The bootstrap is reproducible from its seed, and moves with it."""
+    def test_same_draws_same_result(self, eight_against_two):
+        """The bootstrap is reproducible from its random state, and moves with it."""
         one = compare(eight_against_two, "r8", "r2", n_draws=200, seed=5)
         two = compare(eight_against_two, "r8", "r2", n_draws=200, seed=5)
         other = compare(eight_against_two, "r8", "r2", n_draws=200, seed=6)
@@ -158,11 +158,11 @@ class TestCompare:
 class TestCompareToTeam:
     """Tests for `compare_to_team`."""
 
-    @pytest.mark.parametrize("seed", [21, 22, 23])
-    def test_equal_reps_are_not_flagged(self, seed):
+    @pytest.mark.parametrize("stream", [21, 22, 23])
+    def test_equal_reps_are_not_flagged(self, stream):
         """Thirteen reps at the same churn: nobody differs from the team."""
         reps = {f"r{i:02d}": (220, 0.03) for i in range(13)}
-        led = _reps_ledger(reps, seed=seed)
+        led = _reps_ledger(reps, stream=stream)
 
         table = compare_to_team(led, staff=_staff(dict.fromkeys(reps, "east")))
 
@@ -172,7 +172,7 @@ class TestCompareToTeam:
     def test_the_bad_rep_is_flagged_and_ranked_last(self):
         """Twelve reps at 3%, one at 9%: the 9% rep alone is flagged."""
         reps = {f"r{i:02d}": (220, 0.03) for i in range(12)} | {"bad": (220, 0.09)}
-        led = _reps_ledger(reps, seed=4)
+        led = _reps_ledger(reps, stream=4)
 
         table = compare_to_team(led, staff=_staff(dict.fromkeys(reps, "east")))
 
@@ -184,7 +184,7 @@ class TestCompareToTeam:
     def test_thin_reps_say_so_and_lean_on_the_team(self):
         """A rep with a handful of customers is thin and mostly its team's rate."""
         reps = {"big1": (300, 0.03), "big2": (300, 0.05), "tiny": (8, 0.3)}
-        led = _reps_ledger(reps, seed=7)
+        led = _reps_ledger(reps, stream=7)
 
         table = compare_to_team(led, staff=_staff(dict.fromkeys(reps, "east")))
 
@@ -193,7 +193,7 @@ class TestCompareToTeam:
         assert table.loc["tiny", "own_weight"] < table.loc["big1", "own_weight"]
 
     def test_rejects_fdr_outside_zero_one(self):
-        led = _reps_ledger({"x": (20, 0.05)}, seed=0)
+        led = _reps_ledger({"x": (20, 0.05)}, stream=0)
         with pytest.raises(ValueError, match="'fdr'"):
             compare_to_team(led, staff=_staff({"x": "east"}), fdr=1.5)
 

@@ -699,7 +699,8 @@ def compare(
         Bootstrap draws per person; the smallest p-value a bootstrap row
         can show is ``2 / (n_draws + 1)``.
     seed : int or numpy.random.Generator, default 0
-        Seed of the projection's parameter draws and of the bootstrap.
+        Random state of the projection's parameter draws and of the
+        bootstrap.
 
     Returns
     -------
