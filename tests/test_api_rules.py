@@ -238,6 +238,9 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "scorecards.compare": lambda f: sm.scorecards.compare(
         f[L], "st-015", "st-017", deals=f[S].deals
     ),
+    "scorecards.compare_to_team": lambda f: sm.scorecards.compare_to_team(
+        f[L], staff=f[S].staff, deals=f[S].deals
+    ),
     "scorecards.owned_book": lambda f: sm.scorecards.owned_book(
         f[L], assignments=f[S].assignments, staff=f[S].staff
     ),

@@ -29,8 +29,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from . import _compare
 from ._attribution import POST_SALE, attribute, owner_at
 from ._conventions import Conventions
+from ._economics import monthly_discount_rate
 from ._entities import Assignment, Role, StaffMember
 from ._kernels import sum_by_key
 from ._km import kaplan_meier, survival_at
@@ -45,16 +47,18 @@ from ._ledger import (
 )
 from ._lifetimes import early_ltv, lifetimes
 from ._schema import validate
-from ._validation import check_by, divide_or_nan
+from ._validation import check_by, check_int, check_level, divide_or_nan
 from .churn import _rate_conventions
 
 __all__ = [
     "ADDITIVE_COLUMNS",
     "OWNED_COLUMNS",
     "SCORECARD_COLUMNS",
+    "TEAM_COLUMNS",
     "acquisition_quality",
     "attribution",
     "compare",
+    "compare_to_team",
     "owned_book",
     "scorecard",
 ]
@@ -610,6 +614,43 @@ def _logrank(
     return statistic, float(stats.chi2.sf(statistic, df=1))
 
 
+def _won_spans(
+    ledger: Ledger, labels: pd.Series, scope: _Scope, keep: pd.Index | None = None
+) -> pd.DataFrame:
+    """
+    First paid spells of the customers acquired in the window, with their label.
+
+    Adds ``window``: the renewal decisions each customer could be seen to
+    face by `as_of` (``as_of - start``), the censoring a simulation must
+    repeat. With `keep`, only the customers whose label is in it.
+    """
+    read, (lo, hi) = scope.as_of, scope.window
+    led = _with_labels(ledger, labels)
+    spans = lifetimes(led, by=_LABEL, as_of=pd.Period(ordinal=read, freq="M"))
+    spans = spans[spans["spell"] == 1]
+    cohort = np.asarray(pd.PeriodIndex(spans["cohort"]).asi8, np.int64)
+    chosen = (cohort >= lo) & (cohort <= hi)
+    if keep is not None:
+        chosen &= spans[_LABEL].isin(keep).to_numpy(bool)
+    spans = spans[chosen].copy()
+    start = np.asarray(pd.PeriodIndex(spans["start"]).asi8, np.int64)
+    spans["window"] = read - start
+    return spans
+
+
+def _books(
+    spans: pd.DataFrame, names: pd.Index
+) -> tuple[_compare.Books, IntArray, IntArray]:
+    """Count lifetimes per label in `names` order; also each span's code, window."""
+    code = names.get_indexer(pd.Index(spans[_LABEL].astype(object))).astype(np.int64)
+    age = spans["age"].to_numpy(np.int64)
+    observed = spans["observed"].to_numpy(bool)
+    window = spans["window"].to_numpy(np.int64)
+    width = int(window.max(initial=0)) + 1
+    books = _compare.Books.of(age, observed, code, len(names), width=width)
+    return books, code, window
+
+
 def compare(
     ledger: Ledger,
     first: str,
@@ -622,18 +663,29 @@ def compare(
     as_of: MonthLike | None = None,
     horizon_months: int | None = 60,
     level: float = 0.95,
+    n_draws: int = 2_000,
     seed: int | np.random.Generator = 0,
     conventions: Conventions | None = None,
 ) -> pd.DataFrame:
     """
     Say whether two people's customers differ beyond the noise.
 
-    Puts the two side by side on the figures of `scorecard` and tests the
-    ones that carry uncertainty: the whole survival curves (log-rank test),
-    retention at 12 months (difference with a Greenwood interval, z-test),
-    and LTV per customer and LTV-weighted bookings (their intervals from the
-    projection; the difference counts as beyond the noise when the two
-    intervals do not overlap, a conservative rule).
+    Puts the two side by side on the figures of `scorecard` and tests each
+    difference itself, not whether two intervals overlap:
+
+    - the whole survival curves: the log-rank test;
+    - Kaplan-Meier retention at 12 months: the difference with a Greenwood
+      interval (normal approximation, z-test);
+    - projected retention at 12 months: a likelihood-ratio test of one
+      retention model for both people's customers against one each
+      (shifted-beta-geometric, or its geometric limit where churn does not
+      vary across customers; see Notes), with the difference's interval
+      from the parametric bootstrap below;
+    - LTV per customer and LTV-weighted bookings: the difference, its
+      interval and p-value from a parametric bootstrap (`n_draws` sets of
+      lifetimes simulated from each person's fit with that person's own
+      censoring, refitted and valued; ARPA drawn from the normal
+      approximation of its mean).
 
     Parameters
     ----------
@@ -641,19 +693,61 @@ def compare(
         The ledger.
     first, second : str
         The two ``staff_id`` values.
-    deals, credit, since, through, as_of, horizon_months, level, seed, conventions
+    deals, credit, since, through, as_of, horizon_months, level, conventions
         As for `scorecard`.
+    n_draws : int, default 2000
+        Bootstrap draws per person; the smallest p-value a bootstrap row
+        can show is ``2 / (n_draws + 1)``.
+    seed : int or numpy.random.Generator, default 0
+        Random state of the projection's parameter draws and of the
+        bootstrap.
 
     Returns
     -------
     pandas.DataFrame
         One row per figure (``customers_won``, ``new_mrr``,
-        ``survival_curve``, ``retention_12m``, ``ltv_per_customer``,
-        ``ltv_weighted_bookings``), with the columns `first`, `second`,
-        ``difference`` (first minus second), ``lower`` and ``upper`` (of the
-        difference, where one is computed), ``p_value`` and
-        ``beyond_noise`` (True, False, or None for counts, which carry no
-        sampling noise of their own).
+        ``survival_curve``, ``retention_12m``, ``projected_retention_12m``,
+        ``ltv_per_customer``, ``ltv_weighted_bookings``), with the columns
+        `first`, `second`, ``difference`` (first minus second), ``lower``
+        and ``upper`` (of the difference, where one is computed),
+        ``p_value``, ``beyond_noise`` (``p_value < 1 - level``; None for
+        counts, which carry no sampling noise of their own) and ``test``
+        (how the p-value was computed).
+
+    Raises
+    ------
+    ValueError
+        If nobody credited to `first` or `second` was acquired in the
+        window, or as for `scorecard`.
+
+    See Also
+    --------
+    compare_to_team : Everyone against their team at once, with shrinkage
+        and false-discovery-rate control.
+
+    Notes
+    -----
+    **Which retention model.** The model is chosen on the two people's
+    customers pooled, which say nothing about their difference: the
+    shifted-beta-geometric model where its fit beats the geometric limit
+    (churn the same for every customer) at the 5% level, and otherwise the
+    geometric model. The likelihood-ratio statistic is then chi-square with
+    2 degrees of freedom (sBG) or 1 (geometric) when the two do not differ.
+    Near the geometric limit the sBG parameters run off to infinity and
+    their normal approximation fails, which made intervals built on it
+    blow up; the likelihood ratio and the bootstrap need no such
+    approximation.
+
+    **Assumptions.** Customers churn independently; within each person the
+    fitted model holds, and the month a customer was acquired says nothing
+    about its churn; revenue and lifetime are independent (the value is
+    ARPA times expected payments). The bootstrap holds the design fixed:
+    the same customers, acquired in the same months, seen to the same
+    `as_of`. The interval of the projected retention and the
+    likelihood-ratio p-value answer slightly different questions (the
+    retention at 12 months, the whole curve), so they can disagree near
+    the level. Calibration on simulated reps (false alarms on equal reps,
+    power against higher churn) is in ``benchmarks/README.md``.
 
     Examples
     --------
@@ -664,16 +758,18 @@ def compare(
     >>> sm.scorecards.compare(led, sm.datasets.REP_A, sm.datasets.REP_B,
     ...                       deals=sample.deals)["beyond_noise"]
     figure
-    customers_won            None
-    new_mrr                  None
-    survival_curve           True
-    retention_12m            True
-    ltv_per_customer         True
-    ltv_weighted_bookings    True
+    customers_won              None
+    new_mrr                    None
+    survival_curve             True
+    retention_12m              True
+    projected_retention_12m    True
+    ltv_per_customer           True
+    ltv_weighted_bookings      True
     Name: beyond_noise, dtype: object
     """
     from scipy import stats  # heavy; only comparisons need it
 
+    draws = check_int(n_draws, name="n_draws", low=2)
     scope = _scope(
         ledger,
         since=since,
@@ -686,7 +782,7 @@ def compare(
         level=level,
         seed=seed,
     )
-    read, window = scope.as_of, scope.window
+    read = scope.as_of
     who = attribute(ledger, deals=deals, assignments=None, as_of=read)
     credited = who[_CREDIT_COLUMN[credit]].astype(object)
     picked = credited.where(credited.isin([first, second]), None)
@@ -696,15 +792,8 @@ def compare(
         msg = f"no customers credited to {missing} in the window"
         raise ValueError(msg)
     a, b = figures.loc[first], figures.loc[second]
-    led = _with_labels(ledger, picked)
-    spans = lifetimes(led, by=_LABEL, as_of=pd.Period(ordinal=read, freq="M"))
-    spans = spans[spans["spell"] == 1]
-    cohort = np.asarray(pd.PeriodIndex(spans["cohort"]).asi8, np.int64)
-    spans = spans[
-        (cohort >= window[0])
-        & (cohort <= window[1])
-        & spans[_LABEL].isin([first, second])
-    ]
+    pair = pd.Index([first, second], dtype=object)
+    spans = _won_spans(ledger, picked, scope, keep=pair)
     age = spans["age"].to_numpy(np.int64)
     observed = spans["observed"].to_numpy(bool)
     is_first = (spans[_LABEL] == first).to_numpy(bool)
@@ -719,19 +808,43 @@ def compare(
         survival, variance = last[["survival", "variance"]].to_numpy(np.float64)
         variances.append(float(survival) ** 2 * float(variance))
     retention = figures["retention_12m"].to_numpy(np.float64)
-    row_first, row_second = figures.index.get_indexer(pd.Index([first, second]))
+    row_first, row_second = figures.index.get_indexer(pair)
     difference = float(retention[row_first] - retention[row_second])
     spread = float(np.sqrt(sum(variances)))
     p_retention = (
         float(2 * stats.norm.sf(abs(difference) / spread)) if spread > 0 else np.nan
     )
+    # The model-based rows: a likelihood-ratio test and a parametric bootstrap.
+    books, code, window = _books(spans, pair)
+    test = _compare.likelihood_ratio(books.take([0]), books.take([1]))
+    chosen = scope.conventions
+    boot = _compare.value_draws(
+        books,
+        window,
+        code,
+        spans["start_mrr"].to_numpy(np.float64),
+        margin=chosen.gross_margin,
+        discount=monthly_discount_rate(chosen.annual_discount_rate),
+        horizon=scope.horizon_months,
+        t=12,
+        n_draws=draws,
+        seed=seed,
+    )
+    bookings = np.array([a["new_mrr"], b["new_mrr"]], np.float64)
+    weighted = chosen.gross_margin * bookings[:, None] * boot.payments_draws
 
-    def apart(name: str) -> bool:
-        return bool(
-            a[f"{name}_lower"] > b[f"{name}_upper"]
-            or b[f"{name}_lower"] > a[f"{name}_upper"]
+    def bootstrapped(drawn: FloatArray) -> tuple[float, float, float, bool | None]:
+        """Interval and p-value of the difference from the drawn values."""
+        zero = np.zeros(1)
+        _, low, high, p = _compare.difference(
+            zero, zero, drawn[0:1], drawn[1:2], level=level
         )
+        p_value = float(p[0])
+        verdict = bool(p_value < alpha) if p_value == p_value else None
+        return float(low[0]), float(high[0]), p_value, verdict
 
+    low_s, high_s, _, _ = bootstrapped(boot.survival_draws)
+    p_model = float(test.p_value[0])
     rows = {
         "customers_won": (
             a["customers_won"],
@@ -740,8 +853,9 @@ def compare(
             None,
             None,
             None,
+            None,
         ),
-        "new_mrr": (a["new_mrr"], b["new_mrr"], None, None, None, None),
+        "new_mrr": (a["new_mrr"], b["new_mrr"], None, None, None, None, None),
         "survival_curve": (
             np.nan,
             np.nan,
@@ -749,6 +863,7 @@ def compare(
             None,
             p_curve,
             p_curve < alpha,
+            "log-rank",
         ),
         "retention_12m": (
             a["retention_12m"],
@@ -757,33 +872,255 @@ def compare(
             difference + z * spread,
             p_retention,
             bool(p_retention < alpha) if p_retention == p_retention else None,
+            "Greenwood z",
+        ),
+        "projected_retention_12m": (
+            a["projected_retention_12m"],
+            b["projected_retention_12m"],
+            low_s,
+            high_s,
+            p_model,
+            bool(p_model < alpha) if p_model == p_model else None,
+            f"likelihood ratio ({test.model[0]})",
         ),
         "ltv_per_customer": (
             a["ltv_per_customer"],
             b["ltv_per_customer"],
-            None,
-            None,
-            None,
-            apart("ltv_per_customer"),
+            *bootstrapped(boot.value_draws),
+            "parametric bootstrap",
         ),
         "ltv_weighted_bookings": (
             a["ltv_weighted_bookings"],
             b["ltv_weighted_bookings"],
-            None,
-            None,
-            None,
-            apart("ltv_weighted_bookings"),
+            *bootstrapped(weighted),
+            "parametric bootstrap",
         ),
     }
     out = pd.DataFrame.from_dict(
         rows,
         orient="index",
-        columns=[first, second, "lower", "upper", "p_value", "beyond_noise"],
+        columns=[first, second, "lower", "upper", "p_value", "beyond_noise", "test"],
     )
     out.insert(2, "difference", out[first].astype(float) - out[second].astype(float))
     out.index.name = "figure"
     out.attrs["currency"] = ledger.currency
     return out
+
+
+TEAM_COLUMNS: Final = (
+    "team",
+    "customers_won",
+    "churned",
+    "months_at_risk",
+    "monthly_churn",
+    "team_monthly_churn",
+    "teammates_median_churn",
+    "monthly_churn_shrunk",
+    "own_weight",
+    "retention_12m_shrunk",
+    "retention_12m_shrunk_lower",
+    "retention_12m_shrunk_upper",
+    "p_value",
+    "q_value",
+    "differs_from_team",
+    "thin",
+    "rank_retention_shrunk",
+)
+"""Columns of `compare_to_team`, in order."""
+
+
+def compare_to_team(
+    ledger: Ledger,
+    *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame | None = None,
+    credit: Credit = "closed",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    fdr: float = 0.05,
+    level: float = 0.95,
+    min_customers: int = 30,
+    min_churned: int = 5,
+) -> pd.DataFrame:
+    """
+    Say whose customers churn differently from their team's, everyone at once.
+
+    Looking at many people at once, the best and the worst estimates are
+    mostly luck: the smallest books land at both ends. Two corrections
+    keep a ranking honest:
+
+    - **Shrinkage.** Each person's monthly churn (churns per renewal
+      decision their customers faced) is pulled toward their team's, the
+      more the fewer decisions they have (empirical Bayes on the
+      beta-binomial scale, see Notes); ``retention_12m_shrunk`` and its
+      interval come from that posterior, and people are ranked on it.
+    - **False discovery rate.** Each person's monthly churn is tested
+      against their team-mates' typical one (the median, see Notes); the
+      p-values are adjusted by Benjamini and Hochberg, and a person is
+      flagged ``differs_from_team`` when the adjusted value (``q_value``)
+      is at most `fdr`: among those flagged, the expected share of people
+      who do not really differ is at most `fdr`.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger.
+    staff : pandas.DataFrame
+        People (`StaffMember` columns), for their team.
+    deals, credit, since, through, as_of
+        As for `scorecard`.
+    fdr : float, default 0.05
+        The false discovery rate allowed among the flagged, in (0, 1).
+    level : float, default 0.95
+        Coverage of the shrunk retention's interval.
+    min_customers, min_churned : int, default 30 and 5
+        A person with fewer customers or observed churns, or fewer than two
+        months observed, is ``thin``: shrinkage already discounts such
+        books, and the flag says so.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``staff_id`` (everyone credited with a customer acquired
+        in the window), with `TEAM_COLUMNS`:
+
+        - ``team``; ``customers_won``, ``churned``; ``months_at_risk``:
+          renewal decisions the customers faced (the sum of their ages);
+        - ``monthly_churn``: ``churned / months_at_risk``, the person's own
+          estimate; ``team_monthly_churn``: the team's pooled one, which
+          the shrinkage pulls toward; ``teammates_median_churn``: the
+          team-mates' weighted median, which the test compares with;
+        - ``monthly_churn_shrunk``: the posterior mean; ``own_weight``: the
+          share of it that is the person's own estimate (0: all team, 1:
+          all own);
+        - ``retention_12m_shrunk`` with ``_lower`` and ``_upper``: the
+          posterior mean and central `level` interval of ``(1 - p) ** 12``;
+        - ``p_value`` of the test against the team-mates (NaN for a
+          person alone in their team), ``q_value`` (Benjamini-Hochberg
+          adjusted, over everyone with a p-value) and
+          ``differs_from_team``;
+        - ``thin``; ``rank_retention_shrunk``: 1 for the highest shrunk
+          retention.
+
+    Raises
+    ------
+    ValueError
+        If `fdr` or `level` is not in (0, 1), or as for `scorecard`.
+
+    See Also
+    --------
+    compare : Two people side by side, on every figure.
+
+    Notes
+    -----
+    **Shrinkage.** Within a team, person ``i`` with ``c_i`` churns in
+    ``n_i`` renewal decisions is taken to churn with probability ``p_i ~
+    Beta(mu k, (1 - mu) k)``: ``mu`` is the team's pooled churn and ``k``
+    maximises the team's beta-binomial marginal likelihood over a grid
+    from 0.1 to 1e8 (a flat likelihood prefers the larger ``k``), capped
+    at the team's decisions at risk (the team's rate is estimated too). The
+    posterior mean is ``w c_i / n_i + (1 - w) mu`` with ``w = n_i / (n_i +
+    k)``, ``own_weight``. A team whose people do not differ gets a large
+    ``k`` and everyone near the team's rate; a person alone in a team
+    keeps their own. The scale treats renewal decisions as independent
+    draws of the person's churn, which ignores that churn falls with
+    tenure within a book (the sBG's heterogeneity): that extra spread
+    counts as difference between people, so the shrinkage errs on the weak
+    side.
+
+    **Tests.** The reference is the median of the team-mates' monthly
+    churn (the person left out), weighted by their decisions at risk, not
+    the team-mates pooled: one bad team-mate raises the pooled rate and
+    would make everyone else "differ from the rest of the team". The
+    statistic is ``z = (c_i / n_i - m) / sqrt(m (1 - m) (1 / n_i + pi /
+    (2 N)))``, ``m`` the median and ``N`` the team-mates' decisions at
+    risk (the median's variance taken as ``pi / 2`` times the pooled
+    mean's), two-sided. The Benjamini-Hochberg procedure controls the
+    false discovery rate for independent or positively dependent tests;
+    people tested against overlapping team-mates are only approximately
+    so (see the calibration in ``benchmarks/README.md``).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> ranked = sm.scorecards.compare_to_team(
+    ...     led, staff=sample.staff, deals=sample.deals)
+    >>> ranked.loc[[sm.datasets.REP_A, sm.datasets.REP_B],
+    ...            ["monthly_churn", "monthly_churn_shrunk", "differs_from_team"]
+    ...            ].round(3)
+              monthly_churn  monthly_churn_shrunk  differs_from_team
+    staff_id
+    st-015            0.059                 0.058               True
+    st-017            0.009                 0.010              False
+    """
+    rate = _compare.check_fraction(fdr, name="fdr")
+    coverage = check_level(level)
+    fewest = check_int(min_customers, name="min_customers", low=1)
+    least_churn = check_int(min_churned, name="min_churned", low=0)
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=None,
+        min_customers=fewest,
+        min_churned=least_churn,
+        horizon_months=None,
+        level=coverage,
+        seed=0,
+    )
+    people = _staff_table(staff)
+    who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
+    credited = who[_CREDIT_COLUMN[credit]].astype(object)
+    spans = _won_spans(ledger, credited, scope)
+    spans = spans[spans[_LABEL].notna()]
+    names = pd.Index(
+        np.unique(spans[_LABEL].astype(str).to_numpy(object)), dtype=object
+    )
+    books, code, _ = _books(spans, names)
+    team_of = people["team"].reindex(names).to_numpy(object)
+    team_of = np.where(pd.isna(team_of), _NONE, team_of)
+    team_code, _ = pd.factorize(pd.Index(team_of, dtype=object), sort=True)
+    team_code = team_code.astype(np.int64)
+    churned, at_risk = books.churned, books.at_risk
+    test = _compare.against_team(churned, at_risk, team_code)
+    p_value = test.p_value
+    q_value, flagged = _compare.benjamini_hochberg(p_value, rate)
+    shrunk = _compare.shrink(churned, at_risk, team_code)
+    retention, lower, upper = shrunk.retention(12, coverage)
+    own = divide_or_nan(churned, at_risk)
+    longest = np.zeros(len(names), np.int64)
+    np.maximum.at(longest, code, spans["age"].to_numpy(np.int64))
+    customers = books.customers
+    out = pd.DataFrame(
+        {
+            "team": team_of,
+            "customers_won": np.round(customers).astype(np.int64),
+            "churned": np.round(churned).astype(np.int64),
+            "months_at_risk": np.round(at_risk).astype(np.int64),
+            "monthly_churn": own,
+            "team_monthly_churn": shrunk.prior_churn,
+            "teammates_median_churn": test.reference,
+            "monthly_churn_shrunk": shrunk.churn,
+            "own_weight": shrunk.own_weight,
+            "retention_12m_shrunk": retention,
+            "retention_12m_shrunk_lower": lower,
+            "retention_12m_shrunk_upper": upper,
+            "p_value": p_value,
+            "q_value": q_value,
+            "differs_from_team": flagged,
+            "thin": (customers < fewest) | (churned < least_churn) | (longest < 2),
+        },
+        index=pd.Index(names, name="staff_id"),
+    )
+    out["rank_retention_shrunk"] = out["retention_12m_shrunk"].rank(
+        ascending=False, method="min"
+    )
+    return out[list(TEAM_COLUMNS)]
 
 
 def acquisition_quality(
