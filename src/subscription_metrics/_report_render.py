@@ -624,6 +624,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+_EXCEL_ROWS: Final = 1_048_575  # an Excel sheet's rows, less the header
+
+
 def write_excel(report: Report, path: Path) -> Path:
     """Write one sheet per table; money in major units with the currency's format."""
     try:
@@ -639,16 +642,21 @@ def write_excel(report: Report, path: Path) -> Path:
     contents = book.active
     assert contents is not None
     contents.title = "contents"
-    contents.append(["table", "section", "status", "rows"])
+    contents.append(["table", "section", "status", "rows", "rows in the sheet"])
     for section in report.sections:
         if not section.ready:
             contents.append(["", section.key, section.status, 0])
+    contents.append(
+        ["", "", "", "", "rows beyond a sheet's limit are in the Parquet files"]
+    )
     used = {"contents"}
     for name, frame in report.tables().items():
         sheet_name = _sheet_name(name, used)
-        contents.append([sheet_name, name.split(".")[0], "ok", len(frame)])
-        sheet = book.create_sheet(sheet_name)
         flat = _flat(frame)
+        shown = min(len(flat), _EXCEL_ROWS)
+        contents.append([sheet_name, name.split(".")[0], "ok", len(flat), shown])
+        sheet = book.create_sheet(sheet_name)
+        flat = flat.head(shown)
         sheet.append([str(c) for c in flat.columns])
         money_columns = [
             i
