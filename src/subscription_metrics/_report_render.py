@@ -250,7 +250,8 @@ def _e(value: object) -> str:
 
 def _table(frame: pd.DataFrame, name: str, currency: str | None) -> str:
     flat = _flat(frame)
-    shown = flat.head(_ROWS)
+    by_month = bool({"month", "period"} & set(frame.index.names or ()))
+    shown = flat.tail(_ROWS) if by_month else flat.head(_ROWS)
     money = {c: _is_money(flat, c) for c in flat.columns}
     text_columns = {
         c
@@ -272,8 +273,9 @@ def _table(frame: pd.DataFrame, name: str, currency: str | None) -> str:
     more = ""
     if len(flat) > len(shown):
         more = (
-            f'<p class="more">The first {len(shown)} of {len(flat):,} rows; every '
-            "row is in the JSON, Parquet and Excel exports.</p>"
+            f'<p class="more">The {"last" if by_month else "first"} {len(shown)} '
+            f"of {len(flat):,} rows; every row is in the JSON, Parquet and Excel "
+            "exports.</p>"
         )
     unit = f"money in {currency}" if currency and any(money.values()) else ""
     caption = f"<caption>{_e(unit)}</caption>" if unit else ""
