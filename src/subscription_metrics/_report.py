@@ -126,6 +126,17 @@ class Section:
     results : mapping of str to object
         Results that are not frames, for the charts (such as the
         `HealthEvaluation` of the health section).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> rep = sm.report(sample.subscriptions, as_of="2025-12",
+    ...                 sections=["cohorts", "scorecards"])
+    >>> rep["scorecards"].ready, rep["scorecards"].needs
+    (False, ('staff', 'deals'))
+    >>> list(rep["cohorts"].frames)
+    ['logo_retention', 'net_revenue_retention']
     """
 
     key: str
@@ -169,6 +180,23 @@ class Report:
         What the revenue table was (for the title).
     sections : tuple of Section
         The sections, in `SECTIONS` order.
+
+    Examples
+    --------
+    >>> import json
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> rep = sm.report(sample.subscriptions, as_of="2025-12",
+    ...                 sections=["headline"])
+    >>> rep["headline"].frames["figures"].loc[0, ["figure", "amount", "currency"]]
+    figure            MRR
+    amount      283717700
+    currency          JPY
+    Name: 0, dtype: object
+    >>> json.loads(json.dumps(rep.to_dict(), allow_nan=False))["as_of"]
+    '2025-12'
+    >>> rep.html().startswith("<!DOCTYPE html>")
+    True
     """
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
