@@ -209,6 +209,7 @@ def main() -> int:
     _ = (sm.report, sm.scorecards.scorecard, sm.survival.early_ltv, sm.health.score)
     results: dict[str, float] = {}
     spans = data.pop("subscriptions")
+    cpu = time.process_time()
     rep = timed(
         "sm.report (every section, ledger included)",
         lambda: sm.report(
@@ -217,6 +218,8 @@ def main() -> int:
         results,
     )
     assert isinstance(rep, sm.Report)
+    cpu = time.process_time() - cpu
+    print(f"{'  CPU time of the process (all threads)':<44} {cpu:7.2f} s")
     assert all(section.ready for section in rep), [s.status for s in rep]
     if args.sections:
         led = sm.Ledger.from_subscriptions(

@@ -364,6 +364,25 @@ def test_monthly_rows_make_the_same_report():
     assert rep.currency == "EUR"
 
 
+def test_invoice_lines_make_the_report_of_their_ledger():
+    lines = pd.DataFrame(
+        {
+            "line_id": ["l1", "l2", "l3"],
+            "customer_id": ["a", "a", "b"],
+            "kind": "recurring",
+            "period_start": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"]),
+            "period_end": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-04-01"]),
+            "amount": [100, 120, 300],
+            "currency": "USD",
+        }
+    )
+
+    rep = sm.report(invoice_lines=lines, as_of="2024-03")
+
+    led = sm.Ledger.from_invoice_lines(lines, through="2024-03")
+    pd.testing.assert_frame_equal(rep["bridge"].frames["bridge"], sm.ledger.bridge(led))
+
+
 def test_bad_calls_are_refused(sample):
     with pytest.raises(ValueError, match="one revenue table"):
         sm.report(as_of="2025-12")

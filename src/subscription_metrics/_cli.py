@@ -583,6 +583,7 @@ def build_report(inputs: _Inputs, args: argparse.Namespace) -> Any:
         pilot=pilot,
         compare=args.compare,
         source=inputs.source,
+        **({"segment": args.by} if args.by else {}),
     )
 
 

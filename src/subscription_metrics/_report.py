@@ -126,6 +126,17 @@ class Section:
     results : mapping of str to object
         Results that are not frames, for the charts (such as the
         `HealthEvaluation` of the health section).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> rep = sm.report(sample.subscriptions, as_of="2025-12",
+    ...                 sections=["cohorts", "scorecards"])
+    >>> rep["scorecards"].ready, rep["scorecards"].needs
+    (False, ('staff', 'deals'))
+    >>> list(rep["cohorts"].frames)
+    ['logo_retention', 'net_revenue_retention']
     """
 
     key: str
@@ -169,6 +180,23 @@ class Report:
         What the revenue table was (for the title).
     sections : tuple of Section
         The sections, in `SECTIONS` order.
+
+    Examples
+    --------
+    >>> import json
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> rep = sm.report(sample.subscriptions, as_of="2025-12",
+    ...                 sections=["headline"])
+    >>> rep["headline"].frames["figures"].loc[0, ["figure", "amount", "currency"]]
+    figure            MRR
+    amount      283717700
+    currency          JPY
+    Name: 0, dtype: object
+    >>> json.loads(json.dumps(rep.to_dict(), allow_nan=False))["as_of"]
+    '2025-12'
+    >>> rep.html().startswith("<!DOCTYPE html>")
+    True
     """
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
@@ -1193,6 +1221,7 @@ def report(
     subscriptions: pd.DataFrame | None = None,
     *,
     monthly_mrr: pd.DataFrame | None = None,
+    invoice_lines: pd.DataFrame | None = None,
     as_of: MonthLike,
     customers: pd.DataFrame | None = None,
     staff: pd.DataFrame | None = None,
@@ -1224,6 +1253,9 @@ def report(
         Subscription spans (`Subscription` columns); or give `monthly_mrr`.
     monthly_mrr : pandas.DataFrame, optional
         Monthly MRR rows (`MonthlyMrr` columns), instead of `subscriptions`.
+    invoice_lines : pandas.DataFrame, optional
+        Invoice lines (`InvoiceLine` columns), spread over their service
+        periods (``Ledger.from_invoice_lines``), instead of `subscriptions`.
     as_of : pandas.Period, str or date
         The month the report is measured at; it is also the data horizon of
         the ledger (changes dated after it are set aside and counted). There
@@ -1266,7 +1298,7 @@ def report(
     InvalidTableError
         If a table breaks a rule of its entity.
     ValueError
-        If neither or both revenue tables are given, or a section is unknown.
+        If not exactly one revenue table is given, or a section is unknown.
 
     Examples
     --------
@@ -1283,8 +1315,14 @@ def report(
     >>> round(float(nrr), 4)
     0.985
     """
-    if (subscriptions is None) == (monthly_mrr is None):
-        msg = "give one revenue table: subscriptions or monthly_mrr"
+    revenues = {
+        "subscriptions": subscriptions,
+        "monthly_mrr": monthly_mrr,
+        "invoice_lines": invoice_lines,
+    }
+    given_revenue = {k: v for k, v in revenues.items() if v is not None}
+    if len(given_revenue) != 1:
+        msg = "give one revenue table: subscriptions, monthly_mrr or invoice_lines"
         raise ValueError(msg)
     unknown = [name for name in sections if name not in SECTIONS]
     if unknown:
@@ -1299,13 +1337,14 @@ def report(
         "rates": rates,
         "through": month,
     }
-    if subscriptions is not None:
-        led = Ledger.from_subscriptions(subscriptions, **common)
-        revenue = {"subscriptions": subscriptions}
-    else:
-        assert monthly_mrr is not None
-        led = Ledger.from_monthly_mrr(monthly_mrr, **common)
-        revenue = {"monthly_mrr": monthly_mrr}
+    builders = {
+        "subscriptions": Ledger.from_subscriptions,
+        "monthly_mrr": Ledger.from_monthly_mrr,
+        "invoice_lines": Ledger.from_invoice_lines,
+    }
+    ((kind, table),) = given_revenue.items()
+    led = builders[kind](table, **common)
+    revenue = {kind: table}
     given = {
         "customers": customers,
         "staff": staff,

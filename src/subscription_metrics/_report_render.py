@@ -250,7 +250,8 @@ def _e(value: object) -> str:
 
 def _table(frame: pd.DataFrame, name: str, currency: str | None) -> str:
     flat = _flat(frame)
-    shown = flat.head(_ROWS)
+    by_month = bool({"month", "period"} & set(frame.index.names or ()))
+    shown = flat.tail(_ROWS) if by_month else flat.head(_ROWS)
     money = {c: _is_money(flat, c) for c in flat.columns}
     text_columns = {
         c
@@ -272,8 +273,9 @@ def _table(frame: pd.DataFrame, name: str, currency: str | None) -> str:
     more = ""
     if len(flat) > len(shown):
         more = (
-            f'<p class="more">The first {len(shown)} of {len(flat):,} rows; every '
-            "row is in the JSON, Parquet and Excel exports.</p>"
+            f'<p class="more">The {"last" if by_month else "first"} {len(shown)} '
+            f"of {len(flat):,} rows; every row is in the JSON, Parquet and Excel "
+            "exports.</p>"
         )
     unit = f"money in {currency}" if currency and any(money.values()) else ""
     caption = f"<caption>{_e(unit)}</caption>" if unit else ""
@@ -624,6 +626,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+_EXCEL_ROWS: Final = 1_048_575  # an Excel sheet's rows, less the header
+
+
 def write_excel(report: Report, path: Path) -> Path:
     """Write one sheet per table; money in major units with the currency's format."""
     try:
@@ -639,16 +644,21 @@ def write_excel(report: Report, path: Path) -> Path:
     contents = book.active
     assert contents is not None
     contents.title = "contents"
-    contents.append(["table", "section", "status", "rows"])
+    contents.append(["table", "section", "status", "rows", "rows in the sheet"])
     for section in report.sections:
         if not section.ready:
             contents.append(["", section.key, section.status, 0])
+    contents.append(
+        ["", "", "", "", "rows beyond a sheet's limit are in the Parquet files"]
+    )
     used = {"contents"}
     for name, frame in report.tables().items():
         sheet_name = _sheet_name(name, used)
-        contents.append([sheet_name, name.split(".")[0], "ok", len(frame)])
-        sheet = book.create_sheet(sheet_name)
         flat = _flat(frame)
+        shown = min(len(flat), _EXCEL_ROWS)
+        contents.append([sheet_name, name.split(".")[0], "ok", len(flat), shown])
+        sheet = book.create_sheet(sheet_name)
+        flat = flat.head(shown)
         sheet.append([str(c) for c in flat.columns])
         money_columns = [
             i
