@@ -246,8 +246,8 @@ def _customer_mrr_paths(
 
 
 def _wsum(keys: IntArray, weights: FloatArray, size: int) -> FloatArray:
-    """Sum `weights` by integer `keys` into `size` float64 bins."""
-    return np.asarray(np.bincount(keys, weights=weights, minlength=size), np.float64)
+    """Sum `weights` by integer `keys` into `size` float64 bins (any row order)."""
+    return k.float_sum_by_key(keys, weights, size)
 
 
 def _account_churn(ledger: Ledger, read: int) -> tuple[FloatArray, FloatArray]:
