@@ -598,7 +598,7 @@ def mutations(table: str, frame: pd.DataFrame) -> list[Mutation]:
                 ]
             elif frame[column].dtype.kind in "OUT" or str(frame[column].dtype) == "str":
                 out.append(Mutation(table, name, "category", MAY_SAME))
-        return out
+        return [m for m in out if _applies(m, frame)]
     for name, spec in specs.items():
         kind = spec.kind
         out.append(Mutation(table, name, "duplicate", REFUSE))
@@ -645,11 +645,42 @@ def mutations(table: str, frame: pd.DataFrame) -> list[Mutation]:
     for rule in getattr(entity, "ROW_RULES", ()):
         first, later = rule.columns
         if first in frame.columns and later in frame.columns:
-            out.append(Mutation(table, later, "before_first", REFUSE))
+            both = frame[first].notna() & frame[later].notna()
+            if both.any():
+                out.append(Mutation(table, later, "before_first", REFUSE))
     key = tuple(getattr(entity, "KEY", ()))
     if len(key) > 1:
         out.append(Mutation(table, ", ".join(key), "repeat_key", REFUSE))
-    return out
+    return [m for m in out if _applies(m, frame)]
+
+
+# Mutations that change the values present: a no-op on an empty column.
+_OF_VALUES = frozenset(
+    {
+        "text",
+        "complex",
+        "boolean",
+        "decimal",
+        "negative",
+        "huge",
+        "fraction",
+        "near_limit",
+        "far_future",
+        "far_past",
+        "repeat",
+        "tz",
+        "iso_text",
+    }
+)
+
+
+def _applies(mutation: Mutation, frame: pd.DataFrame) -> bool:
+    if mutation.kind == "repeat_key" or mutation.kind not in _OF_VALUES:
+        return len(frame) > 0 or mutation.kind in ("drop", "duplicate", "empty")
+    column = mutation.column
+    if mutation.kind == "repeat" and len(frame) < 2:
+        return False
+    return column in frame.columns and bool(frame[column].notna().any())
 
 
 def _rows(frame: pd.DataFrame, rng: np.random.Generator, where: Any = None) -> Any:
@@ -711,7 +742,7 @@ def apply(mutation: Mutation, frame: pd.DataFrame, rng: np.random.Generator) -> 
         values = [
             None
             if pd.isna(v)
-            else complex(v.value if isinstance(v, pd.Timestamp) else v, 1)
+            else complex(_as_number(v), 1)
             for v in series.astype(object)
         ]
         return frame.assign(**{column: pd.Series(values, index=frame.index)})
@@ -771,6 +802,14 @@ def apply(mutation: Mutation, frame: pd.DataFrame, rng: np.random.Generator) -> 
         return out
     msg = f"unknown mutation {kind!r}"
     raise ValueError(msg)
+
+
+def _as_number(value: Any) -> float:
+    if isinstance(value, pd.Timestamp):
+        return float(value.value)
+    if isinstance(value, pd.Period):
+        return float(value.ordinal)
+    return float(value)
 
 
 def _dates(series: pd.Series) -> pd.Series:
