@@ -552,7 +552,7 @@ READ_COLUMNS: dict[str, frozenset[str]] = {
     "classified": frozenset({"tier", "mrr"}),
     "curves": frozenset({"survival", "lower", "upper"}),
     # the default tier policy's conditions
-    "accounts": frozenset({"seat_gap", "arr", "health_score", "employees"}),
+    "accounts": frozenset({"seat_gap", "arr", "health_score"}),
 }
 """The columns of a computed table that the functions read (the rest may be
 anything, as an extra column may)."""
@@ -953,8 +953,9 @@ def spans_oracle_problems(subs: pd.DataFrame, led: sm.Ledger) -> list[str]:
     from . import oracle
 
     clean = sm.frames.validate(subs, sm.Subscription)
-    if led.first_month is None:
-        return [] if clean.empty else ["rows given, yet the ledger has no month"]
+    if led.first_month is None:  # every row set aside (counted), or none given
+        aside = sum(a.count for a in led.set_aside if a.table == "subscriptions")
+        return [] if aside == len(clean) else ["rows lost: the ledger has no month"]
     months = list(pd.period_range(led.first_month, led.last_month, freq="M"))
     spans = pd.DataFrame(
         {

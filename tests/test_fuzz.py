@@ -97,10 +97,8 @@ def test_computed_tables(case):
     _check(case)
 
 
-@given(
-    subscriptions(min_size=1),
-    st.data(),
-)
+@pytest.mark.slow
+@given(subscriptions(min_size=1), st.data())
 def test_mutated_subscriptions_against_the_oracle(subs, data):
     """A mutated valid table is refused naming the column, or bridged exactly."""
     mutation = data.draw(st.sampled_from(fz.mutations("subscriptions", subs)))
