@@ -740,9 +740,7 @@ def apply(mutation: Mutation, frame: pd.DataFrame, rng: np.random.Generator) -> 
         return _set(frame, column, _rows(frame, rng, present), "abc")
     if kind == "complex":
         values = [
-            None
-            if pd.isna(v)
-            else complex(_as_number(v), 1)
+            None if pd.isna(v) else complex(_as_number(v), 1)
             for v in series.astype(object)
         ]
         return frame.assign(**{column: pd.Series(values, index=frame.index)})
