@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -885,6 +886,33 @@ def _money_problems(result: Any) -> list[str]:
     return found
 
 
+_SIGNED = re.compile(r"net|change|delta|diff")
+
+
+def negative_money(result: Any) -> list[str]:
+    """Exact money columns (int64) of `result` holding a negative amount.
+
+    Every amount the tables hold is non-negative, so a negative sum is a
+    sum that wrapped around int64 (changes and net figures may be negative).
+    """
+    from . import test_api_rules as api
+
+    found = []
+    for frame in _frames(result):
+        for label in frame.columns:
+            column, dtype = str(label), str(frame[label].dtype)
+            exact = (
+                api.MONEY.search(column)
+                and not api.NOT_MONEY.search(column)
+                and not api.ESTIMATE.search(column)
+                and not _SIGNED.search(column)
+            )
+            if exact and dtype in ("int64", "Int64"):
+                if bool((frame[label] < 0).fillna(False).any()):
+                    found.append(f"negative {column}")
+    return found
+
+
 def bridge_problems(led: sm.Ledger) -> list[str]:
     """Where the bridge breaks its identities, in exact Python integers."""
     table = sm.ledger.bridge(led).astype(object)
@@ -1074,6 +1102,10 @@ def run(
     if mutation.expect == REFUSE:
         return Outcome("invalid input accepted", "")
     found = _money_problems(result)
+    wrapped = negative_money(result)
+    if wrapped and mutation.kind in ("near_limit", "huge"):
+        return Outcome("overflow accepted", "; ".join(wrapped))
+    found += wrapped
     ledger_built = isinstance(result, sm.Ledger) or mutation.table in LEDGER_TABLES
     led = result if isinstance(result, sm.Ledger) else g.get("ledger")
     if ledger_built and isinstance(led, sm.Ledger):

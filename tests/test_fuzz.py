@@ -60,9 +60,9 @@ def _cases(draw: st.DrawFn, names: list[str]) -> tuple[str, fz.Mutation, int]:
 
 
 def _check(case: tuple[str, fz.Mutation, int]) -> None:
-    name, mutation, seed = case
+    name, mutation, key = case
     base, baseline = _world()
-    outcome = fz.run(name, mutation, base, baseline, np.random.default_rng(seed))
+    outcome = fz.run(name, mutation, base, baseline, np.random.default_rng(key))
     assert not outcome.bad, (name, mutation, outcome)
 
 
@@ -102,8 +102,8 @@ def test_computed_tables(case):
 def test_mutated_subscriptions_against_the_oracle(subs, data):
     """A mutated valid table is refused naming the column, or bridged exactly."""
     mutation = data.draw(st.sampled_from(fz.mutations("subscriptions", subs)))
-    seed = data.draw(st.integers(0, 2**32 - 1))
-    mutated = fz.apply(mutation, subs, np.random.default_rng(seed))
+    key = data.draw(st.integers(0, 2**32 - 1))
+    mutated = fz.apply(mutation, subs, np.random.default_rng(key))
     copy = mutated.copy(deep=True)
     refused: sm.InvalidTableError | None = None
     try:
@@ -286,3 +286,48 @@ def test_months_as_period_objects_are_read():
     actual = sm.ledger.bridge(sm.Ledger.from_monthly_mrr(as_objects))
 
     pd.testing.assert_frame_equal(actual, expected)
+
+
+def test_a_pipeline_beyond_int64_is_refused():
+    """Three opportunities at 2**62 gave a negative pipeline_mrr."""
+    sample = sm.datasets.load_sample()
+    activities = sample.activities.copy()
+    rows = np.flatnonzero(activities["mrr"].notna().to_numpy())[:3]
+    values = activities["mrr"].astype(object).to_numpy(copy=True)
+    values[rows] = 2**62
+    activities["mrr"] = pd.array(list(values), dtype="Int64")
+
+    with pytest.raises(sm.MoneyOverflowError) as info:
+        sm.operations.activity_kpis(activities, staff=sample.staff, by="team")
+
+    (problem,) = info.value.problems
+    assert (problem.table, problem.column, problem.rule) == (
+        "activities",
+        "mrr",
+        "sums fit in int64",
+    )
+    assert set(problem.examples) <= {str(activities.index[r]) for r in rows}
+
+
+def test_a_missing_row_label_is_quoted_as_missing():
+    """A missing account label was quoted as 'nan'."""
+    signals = pd.DataFrame(
+        {
+            "feature_usage_rate": [0.1, 0.2, 0.3],
+            "active_user_share": [0.5, 0.5, 0.5],
+            "logins_per_active_user": [1.0, 2.0, 3.0],
+            "tickets_per_account_month": [0.0, 0.0, 1.0],
+            "nps": [7.0, 8.0, 9.0],
+        },
+        index=pd.Index(["c0", None, "c2"], name="customer_id"),
+    )
+
+    with pytest.raises(sm.InvalidTableError) as info:
+        sm.health.score(signals)
+
+    (problem,) = info.value.problems
+    assert (problem.column, problem.rule, problem.examples) == (
+        "customer_id",
+        "not missing",
+        ("<missing>",),
+    )
