@@ -499,7 +499,9 @@ def ltv_from_survival(
         raise ValueError(msg)
     horizon = curves.shape[1]
     factor = (1.0 + float(discount)) ** -np.arange(horizon, dtype=np.float64)
-    payments = curves @ factor
+    # Row by row over a C-ordered copy: a matrix product's sums depend on
+    # the memory layout and the rows beside, so shuffled rows could differ.
+    payments = (np.ascontiguousarray(curves) * factor).sum(axis=1)
     if tail == "geometric":
         if horizon < 2:
             msg = "'tail'='geometric' needs curves of at least two periods"

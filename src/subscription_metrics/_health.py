@@ -20,7 +20,7 @@ from attrs import field, frozen
 
 from . import _display
 from ._columns import ColumnSpec, TableSchema
-from ._errors import InvalidTableError
+from ._errors import InvalidTableError, Problem
 from ._ledger import CHURN, Ledger, is_active
 from ._validation import text_validator
 
@@ -729,16 +729,29 @@ def evaluate_scores(
     band: pd.Categorical[str]
     if bands is not None:
         band = assign_bands(score, bands)
-    elif "band" in scores.columns and isinstance(
-        scores["band"].dtype, pd.CategoricalDtype
-    ):
-        band = pd.Categorical(scores["band"])
     else:
-        msg = (
-            "'scores' needs a categorical 'band' column (as health.score returns) "
-            "or pass bands= (for example model.bands)"
-        )
-        raise ValueError(msg)
+        from ._schema import check_labels
+
+        labels = check_labels(scores, "scores", ["band"])
+        if labels:
+            raise InvalidTableError(labels)
+        if "band" in scores.columns and isinstance(
+            scores["band"].dtype, pd.CategoricalDtype
+        ):
+            band = pd.Categorical(scores["band"])
+        else:
+            present = "band" in scores.columns
+            raise InvalidTableError(
+                [
+                    Problem(
+                        table="scores",
+                        column="band",
+                        rule="wrong type" if present else "missing column",
+                        detail="a categorical band, as health.score returns it; "
+                        "or pass bands= (for example model.bands)",
+                    )
+                ]
+            )
     active_of, churned_of = ledger_status(ledger, as_of, horizon)
     code = pd.Index(ledger.customers["customer_id"]).get_indexer(scores.index)
     in_ledger = code >= 0

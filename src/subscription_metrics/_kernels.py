@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "float_sum_by_key",
     "group_starts",
     "grouped_cumsum",
     "previous_in_group",
@@ -22,6 +23,7 @@ __all__ = [
 
 G = TypeVar("G", bound=np.generic)
 Int64Array = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -113,3 +115,30 @@ def sum_by_key(
     out = np.zeros(size, np.int64)
     np.add.at(out, keys, values)
     return out
+
+
+def float_sum_by_key(
+    keys: npt.NDArray[np.integer[Any]], values: npt.ArrayLike, size: int
+) -> FloatArray:
+    """
+    Float sums of *values* per key in ``range(size)``, whatever the row order.
+
+    A float sum depends on the order of its terms in the last bits, so the
+    terms are added in one order fixed by the data: by key, then by value
+    (NaN last). Shuffled input rows give the same sums to the bit.
+
+    Examples
+    --------
+    >>> keys = np.array([0, 1, 0, 0])
+    >>> values = np.array([0.1, 5.0, 0.2, 0.3])
+    >>> a = float_sum_by_key(keys, values, 2)
+    >>> b = float_sum_by_key(keys[::-1], values[::-1], 2)
+    >>> a.tolist() == b.tolist()
+    True
+    """
+    terms = np.asarray(values, np.float64)
+    if len(terms) == 0:
+        return np.zeros(size, np.float64)
+    order = np.lexsort((terms, keys))
+    out = np.bincount(keys[order], weights=terms[order], minlength=size)
+    return np.asarray(out, np.float64)

@@ -627,7 +627,7 @@ class Ledger:
                     table="monthly_mrr",
                     rule="rows after the horizon",
                     count=int(late.sum()),
-                    examples=tuple(str(i) for i in table.index[late][:MAX_EXAMPLES]),
+                    examples=_examples(table.index, np.asarray(late)),
                     detail=f"months after 'through' ({_period(horizon)}) are not shown",
                 )
             )
@@ -1013,8 +1013,16 @@ def _trials(
     return trial
 
 
-def _examples(ids: pd.Series, mask: npt.NDArray[np.bool_]) -> tuple[str, ...]:
-    return tuple(str(v) for v in ids.to_numpy()[mask][:MAX_EXAMPLES])
+def _examples(
+    ids: pd.Series | pd.Index, mask: npt.NDArray[np.bool_]
+) -> tuple[str, ...]:
+    """Return the first few ids set aside, in sorted order (not the rows' order)."""
+    values = list(pd.unique(np.asarray(ids, dtype=object)[mask]))
+    try:
+        values.sort()
+    except TypeError:  # labels of mixed types
+        values.sort(key=str)
+    return tuple(str(v) for v in values[:MAX_EXAMPLES])
 
 
 def _period(ordinal: int) -> pd.Period:

@@ -87,6 +87,11 @@ ArrayCodes: TypeAlias = (
 ScalarRate: TypeAlias = "float | str | Decimal"
 
 _ROUNDINGS: Final = ("half_even", "half_up", "exact")
+ROUNDING_HINT: Final = (
+    "pass rounding='half_even' (to a Ledger: "
+    "conventions=Conventions(money_rounding='half_even'))"
+)
+"""How an inexact amount is let through: the option of each route in."""
 _INT64_MAX: Final = int(np.iinfo(np.int64).max)
 _INT64_MIN: Final = int(np.iinfo(np.int64).min)
 # Above this magnitude (after scaling) a double cannot resolve the tie
@@ -151,7 +156,8 @@ class InexactAmountError(ValueError):
     ... except InexactAmountError as error:
     ...     print(error)
     'amount' 1.005 has more decimals than USD allows (2); round it first or pass
-    rounding='half_even'
+    rounding='half_even' (to a Ledger:
+    conventions=Conventions(money_rounding='half_even'))
     """
 
 
@@ -435,7 +441,7 @@ def _decimal_to_minor(
     if rounding == "exact" and numerator % denominator:
         msg = (
             f"'amount' {amount} has more decimals than {currency} allows "
-            f"({exponent}); round it first or pass rounding='half_even'"
+            f"({exponent}); round it first or {ROUNDING_HINT}"
         )
         raise InexactAmountError(msg)
     minor = _divide_rounded_int(int(numerator), int(denominator), rounding)
@@ -491,7 +497,7 @@ def _float_kernel(
                 f"'amount' has {count} value(s) with more decimals than the "
                 f"currency allows (first at position {first}: "
                 f"{float(values.ravel()[first])!r} {code}); round them first or "
-                "pass rounding='half_even'"
+                f"{ROUNDING_HINT}"
             )
             raise InexactAmountError(msg)
     else:
@@ -919,7 +925,7 @@ def convert(
         if rounding == "exact" and numerator % denominator:
             msg = (
                 f"{value} {from_currency} at rate {rate} is not a whole number of "
-                f"{to_currency} minor units; pass rounding='half_even'"
+                f"{to_currency} minor units; {ROUNDING_HINT}"
             )
             raise InexactAmountError(msg)
         result = _divide_rounded_int(int(numerator), int(denominator), rounding)
@@ -1048,7 +1054,7 @@ def _convert_array(
     if inexact:
         msg = (
             f"{inexact} converted amount(s) are not whole numbers of "
-            f"{to_currency} minor units; pass rounding='half_even'"
+            f"{to_currency} minor units; {ROUNDING_HINT}"
         )
         raise InexactAmountError(msg)
     return out
@@ -1179,7 +1185,7 @@ def monthly_amount(
         if rounding == "exact" and (amount * numerator) % (denominator * count):
             msg = (
                 f"'amount_minor' {amount} per {count} {interval}(s) is not a whole "
-                "number of minor units per month; pass rounding='half_even'"
+                f"number of minor units per month; {ROUNDING_HINT}"
             )
             raise InexactAmountError(msg)
         return _divide_rounded_int(amount * numerator, denominator * count, rounding)
@@ -1239,7 +1245,7 @@ def monthly_amount(
         if inexact:
             msg = (
                 f"'amount_minor' has {inexact} amount(s) that are not a whole number "
-                "of minor units per month; pass rounding='half_even'"
+                f"of minor units per month; {ROUNDING_HINT}"
             )
             raise InexactAmountError(msg)
     return _divide_rounded(np.asarray(scaled), np.asarray(divisors), rounding=rounding)

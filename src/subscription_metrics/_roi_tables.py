@@ -20,6 +20,7 @@ from ._entities import Deal, DealKind, Role, StaffMember
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._inputs import checked, month_ordinals
 from ._ledger import Ledger, MonthLike, _month_or_none
+from ._operations import naive
 from ._overflow import MoneyOverflowError, check_total_fits, overflow_problem
 from ._rates import Grain, _grain
 from ._validation import check_by, check_int, divide_or_inf, divide_or_nan
@@ -87,10 +88,11 @@ def _staff_months(
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
     """Staff-month pairs in the window: staff row, month, FTE and cost (minor units)."""
     months = np.arange(lo, hi + 1, dtype=np.int64)
-    first = month_ordinals(staff["start"].fillna(pd.Timestamp("1970-01-01")))
+    # Months are local: a time zone is dropped, keeping the wall time.
+    first = month_ordinals(naive(staff["start"]).fillna(pd.Timestamp("1970-01-01")))
     # `end` is the first day no longer in the role (exclusive): the month of
     # the day before is the last month worked.
-    ends = pd.to_datetime(staff["end"]) - pd.Timedelta(days=1)
+    ends = naive(pd.to_datetime(staff["end"])) - pd.Timedelta(days=1)
     last = np.where(
         staff["end"].isna().to_numpy(bool),
         hi,
@@ -205,8 +207,8 @@ def _customer_mrr_paths(
 
 
 def _wsum(keys: IntArray, weights: FloatArray, size: int) -> FloatArray:
-    """Sum `weights` by integer `keys` into `size` float64 bins."""
-    return np.asarray(np.bincount(keys, weights=weights, minlength=size), np.float64)
+    """Sum `weights` by integer `keys` into `size` float64 bins (any row order)."""
+    return k.float_sum_by_key(keys, weights, size)
 
 
 def _account_churn(ledger: Ledger, read: int) -> tuple[FloatArray, FloatArray]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 import numpy as np
@@ -19,6 +20,7 @@ from ._money import Rounding
 __all__ = [
     "Amounts",
     "check_frame",
+    "check_labels",
     "check_table",
     "from_frame",
     "to_frame",
@@ -31,8 +33,20 @@ E = TypeVar("E")
 _TZ_SUFFIX = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 
 
+MISSING_LABEL: Final = "<missing>"
+"""How a problem quotes a row whose label is missing (None, NaN, NaT)."""
+
+
+def _label_text(label: object) -> str:
+    if label is None or label is pd.NA or label is pd.NaT:
+        return MISSING_LABEL
+    if isinstance(label, float) and math.isnan(label):
+        return MISSING_LABEL
+    return str(label)
+
+
 def _labels(index: pd.Index, mask: npt.NDArray[np.bool_]) -> tuple[str, ...]:
-    return tuple(str(label) for label in index[mask][:MAX_EXAMPLES])
+    return tuple(_label_text(label) for label in index[mask][:MAX_EXAMPLES])
 
 
 class _Checker:
@@ -182,6 +196,21 @@ def _check_labels(
     return [str(label) for label in repeated]
 
 
+def check_labels(
+    frame: pd.DataFrame, table: str, relevant: Iterable[str]
+) -> list[Problem]:
+    """
+    Return the problems of a table's column labels, for tables read by name.
+
+    For functions that read a few named columns of a table whose other
+    columns may be anything (the accounts a tier policy reads): MultiIndex
+    columns, and a `relevant` column that appears more than once.
+    """
+    check = _Checker(table, frame)
+    _check_labels(check, frame, relevant=relevant)
+    return check.problems
+
+
 def _same_resolution(dates: dict[str, pd.Series]) -> dict[str, pd.Series]:
     """
     Bring a table's date columns to one resolution, the finest that holds them.
@@ -271,6 +300,19 @@ def _to_datetime(
     """Return the column as datetime64 (naive or one time zone), or None."""
     null = series.isna().to_numpy()
     converted: pd.Series
+    if series.dtype == object and (
+        pd.api.types.infer_dtype(series, skipna=True) == "period"
+    ):
+        # Period objects of one frequency: read as the Period dtype they are.
+        try:
+            periods = pd.array(
+                [None if gone else v for v, gone in zip(series, null, strict=True)]
+            )
+        except (TypeError, ValueError):  # mixed frequencies: checked below
+            periods = None
+        if periods is not None and isinstance(periods.dtype, pd.PeriodDtype):
+            as_periods = pd.Series(periods, index=series.index, name=series.name)
+            return _to_datetime(check, name, as_periods, spec)
     if isinstance(series.dtype, pd.PeriodDtype):
         # Day periods are dates; monthly periods name months, not days.
         allowed = [pd.PeriodDtype("D")]
@@ -532,6 +574,15 @@ def _beyond_int64(check: _Checker, name: str, mask: npt.NDArray[np.bool_]) -> No
     )
 
 
+def _beyond_int64_value(value: Any) -> bool:
+    """Whether one value of an object column is an integer beyond int64."""
+    return (
+        isinstance(value, int | np.integer)
+        and not isinstance(value, bool | np.bool_)
+        and not -(2**63) <= int(value) < 2**63
+    )
+
+
 def _is_real(value: Any) -> bool:
     """Whether one value of an object column is a real number (not bool)."""
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
@@ -543,12 +594,22 @@ def _check_number(
     check: _Checker, name: str, series: pd.Series, spec: ColumnSpec
 ) -> pd.Series | None:
     null = series.isna().to_numpy()
-    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in (
-        "integer",
-        "floating",
-        "mixed-integer-float",
-    ):
-        series = pd.to_numeric(series)  # Python numbers in an object column
+    if series.dtype == object:
+        if null.any():  # None, NA and NaT beside numbers: missing, as NaN
+            series = series.where(~null, np.nan)
+        if spec.kind == "count":
+            beyond = series.map(_beyond_int64_value).to_numpy(bool)
+            if beyond.any():
+                _beyond_int64(check, name, beyond)
+                return None
+        if null.all():
+            series = pd.Series(np.nan, index=series.index, name=series.name)
+        elif pd.api.types.infer_dtype(series, skipna=True) in (
+            "integer",
+            "floating",
+            "mixed-integer-float",
+        ):
+            series = pd.to_numeric(series)  # Python numbers in an object column
     dtype = series.dtype
     if not spec.nullable:
         check.add(name, "not missing", null)
@@ -567,7 +628,9 @@ def _check_number(
     if spec.kind == "count":
         with np.errstate(invalid="ignore"):
             fractional = ~null & (values != np.round(values))
+            beyond = ~null & (np.abs(values) >= 2.0**63)
         check.add(name, "whole number", fractional)
+        _beyond_int64(check, name, beyond)
         check.add(name, "not negative", ~null & (values < 0))
         return series
     low_bad = np.zeros(len(values), bool)
@@ -757,7 +820,9 @@ def check_table(
         elif spec.kind == "enum":
             _check_enum(check, col, series, spec)
         elif spec.kind in ("count", "number"):
-            _check_number(check, col, series, spec)
+            number = _check_number(check, col, series, spec)
+            if number is not None and series.dtype == object:
+                out[col] = number  # Python numbers and NA-likes, as numbers
         if spec.unique and col in out and _may_repeat(out[col]):
             duplicated = out[col].duplicated(keep=False).to_numpy(bool)
             if duplicated.any():

@@ -23,6 +23,7 @@ from . import _display
 from ._columns import as_int
 from ._entities import Role
 from ._errors import InvalidTableError, Problem
+from ._schema import check_labels
 from ._validation import text_validator
 
 __all__ = [
@@ -494,12 +495,14 @@ class TierPolicy:
 
 
 def _kind(series: pd.Series) -> str:
-    """Return 'number', 'text', 'bool' or 'other' (object: pandas decides)."""
+    """Return 'number', 'text', 'bool', 'complex' or 'other' (pandas decides)."""
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return _kind(pd.Series(dtype.categories))
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
+    if pd.api.types.is_complex_dtype(dtype):
+        return "complex"
     if pd.api.types.is_numeric_dtype(dtype):
         return "number"
     if pd.api.types.is_string_dtype(dtype) and dtype != np.dtype(object):
@@ -552,7 +555,7 @@ def condition_mask(
     wanted = {_value_kind(v) for v in values} or {_value_kind(condition.value)}
     if kind in ("number", "text") and wanted - {kind}:
         raise _mismatch(condition, rule, kind)
-    if kind == "bool" and condition.op in _ORDERING:
+    if kind == "complex" or (kind == "bool" and condition.op in _ORDERING):
         raise _mismatch(condition, rule, kind)
     missing = series.isna().to_numpy(bool)
     if condition.op in _SETS:
@@ -593,6 +596,10 @@ def check_columns(accounts: pd.DataFrame, policy: TierPolicy) -> None:
     if not isinstance(accounts, pd.DataFrame):
         msg = f"'accounts' must be a pandas DataFrame, got {type(accounts).__name__}"
         raise TypeError(msg)
+    read = [c.column for rule in policy.rules for c in rule.when]
+    labels = check_labels(accounts, "accounts", read)
+    if labels:
+        raise InvalidTableError(labels)
     needed: dict[str, list[str]] = {}
     for rule in policy.rules:
         for condition in rule.when:

@@ -31,6 +31,7 @@ from ._health import (
     score_frame,
 )
 from ._inputs import month_ordinals
+from ._kernels import float_sum_by_key
 from ._ledger import Ledger, MonthLike, _month_or_none
 from ._operations import naive
 from ._schema import check_table
@@ -257,14 +258,12 @@ def signals(
 
     def total(name: str) -> np.ndarray:
         values = rows[name].to_numpy(np.float64, na_value=np.nan)
-        return np.bincount(codes, weights=values, minlength=n)
+        return float_sum_by_key(codes, values, n)
 
     observed = np.bincount(codes, minlength=n).astype(np.int64)
     nps = rows["nps"].astype("Float64").to_numpy(np.float64, na_value=np.nan)
     answered = ~np.isnan(nps)
-    nps_sum = np.bincount(codes[answered], weights=nps[answered], minlength=n).astype(
-        np.float64
-    )
+    nps_sum = float_sum_by_key(codes[answered], nps[answered], n)
     nps_count = np.bincount(codes[answered], minlength=n).astype(np.float64)
     seats, active = total("seats"), total("active_users")
     out = pd.DataFrame(

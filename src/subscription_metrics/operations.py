@@ -36,6 +36,7 @@ from ._operations import (
     label_values,
     naive,
 )
+from ._overflow import check_total_fits
 from ._rates import Grain, _grain
 from ._roi_tables import _option_set, _staff_months
 from ._schema import check_table, validate
@@ -738,6 +739,14 @@ def activity_kpis(
         this[:n_act] = kept & (kind == member.value)
         counts[name] = cells.count(this)
         columns[name] = counts[name]
+    # Every cell's pipeline is exact when the kept amounts' total fits.
+    check_total_fits(
+        mrr[kept],
+        table="activities",
+        column="mrr",
+        labels=table.index[kept],
+        what="pipeline amounts",
+    )
     mrr_all = np.concatenate([mrr, np.zeros(len(row), np.int64)])
     pipeline = cells.total(is_activity, mrr_all)
     columns["pipeline_mrr"] = pipeline

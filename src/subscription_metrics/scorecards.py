@@ -89,6 +89,7 @@ SCORECARD_COLUMNS: Final = (
     "ltv_per_customer",
     "ltv_per_customer_lower",
     "ltv_per_customer_upper",
+    "ltv_model",
     "ltv_weighted_bookings",
     "ltv_weighted_bookings_lower",
     "ltv_weighted_bookings_upper",
@@ -383,6 +384,8 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
     out["ltv_per_customer"] = early["lifetime_value"]
     out["ltv_per_customer_lower"] = early["lifetime_value_lower"]
     out["ltv_per_customer_upper"] = early["lifetime_value_upper"]
+    # The flag of a fit at the sBG bound (no warning: one call fits many rows).
+    out["ltv_model"] = early["model"].reindex(out.index).astype(object)
     arpa = early["first_month_arpa"]
     for suffix in ("", "_lower", "_upper"):
         per_unit = early[f"lifetime_value{suffix}"] / arpa.where(arpa > 0)
@@ -496,8 +499,12 @@ def scorecard(
         are estimated again on the team's or the company's customers.
         ``rank_bookings`` ranks every row by new MRR;
         ``rank_ltv_weighted_bookings`` ranks only rows that are not
-        ``thin`` (NaN otherwise). Customers without anyone credited form a
-        ``"(none)"`` row.
+        ``thin`` (NaN otherwise). ``ltv_model`` says how the LTV was
+        projected: ``'sbg'``, or ``'geometric'`` where the sBG fit ran to
+        its parameter bound because churn does not vary across the row's
+        customers (the model's geometric limit; as in `survival.early_ltv`,
+        no `BoundaryFitWarning` is given). Customers without anyone
+        credited form a ``"(none)"`` row.
 
     See Also
     --------
@@ -1161,8 +1168,8 @@ def acquisition_quality(
     -------
     pandas.DataFrame
         Indexed by the attribute's values (and ``"All"``), with
-        `SCORECARD_COLUMNS`; customers without a value form a ``"(none)"``
-        row.
+        `SCORECARD_COLUMNS` (``ltv_model`` as in `scorecard`); customers
+        without a value form a ``"(none)"`` row.
 
     Examples
     --------

@@ -900,7 +900,7 @@ def summary(
         "mrr_at_end": k.sum_by_key(slot, end_mrr[code], size),
         "accounts_scored": np.bincount(slot[scored], minlength=size).astype(np.int64),
     }
-    per_tier = np.bincount(slot[scored], weights=health_values[scored], minlength=size)
+    per_tier = k.float_sum_by_key(slot[scored], health_values[scored], size)
     health_sum = np.append(per_tier, per_tier.sum()).astype(np.float64)
     table = {name: np.append(v, v.sum()) for name, v in columns.items()}
     as_float = {name: v.astype(np.float64) for name, v in table.items()}
