@@ -47,6 +47,14 @@ class TestMinorUnits:
         assert "thousands=','" in problems["no thousands separator"].detail
         assert "currency column" in problems["no currency symbol"].detail
 
+    def test_a_boolean_among_integers_is_not_an_amount(self):
+        """True is an int to Python; among integer amounts it is still refused."""
+        frame = _subs([True, 100, 250, False])
+
+        problem = _problems(frame)["wrong type"]
+
+        assert problem.examples == ("0", "3")
+
     def test_fractional_float_names_the_rows(self):
         """99.50 in minor units is refused row by row, suggesting amounts='major'."""
         frame = _subs([9_900.0, 99.5, 120.0]).astype({"mrr": float})

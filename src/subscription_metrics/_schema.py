@@ -460,7 +460,10 @@ def _to_money(
                 _beyond_int64(check, name, beyond)
                 return None
         flagged = _text_amounts(check, name, series, minor=True)
-        integer = series.map(lambda v: isinstance(v, int | np.integer)).to_numpy(bool)
+        # A bool is an int to Python, but True is not an amount.
+        integer = series.map(
+            lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool)
+        ).to_numpy(bool)
         check.add(
             name,
             "wrong type",
