@@ -24,6 +24,7 @@ import sys
 ENTRY_POINTS = {
     "import subscription_metrics": "import subscription_metrics",
     "import subscription_metrics.churn": "import subscription_metrics.churn",
+    "import subscription_metrics.ltv": "import subscription_metrics.ltv",
     "sm.Money": "import subscription_metrics as sm; sm.Money",
     "import subscription_metrics.money": "import subscription_metrics.money",
     "entities and conventions": (

@@ -42,6 +42,21 @@ LIGHT = {
         "assert customer_churn_rate(200, 5) == 0.025\n"
         "assert net_revenue_retention([100], [10], [0], [0]).tolist() == [0.9]"
     ),
+    "ltv's plain formulas": (
+        "from subscription_metrics.ltv import lifetime_value, expected_lifetime\n"
+        "assert lifetime_value(100.0, 0.02) == 5000.0\n"
+        "assert expected_lifetime(0.5) == 2.0"
+    ),
+    "cac's plain formulas": (
+        "from subscription_metrics.cac import customer_acquisition_cost, "
+        "payback_months\n"
+        "assert customer_acquisition_cost(1000.0, 4) == 250.0\n"
+        "assert payback_months(1000.0, 100.0) == 10.0"
+    ),
+    "roi's plain formula": (
+        "from subscription_metrics.roi import staff_roi\n"
+        "assert staff_roi(130_000, 1_000_000, 0.02).cost_multiple == 6.5"
+    ),
     "Money": (
         "import subscription_metrics as sm\n"
         "assert sm.Money(minor=4_999, currency='usd') + sm.Money(minor=1, "

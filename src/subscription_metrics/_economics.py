@@ -19,12 +19,21 @@ is ``inf`` unless a convention caps it.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, TypeAlias, get_args, overload
+import sys
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Literal,
+    TypeAlias,
+    cast,
+    get_args,
+    overload,
+)
 
 import attrs
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from attrs import frozen
 
 from . import _display
@@ -41,9 +50,13 @@ from ._validation import (
     check_option,
     divide_or_inf,
     divide_or_nan,
+    pandas_types,
     scalar_or_array,
     series_index,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "StaffRoi",
@@ -109,6 +122,12 @@ class _Args:
         return scalar_or_array(
             np.asarray(result), self.index, keep_array=self.keep_array
         )
+
+
+def _frame_type() -> tuple[type, ...]:
+    """``(pandas.DataFrame,)``, or ``()`` while pandas is not loaded."""
+    pandas = sys.modules.get("pandas")
+    return () if pandas is None else (pandas.DataFrame,)
 
 
 def _payments(
@@ -361,11 +380,12 @@ def _survival_matrix(
 ) -> tuple[FloatArray, pd.Index[Any] | None, bool]:
     """Return the curves as 2-D rows, their row labels, and whether input was 1-D."""
     index: pd.Index[Any] | None = None
-    if isinstance(survival, pd.DataFrame):
-        index = survival.index
-        raw: object = survival.to_numpy(dtype=np.float64)
-    elif isinstance(survival, pd.Series):
-        raw = survival.to_numpy(dtype=np.float64)
+    if isinstance(survival, _frame_type()):
+        frame = cast("pd.DataFrame", survival)
+        index = frame.index
+        raw: object = frame.to_numpy(dtype=np.float64)
+    elif isinstance(survival, pandas_types()[:1]):
+        raw = cast("pd.Series[Any]", survival).to_numpy(dtype=np.float64)
     else:
         raw = survival
     curves = as_float_array(raw, name="survival")
@@ -496,8 +516,8 @@ def ltv_from_survival(
     value = revenue * float(margin)
     with np.errstate(invalid="ignore"):
         ltv = np.where(value == 0, 0.0, value * payments)
-    if index is None and isinstance(arpa, pd.Series) and not one:
-        index = arpa.index
+    if index is None and isinstance(arpa, pandas_types()[:1]) and not one:
+        index = cast("pd.Series[Any]", arpa).index
     if one and np.ndim(ltv) == 1 and revenue.ndim == 0:
         return float(ltv[0])
     return scalar_or_array(np.asarray(ltv), index, keep_array=True)
@@ -549,9 +569,11 @@ def trailing_churn_rate(
     if not isinstance(exclude_current, bool | np.bool_):
         msg = f"'exclude_current' must be True or False, got {exclude_current!r}"
         raise TypeError(msg)
-    index = rates.index if isinstance(rates, pd.Series) else None
+    series = cast("pd.Series[Any]", rates)
+    is_series = isinstance(rates, pandas_types()[:1])
+    index = series.index if is_series else None
     values = np.asarray(
-        rates.to_numpy(dtype=np.float64) if isinstance(rates, pd.Series) else rates,
+        series.to_numpy(dtype=np.float64) if is_series else rates,
         dtype=np.float64,
     )
     if values.ndim != 1:
@@ -560,6 +582,8 @@ def trailing_churn_rate(
     if np.isinf(values).any():
         msg = "'rates' must not contain inf"
         raise ValueError(msg)
+    import pandas as pd  # a rolling mean: loaded on first use
+
     averaged = pd.Series(values).rolling(size, min_periods=size).mean()
     if exclude_current:
         averaged = averaged.shift(1)
@@ -810,7 +834,11 @@ def payback_months(
 
 def _finite_or_inf(value: object, *, name: str) -> FloatArray:
     """Float64 array that may hold inf and NaN (LTV results), but no -inf."""
-    raw = value.to_numpy() if isinstance(value, pd.Series) else value
+    raw = (
+        cast("pd.Series[Any]", value).to_numpy()
+        if isinstance(value, pandas_types()[:1])
+        else value
+    )
     array = np.asarray(raw)
     if array.dtype.kind not in "iuf" or isinstance(value, bool):
         msg = f"{name!r} must be numeric, got {value!r}"

@@ -12,24 +12,22 @@ the discount rate and the zero-churn policy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-import pandas as pd
-
-from ._conventions import Conventions
 from ._economics import (
     ZeroChurn,
-    conventional_ltv,
     expected_lifetime,
     lifetime_value,
     ltv_from_survival,
     monthly_discount_rate,
     trailing_churn_rate,
 )
-from ._ledger import Ledger, MonthLike
-from ._validation import check_by
-from .churn import _rate_conventions, rates
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._conventions import Conventions
+    from ._ledger import Ledger, MonthLike
 
 __all__ = [
     "LTV_COLUMNS",
@@ -57,27 +55,6 @@ _CHURN_COLUMN: Final = {
     "gross_mrr": "gross_mrr_churn_rate",
     "net_mrr": "net_mrr_churn_rate",
 }
-
-
-def _smooth(
-    churn: pd.Series, names: list[str], window: int, exclude_current: bool
-) -> pd.Series:
-    """Trailing mean of monthly rates within each segment (NaN until full)."""
-    if window == 1 and not exclude_current:
-        return churn
-    if not names:
-        smoothed = trailing_churn_rate(
-            churn, window=window, exclude_current=exclude_current
-        )
-        assert isinstance(smoothed, pd.Series)
-        return smoothed
-    grouped = churn.groupby(level=names, sort=False, dropna=False)
-    rolled = grouped.rolling(window, min_periods=window).mean()
-    rolled = rolled.reset_index(level=list(range(len(names))), drop=True)
-    rolled = rolled.reindex(churn.index)
-    if exclude_current:
-        rolled = rolled.groupby(level=names, sort=False, dropna=False).shift(1)
-    return rolled
 
 
 def estimates(
@@ -150,48 +127,13 @@ def estimates(
     2025-11                   124625.670       0.021     5916437.009
     2025-12                   124546.839       0.020     6234059.510
     """
-    check_by(by)
-    names = [by] if isinstance(by, str) else list(by or ())
-    chosen = _rate_conventions(ledger, conventions)
-    table = rates(
-        ledger, by=names or None, through=through, conventions=chosen, total=total
-    )
-    churn = table[_CHURN_COLUMN[chosen.ltv_churn]]
-    # With `total`, the "All" rows form a group of their own.
-    churn = _smooth(
-        churn,
-        names,
-        chosen.ltv_churn_window_months,
-        chosen.ltv_churn_excludes_current,
-    )
-    arpa = table["average_revenue_per_account"].to_numpy(np.float64)
-    lifetime, value = conventional_ltv(arpa, churn.to_numpy(np.float64), chosen)
-    out = pd.DataFrame(
-        {
-            "customers_at_end": table["customers_at_end"],
-            "mrr_at_end": table["mrr_at_end"],
-            "average_revenue_per_account": arpa,
-            "churn_rate": churn.to_numpy(np.float64),
-            "expected_lifetime_months": lifetime,
-            "lifetime_value": value,
-        },
-        index=table.index,
-    )
-    out = _window(out, since, through)
-    out.attrs["currency"] = ledger.currency
-    return out
+    from ._ltv_estimates import estimates_table
 
-
-def _window(
-    frame: pd.DataFrame, since: MonthLike | None, through: MonthLike | None
-) -> pd.DataFrame:
-    """Keep the months from `since` through `through` (inclusive)."""
-    if since is None and through is None:
-        return frame
-    months = pd.PeriodIndex(frame.index.get_level_values("period"))
-    keep = np.ones(len(frame), bool)
-    if since is not None:
-        keep &= months >= pd.Period(since, freq="M")
-    if through is not None:
-        keep &= months <= pd.Period(through, freq="M")
-    return frame[keep]
+    return estimates_table(
+        ledger,
+        by=by,
+        since=since,
+        through=through,
+        conventions=conventions,
+        total=total,
+    )

@@ -37,9 +37,9 @@ from ._operations import (
     naive,
 )
 from ._rates import Grain, _grain
+from ._roi_tables import _option_set, _staff_months
 from ._schema import check_table, validate
 from ._validation import check_by, divide_or_nan
-from .roi import _option_set, _staff_months
 
 __all__ = [
     "ACTIVITY_COLUMNS",
