@@ -860,6 +860,19 @@ class TestToSvg:
             fig, id_prefix="bridge"
         )
 
+    def test_says_what_it_shows(self, bridge):
+        """The SVG is an image with a title: the figure's, or the one given, escaped."""
+        fig = plots.bridge_waterfall(bridge, since="2025-12")
+
+        default = ET.fromstring(plots.to_svg(fig))
+        given = ET.fromstring(plots.to_svg(fig, title="MRR <December> & more"))
+        name = "{http://www.w3.org/2000/svg}title"
+
+        assert default.get("role") == "img"
+        assert default.find(name).text == "MRR bridge, 2025-12"
+        assert given.find(name).text == "MRR <December> & more"
+        assert ET.fromstring(plots.to_svg(Figure())).find(name) is None
+
     def test_threads_render_the_same_text(self, bridge):
         """Concurrent renderings give what one rendering gives."""
         expected = plots.to_svg(plots.bridge_waterfall(bridge, since="2025-12"))
@@ -979,3 +992,35 @@ def test_an_empty_band_and_an_undefined_auc_say_so(evaluation):
 
     assert ax.texts[2].get_text() == "n/a"
     assert ax.get_title(loc="left").endswith("(AUC n/a)")
+
+
+@pytest.mark.slow
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.booleans()), min_size=1, max_size=40),
+    st.lists(st.integers(0, 35), min_size=1, max_size=6, unique=True),
+)
+def test_at_risk_counts_equal_the_obvious_count(lives, times):
+    """For any lifetimes, the table counts those at least t long, at every t."""
+    ages = np.array([age for age, _ in lives])
+    observed = np.array([seen for _, seen in lives])
+    curves = sm.survival.kaplan_meier(ages, observed)
+
+    fig = plots.survival_curves(curves, times=sorted(times))
+    shown = [int(t.get_text().replace(",", "")) for t in fig.axes[1].texts]
+
+    assert shown == [int((ages >= t).sum()) for t in sorted(times)]
+
+
+@pytest.mark.slow
+@given(monthly_rows())
+def test_the_heatmap_masks_exactly_the_missing_cells(rows):
+    """For any ledger, the masked cells are the triangle's missing ones."""
+    triangle = sm.cohorts.triangle(sm.Ledger.from_monthly_mrr(rows))
+    if triangle.empty:
+        with pytest.raises(ValueError, match="empty"):
+            plots.cohort_heatmap(triangle)
+        return
+
+    cells = plots.cohort_heatmap(triangle).axes[0].collections[0].get_array()
+
+    assert np.array_equal(np.ma.getmaskarray(cells), triangle.isna().to_numpy())

@@ -40,6 +40,7 @@ import io
 import re
 import threading
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeGuard
 
 import numpy as np
@@ -472,7 +473,7 @@ def survival_curves(
             linewidth=0,
         )
     curve_ax.set_ylim(0.0, 1.02)
-    right = max(end, float(ticks.max()) if ticks.size else end)
+    right = max(end, float(ticks.max()) if ticks.size else end, 1.0)
     curve_ax.set_xlim(-0.03 * right, right * 1.02)
     curve_ax.set_xticks(ticks)
     curve_ax.set_ylabel("share still paying")
@@ -1214,6 +1215,8 @@ def scorecard_bookings(
 
 def _signed(value: float) -> str:
     """Format a difference with its sign (a true minus sign for losses)."""
+    if not np.isfinite(value):
+        return "n/a"
     return ("+" if value >= 0 else "\u2212") + _amount(abs(value))
 
 
@@ -1472,7 +1475,15 @@ def tier_mix(
     axes.set_ylabel(unit)
     axes.grid(True, axis="y", alpha=0.3)
     axes.set_axisbelow(True)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    handles, names = axes.get_legend_handles_labels()
+    axes.legend(  # top tier of the stack first, as the bars read
+        handles[::-1],
+        names[::-1],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+        frameon=False,
+    )
     noun = "accounts" if value == "accounts" else "MRR"
     axes.set_title(title or f"Tier mix by month: {noun}", loc="left")
     return figure
@@ -1725,7 +1736,9 @@ def _stable_ids(text: str) -> str:
     return _HASHED.sub(rename, text)
 
 
-def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
+def to_svg(
+    figure: Figure, *, id_prefix: str | None = None, title: str | None = None
+) -> str:
     """
     Render a figure as self-contained SVG text, ready to inline in HTML.
 
@@ -1733,7 +1746,9 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
     metadata, no link to anything outside it (text is drawn as glyph paths,
     so no font is needed), and only the SVG namespace. The same figure gives
     the same text byte for byte: no date, and the element ids are derived
-    from the drawing, not drawn at random.
+    from the drawing, not drawn at random. As the text is paths, the SVG
+    says what it shows for screen readers: ``role="img"`` and a ``<title>``,
+    the figure's first Axes title unless `title` is given.
 
     Parameters
     ----------
@@ -1743,6 +1758,9 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
         Text put before every element id (and every reference to one), so
         that several SVGs in one HTML page keep distinct ids; joined with
         ``-`` unless it ends in ``-`` or ``_`` (``"km"`` gives ``km-...``).
+    title : str, optional
+        The text of the SVG's ``<title>`` (escaped for XML); by default the
+        first title found on the figure's Axes, and none if there is none.
 
     Returns
     -------
@@ -1810,4 +1828,17 @@ def to_svg(figure: Figure, *, id_prefix: str | None = None) -> str:
         head = id_prefix if id_prefix.endswith(("-", "_")) else f"{id_prefix}-"
         text = _ID.sub(lambda m: f'id="{head}{m[1]}"', text)
         text = _REFERENCE.sub(lambda m: f"{m[1]}{head}{m[2]}", text)
-    return text
+    name = title if title is not None else _figure_title(figure)
+    opening = text.index(">") + 1
+    label = f"<title>{escape(name)}</title>" if name else ""
+    return f'{text[: opening - 1]} role="img">{label}{text[opening:]}'
+
+
+def _figure_title(figure: Figure) -> str:
+    """Return the first title on the figure's Axes (left, centre, right), or ""."""
+    for axes in figure.axes:
+        for loc in ("left", "center", "right"):
+            found = axes.get_title(loc=loc)
+            if found:
+                return found
+    return ""
