@@ -507,6 +507,23 @@ _TEXT_GRIDS: Final[
             "Tiers a year ago and what they did since:",
         ),
     ),
+    "operations": (
+        (
+            "tickets",
+            ["period", "opened", "resolution_rate", "median_first_response_hours"],
+            {
+                "resolution_rate": "resolved",
+                "median_first_response_hours": "median first response (hours)",
+            },
+            "Support tickets by month:",
+        ),
+        (
+            "onboarding",
+            ["period", "started", "completed", "completion_rate"],
+            {"completion_rate": "completion rate"},
+            "Onboarding by month started:",
+        ),
+    ),
 }
 _FIELD_NAMES: Final = {
     "customers_won": "won",
@@ -598,10 +615,10 @@ def text(report: Report, *, width: int = 100) -> str:
             out += _scorecard_lines(section, cur, width)
         for frame, columns, names, heading in _TEXT_GRIDS.get(section.key, ()):
             if frame in section.frames:
-                out += [
-                    f"  {heading}",
-                    *_grid(section.frames[frame], columns, cur, names),
-                ]
+                table = section.frames[frame]
+                if section.key == "operations":
+                    table = table.tail(3)  # the last months; all are in the HTML
+                out += [f"  {heading}", *_grid(table, columns, cur, names)]
         if section.key == "health":
             out += _grid(
                 section.frames["by_band"],
