@@ -620,3 +620,15 @@ def test_a_screenshot_of_the_first_screen_is_kept(page_file):
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.stat().st_size > 10_000
+
+
+def test_without_matplotlib_the_page_says_it_has_no_charts(rep, monkeypatch):
+    """Charts are left out only with a word: the plot extra is named."""
+    from subscription_metrics import _report_render
+
+    monkeypatch.setattr(_report_render, "plots_available", lambda: False)
+    html = rep.html()
+
+    assert "<svg" not in html
+    assert "No charts: they need matplotlib" in html
+    assert "subscription-metrics[plot]" in html

@@ -616,6 +616,13 @@ def _run_report(inputs: _Inputs, args: argparse.Namespace, out: TextIO) -> None:
         raise CliError(msg, status=2) from exc
     out.write(rep.to_text(width=_WIDTH))
     out.write("\n" + "\n".join(f"Wrote {path}" for path in written) + "\n")
+    from ._report_render import plots_available
+
+    if not plots_available():
+        out.write(
+            "The HTML report has no charts: they need matplotlib "
+            "(pip install 'subscription-metrics[plot]').\n"
+        )
 
 
 # --- headline text -------------------------------------------------------------

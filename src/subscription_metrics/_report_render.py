@@ -174,6 +174,13 @@ def _draw(plots: Any, name: str, section: Section) -> Any:
 _XMLNS: Final = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 
 
+def plots_available() -> bool:
+    """Whether matplotlib (the ``[plot]`` extra) can be imported, for the charts."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def charts(section: Section) -> Iterator[tuple[str, str, str]]:
     """
     Yield ``(name, caption, svg)`` for every chart of *section*.
@@ -183,9 +190,7 @@ def charts(section: Section) -> Iterator[tuple[str, str, str]]:
     namespace declarations are implied, so they are left out (the page holds
     no URL at all).
     """
-    try:
-        import matplotlib  # noqa: F401  # the [plot] extra
-    except ImportError:  # pragma: no cover - the extra is missing
+    if not plots_available():
         return
     from . import plots
 
@@ -355,6 +360,11 @@ def _body(report: Report, *, draw: bool) -> str:
         _section_html(section, report.currency, draw=draw)
         for section in report.sections
     )
+    if draw and not plots_available():
+        meta += (
+            " No charts: they need matplotlib, the plot extra "
+            "(pip install 'subscription-metrics[plot]')."
+        )
     return (
         f'<header><h1>{_e(report.title)}</h1><p class="meta">{_e(meta)}</p></header>'
         f'<nav aria-label="Sections"><ol>{toc}</ol></nav>'
