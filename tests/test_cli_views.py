@@ -67,6 +67,39 @@ def test_every_view_gives_csv_and_json(view):
     assert json.loads(out)["currency"] == "JPY"
 
 
+@pytest.mark.parametrize("view", ["bridge", "cohorts", "validate"])
+def test_a_view_as_html_is_a_self_contained_page(view, tmp_path):
+    path = tmp_path / f"{view}.html"
+    status, out, _ = _call(view, "--format", "html", "--output", str(path))
+
+    page = path.read_text(encoding="utf-8")
+    assert status == 0
+    assert out.strip() == str(path)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page.lower()
+    assert "http://" not in page
+    assert "https://" not in page
+    assert f'id="{view}"' in page
+
+
+def test_the_bridge_as_html_has_its_charts_and_as_xlsx_its_sheets(tmp_path, ledger):
+    from openpyxl import load_workbook
+
+    html, xlsx = tmp_path / "bridge.html", tmp_path / "bridge.xlsx"
+    assert _call("bridge", "--format", "html", "--output", str(html))[0] == 0
+    assert _call("bridge", "--format", "xlsx", "--output", str(xlsx))[0] == 0
+
+    assert html.read_text(encoding="utf-8").count("<svg") == 2
+    book = load_workbook(xlsx)
+    assert any(name.startswith("bridge") for name in book.sheetnames)
+
+
+def test_html_and_xlsx_need_an_output_file():
+    status, _, err = _call("bridge", "--format", "html")
+    assert status == 2
+    assert "give --output PATH" in err
+
+
 def test_rates_csv_equals_the_library(ledger):
     status, out, _ = _call("rates", "--format", "csv", "--period", "quarter")
     expected = sm.churn.rates(ledger, period="quarter")

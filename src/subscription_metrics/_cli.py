@@ -832,14 +832,57 @@ def _write_parquet(view: _View, args: argparse.Namespace, out: TextIO) -> None:
         out.write(f"{path}\n")
 
 
+def _write_document(
+    view: _View, inputs: _Inputs, args: argparse.Namespace, out: TextIO
+) -> None:
+    """Write one view as a self-contained HTML page or an Excel workbook.
+
+    The view is rendered as a one-section report, so the page and the
+    workbook look like the monthly report's (charts where the report has
+    them for the same tables).
+    """
+    from ._report import Report, Section
+
+    if not args.output:
+        msg = f"--format {args.format} writes a file: give --output PATH"
+        raise CliError(msg, status=2)
+    notes = tuple(f"{label}: {value}" for label, value in view.lines)
+    section = Section(
+        key=args.view,
+        title=view.title,
+        frames=view.frames,
+        notes=notes + tuple(view.notes),
+    )
+    document = Report(
+        as_of=inputs.as_of,
+        currency=inputs.ledger.currency,
+        conventions=inputs.ledger.conventions,
+        source=inputs.source,
+        sections=(section,),
+    )
+    path = Path(args.output)
+    try:
+        if args.format == "html":
+            written = document.to_html(path)
+        else:
+            written = document.to_excel(path)
+    except ImportError as exc:
+        msg = (
+            "--format xlsx needs an extra: "
+            f"pip install 'subscription-metrics[excel]' ({exc})"
+        )
+        raise CliError(msg, status=2) from exc
+    except (IsADirectoryError, FileNotFoundError, NotADirectoryError) as exc:
+        msg = f"--output {path}: cannot write the file ({exc.strerror})"
+        raise CliError(msg, status=2) from exc
+    out.write(f"{written}\n")
+
+
 def _write(view: _View, inputs: _Inputs, args: argparse.Namespace, out: TextIO) -> None:
     currency = inputs.ledger.currency or "XXX"
     if args.format in ("html", "xlsx"):
-        msg = (
-            f"--format {args.format} is not available for {args.view} yet; "
-            "use table, csv, json or parquet"
-        )
-        raise CliError(msg, status=2)
+        _write_document(view, inputs, args, out)
+        return
     if args.format == "parquet":
         _write_parquet(view, args, out)
         return
