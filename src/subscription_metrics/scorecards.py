@@ -82,6 +82,9 @@ SCORECARD_COLUMNS: Final = (
     "projected_retention_12m",
     "projected_retention_12m_lower",
     "projected_retention_12m_upper",
+    "expected_lifetime_months",
+    "expected_lifetime_months_lower",
+    "expected_lifetime_months_upper",
     "ltv_per_customer",
     "ltv_per_customer_lower",
     "ltv_per_customer_upper",
@@ -376,12 +379,12 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
     out["projected_retention_12m"] = early["survival_12"]
     out["projected_retention_12m_lower"] = early["survival_12_lower"]
     out["projected_retention_12m_upper"] = early["survival_12_upper"]
-    out["ltv_per_customer"] = early["lifetime_value"]
-    out["ltv_per_customer_lower"] = early["lifetime_value_lower"]
-    out["ltv_per_customer_upper"] = early["lifetime_value_upper"]
-    arpa = early["first_month_arpa"]
+    margin = scope.conventions.gross_margin
     for suffix in ("", "_lower", "_upper"):
-        per_unit = early[f"lifetime_value{suffix}"] / arpa.where(arpa > 0)
+        out[f"expected_lifetime_months{suffix}"] = early[f"expected_lifetime{suffix}"]
+        out[f"ltv_per_customer{suffix}"] = early[f"lifetime_value{suffix}"]
+        # Bookings are known: only the lifetime is uncertain, not ARPA.
+        per_unit = margin * early[f"discounted_lifetime{suffix}"]
         out[f"ltv_weighted_bookings{suffix}"] = out["new_mrr"] * per_unit
     out["thin"] = early["thin"].reindex(out.index).fillna(True).astype(bool)
     return out
