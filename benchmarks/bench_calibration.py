@@ -157,9 +157,7 @@ def estimate(
         band = bands[column]
         out[name] = (band.estimate, band.lower, band.upper)
     paid = out["discounted_lifetime"]
-    out["ltv_weighted_bookings"] = tuple(
-        bookings * MARGIN * v for v in paid
-    )  # type: ignore[assignment]
+    out["ltv_weighted_bookings"] = tuple(bookings * MARGIN * v for v in paid)  # type: ignore[assignment]
     out["_bookings"] = (bookings, bookings, bookings)
     return out
 
@@ -184,7 +182,7 @@ def study(reps: int, n_draws: int, batch: int, seed: int) -> list[dict[str, Any]
                 )
                 bookings = figures["_bookings"][0]
                 for e in ESTIMATES:
-                    point, lower, upper = figures[e]
+                    _, lower, upper = figures[e]
                     if e == "ltv_weighted_bookings":
                         target = bookings * MARGIN * truth["discounted_lifetime"]
                     else:
@@ -211,7 +209,9 @@ def study(reps: int, n_draws: int, batch: int, seed: int) -> list[dict[str, Any]
                     }
                 )
             print(
-                f"  {process:9s} n={n:5d}: {seconds:6.1f} s", file=sys.stderr, flush=True
+                f"  {process:9s} n={n:5d}: {seconds:6.1f} s",
+                file=sys.stderr,
+                flush=True,
             )
     return rows
 
@@ -224,9 +224,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         values="coverage",
         sort=False,
     ).reindex(list(ESTIMATES))
-    header = "| estimate | " + " | ".join(
-        f"{p} {n}" for p, n in pivot.columns
-    ) + " |"
+    header = "| estimate | " + " | ".join(f"{p} {n}" for p, n in pivot.columns) + " |"
     lines = [header, "|---" * (len(pivot.columns) + 1) + "|"]
     for name, values in pivot.iterrows():
         cells = " | ".join(f"{100 * v:.1f}" for v in values)

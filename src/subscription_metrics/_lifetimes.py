@@ -421,7 +421,7 @@ def lifetimes(
 
 
 # --------------------------------------------------------------------------
-# The sBG model over segments and parameter draws
+# The sBG model over segments, with bootstrap intervals
 # --------------------------------------------------------------------------
 
 
@@ -689,9 +689,10 @@ def early_ltv(
     level : float, default 0.95
         Coverage of the intervals, in (0, 1).
     n_draws : int, default 2000
-        Parameter draws per segment behind the sBG intervals. The work grows
-        with segments times draws (a discounted, unbounded value sums a
-        series per draw); raise it for smoother bounds.
+        Bootstrap draws per segment behind the sBG intervals (each a
+        simulated data set, refitted). The work grows with customers times
+        draws for the simulation and with segments times draws for the
+        refits (one batch); raise it for smoother bounds.
     seed : int or numpy.random.Generator
         Seed of the draws; required, so results are reproducible.
     conventions : Conventions, optional

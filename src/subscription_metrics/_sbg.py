@@ -2034,7 +2034,7 @@ def sbg_survival_interval(
         Simulated data sets (the bounds' Monte Carlo error shrinks as
         ``1 / sqrt(n_draws)``; the work grows with customers times draws).
     seed : int or numpy.random.Generator
-        Seed of the simulation; required, so results are reproducible.
+        Makes the simulation reproducible; required.
 
     Returns
     -------
@@ -2118,7 +2118,7 @@ def sbg_del_interval(
     n_draws : int, default 2000
         Simulated data sets.
     seed : int or numpy.random.Generator
-        Seed of the simulation; required, so results are reproducible.
+        Makes the simulation reproducible; required.
 
     Returns
     -------

@@ -474,7 +474,7 @@ def scorecard(
     level : float, default 0.95
         Coverage of every interval.
     seed : int or numpy.random.Generator, default 0
-        Seed of the parameter draws behind the projected intervals.
+        Makes the bootstrap behind the projected intervals reproducible.
     conventions : Conventions, optional
         Gross margin, discount rate and lifetime rules (default: the
         ledger's).
