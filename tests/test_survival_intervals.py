@@ -34,10 +34,14 @@ REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
 
 
 def geometric_ledger(
-    groups: list[tuple[str, int, float]], seed: int, months: int = 36
+    groups: list[tuple[str, int, float]],
+    seed: int,
+    months: int = 36,
+    spread: float | None = None,
 ) -> sm.Ledger:
     """Customers who churn with a constant monthly probability per group,
-    starting over `months` months (staggered entry), seen to the last month."""
+    starting over `months` months (staggered entry), seen to the last month.
+    MRR is uniform, or lognormal with sigma `spread`."""
     rng = np.random.default_rng(seed)
     first = pd.Period("2022-01", "M").ordinal
     frames = []
@@ -45,6 +49,9 @@ def geometric_ledger(
     for label, n, churn in groups:
         life = rng.geometric(churn, n)
         start = first + rng.integers(0, months, n)
+        mrr = rng.integers(50, 150, n) * 1000
+        if spread is not None:
+            mrr = np.round(100_000 * rng.lognormal(0.0, spread, n)).astype(np.int64)
         frames.append(
             pd.DataFrame(
                 {
@@ -56,7 +63,7 @@ def geometric_ledger(
                     "end": pd.PeriodIndex.from_ordinals(
                         start + life, freq="M"
                     ).to_timestamp(),
-                    "mrr": rng.integers(50, 150, n) * 1000,
+                    "mrr": mrr,
                     "currency": "JPY",
                     "rep": label,
                 }
@@ -276,9 +283,9 @@ def test_eight_percent_against_two_percent_is_told_apart():
 
 
 def test_lifetime_value_interval_includes_arpa_uncertainty():
-    """Same lifetimes, revenue that varies more: a wider LTV interval, the same
-    discounted-lifetime interval."""
-    led = geometric_ledger([("rep", 400, 0.04)], seed=2)
+    """Revenue that varies a lot across customers (lognormal, sigma 1.5): the
+    LTV interval is wider than that of the lifetime alone."""
+    led = geometric_ledger([("rep", 400, 0.04)], seed=2, spread=1.5)
     table = early_ltv(led, by="rep", horizon_months=60, seed=0)
     row = table.iloc[0]
     ltv_width = (row["lifetime_value_upper"] - row["lifetime_value_lower"]) / row[

@@ -646,7 +646,7 @@ def early_ltv(
     min_customers: int = 30,
     min_churned: int = 10,
     level: float = 0.95,
-    n_draws: int = 2_000,
+    n_draws: int = 1_000,
     seed: int | np.random.Generator,
     conventions: Conventions | None = None,
 ) -> pd.DataFrame:
@@ -688,7 +688,7 @@ def early_ltv(
         Fewer observed churns than this make a segment thin.
     level : float, default 0.95
         Coverage of the intervals, in (0, 1).
-    n_draws : int, default 2000
+    n_draws : int, default 1000
         Bootstrap draws per segment behind the sBG intervals (each a
         simulated data set, refitted). The work grows with customers times
         draws for the simulation and with segments times draws for the

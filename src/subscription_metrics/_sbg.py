@@ -671,7 +671,9 @@ def _into_box(theta: FloatArray) -> FloatArray:
     return np.where(near, np.copysign(_LOG_BOUND, out), out)
 
 
-def _newton_batch(counts: _Counts) -> tuple[FloatArray, BoolArray]:
+def _newton_batch(
+    counts: _Counts, start: FloatArray | None = None
+) -> tuple[FloatArray, BoolArray]:
     """
     Maximise the likelihood of every group at once over the box.
 
@@ -696,7 +698,7 @@ def _newton_batch(counts: _Counts) -> tuple[FloatArray, BoolArray]:
     failed line search.
     """
     n = len(counts.n_customers)
-    theta = np.zeros((n, 2))
+    theta = np.zeros((n, 2)) if start is None else _into_box(start.copy())
     solved = np.zeros(n, np.bool_)
     active = np.arange(n)
     scale = 1.0 / counts.n_customers
@@ -802,7 +804,9 @@ class _Fits:
         return [self.fit(g) for g in range(len(self.alpha))]
 
 
-def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
+def _fit_counts(
+    lost: FloatArray, survivors: FloatArray, start: FloatArray | None = None
+) -> _Fits:
     """
     Fit every row of churn and survivor counts, as one batch.
 
@@ -813,7 +817,10 @@ def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
     parameters. A group the batched Newton iteration does not finish (rare)
     is fitted alone by `_Terms.fit` (L-BFGS-B, then Newton), the only loop
     over groups; `_Fits.fallback` counts them. The log-likelihood,
-    covariance and flag are then computed for all groups alike.
+    covariance and flag are then computed for all groups alike. `start`
+    (groups, 2) is where the iteration starts in ``(log alpha, log beta)``
+    (``alpha = beta = 1`` by default): a bootstrap starts its refits at the
+    estimate they scatter around.
     """
     counts = _Counts.of(lost, survivors)
     n_groups = len(counts.n_customers)
@@ -825,7 +832,9 @@ def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
     unsolved = fittable[:0]
     if fittable.size:
         part = counts.take(fittable)
-        theta[fittable], solved = _newton_batch(part)
+        theta[fittable], solved = _newton_batch(
+            part, None if start is None else start[fittable]
+        )
         unsolved = fittable[~solved]
         for g in unsolved:
             alone = _Terms.of(lost[g], survivors[g]).fit()
@@ -1890,7 +1899,19 @@ def simulated_coordinates(
         cell = (g * n_draws + draw) * width + np.where(churn, t, w)
         lost += np.bincount(cell[churn], minlength=size)
         still += np.bincount(cell[~churn], minlength=size)
-    fits = _fit_counts(lost.reshape(-1, width), still.reshape(-1, width))
+    # Start every refit at its group's estimate (inside the box, where the
+    # estimate is at the geometric limit): a few Newton steps instead of ~20.
+    total = np.where(phi > 0, (1.0 - phi) / np.where(phi > 0, phi, 1.0), 1e5)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.log(np.stack([m * total, (1.0 - m) * total], axis=1))
+    theta = np.where(np.isfinite(theta) & usable[:, None], theta, 0.0)
+    theta -= np.maximum(theta.max(axis=1, keepdims=True) - 12.0, 0.0)
+    theta = np.maximum(theta, -12.0)
+    fits = _fit_counts(
+        lost.reshape(-1, width),
+        still.reshape(-1, width),
+        np.repeat(theta, n_draws, axis=0),
+    )
     dm, dphi = fits.coordinates()
     dm = dm.reshape(n_groups, n_draws)
     dphi = dphi.reshape(n_groups, n_draws)
@@ -2069,8 +2090,8 @@ def sbg_survival_interval(
     >>> sbg_survival_interval(fit, [7, 12], seed=1).round(3)
             survival  lower  upper
     period
-    7          0.489  0.460  0.519
-    12         0.378  0.341  0.414
+    7          0.489  0.457  0.520
+    12         0.378  0.336  0.416
     """
     level = check_level(level)
     period = np.atleast_1d(_periods(t, name="t", minimum=0))
