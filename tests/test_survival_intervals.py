@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics._sbg import (
+    _binomial_counts,
     _fit_counts,
+    _inverted_counts,
     curve,
     payments,
     resampled_means,
@@ -159,6 +161,28 @@ def test_simulated_coordinates_equal_a_loop_over_customers_and_draws():
     em, ephi = fits.coordinates()
     np.testing.assert_allclose(dm.ravel(), em, rtol=1e-12)
     np.testing.assert_allclose(dphi.ravel(), ephi, rtol=1e-12)
+
+
+@pytest.mark.parametrize("counts", [_inverted_counts, _binomial_counts])
+def test_both_simulations_give_the_expected_counts(counts):
+    """Mean simulated counts per cell equal the exact expectation: a churn at
+    renewal i from every customer observed that long, n S(i - 1) h_i, and
+    n_c S(c) still active at window c (within 4.5 standard errors)."""
+    rng = np.random.default_rng(0)
+    window = rng.integers(0, 9, 300)
+    code = np.zeros(300, np.int64)
+    s = curve(np.array([0.12]), np.array([0.15]), 9)
+    draws = 4000
+    lost, still = counts(s, code, window, n_draws=draws, rng=rng)
+    n_c = np.bincount(window, minlength=9)
+    facing = n_c[::-1].cumsum()[::-1]  # observed for at least i renewals
+    churn = np.zeros(9)
+    churn[1:] = facing[1:] * (s[0, :-1] - s[0, 1:])
+    expected = np.concatenate([churn, n_c * s[0]])
+    got = np.concatenate([lost, still], axis=1)
+    error = np.sqrt(np.maximum(expected, 1e-9) / draws)  # Poisson-ish bound
+    assert (np.abs(got.mean(axis=0) - expected) < 4.5 * error + 1e-12).all()
+    assert got.sum(axis=1).tolist() == [300.0] * draws
 
 
 def test_resampled_means_equal_a_loop():

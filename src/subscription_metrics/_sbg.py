@@ -1851,6 +1851,83 @@ def _rows_per_chunk(n_draws: int) -> int:
     return max(1, _CHUNK // n_draws)
 
 
+def _inverted_counts(
+    s: FloatArray,
+    code: IntArray,
+    window: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Simulated churn and survivor counts, one uniform per customer and draw.
+
+    Rows ``g * n_draws + b``; `s` is each group's survival curve, (groups,
+    width). A lifetime is the first ``t`` with ``S(t) < u`` (so ``P(T > t)
+    = S(t)``), found for all groups at once in one sorted array of keys
+    ``g + 1 - S_g(t)``. Work: customers times draws.
+    """
+    n_groups, width = s.shape
+    keys = (np.arange(n_groups)[:, None] + (1.0 - s)).ravel()
+    order, _, _ = _sorted_by_group(code, n_groups)
+    size = n_groups * n_draws * width
+    lost = np.zeros(size)
+    still = np.zeros(size)
+    draw = np.arange(n_draws, dtype=np.int64)
+    step = _rows_per_chunk(n_draws)
+    for lo in range(0, len(order), step):
+        rows = order[lo : lo + step]
+        u = rng.random((len(rows), n_draws))
+        g = code[rows][:, None]
+        w = window[rows][:, None]
+        t = np.searchsorted(keys, g + (1.0 - u), side="right") - g * width
+        churn = t <= w
+        cell = (g * n_draws + draw) * width + np.where(churn, t, w)
+        lost += np.bincount(cell[churn], minlength=size)
+        still += np.bincount(cell[~churn], minlength=size)
+    return lost.reshape(-1, width), still.reshape(-1, width)
+
+
+def _binomial_counts(
+    s: FloatArray,
+    code: IntArray,
+    window: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    The same counts as `_inverted_counts`, in distribution, for large groups.
+
+    Customers of a group with the same window form a cohort; at renewal
+    ``i`` every cohort still observed loses ``Binomial(alive, h_i)``, and a
+    cohort whose window is ``i`` is censored after it. One vectorised draw
+    per renewal over (draws, groups, windows): the work does not grow with
+    the customers.
+    """
+    n_groups, width = s.shape
+    size = np.bincount(code * width + window, minlength=n_groups * width)
+    alive = np.broadcast_to(
+        size.reshape(n_groups, width), (n_draws, n_groups, width)
+    ).copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = np.where(s[:, :-1] > 0, 1.0 - s[:, 1:] / s[:, :-1], 1.0)
+    hazard = np.clip(np.nan_to_num(hazard, nan=0.0), 0.0, 1.0)
+    lost = np.zeros((n_draws, n_groups, width))
+    still = np.zeros((n_draws, n_groups, width))
+    still[:, :, 0] = alive[:, :, 0]
+    for i in range(1, width):
+        churned = rng.binomial(alive[:, :, i:], hazard[None, :, i - 1, None])
+        alive[:, :, i:] -= churned
+        lost[:, :, i] = churned.sum(axis=2)
+        still[:, :, i] = alive[:, :, i]
+    # Rows g * n_draws + b, as `_inverted_counts` gives them.
+    return (
+        lost.transpose(1, 0, 2).reshape(-1, width),
+        still.transpose(1, 0, 2).reshape(-1, width),
+    )
+
+
 def simulated_coordinates(
     m: FloatArray,
     phi: FloatArray,
@@ -1874,31 +1951,18 @@ def simulated_coordinates(
     limit is ``phi = 0``). Uniforms are drawn subject by subject in group
     order, `_CHUNK` at a time: every group and draw is independent of the
     others, and the same `rng` state gives the same draws. Groups with NaN
-    parameters get NaN draws.
+    parameters get NaN draws. With many customers per group and window the
+    counts are drawn as binomials per renewal instead (`_binomial_counts`),
+    which costs draws x groups x windows^2 rather than customers x draws.
     """
     n_groups = len(m)
     width = int(window.max(initial=0)) + 1
     usable = np.isfinite(m) & np.isfinite(phi)
     s = curve(np.where(usable, m, 0.0), np.where(usable, phi, 0.0), width)
-    # Increasing keys g + 1 - S_g(t): one sorted array for every group.
-    keys = (np.arange(n_groups)[:, None] + (1.0 - s)).ravel()
-    order, _, _ = _sorted_by_group(code, n_groups)
-    size = n_groups * n_draws * width
-    lost = np.zeros(size)
-    still = np.zeros(size)
-    draw = np.arange(n_draws, dtype=np.int64)
-    step = _rows_per_chunk(n_draws)
-    for lo in range(0, len(order), step):
-        rows = order[lo : lo + step]
-        u = rng.random((len(rows), n_draws))
-        g = code[rows][:, None]
-        w = window[rows][:, None]
-        # T = the first t with S(t) < u: P(T > t) = S(t).
-        t = np.searchsorted(keys, g + (1.0 - u), side="right") - g * width
-        churn = t <= w
-        cell = (g * n_draws + draw) * width + np.where(churn, t, w)
-        lost += np.bincount(cell[churn], minlength=size)
-        still += np.bincount(cell[~churn], minlength=size)
+    if n_groups * width * width < 2 * len(code):
+        lost, still = _binomial_counts(s, code, window, n_draws=n_draws, rng=rng)
+    else:
+        lost, still = _inverted_counts(s, code, window, n_draws=n_draws, rng=rng)
     # Start every refit at its group's estimate (inside the box, where the
     # estimate is at the geometric limit): a few Newton steps instead of ~20.
     total = np.where(phi > 0, (1.0 - phi) / np.where(phi > 0, phi, 1.0), 1e5)
@@ -1908,8 +1972,8 @@ def simulated_coordinates(
     theta -= np.maximum(theta.max(axis=1, keepdims=True) - 12.0, 0.0)
     theta = np.maximum(theta, -12.0)
     fits = _fit_counts(
-        lost.reshape(-1, width),
-        still.reshape(-1, width),
+        lost,
+        still,
         np.repeat(theta, n_draws, axis=0),
     )
     dm, dphi = fits.coordinates()
