@@ -1860,7 +1860,7 @@ def _inverted_counts(
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
     """
-    Simulated churn and survivor counts, one uniform per customer and draw.
+    Simulate churn and survivor counts, one uniform per customer and draw.
 
     Rows ``g * n_draws + b``; `s` is each group's survival curve, (groups,
     width). A lifetime is the first ``t`` with ``S(t) < u`` (so ``P(T > t)
@@ -1897,7 +1897,7 @@ def _binomial_counts(
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
     """
-    The same counts as `_inverted_counts`, in distribution, for large groups.
+    Simulate the counts of `_inverted_counts` (in distribution) for large groups.
 
     Customers of a group with the same window form a cohort; at renewal
     ``i`` every cohort still observed loses ``Binomial(alive, h_i)``, and a
@@ -2154,8 +2154,8 @@ def sbg_survival_interval(
     >>> sbg_survival_interval(fit, [7, 12], seed=1).round(3)
             survival  lower  upper
     period
-    7          0.489  0.457  0.520
-    12         0.378  0.336  0.416
+    7          0.489  0.459  0.520
+    12         0.378  0.340  0.416
     """
     level = check_level(level)
     period = np.atleast_1d(_periods(t, name="t", minimum=0))
@@ -2231,7 +2231,7 @@ def sbg_del_interval(
     >>> sbg_del_interval(fit, [0.1], seed=1).round(2)
                     del  lower  upper
     discount_rate
-    0.1           3.69   3.46   3.92
+    0.1           3.69   3.48   3.93
     """
     level = check_level(level)
     d, _ = _any_numbers(discount_rate, name="discount_rate")
