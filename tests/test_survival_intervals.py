@@ -319,3 +319,25 @@ def test_lifetime_value_interval_includes_arpa_uncertainty():
         row["discounted_lifetime_upper"] - row["discounted_lifetime_lower"]
     ) / row["discounted_lifetime"]
     assert ltv_width > paid_width
+
+
+def test_groups_refitted_in_batches_give_the_same_draws(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Memory is bounded by refitting a batch of groups at a time; the uniforms
+    run in the same order, so the draws are the same as in one batch."""
+    import subscription_metrics._sbg as sbg
+
+    rng = np.random.default_rng(0)
+    code = np.repeat(np.arange(9), 60)
+    window = rng.integers(0, 20, len(code))
+    m, phi = np.full(9, 0.08), np.linspace(0.0, 0.2, 9)
+    one = simulated_coordinates(
+        m, phi, code, window, n_draws=50, rng=np.random.default_rng(3)
+    )
+    monkeypatch.setattr(sbg, "_FIT_CELLS", 50 * 20 * 2)  # two groups a batch
+    batched = simulated_coordinates(
+        m, phi, code, window, n_draws=50, rng=np.random.default_rng(3)
+    )
+    np.testing.assert_array_equal(one[0], batched[0])
+    np.testing.assert_array_equal(one[1], batched[1])

@@ -1811,6 +1811,7 @@ def payments(
 # --------------------------------------------------------------------------
 
 _CHUNK: Final = 1 << 22  # simulated lifetimes held in memory at once
+_FIT_CELLS: Final = 1 << 22  # (group, draw, period) cells refitted at once
 
 
 def generator(seed: object) -> np.random.Generator:
@@ -1936,6 +1937,7 @@ def simulated_coordinates(
     *,
     n_draws: int,
     rng: np.random.Generator,
+    width: int | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """
     Parametric bootstrap of the fits: ``(m, phi)`` refitted, (groups, n_draws).
@@ -1954,9 +1956,31 @@ def simulated_coordinates(
     parameters get NaN draws. With many customers per group and window the
     counts are drawn as binomials per renewal instead (`_binomial_counts`),
     which costs draws x groups x windows^2 rather than customers x draws.
+    Groups are simulated and refitted `_FIT_CELLS` (group, draw, period)
+    cells at a time, which bounds the memory; `width` (one more than the
+    longest window) is passed down to every such batch.
     """
     n_groups = len(m)
-    width = int(window.max(initial=0)) + 1
+    if width is None:
+        width = int(window.max(initial=0)) + 1
+    per_chunk = max(1, _FIT_CELLS // (n_draws * width))
+    if n_groups > per_chunk:  # bound the memory: a batch of groups at a time
+        order, sizes, starts = _sorted_by_group(code, n_groups)
+        out_m = np.full((n_groups, n_draws), np.nan)
+        out_phi = out_m.copy()
+        for lo in range(0, n_groups, per_chunk):
+            hi = min(lo + per_chunk, n_groups)
+            rows = order[starts[lo] : starts[hi - 1] + sizes[hi - 1]]
+            out_m[lo:hi], out_phi[lo:hi] = simulated_coordinates(
+                m[lo:hi],
+                phi[lo:hi],
+                code[rows] - lo,
+                window[rows],
+                n_draws=n_draws,
+                rng=rng,
+                width=width,
+            )
+        return out_m, out_phi
     usable = np.isfinite(m) & np.isfinite(phi)
     s = curve(np.where(usable, m, 0.0), np.where(usable, phi, 0.0), width)
     if n_groups * width * width < 2 * len(code):
