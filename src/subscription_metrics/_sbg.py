@@ -2081,7 +2081,7 @@ def _fit_draws(
     draws = _check_draws(n_draws)
     rng = generator(seed)
     m, phi = _coordinates(fit)
-    identified = fit.converged or (phi == 0 and math.isfinite(m))
+    identified = fit.converged or (phi == 0 and m > 0)
     if not fit.lost or not identified:
         return None
     window = _windows(fit)
@@ -2189,7 +2189,7 @@ def sbg_survival_interval(
     draws = _fit_draws(fit, n_draws, seed)
     point = np.exp(betaln(fit.alpha, fit.beta + period) - betaln(fit.alpha, fit.beta))
     m, phi = _coordinates(fit)
-    if phi == 0 and math.isfinite(m):
+    if phi == 0 and m > 0:  # the geometric limit (not a fit without churn)
         point = (1.0 - m) ** period
     width = int(period.max(initial=0)) + 1
     lower = upper = np.full(point.shape, np.nan)
@@ -2266,7 +2266,7 @@ def sbg_del_interval(
     _offending(rate < 0, rate, name="discount_rate", rule="be >= 0")
     draws = _fit_draws(fit, n_draws, seed)
     m, phi = _coordinates(fit)
-    if phi == 0 and math.isfinite(m):
+    if phi == 0 and m > 0:  # the geometric limit (not a fit without churn)
         point = np.array(
             [float(payments(np.array(m), np.array(0.0), r, None)) for r in rate]
         )
