@@ -122,7 +122,7 @@ def simulate(
 
 
 def estimate(
-    subjects: _Subjects, code: np.ndarray, reps: int, n_draws: int, seed: int
+    subjects: _Subjects, code: np.ndarray, reps: int, n_draws: int, state: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Estimates and bounds per rep, as the scorecard computes them."""
     age, observed = subjects.age, subjects.observed
@@ -144,7 +144,7 @@ def estimate(
         points=[12],
         level=LEVEL,
         n_draws=n_draws,
-        seed=seed,
+        seed=state,
     )
     bookings = np.bincount(code, weights=subjects.start_mrr, minlength=reps)
     pairs = {
@@ -162,9 +162,9 @@ def estimate(
     return out
 
 
-def study(reps: int, n_draws: int, batch: int, seed: int) -> list[dict[str, Any]]:
+def study(reps: int, n_draws: int, batch: int, state: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(state)
     for process in PROCESSES:
         truth = truths(process)
         for n in SIZES:
