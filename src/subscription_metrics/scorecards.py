@@ -437,9 +437,11 @@ def scorecard(
     up to `as_of` (expansion, contraction, churn, MRR still there); early
     churn (the share churned within 3 and 6 months among customers seen that
     long); Kaplan-Meier retention at 6 and 12 months with intervals;
-    retention at 12 months and LTV per customer projected by a
+    retention at 12 months, the expected lifetime in months (within
+    `horizon_months`) and LTV per customer projected by a
     shifted-beta-geometric fit to the early months (``survival.early_ltv``),
-    with intervals; and LTV-weighted bookings, ``new MRR x margin x
+    with parametric-bootstrap intervals (LTV's including the uncertainty
+    of ARPA); and LTV-weighted bookings, ``new MRR x margin x
     expected discounted lifetime``: the number that says whether many deals
     that churn beat fewer that stay.
 
