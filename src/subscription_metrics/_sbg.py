@@ -1810,7 +1810,7 @@ def payments(
 # Uncertainty: a parametric bootstrap
 # --------------------------------------------------------------------------
 
-_CHUNK: Final = 1 << 22  # simulated lifetimes held in memory at once
+_CHUNK: Final = 1 << 22  # resampled values held in memory at once
 _FIT_CELLS: Final = 1 << 22  # (group, draw, period) cells refitted at once
 
 
@@ -1852,7 +1852,7 @@ def _rows_per_chunk(n_draws: int) -> int:
     return max(1, _CHUNK // n_draws)
 
 
-def _inverted_counts(
+def _sequential_counts(
     s: FloatArray,
     code: IntArray,
     window: IntArray,
@@ -1861,68 +1861,50 @@ def _inverted_counts(
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
     """
-    Simulate churn and survivor counts, one uniform per customer and draw.
+    Simulate churn and survivor counts, renewal by renewal, for every group.
 
-    Rows ``g * n_draws + b``; `s` is each group's survival curve, (groups,
-    width). A lifetime is the first ``t`` with ``S(t) < u`` (so ``P(T > t)
-    = S(t)``), found for all groups at once in one sorted array of keys
-    ``g + 1 - S_g(t)``. Work: customers times draws.
+    `s` is each group's survival curve, (groups, width); rows of the result
+    are ``g * n_draws + b``, one per group and draw. Customers whose window
+    is ``c`` are observed through renewal ``c``. At renewal ``i`` the
+    customers still observed and active churn as ``Binomial(at risk,
+    h_i)``, ``h_i = 1 - S(i) / S(i - 1)``; of the survivors, those whose
+    window ends at ``i`` are censored. Churn does not depend on the window,
+    so the active customers are a uniformly random subset of those observed
+    that long, and the number whose window is ``i`` is hypergeometric (the
+    customers with window ``i`` among all with window ``>= i``). This is
+    exactly the distribution of simulating every customer, with two draws
+    per (draw, group, renewal): the work does not grow with the customers.
     """
     n_groups, width = s.shape
-    keys = (np.arange(n_groups)[:, None] + (1.0 - s)).ravel()
-    order, _, _ = _sorted_by_group(code, n_groups)
-    size = n_groups * n_draws * width
-    lost = np.zeros(size)
-    still = np.zeros(size)
-    draw = np.arange(n_draws, dtype=np.int64)
-    step = _rows_per_chunk(n_draws)
-    for lo in range(0, len(order), step):
-        rows = order[lo : lo + step]
-        u = rng.random((len(rows), n_draws))
-        g = code[rows][:, None]
-        w = window[rows][:, None]
-        t = np.searchsorted(keys, g + (1.0 - u), side="right") - g * width
-        churn = t <= w
-        cell = (g * n_draws + draw) * width + np.where(churn, t, w)
-        lost += np.bincount(cell[churn], minlength=size)
-        still += np.bincount(cell[~churn], minlength=size)
-    return lost.reshape(-1, width), still.reshape(-1, width)
-
-
-def _binomial_counts(
-    s: FloatArray,
-    code: IntArray,
-    window: IntArray,
-    *,
-    n_draws: int,
-    rng: np.random.Generator,
-) -> tuple[FloatArray, FloatArray]:
-    """
-    Simulate the counts of `_inverted_counts` (in distribution) for large groups.
-
-    Customers of a group with the same window form a cohort; at renewal
-    ``i`` every cohort still observed loses ``Binomial(alive, h_i)``, and a
-    cohort whose window is ``i`` is censored after it. One vectorised draw
-    per renewal over (draws, groups, windows): the work does not grow with
-    the customers.
-    """
-    n_groups, width = s.shape
-    size = np.bincount(code * width + window, minlength=n_groups * width)
-    alive = np.broadcast_to(
-        size.reshape(n_groups, width), (n_draws, n_groups, width)
-    ).copy()
+    size = (
+        np.bincount(code * width + window, minlength=n_groups * width)
+        .reshape(n_groups, width)
+        .astype(np.int64)
+    )
+    # Customers observed for at least c renewals, c = 0 .. width (0 at width).
+    later = np.concatenate(
+        [size[:, ::-1].cumsum(axis=1)[:, ::-1], np.zeros((n_groups, 1), np.int64)],
+        axis=1,
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         hazard = np.where(s[:, :-1] > 0, 1.0 - s[:, 1:] / s[:, :-1], 1.0)
     hazard = np.clip(np.nan_to_num(hazard, nan=0.0), 0.0, 1.0)
+    shape = (n_draws, n_groups)
     lost = np.zeros((n_draws, n_groups, width))
     still = np.zeros((n_draws, n_groups, width))
-    still[:, :, 0] = alive[:, :, 0]
+    still[:, :, 0] = size[:, 0]
+    alive = np.broadcast_to(later[:, 1], shape).copy()
     for i in range(1, width):
-        churned = rng.binomial(alive[:, :, i:], hazard[None, :, i - 1, None])
-        alive[:, :, i:] -= churned
-        lost[:, :, i] = churned.sum(axis=2)
-        still[:, :, i] = alive[:, :, i]
-    # Rows g * n_draws + b, as `_inverted_counts` gives them.
+        churned = rng.binomial(alive, hazard[:, i - 1])
+        survivors = alive - churned
+        censored = rng.hypergeometric(
+            np.broadcast_to(size[:, i], shape),
+            np.broadcast_to(later[:, i + 1], shape),
+            survivors,
+        )
+        lost[:, :, i] = churned
+        still[:, :, i] = censored
+        alive = survivors - censored
     return (
         lost.transpose(1, 0, 2).reshape(-1, width),
         still.transpose(1, 0, 2).reshape(-1, width),
@@ -1944,18 +1926,16 @@ def simulated_coordinates(
 
     Subject ``j`` of group ``code[j]`` is observed for ``window[j]``
     renewals (its age at the end of the data, or at the horizon). In every
-    draw its lifetime ``T`` is simulated from its group's fitted ``(m,
-    phi)`` by inverting ``S``: a churn seen at age ``T`` when ``T <=
-    window[j]``, else a customer still active at ``window[j]``, the
-    censoring of the real data. Every simulated group is refitted by the
-    batched solver (`_fit_counts`, all groups and draws as one batch) and
-    read as ``(m, phi)`` (`mean_polarisation`, so a refit at the geometric
-    limit is ``phi = 0``). Uniforms are drawn subject by subject in group
-    order, `_CHUNK` at a time: every group and draw is independent of the
-    others, and the same `rng` state gives the same draws. Groups with NaN
-    parameters get NaN draws. With many customers per group and window the
-    counts are drawn as binomials per renewal instead (`_binomial_counts`),
-    which costs draws x groups x windows^2 rather than customers x draws.
+    draw the group's customers are simulated from its fitted ``(m, phi)``:
+    a churn seen at age ``T`` when ``T <= window[j]``, else a customer
+    still active at ``window[j]``, the censoring of the real data
+    (`_sequential_counts`, in distribution the same as simulating each
+    customer). Every simulated group is refitted by the batched solver
+    (`_fit_counts`, all groups and draws as one batch) and read as ``(m,
+    phi)`` (`mean_polarisation`, so a refit at the geometric limit is ``phi
+    = 0``). Every group and draw is independent of the others, and the
+    same `rng` state gives the same draws. Groups with NaN parameters get
+    NaN draws.
     Groups are simulated and refitted `_FIT_CELLS` (group, draw, period)
     cells at a time, which bounds the memory; `width` (one more than the
     longest window) is passed down to every such batch.
@@ -1983,10 +1963,7 @@ def simulated_coordinates(
         return out_m, out_phi
     usable = np.isfinite(m) & np.isfinite(phi)
     s = curve(np.where(usable, m, 0.0), np.where(usable, phi, 0.0), width)
-    if n_groups * width * width < 2 * len(code):
-        lost, still = _binomial_counts(s, code, window, n_draws=n_draws, rng=rng)
-    else:
-        lost, still = _inverted_counts(s, code, window, n_draws=n_draws, rng=rng)
+    lost, still = _sequential_counts(s, code, window, n_draws=n_draws, rng=rng)
     # Start every refit at its group's estimate (inside the box, where the
     # estimate is at the geometric limit): a few Newton steps instead of ~20.
     total = np.where(phi > 0, (1.0 - phi) / np.where(phi > 0, phi, 1.0), 1e5)
