@@ -2155,8 +2155,8 @@ def sbg_survival_interval(
     >>> sbg_survival_interval(fit, [7, 12], seed=1).round(3)
             survival  lower  upper
     period
-    7          0.489  0.459  0.520
-    12         0.378  0.340  0.416
+    7          0.489  0.458  0.521
+    12         0.378  0.339  0.417
     """
     level = check_level(level)
     period = np.atleast_1d(_periods(t, name="t", minimum=0))
@@ -2232,7 +2232,7 @@ def sbg_del_interval(
     >>> sbg_del_interval(fit, [0.1], seed=1).round(2)
                     del  lower  upper
     discount_rate
-    0.1           3.69   3.48   3.93
+    0.1           3.69   3.47   3.92
     """
     level = check_level(level)
     d, _ = _any_numbers(discount_rate, name="discount_rate")
