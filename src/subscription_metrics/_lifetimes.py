@@ -690,9 +690,9 @@ def early_ltv(
         Coverage of the intervals, in (0, 1).
     n_draws : int, default 1000
         Bootstrap draws per segment behind the sBG intervals (each a
-        simulated data set, refitted). The work grows with customers times
-        draws for the simulation and with segments times draws for the
-        refits (one batch); raise it for smoother bounds.
+        simulated data set, refitted). The work grows with segments times
+        draws (the refits run as batches; the simulation does not grow with
+        the customers); raise it for smoother bounds.
     seed : int or numpy.random.Generator
         Seed of the draws; required, so results are reproducible.
     conventions : Conventions, optional
