@@ -24,7 +24,7 @@ cancellations, win-backs) with a ``segment`` attribute of 100 values:
 
 5. ``survival.lifetimes(led)`` (first spells) and with ``lifetime_spells=
    'each'``;
-6. ``survival.early_ltv(led, by="segment")``: 100 sBG fits, 2,000 parameter
+6. ``survival.early_ltv(led, by="segment")``: 100 sBG fits, 1,000 bootstrap
    draws each (the default), survival at 3, 6, 12 and 24 months and LTV with intervals;
    the same with a 10% annual discount rate (the DEL series), and with
    ``model="km"``;

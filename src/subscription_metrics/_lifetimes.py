@@ -30,7 +30,16 @@ from ._conventions import Conventions
 from ._economics import ltv_from_survival, monthly_discount_rate
 from ._km import group_codes, kaplan_meier, survival_at
 from ._ledger import Ledger, MonthLike, _month_or_none, is_active
-from ._sbg import _LOG_BOUND, SbgFit, _del, lifetime_fits
+from ._sbg import _lifetime_batch as lifetime_batch
+from ._sbg import (
+    curve,
+    generator,
+    lifetime_fits,
+    payments,
+    percentile_band,
+    resampled_means,
+    simulated_coordinates,
+)
 from ._validation import check_by, check_int, check_level
 from .churn import _rate_conventions
 
@@ -412,58 +421,13 @@ def lifetimes(
 
 
 # --------------------------------------------------------------------------
-# The sBG model over segments and parameter draws
+# The sBG model over segments, with bootstrap intervals
 # --------------------------------------------------------------------------
 
 
 def _sbg_survival(a: FloatArray, b: FloatArray, t: float) -> FloatArray:
     out: FloatArray = np.exp(betaln(a, b + t) - betaln(a, b))
     return out
-
-
-def sbg_payments(
-    a: FloatArray, b: FloatArray, discount: float, horizon: int | None
-) -> FloatArray:
-    """
-    Return the expected discounted payments ``sum_{t < H} S(t) / (1 + d) ** t``.
-
-    Elementwise over the parameter arrays. Without a horizon, `sbg_del`'s
-    closed form; with one, the sum itself, by the recursion ``S(t) = S(t - 1)
-    r(t)`` (one vectorised step per month; stable where the closed form
-    ``((a + b - 1) - S(H) (a + b + H - 1)) / (a - 1)`` of the undiscounted
-    sum cancels, near ``alpha = 1``).
-    """
-    if horizon is None:
-        return _del(a, b, np.full(np.shape(a), discount))
-    q = 1.0 / (1.0 + discount)
-    term = np.ones(np.shape(a))
-    total = term.copy()
-    for t in range(1, horizon):
-        term = term * q * (b + (t - 1)) / (a + b + (t - 1))
-        total += term
-    return total
-
-
-def _flat_payments(discount: float, horizon: int | None) -> float:
-    """Discounted payments of a customer who never churns."""
-    if discount == 0:
-        return float("inf") if horizon is None else float(horizon)
-    if horizon is None:
-        return (1 + discount) / discount
-    return float((1 + discount) * -np.expm1(-horizon * np.log1p(discount)) / discount)
-
-
-def _geometric_payments(
-    churn: FloatArray, discount: float, horizon: int | None
-) -> FloatArray:
-    """Discounted payments when every customer churns with probability `churn`."""
-    q = (1.0 - churn) / (1.0 + discount)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if horizon is None:
-            out = np.where(q < 1, 1.0 / (1.0 - q), np.inf)
-        else:
-            out = np.where(q < 1, -np.expm1(horizon * np.log(q)) / (1.0 - q), horizon)
-    return np.asarray(out, np.float64)
 
 
 def _money(value: FloatArray, payments: FloatArray) -> FloatArray:
@@ -474,64 +438,93 @@ def _money(value: FloatArray, payments: FloatArray) -> FloatArray:
 
 
 @frozen
-class _SbgGroups:
-    """Fits per group as arrays, and parameter draws for the intervals."""
+class _Bands:
+    """An estimate per group and its interval."""
 
-    alpha: FloatArray
-    beta: FloatArray
-    converged: BoolArray
-    draws_alpha: FloatArray  # (groups, draws); NaN rows without a covariance
-    draws_beta: FloatArray
+    estimate: FloatArray
+    lower: FloatArray
+    upper: FloatArray
 
-    @classmethod
-    def of(
-        cls, fits: list[SbgFit], n_draws: int, seed: int | np.random.Generator
-    ) -> _SbgGroups:
-        """
-        Draw ``(log alpha, log beta)`` from each fit's normal approximation.
 
-        The same standard-normal draws serve every group (common random
-        numbers), transformed exactly as ``numpy.random.Generator.
-        multivariate_normal`` does (by the SVD of the covariance), so a
-        group's interval equals `sbg_survival_interval` of its fit with the
-        same seed and number of draws (unless a draw leaves the box).
-        """
-        alpha = np.array([f.alpha for f in fits], np.float64)
-        beta = np.array([f.beta for f in fits], np.float64)
-        converged = np.array([f.converged for f in fits], np.bool_)
-        covariance = np.array([f.covariance for f in fits], np.float64).reshape(
-            -1, 2, 2
+def _sbg_bands(
+    subjects: _Subjects,
+    code: IntArray,
+    n_groups: int,
+    *,
+    margin: float,
+    discount: float,
+    horizon: int | None,
+    points: list[int],
+    level: float,
+    n_draws: int,
+    seed: int | np.random.Generator,
+) -> tuple[dict[str, Any], dict[str, _Bands]]:
+    """
+    Fit the sBG per group and bootstrap every figure `early_ltv` reports.
+
+    Returns the fit columns (``alpha``, ``beta``, ``mean_churn``,
+    ``polarisation``, ``converged``, ``model``) and the bands of
+    ``lifetime_value``, ``expected_lifetime``, ``discounted_lifetime`` and
+    ``survival_<t>``.
+    """
+    age, observed = subjects.age, subjects.observed
+    fits, _ = lifetime_batch(age, observed, code)
+    m, phi = fits.coordinates()
+    churned = np.bincount(code[observed], minlength=n_groups)
+    none = churned == 0
+    geometric = ~fits.converged & ~none & (phi == 0)
+    converged = fits.converged | geometric
+    # Simulate only identified fits; a group without churn keeps S = 1 and
+    # has no interval (nothing in its data says how far from 1).
+    simulate = converged & ~none
+    rng = generator(seed)
+    life_rng, money_rng = rng.spawn(2)
+    window = (subjects.as_of - subjects.start).astype(np.int64)
+    dm, dphi = simulated_coordinates(
+        np.where(simulate, m, np.nan),
+        np.where(simulate, phi, np.nan),
+        code,
+        window,
+        n_draws=n_draws,
+        rng=life_rng,
+    )
+    start_mrr = subjects.start_mrr.astype(np.float64)
+    arpa = resampled_means(start_mrr, code, n_groups, n_draws=n_draws, rng=money_rng)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_mrr = np.bincount(code, weights=start_mrr, minlength=n_groups) / (
+            np.bincount(code, minlength=n_groups)
         )
-        rng = np.random.default_rng(seed)
-        normal = rng.standard_normal((n_draws, 2))
-        shape = (len(fits), n_draws)
-        draws_alpha, draws_beta = np.full(shape, np.nan), np.full(shape, np.nan)
-        usable = np.isfinite(covariance).all(axis=(1, 2)) & np.isfinite(alpha)
-        if usable.any():
-            _, s, vh = np.linalg.svd(covariance[usable])
-            factor = np.sqrt(s)[:, :, None] * vh  # (g, 2, 2)
-            mean = np.log(np.stack([alpha[usable], beta[usable]], axis=1))
-            theta = np.einsum("nk,gkj->gnj", normal, factor) + mean[:, None, :]
-            # Keep draws in the box the fits search, exp(+-15): a draw past it
-            # moves back along (1, 1), which keeps alpha / beta.
-            theta -= np.maximum(theta.max(axis=2, keepdims=True) - _LOG_BOUND, 0)
-            theta += np.maximum(-_LOG_BOUND - theta.min(axis=2, keepdims=True), 0)
-            values = np.exp(np.clip(theta, -_LOG_BOUND, _LOG_BOUND))
-            draws_alpha[usable] = values[:, :, 0]
-            draws_beta[usable] = values[:, :, 1]
-        return cls(alpha, beta, converged, draws_alpha, draws_beta)
 
+    def band(point: FloatArray, draws: FloatArray) -> _Bands:
+        low, high = percentile_band(draws, level)
+        return _Bands(point, low, high)
 
-def _quantiles(draws: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
-    """Central `level` interval of each row's draws (NaN rows stay NaN)."""
-    tail = (1 - level) / 2
-    lower = np.full(len(draws), np.nan)
-    upper = lower.copy()
-    rows = ~np.isnan(draws).any(axis=1)
-    if rows.any():
-        lower[rows] = np.quantile(draws[rows], tail, axis=1, method="inverted_cdf")
-        upper[rows] = np.quantile(draws[rows], 1 - tail, axis=1, method="inverted_cdf")
-    return lower, upper
+    bands: dict[str, _Bands] = {}
+    paid = payments(m, phi, discount, horizon)
+    paid_draws = payments(dm, dphi, discount, horizon)
+    bands["discounted_lifetime"] = band(paid, paid_draws)
+    bands["expected_lifetime"] = band(
+        payments(m, phi, 0.0, horizon), payments(dm, dphi, 0.0, horizon)
+    )
+    bands["lifetime_value"] = band(
+        _money(margin * mean_mrr, paid),
+        _money(margin * arpa, paid_draws),
+    )
+    width = max(points) + 1
+    at = np.asarray(points, np.int64)
+    curves = curve(m, phi, width)[:, at]
+    sampled = curve(dm, dphi, width)[:, :, at]
+    for j, t in enumerate(points):
+        bands[f"survival_{t}"] = band(curves[:, j], sampled[:, :, j])
+    columns: dict[str, Any] = {
+        "alpha": fits.alpha,
+        "beta": fits.beta,
+        "mean_churn": m,
+        "polarisation": phi,
+        "converged": converged,
+        "model": np.where(geometric, "geometric", "sbg").astype(object),
+    }
+    return columns, bands
 
 
 # --------------------------------------------------------------------------
@@ -589,6 +582,45 @@ def _km_ltv(
     return out
 
 
+def _km_bands(
+    age: IntArray,
+    observed: BoolArray,
+    code: IntArray,
+    n_groups: int,
+    longest: IntArray,
+    *,
+    arpa: FloatArray,
+    margin: float,
+    discount: float,
+    horizon: int | None,
+    points: list[int],
+    level: float,
+) -> dict[str, _Bands]:
+    """Kaplan-Meier curves per group, continued geometrically, and their sums."""
+    curves = kaplan_meier(age, observed, groups=code, level=level)
+    width = max(horizon or 0, int(longest.max(initial=0)) + 2, max(points) + 1)
+    grid = _km_grid(curves, n_groups, longest, width)
+    span = horizon if horizon is not None else width
+    ones = np.ones(n_groups)
+    sums = {
+        "lifetime_value": (arpa, margin, discount),
+        "expected_lifetime": (ones, 1.0, 0.0),
+        "discounted_lifetime": (ones, 1.0, discount),
+    }
+    bands: dict[str, _Bands] = {}
+    for name, (value, share, rate) in sums.items():
+        point, lower, upper = (
+            _km_ltv(value, grid[c][:, :span], share, rate, horizon)
+            for c in ("survival", "lower", "upper")
+        )
+        bands[name] = _Bands(point, lower, upper)
+    for t in points:
+        bands[f"survival_{t}"] = _Bands(
+            grid["survival"][:, t], grid["lower"][:, t], grid["upper"][:, t]
+        )
+    return bands
+
+
 # --------------------------------------------------------------------------
 # Early LTV
 # --------------------------------------------------------------------------
@@ -614,7 +646,7 @@ def early_ltv(
     min_customers: int = 30,
     min_churned: int = 10,
     level: float = 0.95,
-    n_draws: int = 2_000,
+    n_draws: int = 1_000,
     seed: int | np.random.Generator,
     conventions: Conventions | None = None,
 ) -> pd.DataFrame:
@@ -656,10 +688,11 @@ def early_ltv(
         Fewer observed churns than this make a segment thin.
     level : float, default 0.95
         Coverage of the intervals, in (0, 1).
-    n_draws : int, default 2000
-        Parameter draws per segment behind the sBG intervals. The work grows
-        with segments times draws (a discounted, unbounded value sums a
-        series per draw); raise it for smoother bounds.
+    n_draws : int, default 1000
+        Bootstrap draws per segment behind the sBG intervals (each a
+        simulated data set, refitted). The work grows with segments times
+        draws (the refits run as batches; the simulation does not grow with
+        the customers); raise it for smoother bounds.
     seed : int or numpy.random.Generator
         Seed of the draws; required, so results are reproducible.
     conventions : Conventions, optional
@@ -681,6 +714,9 @@ def early_ltv(
           first paid month (minor units, float);
         - ``alpha``, ``beta``: the sBG estimate (NaN under ``'km'``, and
           for a segment without churn);
+        - ``mean_churn``, ``polarisation``: the same fit as ``m = alpha /
+          (alpha + beta)`` and ``phi = 1 / (alpha + beta + 1)``, with
+          ``phi = 0`` at the geometric limit (NaN under ``'km'``);
         - ``converged``: whether the sBG fit converged (True under ``'km'``,
           which has nothing to fit, and for the geometric limit below);
         - ``model``: ``'sbg'``, ``'km'``, or ``'geometric'`` where the sBG fit
@@ -688,6 +724,13 @@ def early_ltv(
           segment's customers (see Notes);
         - ``lifetime_value`` with ``lifetime_value_lower`` and
           ``lifetime_value_upper``: LTV per new customer, minor units;
+        - ``expected_lifetime`` with ``_lower`` and ``_upper``: expected
+          months paid by a new customer, undiscounted, within
+          `horizon_months` if given (``inf`` when unbounded and the tail
+          never stops paying);
+        - ``discounted_lifetime`` with ``_lower`` and ``_upper``: the same
+          payments discounted, ``lifetime_value / (margin * ARPA)``; the
+          value per unit of new MRR, without ARPA's uncertainty;
         - ``survival_<t>`` with ``_lower`` and ``_upper``, for each of
           `horizons`: the projected share still paying at age ``t``;
         - ``thin``: whether the data are too thin to say anything (see
@@ -718,32 +761,34 @@ def early_ltv(
     survivors, who are often the bigger accounts. Expansion and contraction
     are left out: the value is logo retention times starting MRR.
 
-    **Intervals** under ``'sbg'`` reflect parameter uncertainty: ``(log
-    alpha, log beta)`` are drawn `n_draws` times from each fit's normal
-    approximation (the same standard-normal draws for every segment, so a
-    segment's interval does not depend on the others), and the central
-    `level` share of the resulting values is reported, as
-    `sbg_survival_interval` and `sbg_del_interval` do. A draw outside the
-    box the fits search (``alpha`` and ``beta`` in ``exp(+-15)``) moves back
-    along the direction that keeps ``alpha / beta``. Where churn hardly
-    varies across customers the likelihood is a long ridge, the normal
-    approximation poor, and the bounds wide and lopsided. Under ``'km'``
-    the bounds are the Kaplan-Meier pointwise (log-log) band, continued and
-    summed like the estimate: a rough guide, not a simultaneous band.
-    Without a covariance (a fit that did not converge) they are NaN. A
-    segment without any churn keeps ``S(t) = 1``, the limit the likelihood
-    prefers, and its value counts every payment (``inf`` undiscounted and
-    unbounded).
+    **Intervals** under ``'sbg'`` come from a parametric bootstrap: every
+    segment's customers are simulated `n_draws` times from its fit, each
+    observed for as long as the real one was (from its start to `as_of`:
+    staggered entry, censoring at the end of the data), every simulated
+    segment is refitted, and the central `level` share of the refits'
+    figures is reported (percentile intervals). The fits run in mean churn
+    and polarisation, where the geometric limit is an ordinary point, so
+    the bounds stay finite when churn hardly varies. ``lifetime_value``
+    adds ARPA's uncertainty: each draw also resamples the segment's
+    first-month MRRs (a bootstrap over customers). The draws are
+    reproducible from `seed`; a segment's draws depend on the segments
+    sorted before it. The intervals assume the model: constant churn per
+    customer, churn independent of revenue and of the month of entry.
+    ``benchmarks/bench_calibration.py`` measures their coverage. Under
+    ``'km'`` the bounds are the Kaplan-Meier pointwise (log-log) band,
+    continued and summed like the estimate: a rough guide, not a
+    simultaneous band. A fit that did not converge (away from the
+    geometric limit) and a segment without any churn have NaN bounds; the
+    latter keeps ``S(t) = 1``, the limit the likelihood prefers, and its
+    value counts every payment (``inf`` undiscounted and unbounded).
 
     **No heterogeneity.** When every customer of a segment seems to churn
     with the same probability, the shifted-beta-geometric likelihood is
-    highest at its limit (alpha and beta without bound, alpha / (alpha +
-    beta) fixed): a geometric lifetime. The fit then stops at its bounds;
-    instead of reporting it as failed, the segment uses that limit directly:
-    churn ``p = churned / periods at risk`` (the sum of ``age``), ``S(t) =
-    (1 - p) ** t``, and intervals from draws of ``p`` from its Jeffreys
-    beta posterior, ``Beta(churned + 1/2, at risk - churned + 1/2)``; the
-    ``model`` column says ``'geometric'``.
+    highest at its limit (alpha and beta without bound, ``phi = 0``): a
+    geometric lifetime. The fit then stops at its bounds; the segment uses
+    that limit directly, churn ``m = churned / periods at risk`` (the sum
+    of ``age``) and ``S(t) = (1 - m) ** t``, bootstrapped like any other
+    fit; the ``model`` column says ``'geometric'``.
 
     **Thin data.** A segment is ``thin`` when it has fewer than
     `min_customers` customers, fewer than `min_churned` observed churns,
@@ -820,96 +865,53 @@ def early_ltv(
         "customer_months": months_paid,
         "first_month_arpa": arpa,
     }
-    value = margin * arpa
-    survival: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
     if kind == "sbg":
-        fits, _ = lifetime_fits(age, observed, code)
-        groups = _SbgGroups.of(fits, draws, seed)
-        a, b = groups.alpha, groups.beta
-        converged = groups.converged
-        da, db = groups.draws_alpha, groups.draws_beta
-        # Without a churn the likelihood is highest with no churn at all.
-        none = churned == 0
-        payments = np.where(
-            none,
-            _flat_payments(discount, horizon),
-            sbg_payments(a, b, discount, horizon),
+        fitted, bands = _sbg_bands(
+            subjects,
+            code,
+            n_groups,
+            margin=margin,
+            discount=discount,
+            horizon=horizon,
+            points=points,
+            level=coverage,
+            n_draws=draws,
+            seed=seed,
         )
-        point = _money(value, payments)
-        lower, upper = _quantiles(
-            _money(value[:, None], sbg_payments(da, db, discount, horizon)), coverage
-        )
-        for t in points:
-            low, high = _quantiles(_sbg_survival(da, db, t), coverage)
-            survival[t] = (np.where(none, 1.0, _sbg_survival(a, b, t)), low, high)
-        # A fit that runs to its bounds with churn seen has found no
-        # heterogeneity: every customer churns with the same probability, the
-        # geometric limit of the model. Its estimate is churned / periods at
-        # risk, with draws from the Jeffreys beta posterior for the interval.
-        at_bound = np.maximum(np.abs(np.log(a)), np.abs(np.log(b))) >= _LOG_BOUND - 1e-6
-        geometric = ~converged & ~none & np.nan_to_num(at_bound, nan=False)
-        model_used = np.where(geometric, "geometric", "sbg").astype(object)
-        if geometric.any():
-            at_risk = k.sum_by_key(code, age, n_groups).astype(np.float64)
-            p = churned[geometric] / at_risk[geometric]
-            rng = np.random.default_rng(seed)
-            draws_p = rng.beta(
-                churned[geometric][:, None] + 0.5,
-                (at_risk[geometric] - churned[geometric])[:, None] + 0.5,
-                size=(int(geometric.sum()), draws),
-            )
-            paid = _geometric_payments(p, discount, horizon)
-            point[geometric] = _money(value[geometric], paid)
-            low, high = _quantiles(
-                _money(
-                    value[geometric][:, None],
-                    _geometric_payments(draws_p, discount, horizon),
-                ),
-                coverage,
-            )
-            lower[geometric], upper[geometric] = low, high
-            for t in points:
-                estimate, low_s, high_s = survival[t]
-                estimate, low_s, high_s = estimate.copy(), low_s.copy(), high_s.copy()
-                estimate[geometric] = (1.0 - p) ** t
-                # Survival falls as churn rises: the bounds swap.
-                high_g, low_g = _quantiles((1.0 - draws_p) ** t, coverage)
-                low_s[geometric], high_s[geometric] = high_g, low_g
-                survival[t] = (
-                    estimate,
-                    np.minimum(low_s, high_s),
-                    np.maximum(low_s, high_s),
-                )
-            converged = converged | geometric
+        converged = fitted["converged"]
+        columns |= fitted
     else:
-        model_used = np.full(n_groups, "km", dtype=object)
-        a = b = np.full(n_groups, np.nan)
+        nan = np.full(n_groups, np.nan)
         converged = np.ones(n_groups, np.bool_)
-        curves = kaplan_meier(age, observed, groups=code, level=coverage)
-        width = max(horizon or 0, int(longest.max(initial=0)) + 2, max(points) + 1)
-        grid = _km_grid(curves, n_groups, longest, width)
-        span = horizon if horizon is not None else width
-        point, lower, upper = (
-            _km_ltv(arpa, grid[c][:, :span], margin, discount, horizon)
-            for c in ("survival", "lower", "upper")
+        columns |= {
+            "alpha": nan,
+            "beta": nan.copy(),
+            "mean_churn": nan.copy(),
+            "polarisation": nan.copy(),
+            "converged": converged,
+            "model": np.full(n_groups, "km", dtype=object),
+        }
+        bands = _km_bands(
+            age,
+            observed,
+            code,
+            n_groups,
+            longest,
+            arpa=arpa,
+            margin=margin,
+            discount=discount,
+            horizon=horizon,
+            points=points,
+            level=coverage,
         )
-        for t in points:
-            survival[t] = (
-                grid["survival"][:, t],
-                grid["lower"][:, t],
-                grid["upper"][:, t],
-            )
-    columns |= {"alpha": a, "beta": b, "converged": converged, "model": model_used}
-    columns |= {
-        "lifetime_value": point,
-        "lifetime_value_lower": lower,
-        "lifetime_value_upper": upper,
-    }
+    for name in ("lifetime_value", "expected_lifetime", "discounted_lifetime"):
+        columns[name] = bands[name].estimate
+        columns[f"{name}_lower"] = bands[name].lower
+        columns[f"{name}_upper"] = bands[name].upper
     for t in points:
-        estimate, low, high = survival[t]
-        columns[f"survival_{t}"] = estimate
-        columns[f"survival_{t}_lower"] = low
-        columns[f"survival_{t}_upper"] = high
+        columns[f"survival_{t}"] = bands[f"survival_{t}"].estimate
+        columns[f"survival_{t}_lower"] = bands[f"survival_{t}"].lower
+        columns[f"survival_{t}_upper"] = bands[f"survival_{t}"].upper
     columns["thin"] = (
         (customers < fewest)
         | (churned < least_churn)

@@ -24,7 +24,7 @@ from typing import Any, Final, TypeAlias, overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from attrs import frozen
+from attrs import field, frozen
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, hyp2f1, polygamma
 
@@ -126,12 +126,30 @@ class SbgFit:
         parameters apart (no churn at all, churn that does not vary
         across customers, where ``alpha`` and ``beta`` grow without bound,
         or a single period, which fixes only ``alpha / (alpha + beta)``)
-        this is False and the estimate should not be used.
+        this is False and the estimate should not be used as
+        ``(alpha, beta)``; at the geometric limit `mean_churn` and
+        `polarisation` still describe it.
+    lost, censored : tuple of float
+        The data behind the fit, pooled over cohorts: ``lost[t]`` customers
+        churned in period ``t`` (``lost[0]`` is 0) and ``censored[t]`` were
+        last seen active after ``t`` periods. `sbg_survival_interval` and
+        `sbg_del_interval` simulate from them; a fit built by hand has none
+        (empty tuples) and gets no interval. Not compared by ``==``.
 
     Notes
     -----
     Standard errors use the delta method from the log scale:
     ``se_alpha = alpha * sqrt(covariance[0][0])``.
+
+    The same model in other coordinates: the mean churn ``m = alpha /
+    (alpha + beta)`` (the churn of the first renewal, and of every renewal
+    when customers do not differ) and the polarisation ``phi = 1 / (alpha +
+    beta + 1)``, the share of the variance of a customer's churn probability
+    that differs between customers, in [0, 1). ``phi -> 0`` is the geometric
+    limit, where every customer churns with probability ``m``; there
+    ``alpha`` and ``beta`` run off to infinity while ``(m, phi)`` stay put.
+    The renewal ``i`` churns a share ``m (1 - phi) / (1 + (i - 2) phi)`` of
+    the customers facing it.
 
     Examples
     --------
@@ -150,6 +168,38 @@ class SbgFit:
     n_customers: int
     n_periods: int
     converged: bool
+    lost: tuple[float, ...] = field(default=(), eq=False)
+    censored: tuple[float, ...] = field(default=(), eq=False)
+
+    @property
+    def mean_churn(self) -> float:
+        """
+        The mean churn ``alpha / (alpha + beta)``, or the geometric limit's.
+
+        At the geometric limit (the fit ran to its upper bound because
+        churn does not vary across customers) it is the constant churn
+        rate, churned over renewals faced. NaN without a churn.
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> round(sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241]).mean_churn, 3)
+        0.373
+        """
+        return _coordinates(self)[0]
+
+    @property
+    def polarisation(self) -> float:
+        """
+        The polarisation ``1 / (alpha + beta + 1)``: 0 at the geometric limit.
+
+        Examples
+        --------
+        >>> from subscription_metrics.survival import sbg_fit
+        >>> round(sbg_fit([1000, 631, 468, 382, 326, 289, 262, 241]).polarisation, 3)
+        0.346
+        """
+        return _coordinates(self)[1]
 
     @property
     def se_alpha(self) -> float:
@@ -621,7 +671,9 @@ def _into_box(theta: FloatArray) -> FloatArray:
     return np.where(near, np.copysign(_LOG_BOUND, out), out)
 
 
-def _newton_batch(counts: _Counts) -> tuple[FloatArray, BoolArray]:
+def _newton_batch(
+    counts: _Counts, start: FloatArray | None = None
+) -> tuple[FloatArray, BoolArray]:
     """
     Maximise the likelihood of every group at once over the box.
 
@@ -646,7 +698,7 @@ def _newton_batch(counts: _Counts) -> tuple[FloatArray, BoolArray]:
     failed line search.
     """
     n = len(counts.n_customers)
-    theta = np.zeros((n, 2))
+    theta = np.zeros((n, 2)) if start is None else _into_box(start.copy())
     solved = np.zeros(n, np.bool_)
     active = np.arange(n)
     scale = 1.0 / counts.n_customers
@@ -719,11 +771,22 @@ class _Fits:
     n_periods: IntArray
     converged: BoolArray
     fallback: int
+    lost: FloatArray  # (groups, width): the data fitted
+    censored: FloatArray
+
+    def coordinates(self) -> tuple[FloatArray, FloatArray]:
+        """Mean churn and polarisation per group (`mean_polarisation`)."""
+        return mean_polarisation(
+            self.alpha, self.beta, self.converged, self.lost, self.censored
+        )
 
     def fit(self, g: int) -> SbgFit:
         """Return the fit of group `g`."""
         c = self.covariance[g]
+        width = int(self.n_periods[g]) + 1
         return SbgFit(
+            lost=tuple(float(v) for v in self.lost[g, :width]),
+            censored=tuple(float(v) for v in self.censored[g, :width]),
             alpha=float(self.alpha[g]),
             beta=float(self.beta[g]),
             log_likelihood=float(self.log_likelihood[g]),
@@ -741,7 +804,9 @@ class _Fits:
         return [self.fit(g) for g in range(len(self.alpha))]
 
 
-def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
+def _fit_counts(
+    lost: FloatArray, survivors: FloatArray, start: FloatArray | None = None
+) -> _Fits:
     """
     Fit every row of churn and survivor counts, as one batch.
 
@@ -752,7 +817,10 @@ def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
     parameters. A group the batched Newton iteration does not finish (rare)
     is fitted alone by `_Terms.fit` (L-BFGS-B, then Newton), the only loop
     over groups; `_Fits.fallback` counts them. The log-likelihood,
-    covariance and flag are then computed for all groups alike.
+    covariance and flag are then computed for all groups alike. `start`
+    (groups, 2) is where the iteration starts in ``(log alpha, log beta)``
+    (``alpha = beta = 1`` by default): a bootstrap starts its refits at the
+    estimate they scatter around.
     """
     counts = _Counts.of(lost, survivors)
     n_groups = len(counts.n_customers)
@@ -764,7 +832,9 @@ def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
     unsolved = fittable[:0]
     if fittable.size:
         part = counts.take(fittable)
-        theta[fittable], solved = _newton_batch(part)
+        theta[fittable], solved = _newton_batch(
+            part, None if start is None else start[fittable]
+        )
         unsolved = fittable[~solved]
         for g in unsolved:
             alone = _Terms.of(lost[g], survivors[g]).fit()
@@ -794,7 +864,64 @@ def _fit_counts(lost: FloatArray, survivors: FloatArray) -> _Fits:
         n_periods=counts.n_periods,
         converged=definite & (mean_gradient < _GRADIENT_TOL),
         fallback=len(unsolved),
+        lost=lost,
+        censored=survivors,
     )
+
+
+def mean_polarisation(
+    alpha: FloatArray,
+    beta: FloatArray,
+    converged: BoolArray,
+    lost: FloatArray,
+    censored: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Mean churn ``m`` and polarisation ``phi`` of fits, the geometric limit included.
+
+    ``m = alpha / (alpha + beta)`` and ``phi = 1 / (alpha + beta + 1)``. A
+    fit that did not converge because it ran to the upper bound of the box
+    (``alpha`` or ``beta`` at ``exp(15)``) has found no heterogeneity: it is
+    the geometric limit ``phi = 0``, whose maximum-likelihood ``m`` is the
+    churned customers over the renewals faced (a binomial rate). A group
+    with customers and no churn has ``m = 0`` and ``phi = 0`` (nobody
+    churns, the limit its likelihood prefers); one without customers NaN.
+    `lost` and `censored` are the (groups, width) counts that were fitted.
+    """
+    period = np.arange(lost.shape[1], dtype=np.float64)
+    churned = lost.sum(axis=1)
+    customers = churned + censored.sum(axis=1)
+    decisions = lost @ period + censored @ period
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = alpha + beta
+        m = alpha / total
+        phi = 1.0 / (total + 1.0)
+        top = np.nan_to_num(np.maximum(np.log(alpha), np.log(beta)), nan=0.0)
+        geometric = ~converged & (top >= _LOG_BOUND - 1e-6) & (churned > 0)
+        rate = churned / decisions
+    m = np.where(geometric, rate, m)
+    phi = np.where(geometric, 0.0, phi)
+    none = (customers > 0) & (churned == 0)
+    m = np.where(none, 0.0, m)
+    phi = np.where(none, 0.0, phi)
+    return np.asarray(m, np.float64), np.asarray(phi, np.float64)
+
+
+def _coordinates(fit: SbgFit) -> tuple[float, float]:
+    """`mean_polarisation` of one fit (without its data: from alpha and beta)."""
+    lost = np.array([fit.lost or (0.0,)], np.float64)
+    censored = np.array([fit.censored or (0.0,)], np.float64)
+    if not fit.lost:  # a fit built by hand: nothing to take the limit from
+        lost[:] = np.nan
+        censored[:] = np.nan
+    m, phi = mean_polarisation(
+        np.array([fit.alpha]),
+        np.array([fit.beta]),
+        np.array([fit.converged]),
+        lost,
+        censored,
+    )
+    return float(m[0]), float(phi[0])
 
 
 def _at_bound(alpha: FloatArray, beta: FloatArray) -> BoolArray:
@@ -1622,48 +1749,342 @@ def sbg_derl(
 
 
 # --------------------------------------------------------------------------
-# Uncertainty
+# The model in mean churn and polarisation
 # --------------------------------------------------------------------------
 
 
-def _draws(
-    fit: SbgFit, n_draws: int, seed: int | np.random.Generator
-) -> tuple[FloatArray, FloatArray] | None:
-    """Parameter draws from the normal approximation on the log scale."""
-    if not isinstance(fit, SbgFit):
-        msg = f"'fit' must be an SbgFit, got {type(fit).__name__}"
+def curve(m: FloatArray, phi: FloatArray, width: int) -> FloatArray:
+    """
+    Survival ``S(0), ..., S(width - 1)`` for every element of `m` and `phi`.
+
+    Renewal ``i`` churns ``h_i = m (1 - phi) / (1 + (i - 2) phi)`` of the
+    customers facing it (``r(i) = 1 - h_i``), so ``log S(t) = sum_{i <= t}
+    log1p(-h_i)``: exact at the geometric limit ``phi = 0`` and near it,
+    where ``betaln(alpha, beta + t) - betaln(alpha, beta)`` loses digits.
+    The result has the shape of ``m`` (which `phi` matches) plus a last axis
+    of `width`; NaN parameters give NaN curves.
+    """
+    i = np.arange(1, width, dtype=np.float64)
+    mean, polar = np.asarray(m)[..., None], np.asarray(phi)[..., None]
+    hazard = mean * (1.0 - polar) / (1.0 + (i - 2.0) * polar)
+    with np.errstate(divide="ignore"):
+        log = np.cumsum(np.log1p(-np.minimum(hazard, 1.0)), axis=-1)
+    start = np.zeros((*np.shape(m), 1))
+    out: FloatArray = np.exp(np.concatenate([start + 0 * mean, log], axis=-1))
+    return out
+
+
+def payments(
+    m: FloatArray, phi: FloatArray, discount: float, horizon: int | None
+) -> FloatArray:
+    """
+    Return the expected discounted payments ``sum_{t < H} S(t) / (1 + d) ** t``.
+
+    Elementwise over `m` and `phi`. With a `horizon` the curve is summed;
+    without one it is DEL (`_del`, from ``alpha = m (1 - phi) / phi`` and
+    ``beta = (1 - m) (1 - phi) / phi``), and at ``phi = 0`` the geometric
+    sum ``1 / (1 - (1 - m) / (1 + d))`` (``inf`` when nothing is discounted
+    and nobody churns). At a zero discount rate this is the expected
+    lifetime (within the horizon).
+    """
+    m, phi = np.asarray(m, np.float64), np.asarray(phi, np.float64)
+    if horizon is not None:
+        weights = (1.0 + discount) ** -np.arange(horizon, dtype=np.float64)
+        out: FloatArray = curve(m, phi, horizon) @ weights
+        return out
+    flat_m, flat_phi = m.ravel(), phi.ravel()
+    result = np.full(flat_m.shape, np.nan)
+    geometric = flat_phi == 0
+    keep = (1.0 - flat_m[geometric]) / (1.0 + discount)
+    with np.errstate(divide="ignore"):
+        result[geometric] = np.where(keep < 1, 1.0 / (1.0 - keep), np.inf)
+    rest = np.flatnonzero(~geometric & np.isfinite(flat_phi) & np.isfinite(flat_m))
+    if rest.size:
+        total = (1.0 - flat_phi[rest]) / flat_phi[rest]
+        a, b = flat_m[rest] * total, (1.0 - flat_m[rest]) * total
+        result[rest] = _del(a, b, np.full(rest.size, discount))
+    return result.reshape(m.shape)
+
+
+# --------------------------------------------------------------------------
+# Uncertainty: a parametric bootstrap
+# --------------------------------------------------------------------------
+
+_CHUNK: Final = 1 << 22  # resampled values held in memory at once
+_FIT_CELLS: Final = 1 << 22  # (group, draw, period) cells refitted at once
+
+
+def generator(seed: object) -> np.random.Generator:
+    """Return a numpy Generator from an int or a Generator, or raise."""
+    if isinstance(seed, bool) or not isinstance(
+        seed, int | np.integer | np.random.Generator
+    ):
+        msg = f"'seed' must be an int or a numpy Generator, got {seed!r}"
         raise TypeError(msg)
+    return (
+        seed
+        if isinstance(seed, np.random.Generator)
+        else np.random.default_rng(int(seed))
+    )
+
+
+def _check_draws(n_draws: object) -> int:
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer):
         msg = f"'n_draws' must be an int, got {n_draws!r}"
         raise TypeError(msg)
     if n_draws < 2:
         msg = f"'n_draws' must be >= 2, got {n_draws!r}"
         raise ValueError(msg)
-    if isinstance(seed, bool) or not isinstance(
-        seed, int | np.integer | np.random.Generator
-    ):
-        msg = f"'seed' must be an int or a numpy Generator, got {seed!r}"
+    return int(n_draws)
+
+
+def _sorted_by_group(
+    code: IntArray, n_groups: int
+) -> tuple[npt.NDArray[np.intp], IntArray, IntArray]:
+    """Subjects sorted by group (stable), group sizes, and each group's start."""
+    order = np.argsort(code, kind="stable")
+    sizes = np.bincount(code, minlength=n_groups).astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
+    return order, sizes, starts
+
+
+def _rows_per_chunk(n_draws: int) -> int:
+    return max(1, _CHUNK // n_draws)
+
+
+def _sequential_counts(
+    s: FloatArray,
+    code: IntArray,
+    window: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Simulate churn and survivor counts, renewal by renewal, for every group.
+
+    `s` is each group's survival curve, (groups, width); rows of the result
+    are ``g * n_draws + b``, one per group and draw. Customers whose window
+    is ``c`` are observed through renewal ``c``. At renewal ``i`` the
+    customers still observed and active churn as ``Binomial(at risk,
+    h_i)``, ``h_i = 1 - S(i) / S(i - 1)``; of the survivors, those whose
+    window ends at ``i`` are censored. Churn does not depend on the window,
+    so the active customers are a uniformly random subset of those observed
+    that long, and the number whose window is ``i`` is hypergeometric (the
+    customers with window ``i`` among all with window ``>= i``). This is
+    exactly the distribution of simulating every customer, with two draws
+    per (draw, group, renewal): the work does not grow with the customers.
+    """
+    n_groups, width = s.shape
+    size = (
+        np.bincount(code * width + window, minlength=n_groups * width)
+        .reshape(n_groups, width)
+        .astype(np.int64)
+    )
+    # Customers observed for at least c renewals, c = 0 .. width (0 at width).
+    later = np.concatenate(
+        [size[:, ::-1].cumsum(axis=1)[:, ::-1], np.zeros((n_groups, 1), np.int64)],
+        axis=1,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = np.where(s[:, :-1] > 0, 1.0 - s[:, 1:] / s[:, :-1], 1.0)
+    hazard = np.clip(np.nan_to_num(hazard, nan=0.0), 0.0, 1.0)
+    shape = (n_draws, n_groups)
+    lost = np.zeros((n_draws, n_groups, width))
+    still = np.zeros((n_draws, n_groups, width))
+    still[:, :, 0] = size[:, 0]
+    alive = np.broadcast_to(later[:, 1], shape).copy()
+    for i in range(1, width):
+        churned = rng.binomial(alive, hazard[:, i - 1])
+        survivors = alive - churned
+        censored = rng.hypergeometric(
+            np.broadcast_to(size[:, i], shape),
+            np.broadcast_to(later[:, i + 1], shape),
+            survivors,
+        )
+        lost[:, :, i] = churned
+        still[:, :, i] = censored
+        alive = survivors - censored
+    return (
+        lost.transpose(1, 0, 2).reshape(-1, width),
+        still.transpose(1, 0, 2).reshape(-1, width),
+    )
+
+
+def simulated_coordinates(
+    m: FloatArray,
+    phi: FloatArray,
+    code: IntArray,
+    window: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+    width: int | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Parametric bootstrap of the fits: ``(m, phi)`` refitted, (groups, n_draws).
+
+    Subject ``j`` of group ``code[j]`` is observed for ``window[j]``
+    renewals (its age at the end of the data, or at the horizon). In every
+    draw the group's customers are simulated from its fitted ``(m, phi)``:
+    a churn seen at age ``T`` when ``T <= window[j]``, else a customer
+    still active at ``window[j]``, the censoring of the real data
+    (`_sequential_counts`, in distribution the same as simulating each
+    customer). Every simulated group is refitted by the batched solver
+    (`_fit_counts`, all groups and draws as one batch) and read as ``(m,
+    phi)`` (`mean_polarisation`, so a refit at the geometric limit is ``phi
+    = 0``). Every group and draw is independent of the others, and the
+    same `rng` state gives the same draws. Groups with NaN parameters get
+    NaN draws.
+    Groups are simulated and refitted `_FIT_CELLS` (group, draw, period)
+    cells at a time, which bounds the memory; `width` (one more than the
+    longest window) is passed down to every such batch.
+    """
+    n_groups = len(m)
+    if width is None:
+        width = int(window.max(initial=0)) + 1
+    per_chunk = max(1, _FIT_CELLS // (n_draws * width))
+    if n_groups > per_chunk:  # bound the memory: a batch of groups at a time
+        order, sizes, starts = _sorted_by_group(code, n_groups)
+        out_m = np.full((n_groups, n_draws), np.nan)
+        out_phi = out_m.copy()
+        for lo in range(0, n_groups, per_chunk):
+            hi = min(lo + per_chunk, n_groups)
+            rows = order[starts[lo] : starts[hi - 1] + sizes[hi - 1]]
+            out_m[lo:hi], out_phi[lo:hi] = simulated_coordinates(
+                m[lo:hi],
+                phi[lo:hi],
+                code[rows] - lo,
+                window[rows],
+                n_draws=n_draws,
+                rng=rng,
+                width=width,
+            )
+        return out_m, out_phi
+    usable = np.isfinite(m) & np.isfinite(phi)
+    s = curve(np.where(usable, m, 0.0), np.where(usable, phi, 0.0), width)
+    lost, still = _sequential_counts(s, code, window, n_draws=n_draws, rng=rng)
+    # Start every refit at its group's estimate (inside the box, where the
+    # estimate is at the geometric limit): a few Newton steps instead of ~20.
+    total = np.where(phi > 0, (1.0 - phi) / np.where(phi > 0, phi, 1.0), 1e5)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.log(np.stack([m * total, (1.0 - m) * total], axis=1))
+    theta = np.where(np.isfinite(theta) & usable[:, None], theta, 0.0)
+    theta -= np.maximum(theta.max(axis=1, keepdims=True) - 12.0, 0.0)
+    theta = np.maximum(theta, -12.0)
+    fits = _fit_counts(
+        lost,
+        still,
+        np.repeat(theta, n_draws, axis=0),
+    )
+    dm, dphi = fits.coordinates()
+    dm = dm.reshape(n_groups, n_draws)
+    dphi = dphi.reshape(n_groups, n_draws)
+    dm[~usable] = np.nan
+    dphi[~usable] = np.nan
+    return dm, dphi
+
+
+def resampled_means(
+    values: FloatArray,
+    code: IntArray,
+    n_groups: int,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """
+    Bootstrap means of `values` within each group, (groups, n_draws).
+
+    Each draw resamples a group's subjects with replacement (as many as it
+    has) and averages their values: the uncertainty of a group's mean
+    revenue per customer. NaN for a group without subjects.
+    """
+    order, sizes, starts = _sorted_by_group(code, n_groups)
+    ordered = np.asarray(values, np.float64)[order]
+    sums = np.zeros(n_groups * n_draws)
+    draw = np.arange(n_draws, dtype=np.int64)
+    step = _rows_per_chunk(n_draws)
+    for lo in range(0, len(order), step):
+        rows = order[lo : lo + step]
+        g = code[rows][:, None]
+        pick = starts[g] + np.floor(rng.random((len(rows), n_draws)) * sizes[g]).astype(
+            np.int64
+        )
+        pick = np.minimum(pick, starts[g] + sizes[g] - 1)
+        sums += np.bincount(
+            (g * n_draws + draw).ravel(),
+            weights=ordered[pick].ravel(),
+            minlength=n_groups * n_draws,
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = sums.reshape(n_groups, n_draws) / sizes[:, None]
+    return out
+
+
+def _windows(fit: SbgFit) -> IntArray:
+    """
+    Observation windows for a fit's customers, from its counts alone.
+
+    A customer censored at ``c`` was observed for exactly ``c`` renewals; one
+    lost at ``t`` for ``t`` or more. The distribution of the windows is the
+    reverse Kaplan-Meier estimate (the censoring as the event, a churn at
+    ``t`` still at risk of censoring at ``t``), and the ``n`` customers get
+    its ``(k + 1/2) / n`` quantiles.
+    """
+    lost = np.asarray(fit.lost, np.float64)
+    censored = np.asarray(fit.censored, np.float64)
+    n = round(float(lost.sum() + censored.sum()))
+    at_risk = np.cumsum((lost + censored)[::-1])[::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = np.where(at_risk > 0, censored / at_risk, 0.0)
+    hazard[-1] = 1.0
+    kept = np.concatenate([[1.0], np.cumprod(1.0 - hazard)[:-1]])
+    cdf = np.cumsum(kept * hazard)
+    quantile = (np.arange(n) + 0.5) / n
+    out: IntArray = np.minimum(
+        np.searchsorted(cdf, quantile, side="left"), len(cdf) - 1
+    ).astype(np.int64)
+    return out
+
+
+def _fit_draws(
+    fit: SbgFit, n_draws: int, seed: object
+) -> tuple[FloatArray, FloatArray] | None:
+    """Bootstrap ``(m, phi)`` of one fit, or None when it cannot have any."""
+    if not isinstance(fit, SbgFit):
+        msg = f"'fit' must be an SbgFit, got {type(fit).__name__}"
         raise TypeError(msg)
-    covariance = np.array(fit.covariance, dtype=np.float64)
-    if not np.isfinite(covariance).all() or not math.isfinite(fit.alpha):
+    draws = _check_draws(n_draws)
+    rng = generator(seed)
+    m, phi = _coordinates(fit)
+    identified = fit.converged or (phi == 0 and m > 0)
+    if not fit.lost or not identified:
         return None
-    rng = np.random.default_rng(seed)
-    mean = np.log([fit.alpha, fit.beta])
-    sample = rng.multivariate_normal(mean, covariance, size=int(n_draws))
-    values = np.exp(sample)
-    return values[:, 0], values[:, 1]
+    window = _windows(fit)
+    dm, dphi = simulated_coordinates(
+        np.array([m]),
+        np.array([phi]),
+        np.zeros(len(window), np.int64),
+        window,
+        n_draws=draws,
+        rng=rng,
+    )
+    return dm[0], dphi[0]
 
 
-def _band(
-    point: FloatArray, draws: FloatArray | None, level: float
-) -> dict[str, FloatArray]:
+def percentile_band(draws: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
+    """Central `level` interval along the last axis (NaN where a draw is NaN)."""
     tail = (1 - level) / 2
-    if draws is None:
-        nan = np.full(point.shape, np.nan)
-        return {"lower": nan, "upper": nan.copy()}
-    lower = np.quantile(draws, tail, axis=0, method="inverted_cdf")
-    upper = np.quantile(draws, 1 - tail, axis=0, method="inverted_cdf")
-    return {"lower": np.asarray(lower), "upper": np.asarray(upper)}
+    flat = draws.reshape(-1, draws.shape[-1])
+    lower = np.full(len(flat), np.nan)
+    upper = lower.copy()
+    rows = ~np.isnan(flat).any(axis=1)
+    if rows.any():
+        lower[rows] = np.quantile(flat[rows], tail, axis=1, method="inverted_cdf")
+        upper[rows] = np.quantile(flat[rows], 1 - tail, axis=1, method="inverted_cdf")
+    shape = draws.shape[:-1]
+    return lower.reshape(shape), upper.reshape(shape)
 
 
 def sbg_survival_interval(
@@ -1671,38 +2092,45 @@ def sbg_survival_interval(
     t: npt.ArrayLike,
     *,
     level: float = 0.95,
-    n_draws: int = 10_000,
+    n_draws: int = 2_000,
     seed: int | np.random.Generator,
 ) -> pd.DataFrame:
     """
-    Project survival with a parameter-uncertainty interval.
+    Project survival with a parametric-bootstrap interval.
 
-    Draws ``(log alpha, log beta)`` from the normal approximation of the
-    fit (its `SbgFit.covariance`), computes ``S(t)`` for every draw, and
-    reports the central `level` share of the draws.
+    The fit's customers are simulated `n_draws` times from the fitted
+    model, each observed as long as the real data observed it; every
+    simulated data set is refitted, and the central `level` share of the
+    refits' ``S(t)`` is reported (a percentile interval). The fits and the
+    projections run in mean churn and polarisation (`SbgFit.mean_churn`,
+    `SbgFit.polarisation`), where the geometric limit is an ordinary point,
+    so the interval stays finite and tight when churn hardly varies
+    across customers.
 
     Parameters
     ----------
     fit : SbgFit
-        A fit from `sbg_fit` or `sbg_fit_lifetimes`.
+        A fit from `sbg_fit` or `sbg_fit_lifetimes` (which carry their
+        data).
     t : int or array-like of int
         Periods to project, >= 0.
     level : float, default 0.95
         Coverage of the interval, in (0, 1).
-    n_draws : int, default 10000
-        Parameter draws (the interval's Monte Carlo error shrinks as
-        ``1 / sqrt(n_draws)``).
+    n_draws : int, default 2000
+        Simulated data sets (the bounds' Monte Carlo error shrinks as
+        ``1 / sqrt(n_draws)``; the work grows with customers times draws).
     seed : int or numpy.random.Generator
-        Seed of the draws; required, so results are reproducible.
+        Makes the simulation reproducible; required.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``period`` (the `t` given, in order), with ``survival``
-        (at the estimate, not the draws' median) and the ``lower`` and
-        ``upper`` bounds. The bounds are NaN when the fit has no covariance
-        (it did not converge). They reflect parameter uncertainty only: the
-        model itself is assumed right.
+        (at the estimate) and the ``lower`` and ``upper`` bounds. The bounds
+        are NaN when the fit carries no data (built by hand) or is not
+        identified (it did not converge and is not at the geometric limit,
+        as with a single period of data). They reflect sampling
+        uncertainty under the model: the model itself is assumed right.
 
     Raises
     ------
@@ -1713,6 +2141,13 @@ def sbg_survival_interval(
         If `fit` is not an `SbgFit`, or `seed` or `n_draws` has the wrong
         type.
 
+    Notes
+    -----
+    With survivor counts only, how long a churned customer would have been
+    observed is not known; the observation windows are taken from the
+    reverse Kaplan-Meier estimate of the counts (censoring as the event).
+    `early_ltv` knows every customer's window and uses it.
+
     Examples
     --------
     >>> from subscription_metrics.survival import sbg_fit, sbg_survival_interval
@@ -1720,23 +2155,27 @@ def sbg_survival_interval(
     >>> sbg_survival_interval(fit, [7, 12], seed=1).round(3)
             survival  lower  upper
     period
-    7          0.489  0.459  0.520
-    12         0.378  0.342  0.416
+    7          0.489  0.458  0.521
+    12         0.378  0.339  0.417
     """
     level = check_level(level)
     period = np.atleast_1d(_periods(t, name="t", minimum=0))
     if period.ndim != 1:
         msg = f"'t' must be a scalar or one-dimensional, got shape {period.shape}"
         raise ValueError(msg)
-    draws = _draws(fit, n_draws, seed)
+    draws = _fit_draws(fit, n_draws, seed)
     point = np.exp(betaln(fit.alpha, fit.beta + period) - betaln(fit.alpha, fit.beta))
-    sampled = None
+    m, phi = _coordinates(fit)
+    if phi == 0 and m > 0:  # the geometric limit (not a fit without churn)
+        point = (1.0 - m) ** period
+    width = int(period.max(initial=0)) + 1
+    lower = upper = np.full(point.shape, np.nan)
     if draws is not None:
-        a, b = draws[0][:, None], draws[1][:, None]
-        sampled = np.exp(betaln(a, b + period) - betaln(a, b))
+        sampled = curve(draws[0], draws[1], width)[:, period.astype(np.int64)]
+        lower, upper = percentile_band(sampled.T, level)
     index = pd.Index(period.astype(np.int64), name="period")
     return pd.DataFrame(
-        {"survival": point, **_band(point, sampled, level)}, index=index
+        {"survival": point, "lower": lower, "upper": upper}, index=index
     )
 
 
@@ -1745,11 +2184,11 @@ def sbg_del_interval(
     discount_rate: npt.ArrayLike,
     *,
     level: float = 0.95,
-    n_draws: int = 10_000,
+    n_draws: int = 2_000,
     seed: int | np.random.Generator,
 ) -> pd.DataFrame:
     """
-    Return the discounted expected lifetime with a parameter-uncertainty interval.
+    Return the discounted expected lifetime with a parametric-bootstrap interval.
 
     As `sbg_survival_interval`, for `sbg_del`: multiply the three columns
     by a (certain) margin per period for a lifetime value and its interval.
@@ -1762,18 +2201,20 @@ def sbg_del_interval(
         Per-period discount rates, >= 0.
     level : float, default 0.95
         Coverage of the interval, in (0, 1).
-    n_draws : int, default 10000
-        Parameter draws.
+    n_draws : int, default 2000
+        Simulated data sets.
     seed : int or numpy.random.Generator
-        Seed of the draws; required, so results are reproducible.
+        Makes the simulation reproducible; required.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``discount_rate``, with ``del`` (at the estimate) and
-        the ``lower`` and ``upper`` bounds, NaN when the fit has no
-        covariance. At a zero rate, draws with ``alpha <= 1`` are ``inf``,
-        so the upper bound (and perhaps the estimate) can be ``inf``.
+        the ``lower`` and ``upper`` bounds, NaN as for
+        `sbg_survival_interval`. At a zero rate, refits with ``alpha <= 1``
+        have an infinite lifetime, so the upper bound (and perhaps the
+        estimate) can be ``inf``. At the geometric limit the estimate is the
+        geometric one, ``1 / (1 - (1 - m) / (1 + d))``.
 
     Raises
     ------
@@ -1791,7 +2232,7 @@ def sbg_del_interval(
     >>> sbg_del_interval(fit, [0.1], seed=1).round(2)
                     del  lower  upper
     discount_rate
-    0.1           3.69   3.47   3.93
+    0.1           3.69   3.47   3.92
     """
     level = check_level(level)
     d, _ = _any_numbers(discount_rate, name="discount_rate")
@@ -1800,13 +2241,19 @@ def sbg_del_interval(
         msg = f"'discount_rate' must be a scalar or one-dimensional, got {rate.shape}"
         raise ValueError(msg)
     _offending(rate < 0, rate, name="discount_rate", rule="be >= 0")
-    draws = _draws(fit, n_draws, seed)
-    a0 = np.full(rate.shape, fit.alpha)
-    b0 = np.full(rate.shape, fit.beta)
-    point = _del(a0, b0, rate)
-    sampled = None
+    draws = _fit_draws(fit, n_draws, seed)
+    m, phi = _coordinates(fit)
+    if phi == 0 and m > 0:  # the geometric limit (not a fit without churn)
+        point = np.array(
+            [float(payments(np.array(m), np.array(0.0), r, None)) for r in rate]
+        )
+    else:
+        point = _del(
+            np.full(rate.shape, fit.alpha), np.full(rate.shape, fit.beta), rate
+        )
+    lower = upper = np.full(point.shape, np.nan)
     if draws is not None:
-        a, b = draws[0][:, None], draws[1][:, None]
-        sampled = _del(a, b, rate[None, :])
+        sampled = np.stack([payments(draws[0], draws[1], float(r), None) for r in rate])
+        lower, upper = percentile_band(sampled, level)
     index = pd.Index(rate, name="discount_rate")
-    return pd.DataFrame({"del": point, **_band(point, sampled, level)}, index=index)
+    return pd.DataFrame({"del": point, "lower": lower, "upper": upper}, index=index)

@@ -86,6 +86,9 @@ SCORECARD_COLUMNS: Final = (
     "projected_retention_12m",
     "projected_retention_12m_lower",
     "projected_retention_12m_upper",
+    "expected_lifetime_months",
+    "expected_lifetime_months_lower",
+    "expected_lifetime_months_upper",
     "ltv_per_customer",
     "ltv_per_customer_lower",
     "ltv_per_customer_upper",
@@ -381,14 +384,14 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
     out["projected_retention_12m"] = early["survival_12"]
     out["projected_retention_12m_lower"] = early["survival_12_lower"]
     out["projected_retention_12m_upper"] = early["survival_12_upper"]
-    out["ltv_per_customer"] = early["lifetime_value"]
-    out["ltv_per_customer_lower"] = early["lifetime_value_lower"]
-    out["ltv_per_customer_upper"] = early["lifetime_value_upper"]
     # The flag of a fit at the sBG bound (no warning: one call fits many rows).
     out["ltv_model"] = early["model"].reindex(out.index).astype(object)
-    arpa = early["first_month_arpa"]
+    margin = scope.conventions.gross_margin
     for suffix in ("", "_lower", "_upper"):
-        per_unit = early[f"lifetime_value{suffix}"] / arpa.where(arpa > 0)
+        out[f"expected_lifetime_months{suffix}"] = early[f"expected_lifetime{suffix}"]
+        out[f"ltv_per_customer{suffix}"] = early[f"lifetime_value{suffix}"]
+        # Bookings are known: only the lifetime is uncertain, not ARPA.
+        per_unit = margin * early[f"discounted_lifetime{suffix}"]
         out[f"ltv_weighted_bookings{suffix}"] = out["new_mrr"] * per_unit
     out["thin"] = early["thin"].reindex(out.index).fillna(True).astype(bool)
     return out
@@ -441,9 +444,11 @@ def scorecard(
     up to `as_of` (expansion, contraction, churn, MRR still there); early
     churn (the share churned within 3 and 6 months among customers seen that
     long); Kaplan-Meier retention at 6 and 12 months with intervals;
-    retention at 12 months and LTV per customer projected by a
+    retention at 12 months, the expected lifetime in months (within
+    `horizon_months`) and LTV per customer projected by a
     shifted-beta-geometric fit to the early months (``survival.early_ltv``),
-    with intervals; and LTV-weighted bookings, ``new MRR x margin x
+    with parametric-bootstrap intervals (LTV's including the uncertainty
+    of ARPA); and LTV-weighted bookings, ``new MRR x margin x
     expected discounted lifetime``: the number that says whether many deals
     that churn beat fewer that stay.
 
@@ -478,7 +483,7 @@ def scorecard(
     level : float, default 0.95
         Coverage of every interval.
     seed : int or numpy.random.Generator, default 0
-        Seed of the parameter draws behind the projected intervals.
+        Makes the bootstrap behind the projected intervals reproducible.
     conventions : Conventions, optional
         Gross margin, discount rate and lifetime rules (default: the
         ledger's).

@@ -14,7 +14,7 @@ customers whose churn has not happened yet (right-censoring):
   lifetime per customer (per segment); `sbg_survival`, `sbg_retention`,
   `sbg_churn_probability`, `sbg_expected_lifetime`, `sbg_del` and `sbg_derl`
   evaluate the model; `sbg_survival_interval` and `sbg_del_interval` add
-  parameter uncertainty.
+  parametric-bootstrap intervals, finite at the geometric limit.
 - From a `Ledger`: `lifetimes` gives one lifetime per customer (or per paid
   spell, by ``Conventions.lifetime_spells``) censored at ``as_of``;
   `early_ltv` turns them into projected retention and LTV per segment, with
