@@ -34,8 +34,8 @@ from attrs import frozen
 from scipy import stats
 from scipy.special import betaln, xlogy
 
-from ._lifetimes import _flat_payments, _geometric_payments, sbg_payments
 from ._sbg import _LOG_BOUND, _fit_counts
+from ._sbg import payments as sbg_payments
 
 __all__ = [
     "HETEROGENEITY_LEVEL",
@@ -195,13 +195,18 @@ class Fits:
 
     def payments(self, discount: float, horizon: int | None) -> FloatArray:
         """Return the expected discounted payments per customer, per group."""
-        a = np.where(self.geometric, 1.0, self.alpha)
-        b = np.where(self.geometric, 1.0, self.beta)
-        sbg = sbg_payments(a, b, discount, horizon)
-        geometric = _geometric_payments(self.churn, discount, horizon)
-        out: FloatArray = np.where(self.geometric, geometric, sbg)
-        out = np.where(self.churned > 0, out, _flat_payments(discount, horizon))
-        return np.where(self.customers > 0, out, np.nan)
+        # In mean churn and polarisation: the geometric limit is phi = 0, and
+        # a group nobody left from pays every month (m = 0, phi = 0).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = self.alpha + self.beta
+            m = np.where(self.geometric, self.churn, self.alpha / total)
+            phi = np.where(self.geometric, 0.0, 1.0 / (total + 1.0))
+        m = np.where(self.churned > 0, m, 0.0)
+        phi = np.where(self.churned > 0, phi, 0.0)
+        usable = self.customers > 0
+        out: FloatArray = np.full(m.shape, np.nan)
+        out[usable] = sbg_payments(m[usable], phi[usable], discount, horizon)
+        return out
 
 
 def fit(books: Books, *, sbg: BoolArray | None = None) -> Fits:
