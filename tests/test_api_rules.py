@@ -181,6 +181,12 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "frames.validate": lambda f: sm.frames.validate(
         f[S].subscriptions, sm.Subscription
     ),
+    "goals.credited_attainment": lambda f: sm.goals.credited_attainment(
+        f[L], deals=f[S].deals, policy=sm.goals.CreditPolicy(basis="ltv")
+    ),
+    "goals.sold_retention": lambda f: sm.goals.sold_retention(
+        f[L], staff=f[S].staff, deals=f[S].deals
+    ),
     "health.evaluate": lambda f: sm.health.evaluate(
         f[L], scores=f["scores"], as_of="2025-06"
     ),
@@ -267,6 +273,12 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "churn.rates": lambda f, by: sm.churn.rates(f[L], by=by),
     "cohorts.retention": lambda f, by: sm.cohorts.retention(f[L], by=by),
     "cohorts.triangle": lambda f, by: sm.cohorts.triangle(f[L], by=by),
+    "goals.credited_attainment": lambda f, by: sm.goals.credited_attainment(
+        f[L], deals=f[S].deals, staff=f[S].staff, by=by
+    ),
+    "goals.sold_retention": lambda f, by: sm.goals.sold_retention(
+        f[L], staff=f[S].staff, by=by
+    ),
     "ledger.bridge": lambda f, by: sm.ledger.bridge(f[L], by=by),
     "ltv.estimates": lambda f, by: sm.ltv.estimates(f[L], by=by),
     "operations.activity_kpis": lambda f, by: sm.operations.activity_kpis(

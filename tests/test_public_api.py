@@ -14,6 +14,7 @@ MODULES = (
     "cohorts",
     "datasets",
     "frames",
+    "goals",
     "health",
     "ledger",
     "ltv",
