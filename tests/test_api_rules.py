@@ -184,6 +184,18 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "goals.credited_attainment": lambda f: sm.goals.credited_attainment(
         f[L], deals=f[S].deals, policy=sm.goals.CreditPolicy(basis="ltv")
     ),
+    "goals.deal_priorities": lambda f: sm.goals.deal_priorities(
+        pd.DataFrame(
+            {
+                "opportunity_id": ["o1", "o2"],
+                "expected_mrr": [100_000, 150_000],
+                "currency": f[S].currency,
+                "segment": ["enterprise", "smb"],
+            }
+        ),
+        churn=sm.goals.pooled_churn(f[L], by="segment"),
+    ),
+    "goals.pooled_churn": lambda f: sm.goals.pooled_churn(f[L], by="segment"),
     "goals.sold_retention": lambda f: sm.goals.sold_retention(
         f[L], staff=f[S].staff, deals=f[S].deals
     ),
@@ -276,6 +288,7 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "goals.credited_attainment": lambda f, by: sm.goals.credited_attainment(
         f[L], deals=f[S].deals, staff=f[S].staff, by=by
     ),
+    "goals.pooled_churn": lambda f, by: sm.goals.pooled_churn(f[L], by=by),
     "goals.sold_retention": lambda f, by: sm.goals.sold_retention(
         f[L], staff=f[S].staff, by=by
     ),

@@ -9,11 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import subscription_metrics as sm
-from subscription_metrics._goals import NEVER, clawbacks, next_loss
+from subscription_metrics._economics import conventional_ltv
+from subscription_metrics._goals import NEVER, clawbacks, next_loss, pooled_rates
 from subscription_metrics.goals import (
     ATTAINMENT_COLUMNS,
     CreditPolicy,
     credited_attainment,
+    deal_priorities,
+    pooled_churn,
     sold_retention,
 )
 
@@ -290,3 +293,203 @@ def test_on_the_sample_rep_a_loses_ground_under_ltv_credit(sample):
     ratio_ltv = by_ltv[a] / by_ltv[b]
     assert ratio_bookings > 2
     assert ratio_ltv < 0.85 * ratio_bookings
+
+
+# --------------------------------------------------------------------------
+# Pooled churn and deal priorities
+# --------------------------------------------------------------------------
+
+
+def _pooled_oracle(events, exposure, parent, prior_months):
+    """Each node's posterior mean, by plain recursion up the tree."""
+
+    def mean(i):
+        if parent[i] < 0:
+            return events[i] / exposure[i]
+        return (events[i] + prior_months * mean(parent[i])) / (
+            exposure[i] + prior_months
+        )
+
+    return np.array([mean(i) for i in range(len(events))])
+
+
+def test_pooled_rates_by_hand():
+    # Company: 10 churned in 1,000 customer-months (1%). A segment with 3 in
+    # 100 and a prior worth 100 months: (3 + 100 * 0.01) / (100 + 100) = 2%.
+    # Its child, 1 in 20: (1 + 100 * 0.02) / (20 + 100) = 2.5%.
+    shape, rate, mean = pooled_rates(
+        np.array([10.0, 3.0, 1.0]),
+        np.array([1000.0, 100.0, 20.0]),
+        np.array([-1, 0, 1]),
+        prior_months=100.0,
+    )
+    np.testing.assert_allclose(mean, [0.01, 0.02, 0.025])
+    np.testing.assert_allclose(shape, [10.0, 4.0, 3.0])
+    np.testing.assert_allclose(rate, [1000.0, 200.0, 120.0])
+
+
+TREES = st.integers(2, 8).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 30), min_size=n, max_size=n),
+        st.lists(st.integers(31, 400), min_size=n, max_size=n),
+        st.tuples(*[st.integers(-1, i - 1) if i else st.just(-1) for i in range(n)]),
+        st.floats(0, 500),
+        st.integers(0, n - 1),
+    )
+)
+
+
+def _tree(parents):
+    parent = np.array(parents, np.int64)
+    parent[0] = -1
+    parent[1:] = np.maximum(parent[1:], 0)  # one root; parents come first
+    return parent
+
+
+@settings(max_examples=100, deadline=None)
+@given(tree=TREES)
+def test_pooled_rates_match_a_slow_oracle(tree):
+    events, exposure, parents, prior, _ = tree
+    parent = _tree(parents)
+    e, x = np.array(events, float), np.array(exposure, float)
+    _, _, mean = pooled_rates(e, x, parent, prior_months=prior)
+    np.testing.assert_allclose(mean, _pooled_oracle(e, x, parent, prior), rtol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tree=TREES)
+def test_raising_a_segments_retention_never_lowers_its_deals_ltv(tree):
+    """Fewer churned customers in one segment (same exposure): its pooled churn,
+    and its descendants', never rise, so their deals' expected LTV never falls."""
+    events, exposure, parents, prior, node = tree
+    parent = _tree(parents)
+    e, x = np.array(events, float), np.array(exposure, float)
+    better = e.copy()
+    better[node] = max(better[node] - 1 - better[node] // 2, 0)
+    _, _, before = pooled_rates(e, x, parent, prior_months=prior)
+    _, _, after = pooled_rates(better, x, parent, prior_months=prior)
+    conventions = sm.Conventions()
+    mrr = np.full(len(e), 100_000.0)
+    _, ltv_before = conventional_ltv(mrr, before, conventions)
+    _, ltv_after = conventional_ltv(mrr, after, conventions)
+    below = {node}
+    for i in range(len(e)):  # parents come first
+        if parent[i] in below:
+            below.add(i)
+    mine = np.array(sorted(below))
+    assert (after[mine] <= before[mine] + 1e-15).all()
+    assert (ltv_after[mine] >= ltv_before[mine] * (1 - 1e-12)).all()
+
+
+def test_a_thin_segment_is_pulled_toward_its_parent_more_than_a_thick_one():
+    # Both children churn at 5% against a parent at 1%; prior worth 100 months.
+    # Thin (20 months): (1 + 100 * 0.01) / 120 = 1.67%, a sixth of the way.
+    # Thick (2,000 months): (100 + 1) / 2,100 = 4.81%, nearly its own rate.
+    _, _, mean = pooled_rates(
+        np.array([10.0, 1.0, 100.0]),
+        np.array([1000.0, 20.0, 2000.0]),
+        np.array([-1, 0, 0]),
+        prior_months=100.0,
+    )
+    thin, thick = mean[1], mean[2]
+    assert thin == pytest.approx(2 / 120)
+    assert thick == pytest.approx(101 / 2100)
+    assert abs(thin - 0.01) < abs(thick - 0.01)
+
+
+@pytest.fixture(scope="module")
+def sample_ledger(sample) -> sm.Ledger:
+    return sm.Ledger.from_subscriptions(
+        sample.subscriptions, customers=sample.customers
+    )
+
+
+@pytest.fixture(scope="module")
+def pooled(sample_ledger) -> pd.DataFrame:
+    return pooled_churn(sample_ledger, by=["segment", "acquisition_channel"])
+
+
+class TestPooledChurnOnTheSample:
+    def test_counts_add_up_and_thin_segments_lean_on_their_parent(self, pooled):
+        top = pooled[pooled["depth"] == 1]
+        company = pooled[pooled["depth"] == 0].iloc[0]
+        assert top["customers"].sum() == company["customers"]
+        assert top["churned"].sum() == company["churned"]
+        deep = pooled[pooled["depth"] == 2]
+        # The data's weight grows with exposure: thin cells trust their parent.
+        order = np.argsort(deep["exposure_months"].to_numpy())
+        weights = deep["data_weight"].to_numpy()[order]
+        assert (np.diff(weights) >= 0).all()
+        inside = (deep["churn_rate_lower"] <= deep["churn_rate"]) & (
+            deep["churn_rate"] <= deep["churn_rate_upper"]
+        )
+        assert inside.all()
+
+    def test_smb_churns_more_than_enterprise(self, pooled):
+        rate = pooled.xs("All", level="acquisition_channel")["churn_rate"]
+        assert rate["smb"] > 2 * rate["enterprise"]
+
+
+class TestDealPriorities:
+    def test_low_churn_prospect_ranks_above_a_larger_high_churn_one(self, pooled):
+        """An enterprise/partner prospect and a smb/inbound one half as large
+        again: the LTVs (MRR over pooled monthly churn) decide, not the MRR."""
+        rate = pooled["churn_rate"]
+        low = rate[("enterprise", "partner")]
+        high = rate[("smb", "inbound")]
+        small_mrr, large_mrr = 100_000, 150_000
+        # The LTVs say so: 100,000 / low > 150,000 / high.
+        assert small_mrr / low > large_mrr / high
+        pipeline = pd.DataFrame(
+            {
+                "opportunity_id": ["large-smb", "small-enterprise"],
+                "expected_mrr": [large_mrr, small_mrr],
+                "currency": "JPY",
+                "segment": ["smb", "enterprise"],
+                "acquisition_channel": ["inbound", "partner"],
+            }
+        )
+        ranked = deal_priorities(pipeline, churn=pooled)
+        assert ranked["opportunity_id"].tolist() == ["small-enterprise", "large-smb"]
+        got = ranked.set_index("opportunity_id")
+        assert got.loc["small-enterprise", "expected_ltv"] == pytest.approx(
+            small_mrr / low
+        )
+        assert (got["segment_depth"] == 2).all()
+        # Far larger, the smb prospect is worth more after all.
+        huge = pipeline.assign(expected_mrr=[20 * small_mrr, small_mrr])
+        assert deal_priorities(huge, churn=pooled)["opportunity_id"].iloc[0] == (
+            "large-smb"
+        )
+
+    def test_unseen_segments_fall_back_to_their_parent(self, pooled):
+        pipeline = pd.DataFrame(
+            {
+                "opportunity_id": ["o1", "o2", "o3"],
+                "expected_mrr": [10_000, 10_000, 10_000],
+                "currency": "JPY",
+                "segment": ["smb", "galactic", None],
+                "acquisition_channel": ["carrier_pigeon", "inbound", "inbound"],
+            }
+        )
+        got = deal_priorities(pipeline, churn=pooled).set_index("opportunity_id")
+        assert got.loc["o1", "segment_depth"] == 1
+        assert got.loc["o1", "churn_rate"] == pooled.loc[("smb", "All"), "churn_rate"]
+        assert got.loc["o2", "segment_depth"] == 0
+        assert got.loc["o3", "segment_depth"] == 0
+        lower, upper = got["expected_ltv_lower"], got["expected_ltv_upper"]
+        assert ((lower <= got["expected_ltv"]) & (got["expected_ltv"] <= upper)).all()
+
+    def test_a_missing_attribute_column_is_named(self, pooled):
+        pipeline = pd.DataFrame(
+            {"opportunity_id": ["o1"], "expected_mrr": [1], "currency": "JPY"}
+        )
+        with pytest.raises(ValueError, match="segment"):
+            deal_priorities(pipeline, churn=pooled)
+        with pytest.raises(sm.InvalidTableError):
+            deal_priorities(
+                pipeline.assign(
+                    expected_mrr=-1, segment="smb", acquisition_channel="inbound"
+                ),
+                churn=pooled,
+            )

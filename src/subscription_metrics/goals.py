@@ -18,6 +18,7 @@ the rules here credit what is kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Literal
 
 import attrs
@@ -27,21 +28,27 @@ import pandas as pd
 
 from ._attribution import attribute
 from ._conventions import Conventions
-from ._entities import Deal, StaffMember
-from ._goals import NEVER, clawbacks, next_loss
+from ._economics import conventional_ltv
+from ._entities import Deal, Opportunity, StaffMember
+from ._goals import NEVER, clawbacks, next_loss, pooled_rates
 from ._kernels import sum_by_key
 from ._ledger import CHURN, Ledger, MonthLike, _month_or_none, as_of_month
+from ._lifetimes import lifetimes
 from ._overflow import check_total_fits
 from ._schema import validate
-from ._validation import check_by, check_option, divide_or_nan
+from ._validation import check_by, check_level, check_option, divide_or_nan
 from .churn import _rate_conventions
 from .ltv import estimates
 
 __all__ = [
     "ATTAINMENT_COLUMNS",
+    "POOLED_COLUMNS",
+    "PRIORITY_COLUMNS",
     "SOLD_RETENTION_COLUMNS",
     "CreditPolicy",
     "credited_attainment",
+    "deal_priorities",
+    "pooled_churn",
     "segment_ltv_multiples",
     "sold_retention",
 ]
@@ -595,3 +602,317 @@ def sold_retention(
     out = out[keep]
     out.attrs["currency"] = ledger.currency
     return out[list(SOLD_RETENTION_COLUMNS)]
+
+
+POOLED_COLUMNS: Final = (
+    "depth",
+    "customers",
+    "churned",
+    "exposure_months",
+    "raw_churn_rate",
+    "churn_rate",
+    "churn_rate_lower",
+    "churn_rate_upper",
+    "data_weight",
+    "posterior_shape",
+    "posterior_rate",
+)
+"""Columns of `pooled_churn`, in order."""
+
+PRIORITY_COLUMNS: Final = (
+    "segment_depth",
+    "churn_rate",
+    "churn_rate_lower",
+    "churn_rate_upper",
+    "expected_lifetime_months",
+    "expected_ltv",
+    "expected_ltv_lower",
+    "expected_ltv_upper",
+    "rank",
+)
+"""Columns `deal_priorities` adds to the pipeline, in order."""
+
+
+def _gamma_interval(
+    shape: npt.NDArray[np.float64], rate: npt.NDArray[np.float64], level: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Equal-tailed interval of a gamma(shape, rate) hazard (0 without events)."""
+    from scipy import stats  # heavy; only intervals need it
+
+    tail = (1 - level) / 2
+    lower = np.full(len(shape), np.nan)
+    upper = lower.copy()
+    ok = (shape > 0) & (rate > 0)
+    lower[ok] = stats.gamma.ppf(tail, shape[ok], scale=1 / rate[ok])
+    upper[ok] = stats.gamma.ppf(1 - tail, shape[ok], scale=1 / rate[ok])
+    lower[(shape == 0) & (rate > 0)] = 0.0
+    return lower, upper
+
+
+def pooled_churn(
+    ledger: Ledger,
+    *,
+    by: str | Sequence[str],
+    prior_months: float = 120.0,
+    level: float = 0.95,
+    as_of: MonthLike | None = None,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Return the monthly churn of every segment, pooled toward its parent segment.
+
+    `by` lists customer attributes known at the sale, from general to
+    specific (``["segment", "acquisition_channel"]``). Each segment's churn
+    is a gamma-Poisson estimate: churned customers over customer-months at
+    risk (from ``survival.lifetimes``), with a prior centred on the parent
+    segment's pooled rate and worth `prior_months` customer-months of data.
+    The pooled rate is ``(churned + prior_months * parent_rate) /
+    (exposure_months + prior_months)``, so a thin segment stays near its
+    parent and a thick one follows its own customers; the company's rate,
+    at the root, is its plain rate.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger; every name in `by` is one of its customer attributes.
+    by : str or sequence of str
+        Segment attributes, from the most general to the most specific.
+    prior_months : float, default 120.0
+        Weight of the parent's rate, in customer-months: a segment with this
+        much exposure is estimated halfway between its own rate and its
+        parent's (``data_weight`` = 0.5).
+    level : float, default 0.95
+        Probability of the interval of the posterior churn rate.
+    as_of : pandas.Period, str or date, optional
+        The month lifetimes are seen from (default: the ledger's last month).
+    conventions : Conventions, optional
+        Choices other than the ledger's (``lifetime_spells``, and later the
+        LTV's margin, discount rate and zero-churn policy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment and parent segment, indexed by the `by` levels
+        (``"All"`` beyond a row's depth; the company is all ``"All"``),
+        with `POOLED_COLUMNS`: ``depth`` (0 for the company), ``customers``
+        and ``churned`` (int64), ``exposure_months``, ``raw_churn_rate``
+        (churned over exposure; NaN without exposure), the pooled
+        ``churn_rate`` and its interval, ``data_weight`` (``exposure /
+        (exposure + prior_months)``), and the gamma posterior's shape and
+        rate. ``attrs["conventions"]`` keeps the conventions, for
+        `deal_priorities`.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> pooled = sm.goals.pooled_churn(led, by="segment")
+    >>> pooled[["customers", "raw_churn_rate", "churn_rate"]].round(4)
+                customers  raw_churn_rate  churn_rate
+    segment
+    All              2933          0.0210      0.0210
+    enterprise        314          0.0071      0.0075
+    mid_market        864          0.0180      0.0180
+    smb              1755          0.0256      0.0256
+    """
+    check_by(by)
+    names = [by] if isinstance(by, str) else list(by)
+    if not names:
+        msg = "'by' must name at least one customer attribute"
+        raise ValueError(msg)
+    chosen_level = check_level(level)
+    if not np.isfinite(prior_months) or prior_months < 0:
+        msg = f"'prior_months' must be a finite number >= 0, got {prior_months!r}"
+        raise ValueError(msg)
+    chosen = _rate_conventions(ledger, conventions)
+    spans = lifetimes(ledger, by=names, as_of=as_of, conventions=chosen)
+    keys = spans[names].astype(object)
+    keys = keys.where(keys.notna(), _NONE).astype(str)
+    frame = keys.assign(
+        customers=np.ones(len(spans), np.int64),
+        churned=spans["observed"].to_numpy(bool).astype(np.int64),
+        exposure=spans["age"].to_numpy(np.int64),
+    )
+    parts = []
+    for depth in range(len(names) + 1):  # one group-by per level of the tree
+        level_names = names[:depth]
+        if level_names:
+            summed = frame.groupby(level_names, sort=True)[
+                ["customers", "churned", "exposure"]
+            ].sum()
+            summed = summed.reset_index()
+        else:
+            summed = frame[["customers", "churned", "exposure"]].sum().to_frame().T
+        for name in names[depth:]:
+            summed[name] = _ALL
+        summed["depth"] = depth
+        parts.append(summed)
+    nodes = pd.concat(parts, ignore_index=True)
+    key_of = {
+        tuple(row): i for i, row in enumerate(nodes[names].itertuples(index=False))
+    }
+    parent = np.full(len(nodes), -1, np.int64)
+    depth_of = nodes["depth"].to_numpy(np.int64)
+    for i, row in enumerate(nodes[names].itertuples(index=False)):  # per segment
+        d = int(depth_of[i])
+        if d > 0:
+            parent[i] = key_of[(*row[: d - 1], *([_ALL] * (len(names) - d + 1)))]
+    events = nodes["churned"].to_numpy(np.float64)
+    exposure = nodes["exposure"].to_numpy(np.float64)
+    shape, rate, mean = pooled_rates(
+        events, exposure, parent, prior_months=float(prior_months)
+    )
+    lower, upper = _gamma_interval(shape, rate, chosen_level)
+    out = pd.DataFrame(
+        {
+            "depth": depth_of,
+            "customers": nodes["customers"].to_numpy(np.int64),
+            "churned": nodes["churned"].to_numpy(np.int64),
+            "exposure_months": exposure,
+            "raw_churn_rate": divide_or_nan(events, exposure),
+            "churn_rate": mean,
+            "churn_rate_lower": lower,
+            "churn_rate_upper": upper,
+            "data_weight": np.where(
+                depth_of == 0, 1.0, exposure / (exposure + prior_months)
+            ),
+            "posterior_shape": shape,
+            "posterior_rate": rate,
+        },
+        index=pd.MultiIndex.from_frame(nodes[names].astype(object))
+        if len(names) > 1
+        else pd.Index(nodes[names[0]].astype(object), name=names[0]),
+    )
+    out.attrs["conventions"] = chosen
+    out.attrs["by"] = tuple(names)
+    out.attrs["level"] = chosen_level
+    return out[list(POOLED_COLUMNS)]
+
+
+def deal_priorities(
+    pipeline: pd.DataFrame,
+    *,
+    churn: pd.DataFrame,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """
+    Rank open deals or leads by their expected lifetime value.
+
+    Which prospect first: a large first-year budget unlikely to stay, or a
+    small one likely to? Each opportunity's expected LTV is
+    ``ltv.lifetime_value(expected_mrr, churn_rate, ...)`` with the pooled
+    churn rate of the most specific segment it belongs to in `churn` (a
+    `pooled_churn` table), and the margin, discount rate and zero-churn
+    policy of the conventions that table was made with. An opportunity whose
+    attributes name a segment the ledger has never seen, or are missing,
+    takes its parent segment's rate (``segment_depth`` says which level).
+    The interval comes from the churn rate's interval (a lower churn rate
+    gives the upper LTV).
+
+    Parameters
+    ----------
+    pipeline : pandas.DataFrame
+        Open opportunities (`Opportunity` columns), with a column for each
+        attribute `churn` was pooled by.
+    churn : pandas.DataFrame
+        A `pooled_churn` table.
+    level : float, default 0.95
+        Probability of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The pipeline, ranked (``rank`` 1 = first; ties share the best rank),
+        with `PRIORITY_COLUMNS` added: the churn rate used and its interval,
+        the expected lifetime in months, and ``expected_ltv`` with its
+        interval (float, minor units of each row's currency: expectations,
+        not amounts).
+
+    Raises
+    ------
+    InvalidTableError
+        If `pipeline` breaks the `Opportunity` schema.
+    ValueError
+        If `pipeline` lacks a column `churn` was pooled by.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> pooled = sm.goals.pooled_churn(led, by="segment")
+    >>> pipeline = pd.DataFrame({
+    ...     "opportunity_id": ["big-smb", "small-enterprise"],
+    ...     "expected_mrr": [150_000, 100_000], "currency": "JPY",
+    ...     "segment": ["smb", "enterprise"]})
+    >>> ranked = sm.goals.deal_priorities(pipeline, churn=pooled)
+    >>> ranked[["opportunity_id", "expected_mrr", "rank"]]
+         opportunity_id  expected_mrr  rank
+    1  small-enterprise        100000     1
+    0           big-smb        150000     2
+    """
+    chosen_level = check_level(level)
+    names = list(churn.attrs.get("by", churn.index.names))
+    missing = [name for name in names if name not in pipeline.columns]
+    if missing:
+        msg = f"pipeline: no column {missing} (churn was pooled by {names})"
+        raise ValueError(msg)
+    table = validate(pipeline, Opportunity)
+    chosen = churn.attrs.get("conventions")
+    if not isinstance(chosen, Conventions):
+        chosen = Conventions()
+    nodes = churn.reset_index()
+    n = len(table)
+    found = np.full(n, -1, np.int64)
+    depth = np.full(n, -1, np.int64)
+    values = table[names].astype(object)
+    values = values.where(values.notna(), None)
+    for d in range(len(names), -1, -1):  # deepest level first, one merge each
+        at = nodes[nodes["depth"] == d]
+        left = pd.DataFrame(
+            {
+                name: (
+                    values[name].astype(str).to_numpy(object)
+                    if i < d
+                    else np.full(n, _ALL, dtype=object)
+                )
+                for i, name in enumerate(names)
+            }
+        )
+        known = np.ones(n, bool)
+        for name in names[:d]:
+            known &= values[name].notna().to_numpy(bool)
+        matched = left.merge(
+            at[names].assign(_node=at.index.to_numpy(np.int64)), on=names, how="left"
+        )["_node"].to_numpy(np.float64)
+        fill = (found < 0) & known & ~np.isnan(matched)
+        found[fill] = matched[fill].astype(np.int64)
+        depth[fill] = d
+    if (found < 0).any():
+        msg = "churn: the table has no company row (depth 0); pass a pooled_churn table"
+        raise ValueError(msg)
+    shape = nodes["posterior_shape"].to_numpy(np.float64)[found]
+    rate = nodes["posterior_rate"].to_numpy(np.float64)[found]
+    mean = nodes["churn_rate"].to_numpy(np.float64)[found]
+    lower, upper = _gamma_interval(shape, rate, chosen_level)
+    mrr = table["expected_mrr"].to_numpy(np.float64)
+    lifetime, value = conventional_ltv(mrr, mean, chosen)
+    _, value_upper = conventional_ltv(mrr, lower, chosen)
+    _, value_lower = conventional_ltv(mrr, upper, chosen)
+    out = table.copy()
+    out["segment_depth"] = depth
+    out["churn_rate"] = mean
+    out["churn_rate_lower"] = lower
+    out["churn_rate_upper"] = upper
+    out["expected_lifetime_months"] = lifetime
+    out["expected_ltv"] = value
+    out["expected_ltv_lower"] = value_lower
+    out["expected_ltv_upper"] = value_upper
+    out["rank"] = (
+        out["expected_ltv"].rank(ascending=False, method="min").astype(np.int64)
+    )
+    return out.sort_values(["rank", "opportunity_id"], kind="stable")
