@@ -493,3 +493,14 @@ class TestDealPriorities:
                 ),
                 churn=pooled,
             )
+
+
+def test_opportunity_round_trips_and_its_table_is_checked():
+    opp = sm.Opportunity(opportunity_id="o-1", expected_mrr=120_000, currency="jpy")
+    assert opp.currency == "JPY"
+    assert sm.Opportunity.from_dict(opp.to_dict()) == opp
+    frame = pd.DataFrame(
+        {"opportunity_id": ["o-1", "o-1"], "expected_mrr": [1, 2], "currency": "JPY"}
+    )
+    with pytest.raises(sm.InvalidTableError, match="opportunity_id"):
+        sm.frames.validate(frame, sm.Opportunity)
