@@ -199,6 +199,10 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "goals.sold_retention": lambda f: sm.goals.sold_retention(
         f[L], staff=f[S].staff, deals=f[S].deals
     ),
+    "goals.targets": lambda f: sm.goals.targets(
+        f[S].staff,
+        plan=sm.goals.Plan(goal=30_000_000, currency="JPY", start="2026-01"),
+    ),
     "health.evaluate": lambda f: sm.health.evaluate(
         f[L], scores=f["scores"], as_of="2025-06"
     ),
@@ -291,6 +295,11 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "goals.pooled_churn": lambda f, by: sm.goals.pooled_churn(f[L], by=by),
     "goals.sold_retention": lambda f, by: sm.goals.sold_retention(
         f[L], staff=f[S].staff, by=by
+    ),
+    "goals.targets": lambda f, by: sm.goals.targets(
+        f[S].staff,
+        plan=sm.goals.Plan(goal=30_000_000, currency="JPY", start="2026-01"),
+        by=by,
     ),
     "ledger.bridge": lambda f, by: sm.ledger.bridge(f[L], by=by),
     "ltv.estimates": lambda f, by: sm.ltv.estimates(f[L], by=by),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,14 +11,22 @@ from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics._economics import conventional_ltv
-from subscription_metrics._goals import NEVER, clawbacks, next_loss, pooled_rates
+from subscription_metrics._goals import (
+    NEVER,
+    clawbacks,
+    next_loss,
+    pooled_rates,
+    ramp_capacity,
+)
 from subscription_metrics.goals import (
     ATTAINMENT_COLUMNS,
     CreditPolicy,
+    Plan,
     credited_attainment,
     deal_priorities,
     pooled_churn,
     sold_retention,
+    targets,
 )
 
 from .test_scorecards import _subs
@@ -504,3 +513,102 @@ def test_opportunity_round_trips_and_its_table_is_checked():
     )
     with pytest.raises(sm.InvalidTableError, match="opportunity_id"):
         sm.frames.validate(frame, sm.Opportunity)
+
+
+# --------------------------------------------------------------------------
+# Plans and targets
+# --------------------------------------------------------------------------
+
+PLAN_STAFF = pd.DataFrame(
+    {
+        "staff_id": ["a", "b", "c", "d", "e"],
+        "role": ["field_sales"] * 4 + ["inside_sales"],
+        "monthly_cost": [1] * 5,
+        "currency": "JPY",
+        "team": ["east", "east", "west", "west", "east"],
+        "fte": [1.0, 0.5, 1.0, 1.0, 1.0],
+        "start": pd.to_datetime(
+            ["2020-01-01", "2020-01-01", "2026-02-01", "2020-01-01", "2020-01-01"]
+        ),
+        "end": pd.to_datetime([None, None, None, "2026-03-01", None]),
+    }
+)
+
+
+def test_ramp_capacity_by_hand():
+    # Quarter Jan-Mar (ordinals 0..2), ramp 3: a veteran works 3 full months; a
+    # hire starting in February works 1/3 then 2/3 = 1 month; a leaver whose
+    # last month is January works 1.
+    got = ramp_capacity(np.array([-100, 1, -100]), np.array([10**6, 10**6, 1]), 0, 3, 3)
+    np.testing.assert_allclose(got, [3.0, 1.0, 1.0])
+
+
+def test_targets_by_hand():
+    plan = Plan(goal=1_000_000, currency="JPY", start="2026-01", ramp_months=3)
+    got = targets(PLAN_STAFF, plan=plan)
+    # Capacity: a 1 x 3 = 3; b 0.5 x 3 = 1.5; c (from February) 1 x (1/3 + 2/3)
+    # = 1; d (leaves 1 March) 1 x 2 = 2; e is inside sales. Total 7.5.
+    np.testing.assert_allclose(got["capacity_months"], [3.0, 1.5, 1.0, 2.0])
+    # 1,000,000 x 3/7.5 = 400,000; x 1.5/7.5 = 200,000; x 1/7.5 = 133,333.33;
+    # x 2/7.5 = 266,666.67: largest remainder gives the extra yen to d.
+    assert got["target_mrr"].tolist() == [400_000, 200_000, 133_333, 266_667]
+    assert got["target_mrr"].sum() == plan.goal
+    assert "3 / 7.50 of field_sales capacity" in got.loc["a", "chain"]
+    teams = targets(PLAN_STAFF, plan=plan, by="team")
+    assert teams["target_mrr"].to_dict() == {"east": 600_000, "west": 400_000}
+    assert got.attrs["plan"] is plan
+
+
+def test_a_plan_is_a_frozen_checked_record():
+    plan = Plan(goal=1, currency="jpy", start="2026-01")
+    assert plan.currency == "JPY"
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        plan.goal = 2  # type: ignore[misc]
+    with pytest.raises(ValueError, match="'months'"):
+        attrs.evolve(plan, months=0)
+    with pytest.raises(ValueError, match="'role'"):
+        attrs.evolve(plan, role="closer")
+    with pytest.raises(ValueError, match="no capacity"):
+        targets(PLAN_STAFF, plan=attrs.evolve(plan, start="2010-01"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    goal=st.integers(0, 10**12),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["east", "west", "north"]),
+            st.sampled_from([0.25, 0.5, 1.0]),
+            st.integers(-24, 5),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    ramp=st.integers(0, 6),
+)
+def test_peoples_targets_add_up_to_the_teams_and_the_goal(goal, rows, ramp):
+    staff = pd.DataFrame(
+        {
+            "staff_id": [f"s{i:02d}" for i in range(len(rows))],
+            "role": "field_sales",
+            "monthly_cost": 1,
+            "currency": "JPY",
+            "team": [r[0] for r in rows],
+            "fte": [r[1] for r in rows],
+            "start": [
+                pd.Timestamp("2026-01-01") + pd.DateOffset(months=r[2]) for r in rows
+            ],
+        }
+    )
+    staff.loc[0, "start"] = pd.Timestamp("2024-01-01")  # someone can carry it
+    plan = Plan(goal=goal, currency="JPY", start="2026-01", ramp_months=ramp)
+    people = targets(staff, plan=plan)
+    teams = targets(staff, plan=plan, by="team")
+    assert people["target_mrr"].sum() == goal
+    assert (people["target_mrr"] >= 0).all()
+    by_team = people.groupby("team")["target_mrr"].sum()
+    assert by_team.to_dict() == teams["target_mrr"].to_dict()
+    # More capacity never gets a smaller target (largest remainder is monotone
+    # up to one unit).
+    order = np.argsort(people["capacity_months"].to_numpy(), kind="stable")
+    assert (np.diff(people["target_mrr"].to_numpy()[order]) >= -1).all()

@@ -7,7 +7,14 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["NEVER", "clawbacks", "next_loss", "pooled_rates"]
+__all__ = [
+    "NEVER",
+    "allocate",
+    "clawbacks",
+    "next_loss",
+    "pooled_rates",
+    "ramp_capacity",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -106,3 +113,49 @@ def pooled_rates(
         with np.errstate(invalid="ignore", divide="ignore"):
             mean[at] = np.where(rate[at] > 0, shape[at] / rate[at], np.nan)
     return shape, rate, mean
+
+
+def ramp_capacity(
+    tenure_start: IntArray,
+    tenure_end: IntArray,
+    period_start: int,
+    months: int,
+    ramp_months: int,
+) -> FloatArray:
+    """
+    Return each person's capacity over a period, in full-time months.
+
+    `tenure_start` and `tenure_end` are month ordinals of the first month in
+    the role and the first month out of it (exclusive). In the k-th month
+    in the role (k = 1, 2, ...) a person works at ``min(k / ramp_months, 1)``
+    of full capacity (full from the first month when ``ramp_months`` is 0),
+    and at 0 outside the role.
+    """
+    month = period_start + np.arange(months, dtype=np.int64)
+    k = month[None, :] - tenure_start[:, None] + 1
+    inside = (k >= 1) & (month[None, :] < tenure_end[:, None])
+    share = np.ones(k.shape) if ramp_months == 0 else np.minimum(k / ramp_months, 1.0)
+    capacity: FloatArray = np.where(inside, share, 0.0).sum(axis=1)
+    return capacity
+
+
+def allocate(total: int, weights: FloatArray) -> IntArray:
+    """
+    Split an integer `total` in proportion to `weights`, adding up exactly.
+
+    Largest remainder: every share is rounded down, and the units left go
+    one each to the largest remainders (the earliest row among ties). All
+    zero where every weight is 0 (nothing can carry the total).
+    """
+    n = len(weights)
+    out = np.zeros(n, np.int64)
+    whole = float(weights.sum())
+    if n == 0 or whole <= 0 or total == 0:
+        return out
+    exact = np.asarray(weights, np.float64) / whole * total
+    out = np.floor(exact).astype(np.int64)
+    left = int(total - int(out.sum()))
+    if left:
+        order = np.lexsort((np.arange(n), -(exact - out)))
+        out[order[:left]] += 1
+    return out

@@ -30,7 +30,14 @@ from ._attribution import attribute
 from ._conventions import Conventions
 from ._economics import conventional_ltv
 from ._entities import Deal, Opportunity, StaffMember
-from ._goals import NEVER, clawbacks, next_loss, pooled_rates
+from ._goals import (
+    NEVER,
+    allocate,
+    clawbacks,
+    next_loss,
+    pooled_rates,
+    ramp_capacity,
+)
 from ._kernels import sum_by_key
 from ._ledger import CHURN, Ledger, MonthLike, _month_or_none, as_of_month
 from ._lifetimes import lifetimes
@@ -45,12 +52,15 @@ __all__ = [
     "POOLED_COLUMNS",
     "PRIORITY_COLUMNS",
     "SOLD_RETENTION_COLUMNS",
+    "TARGET_COLUMNS",
     "CreditPolicy",
+    "Plan",
     "credited_attainment",
     "deal_priorities",
     "pooled_churn",
     "segment_ltv_multiples",
     "sold_retention",
+    "targets",
 ]
 
 Basis = Literal["bookings", "ltv"]
@@ -916,3 +926,258 @@ def deal_priorities(
         out["expected_ltv"].rank(ascending=False, method="min").astype(np.int64)
     )
     return out.sort_values(["rank", "opportunity_id"], kind="stable")
+
+
+Measure = Literal["new_mrr", "ltv"]
+
+TARGET_COLUMNS: Final = (
+    "team",
+    "role",
+    "fte",
+    "ramped_months",
+    "capacity_months",
+    "capacity_share",
+    "target",
+    "chain",
+)
+"""Columns of `targets`, in order (``target`` is named for the plan's measure)."""
+
+
+def _check_goal(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        msg = f"'goal' must be an int >= 0 (minor units), got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_positive_months(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"'months' must be an int >= 1, got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_ramp(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        msg = f"'ramp_months' must be an int >= 0, got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_measure(instance: object, attribute: object, value: str) -> None:
+    check_option(value, name="measure", allowed=("new_mrr", "ltv"))
+
+
+def _currency(value: object) -> str:
+    from ._currencies import known_code
+
+    code = known_code(value)
+    if code is None:
+        msg = f"'currency' must be an ISO 4217 code, got {value!r}"
+        raise ValueError(msg)
+    return code
+
+
+def _month_start(value: object) -> pd.Period:
+    try:
+        return pd.Period(value, freq="M")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        msg = f"'start' must be a month (Period, 'YYYY-MM' or date), got {value!r}"
+        raise ValueError(msg) from None
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """
+    A company goal for a period, and how it is split among people by capacity.
+
+    Edit a plan with `attrs.evolve`, which checks the fields again.
+
+    Attributes
+    ----------
+    goal : int
+        The company's goal for the period, in minor units of `currency`.
+    currency : str
+        ISO 4217 code of `goal`.
+    start : pandas.Period
+        The period's first month (a Period, ``"YYYY-MM"`` or a date).
+    months : int, default 3
+        Length of the period in months (3: a quarter).
+    measure : {'new_mrr', 'ltv'}, default 'new_mrr'
+        What the goal counts: new MRR booked, or LTV created (as
+        `credited_attainment` credits it under ``basis="ltv"``).
+    role : str, default 'field_sales'
+        The role that carries the goal; only people in it get a target.
+    ramp_months : int, default 3
+        Months a new person takes to reach full capacity: in the k-th month
+        in the role one works at ``k / ramp_months`` of it (0: at once).
+
+    Examples
+    --------
+    >>> import attrs
+    >>> from subscription_metrics.goals import Plan
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2026-01")
+    >>> plan.start, plan.months, plan.ramp_months
+    (Period('2026-01', 'M'), 3, 3)
+    >>> attrs.evolve(plan, measure="ltv").measure
+    'ltv'
+    """
+
+    goal: int = attrs.field(validator=_check_goal, converter=int)
+    currency: str = attrs.field(converter=_currency)
+    start: pd.Period = attrs.field(converter=_month_start)
+    months: int = attrs.field(default=3, validator=_check_positive_months)
+    measure: Measure = attrs.field(default="new_mrr", validator=_check_measure)
+    role: str = attrs.field(default="field_sales")
+    ramp_months: int = attrs.field(default=3, validator=_check_ramp)
+
+    @role.validator
+    def _check_role(self, attribute: object, value: str) -> None:
+        from ._entities import Role
+
+        allowed = [r.value for r in Role]
+        check_option(value, name="role", allowed=allowed)
+
+
+def _figure(value: float) -> str:
+    """Write a number as the chain shows it: separators, and 2 decimals if any."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def targets(
+    staff: pd.DataFrame,
+    *,
+    plan: Plan,
+    by: By = "staff",
+) -> pd.DataFrame:
+    """
+    Split a company goal into targets per person (or team) by capacity.
+
+    Each person in the plan's role has a capacity over the period, in
+    full-time months: ``fte`` times the months in the role, each counted
+    at its ramp (``min(k / ramp_months, 1)`` in the k-th month since
+    ``start``; 0 before ``start`` and from ``end``; a month counts in full
+    when the role is held on any of its days). The goal is split in
+    proportion to capacity, in whole minor units by largest remainder, so
+    the people's targets add up exactly to their team's and to the goal.
+    The ``chain`` column writes out the figures each target came from.
+
+    Parameters
+    ----------
+    staff : pandas.DataFrame
+        People (`StaffMember` columns); ``start`` and ``end`` date the role.
+    plan : Plan
+        The goal, the period, the role and the ramp.
+    by : {'staff', 'team'}, default 'staff'
+        One row per person, or per team (the sums of its people).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``staff_id`` (or ``team``), with `TARGET_COLUMNS`:
+        ``team``, ``role``, ``fte``, ``ramped_months`` (months in the role
+        over the period, ramp counted), ``capacity_months`` (times FTE),
+        ``capacity_share`` and the target (int64 minor units, named
+        ``target_mrr`` or ``target_ltv`` for the measure), and ``chain``.
+        ``attrs["currency"]`` and ``attrs["plan"]`` hold the plan's.
+
+    Raises
+    ------
+    InvalidTableError
+        If `staff` breaks the `StaffMember` schema.
+    ValueError
+        If nobody in the role has capacity in the period (and the goal is
+        not 0).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> from subscription_metrics.goals import Plan
+    >>> sample = sm.datasets.load_sample()
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2026-01")
+    >>> sm.goals.targets(sample.staff, plan=plan, by="team")[
+    ...     ["capacity_months", "target_mrr"]]
+                   capacity_months  target_mrr
+    team
+    fs-commercial             15.0    15000000
+    fs-enterprise             15.0    15000000
+    """
+    check_by(by, what="'staff' or 'team'")
+    if by not in ("staff", "team"):
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    people = validate(staff, StaffMember)
+    people = people[people["role"].astype(str) == plan.role].sort_values(
+        "staff_id", kind="stable"
+    )
+    first = int(plan.start.ordinal)
+
+    def months_of(column: str, missing: int) -> npt.NDArray[np.int64]:
+        days = pd.DatetimeIndex(people[column])
+        ordinals = np.asarray(pd.PeriodIndex(days, freq="M").asi8, np.int64)
+        return np.where(days.isna(), missing, ordinals)
+
+    began = months_of("start", np.iinfo(np.int32).min)
+    # A role that ends on day d of a month is held that month when d > 1.
+    ends = pd.DatetimeIndex(people["end"])
+    mid_month = ~np.asarray(ends.isna(), bool) & (np.asarray(ends.day) > 1)
+    end_month = months_of("end", np.iinfo(np.int32).max)
+    end_month = np.where(mid_month, end_month + 1, end_month)
+    ramped = ramp_capacity(began, end_month, first, plan.months, plan.ramp_months)
+    fte = people["fte"].to_numpy(np.float64)
+    capacity = fte * ramped
+    total_capacity = float(capacity.sum())
+    if total_capacity <= 0 and plan.goal:
+        msg = (
+            f"staff: nobody in role {plan.role!r} works in the {plan.months} months "
+            f"from {plan.start}; there is no capacity to carry the goal"
+        )
+        raise ValueError(msg)
+    target = allocate(plan.goal, capacity)
+    name = "target_mrr" if plan.measure == "new_mrr" else "target_ltv"
+    team_values = people["team"].astype(object)
+    team = team_values.where(team_values.notna(), _NONE).to_numpy(object)
+    share = capacity / total_capacity if total_capacity > 0 else np.zeros(len(fte))
+    out = pd.DataFrame(
+        {
+            "team": team,
+            "role": plan.role,
+            "fte": fte,
+            "ramped_months": ramped,
+            "capacity_months": capacity,
+            "capacity_share": share,
+            name: target,
+        },
+        index=pd.Index(people["staff_id"].astype(str), name="staff_id"),
+    )
+    goal_text = f"{plan.goal:,} {plan.currency} {plan.measure}"
+    out["chain"] = [
+        f"fte {_figure(f)} x {_figure(r)} ramped months = {_figure(c)} capacity "
+        f"months; {_figure(c)} / {_figure(total_capacity)} of {plan.role} capacity "
+        f"x goal {goal_text} = {t:,} (largest remainder)"
+        for f, r, c, t in zip(fte, ramped, capacity, target, strict=True)
+    ]  # one string per person of one role: a team's size, not the data's
+    if by == "team":
+        grouped = out.groupby("team", sort=True)
+        teams = grouped[["ramped_months", "capacity_months", name]].sum()
+        teams["fte"] = grouped["fte"].sum()
+        teams["capacity_share"] = (
+            teams["capacity_months"] / total_capacity if total_capacity > 0 else 0.0
+        )
+        teams["role"] = plan.role
+        teams["team"] = teams.index.to_numpy(object)
+        teams[name] = teams[name].astype(np.int64)
+        teams["chain"] = [
+            f"sum of {n} people's targets = {t:,}; {_figure(c)} / "
+            f"{_figure(total_capacity)} of {plan.role} capacity x goal {goal_text}"
+            for n, t, c in zip(
+                grouped.size(), teams[name], teams["capacity_months"], strict=True
+            )
+        ]
+        out = teams
+    columns = [name if c == "target" else c for c in TARGET_COLUMNS]
+    if by == "team":
+        columns.remove("team")
+    out = out[columns]
+    out.attrs["currency"] = plan.currency
+    out.attrs["plan"] = plan
+    return out
