@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import subscription_metrics as sm
@@ -29,6 +31,7 @@ from subscription_metrics.goals import (
     targets,
 )
 
+from .strategies import CUSTOMERS, subscriptions
 from .test_scorecards import _subs
 
 MULTIPLES = pd.Series({"x": 10.0, "y": 20.0, "All": 15.0})
@@ -612,3 +615,70 @@ def test_peoples_targets_add_up_to_the_teams_and_the_goal(goal, rows, ramp):
     # up to one unit).
     order = np.argsort(people["capacity_months"].to_numpy(), kind="stable")
     assert (np.diff(people["target_mrr"].to_numpy()[order]) >= -1).all()
+
+
+def _attainment_oracle(led, deals, months, share):
+    """Credited MRR per (owner, month), deal by deal, from the ledger's events."""
+    events = sm.ledger.events(led)
+    losses = events[(events["mrr"] == 0) & (events["mrr_change"] < 0)]
+    last = led.last_month
+    out: dict[tuple[str, pd.Period], int] = {}
+    for deal in deals.itertuples():
+        won = pd.Period(deal.won_on, freq="M")
+        if won > last:
+            continue
+        key = (deal.owner_id, won)
+        out[key] = out.get(key, 0) + deal.mrr
+        later = losses[
+            (losses["customer_id"] == deal.customer_id) & (losses["month"] > won)
+        ]
+        if not len(later) or months == 0:
+            continue
+        lost = later["month"].min()
+        if (lost - won).n <= months:
+            back = round(deal.mrr * share)
+            key = (deal.owner_id, lost)
+            out[key] = out.get(key, 0) - back
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    subs=subscriptions(min_size=1),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(CUSTOMERS),
+            st.integers(0, 50_000),
+            st.dates(dt.date(2023, 1, 1), dt.date(2024, 12, 31)),
+            st.sampled_from(["r1", "r2"]),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    months=st.integers(0, 12),
+    share=st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_credited_attainment_matches_a_slow_oracle(subs, rows, months, share):
+    led = sm.Ledger.from_subscriptions(subs)
+    assume(led.last_month is not None)  # an empty ledger is refused, tested below
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(len(rows))],
+            "customer_id": [r[0] for r in rows],
+            "kind": "new",
+            "mrr": [r[1] for r in rows],
+            "currency": "USD",
+            "won_on": pd.to_datetime([r[2] for r in rows]),
+            "owner_id": [r[3] for r in rows],
+        }
+    )
+    rule = CreditPolicy(clawback_months=months, clawback_share=share)
+    got = credited_attainment(led, deals=deals, policy=rule)
+    expected = _attainment_oracle(led, deals, months, share)
+    assert got["credited_mrr"].to_dict() == expected
+
+
+def test_an_empty_ledger_is_refused():
+    empty = sm.Ledger.from_subscriptions(_subs([]))
+    with pytest.raises(ValueError, match="empty"):
+        credited_attainment(empty, deals=DEALS)

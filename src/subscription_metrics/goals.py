@@ -316,8 +316,8 @@ def credited_attainment(
     InvalidTableError
         If `deals` break the `Deal` schema.
     ValueError
-        If a deal's currency is not the ledger's, or a multiple needed is
-        missing or not finite.
+        If the ledger is empty, a deal's currency is not the ledger's, or a
+        multiple needed is missing or not finite.
 
     Examples
     --------
@@ -834,7 +834,8 @@ def deal_priorities(
     Returns
     -------
     pandas.DataFrame
-        The pipeline, ranked (``rank`` 1 = first; ties share the best rank),
+        The pipeline, ranked (``rank`` 1 = first, nullable ``Int64``; ties
+        share the best rank; <NA> where the LTV is unknown, last),
         with `PRIORITY_COLUMNS` added: the churn rate used and its interval,
         the expected lifetime in months, and ``expected_ltv`` with its
         interval (float, minor units of each row's currency: expectations,
@@ -922,8 +923,9 @@ def deal_priorities(
     out["expected_ltv"] = value
     out["expected_ltv_lower"] = value_lower
     out["expected_ltv_upper"] = value_upper
+    # Unknown LTVs (no churn data at all) rank last, as <NA>.
     out["rank"] = (
-        out["expected_ltv"].rank(ascending=False, method="min").astype(np.int64)
+        out["expected_ltv"].rank(ascending=False, method="min").astype("Int64")
     )
     return out.sort_values(["rank", "opportunity_id"], kind="stable")
 
