@@ -637,8 +637,9 @@ def _attainment_oracle(led, deals, months, share):
         lost = later["month"].min()
         if (lost - won).n <= months:
             back = round(deal.mrr * share)
-            key = (deal.owner_id, lost)
-            out[key] = out.get(key, 0) - back
+            if back:  # a month shows a clawback only where one happened
+                key = (deal.owner_id, lost)
+                out[key] = out.get(key, 0) - back
     return out
 
 
@@ -682,3 +683,50 @@ def test_an_empty_ledger_is_refused():
     empty = sm.Ledger.from_subscriptions(_subs([]))
     with pytest.raises(ValueError, match="empty"):
         credited_attainment(empty, deals=DEALS)
+
+
+def _sold_oracle(led, closer):
+    """customers_sold, customers_active, sold_mrr, mrr_at_end per (rep, month)."""
+    events = sm.ledger.events(led)
+    months = pd.period_range(led.first_month, led.last_month, freq="M")
+    out = {}
+    for rep in sorted(set(closer.values())):
+        mine = events[events["customer_id"].map(closer) == rep]
+        for month in months:
+            seen = mine[mine["month"] <= month]
+            sold = active = sold_mrr = mrr = 0
+            for _, rows in seen.groupby("customer_id"):
+                paid = rows[rows["mrr"] > 0]
+                if not len(paid):
+                    continue
+                sold += 1
+                sold_mrr += int(paid["mrr"].iloc[0])
+                now = int(rows["mrr"].iloc[-1])
+                active += now > 0
+                mrr += now
+            out[(rep, month)] = (sold, active, sold_mrr, mrr)
+    return out
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    subs=subscriptions(min_size=1),
+    reps=st.lists(
+        st.sampled_from(["r1", "r2"]), min_size=len(CUSTOMERS), max_size=len(CUSTOMERS)
+    ),
+)
+def test_sold_retention_matches_a_slow_oracle(subs, reps):
+    closer = dict(zip(CUSTOMERS, reps, strict=True))
+    customers = pd.DataFrame({"customer_id": CUSTOMERS, "field_sales_rep": reps})
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    assume(led.last_month is not None)
+    staff = STAFF.copy()
+    got = sold_retention(led, staff=staff, by="staff", total=False)
+    columns = ["customers_sold", "customers_active", "sold_mrr", "mrr_at_end"]
+    table = {
+        k: tuple(int(v) for v in row)
+        for k, row in zip(got.index, got[columns].itertuples(index=False), strict=True)
+    }
+    known = set(led.customers["customer_id"])
+    expected = _sold_oracle(led, {c: r for c, r in closer.items() if c in known})
+    assert {k: v for k, v in table.items() if k[0] != "(none)"} == expected

@@ -556,7 +556,13 @@ def sold_retention(
     after = ev.mrr_after.astype(np.int64)
     before = after - change
     active_change = (after > 0).astype(np.int64) - (before > 0).astype(np.int64)
-    is_first = np.append(True, ev.customer[1:] != ev.customer[:-1])[: len(cell)]
+    # Sold: the first month a customer became active (a free start is not a sale).
+    starts = np.flatnonzero(active_change == 1)
+    start_customer = ev.customer[starts]
+    earliest = np.ones(len(starts), bool)
+    earliest[1:] = start_customer[1:] != start_customer[:-1]
+    is_first = np.zeros(len(cell), bool)
+    is_first[starts[earliest]] = True
 
     def cumulative(
         values: npt.NDArray[np.int64], where: npt.NDArray[np.bool_]
