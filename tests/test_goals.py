@@ -730,3 +730,21 @@ def test_sold_retention_matches_a_slow_oracle(subs, reps):
     known = set(led.customers["customer_id"])
     expected = _sold_oracle(led, {c: r for c, r in closer.items() if c in known})
     assert {k: v for k, v in table.items() if k[0] != "(none)"} == expected
+
+
+def test_no_prior_weight_is_no_pooling_and_a_wider_level_is_wider(sample_ledger):
+    raw = pooled_churn(sample_ledger, by=["segment", "industry"], prior_months=0.0)
+    known = raw["exposure_months"] > 0
+    np.testing.assert_allclose(
+        raw.loc[known, "churn_rate"], raw.loc[known, "raw_churn_rate"]
+    )
+    narrow = pooled_churn(sample_ledger, by="segment", level=0.5)
+    wide = pooled_churn(sample_ledger, by="segment", level=0.99)
+    assert (
+        wide["churn_rate_upper"] - wide["churn_rate_lower"]
+        > narrow["churn_rate_upper"] - narrow["churn_rate_lower"]
+    ).all()
+    with pytest.raises(ValueError, match="prior_months"):
+        pooled_churn(sample_ledger, by="segment", prior_months=-1.0)
+    with pytest.raises(ValueError, match="level"):
+        pooled_churn(sample_ledger, by="segment", level=95)

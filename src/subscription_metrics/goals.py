@@ -490,9 +490,10 @@ def sold_retention(
     ``scorecards.attribution``: the owner of its first won ``new`` deal, or
     the customers table's reps). For every month, a team's figures cover
     every customer it closed up to that month: how many it sold and how many
-    still pay at the month's end, the MRR they started with and the MRR they
-    pay now (expansion, contraction, churn and returns included). The head
-    of a team answers for its row.
+    still pay at the month's end, the MRR they started with (in their first
+    paid month, which is when they count as sold) and the MRR they pay now
+    (expansion, contraction, churn and returns included). The head of a
+    team answers for its row.
 
     Parameters
     ----------
