@@ -202,6 +202,28 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "frames.validate": lambda f: sm.frames.validate(
         f[S].subscriptions, sm.Subscription
     ),
+    "goals.credited_attainment": lambda f: sm.goals.credited_attainment(
+        f[L], deals=f[S].deals, policy=sm.goals.CreditPolicy(basis="ltv")
+    ),
+    "goals.deal_priorities": lambda f: sm.goals.deal_priorities(
+        pd.DataFrame(
+            {
+                "opportunity_id": ["o1", "o2"],
+                "expected_mrr": [100_000, 150_000],
+                "currency": f[S].currency,
+                "segment": ["enterprise", "smb"],
+            }
+        ),
+        churn=sm.goals.pooled_churn(f[L], by="segment"),
+    ),
+    "goals.pooled_churn": lambda f: sm.goals.pooled_churn(f[L], by="segment"),
+    "goals.sold_retention": lambda f: sm.goals.sold_retention(
+        f[L], staff=f[S].staff, deals=f[S].deals
+    ),
+    "goals.targets": lambda f: sm.goals.targets(
+        f[S].staff,
+        plan=sm.goals.Plan(goal=30_000_000, currency="JPY", start="2026-01"),
+    ),
     "health.evaluate": lambda f: sm.health.evaluate(
         f[L], scores=f["scores"], as_of="2025-06"
     ),
@@ -292,6 +314,18 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "churn.rates": lambda f, by: sm.churn.rates(f[L], by=by),
     "cohorts.retention": lambda f, by: sm.cohorts.retention(f[L], by=by),
     "cohorts.triangle": lambda f, by: sm.cohorts.triangle(f[L], by=by),
+    "goals.credited_attainment": lambda f, by: sm.goals.credited_attainment(
+        f[L], deals=f[S].deals, staff=f[S].staff, by=by
+    ),
+    "goals.pooled_churn": lambda f, by: sm.goals.pooled_churn(f[L], by=by),
+    "goals.sold_retention": lambda f, by: sm.goals.sold_retention(
+        f[L], staff=f[S].staff, by=by
+    ),
+    "goals.targets": lambda f, by: sm.goals.targets(
+        f[S].staff,
+        plan=sm.goals.Plan(goal=30_000_000, currency="JPY", start="2026-01"),
+        by=by,
+    ),
     "ledger.bridge": lambda f, by: sm.ledger.bridge(f[L], by=by),
     "ltv.estimates": lambda f, by: sm.ltv.estimates(f[L], by=by),
     "operations.activity_kpis": lambda f, by: sm.operations.activity_kpis(

@@ -16,6 +16,7 @@ MODULES = (
     "datasets",
     "encoding",
     "frames",
+    "goals",
     "health",
     "ledger",
     "ltv",

@@ -30,6 +30,7 @@ __all__ = [
     "LineKind",
     "MonthlyMrr",
     "Onboarding",
+    "Opportunity",
     "Role",
     "StaffMember",
     "Subscription",
@@ -732,6 +733,50 @@ class Deal(_Record):
     owner_id: str = column("id", doc="Staff member who won the deal.")
     sourced_by: str | None = column(
         "id", optional=True, doc="Staff member who sourced the deal."
+    )
+
+
+@frozen(kw_only=True)
+class Opportunity(_Record):
+    """
+    An open deal or lead: what it is expected to add, and what is known of it.
+
+    The segment attributes known at the sale (segment, channel, industry,
+    ...) are extra columns of the table, named by ``by=`` where they are
+    used (``goals.deal_priorities``).
+
+    Attributes
+    ----------
+    opportunity_id : str
+        Identifier, unique within the pipeline table.
+    expected_mrr : int
+        MRR the deal would add if won, minor units of `currency`, >= 0.
+    currency : str
+        ISO 4217 code of `expected_mrr`.
+    owner_id : str or None
+        ``staff_id`` of the person working it.
+    customer_id : str or None
+        The customer, for an existing one (an upsell, say).
+
+    Examples
+    --------
+    >>> Opportunity(opportunity_id="o-1", expected_mrr=120_000,
+    ...             currency="JPY").expected_mrr
+    120000
+    """
+
+    TABLE: ClassVar[str] = "pipeline"
+    KEY: ClassVar[tuple[str, ...]] = ("opportunity_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    opportunity_id: str = column("id", unique=True, doc="Opportunity identifier.")
+    expected_mrr: int = column("money", doc="MRR if won, minor units.")
+    currency: str = column("currency", doc="ISO 4217 code of expected_mrr.")
+    owner_id: str | None = column(
+        "id", optional=True, doc="Staff member working the opportunity."
+    )
+    customer_id: str | None = column(
+        "id", optional=True, doc="The customer, if it is one already."
     )
 
 

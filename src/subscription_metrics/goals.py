@@ -1,0 +1,1192 @@
+"""LTV-aware goals: credit rules for quota attainment and the sales head's churn KPI.
+
+Sales goals are usually set on what is sold (deals won, first-month MRR);
+the rules here credit what is kept.
+
+- `CreditPolicy` states a credit rule: the basis (``"bookings"``, a deal's
+  MRR, or ``"ltv"``, its expected lifetime value for its segment) and the
+  clawback of credit for customers lost within a number of months of the
+  sale.
+- `credited_attainment` applies a policy to the won deals and the ledger:
+  each person's (or team's) credit, clawback and credited attainment per
+  month.
+- `segment_ltv_multiples` gives the default LTV basis: the library's own LTV
+  estimates per segment, as months of MRR one unit of MRR is worth.
+- `sold_retention` is the sales head's churn KPI: month by month, the
+  share of the customers (and of the MRR) each team sold that it still has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._attribution import attribute
+from ._conventions import Conventions
+from ._economics import conventional_ltv
+from ._entities import Deal, Opportunity, StaffMember
+from ._goals import (
+    NEVER,
+    allocate,
+    clawbacks,
+    next_loss,
+    pooled_rates,
+    ramp_capacity,
+)
+from ._kernels import sum_by_key
+from ._ledger import CHURN, Ledger, MonthLike, _month_or_none, as_of_month
+from ._lifetimes import lifetimes
+from ._overflow import check_total_fits
+from ._schema import validate
+from ._validation import check_by, check_level, check_option, divide_or_nan
+from .churn import _rate_conventions
+from .ltv import estimates
+
+__all__ = [
+    "ATTAINMENT_COLUMNS",
+    "POOLED_COLUMNS",
+    "PRIORITY_COLUMNS",
+    "SOLD_RETENTION_COLUMNS",
+    "TARGET_COLUMNS",
+    "CreditPolicy",
+    "Plan",
+    "credited_attainment",
+    "deal_priorities",
+    "pooled_churn",
+    "segment_ltv_multiples",
+    "sold_retention",
+    "targets",
+]
+
+Basis = Literal["bookings", "ltv"]
+By = Literal["staff", "team"]
+
+_NONE: Final = "(none)"
+_ALL: Final = "All"
+_EMPTY: Final = "the ledger is empty; there is nothing to credit"
+
+ATTAINMENT_COLUMNS: Final = {
+    "bookings": (
+        "deals",
+        "booked_mrr",
+        "credit_mrr",
+        "clawback_mrr",
+        "credited_mrr",
+        "deals_clawed_back",
+    ),
+    "ltv": (
+        "deals",
+        "booked_mrr",
+        "credit_ltv",
+        "clawback_ltv",
+        "credited_ltv",
+        "deals_clawed_back",
+    ),
+}
+"""Columns of `credited_attainment` under each basis, in order."""
+
+SOLD_RETENTION_COLUMNS: Final = (
+    "customers_sold",
+    "customers_active",
+    "sold_mrr",
+    "mrr_at_end",
+    "customer_retention",
+    "net_mrr_retention",
+)
+"""Columns of `sold_retention`, in order."""
+
+
+def _check_share(instance: object, attribute: object, value: float) -> None:
+    if isinstance(value, bool) or not 0.0 <= float(value) <= 1.0:
+        msg = f"'clawback_share' must be a number in [0, 1], got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_months(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        msg = f"'clawback_months' must be an int >= 0, got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_basis(instance: object, attribute: object, value: str) -> None:
+    check_option(value, name="basis", allowed=("bookings", "ltv"))
+
+
+@attrs.frozen(kw_only=True)
+class CreditPolicy:
+    """
+    A quota-credit rule: what a won deal counts for, and when it is taken back.
+
+    Attributes
+    ----------
+    basis : {'bookings', 'ltv'}, default 'bookings'
+        ``"bookings"``: a deal counts at its MRR (int64, minor units), in
+        the month it is won. ``"ltv"``: it counts at its expected lifetime
+        value, ``mrr * multiple`` where the multiple is its segment's LTV
+        per unit of MRR (`segment_ltv_multiples`): a float expectation in
+        minor units, not an amount anyone has paid.
+    clawback_months : int, default 0
+        A deal whose customer is lost within this many months of the month
+        the deal was won (the first loss after it, paid months ``1 ..
+        clawback_months``) gives credit back in the month of the loss.
+        0 takes nothing back.
+    clawback_share : float, default 1.0
+        Share, in [0, 1], of the unearned credit taken back. Unearned is the
+        whole credit under ``"bookings"`` (first-month MRR is not earned by
+        staying), and under ``"ltv"`` the expected LTV less what the deal
+        realised before the loss (its MRR times the months paid, times the
+        gross margin), never below 0.
+
+    Notes
+    -----
+    A stricter policy (more months, a larger share) never credits more, in
+    any month, than a laxer one with the same basis; no clawback ever takes
+    back more than the deal was credited.
+
+    Examples
+    --------
+    >>> from subscription_metrics.goals import CreditPolicy
+    >>> CreditPolicy(basis="ltv", clawback_months=12)
+    CreditPolicy(basis='ltv', clawback_months=12, clawback_share=1.0)
+    >>> CreditPolicy(clawback_share=1.5)
+    Traceback (most recent call last):
+    ValueError: 'clawback_share' must be a number in [0, 1], got 1.5
+    """
+
+    basis: Basis = attrs.field(default="bookings", validator=_check_basis)
+    clawback_months: int = attrs.field(default=0, validator=_check_months)
+    clawback_share: float = attrs.field(default=1.0, validator=_check_share)
+
+
+def segment_ltv_multiples(
+    ledger: Ledger,
+    *,
+    segment: str = "segment",
+    as_of: MonthLike | None = None,
+    conventions: Conventions | None = None,
+) -> pd.Series:
+    """
+    Return each segment's expected LTV per unit of MRR, from `ltv.estimates`.
+
+    The multiple is ``lifetime_value / average_revenue_per_account`` of the
+    segment in month `as_of`: the months of (margin-weighted, discounted)
+    MRR a customer of the segment is expected to pay, under the
+    conventions' churn rate, smoothing window, margin, discount rate and
+    lifetime cap. The company's multiple is under ``"All"`` and serves
+    customers without a segment.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger; `segment` is one of its customer attributes.
+    segment : str, default 'segment'
+        The customer attribute known at the sale.
+    as_of : pandas.Period, str or date, optional
+        The month read (default: the ledger's last month).
+    conventions : Conventions, optional
+        Other choices than the ledger's for the churn rate and the LTV (a
+        longer ``ltv_churn_window_months`` steadies a noisy monthly rate).
+
+    Returns
+    -------
+    pandas.Series
+        Float multiples indexed by segment value, with ``"All"`` last.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> sm.goals.segment_ltv_multiples(led).round(1)
+    segment
+    enterprise    69.2
+    mid_market    66.5
+    smb           36.0
+    All           44.9
+    Name: ltv_multiple, dtype: float64
+    """
+    check_by(segment, what="a customer attribute (a str)")
+    read = as_of_month(ledger, as_of, empty=_EMPTY)
+    month = pd.Period(ordinal=read, freq="M")
+    table = estimates(
+        ledger, by=segment, since=month, through=month, conventions=conventions
+    )
+    table = table.droplevel("period")
+    arpa = table["average_revenue_per_account"].to_numpy(np.float64)
+    multiple = divide_or_nan(table["lifetime_value"].to_numpy(np.float64), arpa)
+    return pd.Series(
+        multiple, index=table.index.astype(object), name="ltv_multiple"
+    ).rename_axis(segment)
+
+
+def _loss_events(
+    ledger: Ledger,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return the customer codes and months of every loss (MRR falls to 0)."""
+    ev = ledger._events
+    lost = ev.kind == CHURN
+    return ev.customer[lost].astype(np.int64), ev.month[lost].astype(np.int64)
+
+
+def _labels(
+    owner: pd.Series, by: By, staff: pd.DataFrame | None
+) -> npt.NDArray[np.object_]:
+    """Who each deal is credited to: its owner, or the owner's team."""
+    if by == "staff":
+        return owner.to_numpy(object)
+    if by != "team":
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    if staff is None:
+        msg = "by='team' needs the staff table (staff=) for each person's team"
+        raise ValueError(msg)
+    people = validate(staff, StaffMember).set_index("staff_id")["team"]
+    team = people.reindex(owner.to_numpy(object)).to_numpy(object)
+    return np.where(pd.isna(team), _NONE, team).astype(object)
+
+
+def credited_attainment(
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame,
+    staff: pd.DataFrame | None = None,
+    policy: CreditPolicy | None = None,
+    segment_ltv: pd.Series | None = None,
+    segment: str = "segment",
+    by: By = "staff",
+    through: MonthLike | None = None,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Return each person's credited attainment per month under a credit policy.
+
+    Every won deal is credited to its ``owner_id`` in the month it was
+    won, at its MRR or its expected LTV (`CreditPolicy.basis`); a deal
+    whose customer is lost within the policy's clawback window gives back
+    its share of the unearned credit in the month of the loss (the first
+    month the ledger shows the customer at zero MRR after the month the deal
+    was won). Deals of customers the ledger does not know (set aside, say)
+    are credited and never clawed back.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger, which says when each customer was lost.
+    deals : pandas.DataFrame
+        Won deals (`Deal` columns) of every kind; pass only the kinds the
+        quota counts.
+    staff : pandas.DataFrame, optional
+        People (`StaffMember` columns), needed for ``by="team"``.
+    policy : CreditPolicy, optional
+        The rule (default ``CreditPolicy()``: bookings, no clawback).
+    segment_ltv : pandas.Series, optional
+        Under ``basis="ltv"``, the LTV multiple of each segment value (with
+        ``"All"`` for customers without one); default
+        `segment_ltv_multiples` of the ledger at the last month.
+    segment : str, default 'segment'
+        The customer attribute the multiples are keyed by.
+    by : {'staff', 'team'}, default 'staff'
+        Credit people, or their teams.
+    through : pandas.Period, str or date, optional
+        Last month shown (default: the ledger's last month); losses after
+        it are not known yet and take nothing back.
+    conventions : Conventions, optional
+        Other choices than the ledger's for the default multiples and the
+        gross margin of the realised value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``staff_id`` (or ``team``) and ``period`` (the months
+        with a deal or a clawback), with `ATTAINMENT_COLUMNS` of the basis:
+        ``deals`` won, ``booked_mrr`` (int64), the credit, the clawback and
+        their difference (``*_mrr``: int64 minor units; ``*_ltv``: float
+        expectations in minor units), and ``deals_clawed_back``.
+        ``attrs["currency"]`` names the currency and ``attrs["policy"]``
+        the policy.
+
+    Raises
+    ------
+    InvalidTableError
+        If `deals` break the `Deal` schema.
+    ValueError
+        If the ledger is empty, a deal's currency is not the ledger's, or a
+        multiple needed is missing or not finite.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> from subscription_metrics.goals import CreditPolicy
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> new = sample.deals[sample.deals["kind"] == "new"]
+    >>> rule = CreditPolicy(clawback_months=6)
+    >>> got = sm.goals.credited_attainment(led, deals=new, policy=rule)
+    >>> got.loc[sm.datasets.REP_A].sum()[["booked_mrr", "clawback_mrr"]]
+    booked_mrr      25003000
+    clawback_mrr     4582200
+    dtype: int64
+    """
+    check_by(by, what="'staff' or 'team'")
+    chosen_policy = CreditPolicy() if policy is None else policy
+    chosen = _rate_conventions(ledger, conventions)
+    last = as_of_month(ledger, None, empty=_EMPTY)
+    hi = _month_or_none(through, "through")
+    read = last if hi is None else min(hi, last)
+    table = validate(deals, Deal)
+    wrong = table["currency"].astype(str) != ledger.currency
+    if wrong.any():
+        msg = (
+            f"deals: {int(wrong.sum())} deals are not in the ledger's currency "
+            f"{ledger.currency} (for example {table.loc[wrong, 'deal_id'].iloc[0]!r}); "
+            "convert them first (sm.money)"
+        )
+        raise ValueError(msg)
+    won = np.asarray(
+        pd.PeriodIndex(pd.DatetimeIndex(table["won_on"]), freq="M").asi8, np.int64
+    )
+    table = table[won <= read]
+    won = won[won <= read]
+    mrr = table["mrr"].to_numpy(np.int64)
+    ids = pd.Index(ledger.customers["customer_id"].astype(str))
+    code = ids.get_indexer(pd.Index(table["customer_id"].astype(str))).astype(np.int64)
+    loss_customer, loss_month = _loss_events(ledger)
+    lost = next_loss(code, won, loss_customer, loss_month)
+    lost = np.where(lost <= read, lost, NEVER)
+    months_paid = np.where(lost < NEVER, lost - won, NEVER)
+    if chosen_policy.basis == "bookings":
+        credit = mrr.astype(np.float64)
+        realised = np.zeros(len(mrr), np.float64)
+    else:
+        multiples = (
+            segment_ltv_multiples(
+                ledger,
+                segment=segment,
+                as_of=pd.Period(ordinal=read, freq="M"),
+                conventions=chosen,
+            )
+            if segment_ltv is None
+            else segment_ltv
+        )
+        attribute_values = ledger.customer_attribute(segment).astype(object)
+        values = attribute_values.where(attribute_values.notna(), _ALL).to_numpy(object)
+        deal_segment = np.where(code >= 0, values[np.maximum(code, 0)], _ALL)
+        multiple = (
+            pd.Series(multiples, dtype=np.float64)
+            .reindex(pd.Index(deal_segment, dtype=object))
+            .to_numpy(np.float64)
+        )
+        bad = ~np.isfinite(multiple)
+        if bad.any():
+            missing = sorted({str(s) for s in deal_segment[bad]})
+            msg = (
+                f"segment_ltv: no finite LTV multiple for {segment} {missing}; "
+                "give one per segment (and 'All'), or lengthen the churn window"
+            )
+            raise ValueError(msg)
+        credit = mrr * multiple
+        realised = mrr * np.minimum(months_paid, 10**6) * chosen.gross_margin
+    back = clawbacks(
+        credit,
+        realised,
+        months_paid,
+        clawback_months=chosen_policy.clawback_months,
+        clawback_share=chosen_policy.clawback_share,
+    )
+    clawed = back > 0
+    # Shares of whole minor units: rounded half to even, never above the deal.
+    back_mrr = np.minimum(np.rint(back), mrr).astype(np.int64)
+    check_total_fits(
+        mrr, table="deals", column="mrr", labels=table["deal_id"].to_numpy(object)
+    )
+    labels = _labels(table["owner_id"].astype(str), by, staff)
+    keys = ["label", "period"]
+    credited_rows = (
+        pd.DataFrame(
+            {
+                "label": labels,
+                "period": won,
+                "deals": np.ones(len(mrr), np.int64),
+                "booked": mrr,
+                "credit": credit,
+            }
+        )
+        .groupby(keys)[["deals", "booked", "credit"]]
+        .sum()
+    )
+    back_rows = (
+        pd.DataFrame(
+            {
+                "label": labels[clawed],
+                "period": lost[clawed],
+                "back": back[clawed],
+                "back_mrr": back_mrr[clawed],
+                "clawed": np.ones(int(clawed.sum()), np.int64),
+            }
+        )
+        .groupby(keys)[["back", "back_mrr", "clawed"]]
+        .sum()
+    )
+    union = credited_rows.index.union(back_rows.index)
+    out = pd.concat(
+        [
+            credited_rows.reindex(union, fill_value=0),
+            back_rows.reindex(union, fill_value=0),
+        ],
+        axis=1,
+    )
+    level = "staff_id" if by == "staff" else "team"
+    index = pd.MultiIndex.from_arrays(
+        [
+            pd.Index(union.get_level_values("label"), dtype=object),
+            pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+                union.get_level_values("period").to_numpy(np.int64), freq="M"
+            ),
+        ],
+        names=[level, "period"],
+    )
+    columns = ATTAINMENT_COLUMNS[chosen_policy.basis]
+    result = pd.DataFrame(index=index)
+    result["deals"] = out["deals"].to_numpy(np.int64)
+    result["booked_mrr"] = out["booked"].to_numpy(np.int64)
+    if chosen_policy.basis == "bookings":
+        credit_mrr = result["booked_mrr"].to_numpy(np.int64)
+        clawback_mrr = out["back_mrr"].to_numpy(np.int64)
+        result["credit_mrr"] = credit_mrr
+        result["clawback_mrr"] = clawback_mrr
+        result["credited_mrr"] = credit_mrr - clawback_mrr
+    else:
+        result["credit_ltv"] = out["credit"].to_numpy(np.float64)
+        result["clawback_ltv"] = out["back"].to_numpy(np.float64)
+        result["credited_ltv"] = result["credit_ltv"] - result["clawback_ltv"]
+    result["deals_clawed_back"] = out["clawed"].to_numpy(np.int64)
+    result = result[list(columns)]
+    result.attrs["currency"] = ledger.currency
+    result.attrs["policy"] = chosen_policy
+    return result
+
+
+def sold_retention(
+    ledger: Ledger,
+    *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame | None = None,
+    by: By = "team",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """
+    Return the sales head's churn KPI: how much of what each team sold it kept.
+
+    Each customer belongs to the team of the person who closed it (see
+    ``scorecards.attribution``: the owner of its first won ``new`` deal, or
+    the customers table's reps). For every month, a team's figures cover
+    every customer it closed up to that month: how many it sold and how many
+    still pay at the month's end, the MRR they started with (in their first
+    paid month, which is when they count as sold) and the MRR they pay now
+    (expansion, contraction, churn and returns included). The head of a
+    team answers for its row.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger.
+    staff : pandas.DataFrame
+        People (`StaffMember` columns), for their team.
+    deals : pandas.DataFrame, optional
+        Won deals (`Deal` columns), which decide who closed each customer.
+    by : {'team', 'staff'}, default 'team'
+        One row per team and month, or per person.
+    since, through : pandas.Period, str or date, optional
+        Months shown (default: the ledger's whole range).
+    total : bool, default True
+        Add the company's rows, labelled ``"All"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``team`` (or ``staff_id``) and ``period``, with
+        `SOLD_RETENTION_COLUMNS`: ``customers_sold`` and
+        ``customers_active`` (int64), ``sold_mrr`` (their first month's
+        MRR) and ``mrr_at_end`` (int64 minor units), ``customer_retention``
+        (active over sold) and ``net_mrr_retention`` (MRR now over MRR
+        sold); NaN before the team has sold anything. Customers nobody
+        closed form a ``"(none)"`` row.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> kpi = sm.goals.sold_retention(led, staff=sample.staff, deals=sample.deals)
+    >>> kpi.xs("2025-12", level="period")[
+    ...     ["customers_sold", "customer_retention"]].round(3)
+                   customers_sold  customer_retention
+    team
+    fs-commercial            1198               0.759
+    fs-enterprise             314               0.911
+    is-east                   780               0.764
+    is-west                   641               0.760
+    All                      2933               0.777
+    """
+    check_by(by, what="'team' or 'staff'")
+    if ledger.first_month is None or ledger.last_month is None:
+        raise ValueError(_EMPTY)
+    first, last = int(ledger.first_month.ordinal), int(ledger.last_month.ordinal)
+    who = attribute(ledger, deals=deals, assignments=None, as_of=last)
+    closer = who["closed_by"].astype(object)
+    known = closer.notna().to_numpy(bool)
+    closer = closer.where(closer.notna(), _NONE).astype(str)
+    labels = _labels(closer, by, staff) if by == "team" else closer.to_numpy(object)
+    labels = np.where(known, labels, _NONE)
+    group, names = pd.factorize(pd.Series(labels, dtype=object), sort=True)
+    n_groups, n_months = len(names), last - first + 1
+    ev = ledger._events
+    cell = group[ev.customer].astype(np.int64) * n_months + (ev.month - first)
+    size = n_groups * n_months
+    change = ev.mrr_change.astype(np.int64)
+    after = ev.mrr_after.astype(np.int64)
+    before = after - change
+    active_change = (after > 0).astype(np.int64) - (before > 0).astype(np.int64)
+    # Sold: the first month a customer became active (a free start is not a sale).
+    starts = np.flatnonzero(active_change == 1)
+    start_customer = ev.customer[starts]
+    earliest = np.ones(len(starts), bool)
+    earliest[1:] = start_customer[1:] != start_customer[:-1]
+    is_first = np.zeros(len(cell), bool)
+    is_first[starts[earliest]] = True
+
+    def cumulative(
+        values: npt.NDArray[np.int64], where: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int64]:
+        sums = sum_by_key(cell[where], values[where], size).reshape(n_groups, n_months)
+        return np.cumsum(sums, axis=1)
+
+    everywhere = np.ones(len(cell), bool)
+    check_total_fits(
+        after[is_first],
+        table="ledger",
+        column="mrr",
+        labels=ledger.customers["customer_id"].astype(str).to_numpy(object),
+        codes=ev.customer[is_first],
+        unit="customer",
+    )
+    grid = {
+        "customers_sold": cumulative(np.ones(len(cell), np.int64), is_first),
+        "customers_active": cumulative(active_change, everywhere),
+        "sold_mrr": cumulative(after, is_first),
+        "mrr_at_end": cumulative(change, everywhere),
+    }
+    if total:
+        names = pd.Index([*names, _ALL], dtype=object)
+        grid = {
+            k: np.vstack([v, v.sum(axis=0, keepdims=True)]) for k, v in grid.items()
+        }
+    index = pd.MultiIndex.from_product(
+        [
+            pd.Index(names, dtype=object),
+            pd.period_range(ledger.first_month, ledger.last_month, freq="M"),
+        ],
+        names=["team" if by == "team" else "staff_id", "period"],
+    )
+    out = pd.DataFrame({k: v.reshape(-1) for k, v in grid.items()}, index=index)
+    out["customer_retention"] = divide_or_nan(
+        out["customers_active"].to_numpy(np.float64),
+        out["customers_sold"].to_numpy(np.float64),
+    )
+    out["net_mrr_retention"] = divide_or_nan(
+        out["mrr_at_end"].to_numpy(np.float64), out["sold_mrr"].to_numpy(np.float64)
+    )
+    lo = _month_or_none(since, "since")
+    hi = _month_or_none(through, "through")
+    months = np.asarray(
+        pd.PeriodIndex(out.index.get_level_values("period")).asi8, np.int64
+    )
+    keep = np.ones(len(out), bool)
+    if lo is not None:
+        keep &= months >= lo
+    if hi is not None:
+        keep &= months <= hi
+    out = out[keep]
+    out.attrs["currency"] = ledger.currency
+    return out[list(SOLD_RETENTION_COLUMNS)]
+
+
+POOLED_COLUMNS: Final = (
+    "depth",
+    "customers",
+    "churned",
+    "exposure_months",
+    "raw_churn_rate",
+    "churn_rate",
+    "churn_rate_lower",
+    "churn_rate_upper",
+    "data_weight",
+    "posterior_shape",
+    "posterior_rate",
+)
+"""Columns of `pooled_churn`, in order."""
+
+PRIORITY_COLUMNS: Final = (
+    "segment_depth",
+    "churn_rate",
+    "churn_rate_lower",
+    "churn_rate_upper",
+    "expected_lifetime_months",
+    "expected_ltv",
+    "expected_ltv_lower",
+    "expected_ltv_upper",
+    "rank",
+)
+"""Columns `deal_priorities` adds to the pipeline, in order."""
+
+
+def _gamma_interval(
+    shape: npt.NDArray[np.float64], rate: npt.NDArray[np.float64], level: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Equal-tailed interval of a gamma(shape, rate) hazard (0 without events)."""
+    from scipy import stats  # heavy; only intervals need it
+
+    tail = (1 - level) / 2
+    lower = np.full(len(shape), np.nan)
+    upper = lower.copy()
+    ok = (shape > 0) & (rate > 0)
+    lower[ok] = stats.gamma.ppf(tail, shape[ok], scale=1 / rate[ok])
+    upper[ok] = stats.gamma.ppf(1 - tail, shape[ok], scale=1 / rate[ok])
+    lower[(shape == 0) & (rate > 0)] = 0.0
+    return lower, upper
+
+
+def pooled_churn(
+    ledger: Ledger,
+    *,
+    by: str | Sequence[str],
+    prior_months: float = 120.0,
+    level: float = 0.95,
+    as_of: MonthLike | None = None,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Return the monthly churn of every segment, pooled toward its parent segment.
+
+    `by` lists customer attributes known at the sale, from general to
+    specific (``["segment", "acquisition_channel"]``). Each segment's churn
+    is a gamma-Poisson estimate: churned customers over customer-months at
+    risk (from ``survival.lifetimes``), with a prior centred on the parent
+    segment's pooled rate and worth `prior_months` customer-months of data.
+    The pooled rate is ``(churned + prior_months * parent_rate) /
+    (exposure_months + prior_months)``, so a thin segment stays near its
+    parent and a thick one follows its own customers; the company's rate,
+    at the root, is its plain rate.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger; every name in `by` is one of its customer attributes.
+    by : str or sequence of str
+        Segment attributes, from the most general to the most specific.
+    prior_months : float, default 120.0
+        Weight of the parent's rate, in customer-months: a segment with this
+        much exposure is estimated halfway between its own rate and its
+        parent's (``data_weight`` = 0.5).
+    level : float, default 0.95
+        Probability of the interval of the posterior churn rate.
+    as_of : pandas.Period, str or date, optional
+        The month lifetimes are seen from (default: the ledger's last month).
+    conventions : Conventions, optional
+        Choices other than the ledger's (``lifetime_spells``, and later the
+        LTV's margin, discount rate and zero-churn policy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment and parent segment, indexed by the `by` levels
+        (``"All"`` beyond a row's depth; the company is all ``"All"``),
+        with `POOLED_COLUMNS`: ``depth`` (0 for the company), ``customers``
+        and ``churned`` (int64), ``exposure_months``, ``raw_churn_rate``
+        (churned over exposure; NaN without exposure), the pooled
+        ``churn_rate`` and its interval, ``data_weight`` (``exposure /
+        (exposure + prior_months)``), and the gamma posterior's shape and
+        rate. ``attrs["conventions"]`` keeps the conventions, for
+        `deal_priorities`.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> pooled = sm.goals.pooled_churn(led, by="segment")
+    >>> pooled[["customers", "raw_churn_rate", "churn_rate"]].round(4)
+                customers  raw_churn_rate  churn_rate
+    segment
+    All              2933          0.0210      0.0210
+    enterprise        314          0.0071      0.0075
+    mid_market        864          0.0180      0.0180
+    smb              1755          0.0256      0.0256
+    """
+    check_by(by)
+    names = [by] if isinstance(by, str) else list(by)
+    if not names:
+        msg = "'by' must name at least one customer attribute"
+        raise ValueError(msg)
+    chosen_level = check_level(level)
+    if not np.isfinite(prior_months) or prior_months < 0:
+        msg = f"'prior_months' must be a finite number >= 0, got {prior_months!r}"
+        raise ValueError(msg)
+    chosen = _rate_conventions(ledger, conventions)
+    spans = lifetimes(ledger, by=names, as_of=as_of, conventions=chosen)
+    keys = spans[names].astype(object)
+    keys = keys.where(keys.notna(), _NONE).astype(str)
+    frame = keys.assign(
+        customers=np.ones(len(spans), np.int64),
+        churned=spans["observed"].to_numpy(bool).astype(np.int64),
+        exposure=spans["age"].to_numpy(np.int64),
+    )
+    parts = []
+    for depth in range(len(names) + 1):  # one group-by per level of the tree
+        level_names = names[:depth]
+        if level_names:
+            summed = frame.groupby(level_names, sort=True)[
+                ["customers", "churned", "exposure"]
+            ].sum()
+            summed = summed.reset_index()
+        else:
+            summed = frame[["customers", "churned", "exposure"]].sum().to_frame().T
+        for name in names[depth:]:
+            summed[name] = _ALL
+        summed["depth"] = depth
+        parts.append(summed)
+    nodes = pd.concat(parts, ignore_index=True)
+    key_of = {
+        tuple(row): i for i, row in enumerate(nodes[names].itertuples(index=False))
+    }
+    parent = np.full(len(nodes), -1, np.int64)
+    depth_of = nodes["depth"].to_numpy(np.int64)
+    for i, row in enumerate(nodes[names].itertuples(index=False)):  # per segment
+        d = int(depth_of[i])
+        if d > 0:
+            parent[i] = key_of[(*row[: d - 1], *([_ALL] * (len(names) - d + 1)))]
+    events = nodes["churned"].to_numpy(np.float64)
+    exposure = nodes["exposure"].to_numpy(np.float64)
+    shape, rate, mean = pooled_rates(
+        events, exposure, parent, prior_months=float(prior_months)
+    )
+    lower, upper = _gamma_interval(shape, rate, chosen_level)
+    out = pd.DataFrame(
+        {
+            "depth": depth_of,
+            "customers": nodes["customers"].to_numpy(np.int64),
+            "churned": nodes["churned"].to_numpy(np.int64),
+            "exposure_months": exposure,
+            "raw_churn_rate": divide_or_nan(events, exposure),
+            "churn_rate": mean,
+            "churn_rate_lower": lower,
+            "churn_rate_upper": upper,
+            "data_weight": np.where(
+                depth_of == 0, 1.0, exposure / (exposure + prior_months)
+            ),
+            "posterior_shape": shape,
+            "posterior_rate": rate,
+        },
+        index=pd.MultiIndex.from_frame(nodes[names].astype(object))
+        if len(names) > 1
+        else pd.Index(nodes[names[0]].astype(object), name=names[0]),
+    )
+    out.attrs["conventions"] = chosen
+    out.attrs["by"] = tuple(names)
+    out.attrs["level"] = chosen_level
+    return out[list(POOLED_COLUMNS)]
+
+
+def deal_priorities(
+    pipeline: pd.DataFrame,
+    *,
+    churn: pd.DataFrame,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """
+    Rank open deals or leads by their expected lifetime value.
+
+    Which prospect first: a large first-year budget unlikely to stay, or a
+    small one likely to? Each opportunity's expected LTV is
+    ``ltv.lifetime_value(expected_mrr, churn_rate, ...)`` with the pooled
+    churn rate of the most specific segment it belongs to in `churn` (a
+    `pooled_churn` table), and the margin, discount rate and zero-churn
+    policy of the conventions that table was made with. An opportunity whose
+    attributes name a segment the ledger has never seen, or are missing,
+    takes its parent segment's rate (``segment_depth`` says which level).
+    The interval comes from the churn rate's interval (a lower churn rate
+    gives the upper LTV).
+
+    Parameters
+    ----------
+    pipeline : pandas.DataFrame
+        Open opportunities (`Opportunity` columns), with a column for each
+        attribute `churn` was pooled by.
+    churn : pandas.DataFrame
+        A `pooled_churn` table.
+    level : float, default 0.95
+        Probability of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The pipeline, ranked (``rank`` 1 = first, nullable ``Int64``; ties
+        share the best rank; <NA> where the LTV is unknown, last),
+        with `PRIORITY_COLUMNS` added: the churn rate used and its interval,
+        the expected lifetime in months, and ``expected_ltv`` with its
+        interval (float, minor units of each row's currency: expectations,
+        not amounts).
+
+    Raises
+    ------
+    InvalidTableError
+        If `pipeline` breaks the `Opportunity` schema.
+    ValueError
+        If `pipeline` lacks a column `churn` was pooled by.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> pooled = sm.goals.pooled_churn(led, by="segment")
+    >>> pipeline = pd.DataFrame({
+    ...     "opportunity_id": ["big-smb", "small-enterprise"],
+    ...     "expected_mrr": [150_000, 100_000], "currency": "JPY",
+    ...     "segment": ["smb", "enterprise"]})
+    >>> ranked = sm.goals.deal_priorities(pipeline, churn=pooled)
+    >>> ranked[["opportunity_id", "expected_mrr", "rank"]]
+         opportunity_id  expected_mrr  rank
+    1  small-enterprise        100000     1
+    0           big-smb        150000     2
+    """
+    chosen_level = check_level(level)
+    names = list(churn.attrs.get("by", churn.index.names))
+    missing = [name for name in names if name not in pipeline.columns]
+    if missing:
+        msg = f"pipeline: no column {missing} (churn was pooled by {names})"
+        raise ValueError(msg)
+    table = validate(pipeline, Opportunity)
+    chosen = churn.attrs.get("conventions")
+    if not isinstance(chosen, Conventions):
+        chosen = Conventions()
+    nodes = churn.reset_index()
+    n = len(table)
+    found = np.full(n, -1, np.int64)
+    depth = np.full(n, -1, np.int64)
+    values = table[names].astype(object)
+    values = values.where(values.notna(), None)
+    for d in range(len(names), -1, -1):  # deepest level first, one merge each
+        at = nodes[nodes["depth"] == d]
+        left = pd.DataFrame(
+            {
+                name: (
+                    values[name].astype(str).to_numpy(object)
+                    if i < d
+                    else np.full(n, _ALL, dtype=object)
+                )
+                for i, name in enumerate(names)
+            }
+        )
+        known = np.ones(n, bool)
+        for name in names[:d]:
+            known &= values[name].notna().to_numpy(bool)
+        matched = left.merge(
+            at[names].assign(_node=at.index.to_numpy(np.int64)), on=names, how="left"
+        )["_node"].to_numpy(np.float64)
+        fill = (found < 0) & known & ~np.isnan(matched)
+        found[fill] = matched[fill].astype(np.int64)
+        depth[fill] = d
+    if (found < 0).any():
+        msg = "churn: the table has no company row (depth 0); pass a pooled_churn table"
+        raise ValueError(msg)
+    shape = nodes["posterior_shape"].to_numpy(np.float64)[found]
+    rate = nodes["posterior_rate"].to_numpy(np.float64)[found]
+    mean = nodes["churn_rate"].to_numpy(np.float64)[found]
+    lower, upper = _gamma_interval(shape, rate, chosen_level)
+    mrr = table["expected_mrr"].to_numpy(np.float64)
+    lifetime, value = conventional_ltv(mrr, mean, chosen)
+    _, value_upper = conventional_ltv(mrr, lower, chosen)
+    _, value_lower = conventional_ltv(mrr, upper, chosen)
+    out = table.copy()
+    out["segment_depth"] = depth
+    out["churn_rate"] = mean
+    out["churn_rate_lower"] = lower
+    out["churn_rate_upper"] = upper
+    out["expected_lifetime_months"] = lifetime
+    out["expected_ltv"] = value
+    out["expected_ltv_lower"] = value_lower
+    out["expected_ltv_upper"] = value_upper
+    # Unknown LTVs (no churn data at all) rank last, as <NA>.
+    out["rank"] = (
+        out["expected_ltv"].rank(ascending=False, method="min").astype("Int64")
+    )
+    return out.sort_values(["rank", "opportunity_id"], kind="stable")
+
+
+Measure = Literal["new_mrr", "ltv"]
+
+TARGET_COLUMNS: Final = (
+    "team",
+    "role",
+    "fte",
+    "ramped_months",
+    "capacity_months",
+    "capacity_share",
+    "target",
+    "chain",
+)
+"""Columns of `targets`, in order (``target`` is named for the plan's measure)."""
+
+
+def _check_goal(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        msg = f"'goal' must be an int >= 0 (minor units), got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_positive_months(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"'months' must be an int >= 1, got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_ramp(instance: object, attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        msg = f"'ramp_months' must be an int >= 0, got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_measure(instance: object, attribute: object, value: str) -> None:
+    check_option(value, name="measure", allowed=("new_mrr", "ltv"))
+
+
+def _currency(value: object) -> str:
+    from ._currencies import known_code
+
+    code = known_code(value)
+    if code is None:
+        msg = f"'currency' must be an ISO 4217 code, got {value!r}"
+        raise ValueError(msg)
+    return code
+
+
+def _month_start(value: object) -> pd.Period:
+    try:
+        return pd.Period(value, freq="M")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        msg = f"'start' must be a month (Period, 'YYYY-MM' or date), got {value!r}"
+        raise ValueError(msg) from None
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """
+    A company goal for a period, and how it is split among people by capacity.
+
+    Edit a plan with `attrs.evolve`, which checks the fields again.
+
+    Attributes
+    ----------
+    goal : int
+        The company's goal for the period, in minor units of `currency`.
+    currency : str
+        ISO 4217 code of `goal`.
+    start : pandas.Period
+        The period's first month (a Period, ``"YYYY-MM"`` or a date).
+    months : int, default 3
+        Length of the period in months (3: a quarter).
+    measure : {'new_mrr', 'ltv'}, default 'new_mrr'
+        What the goal counts: new MRR booked, or LTV created (as
+        `credited_attainment` credits it under ``basis="ltv"``).
+    role : str, default 'field_sales'
+        The role that carries the goal; only people in it get a target.
+    ramp_months : int, default 3
+        Months a new person takes to reach full capacity: in the k-th month
+        in the role one works at ``k / ramp_months`` of it (0: at once).
+
+    Examples
+    --------
+    >>> import attrs
+    >>> from subscription_metrics.goals import Plan
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2026-01")
+    >>> plan.start, plan.months, plan.ramp_months
+    (Period('2026-01', 'M'), 3, 3)
+    >>> attrs.evolve(plan, measure="ltv").measure
+    'ltv'
+    """
+
+    goal: int = attrs.field(validator=_check_goal, converter=int)
+    currency: str = attrs.field(converter=_currency)
+    start: pd.Period = attrs.field(converter=_month_start)
+    months: int = attrs.field(default=3, validator=_check_positive_months)
+    measure: Measure = attrs.field(default="new_mrr", validator=_check_measure)
+    role: str = attrs.field(default="field_sales")
+    ramp_months: int = attrs.field(default=3, validator=_check_ramp)
+
+    @role.validator
+    def _check_role(self, attribute: object, value: str) -> None:
+        from ._entities import Role
+
+        allowed = [r.value for r in Role]
+        check_option(value, name="role", allowed=allowed)
+
+
+def _figure(value: float) -> str:
+    """Write a number as the chain shows it: separators, and 2 decimals if any."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def targets(
+    staff: pd.DataFrame,
+    *,
+    plan: Plan,
+    by: By = "staff",
+) -> pd.DataFrame:
+    """
+    Split a company goal into targets per person (or team) by capacity.
+
+    Each person in the plan's role has a capacity over the period, in
+    full-time months: ``fte`` times the months in the role, each counted
+    at its ramp (``min(k / ramp_months, 1)`` in the k-th month since
+    ``start``; 0 before ``start`` and from ``end``; a month counts in full
+    when the role is held on any of its days). The goal is split in
+    proportion to capacity, in whole minor units by largest remainder, so
+    the people's targets add up exactly to their team's and to the goal.
+    The ``chain`` column writes out the figures each target came from.
+
+    Parameters
+    ----------
+    staff : pandas.DataFrame
+        People (`StaffMember` columns); ``start`` and ``end`` date the role.
+    plan : Plan
+        The goal, the period, the role and the ramp.
+    by : {'staff', 'team'}, default 'staff'
+        One row per person, or per team (the sums of its people).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``staff_id`` (or ``team``), with `TARGET_COLUMNS`:
+        ``team``, ``role``, ``fte``, ``ramped_months`` (months in the role
+        over the period, ramp counted), ``capacity_months`` (times FTE),
+        ``capacity_share`` and the target (int64 minor units, named
+        ``target_mrr`` or ``target_ltv`` for the measure), and ``chain``.
+        ``attrs["currency"]`` and ``attrs["plan"]`` hold the plan's.
+
+    Raises
+    ------
+    InvalidTableError
+        If `staff` breaks the `StaffMember` schema.
+    ValueError
+        If nobody in the role has capacity in the period (and the goal is
+        not 0).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> from subscription_metrics.goals import Plan
+    >>> sample = sm.datasets.load_sample()
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2026-01")
+    >>> sm.goals.targets(sample.staff, plan=plan, by="team")[
+    ...     ["capacity_months", "target_mrr"]]
+                   capacity_months  target_mrr
+    team
+    fs-commercial             15.0    15000000
+    fs-enterprise             15.0    15000000
+    """
+    check_by(by, what="'staff' or 'team'")
+    if by not in ("staff", "team"):
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    people = validate(staff, StaffMember)
+    people = people[people["role"].astype(str) == plan.role].sort_values(
+        "staff_id", kind="stable"
+    )
+    first = int(plan.start.ordinal)
+
+    def months_of(column: str, missing: int) -> npt.NDArray[np.int64]:
+        days = pd.DatetimeIndex(people[column])
+        ordinals = np.asarray(pd.PeriodIndex(days, freq="M").asi8, np.int64)
+        return np.where(days.isna(), missing, ordinals)
+
+    began = months_of("start", np.iinfo(np.int32).min)
+    # A role that ends on day d of a month is held that month when d > 1.
+    ends = pd.DatetimeIndex(people["end"])
+    mid_month = ~np.asarray(ends.isna(), bool) & (np.asarray(ends.day) > 1)
+    end_month = months_of("end", np.iinfo(np.int32).max)
+    end_month = np.where(mid_month, end_month + 1, end_month)
+    ramped = ramp_capacity(began, end_month, first, plan.months, plan.ramp_months)
+    fte = people["fte"].to_numpy(np.float64)
+    capacity = fte * ramped
+    total_capacity = float(capacity.sum())
+    if total_capacity <= 0 and plan.goal:
+        msg = (
+            f"staff: nobody in role {plan.role!r} works in the {plan.months} months "
+            f"from {plan.start}; there is no capacity to carry the goal"
+        )
+        raise ValueError(msg)
+    target = allocate(plan.goal, capacity)
+    name = "target_mrr" if plan.measure == "new_mrr" else "target_ltv"
+    team_values = people["team"].astype(object)
+    team = team_values.where(team_values.notna(), _NONE).to_numpy(object)
+    share = capacity / total_capacity if total_capacity > 0 else np.zeros(len(fte))
+    out = pd.DataFrame(
+        {
+            "team": team,
+            "role": plan.role,
+            "fte": fte,
+            "ramped_months": ramped,
+            "capacity_months": capacity,
+            "capacity_share": share,
+            name: target,
+        },
+        index=pd.Index(people["staff_id"].astype(str), name="staff_id"),
+    )
+    goal_text = f"{plan.goal:,} {plan.currency} {plan.measure}"
+    out["chain"] = [
+        f"fte {_figure(f)} x {_figure(r)} ramped months = {_figure(c)} capacity "
+        f"months; {_figure(c)} / {_figure(total_capacity)} of {plan.role} capacity "
+        f"x goal {goal_text} = {t:,} (largest remainder)"
+        for f, r, c, t in zip(fte, ramped, capacity, target, strict=True)
+    ]  # one string per person of one role: a team's size, not the data's
+    if by == "team":
+        grouped = out.groupby("team", sort=True)
+        teams = grouped[["ramped_months", "capacity_months", name]].sum()
+        teams["fte"] = grouped["fte"].sum()
+        teams["capacity_share"] = (
+            teams["capacity_months"] / total_capacity if total_capacity > 0 else 0.0
+        )
+        teams["role"] = plan.role
+        teams["team"] = teams.index.to_numpy(object)
+        teams[name] = teams[name].astype(np.int64)
+        teams["chain"] = [
+            f"sum of {n} people's targets = {t:,}; {_figure(c)} / "
+            f"{_figure(total_capacity)} of {plan.role} capacity x goal {goal_text}"
+            for n, t, c in zip(
+                grouped.size(), teams[name], teams["capacity_months"], strict=True
+            )
+        ]
+        out = teams
+    columns = [name if c == "target" else c for c in TARGET_COLUMNS]
+    if by == "team":
+        columns.remove("team")
+    out = out[columns]
+    out.attrs["currency"] = plan.currency
+    out.attrs["plan"] = plan
+    return out
