@@ -635,36 +635,21 @@ class Ledger:
             ids, month, mrr = ids[keep], month[keep], mrr[keep]
             labels = labels[keep]
         keys, decode = _customer_keys(ids)
-        key, month, mrr = _net_customer_months(
+        return cls._from_customer_months(
             keys,
             month,
             mrr,
             labels,
             decode,
-            table="monthly_mrr",
+            table=table,
+            name="monthly_mrr",
             column="mrr",
             advice="date each credit in the month it credits",
-        )
-        first_row = k.group_starts(key)
-        customer = np.cumsum(first_row) - 1
-        customer_frame = _customer_frame(decode(key[first_row]), customer_table)
-        events = _build_events(
-            *_row_events(customer, month, mrr, horizon),
+            customer_table=customer_table,
+            horizon=horizon,
             conventions=conventions,
-            table="monthly_mrr",
-            ids=customer_frame["customer_id"].to_numpy(),
-        )
-        set_aside += _unknown_customers(customer_frame, customer_table)
-        return cls(
             currency=currency,
-            conventions=conventions,
-            source="monthly_mrr",
-            first_month=_period(int(events.month.min())) if len(events.month) else None,
-            last_month=_period(horizon) if horizon is not None else None,
-            customers=customer_frame,
-            set_aside=tuple(set_aside),
-            events=events,
-            rows=table,
+            set_aside=set_aside,
         )
 
     @classmethod
@@ -862,15 +847,52 @@ class Ledger:
         def decode(found: npt.NDArray[np.int64]) -> Any:
             return uniques.take(found)
 
-        key, month, mrr = _net_customer_months(
+        return cls._from_customer_months(
             keys,
             month,
             share,
             share_labels,
             decode,
-            table="invoice_lines",
+            table=table,
+            name="invoice_lines",
             column="amount",
             advice="give each credit the service period it credits",
+            customer_table=customer_table,
+            horizon=horizon,
+            conventions=conventions,
+            currency=currency,
+            set_aside=set_aside,
+        )
+
+    @classmethod
+    def _from_customer_months(
+        cls,
+        keys: npt.NDArray[np.int64],
+        month: npt.NDArray[np.int64],
+        mrr: npt.NDArray[np.int64],
+        labels: Any,
+        decode: Any,
+        *,
+        table: pd.DataFrame,
+        name: Literal["monthly_mrr", "invoice_lines"],
+        column: str,
+        advice: str,
+        customer_table: pd.DataFrame | None,
+        horizon: int | None,
+        conventions: Conventions,
+        currency: str | None,
+        set_aside: list[SetAside],
+    ) -> Ledger:
+        """Net rows per customer-month, classify the changes, and build the ledger."""
+        key, month, mrr = _net_customer_months(
+            keys,
+            month,
+            mrr,
+            labels,
+            decode,
+            table=name,
+            column=column,
+            advice=advice,
         )
         first_row = k.group_starts(key)
         customer = np.cumsum(first_row) - 1
@@ -878,14 +900,14 @@ class Ledger:
         events = _build_events(
             *_row_events(customer, month, mrr, horizon),
             conventions=conventions,
-            table="invoice_lines",
+            table=name,
             ids=customer_frame["customer_id"].to_numpy(),
         )
         set_aside += _unknown_customers(customer_frame, customer_table)
         return cls(
             currency=currency,
             conventions=conventions,
-            source="invoice_lines",
+            source=name,
             first_month=_period(int(events.month.min())) if len(events.month) else None,
             last_month=_period(horizon) if horizon is not None else None,
             customers=customer_frame,
