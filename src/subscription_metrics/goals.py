@@ -18,7 +18,7 @@ the rules here credit what is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 import attrs
@@ -43,7 +43,13 @@ from ._ledger import CHURN, Ledger, MonthLike, _month_or_none, as_of_month
 from ._lifetimes import lifetimes
 from ._overflow import check_total_fits
 from ._schema import validate
-from ._validation import check_by, check_level, check_option, divide_or_nan
+from ._validation import (
+    check_by,
+    check_int,
+    check_level,
+    check_option,
+    divide_or_nan,
+)
 from .churn import _rate_conventions
 from .ltv import estimates
 
@@ -107,10 +113,13 @@ def _check_share(instance: object, attribute: object, value: float) -> None:
         raise ValueError(msg)
 
 
-def _check_months(instance: object, attribute: object, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"'clawback_months' must be an int >= 0, got {value!r}"
-        raise ValueError(msg)
+def _int_at_least(low: int) -> Callable[[object, attrs.Attribute[int], int], None]:
+    """Return an attrs validator: an int (not a bool) >= `low`, by `check_int`."""
+
+    def validate(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+        check_int(value, name=attribute.name, low=low)
+
+    return validate
 
 
 def _check_basis(instance: object, attribute: object, value: str) -> None:
@@ -159,7 +168,7 @@ class CreditPolicy:
     """
 
     basis: Basis = attrs.field(default="bookings", validator=_check_basis)
-    clawback_months: int = attrs.field(default=0, validator=_check_months)
+    clawback_months: int = attrs.field(default=0, validator=_int_at_least(0))
     clawback_share: float = attrs.field(default=1.0, validator=_check_share)
 
 
@@ -958,18 +967,6 @@ def _check_goal(instance: object, attribute: object, value: int) -> None:
         raise ValueError(msg)
 
 
-def _check_positive_months(instance: object, attribute: object, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"'months' must be an int >= 1, got {value!r}"
-        raise ValueError(msg)
-
-
-def _check_ramp(instance: object, attribute: object, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"'ramp_months' must be an int >= 0, got {value!r}"
-        raise ValueError(msg)
-
-
 def _check_measure(instance: object, attribute: object, value: str) -> None:
     check_option(value, name="measure", allowed=("new_mrr", "ltv"))
 
@@ -1032,10 +1029,10 @@ class Plan:
     goal: int = attrs.field(validator=_check_goal, converter=int)
     currency: str = attrs.field(converter=_currency)
     start: pd.Period = attrs.field(converter=_month_start)
-    months: int = attrs.field(default=3, validator=_check_positive_months)
+    months: int = attrs.field(default=3, validator=_int_at_least(1))
     measure: Measure = attrs.field(default="new_mrr", validator=_check_measure)
     role: str = attrs.field(default="field_sales")
-    ramp_months: int = attrs.field(default=3, validator=_check_ramp)
+    ramp_months: int = attrs.field(default=3, validator=_int_at_least(0))
 
     @role.validator
     def _check_role(self, attribute: object, value: str) -> None:
