@@ -780,7 +780,7 @@ class Ledger:
                         table="invoice_lines",
                         rule=rule,
                         count=int(mask.sum()),
-                        examples=tuple(str(v) for v in line_ids[mask][:MAX_EXAMPLES]),
+                        examples=_examples(line_ids, mask),
                         detail=detail,
                     )
                 )
@@ -796,7 +796,7 @@ class Ledger:
                     table="invoice_lines",
                     rule="trial lines",
                     count=int(trial.sum()),
-                    examples=tuple(str(v) for v in line_ids[trial][:MAX_EXAMPLES]),
+                    examples=_examples(line_ids, trial),
                     detail="a recurring line that charges nothing before the "
                     "customer's first paid one is a trial, not yet a customer "
                     "(conventions.trial)",
@@ -829,12 +829,13 @@ class Ledger:
         if horizon is not None and (month > horizon).any():
             late = month > horizon
             late_lines = pd.unique(pd.Series(share_labels[late], dtype=object))
+            every = np.ones(len(late_lines), dtype=bool)
             set_aside.append(
                 SetAside(
                     table="invoice_lines",
                     rule="months after the horizon",
                     count=len(late_lines),
-                    examples=tuple(str(v) for v in late_lines[:MAX_EXAMPLES]),
+                    examples=_examples(pd.Index(late_lines), every),
                     detail=f"their shares of months after 'through' "
                     f"({_period(horizon)}) are not shown",
                 )
