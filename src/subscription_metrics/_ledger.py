@@ -780,13 +780,13 @@ class Ledger:
                         table="invoice_lines",
                         rule=rule,
                         count=int(mask.sum()),
-                        examples=_examples(line_ids, mask),
+                        examples=_examples(pd.Index(line_ids), mask),
                         detail=detail,
                     )
                 )
         keep = of_kind("recurring", "credit_note", "proration")
         start = _days(table["period_start"])
-        end = _days(table["period_end"])
+        end = _period_ends(table, start, line_ids)
         codes, uniques = pd.factorize(table["customer_id"], sort=False)
         codes = codes.astype(np.int64)
         trial = _trials(of_kind("recurring"), gross, start, codes)
@@ -796,7 +796,7 @@ class Ledger:
                     table="invoice_lines",
                     rule="trial lines",
                     count=int(trial.sum()),
-                    examples=_examples(line_ids, trial),
+                    examples=_examples(pd.Index(line_ids), trial),
                     detail="a recurring line that charges nothing before the "
                     "customer's first paid one is a trial, not yet a customer "
                     "(conventions.trial)",
@@ -1011,6 +1011,60 @@ def _int_column(
     if given.any():
         values[given] = series[given].astype(np.int64).to_numpy()
     return values, given
+
+
+def _period_ends(
+    table: pd.DataFrame,
+    start: npt.NDArray[np.datetime64],
+    line_ids: npt.NDArray[Any],
+) -> npt.NDArray[np.datetime64]:
+    """Return each line's period end: given, or `interval_count` intervals on."""
+    from . import _invoices
+    from ._intervals import INTERVAL_NAMES
+
+    end = _days(table["period_end"])
+    missing = np.isnat(end)
+    if not missing.any():
+        return end
+    names = table["interval"].to_numpy(object)[missing]
+    lowered = pd.Series(names, dtype=object).str.strip().str.lower()
+    canonical = lowered.map(INTERVAL_NAMES).to_numpy(object)
+    counts, given = _int_column(table["interval_count"])
+    counts = np.where(given, counts, 1)[missing]
+    problems: list[Problem] = []
+    unknown = pd.isna(canonical)
+    if unknown.any():
+        shown = pd.unique(pd.Series(names[unknown], dtype=object).astype(str))
+        problems.append(
+            Problem(
+                table="invoice_lines",
+                column="interval",
+                rule="a billing interval",
+                count=int(unknown.sum()),
+                examples=tuple(
+                    str(v) for v in line_ids[missing][unknown][:MAX_EXAMPLES]
+                ),
+                detail="name it day, week, month, quarter or year (or monthly, "
+                f"annual, yearly, ... in any case); got {', '.join(shown[:3])}",
+            )
+        )
+    short = counts < 1
+    if short.any():
+        problems.append(
+            Problem(
+                table="invoice_lines",
+                column="interval_count",
+                rule="at least 1",
+                count=int(short.sum()),
+                examples=tuple(str(v) for v in line_ids[missing][short][:MAX_EXAMPLES]),
+                detail="a period is one or more whole intervals",
+            )
+        )
+    if problems:
+        raise InvalidTableError(problems)
+    end = end.copy()
+    end[missing] = _invoices.period_ends(start[missing], canonical, counts)
+    return end
 
 
 def _days(dates: pd.Series) -> npt.NDArray[np.datetime64]:
