@@ -10,7 +10,7 @@ start.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,8 @@ from ._ledger import (
 )
 from ._validation import check_by
 from .periods import ordinal_to_period
+
+G = TypeVar("G", bound=np.generic)
 
 __all__ = ["BRIDGE_COLUMNS", "MOVEMENT_KINDS", "bridge", "events", "movements"]
 
@@ -281,15 +283,29 @@ def bridge(
     n_months = len(months)
     size = n_segments * n_months
     ev = ledger._events
-    segment = customer_segment[ev.customer]
     inside = (ev.month >= (lo or 0)) & (ev.month <= (hi if hi is not None else -1))
     before = ev.month < (lo or 0)
+    every = bool(inside.all())  # the usual window: no event left out, no copies
+
+    def window(values: npt.NDArray[G]) -> npt.NDArray[G]:
+        return values if every else values[inside]
+
     # One exact pass over the window's events: for every movement kind the
-    # amount is |mrr_change| (a churn's change is minus the MRR it had).
-    cell = segment[inside] * n_months + (ev.month[inside] - (lo or 0))
-    cell += ev.kind[inside].astype(np.int64) * size
-    amounts = k.sum_by_key(cell, np.abs(ev.mrr_change[inside]), 6 * size)
+    # amount is |mrr_change| (a churn's change is minus the MRR it had). The
+    # cell is built in place, one temporary at a time.
+    cell = window(ev.month) - (lo or 0)
+    if n_segments > 1:
+        part = customer_segment[window(ev.customer)]
+        part *= n_months
+        cell += part
+        del part
+    part = window(ev.kind).astype(np.int64)
+    part *= size
+    cell += part
+    del part
+    amounts = k.sum_by_key(cell, np.abs(window(ev.mrr_change)), 6 * size)
     counts = np.bincount(cell, minlength=6 * size).astype(np.int64)
+    del cell
     amounts = amounts.reshape(6, n_segments, n_months)
     counts = counts.reshape(6, n_segments, n_months)
     new_mrr, reactivation = amounts[NEW], amounts[REACTIVATION]
@@ -303,7 +319,7 @@ def bridge(
         ends_run = (nxt == -1) | (ev.customer[np.maximum(nxt, 0)] != ev.customer[idx])
         ends_run |= nxt != idx + 1
         last_before[idx[ends_run]] = True
-    opening_segment = segment[last_before]
+    opening_segment = customer_segment[ev.customer[last_before]]
     active = is_active(
         ev.mrr_after[last_before], ev.count_after[last_before], ledger.conventions
     )
