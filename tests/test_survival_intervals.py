@@ -207,8 +207,9 @@ def test_resampled_means_equal_a_loop():
     draws = 6
     got = resampled_means(values, code, 2, n_draws=draws, rng=np.random.default_rng(9))
     u = np.random.default_rng(9).random((len(code), draws))
-    members = [values[code == g] for g in (0, 1)]
-    order = np.argsort(code, kind="stable")
+    # Drawn in a canonical order: by group, then by value (not by row).
+    members = [np.sort(values[code == g]) for g in (0, 1)]
+    order = np.lexsort((values, code))
     sums = np.zeros((2, draws))
     for row, j in enumerate(order):
         g = code[j]
@@ -216,6 +217,19 @@ def test_resampled_means_equal_a_loop():
             sums[g, b] += members[g][int(u[row, b] * len(members[g]))]
     expected = sums / np.array([3, 2])[:, None]
     np.testing.assert_allclose(got, expected)
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_resampled_means_do_not_depend_on_row_order(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 50, 40).astype(np.float64)  # ties included
+    code = rng.integers(0, 3, 40)
+    order = rng.permutation(40)
+    straight = resampled_means(values, code, 3, n_draws=5, rng=np.random.default_rng(1))
+    shuffled = resampled_means(
+        values[order], code[order], 3, n_draws=5, rng=np.random.default_rng(1)
+    )
+    assert shuffled.tobytes() == straight.tobytes()
 
 
 # --------------------------------------------------------------------------

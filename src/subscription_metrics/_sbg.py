@@ -1999,9 +1999,16 @@ def resampled_means(
     Each draw resamples a group's subjects with replacement (as many as it
     has) and averages their values: the uncertainty of a group's mean
     revenue per customer. NaN for a group without subjects.
+
+    The subjects are put in a canonical order before they are drawn from
+    (by group, then by value), so the draws depend on each group's values
+    alone, never on the order of the rows: a shuffled input gives the same
+    bits. Subjects with equal values are interchangeable.
     """
-    order, sizes, starts = _sorted_by_group(code, n_groups)
-    ordered = np.asarray(values, np.float64)[order]
+    values = np.asarray(values, np.float64)
+    _, sizes, starts = _sorted_by_group(code, n_groups)
+    order = np.lexsort((values, code))
+    ordered = values[order]
     sums = np.zeros(n_groups * n_draws)
     draw = np.arange(n_draws, dtype=np.int64)
     step = _rows_per_chunk(n_draws)
