@@ -773,8 +773,9 @@ def early_ltv(
     first-month MRRs (a bootstrap over customers). The draws are
     reproducible from `seed`; a segment's draws depend on the segments
     sorted before it, never on the order of the input's rows (the
-    first-month MRRs are resampled in a canonical order). The intervals assume the model: constant churn per
-    customer, churn independent of revenue and of the month of entry.
+    first-month MRRs are resampled in a canonical order). The intervals
+    assume the model: constant churn per customer, churn independent of
+    revenue and of the month of entry.
     ``benchmarks/bench_calibration.py`` measures their coverage. Under
     ``'km'`` the bounds are the Kaplan-Meier pointwise (log-log) band,
     continued and summed like the estimate: a rough guide, not a
