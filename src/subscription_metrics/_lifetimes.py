@@ -770,7 +770,10 @@ def early_ltv(
     and polarisation, where the geometric limit is an ordinary point, so
     the bounds stay finite when churn hardly varies. ``lifetime_value``
     adds ARPA's uncertainty: each draw also resamples the segment's
-    first-month MRRs (a bootstrap over customers). The draws are
+    first-month MRRs (a bootstrap over customers; above 500 customers the
+    resampled mean is drawn from the normal limit of that bootstrap with
+    its skewness, which matches it to within order ``1 / n``, see
+    ``benchmarks/README.md``). The draws are
     reproducible from `seed`; a segment's draws depend on the segments
     sorted before it, never on the order of the input's rows (the
     first-month MRRs are resampled in a canonical order). The intervals
