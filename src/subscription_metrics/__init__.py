@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         cac,
         churn,
         cohorts,
+        dask,
         datasets,
         encoding,
         frames,
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
         UnknownCurrencyError,
     )
     from ._overflow import MoneyOverflowError
+    from ._partials import Figures, Partial
     from ._report import Report, Section, report
     from ._sbg import SbgFit
     from ._tiers import Condition, TierPolicy, TierProfile, TierRule
@@ -96,6 +98,7 @@ __all__ = [
     "DealKind",
     "EmptyRiskSetWarning",
     "ExchangeRate",
+    "Figures",
     "HealthEvaluation",
     "HealthModel",
     "Imported",
@@ -109,6 +112,7 @@ __all__ = [
     "MonthlyMrr",
     "Onboarding",
     "Opportunity",
+    "Partial",
     "Problem",
     "Report",
     "RiskRule",
@@ -131,6 +135,7 @@ __all__ = [
     "cac",
     "churn",
     "cohorts",
+    "dask",
     "datasets",
     "encoding",
     "frames",
@@ -165,6 +170,7 @@ _HOMES = {
     "DealKind": "._entities",
     "EmptyRiskSetWarning": "._warnings",
     "ExchangeRate": "._entities",
+    "Figures": "._partials",
     "HealthEvaluation": "._health",
     "HealthModel": "._health",
     "Imported": ".adapters._common",
@@ -178,6 +184,7 @@ _HOMES = {
     "MonthlyMrr": "._entities",
     "Onboarding": "._entities",
     "Opportunity": "._entities",
+    "Partial": "._partials",
     "Problem": "._errors",
     "Report": "._report",
     "RiskRule": "._health",

@@ -1323,6 +1323,11 @@ def sbg_fit_lifetimes(
     pro     0.70  1.18
     """
     fits, labels = _lifetime_batch(durations, observed, groups)
+    return fits_table(fits, labels)
+
+
+def fits_table(fits: _Fits, labels: pd.DataFrame | None) -> SbgFit | pd.DataFrame:
+    """Finish `sbg_fit_lifetimes`: warn, then return one fit or a frame of them."""
     warn_fits(fits.alpha, fits.beta, fits.converged)
     if labels is None:
         return fits.fit(0)
@@ -1383,7 +1388,16 @@ def _lifetime_batch(
     size = n_groups * width
     lost = np.bincount(cell[churned], minlength=size).reshape(n_groups, width)
     still = np.bincount(cell[~churned], minlength=size).reshape(n_groups, width)
-    return _fit_counts(lost.astype(np.float64), still.astype(np.float64)), labels
+    return fit_counts(lost.astype(np.float64), still.astype(np.float64)), labels
+
+
+def fit_counts(lost: FloatArray, still: FloatArray) -> _Fits:
+    """Fit every group from its churn and survivor counts per period (the finish).
+
+    Exact counts of blocks of customers add up cell by cell before this is
+    called; a group's fit does not depend on the other groups or the padding.
+    """
+    return _fit_counts(lost, still)
 
 
 # --------------------------------------------------------------------------

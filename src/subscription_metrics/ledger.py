@@ -9,8 +9,8 @@ start.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,21 @@ from .periods import ordinal_to_period
 
 G = TypeVar("G", bound=np.generic)
 
-__all__ = ["BRIDGE_COLUMNS", "MOVEMENT_KINDS", "bridge", "events", "movements"]
+if TYPE_CHECKING:
+    from ._partials import Figures, Partial
+    from ._rates import Grain
+    from .cohorts import CohortGrain
+
+__all__ = [
+    "BRIDGE_COLUMNS",
+    "MOVEMENT_KINDS",
+    "bridge",
+    "combine",
+    "events",
+    "finish",
+    "movements",
+    "partial",
+]
 
 BRIDGE_COLUMNS: Final = (
     "mrr_at_start",
@@ -368,3 +382,162 @@ def bridge(
     out = pd.DataFrame(data, index=index, columns=list(BRIDGE_COLUMNS))
     out.attrs["currency"] = ledger.currency
     return out
+
+
+def partial(
+    ledger: Ledger,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Grain = "month",
+    cohort: CohortGrain = "month",
+) -> Partial:
+    """
+    Return the additive statistics of every figure, for a block of customers.
+
+    The first of three steps, "partial, combine, finish": build one ledger per
+    block of whole customers (a region, a shard, a Dask partition; every
+    block with the same ``through``, currency and conventions), take its
+    partial, add the partials up with `combine`, and turn the sums into the
+    figures with `finish`. The result equals the figures of one ledger of all
+    the customers exactly, because every partial is a table of int64 sums over
+    customers and every ratio, interval and fit is taken after the sums.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger of one block. Every customer's rows must be in one block.
+    by : str or sequence of str, optional
+        Customer attributes to split every figure by, as for `bridge`.
+    period : {'month', 'quarter', 'year'}, default 'month'
+        The grain of the rates (``churn.rates(..., period=)``).
+    cohort : {'month', 'quarter', 'year'}, default 'month'
+        The grain of the cohorts (``cohorts.retention(..., cohort=)``).
+
+    Returns
+    -------
+    Partial
+
+    Raises
+    ------
+    ValueError
+        If the ledger is empty (it has no horizon: leave it out) or `period`
+        is unknown.
+
+    See Also
+    --------
+    combine : Add partials up.
+    finish : The figures from (combined) partials.
+
+    Examples
+    --------
+    Two blocks of the sample company's customers, by the last digit of
+    their id, give the bridge and the rates of the whole company:
+
+    >>> import subscription_metrics as sm
+    >>> subs = sm.datasets.load_sample().subscriptions
+    >>> low = subs["customer_id"].str[-1].isin(list("01234"))
+    >>> parts = [
+    ...     sm.ledger.partial(sm.Ledger.from_subscriptions(subs[b], through="2025-12"))
+    ...     for b in (low, ~low)
+    ... ]
+    >>> figures = sm.ledger.finish(sm.ledger.combine(parts))
+    >>> whole = sm.Ledger.from_subscriptions(subs)
+    >>> figures.bridge.equals(sm.ledger.bridge(whole))
+    True
+    >>> figures.rates.equals(sm.churn.rates(whole))
+    True
+    """
+    from ._partials import partial as compute
+
+    return compute(ledger, by=by, period=period, cohort=cohort)
+
+
+def combine(partials: Iterable[Partial]) -> Partial:
+    """
+    Add up the partials of blocks of customers (the "combine" step).
+
+    Integer sums stay exact and do not depend on how the customers were
+    split or in which order the blocks come. Segments, months and ages that
+    only some blocks have are filled with zeros for the others.
+
+    Parameters
+    ----------
+    partials : iterable of Partial
+        From `partial`, one per block of whole customers (a customer in two
+        blocks would be counted twice). Combined partials can be combined
+        again, so the sums can be added up in a tree.
+
+    Returns
+    -------
+    Partial
+
+    Raises
+    ------
+    ValueError
+        If there is no partial, or they differ in currency, conventions,
+        horizon (``last_month``), `by`, `period` or `cohort`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Ledger, ledger
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c2"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-02-05"]),
+    ...     "end": pd.to_datetime([None, None]), "mrr": [100, 80],
+    ...     "currency": "JPY"})
+    >>> parts = [ledger.partial(Ledger.from_subscriptions(subs[i:i + 1],
+    ...                                                   through="2024-02"))
+    ...          for i in range(2)]
+    >>> ledger.combine(parts).customers
+    2
+    """
+    from ._partials import combine as add_up
+
+    return add_up(partials)
+
+
+def finish(partial: Partial, *, window: int = 1, total: bool = True) -> Figures:
+    """
+    Finish every figure from the sums of a (combined) partial.
+
+    The same finish code the single-ledger functions run: rates from pooled
+    period totals (``churn.rates``; customer-level NRR and GRR from the
+    summed M - 12 base, retained and capped MRR), cohort retention from the
+    summed cells, Kaplan-Meier curves and Greenwood intervals from the summed
+    at-risk, event and censoring counts, and the shifted-beta-geometric fits
+    from the summed churn and survivor counts per period.
+
+    Parameters
+    ----------
+    partial : Partial
+        From `partial` or `combine`.
+    window : int, default 1
+        Periods pooled by the rates, as for ``churn.rates``.
+    total : bool, default True
+        With ``by``, add the whole company's rate rows, as for
+        ``churn.rates``.
+
+    Returns
+    -------
+    Figures
+        The bridge, movement totals, rates, cohort retention (and triangles),
+        Kaplan-Meier curves and sBG fits.
+
+    Raises
+    ------
+    ValueError
+        If `window` is not a positive int.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(sample.subscriptions)
+    >>> figures = sm.ledger.finish(sm.ledger.partial(led, period="quarter"))
+    >>> figures.rates.equals(sm.churn.rates(led, period="quarter"))
+    True
+    """
+    from ._partials import finish as compute
+
+    return compute(partial, window=window, total=total)
