@@ -328,3 +328,109 @@ def test_on_the_sample_the_history_reads_the_generators_rates():
         "customer_support",
     }
     assert "(none)" not in set(got["staff_id"])
+
+
+PACE_HISTORY = attrs.evolve(
+    HISTORY,
+    as_of="2023-12",
+    new_mrr_share={"x": 0.5, "y": 0.5},
+    deal_size={"x": 15_000, "y": 30_000},
+    meeting_conversion={"x": 0.5, "y": 0.5},
+    ltv_multiple={"x": 20.0, "y": 40.0, "All": 25.0},
+    early_churn_rate=0.5,
+)
+
+
+@pytest.fixture(scope="module")
+def paced(small):
+    from .test_goals import STAFF as REPS
+
+    plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+    goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
+    return sm.goals.pacing(goals, small, deals=DEALS, through="2024-03")
+
+
+class TestPacing:
+    def _row(self, paced, level, who, metric, month, segment="All"):
+        frame = paced.xs((level, metric, segment), level=["level", "metric", "segment"])
+        frame = frame.xs(who, level="staff_id")
+        return frame.xs(pd.Period(month, "M"), level="period").iloc[0]
+
+    def test_new_mrr_against_a_linear_pace(self, paced):
+        # Goal 60,000 over 3 months: r1 and r2 30,000 each (equal capacity).
+        # January: expected 60,000 x 1/3 = 20,000 for the company, which won
+        # d1 10,000 + d2 20,000 (r1's) = 30,000: on pace.
+        jan = self._row(paced, "company", "All", "new_mrr", "2024-01")
+        assert jan["target"] == 60_000
+        assert jan["expected_to_date"] == 20_000
+        assert jan["actual_to_date"] == 30_000
+        assert jan["pace"] == 1.5
+        assert jan["status"] == "on pace"
+        # r2 won nothing in January (expected 10,000): behind; d3 30,000 in
+        # February puts it at 30,000 of 20,000 expected: on pace.
+        r2 = [
+            self._row(paced, "staff", "r2", "new_mrr", m)
+            for m in ("2024-01", "2024-02")
+        ]
+        assert [r["status"] for r in r2] == ["behind", "on pace"]
+        assert r2[1]["actual_to_date"] == 30_000
+        assert r2[1]["attainment"] == 1.0
+        # The team rows are their one person's.
+        team = paced.xs(
+            ("team", "new_mrr", "All"), level=["level", "metric", "segment"]
+        )
+        assert team.xs("west", level="team")["actual_to_date"].tolist() == [
+            0.0,
+            30_000.0,
+            30_000.0,
+        ]
+
+    def test_the_early_churn_ceiling(self, paced):
+        # Deals needed: 30,000 / 15,000 + 30,000 / 30,000 = 3; ceiling 0.5 x 3 =
+        # 1.5 -> 1, to r1 (the tie of remainders goes to the earlier row).
+        # b (d2, r1's, won January) is lost in March, 2 months on: r1's one.
+        r1 = self._row(paced, "staff", "r1", "early_churn_ceiling", "2024-03")
+        assert r1["target"] == 1
+        assert r1["actual_to_date"] == 1
+        assert r1["status"] == "on pace"  # 1 <= 1 x 3/3
+        feb = self._row(paced, "staff", "r1", "early_churn_ceiling", "2024-02")
+        assert feb["actual_to_date"] == 0
+
+    def test_ltv_credit_is_an_estimate_with_an_interval(self, paced, small):
+        pooled = sm.goals.pooled_churn(small, by="segment", as_of="2024-03")
+        conv = small.conventions
+        from subscription_metrics._economics import conventional_ltv
+
+        rate = pooled.loc["x"]
+        _, point = conventional_ltv(
+            np.ones(3),
+            np.array(
+                [rate["churn_rate"], rate["churn_rate_upper"], rate["churn_rate_lower"]]
+            ),
+            conv,
+        )
+        jan = self._row(paced, "staff", "r1", "ltv_bookings", "2024-01")
+        # r1's January: d1 and d2, 30,000 of segment x MRR, times x's multiple.
+        assert jan["actual_to_date"] == pytest.approx(30_000 * point[0])
+        assert jan["actual_to_date_lower"] == pytest.approx(30_000 * point[1])
+        assert jan["actual_to_date_upper"] == pytest.approx(30_000 * point[2])
+        lo, hi = jan["actual_to_date_lower"], jan["actual_to_date_upper"]
+        expected = jan["expected_to_date"]
+        want = (
+            "on pace" if lo >= expected else "behind" if hi < expected else "uncertain"
+        )
+        assert jan["status"] == want
+
+    def test_unmeasured_metrics_say_so(self, paced):
+        meetings = paced.xs("qualified_meetings", level="metric")
+        assert (meetings["status"] == "not measured").all()
+        assert meetings["actual"].isna().all()
+        lost = paced.xs("lost_mrr_ceiling", level="metric")
+        assert (lost.xs("staff", level="level")["status"] == "not measured").all()
+        # The company's losses: b's 20,000 in March.
+        company = lost.xs("company", level="level")
+        assert company["actual_to_date"].tolist() == [0.0, 0.0, 20_000.0]
+
+    def test_refuses_a_table_that_is_not_a_plan(self, small):
+        with pytest.raises(ValueError, match="plan_targets"):
+            sm.goals.pacing(pd.DataFrame(), small)

@@ -62,6 +62,7 @@ from .ltv import estimates
 
 __all__ = [
     "ATTAINMENT_COLUMNS",
+    "PACING_COLUMNS",
     "PLAN_COLUMNS",
     "POOLED_COLUMNS",
     "PRIORITY_COLUMNS",
@@ -73,6 +74,7 @@ __all__ = [
     "credited_attainment",
     "deal_priorities",
     "goal_history",
+    "pacing",
     "plan_targets",
     "pooled_churn",
     "segment_ltv_multiples",
@@ -2012,3 +2014,459 @@ def plan_targets(
     out.attrs["history"] = history
     out.attrs["currency"] = plan.currency
     return out
+
+
+PACING_COLUMNS: Final = (
+    "target",
+    "actual",
+    "actual_to_date",
+    "actual_to_date_lower",
+    "actual_to_date_upper",
+    "expected_to_date",
+    "attainment",
+    "pace",
+    "status",
+)
+"""Columns of `pacing`, in order."""
+
+_PACING_KEYS: Final = ("level", "role", "team", "staff_id", "metric", "segment")
+
+
+def _ltv_bounds(
+    ledger: Ledger,
+    *,
+    segment: str,
+    read: int,
+    prior_months: float,
+    level: float,
+    conventions: Conventions,
+) -> pd.DataFrame:
+    """LTV per unit of MRR by segment, with the interval of its pooled churn."""
+    pooled = pooled_churn(
+        ledger,
+        by=segment,
+        prior_months=prior_months,
+        level=level,
+        as_of=pd.Period(ordinal=read, freq="M"),
+        conventions=conventions,
+    )
+    one = np.ones(len(pooled))
+    _, point = conventional_ltv(
+        one, pooled["churn_rate"].to_numpy(np.float64), conventions
+    )
+    _, lower = conventional_ltv(
+        one, pooled["churn_rate_upper"].to_numpy(np.float64), conventions
+    )
+    _, upper = conventional_ltv(
+        one, pooled["churn_rate_lower"].to_numpy(np.float64), conventions
+    )
+    return pd.DataFrame(
+        {"multiple": point, "lower": lower, "upper": upper},
+        index=pd.Index(pooled.index.astype(object), name=segment),
+    )
+
+
+def _actuals(
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame | None,
+    meetings: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    onboarding: pd.DataFrame | None,
+    segment: str,
+    early_months: int,
+    read: int,
+    prior_months: float,
+    level: float,
+    conventions: Conventions,
+) -> tuple[pd.DataFrame, set[str]]:
+    """Every measured event: staff_id, metric, segment, period, value, bounds."""
+    parts: list[pd.DataFrame] = []
+    measured: set[str] = set()
+
+    def add(
+        who: object,
+        metric: str,
+        seg: object,
+        month: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        lower: npt.NDArray[np.float64] | None = None,
+        upper: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        measured.add(metric)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "staff_id": who,
+                    "metric": metric,
+                    "segment": seg,
+                    "period": month,
+                    "value": value,
+                    "lower": value if lower is None else lower,
+                    "upper": value if upper is None else upper,
+                }
+            )
+        )
+
+    if deals is not None:
+        table = validate(deals, Deal)
+        won = _month_ordinals(table["won_on"])
+        owner = table["owner_id"].astype(str).to_numpy(object)
+        mrr = table["mrr"].to_numpy(np.float64)
+        kind = table["kind"].astype(str).to_numpy(object)
+        ids = pd.Index(ledger.customers["customer_id"].astype(str))
+        code = ids.get_indexer(pd.Index(table["customer_id"].astype(str))).astype(
+            np.int64
+        )
+        attribute_values = ledger.customer_attribute(segment).astype(object)
+        values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(
+            object
+        )
+        seg = np.where(code >= 0, values[np.maximum(code, 0)], _NONE)
+        new = kind == "new"
+        add(owner[new], "new_mrr", seg[new], won[new], mrr[new])
+        add(owner[new], "new_mrr", _ALL, won[new], mrr[new])
+        bounds = _ltv_bounds(
+            ledger,
+            segment=segment,
+            read=read,
+            prior_months=prior_months,
+            level=level,
+            conventions=conventions,
+        )
+        known = pd.Index(bounds.index).get_indexer(pd.Index(seg))
+        fallback = int(pd.Index(bounds.index).get_loc(_ALL))
+        row = np.where(known >= 0, known, fallback)
+        point = bounds["multiple"].to_numpy(np.float64)[row]
+        lower = bounds["lower"].to_numpy(np.float64)[row]
+        upper = bounds["upper"].to_numpy(np.float64)[row]
+        add(
+            owner[new],
+            "ltv_bookings",
+            _ALL,
+            won[new],
+            (mrr * point)[new],
+            (mrr * lower)[new],
+            (mrr * upper)[new],
+        )
+        loss_customer, loss_month = _loss_events(ledger)
+        lost = next_loss(code, won, loss_customer, loss_month)
+        early = new & (lost - won <= early_months) & (lost <= read)
+        add(
+            owner[early],
+            "early_churn_ceiling",
+            _ALL,
+            lost[early],
+            np.ones(int(early.sum())),
+        )
+        grow = (kind == "upsell") | (kind == "cross_sell")
+        add(owner[grow], "expansion_mrr", _ALL, won[grow], mrr[grow])
+    if meetings is not None:
+        if segment not in meetings.columns:
+            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
+            raise ValueError(msg)
+        met = validate(meetings, Meeting)
+        qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
+        seg_values = met[segment].astype(object)
+        seg_values = seg_values.where(seg_values.notna(), _NONE).astype(str)
+        add(
+            met["staff_id"].astype(str).to_numpy(object)[qualified],
+            "qualified_meetings",
+            seg_values.to_numpy(object)[qualified],
+            _month_ordinals(met["held_on"])[qualified],
+            np.ones(int(qualified.sum())),
+        )
+    if activities is not None:
+        acts = validate(activities, Activity)
+        opened = (acts["kind"].astype(str) == "opportunity").to_numpy(bool)
+        add(
+            acts["staff_id"].astype(str).to_numpy(object)[opened],
+            "pipeline_mrr",
+            _ALL,
+            _month_ordinals(acts["on"])[opened],
+            acts["mrr"].fillna(0).to_numpy(np.float64)[opened],
+        )
+    if onboarding is not None:
+        ob = validate(onboarding, Onboarding)
+        done = ob["completed_on"].notna().to_numpy(bool)
+        owners = ob["owner_id"].astype(object)
+        owners = owners.where(owners.notna(), _NONE).astype(str)
+        add(
+            owners.to_numpy(object)[done],
+            "onboardings",
+            _ALL,
+            _month_ordinals(ob["completed_on"])[done],
+            np.ones(int(done.sum())),
+        )
+    from .ledger import bridge
+
+    moves = bridge(ledger)
+    lost_mrr = (moves["churned_mrr"] + moves["contraction_mrr"]).to_numpy(np.float64)
+    add(
+        None,  # the company's: nobody's in particular
+        "lost_mrr_ceiling",
+        _ALL,
+        np.asarray(pd.PeriodIndex(moves.index).asi8, np.int64),
+        lost_mrr,
+    )
+    events = pd.concat(parts, ignore_index=True)
+    events["staff_id"] = events["staff_id"].astype(object)
+    return events, measured
+
+
+def pacing(
+    targets: pd.DataFrame,
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame | None = None,
+    meetings: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    onboarding: pd.DataFrame | None = None,
+    segment: str = "segment",
+    through: MonthLike | None = None,
+    level: float = 0.95,
+    prior_months: float = 120.0,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Compare each person's, team's and the company's actuals with their targets.
+
+    For every row of a `plan_targets` table and every month of the plan's
+    period up to `through`, the month's actual, the actual to date, and the
+    pace: the **pacing convention** is linear pro-rata, so after ``k`` of
+    the period's ``n`` months a target is expected at ``target * k / n``.
+    A target is ``"on pace"`` when the actual to date reaches that and
+    ``"behind"`` when it does not; a ceiling (``*_ceiling``) is ``"on
+    pace"`` while the actual to date stays at or below it and ``"over"``
+    when it exceeds it. An actual that is an estimate (``ltv_bookings``: a
+    deal's MRR times its segment's expected LTV multiple) carries an
+    interval, from the interval of the segment's pooled churn
+    (`pooled_churn`); when the interval holds the expected figure the
+    status is ``"uncertain"``: the data cannot yet say.
+
+    What is measured, per person (the ``staff_id`` of the row):
+
+    - ``new_mrr``, ``ltv_bookings``: ``new`` deals won, by owner, in the
+      month won (by the customer's fit segment for segment rows);
+    - ``early_churn_ceiling``: the owner's new customers lost within
+      ``history.early_months`` of their deal, in the month of the loss;
+    - ``expansion_mrr``: upsell and cross-sell deals, by owner;
+    - ``qualified_meetings``: qualified meetings, by ``staff_id`` and the
+      meeting's `segment` column;
+    - ``pipeline_mrr``: the MRR of ``opportunity`` activities, by
+      ``staff_id``;
+    - ``onboardings``: onboardings completed, by ``owner_id``;
+    - ``lost_mrr_ceiling``: the bridge's churned plus contraction MRR, for
+      the company only (people and teams are ``"not measured"``).
+
+    A team's actual is the sum of its people's; the company's counts every
+    event, whoever's (a deal owned by someone outside the role counts for
+    the company, not for a person).
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        A `plan_targets` table (its ``attrs`` hold the plan and history).
+    ledger : Ledger
+        The ledger, for segments, losses and the LTV multiples.
+    deals, meetings, activities, onboarding : pandas.DataFrame, optional
+        The tables the actuals come from; a metric whose table is missing
+        is ``"not measured"``.
+    segment : str, default 'segment'
+        The fit attribute (a customer attribute and a column of `meetings`).
+    through : pandas.Period, str or date, optional
+        Last month shown (default: the ledger's last month, within the
+        plan's period).
+    level : float, default 0.95
+        Probability of the intervals.
+    prior_months : float, default 120.0
+        Pooling weight of the churn behind the LTV multiples.
+    conventions : Conventions, optional
+        Other choices than the ledger's for churn and LTV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``level``, ``role``, ``team``, ``staff_id``, ``metric``,
+        ``segment`` and ``period``, with `PACING_COLUMNS`: ``target``
+        (int64), ``actual`` and ``actual_to_date`` (float; money in minor
+        units), the interval of the actual to date (equal to it where the
+        figure is exact), ``expected_to_date``, ``attainment`` (actual to
+        date over target; NaN for a zero target), ``pace`` (actual to date
+        over expected to date) and ``status``.
+
+    Raises
+    ------
+    ValueError
+        If `targets` is not a `plan_targets` table, or no month of the plan
+        is in the ledger.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> from subscription_metrics.goals import Plan
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> history = sm.goals.goal_history(
+    ...     led, deals=sample.deals, meetings=sample.meetings, as_of="2025-09")
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2025-10",
+    ...             measure="net_new_mrr")
+    >>> goals = sm.goals.plan_targets(sample.staff, plan=plan, history=history)
+    >>> paced = sm.goals.pacing(goals, led, deals=sample.deals,
+    ...                         meetings=sample.meetings)
+    >>> december = paced.xs(("company", "2025-12"), level=["level", "period"])
+    >>> december.droplevel(["role", "team", "staff_id"])[["target", "status"]]
+                                    target     status
+    metric              segment
+    new_mrr             All           37396383    on pace
+                        enterprise    14932953     behind
+                        mid_market    11714784    on pace
+                        smb           10748646    on pace
+    ltv_bookings        All         3054090234  uncertain
+    early_churn_ceiling All                 39       over
+    qualified_meetings  enterprise         209     behind
+                        mid_market         371     behind
+                        smb                540     behind
+    expansion_mrr       All            5725155    on pace
+    lost_mrr_ceiling    All           13121538       over
+
+    The LTV booked is an estimate whose interval holds the pace line:
+
+    >>> ltv = december.xs("ltv_bookings", level="metric").iloc[0]
+    >>> bool(ltv["actual_to_date_lower"] < ltv["expected_to_date"]
+    ...      < ltv["actual_to_date_upper"])
+    True
+    """
+    plan = targets.attrs.get("plan")
+    history = targets.attrs.get("history")
+    if not isinstance(plan, Plan) or not isinstance(history, GoalHistory):
+        msg = "targets: pass a plan_targets table (its attrs hold the plan and history)"
+        raise ValueError(msg)
+    missing = [c for c in PLAN_COLUMNS if c not in targets.columns]
+    if missing:
+        msg = f"targets: no column {missing}; pass a plan_targets table"
+        raise ValueError(msg)
+    chosen_level = check_level(level)
+    chosen = _rate_conventions(ledger, conventions)
+    last = as_of_month(ledger, None, empty=_EMPTY)
+    hi = _month_or_none(through, "through")
+    read = last if hi is None else min(hi, last)
+    first = int(plan.start.ordinal)
+    end = min(first + plan.months - 1, read)
+    if end < first:
+        msg = (
+            f"the plan starts in {plan.start}, after the last month read "
+            f"{pd.Period(ordinal=read, freq='M')}; there is nothing to pace yet"
+        )
+        raise ValueError(msg)
+    events, measured = _actuals(
+        ledger,
+        deals=deals,
+        meetings=meetings,
+        activities=activities,
+        onboarding=onboarding,
+        segment=segment,
+        early_months=history.early_months,
+        read=end,
+        prior_months=prior_months,
+        level=chosen_level,
+        conventions=chosen,
+    )
+    events = events[(events["period"] >= first) & (events["period"] <= end)]
+    months = np.arange(first, end + 1, dtype=np.int64)
+    rows = targets[[*_PACING_KEYS, "target"]].reset_index(drop=True)
+    rows = rows.assign(_row=np.arange(len(rows)))
+    grid = rows.merge(pd.DataFrame({"period": months}), how="cross")
+    sums = ["value", "lower", "upper"]
+    # People: their own events.
+    by_person = (
+        events.dropna(subset=["staff_id"])
+        .groupby(["staff_id", "metric", "segment", "period"], sort=False)[sums]
+        .sum()
+        .reset_index()
+    )
+    staff_grid = grid[grid["level"] == "staff"].merge(
+        by_person, on=["staff_id", "metric", "segment", "period"], how="left"
+    )
+    # Teams: the sum of their people's.
+    team_sums = (
+        staff_grid.groupby(["role", "team", "metric", "segment", "period"], sort=False)[
+            sums
+        ]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    team_grid = grid[grid["level"] == "team"].merge(
+        team_sums, on=["role", "team", "metric", "segment", "period"], how="left"
+    )
+    # The company: every event.
+    company_sums = (
+        events.groupby(["metric", "segment", "period"], sort=False)[sums]
+        .sum()
+        .reset_index()
+    )
+    company_grid = grid[grid["level"] == "company"].merge(
+        company_sums, on=["metric", "segment", "period"], how="left"
+    )
+    out = pd.concat([company_grid, team_grid, staff_grid], ignore_index=True)
+    out = out.sort_values(["_row", "period"], kind="stable").reset_index(drop=True)
+    is_measured = out["metric"].isin(sorted(measured)).to_numpy(bool).copy()
+    company_only = (out["metric"] == "lost_mrr_ceiling").to_numpy(bool) & (
+        out["level"] != "company"
+    ).to_numpy(bool)
+    is_measured &= ~company_only
+    for column in sums:
+        values = out[column].to_numpy(np.float64)
+        out[column] = np.where(is_measured, np.nan_to_num(values, nan=0.0), np.nan)
+    group = out["_row"].to_numpy(np.int64)
+    to_date = {
+        column: out.groupby(group, sort=False)[column].cumsum().to_numpy(np.float64)
+        for column in sums
+    }
+    k = (out["period"].to_numpy(np.int64) - first + 1).astype(np.float64)
+    target = out["target"].to_numpy(np.int64)
+    expected = target * k / plan.months
+    actual = to_date["value"]
+    lower, upper = to_date["lower"], to_date["upper"]
+    ceiling = out["metric"].str.endswith("_ceiling").to_numpy(bool)
+    status = np.where(
+        ceiling,
+        np.where(
+            upper <= expected,
+            "on pace",
+            np.where(lower > expected, "over", "uncertain"),
+        ),
+        np.where(
+            lower >= expected,
+            "on pace",
+            np.where(upper < expected, "behind", "uncertain"),
+        ),
+    ).astype(object)
+    status[~is_measured] = "not measured"
+    result = pd.DataFrame(
+        {
+            "target": target,
+            "actual": out["value"].to_numpy(np.float64),
+            "actual_to_date": actual,
+            "actual_to_date_lower": lower,
+            "actual_to_date_upper": upper,
+            "expected_to_date": expected,
+            "attainment": divide_or_nan(actual, target.astype(np.float64)),
+            "pace": divide_or_nan(actual, expected),
+            "status": status,
+        },
+        index=pd.MultiIndex.from_arrays(
+            [
+                *(out[name].to_numpy(object) for name in _PACING_KEYS),
+                pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+                    out["period"].to_numpy(np.int64), freq="M"
+                ),
+            ],
+            names=[*_PACING_KEYS, "period"],
+        ),
+    )
+    result.attrs["plan"] = plan
+    result.attrs["currency"] = plan.currency
+    result.attrs["pacing"] = "linear pro-rata: target x months elapsed / months"
+    return result
