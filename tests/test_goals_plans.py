@@ -347,7 +347,7 @@ def paced(small):
 
     plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
     goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
-    return sm.goals.pacing(goals, small, deals=DEALS, through="2024-03")
+    return sm.goals.pacing(small, targets=goals, deals=DEALS, through="2024-03")
 
 
 class TestPacing:
@@ -433,4 +433,28 @@ class TestPacing:
 
     def test_refuses_a_table_that_is_not_a_plan(self, small):
         with pytest.raises(ValueError, match="plan_targets"):
-            sm.goals.pacing(pd.DataFrame(), small)
+            sm.goals.pacing(small, targets=pd.DataFrame())
+
+
+def test_on_the_sample_pipeline_ltv_beats_size_when_the_ltvs_say_so():
+    """On the bundled pipeline, every enterprise prospect smaller than an smb one
+    but worth more over its expected lifetime (MRR over pooled churn) ranks
+    above it; such pairs exist."""
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    pooled = sm.goals.pooled_churn(led, by=["segment", "acquisition_channel"])
+    ranked = sm.goals.deal_priorities(sample.pipeline, churn=pooled)
+    low = ranked[ranked["segment"] == "enterprise"]
+    high = ranked[ranked["segment"] == "smb"]
+    pairs = low.merge(high, how="cross", suffixes=("_low", "_high"))
+    larger = pairs["expected_mrr_high"] > pairs["expected_mrr_low"]
+    worth_more = pairs["expected_ltv_low"] > pairs["expected_ltv_high"]
+    chosen = pairs[larger & worth_more]
+
+    assert len(chosen) > 0
+    assert (chosen["rank_low"] < chosen["rank_high"]).all()
+    # The LTVs are the MRR over the pooled churn (no margin or discount here).
+    one = chosen.iloc[0]
+    assert one["expected_ltv_low"] == pytest.approx(
+        one["expected_mrr_low"] / one["churn_rate_low"]
+    )

@@ -440,6 +440,8 @@ def credited_attainment(
                 "credit": credit,
             }
         )
+        # Float sums in an order fixed by the data, not the rows' order.
+        .sort_values([*keys, "credit"], kind="stable")
         .groupby(keys)[["deals", "booked", "credit"]]
         .sum()
     )
@@ -453,6 +455,7 @@ def credited_attainment(
                 "clawed": np.ones(int(clawed.sum()), np.int64),
             }
         )
+        .sort_values([*keys, "back"], kind="stable")
         .groupby(keys)[["back", "back_mrr", "clawed"]]
         .sum()
     )
@@ -2211,13 +2214,20 @@ def _actuals(
     )
     events = pd.concat(parts, ignore_index=True)
     events["staff_id"] = events["staff_id"].astype(object)
+    # Float sums in an order fixed by the data, not the rows' order.
+    events = events.sort_values(
+        ["metric", "segment", "period", "staff_id", "value", "lower", "upper"],
+        kind="stable",
+        na_position="last",
+        ignore_index=True,
+    )
     return events, measured
 
 
 def pacing(
-    targets: pd.DataFrame,
     ledger: Ledger,
     *,
+    targets: pd.DataFrame,
     deals: pd.DataFrame | None = None,
     meetings: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
@@ -2265,10 +2275,10 @@ def pacing(
 
     Parameters
     ----------
-    targets : pandas.DataFrame
-        A `plan_targets` table (its ``attrs`` hold the plan and history).
     ledger : Ledger
         The ledger, for segments, losses and the LTV multiples.
+    targets : pandas.DataFrame
+        A `plan_targets` table (its ``attrs`` hold the plan and history).
     deals, meetings, activities, onboarding : pandas.DataFrame, optional
         The tables the actuals come from; a metric whose table is missing
         is ``"not measured"``.
@@ -2313,7 +2323,7 @@ def pacing(
     >>> plan = Plan(goal=30_000_000, currency="JPY", start="2025-10",
     ...             measure="net_new_mrr")
     >>> goals = sm.goals.plan_targets(sample.staff, plan=plan, history=history)
-    >>> paced = sm.goals.pacing(goals, led, deals=sample.deals,
+    >>> paced = sm.goals.pacing(led, targets=goals, deals=sample.deals,
     ...                         meetings=sample.meetings)
     >>> december = paced.xs(("company", "2025-12"), level=["level", "period"])
     >>> december.droplevel(["role", "team", "staff_id"])[["target", "status"]]
