@@ -342,6 +342,10 @@ GOAL_CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
         f["ledger"],
         deals=f["deals"],
         policy=sm.goals.CreditPolicy(basis="ltv", clawback_months=6),
+        # Fixed multiples: a small world's last month may have no churn to read.
+        segment_ltv=pd.Series(
+            {"enterprise": 130.0, "mid_market": 55.0, "smb": 39.0, "All": 47.0}
+        ),
     ),
     "goals.deal_priorities": lambda f: sm.goals.deal_priorities(
         f["pipeline"], churn=sm.goals.pooled_churn(f["ledger"], by="segment")

@@ -297,8 +297,15 @@ class TestGoalHistory:
     def test_needs_the_meetings_segment_and_a_new_deal(self, small):
         with pytest.raises(ValueError, match="segment"):
             goal_history(small, deals=DEALS, meetings=MEETINGS.drop(columns="segment"))
-        with pytest.raises(ValueError, match="no new deal"):
-            goal_history(small, deals=DEALS[DEALS["kind"] != "new"])
+        without = goal_history(small, deals=DEALS[DEALS["kind"] != "new"])
+        assert dict(without.new_mrr_share) == {}
+        assert "no new deal" in without.chain["new_mrr_share"]
+        plan = Plan(goal=1, currency="JPY", start="2025-01", measure="ltv")
+        with pytest.raises(ValueError, match="LTV goal"):
+            plan_targets(STAFF, plan=plan, history=without)
+        net = attrs.evolve(plan, measure="net_new_mrr")
+        company = _company(plan_targets(STAFF, plan=net, history=without))
+        assert company[("ltv_bookings", "All")] == 0
         with pytest.raises(sm.InvalidTableError):
             goal_history(small, deals=DEALS, meetings=MEETINGS.assign(outcome="maybe"))
 

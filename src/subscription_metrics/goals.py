@@ -1484,8 +1484,8 @@ def goal_history(
     InvalidTableError
         If a table breaks its entity's schema.
     ValueError
-        If the ledger is empty, `meetings` lacks the `segment` column, or
-        no new deal was won in the window.
+        If the ledger is empty or `meetings` lacks the `segment` column.
+        (Without a new deal in the window the shares and sizes are empty.)
 
     Examples
     --------
@@ -1550,10 +1550,7 @@ def goal_history(
     mrr = new["mrr"].to_numpy(np.int64)
     in_window = (won >= lo) & (won <= hi)
     if not in_window.any():
-        msg = (
-            f"deals: no new deal was won in {window}; there is no history to plan from"
-        )
-        raise ValueError(msg)
+        chain["new_mrr_share"] = f"no new deal was won in {window}"
     frame = pd.DataFrame({"segment": deal_segment[in_window], "mrr": mrr[in_window]})
     grouped = frame.groupby("segment", sort=True)["mrr"]
     sums, counts = grouped.sum(), grouped.size()
@@ -1732,7 +1729,10 @@ def _company_figures(
     if not np.isfinite(multiple).all():
         msg = "history: an ltv_multiple is not finite (no churn seen); set one"
         raise ValueError(msg)
-    blended = float((share * multiple).sum() / share.sum())
+    blended = float((share * multiple).sum() / share.sum()) if len(share) else np.nan
+    if plan.measure == "ltv" and not blended > 0:
+        msg = "history: no new MRR by segment to turn an LTV goal into new MRR"
+        raise ValueError(msg)
     if plan.measure == "net_new_mrr":
         new_total = max(plan.goal + lost - expansion, 0)
         n_text = (
@@ -1925,7 +1925,7 @@ def plan_targets(
         If `staff` breaks the `StaffMember` schema.
     ValueError
         If the history and the plan are in different currencies, or a rate
-        the goal needs is unknown.
+        the goal needs is unknown (an LTV goal needs new MRR by segment).
 
     Examples
     --------
