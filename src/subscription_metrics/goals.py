@@ -1950,8 +1950,9 @@ def plan_targets(
     teams_of = team_values.where(team_values.notna(), _NONE).to_numpy(object)
     ids = people["staff_id"].astype(str).to_numpy(object)
     capacity = _capacity(people, plan)
-    parts = []
-    for metric, segment_value, total, text in figures:  # one per figure, not per row
+    people_parts = []
+    for order, (metric, segment_value, total, text) in enumerate(figures):
+        # One split per figure (a handful), not per row.
         role = _METRIC_ROLES[metric]
         mine = (roles == role) & (capacity > 0)
         weights = capacity[mine]
@@ -1970,46 +1971,61 @@ def plan_targets(
             team = np.array([_NONE], object)
             share = np.array([1.0])
             person_text = [f"{text}; nobody in {role} has capacity in the period"]
-        staff_rows = pd.DataFrame(
-            {
-                "level": "staff",
-                "role": role,
-                "team": team,
-                "staff_id": who,
-                "metric": metric,
-                "segment": segment_value,
-                "target": split,
-                "capacity_share": share,
-                "chain": person_text,
-            }
+        people_parts.append(
+            pd.DataFrame(
+                {
+                    "_order": order,
+                    "role": role,
+                    "team": team,
+                    "staff_id": who,
+                    "metric": metric,
+                    "segment": segment_value,
+                    "target": split,
+                    "capacity_share": share,
+                    "chain": person_text,
+                }
+            )
         )
-        team_rows = staff_rows.groupby("team", sort=True).agg(
+    staff_rows = pd.concat(people_parts, ignore_index=True).assign(level="staff")
+    keys = ["_order", "role", "metric", "segment", "team"]
+    team_rows = (
+        staff_rows.groupby(keys, sort=True)
+        .agg(
             target=("target", "sum"),
             capacity_share=("capacity_share", "sum"),
             people=("staff_id", "size"),
         )
-        team_rows = team_rows.reset_index().assign(
-            level="team", role=role, staff_id=_ALL, metric=metric, segment=segment_value
-        )
-        team_rows["chain"] = [
-            f"sum of {p} people's targets = {t:,}"
-            for p, t in zip(team_rows["people"], team_rows["target"], strict=True)
-        ]
-        company_row = pd.DataFrame(
-            {
-                "level": ["company"],
-                "role": [role],
-                "team": [_ALL],
-                "staff_id": [_ALL],
-                "metric": [metric],
-                "segment": [segment_value],
-                "target": [total],
-                "capacity_share": [1.0],
-                "chain": [text],
-            }
-        )
-        parts.extend([company_row, team_rows.drop(columns="people"), staff_rows])
-    out = pd.concat(parts, ignore_index=True)
+        .reset_index()
+    )
+    team_rows["level"] = "team"
+    team_rows["staff_id"] = _ALL
+    team_rows["chain"] = [
+        f"sum of {p} people's targets = {t:,}"
+        for p, t in zip(team_rows["people"], team_rows["target"], strict=True)
+    ]  # one string per team and figure
+    company_rows = pd.DataFrame(
+        {
+            "_order": np.arange(len(figures)),
+            "level": "company",
+            "role": [_METRIC_ROLES[f[0]] for f in figures],
+            "team": _ALL,
+            "staff_id": _ALL,
+            "metric": [f[0] for f in figures],
+            "segment": [f[1] for f in figures],
+            "target": np.array([f[2] for f in figures], np.int64),
+            "capacity_share": 1.0,
+            "chain": [f[3] for f in figures],
+        }
+    )
+    out = pd.concat(
+        [company_rows, team_rows.drop(columns="people"), staff_rows], ignore_index=True
+    )
+    rank = out["level"].map({"company": 0, "team": 1, "staff": 2})
+    out = (
+        out.assign(_level=rank)
+        .sort_values(["_order", "_level", "team", "staff_id"], kind="stable")
+        .reset_index(drop=True)
+    )
     out["unit"] = out["metric"].map(_METRIC_UNITS)
     out["target"] = out["target"].astype(np.int64)
     out = out[list(PLAN_COLUMNS)]
