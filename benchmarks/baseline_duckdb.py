@@ -37,7 +37,13 @@ import pandas as pd
 
 from subscription_metrics.ledger import BRIDGE_COLUMNS as LIBRARY_BRIDGE_COLUMNS
 
-__all__ = ["BRIDGE_COLUMNS", "bridge_monthly_rows", "bridge_spans", "connect"]
+__all__ = [
+    "BRIDGE_COLUMNS",
+    "bridge_monthly_rows",
+    "bridge_spans",
+    "connect",
+    "metric_set_spans",
+]
 
 BRIDGE_COLUMNS: tuple[str, ...] = LIBRARY_BRIDGE_COLUMNS  # names only
 
@@ -387,3 +393,238 @@ def bridge_monthly_rows(
         if own:
             con.close()
     return _to_bridge(result)
+
+
+# --------------------------------------------------------------------------
+# The monthly metric set: rates by segment (customer-level NRR/GRR), the logo
+# cohort triangle and LTV by segment, from subscription spans.
+# --------------------------------------------------------------------------
+
+# Every customer-month with MRR > 0 (active under the default conventions),
+# from the spans' MRR changes: +MRR in a span's first counted month, -MRR in
+# the month of its end; a span counts in month m iff month(start) <= m <
+# month(end) (NULL end: open-ended); nothing after the horizon.
+_ACTIVE_MONTHS_SQL = """
+CREATE TEMP TABLE active_months AS
+WITH sp AS (
+    SELECT
+        customer_id,
+        year("start") * 12 + month("start") - 1 AS first_m,
+        year("end") * 12 + month("end") - 1 AS end_m,
+        mrr
+    FROM spans_input
+),
+deltas AS (
+    SELECT customer_id, first_m AS m, mrr AS d
+    FROM sp
+    WHERE first_m <= {through_number} AND (end_m IS NULL OR end_m > first_m)
+    UNION ALL
+    SELECT customer_id, end_m AS m, -mrr AS d
+    FROM sp
+    WHERE end_m > first_m AND end_m <= {through_number}
+),
+changes AS (
+    SELECT customer_id, m, sum(d) AS d FROM deltas GROUP BY ALL
+),
+levels AS (
+    SELECT
+        customer_id,
+        m,
+        sum(d) OVER w AS mrr,
+        coalesce(lead(m) OVER w, {through_number} + 1) AS next_m
+    FROM changes
+    WINDOW w AS (PARTITION BY customer_id ORDER BY m)
+)
+SELECT l.customer_id, c.segment, unnest(range(l.m, l.next_m)) AS m,
+       l.mrr::BIGINT AS mrr
+FROM levels AS l
+JOIN customers_input AS c USING (customer_id)
+WHERE l.mrr > 0
+"""
+
+# The bridge per segment and month with the customer-level retention sums.
+_SEGMENT_RATES_SQL = """
+WITH steps AS (
+    SELECT
+        segment, m, mrr,
+        lag(m) OVER w AS prev_m,
+        lag(mrr) OVER w AS prev_mrr,
+        lead(m) OVER w AS next_m
+    FROM active_months
+    WINDOW w AS (PARTITION BY customer_id ORDER BY m)
+),
+gains AS (
+    SELECT
+        segment, m,
+        count(*) AS customers_at_end,
+        sum(mrr) AS mrr_at_end,
+        count(*) FILTER (WHERE prev_m IS NULL) AS customers_new,
+        count(*) FILTER (WHERE prev_m < m - 1) AS customers_reactivated,
+        sum(mrr) FILTER (WHERE prev_m IS NULL) AS new_mrr,
+        sum(mrr - prev_mrr) FILTER (WHERE prev_m = m - 1 AND mrr > prev_mrr)
+            AS expansion_mrr,
+        sum(prev_mrr - mrr) FILTER (WHERE prev_m = m - 1 AND mrr < prev_mrr)
+            AS contraction_mrr,
+        sum(mrr) FILTER (WHERE prev_m < m - 1) AS reactivation_mrr
+    FROM steps
+    GROUP BY ALL
+),
+losses AS (
+    SELECT segment, m + 1 AS m, count(*) AS customers_lost, sum(mrr) AS churned_mrr
+    FROM steps
+    WHERE (next_m IS NULL OR next_m > m + 1) AND m < {through_number}
+    GROUP BY ALL
+),
+retention AS (   -- each customer paying in M - 12 against its MRR in M
+    SELECT
+        a.segment, a.m + 12 AS m,
+        sum(a.mrr) AS base_mrr,
+        sum(coalesce(b.mrr, 0)) AS retained_mrr,
+        sum(least(coalesce(b.mrr, 0), a.mrr)) AS capped_mrr
+    FROM active_months AS a
+    LEFT JOIN active_months AS b
+        ON b.customer_id = a.customer_id AND b.m = a.m + 12
+    WHERE a.m + 12 <= {through_number}
+    GROUP BY ALL
+),
+spine AS (
+    SELECT s.segment, unnest(range(f.first_m, {through_number} + 1)) AS m
+    FROM (SELECT DISTINCT segment FROM customers_input) AS s,
+         (SELECT min(m) AS first_m FROM active_months) AS f
+),
+cells AS (
+    SELECT
+        spine.segment, spine.m,
+        coalesce(g.customers_at_end, 0) AS customers_at_end,
+        coalesce(g.mrr_at_end, 0) AS mrr_at_end,
+        coalesce(g.customers_new, 0) AS customers_new,
+        coalesce(g.customers_reactivated, 0) AS customers_reactivated,
+        coalesce(l.customers_lost, 0) AS customers_lost,
+        coalesce(g.new_mrr, 0) AS new_mrr,
+        coalesce(g.expansion_mrr, 0) AS expansion_mrr,
+        coalesce(g.contraction_mrr, 0) AS contraction_mrr,
+        coalesce(l.churned_mrr, 0) AS churned_mrr,
+        coalesce(g.reactivation_mrr, 0) AS reactivation_mrr,
+        coalesce(r.base_mrr, 0) AS base_mrr,
+        coalesce(r.retained_mrr, 0) AS retained_mrr,
+        coalesce(r.capped_mrr, 0) AS capped_mrr
+    FROM spine
+    LEFT JOIN gains AS g USING (segment, m)
+    LEFT JOIN losses AS l USING (segment, m)
+    LEFT JOIN retention AS r USING (segment, m)
+)
+SELECT
+    *,
+    coalesce(lag(customers_at_end) OVER w, 0) AS customers_at_start,
+    coalesce(lag(mrr_at_end) OVER w, 0) AS mrr_at_start
+FROM cells
+WINDOW w AS (PARTITION BY segment ORDER BY m)
+ORDER BY segment, m
+"""
+
+# Logo retention: customers of each first-active-month cohort active at each age.
+_TRIANGLE_SQL = """
+WITH cohort AS (
+    SELECT customer_id, min(m) AS cohort_m FROM active_months GROUP BY ALL
+)
+SELECT c.cohort_m, a.m - c.cohort_m AS age, count(*) AS active
+FROM active_months AS a JOIN cohort AS c USING (customer_id)
+GROUP BY ALL
+ORDER BY 1, 2
+"""
+
+_COHORT_SIZES_SQL = """
+SELECT cohort_m, count(*) AS customers
+FROM (SELECT customer_id, min(m) AS cohort_m FROM active_months GROUP BY ALL)
+GROUP BY ALL
+ORDER BY 1
+"""
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    out = np.full(len(numerator), np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def metric_set_spans(
+    spans: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    through: pd.Period,
+    threads: int = _THREADS,
+) -> dict[str, pd.DataFrame]:
+    """The monthly metric set in SQL: rates by segment, logo triangle, LTV by segment.
+
+    ``rates``: per ``segment`` and ``month`` the stocks and flows of the bridge,
+    ``customer_churn_rate`` (lost over customers at start), customer-level
+    ``net_revenue_retention`` and ``gross_revenue_retention`` (MRR in M of the
+    customers paying in M - 12, over their MRR then; capped at it for GRR).
+    ``ltv``: ARPA (MRR per customer at the month's end), the customer churn
+    rate and ``lifetime_value = ARPA * (1 / churn)`` (inf without churn).
+    ``triangle``: logo retention by first-active-month cohort and age (NaN
+    where the age is not observed yet).
+    """
+    con = connect(threads=threads)
+    bounds = _month_bounds(through)
+    try:
+        con.register("spans_input", spans)
+        con.register("customers_input", customers)
+        _check_one_currency(con, "spans_input")
+        con.execute(_ACTIVE_MONTHS_SQL.format(**bounds))
+        cells = con.execute(_SEGMENT_RATES_SQL.format(**bounds)).df()
+        tri = con.execute(_TRIANGLE_SQL).df()
+        sizes = con.execute(_COHORT_SIZES_SQL).df()
+    finally:
+        con.close()
+    int_columns = [c for c in cells.columns if c not in ("segment",)]
+    data = {c: cells[c].to_numpy(dtype=np.int64) for c in int_columns}
+    month = pd.PeriodIndex(
+        pd.arrays.PeriodArray(data.pop("m") - 1970 * 12, dtype=pd.PeriodDtype("M")),
+        name="period",
+    )
+    index = pd.MultiIndex.from_arrays(
+        [pd.Index(cells["segment"].to_numpy(), name="segment"), month]
+    )
+    rates = pd.DataFrame(data, index=index)
+    rates["customer_churn_rate"] = _ratio(
+        data["customers_lost"], data["customers_at_start"]
+    )
+    rates["net_revenue_retention"] = _ratio(data["retained_mrr"], data["base_mrr"])
+    rates["gross_revenue_retention"] = _ratio(data["capped_mrr"], data["base_mrr"])
+    arpa = _ratio(data["mrr_at_end"], data["customers_at_end"])
+    churn = rates["customer_churn_rate"].to_numpy()
+    value = np.full(len(arpa), np.nan)
+    known = ~np.isnan(arpa) & ~np.isnan(churn)
+    with np.errstate(divide="ignore"):
+        # ARPA times the expected lifetime, as the library's formula rounds it
+        value[known] = arpa[known] * (1.0 / churn[known])
+    ltv = pd.DataFrame(
+        {
+            "average_revenue_per_account": arpa,
+            "churn_rate": churn,
+            "lifetime_value": value,
+        },
+        index=index,
+    )
+    horizon = int(bounds["through_number"])
+    n_cohorts = len(sizes)
+    first = int(sizes["cohort_m"].iloc[0]) if n_cohorts else 0
+    n_ages = horizon - first + 1 if n_cohorts else 0
+    active = np.zeros((n_cohorts, n_ages), np.int64)
+    row = np.searchsorted(sizes["cohort_m"].to_numpy(), tri["cohort_m"].to_numpy())
+    active[row, tri["age"].to_numpy(np.int64)] = tri["active"].to_numpy(np.int64)
+    size = sizes["customers"].to_numpy(np.int64)
+    cohort_m = sizes["cohort_m"].to_numpy(np.int64)
+    retention = active / size[:, None]
+    ages = np.arange(n_ages)
+    retention[ages[None, :] > (horizon - cohort_m)[:, None]] = np.nan
+    triangle = pd.DataFrame(
+        retention,
+        index=pd.PeriodIndex(
+            pd.arrays.PeriodArray(cohort_m - 1970 * 12, dtype=pd.PeriodDtype("M")),
+            name="cohort",
+        ),
+        columns=pd.Index(ages.astype(np.int64), name="age"),
+    )
+    return {"rates": rates, "triangle": triangle, "ltv": ltv}

@@ -20,8 +20,10 @@ import datetime as dt
 import decimal
 import json
 import re
+import tempfile
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -176,6 +178,34 @@ def monthly_rows(usage: pd.DataFrame, currency: str) -> pd.DataFrame:
     return rows
 
 
+def invoice_lines(monthly: pd.DataFrame) -> pd.DataFrame:
+    """An invoice-lines table (`InvoiceLine`): one recurring line a monthly row.
+
+    Each row of `monthly` becomes a line billing its month (first day to the
+    first day of the next month) for its MRR; every fifth line has a tax line
+    beside it, which the ledger counts and sets aside from MRR.
+    """
+    start = monthly["month"].dt.start_time.dt.normalize()
+    end = (monthly["month"] + 1).dt.start_time.dt.normalize()
+    ids = np.arange(len(monthly))
+    recurring = pd.DataFrame(
+        {
+            "line_id": [f"ln-{i:06d}" for i in ids],
+            "customer_id": monthly["customer_id"].to_numpy(),
+            "kind": "recurring",
+            "period_start": start.to_numpy(),
+            "period_end": end.to_numpy(),
+            "amount": monthly["mrr"].to_numpy(np.int64),
+            "currency": monthly["currency"].to_numpy(),
+        }
+    )
+    tax = recurring.iloc[::5].copy()
+    tax["line_id"] = [f"tx-{i:06d}" for i in range(len(tax))]
+    tax["kind"] = "tax"
+    tax["amount"] = tax["amount"] // 10
+    return pd.concat([recurring, tax], ignore_index=True)
+
+
 def inputs(
     tables: Mapping[str, pd.DataFrame], shuffle: Shuffle = no_shuffle
 ) -> dict[str, Any]:
@@ -189,7 +219,9 @@ def inputs(
     f: dict[str, Any] = {name: shuffle(tables[name]) for name in TABLES}
     currency = str(tables["subscriptions"]["currency"].mode().iloc[0])
     f["currency"] = currency
-    f["monthly"] = shuffle(monthly_rows(tables["usage"], currency))
+    monthly = monthly_rows(tables["usage"], currency)
+    f["monthly"] = shuffle(monthly)
+    f["lines"] = shuffle(invoice_lines(monthly))
     f["rates"] = None if "rates" not in tables else shuffle(tables["rates"])
     f["ledger"] = sm.Ledger.from_subscriptions(
         f["subscriptions"],
@@ -232,7 +264,36 @@ def _lifetime_fits(f: dict[str, Any]) -> Any:
     )
 
 
+def _svg(figure: Any) -> str:
+    """A plot as its SVG text: the same drawing gives the same bytes."""
+    return str(sm.plots.to_svg(figure))
+
+
+def _parquet_round_trip(frame: pd.DataFrame) -> pd.DataFrame:
+    """`encoding.to_parquet` into a scratch folder, read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = sm.encoding.to_parquet(frame, Path(folder) / "table.parquet")
+        return pd.read_parquet(path)
+
+
+def _scorecard(f: dict[str, Any]) -> pd.DataFrame:
+    return sm.scorecards.scorecard(f["ledger"], staff=f["staff"], deals=f["deals"])
+
+
+def _tier_summary(f: dict[str, Any]) -> pd.DataFrame:
+    return sm.tiers.summary(
+        f["ledger"], classified=f["classified"], as_of=AS_OF, months=6
+    )
+
+
+def _tier_movements(f: dict[str, Any]) -> pd.DataFrame:
+    return sm.tiers.movements(f["classified"], sm.tiers.classify(f["accounts"]))
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "Ledger.from_invoice_lines": lambda f: sm.Ledger.from_invoice_lines(
+        f["lines"], customers=f["customers"]
+    ),
     "Ledger.from_monthly_mrr": lambda f: sm.Ledger.from_monthly_mrr(
         f["monthly"], customers=f["customers"]
     ),
@@ -243,6 +304,9 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "churn.rates": lambda f: sm.churn.rates(f["ledger"], by="segment"),
     "cohorts.retention": lambda f: sm.cohorts.retention(f["ledger"]),
     "cohorts.triangle": lambda f: sm.cohorts.triangle(f["ledger"], value="mrr"),
+    "encoding.to_parquet": lambda f: _parquet_round_trip(
+        sm.churn.rates(f["ledger"], by="segment")
+    ),
     "frames.from_frame": lambda f: sm.frames.from_frame(
         f["subscriptions"], sm.Subscription
     ),
@@ -272,6 +336,23 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "operations.ticket_kpis": lambda f: sm.operations.ticket_kpis(
         f["tickets"], as_of="2025-12-31", by="owner", staff=f["staff"]
     ),
+    # Plots take result frames: each is drawn from the function upstream of
+    # it, so a shuffled or mutated input table reaches the drawing.
+    "plots.bridge_waterfall": lambda f: _svg(
+        sm.plots.bridge_waterfall(sm.ledger.bridge(f["ledger"]))
+    ),
+    "plots.cohort_heatmap": lambda f: _svg(
+        sm.plots.cohort_heatmap(sm.cohorts.triangle(f["ledger"], value="mrr"))
+    ),
+    "plots.mrr_movements": lambda f: _svg(
+        sm.plots.mrr_movements(sm.ledger.bridge(f["ledger"]))
+    ),
+    "plots.scorecard_bookings": lambda f: _svg(
+        sm.plots.scorecard_bookings(_scorecard(f))
+    ),
+    "plots.survival_curves": lambda f: _svg(sm.plots.survival_curves(f["curves"])),
+    "plots.tier_mix": lambda f: _svg(sm.plots.tier_mix({AS_OF: _tier_summary(f)})),
+    "plots.tier_movements": lambda f: _svg(sm.plots.tier_movements(_tier_movements(f))),
     "roi.pilot": lambda f: sm.roi.pilot(
         f["ledger"], staff=f["staff"], deals=f["deals"], start="2025-01", months=6
     ),
@@ -287,12 +368,13 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "scorecards.compare": lambda f: sm.scorecards.compare(
         f["ledger"], "st-015", "st-017", deals=f["deals"]
     ),
+    "scorecards.compare_to_team": lambda f: sm.scorecards.compare_to_team(
+        f["ledger"], staff=f["staff"], deals=f["deals"]
+    ),
     "scorecards.owned_book": lambda f: sm.scorecards.owned_book(
         f["ledger"], assignments=f["assignments"], staff=f["staff"]
     ),
-    "scorecards.scorecard": lambda f: sm.scorecards.scorecard(
-        f["ledger"], staff=f["staff"], deals=f["deals"]
-    ),
+    "scorecards.scorecard": _scorecard,
     "survival.backtest": lambda f: sm.survival.backtest(f["ledger"], by=REP),
     "survival.early_ltv": lambda f: sm.survival.early_ltv(f["ledger"], by=REP, seed=0),
     "survival.kaplan_meier": lambda f: sm.survival.kaplan_meier(
@@ -306,12 +388,8 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "survival.survival_at": lambda f: sm.survival.survival_at(f["curves"], [1, 6, 12]),
     "tiers.account_features": lambda f: f["accounts"],
     "tiers.classify": lambda f: sm.tiers.classify(f["accounts"]),
-    "tiers.movements": lambda f: sm.tiers.movements(
-        f["classified"], sm.tiers.classify(f["accounts"])
-    ),
-    "tiers.summary": lambda f: sm.tiers.summary(
-        f["ledger"], classified=f["classified"], as_of=AS_OF, months=6
-    ),
+    "tiers.movements": _tier_movements,
+    "tiers.summary": _tier_summary,
 }
 """One call of every public function that takes a table, on `inputs`."""
 
@@ -474,6 +552,7 @@ ENTITIES: dict[str, type] = {
     "costs": sm.CostEntry,
     "customers": sm.Customer,
     "deals": sm.Deal,
+    "lines": sm.InvoiceLine,
     "meetings": sm.Meeting,
     "monthly": sm.MonthlyMrr,
     "onboarding": sm.Onboarding,
@@ -493,12 +572,14 @@ LEDGER_TABLES = frozenset({"subscriptions", "customers", "monthly", "rates"})
 """Tables a ledger is built from: mutating one rebuilds the ledger."""
 
 READS: dict[str, tuple[str, ...]] = {
+    "Ledger.from_invoice_lines": ("lines", "customers"),
     "Ledger.from_monthly_mrr": ("monthly", "customers"),
     "Ledger.from_subscriptions": ("subscriptions", "customers", "rates"),
     "cac.acquisition_costs": ("subscriptions", "costs"),
     "churn.rates": ("subscriptions", "customers"),
     "cohorts.retention": ("subscriptions",),
     "cohorts.triangle": ("subscriptions",),
+    "encoding.to_parquet": ("subscriptions", "customers"),
     "frames.from_frame": ("subscriptions",),
     "frames.validate": ("subscriptions",),
     "health.evaluate": ("scores", "subscriptions"),
@@ -511,11 +592,19 @@ READS: dict[str, tuple[str, ...]] = {
     "operations.activity_kpis": ("activities", "staff"),
     "operations.onboarding_kpis": ("onboarding", "staff"),
     "operations.ticket_kpis": ("tickets", "staff"),
+    "plots.bridge_waterfall": ("subscriptions", "customers"),
+    "plots.cohort_heatmap": ("subscriptions",),
+    "plots.mrr_movements": ("subscriptions", "customers"),
+    "plots.scorecard_bookings": ("staff", "deals"),
+    "plots.survival_curves": ("curves",),
+    "plots.tier_mix": ("classified", "subscriptions"),
+    "plots.tier_movements": ("classified",),
     "roi.pilot": ("staff", "deals", "subscriptions"),
     "roi.staff_returns": ("staff", "deals"),
     "scorecards.acquisition_quality": ("subscriptions", "customers"),
     "scorecards.attribution": ("deals", "assignments"),
     "scorecards.compare": ("deals", "customers"),
+    "scorecards.compare_to_team": ("staff", "deals"),
     "scorecards.owned_book": ("assignments", "staff"),
     "scorecards.scorecard": ("staff", "deals"),
     "survival.backtest": ("subscriptions", "customers"),
@@ -731,6 +820,8 @@ def mutations(table: str, frame: pd.DataFrame) -> list[Mutation]:
         if spec.unique:
             out.append(Mutation(table, name, "repeat", REFUSE))
     for rule in getattr(entity, "ROW_RULES", ()):
+        if len(rule.columns) != 2:  # not an order of two dates (amount forms)
+            continue
         first, later = rule.columns
         if first in frame.columns and later in frame.columns:
             both = frame[first].notna() & frame[later].notna()
@@ -859,7 +950,11 @@ def apply(mutation: Mutation, frame: pd.DataFrame, rng: np.random.Generator) -> 
     if kind == "tz":
         return frame.assign(**{column: _dates(series).dt.tz_localize("UTC")})
     if kind == "iso_text":
-        text = _dates(series).dt.strftime("%Y-%m-%d").where(series.notna(), None)
+        days = _dates(series)
+        timed = bool((days.dropna() != days.dropna().dt.normalize()).any())
+        # the time of day is kept where there is one (tickets' timestamps)
+        text = days.dt.strftime("%Y-%m-%dT%H:%M:%S.%f" if timed else "%Y-%m-%d")
+        text = text.where(series.notna(), None)
         return frame.assign(**{column: text.astype(object)})
     if kind in ("far_future", "far_past"):
         day = np.datetime64("2500-01-01" if kind == "far_future" else "1000-01-01")

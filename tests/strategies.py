@@ -183,6 +183,9 @@ def entities(draw: st.DrawFn, entity: type[E]) -> E:
                 else:
                     values[quantity] = values[unit] = None
                 continue
+            if rule.name == "period_end, or interval":  # an invoice line's end
+                values["period_end"] = values["period_start"]
+                continue
             first, later = rule.columns
             values[later] = values[first]
     return entity(**values)

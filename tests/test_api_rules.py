@@ -333,7 +333,15 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     ),
 }
 
+
 # by= calls: each is given a Series where names belong.
+def _dask_rows(sample: Any) -> Any:
+    """The sample's subscriptions as a Dask frame (the ``dask`` extra)."""
+    import dask.dataframe as dd
+
+    return dd.from_pandas(sample.subscriptions, npartitions=2)
+
+
 BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
     "cac.acquisition_costs": lambda f, by: sm.cac.acquisition_costs(
         f[L], costs=f[S].costs, by=by
@@ -353,7 +361,10 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
         plan=sm.goals.Plan(goal=30_000_000, currency="JPY", start="2026-01"),
         by=by,
     ),
+    "dask.figures": lambda f, by: sm.dask.figures(_dask_rows(f[S]), by=by),
+    "dask.partials": lambda f, by: sm.dask.partials(_dask_rows(f[S]), by=by),
     "ledger.bridge": lambda f, by: sm.ledger.bridge(f[L], by=by),
+    "ledger.partial": lambda f, by: sm.ledger.partial(f[L], by=by),
     "ltv.estimates": lambda f, by: sm.ltv.estimates(f[L], by=by),
     "operations.activity_kpis": lambda f, by: sm.operations.activity_kpis(
         f[S].activities, staff=f[S].staff, by=by

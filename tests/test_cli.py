@@ -115,6 +115,35 @@ def test_user_monthly_rows_by_segment(tmp_path):
     assert "1.70 EUR" in text
 
 
+def test_invoice_lines_give_the_bridge_of_their_monthly_rows(tmp_path):
+    """A month's recurring line per monthly row (and tax lines) bridge as the rows."""
+    from .fuzzing import invoice_lines
+
+    rows = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "month": pd.PeriodIndex(["2024-01", "2024-02", "2024-02", "2024-03"], "M"),
+            "mrr": [100, 120, 50, 70],
+            "currency": "EUR",
+        }
+    )
+    lines = invoice_lines(rows)
+
+    by_lines = _run("bridge", "--invoice-lines", _csv(tmp_path, lines, "lines.csv"))
+    by_rows = _run(
+        "bridge",
+        "--monthly-mrr",
+        _csv(tmp_path, rows.assign(month=rows["month"].astype(str)), "rows.csv"),
+    )
+
+    assert "invoice_lines: tax lines: 1 row" in by_lines
+    # the same bridge and headline figures, after the header naming the file
+    assert (
+        by_lines.split("\n\n", 1)[1].split("\nSet aside")[0]
+        == (by_rows.split("\n\n", 1)[1])
+    )
+
+
 def test_invalid_input_exits_1_and_lists_problems(tmp_path, capsys):
     """Bad input is reported on stderr, in the command line's words, exit 1."""
     subs = pd.DataFrame({"subscription_id": ["1"], "customer_id": ["a"]})

@@ -149,6 +149,29 @@ class TestCompare:
         with pytest.raises(ValueError, match="'n_draws'"):
             compare(eight_against_two, "r8", "r2", n_draws=1)
 
+    def test_holm_adjusts_the_five_tested_rows_and_none_keeps_them(
+        self, eight_against_two
+    ):
+        """The verdict reads Holm's p over the five tests; "none" reads each p."""
+        holm = compare(eight_against_two, "r8", "r2", n_draws=200)
+        each = compare(eight_against_two, "r8", "r2", n_draws=200, multiplicity="none")
+        tested = holm["p_value"].notna()
+
+        assert tested.sum() == 5
+        assert holm.loc[~tested, "p_adjusted"].isna().all()
+        np.testing.assert_array_equal(
+            holm.loc[tested, "p_adjusted"],
+            _compare.holm(holm.loc[tested, "p_value"].to_numpy(float)),
+        )
+        assert (holm["p_adjusted"][tested] >= holm["p_value"][tested]).all()
+        pd.testing.assert_series_equal(
+            each["p_adjusted"], each["p_value"], check_names=False
+        )
+        verdict = holm.loc[tested, "p_adjusted"] < 0.05
+        assert holm.loc[tested, "beyond_noise"].tolist() == verdict.tolist()
+        with pytest.raises(ValueError, match="'multiplicity'"):
+            compare(eight_against_two, "r8", "r2", multiplicity="bonferroni")
+
 
 # --------------------------------------------------------------------------
 # compare_to_team
@@ -237,6 +260,45 @@ class TestBenjaminiHochberg:
         q, _ = _compare.benjamini_hochberg(p, 0.05)
 
         np.testing.assert_allclose(q, stats.false_discovery_control(p), atol=1e-12)
+
+
+class TestHolm:
+    """Tests for `_compare.holm`."""
+
+    def test_hand_worked_list(self):
+        """Four p-values: sorted 0.01 0.02 0.03 0.04, times 4 3 2 1, running max."""
+        p = np.array([0.03, 0.01, 0.04, 0.02])
+        # 0.04 0.06 0.06 0.04 -> running maximum 0.04 0.06 0.06 0.06, in the
+        # original order: 0.03 -> 0.06, 0.01 -> 0.04, 0.04 -> 0.06, 0.02 -> 0.06.
+        np.testing.assert_allclose(_compare.holm(p), [0.06, 0.04, 0.06, 0.06])
+
+    @given(
+        st.lists(
+            st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=1, max_size=7
+        )
+    )
+    def test_equals_closed_testing_with_bonferroni(self, values):
+        """Holm is the closed test of Bonferroni tests (Marcus, Peritz, Gabriel 1976).
+
+        The slow oracle: hypothesis i's adjusted p-value is the largest
+        Bonferroni p-value, ``|S| min_{j in S} p_j`` (at most 1), over every
+        set S of hypotheses that holds i.
+        """
+        from itertools import combinations
+
+        p = np.array(values)
+        known = [i for i in range(len(p)) if not np.isnan(p[i])]
+        expected = np.full(len(p), np.nan)
+        for i in known:
+            others = [j for j in known if j != i]
+            worst = 0.0
+            for size in range(len(others) + 1):
+                for rest in combinations(others, size):
+                    group = (i, *rest)
+                    worst = max(worst, min(1.0, len(group) * min(p[list(group)])))
+            expected[i] = worst
+
+        np.testing.assert_allclose(_compare.holm(p), expected, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import subscription_metrics as sm
 from subscription_metrics import Conventions, InvoiceLine, Ledger, ledger
-from subscription_metrics._invoices import spread, whole_months
+from subscription_metrics._invoices import period_ends, spread, whole_months
 
 from .strategies import dates, invoice_lines, monthly_rows
 
@@ -645,3 +645,117 @@ def test_invoice_line_entity_round_trips_through_a_frame():
 
     assert sm.frames.from_frame(frame, InvoiceLine) == [line]
     assert attrs.evolve(line, amount=-1).amount == -1
+
+
+# --------------------------------------------------------------------------
+# Invoice date plus billing interval, in place of a period end
+# --------------------------------------------------------------------------
+
+
+def slow_period_end(start: dt.date, interval: str, count: int) -> dt.date:
+    """The oracle: dateutil's calendar arithmetic, one line at a time."""
+    from dateutil.relativedelta import relativedelta
+
+    step = {
+        "day": relativedelta(days=count),
+        "week": relativedelta(weeks=count),
+        "month": relativedelta(months=count),
+        "quarter": relativedelta(months=3 * count),
+        "year": relativedelta(years=count),
+    }[interval]
+    return start + step
+
+
+class TestIntervals:
+    def test_month_end_anniversaries_clip_to_shorter_months(self):
+        """Jan 31 + 1 month is Feb 28, Feb 29 + 1 year is Feb 28, a quarter 3 months."""
+        start = _day("2025-01-31", "2024-02-29", "2025-04-01", "2025-03-31")
+        names = np.array(["month", "year", "quarter", "month"], dtype=object)
+        ends = period_ends(start, names, np.array([1, 1, 1, 11]))
+        # 2025-03-31 + 11 months: 2026-02-31 does not exist, so 2026-02-28.
+        assert [str(d) for d in ends] == [
+            "2025-02-28",
+            "2025-02-28",
+            "2025-07-01",
+            "2026-02-28",
+        ]
+
+    @given(
+        st.lists(
+            st.tuples(
+                dates,
+                st.sampled_from(["day", "week", "month", "quarter", "year"]),
+                st.integers(1, 36),
+            ),
+            max_size=30,
+        )
+    )
+    def test_period_ends_equal_dateutil(self, lines):
+        """Every end equals dateutil's ``start + relativedelta`` of the interval."""
+        start = np.array([s for s, _, _ in lines], "datetime64[D]")
+        names = np.array([n for _, n, _ in lines], dtype=object)
+        counts = np.array([c for _, _, c in lines], np.int64)
+        ends = period_ends(start, names, counts)
+        assert [d.astype(dt.date) for d in ends] == [
+            slow_period_end(s, n, c) for s, n, c in lines
+        ]
+
+    def test_an_annual_line_by_invoice_date_is_ten_thousand_a_month(self):
+        """Invoice date 2025-04-01, 'Annual', 120,000 yen: 10,000 a month to 2026-03."""
+        lines = _lines(
+            ("c1", "recurring", "2025-04-01", None, 120_000),
+            currency="JPY",
+            interval=["Annual"],
+        )
+        by_interval = Ledger.from_invoice_lines(lines, through="2026-04")
+        by_period = Ledger.from_invoice_lines(
+            lines.drop(columns="interval").assign(
+                period_end=pd.to_datetime(["2026-04-01"])
+            ),
+            through="2026-04",
+        )
+        mrr = ledger.bridge(by_interval)["mrr_at_end"].tolist()
+        assert mrr == [10_000] * 12 + [0]
+        assert ledger.bridge(by_interval).equals(ledger.bridge(by_period))
+
+    def test_a_given_period_end_wins_over_the_interval(self):
+        """The interval is read only where period_end is missing."""
+        lines = _lines(
+            ("c1", "recurring", "2025-04-01", "2025-05-01", 9_000),
+            ("c2", "recurring", "2025-04-01", None, 9_000),
+            currency="JPY",
+            interval=["year", "quarter"],
+            interval_count=[5, None],
+        )
+        led = Ledger.from_invoice_lines(lines, through="2025-07")
+        assert ledger.bridge(led)["mrr_at_end"].tolist() == [12_000, 3_000, 3_000, 0]
+
+    def test_a_line_with_neither_end_nor_interval_is_refused(self):
+        lines = _lines(
+            ("c1", "recurring", "2025-04-01", None, 9_000),
+            ("c2", "recurring", "2025-04-01", None, 9_000),
+            currency="JPY",
+            interval=["month", None],
+        )
+        with pytest.raises(sm.InvalidTableError) as caught:
+            Ledger.from_invoice_lines(lines)
+        (problem,) = caught.value.problems
+        assert (problem.column, problem.count) == ("period_end, interval", 1)
+
+    @pytest.mark.parametrize(
+        ("interval", "count", "column"),
+        [("fortnight", 1, "interval"), ("month", 0, "interval_count")],
+    )
+    def test_unknown_intervals_and_zero_counts_name_the_line(
+        self, interval, count, column
+    ):
+        lines = _lines(
+            ("c1", "recurring", "2025-04-01", None, 9_000),
+            currency="JPY",
+            interval=[interval],
+            interval_count=[count],
+        )
+        with pytest.raises(sm.InvalidTableError) as caught:
+            Ledger.from_invoice_lines(lines)
+        (problem,) = caught.value.problems
+        assert (problem.column, problem.examples) == (column, ("l0",))

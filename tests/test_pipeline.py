@@ -117,6 +117,32 @@ def test_monthly_rows_are_a_revenue_table_too(tmp_path: Path) -> None:
     assert checked["customers"] == 2
 
 
+def test_invoice_lines_are_a_revenue_table_too(tmp_path: Path) -> None:
+    """An annual line by invoice date and interval: 10,000 a month for a year."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    lines = pd.DataFrame(
+        {
+            "line_id": ["l1", "l2"],
+            "customer_id": ["c1", "c2"],
+            "kind": "recurring",
+            "period_start": ["2025-01-01", "2025-02-01"],
+            "interval": ["year", "month"],
+            "amount": [120_000, 8_000],
+            "currency": "JPY",
+        }
+    )
+    lines.to_csv(folder / "invoice_lines.csv", index=False)
+    checked = pipeline.validate(folder, month="2025-02")
+    assert checked["revenue"] == "invoice_lines"
+    assert checked["customers"] == 2
+    led = sm.Ledger.read_parquet(
+        pipeline.build_ledger(folder, tmp_path / "out", month="2025-02")
+    )
+    # the annual line is 120,000 / 12 = 10,000 a month; the monthly one 8,000
+    assert sm.ledger.bridge(led)["mrr_at_end"].tolist() == [10_000, 18_000]
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [
@@ -124,7 +150,7 @@ def test_monthly_rows_are_a_revenue_table_too(tmp_path: Path) -> None:
         ({"subscriptions.csv": "x", "subscriptions.parquet": "x"}, "given twice"),
         (
             {"subscriptions.csv": "a", "monthly_mrr.csv": "a"},
-            "both subscriptions and monthly_mrr",
+            "subscriptions and monthly_mrr are given",
         ),
         ({"subscriptions.csv": ""}, "the file is empty"),
         ({"subscriptions.parquet": "not parquet"}, "not a readable Parquet file"),

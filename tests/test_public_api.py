@@ -13,6 +13,7 @@ MODULES = (
     "cac",
     "churn",
     "cohorts",
+    "dask",
     "datasets",
     "encoding",
     "frames",

@@ -738,6 +738,40 @@ def _simulated_groups(
     )
 
 
+def test_decision_by_decision_sums_equal_the_cumulative_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large batches sum the cells decision by decision (contiguous vectors),
+    small ones along a cumulative sum over the periods: the same numbers to
+    the bit, for every group, with and without picked rows."""
+    rng = np.random.default_rng(3)
+    lost = rng.poisson(2.0, (300, 13)).astype(np.float64)
+    lost[:, 0] = 0
+    survivors = rng.poisson(1.0, (300, 13)).astype(np.float64)
+    survivors[rng.random(300) < 0.2, 9:] = 0  # shorter groups: zero padding
+    counts = _Counts.of(lost, survivors)
+    theta = rng.normal([0.5, 2.0], 2.0, (300, 2))
+    rows = rng.permutation(300)[:280]
+    results = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(sbg, "_DECISION_BY_DECISION", threshold)
+        ll, gradient, hessian = counts.derivatives(theta)
+        picked = counts.derivatives(theta[rows], rows)
+        results.append(
+            [
+                ll,
+                gradient,
+                hessian,
+                counts.log_likelihood(theta),
+                counts.log_likelihood(theta[rows], rows),
+                *picked,
+            ]
+        )
+    for cumulative, stepwise in zip(*results, strict=True):
+        assert cumulative.tobytes() == stepwise.tobytes()
+    assert results[0][5].tobytes() == results[0][0][rows].tobytes()
+
+
 def test_a_thousand_groups_run_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     """1,000 well-behaved simulated groups (seeded): every one finishes in the
     batch, so the per-group scipy fit never runs, and the likelihood and its
@@ -750,10 +784,12 @@ def test_a_thousand_groups_run_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> 
     derivatives = _Counts.derivatives
 
     def counted(
-        self: _Counts, theta: npt.NDArray[np.float64]
+        self: _Counts,
+        theta: npt.NDArray[np.float64],
+        rows: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.float64], ...]:
         calls["derivatives"] += 1
-        return derivatives(self, theta)
+        return derivatives(self, theta, rows)
 
     def no_scipy(self: _Terms) -> SbgFit:
         msg = "a group fell back to the one-group fit"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         cac,
         churn,
         cohorts,
+        dask,
         datasets,
         encoding,
         frames,
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
         UnknownCurrencyError,
     )
     from ._overflow import MoneyOverflowError
+    from ._partials import Figures, Partial
     from ._report import Report, Section, report
     from ._sbg import SbgFit
     from ._tiers import Condition, TierPolicy, TierProfile, TierRule
@@ -98,6 +100,7 @@ __all__ = [
     "DealKind",
     "EmptyRiskSetWarning",
     "ExchangeRate",
+    "Figures",
     "HealthEvaluation",
     "HealthModel",
     "Imported",
@@ -113,6 +116,7 @@ __all__ = [
     "MonthlyMrr",
     "Onboarding",
     "Opportunity",
+    "Partial",
     "Problem",
     "Report",
     "RiskRule",
@@ -135,6 +139,7 @@ __all__ = [
     "cac",
     "churn",
     "cohorts",
+    "dask",
     "datasets",
     "encoding",
     "frames",
@@ -169,6 +174,7 @@ _HOMES = {
     "DealKind": "._entities",
     "EmptyRiskSetWarning": "._warnings",
     "ExchangeRate": "._entities",
+    "Figures": "._partials",
     "HealthEvaluation": "._health",
     "HealthModel": "._health",
     "Imported": ".adapters._common",
@@ -184,6 +190,7 @@ _HOMES = {
     "MonthlyMrr": "._entities",
     "Onboarding": "._entities",
     "Opportunity": "._entities",
+    "Partial": "._partials",
     "Problem": "._errors",
     "Report": "._report",
     "RiskRule": "._health",

@@ -21,7 +21,7 @@ from ._retention import retained_against_earlier
 from ._validation import apply_where_known, check_by, divide_or_nan
 from .churn import RATE_COLUMNS, _rate_conventions
 
-__all__ = ["rates_table"]
+__all__ = ["finish_rates", "rates_table", "with_total"]
 
 
 def _rolling(frame: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame:
@@ -36,13 +36,14 @@ def _rolling(frame: pd.DataFrame, names: list[str], window: int) -> pd.DataFrame
     return frame.rolling(window, min_periods=window).sum()
 
 
-def _customer_retention(
-    ledger: Ledger, totals: pd.DataFrame, names: list[str], window: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """NRR and GRR customer by customer, each row's end month against M - 12.
+def _retention_sums(
+    ledger: Ledger, totals: pd.DataFrame, names: list[str]
+) -> pd.DataFrame:
+    """Sum base, retained and capped MRR per row of `totals`, end month vs M - 12.
 
     The end month is the period's last month, or the last month of data for a
-    period that ends after it (``end_month`` of the totals).
+    period that ends after it (``end_month`` of the totals). Exact int64 sums
+    over customers, so the sums of blocks of customers add up (`finish_rates`).
     """
     customer_segment, _, n_segments = segments(ledger, names)
     end_months = pd.PeriodIndex(totals["end_month"])
@@ -50,20 +51,26 @@ def _customer_retention(
     base, retained, capped = retained_against_earlier(
         ledger, customer_segment, n_segments, ends
     )
-    earlier = pd.DataFrame(
+    return pd.DataFrame(
         {
             "base": base.reshape(-1),
             "retained": retained.reshape(-1),
             "capped": capped.reshape(-1),
         },
         index=totals.index,
-        dtype=np.float64,
+        dtype=np.int64,
     )
-    earlier = _rolling(earlier, names, window)
-    base_mrr = earlier["base"].to_numpy()
+
+
+def _customer_retention(
+    earlier: pd.DataFrame, names: list[str], window: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """NRR and GRR customer by customer from the sums of `_retention_sums`."""
+    pooled = _rolling(earlier.astype(np.float64), names, window)
+    base_mrr = pooled["base"].to_numpy()
     return (
-        divide_or_nan(earlier["retained"].to_numpy(), base_mrr),
-        divide_or_nan(earlier["capped"].to_numpy(), base_mrr),
+        divide_or_nan(pooled["retained"].to_numpy(), base_mrr),
+        divide_or_nan(pooled["capped"].to_numpy(), base_mrr),
     )
 
 
@@ -102,13 +109,21 @@ def rates_table(
         through=through,
         conventions=conventions,
     )
+    return with_total(table, overall, names, ledger.currency)
+
+
+def with_total(
+    table: pd.DataFrame, overall: pd.DataFrame, names: list[str], currency: str | None
+) -> pd.DataFrame:
+    """Append the whole company's rows, labelled ``"All"`` in every `by` level."""
+    overall = overall.copy()
     overall.index = pd.MultiIndex.from_arrays(
         [pd.Index(["All"] * len(overall), dtype=object) for _ in names]
         + [overall.index],
         names=[*names, "period"],
     )
     out = pd.concat([table, overall])
-    out.attrs["currency"] = ledger.currency
+    out.attrs["currency"] = currency
     return out
 
 
@@ -126,10 +141,30 @@ def _rates_table(
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         msg = f"'window' must be a positive int, got {window!r}"
         raise ValueError(msg)
-    conventions = _rate_conventions(ledger, conventions)
+    chosen = _rate_conventions(ledger, conventions)
     totals = period_totals(
         ledger, by=names or None, period=period, since=since, through=through
     )
+    earlier = None
+    if chosen.nrr_method == "customers":
+        earlier = _retention_sums(ledger, totals, names)
+    return finish_rates(totals, earlier, names, window=window, conventions=chosen)
+
+
+def finish_rates(
+    totals: pd.DataFrame,
+    earlier: pd.DataFrame | None,
+    names: list[str],
+    *,
+    window: int,
+    conventions: Conventions,
+) -> pd.DataFrame:
+    """Turn exact period totals (and M - 12 sums) into the rates of `rates`.
+
+    The finish step: `totals` are `period_totals` and `earlier` the sums of
+    `_retention_sums` (needed when ``nrr_method == 'customers'``), of one
+    ledger or added up over blocks of customers; nothing else is read.
+    """
     counts = totals.drop(columns=["end_month", "partial"])
     pooled = _rolling(counts.astype(np.float64), names, window)
     jl = pooled["customers_joined_and_lost"]
@@ -168,7 +203,10 @@ def _rates_table(
         churned + contraction - expansion - offset, start
     )
     if conventions.nrr_method == "customers":
-        nrr, grr = _customer_retention(ledger, totals, names, window)
+        if earlier is None:
+            msg = "customer-level retention needs the M - 12 sums"
+            raise ValueError(msg)
+        nrr, grr = _customer_retention(earlier, names, window)
     else:
         retained = reactivation if conventions.reactivation_in_nrr else zero
         nrr = divide_or_nan(start - churned - contraction + expansion + retained, start)

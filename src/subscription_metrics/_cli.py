@@ -32,7 +32,7 @@ from typing import Any, NoReturn, TextIO
 import attrs
 import pandas as pd
 
-from ._cli_input import TABLES, CliError, option_of, read_table
+from ._cli_input import REVENUE_TABLES, TABLES, CliError, option_of, read_table
 from ._conventions import Conventions
 from ._encode import dumps, to_parquet
 from ._errors import InvalidTableError, Problem
@@ -122,7 +122,7 @@ def _common(*, report: bool = False) -> _Parser:
     inputs = common.add_argument_group("input tables (CSV or Parquet)")
     revenue = inputs.add_mutually_exclusive_group()
     for table in TABLES.values():
-        target = revenue if table.name in ("subscriptions", "monthly_mrr") else inputs
+        target = revenue if table.name in REVENUE_TABLES else inputs
         target.add_argument(table.option, metavar="PATH", help=table.help)
     reading = common.add_argument_group("reading")
     reading.add_argument(
@@ -321,9 +321,7 @@ def _load(args: argparse.Namespace) -> _Inputs:
         name: getattr(args, table.option[2:].replace("-", "_"))
         for name, table in TABLES.items()
     }
-    revenue = "subscriptions" if given["subscriptions"] else None
-    if given["monthly_mrr"]:
-        revenue = "monthly_mrr"
+    revenue = next((name for name in REVENUE_TABLES if given[name]), None)
     tables: dict[str, pd.DataFrame] = {
         name: read_table(
             path, name, date_format=args.date_format, revenue=name == revenue
@@ -351,6 +349,8 @@ def _load(args: argparse.Namespace) -> _Inputs:
     }
     if revenue == "subscriptions":
         led = Ledger.from_subscriptions(tables[revenue], **common)
+    elif revenue == "invoice_lines":
+        led = Ledger.from_invoice_lines(tables[revenue], **common)
     else:
         led = Ledger.from_monthly_mrr(tables[revenue], **common)
     if led.last_month is None:
@@ -561,7 +561,7 @@ def build_report(inputs: _Inputs, args: argparse.Namespace) -> Any:
     from ._report import report
 
     tables = dict(inputs.tables)
-    revenue = "monthly_mrr" if "monthly_mrr" in tables else "subscriptions"
+    revenue = next(name for name in REVENUE_TABLES if name in tables)
     pilot = args.pilot
     if pilot is None and inputs.source == "the bundled sample":
         from .datasets import CUSTOMER_SALES_PILOT
@@ -952,7 +952,7 @@ def _files(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _unit(args: argparse.Namespace) -> str:
-    revenue = args.subscriptions or args.monthly_mrr or ""
+    revenue = args.subscriptions or args.monthly_mrr or args.invoice_lines or ""
     suffixes = Path(revenue).suffixes
     return "row" if (".parquet" in suffixes or ".pq" in suffixes) else "line"
 

@@ -25,6 +25,7 @@ from ._entities import (
     Customer,
     Deal,
     ExchangeRate,
+    InvoiceLine,
     Meeting,
     MonthlyMrr,
     Onboarding,
@@ -35,7 +36,14 @@ from ._entities import (
     UsageSnapshot,
 )
 
-__all__ = ["TABLES", "CliError", "InputTable", "option_of", "read_table"]
+__all__ = [
+    "REVENUE_TABLES",
+    "TABLES",
+    "CliError",
+    "InputTable",
+    "option_of",
+    "read_table",
+]
 
 
 class CliError(Exception):
@@ -71,6 +79,13 @@ TABLES: Mapping[str, InputTable] = {
             "--monthly-mrr",
             MonthlyMrr,
             "monthly MRR rows (customer_id, month, mrr, currency)",
+        ),
+        InputTable(
+            "invoice_lines",
+            "--invoice-lines",
+            InvoiceLine,
+            "invoice lines (line_id, customer_id, kind, period_start, period_end "
+            "or interval, amount, currency)",
         ),
         InputTable(
             "customers",
@@ -120,6 +135,9 @@ TABLES: Mapping[str, InputTable] = {
         ),
     )
 }
+
+REVENUE_TABLES: tuple[str, ...] = ("subscriptions", "monthly_mrr", "invoice_lines")
+"""The tables a ledger is built from: one of them is given."""
 
 _AMBIGUOUS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\s*$")
 

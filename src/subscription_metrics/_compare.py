@@ -17,7 +17,8 @@ plain arrays (no ledger, no pandas):
   its team's (beta-binomial, prior strength by marginal likelihood).
 - `against_team` tests each member's monthly churn against the weighted
   median of its team-mates'.
-- `benjamini_hochberg` adjusts p-values for the false discovery rate.
+- `benjamini_hochberg` adjusts p-values for the false discovery rate, `holm`
+  for the family-wise error rate.
 
 Every path is vectorised over groups, pairs and draws; the only loops run
 over renewal decisions (months) or over the few groups a batched sBG fit
@@ -46,6 +47,7 @@ __all__ = [
     "check_fraction",
     "difference",
     "fit",
+    "holm",
     "likelihood_ratio",
     "shrink",
     "value_draws",
@@ -605,6 +607,33 @@ def check_fraction(value: object, *, name: str) -> float:
         msg = f"{name!r} must be in (0, 1), got {value!r}"
         raise ValueError(msg)
     return float(value)
+
+
+def holm(p_values: FloatArray) -> FloatArray:
+    """
+    Adjust p-values for the family-wise error rate (Holm, 1979).
+
+    The ``i``-th smallest of ``m`` p-values becomes ``max_{j <= i} (m - j +
+    1) p_(j)`` (at most 1). Calling different the rows whose adjusted value
+    is below ``alpha`` calls any true null different with probability at
+    most ``alpha`` in all, whatever the dependence between the tests. NaN
+    p-values are not counted in ``m`` and stay NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> holm(np.array([0.01, 0.04, np.nan, 0.03])).round(3).tolist()
+    [0.03, 0.06, nan, 0.06]
+    """
+    p = np.asarray(p_values, np.float64)
+    adjusted = np.full(p.shape, np.nan)
+    known = np.flatnonzero(~np.isnan(p))
+    m = len(known)
+    if m:
+        order = known[np.argsort(p[known], kind="stable")]
+        scaled = p[order] * (m - np.arange(m))
+        adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return adjusted
 
 
 def benjamini_hochberg(

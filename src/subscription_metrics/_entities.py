@@ -482,6 +482,23 @@ def _one_amount_form(amount: Any, quantity: Any, unit_amount: Any) -> Any:
     return (has_amount & ~has_quantity & ~has_unit) | (~has_amount & both)
 
 
+def _end_or_interval(period_end: Any, interval: Any) -> Any:
+    has_end, has_interval = _present(period_end), _present(interval)
+    if isinstance(has_end, bool):  # one entity's scalars
+        return has_end or has_interval
+    return has_end | has_interval
+
+
+_PERIOD_FORM_RULE = RowRule(
+    name="period_end, or interval",
+    columns=("period_end", "interval"),
+    check=_end_or_interval,
+    detail="give a line its period_end, or its billing interval (and "
+    "interval_count) for the period to end that many intervals after "
+    "period_start",
+)
+
+
 _AMOUNT_FORM_RULE = RowRule(
     name="amount, or quantity and unit_amount",
     columns=("amount", "quantity", "unit_amount"),
@@ -519,10 +536,20 @@ class InvoiceLine(_Record):
         ``"proration"``.
     period_start : datetime.date
         First day of the service period.
-    period_end : datetime.date
+    period_end : datetime.date or None
         First day after the service period (exclusive); equal to
         `period_start` for a line without a period (it then belongs to the
-        month of `period_start`).
+        month of `period_start`). Where it is missing, `interval` gives it.
+    interval : str or None
+        For lines that give an invoice date (as `period_start`) and a billing
+        interval instead of a period end: ``day``, ``week``, ``month``,
+        ``quarter`` or ``year``, by any name `money.monthly_amount` reads
+        (``monthly``, ``annual``, ... in any case). The period then ends
+        `interval_count` intervals after `period_start`, months on the
+        anniversary day clipped to a shorter month's last day. Read only where
+        `period_end` is missing.
+    interval_count : int or None
+        Intervals per period, >= 1 (Stripe's ``interval_count``); 1 if missing.
     amount : int or None
         The line's amount in minor units of `currency`, before
         `discount_amount`; negative for a credit.
@@ -559,6 +586,7 @@ class InvoiceLine(_Record):
             "'period_end' is the exclusive end of the service period and must be "
             "on or after 'period_start'",
         ),
+        _PERIOD_FORM_RULE,
         _AMOUNT_FORM_RULE,
     )
 
@@ -575,8 +603,10 @@ class InvoiceLine(_Record):
         doc="Recurring, one-off, tax, credit note or proration.",
     )
     period_start: dt.date = column("date", doc="First day of the service period.")
-    period_end: dt.date = column(
-        "date", doc="First day after the service period (exclusive)."
+    period_end: dt.date | None = column(
+        "date",
+        optional=True,
+        doc="First day after the service period (exclusive); else from interval.",
     )
     amount: int | None = column(
         "money",
@@ -592,6 +622,14 @@ class InvoiceLine(_Record):
         "money", optional=True, doc="Discount taken off the line, minor units."
     )
     currency: str = column("currency", doc="ISO 4217 code of the amounts.")
+    interval: str | None = column(
+        "text",
+        optional=True,
+        doc="Billing interval, where period_end is missing (month, year, ...).",
+    )
+    interval_count: int | None = column(
+        "count", optional=True, doc="Intervals per period (1 if missing)."
+    )
 
     def __attrs_post_init__(self) -> None:
         """Check the rules that span several fields."""

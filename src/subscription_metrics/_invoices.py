@@ -15,7 +15,13 @@ import numpy.typing as npt
 
 from . import _kernels as k
 
-__all__ = ["exact_differences", "exact_products", "spread", "whole_months"]
+__all__ = [
+    "exact_differences",
+    "exact_products",
+    "period_ends",
+    "spread",
+    "whole_months",
+]
 
 Int64Array = npt.NDArray[np.int64]
 Spread = Literal["months", "days"]
@@ -50,6 +56,57 @@ def _months(day: npt.NDArray[np.datetime64]) -> Int64Array:
 def _month_days(month: Int64Array) -> npt.NDArray[np.datetime64]:
     """Return the first day of each month ordinal."""
     return month.astype("datetime64[M]").astype("datetime64[D]")
+
+
+# An interval's length: days, or calendar months (see `period_ends`).
+_DAYS_OF: dict[str, int] = {"day": 1, "week": 7}
+_MONTHS_OF: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_ends(
+    start: npt.NDArray[np.datetime64],
+    interval: npt.NDArray[np.object_],
+    count: Int64Array,
+) -> npt.NDArray[np.datetime64]:
+    """
+    Return the exclusive end of each service period: `count` intervals on.
+
+    Days and weeks add days. Months, quarters and years add calendar months
+    on the anniversary day, clipped to the last day of a shorter month:
+    a year from 2024-02-29 ends 2025-02-28, a month from 2025-01-31 ends
+    2025-02-28 (Stripe's billing-anchor rule, and ``dateutil``'s
+    ``relativedelta``). `interval` holds canonical names (``'day'`` ...
+    ``'year'``, as `_intervals.known_interval` gives them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> start = np.array(["2025-01-31", "2024-02-29", "2025-04-01", "2025-04-01"],
+    ...                  dtype="datetime64[D]")
+    >>> ends = period_ends(start, np.array(["month", "year", "week", "quarter"],
+    ...                    dtype=object), np.array([1, 1, 2, 1]))
+    >>> [str(d) for d in ends]
+    ['2025-02-28', '2025-02-28', '2025-04-15', '2025-07-01']
+    """
+    start = start.astype("datetime64[D]")
+    days = np.zeros(len(start), np.int64)
+    months = np.zeros(len(start), np.int64)
+    for name, length in _DAYS_OF.items():
+        days[interval == name] = length
+    for name, length in _MONTHS_OF.items():
+        months[interval == name] = length
+    end = start + days * count
+    by_month = months > 0
+    if by_month.any():
+        first = start[by_month].astype("datetime64[M]")
+        day_of_month = (start[by_month] - first.astype("datetime64[D]")).astype(
+            np.int64
+        )
+        target = first + months[by_month] * count[by_month]
+        length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
+        clipped = np.minimum(day_of_month, length.astype(np.int64) - 1)
+        end[by_month] = target.astype("datetime64[D]") + clipped
+    return end
 
 
 def spread(

@@ -441,6 +441,24 @@ def _table(
     alpha: float,
 ) -> dict[str, npt.NDArray[Any]]:
     """Compute every column of the curves, one row per (group, time)."""
+    return finish_table(*row_counts(code, duration, event, start), alpha)
+
+
+def row_counts(
+    code: IntArray,
+    duration: FloatArray,
+    event: BoolArray,
+    start: FloatArray | None,
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray, IntArray, FloatArray]:
+    """
+    Count subjects per (group, time) row: removed, events, censored, entered.
+
+    Returns ``group``, ``time`` and the four counts, one entry per row, sorted
+    by group and time. Without `start` the counts of blocks of subjects add
+    up row by row (the partial step); with late entry a subject whose entry
+    equals its duration counts only at its group's first time, which a block
+    cannot know.
+    """
     n_groups = int(code.max()) + 1 if len(code) else 0
     sizes = np.bincount(code, minlength=n_groups)
     entry = np.zeros(1) if start is None else start
@@ -470,7 +488,26 @@ def _table(
     censored = np.bincount(exit_row[counted & ~event], minlength=n_rows)
     entering = np.bincount(entry_row, weights=entry_weight, minlength=n_rows)
     entered = entering.astype(np.float64)
+    return group, times[keys % n_times], removed, events, censored, entered
 
+
+def finish_table(
+    group: IntArray,
+    time: FloatArray,
+    removed: FloatArray,
+    events: IntArray,
+    censored: IntArray,
+    entered: FloatArray,
+    alpha: float,
+) -> dict[str, npt.NDArray[Any]]:
+    """
+    Finish the curves from counts per (group, time) row, sorted by them.
+
+    The finish step of `kaplan_meier`: `removed` (subjects leaving at the
+    time), `events`, `censored` and `entered` are exact counts, so the counts
+    of blocks of subjects add up row by row before this is called.
+    """
+    first = _first_rows(group)
     entered_before = _cumsum_within(entered, first) - entered
     removed_before = _cumsum_within(removed, first) - removed
     at_risk = np.rint(entered_before + np.where(first, entered, 0) - removed_before)
@@ -498,7 +535,7 @@ def _table(
     return {
         "emptied": emptied,
         "group": group,
-        "time": times[keys % n_times],
+        "time": time,
         "at_risk": at_risk.astype(np.int64),
         "events": events.astype(np.int64),
         "censored": censored.astype(np.int64),

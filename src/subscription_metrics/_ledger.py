@@ -10,6 +10,7 @@ number of changes, never with customers x months.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -456,7 +457,7 @@ class Ledger:
         )
         horizon = _month_or_none(through, "through")
         codes, uniques = pd.factorize(table["customer_id"], sort=False)
-        codes = codes.astype(np.int64)
+        codes = codes.astype(np.int64, copy=False)
         customer_frame = _customer_frame(uniques, customer_table)
 
         from .periods import month_ceil_ordinal, month_ordinal
@@ -515,21 +516,29 @@ class Ledger:
             closing &= last <= horizon
         # Two events per subscription: +MRR at its first counted month, -MRR at
         # the first month it no longer counts (none while it renews).
+        # Each temporary is freed as soon as it is used, so the peak memory
+        # stays a small multiple of the input.
         opens, closes = np.flatnonzero(visible), np.flatnonzero(closing)
+        del visible, closing, has_end, invisible
+        n_opens = len(opens)
         customer = np.concatenate([codes[opens], codes[closes]])
+        del codes
         month = np.concatenate([first[opens], last[closes]])
+        del first, last
         signed_mrr = np.concatenate([mrr[opens], -mrr[closes]])
+        del opens, closes, mrr
         base = int(month.min()) if len(month) else 0
         month -= base
         order, (customer, month) = k.sort_by_key(customer, month)
         month += base
         mrr_change = signed_mrr[order]
-        count_change = np.where(order < len(opens), 1, -1).astype(np.int64)
+        del signed_mrr
+        count_change = np.where(order < n_opens, 1, -1).astype(np.int64)
+        del order
+        changes = [customer, month, mrr_change, count_change]
+        del customer, month, mrr_change, count_change
         events = _build_events(
-            customer,
-            month,
-            mrr_change,
-            count_change,
+            changes,
             conventions=conventions,
             table="subscriptions",
             ids=customer_frame["customer_id"].to_numpy(),
@@ -619,7 +628,7 @@ class Ledger:
             horizon = int(month.max())
         set_aside: list[SetAside] = []
         ids = table["customer_id"]
-        labels = table.index.to_numpy(object)
+        labels = table.index  # named in errors only: not converted up front
         if horizon is not None and (month > horizon).any():
             late = month > horizon
             set_aside.append(
@@ -780,13 +789,13 @@ class Ledger:
                         table="invoice_lines",
                         rule=rule,
                         count=int(mask.sum()),
-                        examples=tuple(str(v) for v in line_ids[mask][:MAX_EXAMPLES]),
+                        examples=_examples(pd.Index(line_ids), mask),
                         detail=detail,
                     )
                 )
         keep = of_kind("recurring", "credit_note", "proration")
         start = _days(table["period_start"])
-        end = _days(table["period_end"])
+        end = _period_ends(table, start, line_ids)
         codes, uniques = pd.factorize(table["customer_id"], sort=False)
         codes = codes.astype(np.int64)
         trial = _trials(of_kind("recurring"), gross, start, codes)
@@ -796,7 +805,7 @@ class Ledger:
                     table="invoice_lines",
                     rule="trial lines",
                     count=int(trial.sum()),
-                    examples=tuple(str(v) for v in line_ids[trial][:MAX_EXAMPLES]),
+                    examples=_examples(pd.Index(line_ids), trial),
                     detail="a recurring line that charges nothing before the "
                     "customer's first paid one is a trial, not yet a customer "
                     "(conventions.trial)",
@@ -829,12 +838,13 @@ class Ledger:
         if horizon is not None and (month > horizon).any():
             late = month > horizon
             late_lines = pd.unique(pd.Series(share_labels[late], dtype=object))
+            every = np.ones(len(late_lines), dtype=bool)
             set_aside.append(
                 SetAside(
                     table="invoice_lines",
                     rule="months after the horizon",
                     count=len(late_lines),
-                    examples=tuple(str(v) for v in late_lines[:MAX_EXAMPLES]),
+                    examples=_examples(pd.Index(late_lines), every),
                     detail=f"their shares of months after 'through' "
                     f"({_period(horizon)}) are not shown",
                 )
@@ -897,8 +907,10 @@ class Ledger:
         first_row = k.group_starts(key)
         customer = np.cumsum(first_row) - 1
         customer_frame = _customer_frame(decode(key[first_row]), customer_table)
+        changes = list(_row_events(customer, month, mrr, horizon))
+        del customer, month, mrr
         events = _build_events(
-            *_row_events(customer, month, mrr, horizon),
+            changes,
             conventions=conventions,
             table=name,
             ids=customer_frame["customer_id"].to_numpy(),
@@ -1012,6 +1024,60 @@ def _int_column(
     return values, given
 
 
+def _period_ends(
+    table: pd.DataFrame,
+    start: npt.NDArray[np.datetime64],
+    line_ids: npt.NDArray[Any],
+) -> npt.NDArray[np.datetime64]:
+    """Return each line's period end: given, or `interval_count` intervals on."""
+    from . import _invoices
+    from ._intervals import INTERVAL_NAMES
+
+    end = _days(table["period_end"])
+    missing = np.isnat(end)
+    if not missing.any():
+        return end
+    names = table["interval"].to_numpy(object)[missing]
+    lowered = pd.Series(names, dtype=object).str.strip().str.lower()
+    canonical = lowered.map(INTERVAL_NAMES).to_numpy(object)
+    counts, given = _int_column(table["interval_count"])
+    counts = np.where(given, counts, 1)[missing]
+    problems: list[Problem] = []
+    unknown = pd.isna(canonical)
+    if unknown.any():
+        shown = pd.unique(pd.Series(names[unknown], dtype=object).astype(str))
+        problems.append(
+            Problem(
+                table="invoice_lines",
+                column="interval",
+                rule="a billing interval",
+                count=int(unknown.sum()),
+                examples=tuple(
+                    str(v) for v in line_ids[missing][unknown][:MAX_EXAMPLES]
+                ),
+                detail="name it day, week, month, quarter or year (or monthly, "
+                f"annual, yearly, ... in any case); got {', '.join(shown[:3])}",
+            )
+        )
+    short = counts < 1
+    if short.any():
+        problems.append(
+            Problem(
+                table="invoice_lines",
+                column="interval_count",
+                rule="at least 1",
+                count=int(short.sum()),
+                examples=tuple(str(v) for v in line_ids[missing][short][:MAX_EXAMPLES]),
+                detail="a period is one or more whole intervals",
+            )
+        )
+    if problems:
+        raise InvalidTableError(problems)
+    end = end.copy()
+    end[missing] = _invoices.period_ends(start[missing], canonical, counts)
+    return end
+
+
 def _days(dates: pd.Series) -> npt.NDArray[np.datetime64]:
     """Return dates as datetime64[D] (the wall-clock day in their zone)."""
     naive = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
@@ -1039,12 +1105,12 @@ def _examples(
     ids: pd.Series | pd.Index, mask: npt.NDArray[np.bool_]
 ) -> tuple[str, ...]:
     """Return the first few ids set aside, in sorted order (not the rows' order)."""
-    values = list(pd.unique(np.asarray(ids, dtype=object)[mask]))
+    values = pd.unique(np.asarray(ids[mask], dtype=object))
     try:
-        values.sort()
+        first = heapq.nsmallest(MAX_EXAMPLES, values)
     except TypeError:  # labels of mixed types
-        values.sort(key=str)
-    return tuple(str(v) for v in values[:MAX_EXAMPLES])
+        first = heapq.nsmallest(MAX_EXAMPLES, values, key=str)
+    return tuple(str(v) for v in first)
 
 
 def _period(ordinal: int) -> pd.Period:
@@ -1366,10 +1432,7 @@ def _reporting_amounts(
 
 
 def _build_events(
-    customer: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
-    mrr_change: npt.NDArray[np.int64],
-    count_change: npt.NDArray[np.int64],
+    changes: list[npt.NDArray[np.int64]],
     *,
     conventions: Conventions,
     table: str,
@@ -1383,7 +1446,12 @@ def _build_events(
     a bridge cell, a segment's or a team's sum) is a signed sum of some of
     these changes, so it is then exact. `table` and `ids` (the customer id of
     each code) name the input when they do not.
+
+    `changes` holds the customer, month, MRR change and count change arrays;
+    it is emptied, so the input arrays are freed once they are netted.
     """
+    customer, month, mrr_change, count_change = changes
+    changes.clear()
     starts = k.group_starts(customer, month)
     if not starts.all():
         mrr_change, overflow = checked_sum_runs(mrr_change, starts)
@@ -1432,7 +1500,7 @@ def _net_customer_months(
     keys: npt.NDArray[np.int64],
     month: npt.NDArray[np.int64],
     amounts: npt.NDArray[np.int64],
-    labels: npt.NDArray[Any],
+    labels: npt.NDArray[Any] | pd.Index,
     decode: Any,
     *,
     table: str,
@@ -1460,7 +1528,7 @@ def _net_customer_months(
     if negative.any():
         run = np.cumsum(starts) - 1
         rows = order[negative[run]]
-        named = pd.unique(pd.Series(labels[rows], dtype=object))
+        named = pd.unique(pd.Series(np.asarray(labels[rows], dtype=object)))
         customers = np.asarray(decode(key[negative]), dtype=object)
         months = ordinal_strings(month[negative][:MAX_EXAMPLES])
         shown = ", ".join(

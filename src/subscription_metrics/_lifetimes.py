@@ -770,10 +770,15 @@ def early_ltv(
     and polarisation, where the geometric limit is an ordinary point, so
     the bounds stay finite when churn hardly varies. ``lifetime_value``
     adds ARPA's uncertainty: each draw also resamples the segment's
-    first-month MRRs (a bootstrap over customers). The draws are
+    first-month MRRs (a bootstrap over customers; above 500 customers the
+    resampled mean is drawn from the normal limit of that bootstrap with
+    its skewness, which matches it to within order ``1 / n``, see
+    ``benchmarks/README.md``). The draws are
     reproducible from `seed`; a segment's draws depend on the segments
-    sorted before it. The intervals assume the model: constant churn per
-    customer, churn independent of revenue and of the month of entry.
+    sorted before it, never on the order of the input's rows (the
+    first-month MRRs are resampled in a canonical order). The intervals
+    assume the model: constant churn per customer, churn independent of
+    revenue and of the month of entry.
     ``benchmarks/bench_calibration.py`` measures their coverage. Under
     ``'km'`` the bounds are the Kaplan-Meier pointwise (log-log) band,
     continued and summed like the estimate: a rough guide, not a

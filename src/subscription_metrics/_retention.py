@@ -2,56 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from . import _kernels as k
 from ._ledger import Ledger
 
 __all__ = ["customer_mrr_at", "retained_against_earlier"]
 
+Int64Array = npt.NDArray[np.int64]
 
-def customer_mrr_at(
-    ledger: Ledger, months: Sequence[int]
-) -> dict[int, npt.NDArray[np.int64]]:
+
+def _walk(
+    ledger: Ledger, months: Sequence[int], position: npt.NDArray[np.intp] | None = None
+) -> Iterator[tuple[int, Int64Array]]:
     """
-    Return every customer's MRR at the end of each month (month ordinals).
+    Yield ``(month, mrr)`` for the distinct `months` in ascending order.
 
-    Reads the last event of each customer on or before the month: one binary
-    search per customer over the ledger's sorted events, no customer x month
-    table. The search key is built once for all months.
+    ``mrr[position[c]]`` is customer ``c``'s MRR at the end of the month (its
+    last event on or before it); `position` permutes customers (identity by
+    default). One walk over the months applies each month's events once, so
+    the work grows with the events plus one pass over the customers per month
+    read, never with a search per customer and month. The array yielded is
+    updated in place by the walk: read it before the next step.
     """
     ev = ledger._events
     n_customers = len(ledger.customers)
+    mrr = np.zeros(n_customers, np.int64)
+    wanted = sorted(set(months))
     if not len(ev.month):
-        return {month: np.zeros(n_customers, np.int64) for month in months}
+        for month in wanted:
+            yield month, mrr
+        return
     base = int(ev.month.min())
-    span = int(ev.month.max()) - base + 2
-    key = ev.customer * span + (ev.month - base)
-    first_key = np.arange(n_customers, dtype=np.int64) * span
-    out: dict[int, npt.NDArray[np.int64]] = {}
-    for month in sorted(set(months)):  # one pass per distinct month
-        offset = min(max(month - base, -1), span - 1)
-        position = np.searchsorted(key, first_key + offset, side="right") - 1
-        found = position >= 0
-        # The event found must be the customer's own, not the previous one's.
-        found[found] = ev.customer[position[found]] == np.flatnonzero(found)
-        mrr = np.zeros(n_customers, np.int64)
-        mrr[found] = ev.mrr_after[position[found]]
-        out[month] = mrr
-    return out
+    # Events by month (each customer has at most one per month): a stable
+    # radix sort of the small month offsets.
+    offset = ev.month - base
+    narrow = offset.astype(np.int16) if int(offset.max()) < 2**15 else offset
+    by_month = np.argsort(narrow, kind="stable")
+    bounds = np.searchsorted(narrow[by_month], np.arange(int(offset.max()) + 2))
+    customer = ev.customer[by_month]
+    where = customer if position is None else position[customer]
+    after = ev.mrr_after[by_month]
+    del by_month, narrow, offset, customer
+    done = 0  # events of months before `done` (offsets) are applied
+    for month in wanted:
+        upto = min(max(month - base + 1, 0), len(bounds) - 1)
+        for step in range(done, upto):  # one month's events at a time
+            lo, hi = bounds[step], bounds[step + 1]
+            mrr[where[lo:hi]] = after[lo:hi]
+        done = max(done, upto)
+        yield month, mrr
+
+
+def customer_mrr_at(ledger: Ledger, months: Sequence[int]) -> dict[int, Int64Array]:
+    """Return every customer's MRR at the end of each month (month ordinals)."""
+    return {month: mrr.copy() for month, mrr in _walk(ledger, months)}
 
 
 def retained_against_earlier(
     ledger: Ledger,
-    segment_of_customer: npt.NDArray[np.int64],
+    segment_of_customer: Int64Array,
     n_segments: int,
-    months: npt.NDArray[np.int64],
+    months: Int64Array,
     *,
     lag: int = 12,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+) -> tuple[Int64Array, Int64Array, Int64Array]:
     """
     Sum base, retained and capped MRR per segment, each month against `lag` earlier.
 
@@ -59,19 +76,52 @@ def retained_against_earlier(
     ``retained`` is those customers' MRR in month M (whatever happened in
     between, so a customer who left and came back counts); ``capped`` caps
     each of them at its earlier MRR (SaaS Capital's gross retention).
+
+    Customers are laid out by segment once, so each month's sums are exact
+    int64 sums over contiguous runs; a snapshot of month M - lag is kept only
+    until month M has been read.
     """
+    if lag < 1:
+        msg = f"'lag' must be at least 1 month, got {lag!r}"
+        raise ValueError(msg)
     shape = (n_segments, len(months))
     base = np.zeros(shape, np.int64)
     retained = np.zeros(shape, np.int64)
     capped = np.zeros(shape, np.int64)
     wanted = [int(m) for m in months]
-    snapshot = customer_mrr_at(ledger, wanted + [m - lag for m in wanted])
+    if not wanted or not n_segments:
+        return base, retained, capped
+    columns: dict[int, list[int]] = {}
     for column, month in enumerate(wanted):
-        earlier, now = snapshot[month - lag], snapshot[month]
-        paying = earlier > 0
-        segment = segment_of_customer[paying]
-        base[:, column] = k.sum_by_key(segment, earlier[paying], n_segments)
-        retained[:, column] = k.sum_by_key(segment, now[paying], n_segments)
-        kept = np.minimum(now[paying], earlier[paying])
-        capped[:, column] = k.sum_by_key(segment, kept, n_segments)
+        columns.setdefault(month, []).append(column)
+    earlier_of = {month - lag: month for month in columns}
+    by_segment = np.argsort(segment_of_customer, kind="stable")
+    position = np.empty(len(by_segment), np.intp)
+    position[by_segment] = np.arange(len(by_segment))
+    counts = np.bincount(segment_of_customer, minlength=n_segments)
+    present = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[present]
+    del by_segment
+
+    def sums(values: Int64Array) -> Int64Array:
+        out = np.zeros(n_segments, np.int64)
+        if len(values):
+            out[present] = np.add.reduceat(values, starts)
+        return out
+
+    kept: dict[int, Int64Array] = {}
+    for month, mrr in _walk(ledger, [*columns, *earlier_of], position):
+        if month in columns:
+            earlier = kept.pop(month - lag)  # walked first: lag >= 1
+            values = (  # int64 results: `mrr` is int64
+                sums(earlier.astype(np.int64)),
+                sums(np.where(earlier > 0, mrr, 0)),
+                sums(np.minimum(mrr, earlier)),
+            )
+            for column in columns[month]:
+                base[:, column], retained[:, column], capped[:, column] = values
+        if month in earlier_of:
+            # int32 halves the snapshot when every MRR fits (MRR is >= 0).
+            narrow = len(mrr) and int(mrr.max()) < 2**31
+            kept[month] = mrr.astype(np.int32 if narrow else np.int64)
     return base, retained, capped

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeAlias, overload
 
 import numpy as np
@@ -509,17 +509,19 @@ class _Counts:
     """
     Per-period counts of several groups, for the likelihood in binomial form.
 
-    Column ``j`` is the renewal decision ``i = j + 1``: ``renewed`` customers
-    passed it, ``lost`` churned at it, ``at_risk = renewed + lost`` faced it.
-    With ``r_i = (beta + i - 1) / (alpha + beta + i - 1)`` the log-likelihood
-    is ``sum_i renewed_i log r_i + lost_i log(1 - r_i)``, equal to the sum of
-    ``log P(T = t)`` and ``log S(t)`` over customers (`_Terms`). Cells past a
+    Row ``j`` is the renewal decision ``i = j + 1``: ``renewed`` customers
+    passed it, ``lost`` churned at it, ``at_risk = renewed + lost`` faced it;
+    the count arrays are period-major, (periods, groups), so that one
+    decision of every group is one contiguous vector. With ``r_i = (beta +
+    i - 1) / (alpha + beta + i - 1)`` the log-likelihood is ``sum_i
+    renewed_i log r_i + lost_i log(1 - r_i)``, equal to the sum of ``log
+    P(T = t)`` and ``log S(t)`` over customers (`_Terms`). Cells past a
     group's last period are zero and add exact zeros, and every sum over
-    periods runs left to right (`_row_sums`), so a group's numbers do not
-    depend on the other groups in the batch or on the padding.
+    periods runs first period to last (`_period_sums`), so a group's numbers
+    do not depend on the other groups in the batch or on the padding.
     """
 
-    renewed: FloatArray  # (groups, periods)
+    renewed: FloatArray  # (periods, groups)
     lost: FloatArray
     at_risk: FloatArray
     n_customers: FloatArray  # (groups,)
@@ -528,7 +530,7 @@ class _Counts:
 
     @classmethod
     def of(cls, lost: FloatArray, survivors: FloatArray) -> _Counts:
-        """Pool churn per period (column 0 unused) and survivors, both 2-d."""
+        """Pool churn per period (column 0 unused) and survivors, (groups, width)."""
         active = (lost > 0) | (survivors > 0)
         width = lost.shape[1]
         n_periods = np.where(
@@ -542,9 +544,9 @@ class _Counts:
         # i or later (survivors at period t passed decisions 1 .. t).
         later = np.cumsum((churn + still[:, 1:])[:, ::-1], axis=1)[:, ::-1]
         return cls(
-            renewed=np.ascontiguousarray(later - churn),
-            lost=churn,
-            at_risk=np.ascontiguousarray(later),
+            renewed=np.ascontiguousarray((later - churn).T),
+            lost=np.ascontiguousarray(churn.T),
+            at_risk=np.ascontiguousarray(later.T),
             n_customers=churn.sum(axis=1) + still.sum(axis=1),
             churned=churn.sum(axis=1),
             n_periods=n_periods,
@@ -553,32 +555,27 @@ class _Counts:
     def take(self, rows: IntArray) -> _Counts:
         """Return the counts of some groups."""
         return _Counts(
-            self.renewed[rows],
-            self.lost[rows],
-            self.at_risk[rows],
+            self.renewed[:, rows],
+            self.lost[:, rows],
+            self.at_risk[:, rows],
             self.n_customers[rows],
             self.churned[rows],
             self.n_periods[rows],
         )
 
-    def _ratios(self, theta: FloatArray) -> tuple[FloatArray, ...]:
-        """``alpha / s``, ``b / s``, ``beta / b`` and ``(i - 1) / b`` per cell."""
-        a, b = (np.exp(np.ascontiguousarray(theta[:, j]))[:, None] for j in (0, 1))
-        k = np.arange(self.lost.shape[1], dtype=np.float64)
-        shifted = b + k  # b_i = beta + i - 1
-        total = a + shifted  # s_i = alpha + beta + i - 1
-        return a / total, shifted / total, b / shifted, k / shifted
+    def log_likelihood(
+        self, theta: FloatArray, rows: IntArray | None = None
+    ) -> FloatArray:
+        """
+        Log-likelihood per group at ``theta = (log alpha, log beta)``, (g, 2).
 
-    def log_likelihood(self, theta: FloatArray) -> FloatArray:
-        """Log-likelihood per group at ``theta = (log alpha, log beta)``, (g, 2)."""
-        churn, stay, _, _ = self._ratios(theta)
-        # log r and log(1 - r) from whichever ratio is the smaller, exactly.
-        log_stay = np.where(churn <= 0.5, np.log1p(-churn), np.log(stay))
-        log_churn = np.where(stay <= 0.5, np.log1p(-stay), np.log(churn))
-        return _row_sums(self.renewed * log_stay + self.lost * log_churn)
+        With `rows`, of those groups only (`theta` has a row for each).
+        """
+        (out,) = self._period_sums(theta, _log_likelihood_cells, rows)
+        return out
 
     def derivatives(
-        self, theta: FloatArray
+        self, theta: FloatArray, rows: IntArray | None = None
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """
         Log-likelihood, gradient (g, 2) and Hessian entries (g, 3) in theta.
@@ -587,26 +584,109 @@ class _Counts:
         ``d = renewed x - lost y``, ``p = at_risk x y``: the gradient is
         ``(-sum d, sum z d)`` and the Hessian ``h_aa = -sum p``, ``h_ab =
         sum z p``, ``h_bb = sum z (1 - z) d - z^2 p`` (``1 - z = (i - 1) /
-        b_i``), all without digamma and without cancellation.
+        b_i``), all without digamma and without cancellation. With `rows`, of
+        those groups only.
         """
-        x, y, z, w = self._ratios(theta)
-        log_stay = np.where(x <= 0.5, np.log1p(-x), np.log(y))
-        log_churn = np.where(y <= 0.5, np.log1p(-y), np.log(x))
-        d = self.renewed * x - self.lost * y
-        p = self.at_risk * x * y
-        sums = _row_sums(
-            np.stack(
-                [
-                    self.renewed * log_stay + self.lost * log_churn,
-                    -d,
-                    z * d,
-                    -p,
-                    z * p,
-                    z * (w * d - z * p),
-                ]
+        sums = self._period_sums(theta, _derivative_cells, rows)
+        return sums[0], np.stack(sums[1:3], axis=1), np.stack(sums[3:6], axis=1)
+
+    def _period_sums(
+        self, theta: FloatArray, cells: _Cells, rows: IntArray | None
+    ) -> list[FloatArray]:
+        """
+        Sum `cells` of every decision over the decisions, per group.
+
+        ``b_i = beta + i - 1`` and ``s_i = alpha + b_i``; `cells` gets
+        ``alpha / s_i``, ``b_i / s_i``, ``beta / b_i``, ``(i - 1) / b_i``
+        and the decision's ``renewed``, ``lost`` and ``at_risk``. The sums
+        run strictly from the first decision to the last. A small batch
+        takes every decision at once (a cumulative sum along the periods);
+        a large one goes decision by decision over contiguous vectors of
+        groups, which keeps the working arrays in the cache: the same
+        operations on the same numbers, so the same bits either way. `rows`
+        picks groups (decision by decision, without copying all the counts).
+        """
+        a, b = (np.exp(np.ascontiguousarray(theta[:, j])) for j in (0, 1))
+        n_decisions = self.lost.shape[0]
+        if len(a) < _DECISION_BY_DECISION:
+            k = np.arange(n_decisions, dtype=np.float64)
+            shifted = b[:, None] + k  # b_i = beta + i - 1
+            total = a[:, None] + shifted  # s_i = alpha + beta + i - 1
+            counts = [self.renewed.T, self.lost.T, self.at_risk.T]
+            if rows is not None:
+                counts = [c[rows] for c in counts]
+            every = cells(
+                a[:, None] / total,
+                shifted / total,
+                b[:, None] / shifted,
+                k / shifted,
+                *counts,
             )
-        )
-        return sums[0], sums[1:3].T.copy(), sums[3:6].T.copy()
+            return list(_row_sums(np.stack(every)))
+        sums: list[FloatArray] = []
+        for j in range(n_decisions):
+            shifted = b + float(j)
+            total = a + shifted
+            counts = [self.renewed[j], self.lost[j], self.at_risk[j]]
+            if rows is not None:
+                counts = [c[rows] for c in counts]
+            one = cells(
+                a / total,
+                shifted / total,
+                b / shifted,
+                float(j) / shifted,
+                *counts,
+            )
+            if not sums:
+                sums = [np.array(v, np.float64) for v in one]
+            else:
+                for total_so_far, v in zip(sums, one, strict=True):
+                    total_so_far += v
+        return sums
+
+
+_Cells: TypeAlias = Callable[..., tuple[FloatArray, ...]]
+_DECISION_BY_DECISION: Final = 256  # groups from which sums go decision by decision
+
+
+def _log_likelihood_cells(
+    x: FloatArray,
+    y: FloatArray,
+    z: FloatArray,
+    w: FloatArray,
+    renewed: FloatArray,
+    lost: FloatArray,
+    at_risk: FloatArray,
+) -> tuple[FloatArray]:
+    """``renewed log r + lost log(1 - r)`` per cell (`_Counts._period_sums`)."""
+    # log r and log(1 - r) from whichever ratio is the smaller, exactly.
+    log_stay = np.where(x <= 0.5, np.log1p(-x), np.log(y))
+    log_churn = np.where(y <= 0.5, np.log1p(-y), np.log(x))
+    return (renewed * log_stay + lost * log_churn,)
+
+
+def _derivative_cells(
+    x: FloatArray,
+    y: FloatArray,
+    z: FloatArray,
+    w: FloatArray,
+    renewed: FloatArray,
+    lost: FloatArray,
+    at_risk: FloatArray,
+) -> tuple[FloatArray, ...]:
+    """Return the log-likelihood, gradient and Hessian terms per cell."""
+    log_stay = np.where(x <= 0.5, np.log1p(-x), np.log(y))
+    log_churn = np.where(y <= 0.5, np.log1p(-y), np.log(x))
+    d = renewed * x - lost * y
+    p = at_risk * x * y
+    return (
+        renewed * log_stay + lost * log_churn,
+        -d,
+        z * d,
+        -p,
+        z * p,
+        z * (w * d - z * p),
+    )
 
 
 def _row_sums(cells: FloatArray) -> FloatArray:
@@ -705,9 +785,8 @@ def _newton_batch(
     for _ in range(_MAX_ITERATIONS):
         if not active.size:
             break
-        part = counts.take(active)
         here = theta[active]
-        ll, gradient, hessian = part.derivatives(here)
+        ll, gradient, hessian = counts.derivatives(here, active)
         s = scale[active]
         ll, gradient = ll * s, gradient * s[:, None]
         information = -hessian * s[:, None]
@@ -744,7 +823,7 @@ def _newton_batch(
                 break
             t = step[searching]
             candidate = _into_box(here[searching] + t[:, None] * direction[searching])
-            value = part.take(searching).log_likelihood(candidate) * s[searching]
+            value = counts.log_likelihood(candidate, active[searching]) * s[searching]
             good = value >= ll[searching] + _ARMIJO * t * slope[searching]
             hit = searching[good]
             new[hit] = candidate[good]
@@ -1244,6 +1323,11 @@ def sbg_fit_lifetimes(
     pro     0.70  1.18
     """
     fits, labels = _lifetime_batch(durations, observed, groups)
+    return fits_table(fits, labels)
+
+
+def fits_table(fits: _Fits, labels: pd.DataFrame | None) -> SbgFit | pd.DataFrame:
+    """Finish `sbg_fit_lifetimes`: warn, then return one fit or a frame of them."""
     warn_fits(fits.alpha, fits.beta, fits.converged)
     if labels is None:
         return fits.fit(0)
@@ -1304,7 +1388,16 @@ def _lifetime_batch(
     size = n_groups * width
     lost = np.bincount(cell[churned], minlength=size).reshape(n_groups, width)
     still = np.bincount(cell[~churned], minlength=size).reshape(n_groups, width)
-    return _fit_counts(lost.astype(np.float64), still.astype(np.float64)), labels
+    return fit_counts(lost.astype(np.float64), still.astype(np.float64)), labels
+
+
+def fit_counts(lost: FloatArray, still: FloatArray) -> _Fits:
+    """Fit every group from its churn and survivor counts per period (the finish).
+
+    Exact counts of blocks of customers add up cell by cell before this is
+    called; a group's fit does not depend on the other groups or the padding.
+    """
+    return _fit_counts(lost, still)
 
 
 # --------------------------------------------------------------------------
@@ -1812,6 +1905,8 @@ def payments(
 
 _CHUNK: Final = 1 << 22  # resampled values held in memory at once
 _FIT_CELLS: Final = 1 << 22  # (group, draw, period) cells refitted at once
+_EXACT_MEANS: Final = 500  # groups up to this size resample subject by subject
+_SKEW_LIMIT: Final = 0.25  # |skewness of a resampled mean| a larger group may have
 
 
 def generator(seed: object) -> np.random.Generator:
@@ -1985,6 +2080,35 @@ def simulated_coordinates(
     return dm, dphi
 
 
+def _group_moments(
+    ordered: FloatArray, sizes: IntArray, starts: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """
+    Mean, variance, third central moment, min and max per group (NaN if empty).
+
+    `ordered` holds the values group after group (`starts`, `sizes`); every
+    sum runs over that order, so the moments do not depend on the input's.
+    Variance and third moment are those of the group's values as a
+    population (divided by n): the moments of the distribution a bootstrap
+    draws from.
+    """
+    n_groups = len(sizes)
+    mean, m2, m3, low, high = (np.full(n_groups, np.nan) for _ in range(5))
+    full = np.flatnonzero(sizes > 0)
+    if not full.size:
+        return mean, m2, m3, low, high
+    at = starts[full]
+    n = sizes[full].astype(np.float64)
+    mean[full] = np.add.reduceat(ordered, at) / n
+    deviation = ordered - np.repeat(mean[full], sizes[full])
+    square = deviation * deviation
+    m2[full] = np.add.reduceat(square, at) / n
+    m3[full] = np.add.reduceat(square * deviation, at) / n
+    low[full] = ordered[at]  # sorted by value within each group
+    high[full] = ordered[at + sizes[full] - 1]
+    return mean, m2, m3, low, high
+
+
 def resampled_means(
     values: FloatArray,
     code: IntArray,
@@ -1999,14 +2123,41 @@ def resampled_means(
     Each draw resamples a group's subjects with replacement (as many as it
     has) and averages their values: the uncertainty of a group's mean
     revenue per customer. NaN for a group without subjects.
+
+    A group of up to `_EXACT_MEANS` subjects is resampled subject by
+    subject. A larger one draws its means from the distribution that
+    resampling converges to, without drawing subjects: the mean ``mu``
+    plus ``sd / sqrt(n)`` times a standard normal ``z`` corrected for the
+    skewness ``g`` of the resampled mean (Cornish-Fisher, ``z + g (z^2 -
+    1) / 6``, with ``g = m3 / m2^1.5 / sqrt(n)`` from the group's central
+    moments), clipped to the group's smallest and largest value. It has
+    the bootstrap's mean, variance and skewness, and its quantiles are the
+    bootstrap's to within order ``1 / n``; the work is groups times draws,
+    not subjects times draws. A large group whose resampled mean is
+    skewed beyond `_SKEW_LIMIT` (a few accounts carry the revenue) is
+    resampled subject by subject after all.
+
+    The subjects are put in a canonical order before they are drawn from
+    (by group, then by value), so the draws depend on each group's values
+    alone, never on the order of the rows: a shuffled input gives the same
+    bits. Subjects with equal values are interchangeable. The groups
+    resampled subject by subject take their uniforms first (in that
+    order), then the others their normals (in group order).
     """
-    order, sizes, starts = _sorted_by_group(code, n_groups)
-    ordered = np.asarray(values, np.float64)[order]
+    values = np.asarray(values, np.float64)
+    _, sizes, starts = _sorted_by_group(code, n_groups)
+    order = np.lexsort((values, code))
+    ordered = values[order]
+    mean, m2, m3, low, high = _group_moments(ordered, sizes, starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skew = np.where(m2 > 0, m3 / m2**1.5 / np.sqrt(sizes), 0.0)
+    large = (sizes > _EXACT_MEANS) & (np.abs(skew) <= _SKEW_LIMIT)
     sums = np.zeros(n_groups * n_draws)
     draw = np.arange(n_draws, dtype=np.int64)
     step = _rows_per_chunk(n_draws)
-    for lo in range(0, len(order), step):
-        rows = order[lo : lo + step]
+    resampled = order[~large[code[order]]]
+    for lo in range(0, len(resampled), step):
+        rows = resampled[lo : lo + step]
         g = code[rows][:, None]
         pick = starts[g] + np.floor(rng.random((len(rows), n_draws)) * sizes[g]).astype(
             np.int64
@@ -2019,6 +2170,14 @@ def resampled_means(
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         out: FloatArray = sums.reshape(n_groups, n_draws) / sizes[:, None]
+    big = np.flatnonzero(large)
+    if big.size:
+        z = rng.standard_normal((big.size, n_draws))
+        corrected = z + skew[big, None] * (z * z - 1.0) / 6.0
+        spread = np.sqrt(m2[big] / sizes[big])[:, None]
+        out[big] = np.clip(
+            mean[big, None] + spread * corrected, low[big, None], high[big, None]
+        )
     return out
 
 

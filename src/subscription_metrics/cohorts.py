@@ -326,6 +326,13 @@ def retention(
     """
     names = _names(by)
     cells = _cells(ledger, names, cohort, max_age)
+    return _retention_frame(cells, names, ledger.currency)
+
+
+def _retention_frame(
+    cells: _Cells, names: list[str], currency: str | None
+) -> pd.DataFrame:
+    """Finish `retention`: one row per observed cell of `cells`."""
     row, age = np.nonzero(cells.observed)  # row-major: by group, then age
     data: dict[str, object] = {"cohort": cells.cohort.take(row)}
     if cells.labels is not None:
@@ -335,7 +342,7 @@ def retention(
     for name in RETENTION_COLUMNS:
         data[name] = cells.column(name)[row, age]
     out = pd.DataFrame(data)
-    out.attrs["currency"] = ledger.currency
+    out.attrs["currency"] = currency
     return out
 
 
@@ -401,6 +408,13 @@ def triangle(
         raise ValueError(msg)
     names = _names(by)
     cells = _cells(ledger, names, cohort, max_age)
+    return _triangle_frame(cells, value, names, ledger.currency)
+
+
+def _triangle_frame(
+    cells: _Cells, value: str, names: list[str], currency: str | None
+) -> pd.DataFrame:
+    """Finish `triangle`: `value` per group and age, unobserved cells masked."""
     values = cells.column(value)
     n_ages = values.shape[1]
     columns = pd.Index(np.arange(n_ages, dtype=np.int64), name="age")
@@ -418,5 +432,5 @@ def triangle(
         )
     frame = pd.DataFrame(values, index=index, columns=columns).astype("Int64")
     frame = frame.where(pd.DataFrame(observed, index=index, columns=columns))
-    frame.attrs["currency"] = ledger.currency
+    frame.attrs["currency"] = currency
     return frame

@@ -9,8 +9,8 @@ start.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +33,23 @@ from ._ledger import (
 from ._validation import check_by
 from .periods import ordinal_to_period
 
-__all__ = ["BRIDGE_COLUMNS", "MOVEMENT_KINDS", "bridge", "events", "movements"]
+G = TypeVar("G", bound=np.generic)
+
+if TYPE_CHECKING:
+    from ._partials import Figures, Partial
+    from ._rates import Grain
+    from .cohorts import CohortGrain
+
+__all__ = [
+    "BRIDGE_COLUMNS",
+    "MOVEMENT_KINDS",
+    "bridge",
+    "combine",
+    "events",
+    "finish",
+    "movements",
+    "partial",
+]
 
 BRIDGE_COLUMNS: Final = (
     "mrr_at_start",
@@ -281,15 +297,29 @@ def bridge(
     n_months = len(months)
     size = n_segments * n_months
     ev = ledger._events
-    segment = customer_segment[ev.customer]
     inside = (ev.month >= (lo or 0)) & (ev.month <= (hi if hi is not None else -1))
     before = ev.month < (lo or 0)
+    every = bool(inside.all())  # the usual window: no event left out, no copies
+
+    def window(values: npt.NDArray[G]) -> npt.NDArray[G]:
+        return values if every else values[inside]
+
     # One exact pass over the window's events: for every movement kind the
-    # amount is |mrr_change| (a churn's change is minus the MRR it had).
-    cell = segment[inside] * n_months + (ev.month[inside] - (lo or 0))
-    cell += ev.kind[inside].astype(np.int64) * size
-    amounts = k.sum_by_key(cell, np.abs(ev.mrr_change[inside]), 6 * size)
+    # amount is |mrr_change| (a churn's change is minus the MRR it had). The
+    # cell is built in place, one temporary at a time.
+    cell = window(ev.month) - (lo or 0)
+    if n_segments > 1:
+        part = customer_segment[window(ev.customer)]
+        part *= n_months
+        cell += part
+        del part
+    part = window(ev.kind).astype(np.int64)
+    part *= size
+    cell += part
+    del part
+    amounts = k.sum_by_key(cell, np.abs(window(ev.mrr_change)), 6 * size)
     counts = np.bincount(cell, minlength=6 * size).astype(np.int64)
+    del cell
     amounts = amounts.reshape(6, n_segments, n_months)
     counts = counts.reshape(6, n_segments, n_months)
     new_mrr, reactivation = amounts[NEW], amounts[REACTIVATION]
@@ -303,7 +333,7 @@ def bridge(
         ends_run = (nxt == -1) | (ev.customer[np.maximum(nxt, 0)] != ev.customer[idx])
         ends_run |= nxt != idx + 1
         last_before[idx[ends_run]] = True
-    opening_segment = segment[last_before]
+    opening_segment = customer_segment[ev.customer[last_before]]
     active = is_active(
         ev.mrr_after[last_before], ev.count_after[last_before], ledger.conventions
     )
@@ -352,3 +382,162 @@ def bridge(
     out = pd.DataFrame(data, index=index, columns=list(BRIDGE_COLUMNS))
     out.attrs["currency"] = ledger.currency
     return out
+
+
+def partial(
+    ledger: Ledger,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Grain = "month",
+    cohort: CohortGrain = "month",
+) -> Partial:
+    """
+    Return the additive statistics of every figure, for a block of customers.
+
+    The first of three steps, "partial, combine, finish": build one ledger per
+    block of whole customers (a region, a shard, a Dask partition; every
+    block with the same ``through``, currency and conventions), take its
+    partial, add the partials up with `combine`, and turn the sums into the
+    figures with `finish`. The result equals the figures of one ledger of all
+    the customers exactly, because every partial is a table of int64 sums over
+    customers and every ratio, interval and fit is taken after the sums.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger of one block. Every customer's rows must be in one block.
+    by : str or sequence of str, optional
+        Customer attributes to split every figure by, as for `bridge`.
+    period : {'month', 'quarter', 'year'}, default 'month'
+        The grain of the rates (``churn.rates(..., period=)``).
+    cohort : {'month', 'quarter', 'year'}, default 'month'
+        The grain of the cohorts (``cohorts.retention(..., cohort=)``).
+
+    Returns
+    -------
+    Partial
+
+    Raises
+    ------
+    ValueError
+        If the ledger is empty (it has no horizon: leave it out) or `period`
+        is unknown.
+
+    See Also
+    --------
+    combine : Add partials up.
+    finish : The figures from (combined) partials.
+
+    Examples
+    --------
+    Two blocks of the sample company's customers, by the last digit of
+    their id, give the bridge and the rates of the whole company:
+
+    >>> import subscription_metrics as sm
+    >>> subs = sm.datasets.load_sample().subscriptions
+    >>> low = subs["customer_id"].str[-1].isin(list("01234"))
+    >>> parts = [
+    ...     sm.ledger.partial(sm.Ledger.from_subscriptions(subs[b], through="2025-12"))
+    ...     for b in (low, ~low)
+    ... ]
+    >>> figures = sm.ledger.finish(sm.ledger.combine(parts))
+    >>> whole = sm.Ledger.from_subscriptions(subs)
+    >>> figures.bridge.equals(sm.ledger.bridge(whole))
+    True
+    >>> figures.rates.equals(sm.churn.rates(whole))
+    True
+    """
+    from ._partials import partial as compute
+
+    return compute(ledger, by=by, period=period, cohort=cohort)
+
+
+def combine(partials: Iterable[Partial]) -> Partial:
+    """
+    Add up the partials of blocks of customers (the "combine" step).
+
+    Integer sums stay exact and do not depend on how the customers were
+    split or in which order the blocks come. Segments, months and ages that
+    only some blocks have are filled with zeros for the others.
+
+    Parameters
+    ----------
+    partials : iterable of Partial
+        From `partial`, one per block of whole customers (a customer in two
+        blocks would be counted twice). Combined partials can be combined
+        again, so the sums can be added up in a tree.
+
+    Returns
+    -------
+    Partial
+
+    Raises
+    ------
+    ValueError
+        If there is no partial, or they differ in currency, conventions,
+        horizon (``last_month``), `by`, `period` or `cohort`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from subscription_metrics import Ledger, ledger
+    >>> subs = pd.DataFrame({
+    ...     "subscription_id": ["s1", "s2"], "customer_id": ["c1", "c2"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-02-05"]),
+    ...     "end": pd.to_datetime([None, None]), "mrr": [100, 80],
+    ...     "currency": "JPY"})
+    >>> parts = [ledger.partial(Ledger.from_subscriptions(subs[i:i + 1],
+    ...                                                   through="2024-02"))
+    ...          for i in range(2)]
+    >>> ledger.combine(parts).customers
+    2
+    """
+    from ._partials import combine as add_up
+
+    return add_up(partials)
+
+
+def finish(partial: Partial, *, window: int = 1, total: bool = True) -> Figures:
+    """
+    Finish every figure from the sums of a (combined) partial.
+
+    The same finish code the single-ledger functions run: rates from pooled
+    period totals (``churn.rates``; customer-level NRR and GRR from the
+    summed M - 12 base, retained and capped MRR), cohort retention from the
+    summed cells, Kaplan-Meier curves and Greenwood intervals from the summed
+    at-risk, event and censoring counts, and the shifted-beta-geometric fits
+    from the summed churn and survivor counts per period.
+
+    Parameters
+    ----------
+    partial : Partial
+        From `partial` or `combine`.
+    window : int, default 1
+        Periods pooled by the rates, as for ``churn.rates``.
+    total : bool, default True
+        With ``by``, add the whole company's rate rows, as for
+        ``churn.rates``.
+
+    Returns
+    -------
+    Figures
+        The bridge, movement totals, rates, cohort retention (and triangles),
+        Kaplan-Meier curves and sBG fits.
+
+    Raises
+    ------
+    ValueError
+        If `window` is not a positive int.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(sample.subscriptions)
+    >>> figures = sm.ledger.finish(sm.ledger.partial(led, period="quarter"))
+    >>> figures.rates.equals(sm.churn.rates(led, period="quarter"))
+    True
+    """
+    from ._partials import finish as compute
+
+    return compute(partial, window=window, total=total)

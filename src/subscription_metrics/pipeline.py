@@ -13,7 +13,8 @@ The inputs folder holds one file per table, named after the table
 (``subscriptions.parquet`` or ``subscriptions.csv``, ``customers.parquet``,
 ``staff.csv``, ...; the names are `INPUT_TABLES`). CSV files are read as
 the command line reads them: ISO dates, ids as text, rows labelled by file
-line. Either ``subscriptions`` or ``monthly_mrr`` must be there.
+line. One revenue table, ``subscriptions``, ``monthly_mrr`` or
+``invoice_lines``, must be there.
 
 The layout written for a month::
 
@@ -56,7 +57,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._cli_input import TABLES, CliError, read_table
+from ._cli_input import REVENUE_TABLES, TABLES, CliError, read_table
 from ._conventions import Conventions
 from ._ledger import Ledger, MonthLike
 
@@ -124,16 +125,17 @@ def _files(inputs: str | Path) -> dict[str, Path]:
             raise InputFileError(msg)
         if present:
             found[name] = present[0]
-    if "subscriptions" in found and "monthly_mrr" in found:
+    revenue = [name for name in REVENUE_TABLES if name in found]
+    if len(revenue) > 1:
         msg = (
-            f"inputs {folder}: both subscriptions and monthly_mrr are given; "
+            f"inputs {folder}: {' and '.join(revenue)} are given; "
             "the revenue table is one of them"
         )
         raise InputFileError(msg)
-    if "subscriptions" not in found and "monthly_mrr" not in found:
+    if not revenue:
         msg = (
-            f"inputs {folder}: no revenue table (subscriptions.parquet, "
-            "subscriptions.csv, monthly_mrr.parquet or monthly_mrr.csv)"
+            f"inputs {folder}: no revenue table (subscriptions, monthly_mrr or "
+            "invoice_lines, as .parquet or .csv)"
         )
         raise InputFileError(msg)
     return found
@@ -165,7 +167,7 @@ def read_inputs(
     """
     tables: dict[str, pd.DataFrame] = {}
     for name, path in _files(inputs).items():
-        revenue = name in ("subscriptions", "monthly_mrr")
+        revenue = name in REVENUE_TABLES
         try:
             tables[name] = read_table(
                 path, name, date_format=date_format, revenue=revenue
@@ -176,7 +178,7 @@ def read_inputs(
 
 
 def _revenue(tables: Mapping[str, pd.DataFrame]) -> str:
-    return "subscriptions" if "subscriptions" in tables else "monthly_mrr"
+    return next(name for name in REVENUE_TABLES if name in tables)
 
 
 def _ledger(
@@ -192,8 +194,11 @@ def _ledger(
         "currency": currency,
         "through": month,
     }
-    if _revenue(tables) == "subscriptions":
+    revenue = _revenue(tables)
+    if revenue == "subscriptions":
         return Ledger.from_subscriptions(tables["subscriptions"], **common)
+    if revenue == "invoice_lines":
+        return Ledger.from_invoice_lines(tables["invoice_lines"], **common)
     return Ledger.from_monthly_mrr(tables["monthly_mrr"], **common)
 
 

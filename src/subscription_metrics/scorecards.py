@@ -47,7 +47,13 @@ from ._ledger import (
 )
 from ._lifetimes import early_ltv, lifetimes
 from ._schema import validate
-from ._validation import check_by, check_int, check_level, divide_or_nan
+from ._validation import (
+    check_by,
+    check_int,
+    check_level,
+    check_option,
+    divide_or_nan,
+)
 from .churn import _rate_conventions
 
 __all__ = [
@@ -67,6 +73,7 @@ _EMPTY: Final = "the ledger is empty; there is nobody to score"
 
 Credit = Literal["closed", "sourced"]
 By = Literal["staff", "team"]
+Multiplicity = Literal["holm", "none"]
 
 SCORECARD_COLUMNS: Final = (
     "customers_won",
@@ -675,6 +682,7 @@ def compare(
     as_of: MonthLike | None = None,
     horizon_months: int | None = 60,
     level: float = 0.95,
+    multiplicity: Multiplicity = "holm",
     n_draws: int = 2_000,
     seed: int | np.random.Generator = 0,
     conventions: Conventions | None = None,
@@ -707,6 +715,16 @@ def compare(
         The two ``staff_id`` values.
     deals, credit, since, through, as_of, horizon_months, level, conventions
         As for `scorecard`.
+    multiplicity : {"holm", "none"}, default "holm"
+        How the five tested rows share the error rate ``1 - level``.
+        ``"holm"``: their p-values are adjusted by Holm's step-down method
+        (``p_adjusted``), so that two people whose customers do not differ
+        are called different on any row with probability at most
+        ``1 - level`` in all. ``"none"``: each row is judged by its own
+        p-value (``p_adjusted`` equals ``p_value``), the right reading for
+        one row chosen beforehand; a reader acting on any of the five then
+        calls equal people different about twice as often as the level
+        says (see Notes).
     n_draws : int, default 2000
         Bootstrap draws per person; the smallest p-value a bootstrap row
         can show is ``2 / (n_draws + 1)``.
@@ -722,9 +740,10 @@ def compare(
         ``ltv_per_customer``, ``ltv_weighted_bookings``), with the columns
         `first`, `second`, ``difference`` (first minus second), ``lower``
         and ``upper`` (of the difference, where one is computed),
-        ``p_value``, ``beyond_noise`` (``p_value < 1 - level``; None for
-        counts, which carry no sampling noise of their own) and ``test``
-        (how the p-value was computed).
+        ``p_value``, ``p_adjusted`` (by `multiplicity`), ``beyond_noise``
+        (``p_adjusted < 1 - level``; None for counts, which carry no
+        sampling noise of their own) and ``test`` (how the p-value was
+        computed).
 
     Raises
     ------
@@ -761,6 +780,15 @@ def compare(
     the level. Calibration on simulated reps (false alarms on equal reps,
     power against higher churn) is in ``benchmarks/README.md``.
 
+    **Five tests, one verdict.** The five rows test overlapping questions
+    (the curve, retention at 12 months, the model's projection, LTV, and
+    LTV-weighted bookings) on the same customers. Each row alone calls
+    equal people different in about 5% of cases at the 0.95 level; acting
+    on whichever row shows a difference did so in 8% to 11% of simulated
+    equal pairs. Holm's adjustment (the default) bounds that at 5% for any
+    dependence between the rows; a difference as large as three times the
+    hazard at 220 customers each is still found every time.
+
     Examples
     --------
     >>> import subscription_metrics as sm
@@ -782,6 +810,8 @@ def compare(
     from scipy import stats  # heavy; only comparisons need it
 
     draws = check_int(n_draws, name="n_draws", low=2)
+    check_option(multiplicity, name="multiplicity", allowed=("holm", "none"))
+    family = multiplicity
     scope = _scope(
         ledger,
         since=since,
@@ -914,6 +944,15 @@ def compare(
         columns=[first, second, "lower", "upper", "p_value", "beyond_noise", "test"],
     )
     out.insert(2, "difference", out[first].astype(float) - out[second].astype(float))
+    tested = out["beyond_noise"].notna().to_numpy(bool)
+    p_values = out["p_value"].to_numpy(np.float64)
+    adjusted = np.full(len(out), np.nan)
+    adjusted[tested] = (
+        _compare.holm(p_values[tested]) if family == "holm" else p_values[tested]
+    )
+    out.insert(list(out.columns).index("p_value") + 1, "p_adjusted", adjusted)
+    verdict = pd.Series(adjusted < alpha, index=out.index, dtype=object)
+    out["beyond_noise"] = verdict.where(tested & ~np.isnan(adjusted), None)
     out.index.name = "figure"
     out.attrs["currency"] = ledger.currency
     return out

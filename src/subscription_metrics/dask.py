@@ -1,0 +1,375 @@
+"""The same figures on Dask: shuffle by customer once, partial, combine, finish.
+
+Needs the ``dask`` extra (``pip install "subscription-metrics[dask]"``).
+Subscriptions (or monthly MRR rows) and customers come as Dask DataFrames or
+paths of Parquet datasets. Both are shuffled by customer once, so that each
+partition holds every row of its customers; each partition becomes a
+`Ledger` and its `Partial` (exact int64 sums) on a worker; the partials are
+added up in a tree on the workers; and the small combined sums come back to
+be finished by `subscription_metrics.ledger.finish`, the code the
+single-machine functions run. The figures equal those of one ledger of all
+the rows, to the last unit and bit, whatever the partitioning.
+
+The computation runs on Dask's current scheduler: create a
+``distributed.Client`` first to run it on a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._conventions import Conventions
+from ._ledger import Ledger, MonthLike, _month_or_none
+from ._partials import Figures, Partial, combine, finish, partial
+from ._schema import Amounts
+from ._validation import check_by
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
+    from ._rates import Grain
+    from .cohorts import CohortGrain
+
+__all__ = ["figures", "horizon", "partials"]
+
+Source = Literal["subscriptions", "monthly_mrr"]
+_BLOCK = "_sm_block"
+_FAN_IN = 8
+
+
+def _frame(table: dd.DataFrame | str, name: str) -> dd.DataFrame:
+    import dask.dataframe as dd
+
+    if isinstance(table, str):
+        return dd.read_parquet(table)
+    if isinstance(table, dd.DataFrame):
+        return table
+    msg = (
+        f"{name!r} must be a dask DataFrame or the path of a Parquet dataset, "
+        f"got {type(table).__name__}"
+    )
+    raise TypeError(msg)
+
+
+def _with_block(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Add the block number of every row's customer (a hash of its id, mod n)."""
+    ids = frame["customer_id"].astype(str).to_numpy(dtype=object)
+    hashed = pd.util.hash_array(ids, categorize=False)
+    out = frame.copy()
+    out[_BLOCK] = (hashed % np.uint64(n)).astype(np.int64)
+    return out
+
+
+def _shuffled(frame: dd.DataFrame, n: int) -> dd.DataFrame:
+    """Shuffle rows so that each of `n` partitions holds whole customers."""
+    meta = frame._meta.assign(**{_BLOCK: np.zeros(0, np.int64)})
+    blocked = frame.map_partitions(_with_block, n, meta=meta)
+    return blocked.shuffle(on=_BLOCK, npartitions=n)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the block column; Arrow-backed strings become plain object columns."""
+    out = frame.drop(columns=_BLOCK)
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.StringDtype):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out.reset_index(drop=True)
+
+
+def _ledger(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    options: dict[str, Any],
+) -> Ledger | None:
+    """Build the ledger of one partition (None when it holds no rows)."""
+    if not len(rows):
+        return None
+    source = options["source"]
+    build = (
+        Ledger.from_subscriptions
+        if source == "subscriptions"
+        else (Ledger.from_monthly_mrr)
+    )
+    ledger = build(
+        _plain(rows),
+        customers=None if customers is None else _plain(customers),
+        conventions=options["conventions"],
+        amounts=options["amounts"],
+        currency=options["currency"],
+        through=options["through"],
+    )
+    return None if ledger.last_month is None else ledger
+
+
+def _last_month(
+    rows: pd.DataFrame, customers: pd.DataFrame | None, options: dict[str, Any]
+) -> int | None:
+    ledger = _ledger(rows, customers, options)
+    if ledger is None or ledger.last_month is None:
+        return None
+    return int(ledger.last_month.ordinal)
+
+
+def _partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    options: dict[str, Any],
+    figures: dict[str, Any],
+) -> Partial | None:
+    ledger = _ledger(rows, customers, options)
+    return None if ledger is None else partial(ledger, **figures)
+
+
+def _combine(parts: list[Partial | None]) -> Partial | None:
+    present = [p for p in parts if p is not None]
+    return combine(present) if present else None
+
+
+def _latest(values: list[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _tree(items: list[Any], reduce: Any) -> Any:
+    """Reduce delayed values in a tree of fan-in `_FAN_IN`, on the workers."""
+    from dask.delayed import delayed
+
+    while len(items) > 1:
+        items = [
+            delayed(reduce)(items[i : i + _FAN_IN])
+            for i in range(0, len(items), _FAN_IN)
+        ]
+    return items[0] if len(items) == 1 else delayed(reduce)(items)
+
+
+def _blocks(
+    rows: dd.DataFrame | str,
+    customers: dd.DataFrame | str | None,
+    npartitions: int | None,
+) -> tuple[list[Any], list[Any]]:
+    """Return the delayed partitions of rows and customers, shuffled alike."""
+    table = _frame(rows, "rows")
+    n = npartitions if npartitions is not None else table.npartitions
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        msg = f"'npartitions' must be a positive int, got {npartitions!r}"
+        raise ValueError(msg)
+    row_parts = list(_shuffled(table, n).to_delayed())
+    if customers is None:
+        return row_parts, [None] * len(row_parts)
+    customer_parts = list(_shuffled(_frame(customers, "customers"), n).to_delayed())
+    return row_parts, customer_parts
+
+
+def horizon(
+    rows: dd.DataFrame | str,
+    *,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+) -> pd.Period | None:
+    """
+    Return the data horizon one ledger of all the rows would have.
+
+    The latest of the partitions' horizons (the last month holding a start or
+    an end). Costs a pass over the data: give ``through=`` to `partials` and
+    `figures` to skip it.
+
+    Parameters
+    ----------
+    rows : dask.dataframe.DataFrame or str
+        Subscriptions or monthly MRR rows, or the path of a Parquet dataset.
+    source : {'subscriptions', 'monthly_mrr'}, default 'subscriptions'
+        Which `Ledger` constructor the rows are for.
+    conventions, amounts, currency
+        As for that constructor.
+
+    Returns
+    -------
+    pandas.Period or None
+        None when no row shows in any month.
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    parts, _ = _blocks(rows, None, None)
+    options = _options(source, conventions, amounts, currency, None)
+    lasts = [delayed(_last_month)(p, None, options) for p in parts]
+    (latest,) = compute(_tree(lasts, _latest))
+    return None if latest is None else pd.Period(ordinal=latest, freq="M")
+
+
+def _options(
+    source: Source,
+    conventions: Conventions | None,
+    amounts: Amounts,
+    currency: str | None,
+    through: MonthLike | None,
+) -> dict[str, Any]:
+    if source not in ("subscriptions", "monthly_mrr"):
+        msg = f"'source' must be 'subscriptions' or 'monthly_mrr', got {source!r}"
+        raise ValueError(msg)
+    return {
+        "source": source,
+        "conventions": conventions or Conventions(),
+        "amounts": amounts,
+        "currency": currency,
+        "through": through,
+    }
+
+
+def partials(
+    rows: dd.DataFrame | str,
+    *,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    through: MonthLike | None = None,
+    by: str | Sequence[str] | None = None,
+    period: Grain = "month",
+    cohort: CohortGrain = "month",
+    npartitions: int | None = None,
+) -> Partial:
+    """
+    Return the combined `Partial` of all the rows, computed partition by partition.
+
+    Parameters
+    ----------
+    rows : dask.dataframe.DataFrame or str
+        Subscriptions (the columns of `Subscription`) or monthly MRR rows
+        (those of `MonthlyMrr`), or the path of a Parquet dataset of them. A
+        customer's rows may be spread over any partitions.
+    customers : dask.dataframe.DataFrame or str, optional
+        The customers table (or a Parquet path), for the `by` attributes.
+    source : {'subscriptions', 'monthly_mrr'}, default 'subscriptions'
+        Which `Ledger` constructor builds each partition's ledger.
+    conventions : Conventions, optional
+        ``Conventions()`` by default.
+    amounts : {'minor', 'major'}, default 'minor'
+        As for the ledger's constructors.
+    currency : str, optional
+        As for the ledger's constructors.
+    through : pandas.Period, str or date, optional
+        The data horizon, shared by every partition. By default the horizon
+        one ledger of all the rows would have (`horizon`: one more pass).
+    by : str or sequence of str, optional
+        Customer attributes to split every figure by.
+    period : {'month', 'quarter', 'year'}, default 'month'
+        The grain of the rates.
+    cohort : {'month', 'quarter', 'year'}, default 'month'
+        The grain of the cohorts.
+    npartitions : int, optional
+        Partitions after the shuffle by customer (default: those of `rows`).
+        Each must fit in a worker's memory as a ledger.
+
+    Returns
+    -------
+    Partial
+        The sums of all the partitions, added up on the workers.
+
+    Raises
+    ------
+    ValueError
+        If no row shows in any month, or an option is invalid.
+    InvalidTableError
+        If a partition's rows break a rule (raised from the worker).
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    check_by(by)
+    options = _options(source, conventions, amounts, currency, through)
+    if through is None:
+        latest = horizon(
+            rows,
+            source=source,
+            conventions=conventions,
+            amounts=amounts,
+            currency=currency,
+        )
+        if latest is None:
+            msg = "no row shows in any month: there is nothing to compute"
+            raise ValueError(msg)
+        options["through"] = latest
+    else:
+        _month_or_none(through, "through")
+    wanted = {"by": by, "period": period, "cohort": cohort}
+    row_parts, customer_parts = _blocks(rows, customers, npartitions)
+    parts = [
+        delayed(_partial)(r, c, options, wanted)
+        for r, c in zip(row_parts, customer_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, _combine))
+    if combined is None:
+        msg = "no row shows in any month: there is nothing to compute"
+        raise ValueError(msg)
+    result: Partial = combined
+    return result
+
+
+def figures(
+    rows: dd.DataFrame | str,
+    *,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    through: MonthLike | None = None,
+    by: str | Sequence[str] | None = None,
+    period: Grain = "month",
+    cohort: CohortGrain = "month",
+    window: int = 1,
+    npartitions: int | None = None,
+) -> Figures:
+    """
+    Return every additive figure of the rows, computed on Dask.
+
+    `partials` on the cluster, then ``ledger.finish`` here: the bridge,
+    movement totals, rates (customer-level NRR and GRR included), cohort
+    retention and triangles, Kaplan-Meier curves and sBG fits per segment.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, through, by, \
+period, cohort, npartitions
+        As for `partials`.
+    window : int, default 1
+        Periods pooled by the rates, as for ``churn.rates``.
+
+    Returns
+    -------
+    Figures
+        Equal to the figures of one ledger of all the rows.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> subs = dd.from_pandas(sample.subscriptions, npartitions=3)
+    >>> found = sm.dask.figures(subs, through="2025-12", period="quarter")
+    >>> led = sm.Ledger.from_subscriptions(sample.subscriptions)
+    >>> found.rates.equals(sm.churn.rates(led, period="quarter"))
+    True
+    """
+    combined = partials(
+        rows,
+        customers=customers,
+        source=source,
+        conventions=conventions,
+        amounts=amounts,
+        currency=currency,
+        through=through,
+        by=by,
+        period=period,
+        cohort=cohort,
+        npartitions=npartitions,
+    )
+    return finish(combined, window=window)
