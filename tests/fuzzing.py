@@ -133,7 +133,9 @@ TABLES = (
     "costs",
     "customers",
     "deals",
+    "meetings",
     "onboarding",
+    "pipeline",
     "staff",
     "subscriptions",
     "tickets",
@@ -391,6 +393,67 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 """One call of every public function that takes a table, on `inputs`."""
 
+# --- goals: LTV-aware targets, credit, priorities, pacing (one block) -------
+
+
+def _goal_history(f: dict[str, Any]) -> Any:
+    return sm.goals.goal_history(
+        f["ledger"],
+        deals=f["deals"],
+        meetings=f["meetings"],
+        activities=f["activities"],
+        onboarding=f["onboarding"],
+        staff=f["staff"],
+        as_of=AS_OF,
+    )
+
+
+def _plan_targets(f: dict[str, Any]) -> Any:
+    plan = sm.goals.Plan(
+        goal=30_000_000, currency=f["currency"], start="2025-07", measure="net_new_mrr"
+    )
+    return sm.goals.plan_targets(f["staff"], plan=plan, history=_goal_history(f))
+
+
+GOAL_CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "goals.credited_attainment": lambda f: sm.goals.credited_attainment(
+        f["ledger"],
+        deals=f["deals"],
+        policy=sm.goals.CreditPolicy(basis="ltv", clawback_months=6),
+        # Fixed multiples: a small world's last month may have no churn to read.
+        segment_ltv=pd.Series(
+            {"enterprise": 130.0, "mid_market": 55.0, "smb": 39.0, "All": 47.0}
+        ),
+    ),
+    "goals.deal_priorities": lambda f: sm.goals.deal_priorities(
+        f["pipeline"], churn=sm.goals.pooled_churn(f["ledger"], by="segment")
+    ),
+    "goals.goal_history": _goal_history,
+    "goals.pacing": lambda f: sm.goals.pacing(
+        f["ledger"],
+        targets=_plan_targets(f),
+        deals=f["deals"],
+        meetings=f["meetings"],
+        activities=f["activities"],
+        onboarding=f["onboarding"],
+    ),
+    "goals.plan_targets": _plan_targets,
+    "goals.pooled_churn": lambda f: sm.goals.pooled_churn(f["ledger"], by="segment"),
+    "goals.segment_ltv_multiples": lambda f: sm.goals.segment_ltv_multiples(
+        f["ledger"]
+    ),
+    "goals.sold_retention": lambda f: sm.goals.sold_retention(
+        f["ledger"], staff=f["staff"], deals=f["deals"]
+    ),
+    "goals.targets": lambda f: sm.goals.targets(
+        f["staff"],
+        plan=sm.goals.Plan(goal=30_000_000, currency=f["currency"], start="2026-01"),
+    ),
+}
+CALLS.update(GOAL_CALLS)
+
+# --- end of the goals block ---------------------------------------------------
+
 ROW_ALIGNED = frozenset(
     {
         "Ledger.from_monthly_mrr",  # its customers table, as given
@@ -490,8 +553,10 @@ ENTITIES: dict[str, type] = {
     "customers": sm.Customer,
     "deals": sm.Deal,
     "lines": sm.InvoiceLine,
+    "meetings": sm.Meeting,
     "monthly": sm.MonthlyMrr,
     "onboarding": sm.Onboarding,
+    "pipeline": sm.Opportunity,
     "rates": sm.ExchangeRate,
     "staff": sm.StaffMember,
     "subscriptions": sm.Subscription,
@@ -558,6 +623,28 @@ Functions of arrays (``kaplan_meier``, ``sbg_fit_lifetimes``,
 ``ltv_from_survival``) are formulas, not table readers; their own tests
 check their arguments.
 """
+
+# --- goals: the tables each goals function reads (one block) -----------------
+GOAL_READS: dict[str, tuple[str, ...]] = {
+    "goals.credited_attainment": ("deals", "subscriptions", "customers"),
+    "goals.deal_priorities": ("pipeline", "customers"),
+    "goals.goal_history": (
+        "deals",
+        "meetings",
+        "activities",
+        "onboarding",
+        "staff",
+        "customers",
+    ),
+    "goals.pacing": ("deals", "meetings", "activities", "onboarding", "staff"),
+    "goals.plan_targets": ("staff", "deals", "meetings"),
+    "goals.pooled_churn": ("subscriptions", "customers"),
+    "goals.segment_ltv_multiples": ("subscriptions", "customers"),
+    "goals.sold_retention": ("staff", "deals", "subscriptions"),
+    "goals.targets": ("staff",),
+}
+READS.update(GOAL_READS)
+# --- end of the goals block ---------------------------------------------------
 
 FUZZ_CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     name: CALLS[name] for name in READS

@@ -181,6 +181,24 @@ def _read_inputs(sample: Any) -> dict[str, pd.DataFrame]:
         return sm.pipeline.read_inputs(folder)
 
 
+def _plan_targets(f: dict[str, Any]) -> pd.DataFrame:
+    """Targets for the last quarter of the sample, from the nine months before."""
+    sample = f[S]
+    history = sm.goals.goal_history(
+        f[L],
+        deals=sample.deals,
+        meetings=sample.meetings,
+        activities=sample.activities,
+        onboarding=sample.onboarding,
+        staff=sample.staff,
+        as_of="2025-09",
+    )
+    plan = sm.goals.Plan(
+        goal=30_000_000, currency="JPY", start="2025-10", measure="net_new_mrr"
+    )
+    return sm.goals.plan_targets(sample.staff, plan=plan, history=history)
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "cac.acquisition_costs": lambda f: sm.cac.acquisition_costs(
         f[L], costs=f[S].costs, period="quarter"
@@ -216,6 +234,15 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
         ),
         churn=sm.goals.pooled_churn(f[L], by="segment"),
     ),
+    "goals.pacing": lambda f: sm.goals.pacing(
+        f[L],
+        targets=_plan_targets(f),
+        deals=f[S].deals,
+        meetings=f[S].meetings,
+        activities=f[S].activities,
+        onboarding=f[S].onboarding,
+    ),
+    "goals.plan_targets": _plan_targets,
     "goals.pooled_churn": lambda f: sm.goals.pooled_churn(f[L], by="segment"),
     "goals.sold_retention": lambda f: sm.goals.sold_retention(
         f[L], staff=f[S].staff, deals=f[S].deals

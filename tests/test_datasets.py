@@ -1490,6 +1490,66 @@ class TestAssignments:
             assert owners == {sales.loc[customer, "staff_id"]}
 
 
+class TestGoalTables:
+    """The meetings and pipeline tables, for goal setting."""
+
+    def test_they_validate_against_their_entities(self, sample: SampleData) -> None:
+        """Meetings follow `Meeting` and the pipeline follows `Opportunity`."""
+        from subscription_metrics import Meeting, Opportunity
+
+        frames.validate(sample.meetings, Meeting)
+        frames.validate(sample.pipeline, Opportunity)
+        assert sample.meetings["held_on"].max() <= HORIZON
+        assert sample.pipeline["customer_id"].isna().all()
+
+    def test_every_new_deal_has_one_qualified_meeting_before_it(
+        self, sample: SampleData
+    ) -> None:
+        """A won new deal was one inside-sales rep's qualified meeting 7-40 days
+        before, with the customer's segment."""
+        meetings = sample.meetings.dropna(subset=["deal_id"])
+        new = sample.deals[sample.deals["kind"] == "new"].set_index("deal_id")
+
+        assert sorted(meetings["deal_id"]) == sorted(new.index)
+        assert (meetings["outcome"] == "qualified").all()
+        won = new.loc[meetings["deal_id"], "won_on"].to_numpy()
+        lead = (won - meetings["held_on"].to_numpy()) / np.timedelta64(1, "D")
+        assert lead.min() >= 7
+        assert lead.max() <= 40
+        customers = sample.customers.set_index("customer_id")
+        assert (
+            customers.loc[meetings["customer_id"], "segment"].to_numpy()
+            == meetings["segment"].to_numpy()
+        ).all()
+        reps = customers.loc[meetings["customer_id"], "inside_sales_rep"]
+        assert (reps.to_numpy() == meetings["staff_id"].to_numpy()).all()
+
+    def test_conversion_falls_with_segment_size(self, sample: SampleData) -> None:
+        """About 40%, 28% and 18% of qualified meetings convert in smb, mid-market
+        and enterprise (a few hundred meetings each: within 4 points)."""
+        meetings = sample.meetings
+        qualified = meetings[meetings["outcome"] == "qualified"]
+        rate = qualified["deal_id"].notna().groupby(qualified["segment"]).mean()
+
+        assert abs(rate["smb"] - 0.40) < 0.04
+        assert abs(rate["mid_market"] - 0.28) < 0.04
+        assert abs(rate["enterprise"] - 0.18) < 0.04
+
+    def test_pipeline_sizes_overlap_across_segments(self, sample: SampleData) -> None:
+        """Some smb prospects are larger than some enterprise ones, so the LTVs,
+        not the sizes alone, must order them."""
+        pipe = sample.pipeline
+        smb = pipe.loc[pipe["segment"] == "smb", "expected_mrr"]
+        enterprise = pipe.loc[pipe["segment"] == "enterprise", "expected_mrr"]
+
+        assert smb.max() > enterprise.min()
+        assert pipe["segment"].value_counts().to_dict() == {
+            "smb": 90,
+            "mid_market": 45,
+            "enterprise": 20,
+        }
+
+
 class TestGenerator:
     """Tests for the generator behind the shipped files."""
 
@@ -1584,6 +1644,7 @@ class TestGenerator:
         assert names == [
             "staff", "customers", "subscriptions", "deals", "costs", "usage",
             "cs_owners", "onboarding", "tickets", "activities", "assignments",
+            "meetings", "pipeline",
         ]  # fmt: skip
         for name, table in base.items():
             pd.testing.assert_frame_equal(full[name], table)

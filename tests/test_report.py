@@ -29,6 +29,8 @@ OTHER_TABLES = (
     "onboarding",
     "activities",
     "assignments",
+    "meetings",
+    "pipeline",
 )
 ROOT = Path(__file__).parents[1]
 BUILD = ROOT / "build"
@@ -190,6 +192,43 @@ EXPECTED: dict[tuple[str, str], Callable[[Any, Any], pd.DataFrame]] = {
             s.activities, staff=s.staff, by="role", through=AS_OF, currency="JPY"
         )
     ),
+}
+
+
+def _credit(led, sample, basis: str) -> pd.DataFrame:
+    new = sample.deals[sample.deals["kind"] == "new"]
+    policy = sm.goals.CreditPolicy(basis=basis, clawback_months=6)
+    credit = sm.goals.credited_attainment(led, deals=new, policy=policy, through=AS_OF)
+    months = credit.index.get_level_values("period")
+    return credit[months >= AS_OF - 2]
+
+
+def _history(led, s) -> pd.DataFrame:
+    history = sm.goals.goal_history(
+        led,
+        deals=s.deals,
+        meetings=s.meetings,
+        activities=s.activities,
+        onboarding=s.onboarding,
+        staff=s.staff,
+        as_of=AS_OF,
+    )
+    return pd.DataFrame(
+        {"chain": list(history.chain.values())},
+        index=pd.Index(list(history.chain), name="figure"),
+    )
+
+
+EXPECTED |= {
+    ("goals", "credit_bookings"): lambda led, s: _credit(led, s, "bookings"),
+    ("goals", "credit_ltv"): lambda led, s: _credit(led, s, "ltv"),
+    ("goals", "sold_retention"): lambda led, s: sm.goals.sold_retention(
+        led, staff=s.staff, deals=s.deals, since=AS_OF, through=AS_OF
+    ),
+    ("goals", "history"): _history,
+    ("goals", "priorities"): lambda led, s: sm.goals.deal_priorities(
+        s.pipeline, churn=sm.goals.pooled_churn(led, by="segment", as_of=AS_OF)
+    ).head(20),
 }
 
 

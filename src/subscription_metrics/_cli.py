@@ -572,6 +572,7 @@ def build_report(inputs: _Inputs, args: argparse.Namespace) -> Any:
     optional: tuple[str, ...] = ("customers", "staff", "deals", "costs", "usage")
     optional += ("tickets",)
     optional += ("onboarding", "activities", "assignments", "rates")
+    optional += ("meetings", "pipeline")
     given: dict[str, Any] = {revenue: tables[revenue]}
     given.update({name: tables[name] for name in optional if name in tables})
     return report(

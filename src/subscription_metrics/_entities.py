@@ -28,6 +28,8 @@ __all__ = [
     "ExchangeRate",
     "InvoiceLine",
     "LineKind",
+    "Meeting",
+    "MeetingOutcome",
     "MonthlyMrr",
     "Onboarding",
     "Opportunity",
@@ -239,6 +241,24 @@ class ActivityKind(enum.StrEnum):
     """An upsell or cross-sell proposal made to an account."""
     OPPORTUNITY = "opportunity"
     """A qualified expansion opportunity added to the pipeline, with its MRR."""
+
+
+class MeetingOutcome(enum.StrEnum):
+    """
+    What an inside-sales meeting with a prospect came to.
+
+    Examples
+    --------
+    >>> MeetingOutcome("qualified")
+    <MeetingOutcome.QUALIFIED: 'qualified'>
+    """
+
+    QUALIFIED = "qualified"
+    """The prospect fits and has a need: the meeting is handed to field sales."""
+    DISQUALIFIED = "disqualified"
+    """The meeting was held, and the prospect does not fit (or has no need)."""
+    NO_SHOW = "no_show"
+    """The meeting was booked and did not happen."""
 
 
 class LineKind(enum.StrEnum):
@@ -815,6 +835,56 @@ class Opportunity(_Record):
     )
     customer_id: str | None = column(
         "id", optional=True, doc="The customer, if it is one already."
+    )
+
+
+@frozen(kw_only=True)
+class Meeting(_Record):
+    """
+    An inside-sales meeting with a prospect, and the won deal it led to.
+
+    The prospect's fit attributes known at the meeting (segment, industry,
+    size, ...) are extra columns of the table, named by ``segment=`` where
+    they are used (``goals.goal_history``, ``goals.pacing``).
+
+    Attributes
+    ----------
+    meeting_id : str
+        Identifier, unique within the meetings table.
+    staff_id : str
+        ``staff_id`` of the inside-sales person who booked and held it.
+    held_on : datetime.date
+        The day of the meeting.
+    outcome : MeetingOutcome
+        ``"qualified"``, ``"disqualified"`` or ``"no_show"``.
+    deal_id : str or None
+        The won deal (a ``deals`` row) the meeting led to, if any.
+    customer_id : str or None
+        The customer the prospect became, if it did.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> Meeting(meeting_id="m-1", staff_id="s-3", held_on=dt.date(2025, 4, 2),
+    ...         outcome="qualified").outcome
+    <MeetingOutcome.QUALIFIED: 'qualified'>
+    """
+
+    TABLE: ClassVar[str] = "meetings"
+    KEY: ClassVar[tuple[str, ...]] = ("meeting_id",)
+    ROW_RULES: ClassVar[tuple[RowRule, ...]] = ()
+
+    meeting_id: str = column("id", unique=True, doc="Meeting identifier.")
+    staff_id: str = column("id", doc="Inside-sales person who held it.")
+    held_on: dt.date = column("date", doc="Day of the meeting.")
+    outcome: MeetingOutcome = column(
+        "enum", enum=MeetingOutcome, doc="Qualified, disqualified or no-show."
+    )
+    deal_id: str | None = column(
+        "id", optional=True, doc="Won deal the meeting led to."
+    )
+    customer_id: str | None = column(
+        "id", optional=True, doc="Customer the prospect became."
     )
 
 

@@ -50,6 +50,7 @@ SECTIONS: Final = (
     "tiers",
     "health",
     "operations",
+    "goals",
 )
 """The report's sections, in the order they are shown."""
 
@@ -66,6 +67,7 @@ _TITLES: Final = {
     "tiers": "Tiers",
     "health": "Health",
     "operations": "CS operations",
+    "goals": "Goals",
 }
 
 _OPTIONAL_TABLES: Final = (
@@ -78,6 +80,8 @@ _OPTIONAL_TABLES: Final = (
     "onboarding",
     "activities",
     "assignments",
+    "meetings",
+    "pipeline",
 )
 
 #: Columns of a section's ``figures`` frame.
@@ -1181,6 +1185,7 @@ _BUILDERS: Final[Mapping[str, Callable[[_Context], Section]]] = {
     "tiers": _tiers,
     "health": _health,
     "operations": _operations,
+    "goals": lambda ctx: _goals(ctx),
 }
 
 
@@ -1232,6 +1237,8 @@ def report(
     onboarding: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     assignments: pd.DataFrame | None = None,
+    meetings: pd.DataFrame | None = None,
+    pipeline: pd.DataFrame | None = None,
     conventions: Conventions | None = None,
     amounts: Literal["minor", "major"] = "minor",
     currency: str | None = None,
@@ -1266,6 +1273,9 @@ def report(
         ``"needs: ..."``.
     tickets, onboarding, activities, assignments : pandas.DataFrame, optional
         As above: the customer-success tables.
+    meetings, pipeline : pandas.DataFrame, optional
+        Inside-sales meetings (`Meeting`) and open opportunities
+        (`Opportunity`), for the goals section.
     conventions : Conventions, optional
         Definitional choices (default: ``Conventions()``).
     amounts, currency, rates
@@ -1307,7 +1317,7 @@ def report(
     >>> rep = sm.report(sample.subscriptions, customers=sample.customers,
     ...                 as_of="2025-12")
     >>> rep
-    <Report as of 2025-12, JPY, 8 of 12 sections>
+    <Report as of 2025-12, JPY, 8 of 13 sections>
     >>> rep["staff_roi"].status
     'needs: staff, deals'
     >>> figures = rep["headline"].frames["figures"].set_index(["figure", "period"])
@@ -1355,6 +1365,8 @@ def report(
         "onboarding": onboarding,
         "activities": activities,
         "assignments": assignments,
+        "meetings": meetings,
+        "pipeline": pipeline,
     }
     tables = {**revenue, **{k: v for k, v in given.items() if v is not None}}
     ctx = _Context(
@@ -1374,4 +1386,86 @@ def report(
         conventions=led.conventions,
         source=source,
         sections=built,
+    )
+
+
+# --- goals (a self-contained section; keep it last) ----------------------------------
+
+
+def _goals(ctx: _Context) -> Section:
+    """LTV-aware goals: credit under bookings and LTV, the head's KPI, the history."""
+    from . import goals
+
+    if not ctx.has("staff", "deals"):
+        return _needs("goals", *[n for n in ("staff", "deals") if n not in ctx.tables])
+    segment = ctx.segment or "segment"
+    if not ctx.attribute(segment):
+        return _needs("goals", f"customers with a {segment!r} column")
+    led, staff, deals = ctx.ledger, ctx.tables["staff"], ctx.tables["deals"]
+    new = deals[deals["kind"].astype(str) == "new"]
+    frames: dict[str, pd.DataFrame] = {}
+    for basis in ("bookings", "ltv"):
+        credit = goals.credited_attainment(
+            led,
+            deals=new,
+            policy=goals.CreditPolicy(basis=basis, clawback_months=6),
+            segment=segment,
+            through=ctx.as_of,
+        )
+        frames[f"credit_{basis}"] = _last(credit, 3)
+    frames["sold_retention"] = goals.sold_retention(
+        led, staff=staff, deals=deals, since=ctx.as_of, through=ctx.as_of
+    )
+    notes = [
+        f"Credit for new deals in the last 3 months to {ctx.as_of}, less clawbacks "
+        "of customers lost within 6 months: at bookings (MRR) and at expected LTV "
+        "(a deal's MRR times its segment's LTV multiple: an estimate).",
+        "Sold retention is the sales head's churn KPI: of the customers each team "
+        "closed, the share (and MRR) still kept.",
+    ]
+    sources = ["goals.credited_attainment", "goals.sold_retention"]
+    try:
+        history = goals.goal_history(
+            led,
+            deals=deals,
+            meetings=ctx.tables.get("meetings"),
+            activities=ctx.tables.get("activities"),
+            onboarding=ctx.tables.get("onboarding"),
+            staff=staff,
+            segment=segment,
+            as_of=ctx.as_of,
+        )
+    except ValueError as exc:
+        notes.append(f"No history to plan from: {exc}")
+    else:
+        frames["history"] = pd.DataFrame(
+            {"chain": list(history.chain.values())},
+            index=pd.Index(list(history.chain), name="figure"),
+        )
+        sources.append("goals.goal_history")
+        notes.append(
+            "The history next quarter's targets would be derived from; "
+            "goals.plan_targets turns it and a company goal (goals.Plan) into "
+            "targets per team and person."
+        )
+        if "meetings" not in ctx.tables:
+            notes.append("Meeting conversion (inside sales) needs a meetings table.")
+    if "pipeline" in ctx.tables:
+        pooled = goals.pooled_churn(led, by=segment, as_of=ctx.as_of, level=ctx.level)
+        frames["priorities"] = goals.deal_priorities(
+            ctx.tables["pipeline"], churn=pooled, level=ctx.level
+        ).head(20)
+        notes.append(
+            "Deal priorities: the open pipeline ranked by expected LTV, from "
+            "pooled segment churn with intervals; the first 20."
+        )
+        sources += ["goals.pooled_churn", "goals.deal_priorities"]
+    else:
+        notes.append("Deal priorities need a pipeline table.")
+    return Section(
+        key="goals",
+        title=_TITLES["goals"],
+        frames=frames,
+        notes=tuple(notes),
+        sources=tuple(sources),
     )

@@ -18,8 +18,8 @@ the rules here credit what is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Final, Literal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -29,7 +29,14 @@ import pandas as pd
 from ._attribution import attribute
 from ._conventions import Conventions
 from ._economics import conventional_ltv
-from ._entities import Deal, Opportunity, StaffMember
+from ._entities import (
+    Activity,
+    Deal,
+    Meeting,
+    Onboarding,
+    Opportunity,
+    StaffMember,
+)
 from ._goals import (
     NEVER,
     allocate,
@@ -55,14 +62,20 @@ from .ltv import estimates
 
 __all__ = [
     "ATTAINMENT_COLUMNS",
+    "PACING_COLUMNS",
+    "PLAN_COLUMNS",
     "POOLED_COLUMNS",
     "PRIORITY_COLUMNS",
     "SOLD_RETENTION_COLUMNS",
     "TARGET_COLUMNS",
     "CreditPolicy",
+    "GoalHistory",
     "Plan",
     "credited_attainment",
     "deal_priorities",
+    "goal_history",
+    "pacing",
+    "plan_targets",
     "pooled_churn",
     "segment_ltv_multiples",
     "sold_retention",
@@ -427,6 +440,8 @@ def credited_attainment(
                 "credit": credit,
             }
         )
+        # Float sums in an order fixed by the data, not the rows' order.
+        .sort_values([*keys, "credit"], kind="stable")
         .groupby(keys)[["deals", "booked", "credit"]]
         .sum()
     )
@@ -440,6 +455,7 @@ def credited_attainment(
                 "clawed": np.ones(int(clawed.sum()), np.int64),
             }
         )
+        .sort_values([*keys, "back"], kind="stable")
         .groupby(keys)[["back", "back_mrr", "clawed"]]
         .sum()
     )
@@ -946,7 +962,7 @@ def deal_priorities(
     return out.sort_values(["rank", "opportunity_id"], kind="stable")
 
 
-Measure = Literal["new_mrr", "ltv"]
+Measure = Literal["new_mrr", "net_new_mrr", "ltv"]
 
 TARGET_COLUMNS: Final = (
     "team",
@@ -968,7 +984,7 @@ def _check_goal(instance: object, attribute: object, value: int) -> None:
 
 
 def _check_measure(instance: object, attribute: object, value: str) -> None:
-    check_option(value, name="measure", allowed=("new_mrr", "ltv"))
+    check_option(value, name="measure", allowed=("new_mrr", "net_new_mrr", "ltv"))
 
 
 def _currency(value: object) -> str:
@@ -1006,9 +1022,11 @@ class Plan:
         The period's first month (a Period, ``"YYYY-MM"`` or a date).
     months : int, default 3
         Length of the period in months (3: a quarter).
-    measure : {'new_mrr', 'ltv'}, default 'new_mrr'
-        What the goal counts: new MRR booked, or LTV created (as
-        `credited_attainment` credits it under ``basis="ltv"``).
+    measure : {'new_mrr', 'net_new_mrr', 'ltv'}, default 'new_mrr'
+        What the goal counts: new MRR booked, net new MRR (new less
+        losses plus expansion: `plan_targets` turns it into new MRR with
+        the history's rates), or LTV created (as `credited_attainment`
+        credits it under ``basis="ltv"``).
     role : str, default 'field_sales'
         The role that carries the goal; only people in it get a target.
     ramp_months : int, default 3
@@ -1139,7 +1157,7 @@ def targets(
         )
         raise ValueError(msg)
     target = allocate(plan.goal, capacity)
-    name = "target_mrr" if plan.measure == "new_mrr" else "target_ltv"
+    name = "target_ltv" if plan.measure == "ltv" else "target_mrr"
     team_values = people["team"].astype(object)
     team = team_values.where(team_values.notna(), _NONE).to_numpy(object)
     share = capacity / total_capacity if total_capacity > 0 else np.zeros(len(fte))
@@ -1187,3 +1205,1294 @@ def targets(
     out.attrs["currency"] = plan.currency
     out.attrs["plan"] = plan
     return out
+
+
+# --------------------------------------------------------------------------
+# Targets from the company's history
+# --------------------------------------------------------------------------
+
+_METRIC_ROLES: Final = {
+    "qualified_meetings": "inside_sales",
+    "new_mrr": "field_sales",
+    "ltv_bookings": "field_sales",
+    "early_churn_ceiling": "field_sales",
+    "expansion_mrr": "customer_sales",
+    "pipeline_mrr": "customer_sales",
+    "lost_mrr_ceiling": "customer_marketing",
+    "onboardings": "customer_support",
+}
+"""The role that carries each derived target."""
+
+_METRIC_UNITS: Final = {
+    "qualified_meetings": "meetings",
+    "new_mrr": "money",
+    "ltv_bookings": "money",
+    "early_churn_ceiling": "customers",
+    "expansion_mrr": "money",
+    "pipeline_mrr": "money",
+    "lost_mrr_ceiling": "money",
+    "onboardings": "onboardings",
+}
+
+PLAN_COLUMNS: Final = (
+    "level",
+    "role",
+    "team",
+    "staff_id",
+    "metric",
+    "segment",
+    "unit",
+    "target",
+    "capacity_share",
+    "chain",
+)
+"""Columns of `plan_targets`, in order."""
+
+
+class _Figures(Mapping[str, Any]):
+    """A read-only mapping that copies, pickles and prints like a dict."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Figures, (self._items,))
+
+
+def _read_only(value: object) -> Mapping[str, float]:
+    items = dict(value)  # type: ignore[call-overload]
+    return _Figures({str(key): float(number) for key, number in items.items()})
+
+
+def _check_figures(
+    instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: object
+) -> None:
+    for key, number in dict(value).items():  # type: ignore[call-overload]
+        if not np.isfinite(number) or number < 0:
+            msg = (
+                f"{attribute.name!r}: the figure for {key!r} must be a finite "
+                f"number >= 0, got {number!r}"
+            )
+            raise ValueError(msg)
+
+
+def _rate_or_nan(
+    instance: object, attribute: attrs.Attribute[float], value: float
+) -> None:
+    if isinstance(value, bool) or not (np.isnan(value) or 0.0 <= value <= 1.0):
+        msg = (
+            f"{attribute.name!r} must be a fraction in [0, 1] (or NaN: unknown), "
+            f"got {value!r}"
+        )
+        raise ValueError(msg)
+
+
+def _chains(value: object) -> Mapping[str, str]:
+    return _Figures({str(k): str(v) for k, v in dict(value).items()})  # type: ignore[call-overload]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GoalHistory:
+    """
+    The figures of a company's history that its targets are derived from.
+
+    `goal_history` reads them from the ledger, the deals, the meetings,
+    the activities and the onboarding table; edit any of them with
+    `attrs.evolve` (to plan for a better conversion, say) before
+    `plan_targets`. Mappings are keyed by fit segment (the customer
+    attribute named in `goal_history`); a rate of NaN is unknown (its
+    table was not given) and the targets that need it are not derived.
+
+    Attributes
+    ----------
+    currency : str
+        ISO 4217 code of every amount.
+    as_of : pandas.Period
+        The last month read.
+    lookback_months : int
+        Months of history read, ending at `as_of`.
+    mrr_at_end : int
+        The company's MRR at the end of `as_of` (minor units): the base
+        expansion and losses are projected on.
+    new_mrr_share : Mapping[str, float]
+        Each segment's share of new MRR won in the window.
+    deal_size : Mapping[str, float]
+        Mean MRR of a new deal won in the window, per segment.
+    meeting_conversion : Mapping[str, float]
+        Won deals per qualified meeting, per segment (empty without
+        meetings).
+    ltv_multiple : Mapping[str, float]
+        Expected LTV per unit of new MRR, per segment (``"All"`` for the
+        company).
+    early_months : int
+        The early-churn window: a new customer lost within this many months
+        of its deal counts as an early loss.
+    early_churn_rate : float
+        Share of the new deals of the window (shifted back by
+        `early_months`, so each had them to show) lost within `early_months`.
+    expansion_rate : float
+        Expansion MRR a month over MRR at the month's start, pooled.
+    loss_rate : float
+        Churned and contraction MRR a month over MRR at the start, pooled.
+    pipeline_win_rate : float
+        Won upsell and cross-sell MRR of customer sales over the
+        opportunity MRR it opened (NaN without activities).
+    onboarding_rate : float
+        Share of onboardings started that completed (NaN without the table).
+    chain : Mapping[str, str]
+        For each figure, the figures it came from.
+    """
+
+    currency: str = attrs.field(converter=_currency)
+    as_of: pd.Period = attrs.field(converter=_month_start)
+    lookback_months: int = attrs.field(validator=_int_at_least(1))
+    mrr_at_end: int = attrs.field(validator=_int_at_least(0))
+    new_mrr_share: Mapping[str, float] = attrs.field(
+        converter=_read_only, validator=_check_figures
+    )
+    deal_size: Mapping[str, float] = attrs.field(
+        converter=_read_only, validator=_check_figures
+    )
+    meeting_conversion: Mapping[str, float] = attrs.field(
+        converter=_read_only, validator=_check_figures
+    )
+    ltv_multiple: Mapping[str, float] = attrs.field(
+        converter=_read_only, validator=_check_figures
+    )
+    early_months: int = attrs.field(validator=_int_at_least(1))
+    early_churn_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    expansion_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    loss_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    pipeline_win_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    onboarding_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    chain: Mapping[str, str] = attrs.field(factory=dict, converter=_chains)
+
+
+def _window(read: int, months: int, lag: int = 0) -> tuple[int, int]:
+    """First and last month ordinals of `months` ending `lag` months before `read`."""
+    return read - lag - months + 1, read - lag
+
+
+def _months_text(lo: int, hi: int) -> str:
+    first = pd.Period(ordinal=lo, freq="M")
+    last = pd.Period(ordinal=hi, freq="M")
+    return f"{first}..{last}"
+
+
+def _month_ordinals(values: pd.Series) -> npt.NDArray[np.int64]:
+    days = pd.DatetimeIndex(values)
+    out = np.asarray(pd.PeriodIndex(days, freq="M").asi8, np.int64)
+    return np.where(days.isna(), NEVER, out)
+
+
+def goal_history(
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame,
+    meetings: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    onboarding: pd.DataFrame | None = None,
+    staff: pd.DataFrame | None = None,
+    segment: str = "segment",
+    as_of: MonthLike | None = None,
+    lookback_months: int = 12,
+    early_months: int = 6,
+    lag_months: int = 2,
+    prior_months: float = 120.0,
+    conventions: Conventions | None = None,
+) -> GoalHistory:
+    """
+    Read the figures targets are derived from out of the company's history.
+
+    Every rate pools the last `lookback_months` months to `as_of`
+    (conventions below); the result is an editable `GoalHistory`, each
+    figure with the chain of counts and sums it came from.
+
+    - ``new_mrr_share`` and ``deal_size``: the ``new`` deals won in the
+      window, by the fit segment of their customer (``segment``, a customer
+      attribute; ``"(none)"`` where missing).
+    - ``meeting_conversion``: of the qualified meetings held in the window
+      moved back by `lag_months` (recent meetings have not had time to
+      close), the share with a ``deal_id``, by the meetings' own `segment`
+      column (the fit known at the meeting).
+    - ``ltv_multiple``: ``ltv.lifetime_value(1, churn)`` with each segment's
+      `pooled_churn` rate (partial pooling by `prior_months`) and the
+      conventions' margin, discount rate and zero-churn policy.
+    - ``early_churn_rate``: of the ``new`` deals won in the window moved
+      back by `early_months`, the share whose customer the ledger shows lost
+      within `early_months` of the month won (as `CreditPolicy` clawbacks
+      count it).
+    - ``expansion_rate`` and ``loss_rate``: the bridge's expansion, and its
+      churned plus contraction MRR, over its MRR at start, summed over the
+      window (reactivation counts as neither).
+    - ``pipeline_win_rate``: the upsell and cross-sell MRR won by customer
+      sales (`staff` roles) over the MRR of the ``opportunity`` activities
+      its people opened, in the window.
+    - ``onboarding_rate``: of the onboardings started in the window moved
+      back by `lag_months`, the share completed.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger.
+    deals : pandas.DataFrame
+        Won deals (`Deal` columns).
+    meetings : pandas.DataFrame, optional
+        Inside-sales meetings (`Meeting` columns) with a `segment` column.
+    activities : pandas.DataFrame, optional
+        Activities (`Activity` columns); needs `staff` too.
+    onboarding : pandas.DataFrame, optional
+        Onboardings (`Onboarding` columns).
+    staff : pandas.DataFrame, optional
+        People (`StaffMember` columns), for who is in customer sales.
+    segment : str, default 'segment'
+        The fit attribute (a customer attribute, and a column of
+        `meetings`).
+    as_of : pandas.Period, str or date, optional
+        Last month read (default: the ledger's last month).
+    lookback_months : int, default 12
+        Months of history pooled.
+    early_months : int, default 6
+        The early-churn window.
+    lag_months : int, default 2
+        How far the meeting and onboarding windows are moved back.
+    prior_months : float, default 120.0
+        Weight of the parent segment's churn (`pooled_churn`).
+    conventions : Conventions, optional
+        Other choices than the ledger's for churn and LTV.
+
+    Returns
+    -------
+    GoalHistory
+
+    Raises
+    ------
+    InvalidTableError
+        If a table breaks its entity's schema.
+    ValueError
+        If the ledger is empty or `meetings` lacks the `segment` column.
+        (Without a new deal in the window the shares and sizes are empty.)
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> history = sm.goals.goal_history(
+    ...     led, deals=sample.deals, meetings=sample.meetings)
+    >>> {k: round(v, 2) for k, v in history.meeting_conversion.items()}
+    {'enterprise': 0.18, 'mid_market': 0.28, 'smb': 0.4}
+    >>> print(history.chain["meeting_conversion[smb]"])  # doctest: +ELLIPSIS
+    qualified meetings held 2024-11..2025-10 in smb: ... won / ... = 0.40...
+    """
+    check_by(segment, what="a customer attribute (a str)")
+    months = check_int(lookback_months, name="lookback_months", low=1)
+    early = check_int(early_months, name="early_months", low=1)
+    lag = check_int(lag_months, name="lag_months", low=0)
+    chosen = _rate_conventions(ledger, conventions)
+    read = as_of_month(ledger, as_of, empty=_EMPTY)
+    lo, hi = _window(read, months)
+    chain: dict[str, str] = {}
+    window = _months_text(lo, hi)
+
+    # The bridge: MRR at the end, expansion and losses.
+    from .ledger import bridge
+
+    moves = bridge(ledger)
+    month = np.asarray(pd.PeriodIndex(moves.index).asi8, np.int64)
+    inside = (month >= lo) & (month <= hi)
+    start_sum = int(moves.loc[inside, "mrr_at_start"].sum())
+    expansion = int(moves.loc[inside, "expansion_mrr"].sum())
+    lost = int(moves.loc[inside, "churned_mrr"].sum()) + int(
+        moves.loc[inside, "contraction_mrr"].sum()
+    )
+    at_end = moves.loc[month == read, "mrr_at_end"]
+    mrr_at_end = int(at_end.iloc[0]) if len(at_end) else 0
+    expansion_rate = expansion / start_sum if start_sum else np.nan
+    loss_rate = lost / start_sum if start_sum else np.nan
+    chain["mrr_at_end"] = (
+        f"bridge: MRR at the end of {pd.Period(ordinal=read, freq='M')} "
+        f"= {mrr_at_end:,}"
+    )
+    chain["expansion_rate"] = (
+        f"bridge {window}: expansion MRR {expansion:,} / MRR at start {start_sum:,} "
+        f"(summed over {months} months) = {expansion_rate:.4f} a month"
+    )
+    chain["loss_rate"] = (
+        f"bridge {window}: churned + contraction MRR {lost:,} / MRR at start "
+        f"{start_sum:,} = {loss_rate:.4f} a month"
+    )
+
+    # New deals by fit segment.
+    table = validate(deals, Deal)
+    ids = pd.Index(ledger.customers["customer_id"].astype(str))
+    attribute_values = ledger.customer_attribute(segment).astype(object)
+    values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(object)
+    new = table[table["kind"].astype(str) == "new"]
+    won = _month_ordinals(new["won_on"])
+    code = ids.get_indexer(pd.Index(new["customer_id"].astype(str))).astype(np.int64)
+    deal_segment = np.where(code >= 0, values[np.maximum(code, 0)], _NONE)
+    mrr = new["mrr"].to_numpy(np.int64)
+    in_window = (won >= lo) & (won <= hi)
+    if not in_window.any():
+        chain["new_mrr_share"] = f"no new deal was won in {window}"
+    frame = pd.DataFrame({"segment": deal_segment[in_window], "mrr": mrr[in_window]})
+    grouped = frame.groupby("segment", sort=True)["mrr"]
+    sums, counts = grouped.sum(), grouped.size()
+    total_new = int(sums.sum())
+    share = {str(k): int(v) / total_new for k, v in sums.items()}
+    size = {str(k): int(sums[k]) / int(counts[k]) for k in sums.index}
+    for key in sums.index:
+        chain[f"new_mrr_share[{key}]"] = (
+            f"new deals won {window} in {key}: MRR {int(sums[key]):,} / all new MRR "
+            f"{total_new:,} = {share[str(key)]:.4f}"
+        )
+        chain[f"deal_size[{key}]"] = (
+            f"new deals won {window} in {key}: MRR {int(sums[key]):,} / "
+            f"{int(counts[key])} deals = {size[str(key)]:,.2f}"
+        )
+
+    # Early churn of the deals won early_months before.
+    elo, ehi = _window(read, months, early)
+    loss_customer, loss_month = _loss_events(ledger)
+    next_lost = next_loss(code, won, loss_customer, loss_month)
+    early_window = (won >= elo) & (won <= ehi)
+    early_lost = early_window & (next_lost - won <= early)
+    n_early = int(early_window.sum())
+    early_rate = int(early_lost.sum()) / n_early if n_early else np.nan
+    chain["early_churn_rate"] = (
+        f"new deals won {_months_text(elo, ehi)}: {int(early_lost.sum())} lost within "
+        f"{early} months / {n_early} = {early_rate:.4f}"
+    )
+
+    # Meetings to deals.
+    conversion: dict[str, float] = {}
+    if meetings is not None:
+        if segment not in meetings.columns:
+            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
+            raise ValueError(msg)
+        met = validate(meetings, Meeting)
+        held = _month_ordinals(met["held_on"])
+        mlo, mhi = _window(read, months, lag)
+        qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
+        keep = qualified & (held >= mlo) & (held <= mhi)
+        seg = met[segment].astype(object)
+        seg = seg.where(seg.notna(), _NONE).astype(str)
+        q = pd.DataFrame(
+            {
+                "segment": seg.to_numpy(object)[keep],
+                "won": met["deal_id"].notna().to_numpy(bool)[keep].astype(np.int64),
+            }
+        ).groupby("segment", sort=True)["won"]
+        held_n, won_n = q.size(), q.sum()
+        for key in held_n.index:
+            rate = int(won_n[key]) / int(held_n[key])
+            conversion[str(key)] = rate
+            chain[f"meeting_conversion[{key}]"] = (
+                f"qualified meetings held {_months_text(mlo, mhi)} in {key}: "
+                f"{int(won_n[key])} won / {int(held_n[key])} = {rate:.4f}"
+            )
+
+    # LTV per unit of new MRR, from pooled churn.
+    pooled = pooled_churn(
+        ledger,
+        by=segment,
+        prior_months=prior_months,
+        as_of=pd.Period(ordinal=read, freq="M"),
+        conventions=chosen,
+    )
+    rates = pooled["churn_rate"].to_numpy(np.float64)
+    _, value = conventional_ltv(np.ones(len(rates)), rates, chosen)
+    multiple = {str(k): float(v) for k, v in zip(pooled.index, value, strict=True)}
+    for key, rate, v in zip(pooled.index, rates, value, strict=True):
+        chain[f"ltv_multiple[{key}]"] = (
+            f"pooled monthly churn of {key} {rate:.5f} (prior {prior_months:g} "
+            f"customer-months toward its parent); LTV of 1 unit of MRR at margin "
+            f"{chosen.gross_margin:g} = {v:.2f}"
+        )
+
+    # Customer sales: won expansion MRR over opportunity MRR.
+    win_rate = np.nan
+    if activities is not None and staff is not None:
+        acts = validate(activities, Activity)
+        people = validate(staff, StaffMember)
+        sales = set(
+            people.loc[
+                people["role"].astype(str) == "customer_sales", "staff_id"
+            ].astype(str)
+        )
+        on = _month_ordinals(acts["on"])
+        opened = (
+            (acts["kind"].astype(str) == "opportunity").to_numpy(bool)
+            & acts["staff_id"].astype(str).isin(sales).to_numpy(bool)
+            & (on >= lo)
+            & (on <= hi)
+        )
+        opened_mrr = int(acts.loc[opened, "mrr"].fillna(0).astype(np.int64).sum())
+        all_won = _month_ordinals(table["won_on"])
+        expansion_deals = (
+            table["kind"].astype(str).isin(["upsell", "cross_sell"]).to_numpy(bool)
+            & table["owner_id"].astype(str).isin(sales).to_numpy(bool)
+            & (all_won >= lo)
+            & (all_won <= hi)
+        )
+        won_mrr = int(table.loc[expansion_deals, "mrr"].sum())
+        win_rate = min(won_mrr / opened_mrr, 1.0) if opened_mrr else np.nan
+        chain["pipeline_win_rate"] = (
+            f"customer sales {window}: won upsell and cross-sell MRR {won_mrr:,} / "
+            f"opportunity MRR opened {opened_mrr:,} = {win_rate:.4f}"
+        )
+
+    onboarding_rate = np.nan
+    if onboarding is not None:
+        ob = validate(onboarding, Onboarding)
+        started = _month_ordinals(ob["started_on"])
+        olo, ohi = _window(read, months, lag)
+        began = (started >= olo) & (started <= ohi)
+        done = began & ob["completed_on"].notna().to_numpy(bool)
+        n_began = int(began.sum())
+        onboarding_rate = int(done.sum()) / n_began if n_began else np.nan
+        chain["onboarding_rate"] = (
+            f"onboardings started {_months_text(olo, ohi)}: {int(done.sum())} "
+            f"completed / {n_began} = {onboarding_rate:.4f}"
+        )
+
+    return GoalHistory(
+        currency=ledger.currency,
+        as_of=pd.Period(ordinal=read, freq="M"),
+        lookback_months=months,
+        mrr_at_end=mrr_at_end,
+        new_mrr_share=share,
+        deal_size=size,
+        meeting_conversion=conversion,
+        ltv_multiple=multiple,
+        early_months=early,
+        early_churn_rate=early_rate,
+        expansion_rate=expansion_rate,
+        loss_rate=loss_rate,
+        pipeline_win_rate=win_rate,
+        onboarding_rate=onboarding_rate,
+        chain=chain,
+    )
+
+
+def _company_figures(
+    plan: Plan, history: GoalHistory
+) -> list[tuple[str, str, int, str]]:
+    """Return the company's targets: (metric, segment, target, chain), in order."""
+    if history.currency != plan.currency:
+        msg = (
+            f"history is in {history.currency} and the plan in {plan.currency}; "
+            "convert one first"
+        )
+        raise ValueError(msg)
+    n = plan.months
+    base = history.mrr_at_end
+    rows: list[tuple[str, str, int, str]] = []
+    unknown = [
+        name
+        for name in ("expansion_rate", "loss_rate")
+        if np.isnan(getattr(history, name))
+    ]
+    if unknown:
+        msg = f"history: {unknown} unknown (no MRR at the start of any month read)"
+        raise ValueError(msg)
+    expansion = round(history.expansion_rate * base * n)
+    lost = round(history.loss_rate * base * n)
+    e_text = (
+        f"expansion rate {history.expansion_rate:.4f} x MRR {base:,} x {n} months "
+        f"= {expansion:,}"
+    )
+    l_text = f"loss rate {history.loss_rate:.4f} x MRR {base:,} x {n} months = {lost:,}"
+    segments = sorted(history.new_mrr_share)
+    share = np.array([history.new_mrr_share[s] for s in segments], np.float64)
+    missing = [s for s in segments if s not in history.ltv_multiple]
+    if missing:
+        msg = f"history: no ltv_multiple for segments {missing}"
+        raise ValueError(msg)
+    multiple = np.array([history.ltv_multiple[s] for s in segments], np.float64)
+    if not np.isfinite(multiple).all():
+        msg = "history: an ltv_multiple is not finite (no churn seen); set one"
+        raise ValueError(msg)
+    blended = float((share * multiple).sum() / share.sum()) if len(share) else np.nan
+    if plan.measure == "ltv" and not blended > 0:
+        msg = "history: no new MRR by segment to turn an LTV goal into new MRR"
+        raise ValueError(msg)
+    if plan.measure == "net_new_mrr":
+        new_total = max(plan.goal + lost - expansion, 0)
+        n_text = (
+            f"net new goal {plan.goal:,} + projected losses {lost:,} - projected "
+            f"expansion {expansion:,} = {new_total:,}"
+        )
+    elif plan.measure == "new_mrr":
+        new_total = plan.goal
+        n_text = f"new MRR goal {plan.goal:,}"
+    else:
+        new_total = round(plan.goal / blended)
+        n_text = (
+            f"LTV goal {plan.goal:,} / blended LTV per unit of new MRR {blended:.2f} "
+            f"(segment multiples weighted by new-MRR share) = {new_total:,}"
+        )
+    new_by = allocate(new_total, share)
+    if plan.measure == "ltv":
+        value_by = allocate(plan.goal, share * multiple)
+    else:
+        value_by = np.rint(new_by * multiple).astype(np.int64)
+    deals_by = np.zeros(len(segments))
+    for i, s in enumerate(segments):
+        size = history.deal_size.get(s, np.nan)
+        deals_by[i] = new_by[i] / size if size > 0 else np.nan
+    deals_needed = int(np.ceil(np.nansum(deals_by)))
+    rows.append(("new_mrr", _ALL, new_total, n_text))
+    for i, s in enumerate(segments):
+        rows.append(
+            (
+                "new_mrr",
+                s,
+                int(new_by[i]),
+                f"{n_text}; x share {share[i]:.4f} of {s} (largest remainder) = "
+                f"{int(new_by[i]):,}",
+            )
+        )
+    rows.append(
+        (
+            "ltv_bookings",
+            _ALL,
+            int(value_by.sum()),
+            "sum over segments of new MRR x LTV multiple: "
+            + " + ".join(
+                f"{int(new_by[i]):,} x {multiple[i]:.2f}" for i in range(len(segments))
+            )
+            + f" = {int(value_by.sum()):,}",
+        )
+    )
+    if not np.isnan(history.early_churn_rate):
+        ceiling = int(np.floor(history.early_churn_rate * deals_needed))
+        rows.append(
+            (
+                "early_churn_ceiling",
+                _ALL,
+                ceiling,
+                f"early churn rate {history.early_churn_rate:.4f} (lost within "
+                f"{history.early_months} months) x {deals_needed} new deals needed "
+                f"(new MRR / deal size by segment, rounded up) = {ceiling} "
+                "customers at most (rounded down)",
+            )
+        )
+    if history.meeting_conversion:
+        for i, s in enumerate(segments):
+            rate = history.meeting_conversion.get(s, np.nan)
+            if not rate > 0 or np.isnan(deals_by[i]):
+                continue
+            meetings = int(np.ceil(deals_by[i] / rate))
+            rows.append(
+                (
+                    "qualified_meetings",
+                    s,
+                    meetings,
+                    f"new MRR {int(new_by[i]):,} in {s} / deal size "
+                    f"{history.deal_size[s]:,.2f} = {deals_by[i]:.2f} deals; / "
+                    f"conversion {rate:.4f} = {meetings} qualified meetings "
+                    "(rounded up)",
+                )
+            )
+    rows.append(("expansion_mrr", _ALL, expansion, e_text))
+    if history.pipeline_win_rate > 0:
+        pipeline = round(expansion / history.pipeline_win_rate)
+        rows.append(
+            (
+                "pipeline_mrr",
+                _ALL,
+                pipeline,
+                f"{e_text}; / pipeline win rate {history.pipeline_win_rate:.4f} "
+                f"= {pipeline:,}",
+            )
+        )
+    rows.append(("lost_mrr_ceiling", _ALL, lost, f"{l_text} at most"))
+    if not np.isnan(history.onboarding_rate):
+        onboardings = int(np.ceil(history.onboarding_rate * deals_needed))
+        rows.append(
+            (
+                "onboardings",
+                _ALL,
+                onboardings,
+                f"onboarding completion {history.onboarding_rate:.4f} x "
+                f"{deals_needed} new deals needed = {onboardings} completed "
+                "(rounded up)",
+            )
+        )
+    return rows
+
+
+def _capacity(people: pd.DataFrame, plan: Plan) -> npt.NDArray[np.float64]:
+    """Full-time months of each person over the plan's period, ramp counted."""
+    first = int(plan.start.ordinal)
+
+    def months_of(column: str, missing: int) -> npt.NDArray[np.int64]:
+        days = pd.DatetimeIndex(people[column])
+        ordinals = np.asarray(pd.PeriodIndex(days, freq="M").asi8, np.int64)
+        return np.where(days.isna(), missing, ordinals)
+
+    began = months_of("start", np.iinfo(np.int32).min)
+    ends = pd.DatetimeIndex(people["end"])
+    mid_month = ~np.asarray(ends.isna(), bool) & (np.asarray(ends.day) > 1)
+    end_month = months_of("end", np.iinfo(np.int32).max)
+    end_month = np.where(mid_month, end_month + 1, end_month)
+    ramped = ramp_capacity(began, end_month, first, plan.months, plan.ramp_months)
+    fte: npt.NDArray[np.float64] = people["fte"].to_numpy(np.float64) * ramped
+    return fte
+
+
+def plan_targets(
+    staff: pd.DataFrame,
+    *,
+    plan: Plan,
+    history: GoalHistory,
+) -> pd.DataFrame:
+    """
+    Derive every team's and person's targets from a company goal and its history.
+
+    The company's figures come first, each from the plan's goal and the
+    history's rates (the ``chain`` column writes the arithmetic out):
+
+    - **field sales**: new MRR needed (``net_new_mrr``: the goal plus the
+      projected losses less the projected expansion; ``new_mrr``: the goal;
+      ``ltv``: the goal over the blended LTV per unit of new MRR), split by
+      fit segment in proportion to its share of new MRR; LTV-weighted
+      bookings (each segment's new MRR times its LTV multiple); and an
+      early-churn ceiling (the early churn rate times the new deals needed,
+      rounded down: the customers that may be lost within
+      ``history.early_months``).
+    - **inside sales**: qualified meetings per fit segment (the segment's new
+      deals needed, new MRR over deal size, over its meeting conversion;
+      rounded up), not raw meeting counts.
+    - **customer sales**: expansion (upsell and cross-sell) MRR, the
+      expansion rate times MRR times the months, and the pipeline it needs
+      (over the pipeline win rate).
+    - **customer marketing**: a lost-MRR ceiling (the loss rate times MRR
+      times the months).
+    - **customer support**: onboardings to complete (the completion rate
+      times the new deals needed, rounded up).
+
+    Each company figure is then split among the people of its role in
+    proportion to their capacity (``fte`` times ramped months, as in
+    `targets`), in whole units by largest remainder, so people's targets
+    add up exactly to their team's and to the company's. A figure whose
+    role has nobody with capacity in the period goes to one ``"(none)"``
+    row, so the company's total still shows.
+
+    Parameters
+    ----------
+    staff : pandas.DataFrame
+        People (`StaffMember` columns).
+    plan : Plan
+        The goal (measure ``"net_new_mrr"``, ``"new_mrr"`` or ``"ltv"``),
+        the period and the ramp (its ``role`` is not used: every role gets
+        its own figures).
+    history : GoalHistory
+        The rates (`goal_history`, edited or not).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure and level, with `PLAN_COLUMNS`: ``level``
+        (``"company"``, ``"team"``, ``"staff"``), ``role``, ``team`` and
+        ``staff_id`` (``"All"`` above their level), ``metric``,
+        ``segment`` (``"All"`` unless split by fit), ``unit`` (``"money"``:
+        minor units of the plan's currency; or a count: ``"meetings"``,
+        ``"customers"``, ``"onboardings"``), ``target`` (int64), the
+        ``capacity_share`` of the role's capacity, and ``chain``.
+        ``attrs`` hold the ``plan``, the ``history`` and the ``currency``.
+
+    Raises
+    ------
+    InvalidTableError
+        If `staff` breaks the `StaffMember` schema.
+    ValueError
+        If the history and the plan are in different currencies, or a rate
+        the goal needs is unknown (an LTV goal needs new MRR by segment).
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> from subscription_metrics.goals import Plan
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> history = sm.goals.goal_history(
+    ...     led, deals=sample.deals, meetings=sample.meetings)
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2026-01",
+    ...             measure="net_new_mrr")
+    >>> got = sm.goals.plan_targets(sample.staff, plan=plan, history=history)
+    >>> company = got[got["level"] == "company"].set_index(["metric", "segment"])
+    >>> company.loc[("qualified_meetings", "smb"), "target"] > 0
+    np.True_
+    """
+    people = validate(staff, StaffMember).sort_values("staff_id", kind="stable")
+    figures = _company_figures(plan, history)
+    roles = people["role"].astype(str).to_numpy(object)
+    team_values = people["team"].astype(object)
+    teams_of = team_values.where(team_values.notna(), _NONE).to_numpy(object)
+    ids = people["staff_id"].astype(str).to_numpy(object)
+    capacity = _capacity(people, plan)
+    people_parts = []
+    for order, (metric, segment_value, total, text) in enumerate(figures):
+        # One split per figure (a handful), not per row.
+        role = _METRIC_ROLES[metric]
+        mine = (roles == role) & (capacity > 0)
+        weights = capacity[mine]
+        whole = float(weights.sum())
+        if whole > 0:
+            split = allocate(total, weights)
+            who, team, share = ids[mine], teams_of[mine], weights / whole
+            person_text = [
+                f"{text}; x capacity {_figure(c)} / {_figure(whole)} {role} "
+                f"full-time months = {t:,} (largest remainder)"
+                for c, t in zip(weights, split, strict=True)
+            ]  # one string per person of one role: a team's size
+        else:
+            split = np.array([total], np.int64)
+            who = np.array([_NONE], object)
+            team = np.array([_NONE], object)
+            share = np.array([1.0])
+            person_text = [f"{text}; nobody in {role} has capacity in the period"]
+        people_parts.append(
+            pd.DataFrame(
+                {
+                    "_order": order,
+                    "role": role,
+                    "team": team,
+                    "staff_id": who,
+                    "metric": metric,
+                    "segment": segment_value,
+                    "target": split,
+                    "capacity_share": share,
+                    "chain": person_text,
+                }
+            )
+        )
+    staff_rows = pd.concat(people_parts, ignore_index=True).assign(level="staff")
+    keys = ["_order", "role", "metric", "segment", "team"]
+    team_rows = (
+        staff_rows.groupby(keys, sort=True)
+        .agg(
+            target=("target", "sum"),
+            capacity_share=("capacity_share", "sum"),
+            people=("staff_id", "size"),
+        )
+        .reset_index()
+    )
+    team_rows["level"] = "team"
+    team_rows["staff_id"] = _ALL
+    team_rows["chain"] = [
+        f"sum of {p} people's targets = {t:,}"
+        for p, t in zip(team_rows["people"], team_rows["target"], strict=True)
+    ]  # one string per team and figure
+    company_rows = pd.DataFrame(
+        {
+            "_order": np.arange(len(figures)),
+            "level": "company",
+            "role": [_METRIC_ROLES[f[0]] for f in figures],
+            "team": _ALL,
+            "staff_id": _ALL,
+            "metric": [f[0] for f in figures],
+            "segment": [f[1] for f in figures],
+            "target": np.array([f[2] for f in figures], np.int64),
+            "capacity_share": 1.0,
+            "chain": [f[3] for f in figures],
+        }
+    )
+    out = pd.concat(
+        [company_rows, team_rows.drop(columns="people"), staff_rows], ignore_index=True
+    )
+    rank = out["level"].map({"company": 0, "team": 1, "staff": 2})
+    out = (
+        out.assign(_level=rank)
+        .sort_values(["_order", "_level", "team", "staff_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+    out["unit"] = out["metric"].map(_METRIC_UNITS)
+    out["target"] = out["target"].astype(np.int64)
+    out = out[list(PLAN_COLUMNS)]
+    out.attrs["plan"] = plan
+    out.attrs["history"] = history
+    out.attrs["currency"] = plan.currency
+    return out
+
+
+PACING_COLUMNS: Final = (
+    "target",
+    "actual",
+    "actual_to_date",
+    "actual_to_date_lower",
+    "actual_to_date_upper",
+    "expected_to_date",
+    "attainment",
+    "pace",
+    "status",
+)
+"""Columns of `pacing`, in order."""
+
+_PACING_KEYS: Final = ("level", "role", "team", "staff_id", "metric", "segment")
+
+
+def _ltv_bounds(
+    ledger: Ledger,
+    *,
+    segment: str,
+    read: int,
+    prior_months: float,
+    level: float,
+    conventions: Conventions,
+) -> pd.DataFrame:
+    """LTV per unit of MRR by segment, with the interval of its pooled churn."""
+    pooled = pooled_churn(
+        ledger,
+        by=segment,
+        prior_months=prior_months,
+        level=level,
+        as_of=pd.Period(ordinal=read, freq="M"),
+        conventions=conventions,
+    )
+    one = np.ones(len(pooled))
+    _, point = conventional_ltv(
+        one, pooled["churn_rate"].to_numpy(np.float64), conventions
+    )
+    _, lower = conventional_ltv(
+        one, pooled["churn_rate_upper"].to_numpy(np.float64), conventions
+    )
+    _, upper = conventional_ltv(
+        one, pooled["churn_rate_lower"].to_numpy(np.float64), conventions
+    )
+    return pd.DataFrame(
+        {"multiple": point, "lower": lower, "upper": upper},
+        index=pd.Index(pooled.index.astype(object), name=segment),
+    )
+
+
+def _actuals(
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame | None,
+    meetings: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    onboarding: pd.DataFrame | None,
+    segment: str,
+    early_months: int,
+    read: int,
+    prior_months: float,
+    level: float,
+    conventions: Conventions,
+) -> tuple[pd.DataFrame, set[str]]:
+    """Every measured event: staff_id, metric, segment, period, value, bounds."""
+    parts: list[pd.DataFrame] = []
+    measured: set[str] = set()
+
+    def add(
+        who: object,
+        metric: str,
+        seg: object,
+        month: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        lower: npt.NDArray[np.float64] | None = None,
+        upper: npt.NDArray[np.float64] | None = None,
+    ) -> None:
+        measured.add(metric)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "staff_id": who,
+                    "metric": metric,
+                    "segment": seg,
+                    "period": month,
+                    "value": value,
+                    "lower": value if lower is None else lower,
+                    "upper": value if upper is None else upper,
+                }
+            )
+        )
+
+    if deals is not None:
+        table = validate(deals, Deal)
+        won = _month_ordinals(table["won_on"])
+        owner = table["owner_id"].astype(str).to_numpy(object)
+        mrr = table["mrr"].to_numpy(np.float64)
+        kind = table["kind"].astype(str).to_numpy(object)
+        ids = pd.Index(ledger.customers["customer_id"].astype(str))
+        code = ids.get_indexer(pd.Index(table["customer_id"].astype(str))).astype(
+            np.int64
+        )
+        attribute_values = ledger.customer_attribute(segment).astype(object)
+        values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(
+            object
+        )
+        seg = np.where(code >= 0, values[np.maximum(code, 0)], _NONE)
+        new = kind == "new"
+        add(owner[new], "new_mrr", seg[new], won[new], mrr[new])
+        add(owner[new], "new_mrr", _ALL, won[new], mrr[new])
+        bounds = _ltv_bounds(
+            ledger,
+            segment=segment,
+            read=read,
+            prior_months=prior_months,
+            level=level,
+            conventions=conventions,
+        )
+        known = pd.Index(bounds.index).get_indexer(pd.Index(seg))
+        fallback = int(pd.Index(bounds.index).get_loc(_ALL))
+        row = np.where(known >= 0, known, fallback)
+        point = bounds["multiple"].to_numpy(np.float64)[row]
+        lower = bounds["lower"].to_numpy(np.float64)[row]
+        upper = bounds["upper"].to_numpy(np.float64)[row]
+        add(
+            owner[new],
+            "ltv_bookings",
+            _ALL,
+            won[new],
+            (mrr * point)[new],
+            (mrr * lower)[new],
+            (mrr * upper)[new],
+        )
+        loss_customer, loss_month = _loss_events(ledger)
+        lost = next_loss(code, won, loss_customer, loss_month)
+        early = new & (lost - won <= early_months) & (lost <= read)
+        add(
+            owner[early],
+            "early_churn_ceiling",
+            _ALL,
+            lost[early],
+            np.ones(int(early.sum())),
+        )
+        grow = (kind == "upsell") | (kind == "cross_sell")
+        add(owner[grow], "expansion_mrr", _ALL, won[grow], mrr[grow])
+    if meetings is not None:
+        if segment not in meetings.columns:
+            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
+            raise ValueError(msg)
+        met = validate(meetings, Meeting)
+        qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
+        seg_values = met[segment].astype(object)
+        seg_values = seg_values.where(seg_values.notna(), _NONE).astype(str)
+        add(
+            met["staff_id"].astype(str).to_numpy(object)[qualified],
+            "qualified_meetings",
+            seg_values.to_numpy(object)[qualified],
+            _month_ordinals(met["held_on"])[qualified],
+            np.ones(int(qualified.sum())),
+        )
+    if activities is not None:
+        acts = validate(activities, Activity)
+        opened = (acts["kind"].astype(str) == "opportunity").to_numpy(bool)
+        add(
+            acts["staff_id"].astype(str).to_numpy(object)[opened],
+            "pipeline_mrr",
+            _ALL,
+            _month_ordinals(acts["on"])[opened],
+            acts["mrr"].fillna(0).to_numpy(np.float64)[opened],
+        )
+    if onboarding is not None:
+        ob = validate(onboarding, Onboarding)
+        done = ob["completed_on"].notna().to_numpy(bool)
+        owners = ob["owner_id"].astype(object)
+        owners = owners.where(owners.notna(), _NONE).astype(str)
+        add(
+            owners.to_numpy(object)[done],
+            "onboardings",
+            _ALL,
+            _month_ordinals(ob["completed_on"])[done],
+            np.ones(int(done.sum())),
+        )
+    from .ledger import bridge
+
+    moves = bridge(ledger)
+    lost_mrr = (moves["churned_mrr"] + moves["contraction_mrr"]).to_numpy(np.float64)
+    add(
+        None,  # the company's: nobody's in particular
+        "lost_mrr_ceiling",
+        _ALL,
+        np.asarray(pd.PeriodIndex(moves.index).asi8, np.int64),
+        lost_mrr,
+    )
+    events = pd.concat(parts, ignore_index=True)
+    events["staff_id"] = events["staff_id"].astype(object)
+    # Float sums in an order fixed by the data, not the rows' order.
+    events = events.sort_values(
+        ["metric", "segment", "period", "staff_id", "value", "lower", "upper"],
+        kind="stable",
+        na_position="last",
+        ignore_index=True,
+    )
+    return events, measured
+
+
+def pacing(
+    ledger: Ledger,
+    *,
+    targets: pd.DataFrame,
+    deals: pd.DataFrame | None = None,
+    meetings: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    onboarding: pd.DataFrame | None = None,
+    segment: str = "segment",
+    through: MonthLike | None = None,
+    level: float = 0.95,
+    prior_months: float = 120.0,
+    conventions: Conventions | None = None,
+) -> pd.DataFrame:
+    """
+    Compare each person's, team's and the company's actuals with their targets.
+
+    For every row of a `plan_targets` table and every month of the plan's
+    period up to `through`, the month's actual, the actual to date, and the
+    pace: the **pacing convention** is linear pro-rata, so after ``k`` of
+    the period's ``n`` months a target is expected at ``target * k / n``.
+    A target is ``"on pace"`` when the actual to date reaches that and
+    ``"behind"`` when it does not; a ceiling (``*_ceiling``) is ``"on
+    pace"`` while the actual to date stays at or below it and ``"over"``
+    when it exceeds it. An actual that is an estimate (``ltv_bookings``: a
+    deal's MRR times its segment's expected LTV multiple) carries an
+    interval, from the interval of the segment's pooled churn
+    (`pooled_churn`); when the interval holds the expected figure the
+    status is ``"uncertain"``: the data cannot yet say.
+
+    What is measured, per person (the ``staff_id`` of the row):
+
+    - ``new_mrr``, ``ltv_bookings``: ``new`` deals won, by owner, in the
+      month won (by the customer's fit segment for segment rows);
+    - ``early_churn_ceiling``: the owner's new customers lost within
+      ``history.early_months`` of their deal, in the month of the loss;
+    - ``expansion_mrr``: upsell and cross-sell deals, by owner;
+    - ``qualified_meetings``: qualified meetings, by ``staff_id`` and the
+      meeting's `segment` column;
+    - ``pipeline_mrr``: the MRR of ``opportunity`` activities, by
+      ``staff_id``;
+    - ``onboardings``: onboardings completed, by ``owner_id``;
+    - ``lost_mrr_ceiling``: the bridge's churned plus contraction MRR, for
+      the company only (people and teams are ``"not measured"``).
+
+    A team's actual is the sum of its people's; the company's counts every
+    event, whoever's (a deal owned by someone outside the role counts for
+    the company, not for a person).
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The ledger, for segments, losses and the LTV multiples.
+    targets : pandas.DataFrame
+        A `plan_targets` table (its ``attrs`` hold the plan and history).
+    deals, meetings, activities, onboarding : pandas.DataFrame, optional
+        The tables the actuals come from; a metric whose table is missing
+        is ``"not measured"``.
+    segment : str, default 'segment'
+        The fit attribute (a customer attribute and a column of `meetings`).
+    through : pandas.Period, str or date, optional
+        Last month shown (default: the ledger's last month, within the
+        plan's period).
+    level : float, default 0.95
+        Probability of the intervals.
+    prior_months : float, default 120.0
+        Pooling weight of the churn behind the LTV multiples.
+    conventions : Conventions, optional
+        Other choices than the ledger's for churn and LTV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``level``, ``role``, ``team``, ``staff_id``, ``metric``,
+        ``segment`` and ``period``, with `PACING_COLUMNS`: ``target``
+        (int64), ``actual`` and ``actual_to_date`` (float; money in minor
+        units), the interval of the actual to date (equal to it where the
+        figure is exact), ``expected_to_date``, ``attainment`` (actual to
+        date over target; NaN for a zero target), ``pace`` (actual to date
+        over expected to date) and ``status``.
+
+    Raises
+    ------
+    ValueError
+        If `targets` is not a `plan_targets` table, or no month of the plan
+        is in the ledger.
+
+    Examples
+    --------
+    >>> import subscription_metrics as sm
+    >>> from subscription_metrics.goals import Plan
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> history = sm.goals.goal_history(
+    ...     led, deals=sample.deals, meetings=sample.meetings, as_of="2025-09")
+    >>> plan = Plan(goal=30_000_000, currency="JPY", start="2025-10",
+    ...             measure="net_new_mrr")
+    >>> goals = sm.goals.plan_targets(sample.staff, plan=plan, history=history)
+    >>> paced = sm.goals.pacing(led, targets=goals, deals=sample.deals,
+    ...                         meetings=sample.meetings)
+    >>> december = paced.xs(("company", "2025-12"), level=["level", "period"])
+    >>> december.droplevel(["role", "team", "staff_id"])[["target", "status"]]
+                                    target     status
+    metric              segment
+    new_mrr             All           37396383    on pace
+                        enterprise    14932953     behind
+                        mid_market    11714784    on pace
+                        smb           10748646    on pace
+    ltv_bookings        All         3054090234  uncertain
+    early_churn_ceiling All                 39       over
+    qualified_meetings  enterprise         209     behind
+                        mid_market         371     behind
+                        smb                540     behind
+    expansion_mrr       All            5725155    on pace
+    lost_mrr_ceiling    All           13121538       over
+
+    The LTV booked is an estimate whose interval holds the pace line:
+
+    >>> ltv = december.xs("ltv_bookings", level="metric").iloc[0]
+    >>> bool(ltv["actual_to_date_lower"] < ltv["expected_to_date"]
+    ...      < ltv["actual_to_date_upper"])
+    True
+    """
+    plan = targets.attrs.get("plan")
+    history = targets.attrs.get("history")
+    if not isinstance(plan, Plan) or not isinstance(history, GoalHistory):
+        msg = "targets: pass a plan_targets table (its attrs hold the plan and history)"
+        raise ValueError(msg)
+    missing = [c for c in PLAN_COLUMNS if c not in targets.columns]
+    if missing:
+        msg = f"targets: no column {missing}; pass a plan_targets table"
+        raise ValueError(msg)
+    chosen_level = check_level(level)
+    chosen = _rate_conventions(ledger, conventions)
+    last = as_of_month(ledger, None, empty=_EMPTY)
+    hi = _month_or_none(through, "through")
+    read = last if hi is None else min(hi, last)
+    first = int(plan.start.ordinal)
+    end = min(first + plan.months - 1, read)
+    if end < first:
+        msg = (
+            f"the plan starts in {plan.start}, after the last month read "
+            f"{pd.Period(ordinal=read, freq='M')}; there is nothing to pace yet"
+        )
+        raise ValueError(msg)
+    events, measured = _actuals(
+        ledger,
+        deals=deals,
+        meetings=meetings,
+        activities=activities,
+        onboarding=onboarding,
+        segment=segment,
+        early_months=history.early_months,
+        read=end,
+        prior_months=prior_months,
+        level=chosen_level,
+        conventions=chosen,
+    )
+    events = events[(events["period"] >= first) & (events["period"] <= end)]
+    months = np.arange(first, end + 1, dtype=np.int64)
+    rows = targets[[*_PACING_KEYS, "target"]].reset_index(drop=True)
+    rows = rows.assign(_row=np.arange(len(rows)))
+    grid = rows.merge(pd.DataFrame({"period": months}), how="cross")
+    sums = ["value", "lower", "upper"]
+    # People: their own events.
+    by_person = (
+        events.dropna(subset=["staff_id"])
+        .groupby(["staff_id", "metric", "segment", "period"], sort=False)[sums]
+        .sum()
+        .reset_index()
+    )
+    staff_grid = grid[grid["level"] == "staff"].merge(
+        by_person, on=["staff_id", "metric", "segment", "period"], how="left"
+    )
+    # Teams: the sum of their people's.
+    team_sums = (
+        staff_grid.groupby(["role", "team", "metric", "segment", "period"], sort=False)[
+            sums
+        ]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    team_grid = grid[grid["level"] == "team"].merge(
+        team_sums, on=["role", "team", "metric", "segment", "period"], how="left"
+    )
+    # The company: every event.
+    company_sums = (
+        events.groupby(["metric", "segment", "period"], sort=False)[sums]
+        .sum()
+        .reset_index()
+    )
+    company_grid = grid[grid["level"] == "company"].merge(
+        company_sums, on=["metric", "segment", "period"], how="left"
+    )
+    out = pd.concat([company_grid, team_grid, staff_grid], ignore_index=True)
+    out = out.sort_values(["_row", "period"], kind="stable").reset_index(drop=True)
+    is_measured = out["metric"].isin(sorted(measured)).to_numpy(bool).copy()
+    company_only = (out["metric"] == "lost_mrr_ceiling").to_numpy(bool) & (
+        out["level"] != "company"
+    ).to_numpy(bool)
+    is_measured &= ~company_only
+    for column in sums:
+        values = out[column].to_numpy(np.float64)
+        out[column] = np.where(is_measured, np.nan_to_num(values, nan=0.0), np.nan)
+    group = out["_row"].to_numpy(np.int64)
+    to_date = {
+        column: out.groupby(group, sort=False)[column].cumsum().to_numpy(np.float64)
+        for column in sums
+    }
+    k = (out["period"].to_numpy(np.int64) - first + 1).astype(np.float64)
+    target = out["target"].to_numpy(np.int64)
+    expected = target * k / plan.months
+    actual = to_date["value"]
+    lower, upper = to_date["lower"], to_date["upper"]
+    ceiling = out["metric"].str.endswith("_ceiling").to_numpy(bool)
+    status = np.where(
+        ceiling,
+        np.where(
+            upper <= expected,
+            "on pace",
+            np.where(lower > expected, "over", "uncertain"),
+        ),
+        np.where(
+            lower >= expected,
+            "on pace",
+            np.where(upper < expected, "behind", "uncertain"),
+        ),
+    ).astype(object)
+    status[~is_measured] = "not measured"
+    result = pd.DataFrame(
+        {
+            "target": target,
+            "actual": out["value"].to_numpy(np.float64),
+            "actual_to_date": actual,
+            "actual_to_date_lower": lower,
+            "actual_to_date_upper": upper,
+            "expected_to_date": expected,
+            "attainment": divide_or_nan(actual, target.astype(np.float64)),
+            "pace": divide_or_nan(actual, expected),
+            "status": status,
+        },
+        index=pd.MultiIndex.from_arrays(
+            [
+                *(out[name].to_numpy(object) for name in _PACING_KEYS),
+                pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+                    out["period"].to_numpy(np.int64), freq="M"
+                ),
+            ],
+            names=[*_PACING_KEYS, "period"],
+        ),
+    )
+    result.attrs["plan"] = plan
+    result.attrs["currency"] = plan.currency
+    result.attrs["pacing"] = "linear pro-rata: target x months elapsed / months"
+    return result

@@ -1,13 +1,15 @@
 """
 The bundled sample: three years of a Japanese B2B SaaS company, in yen.
 
-`load_sample` returns a `SampleData` with ten tables that follow the
+`load_sample` returns a `SampleData` with twelve tables that follow the
 library's entities: ``customers`` (`Customer`), ``subscriptions``
 (`Subscription`, plus a ``billing_interval`` column), ``staff``
 (`StaffMember`), ``deals`` (`Deal`) and ``costs`` (`CostEntry`), and for
 customer-success work ``usage`` (`UsageSnapshot`), ``onboarding``
 (`Onboarding`), ``tickets`` (`Ticket`), ``activities`` (`Activity`) and
-``assignments`` (`Assignment`). The company sells a ``starter``, a
+``assignments`` (`Assignment`), and for goal setting ``meetings``
+(`Meeting`, inside sales's meetings with prospects) and ``pipeline``
+(`Opportunity`, the deals open at the horizon). The company sells a ``starter``, a
 ``standard`` and an ``enterprise`` plan, monthly or annually (annual
 contracts get 15% off and can end only at an anniversary), plus two add-ons
 (``addon_analytics``, ``addon_security``) that run beside the main plan.
@@ -201,6 +203,26 @@ _SCHEMAS: Final[Mapping[str, Mapping[str, str]]] = {
         "start": "date",
         "end": "date",
     },
+    "meetings": {
+        "meeting_id": "str",
+        "staff_id": "str",
+        "held_on": "date",
+        "outcome": "str",
+        "deal_id": "str",
+        "customer_id": "str",
+        "segment": "str",
+        "acquisition_channel": "str",
+    },
+    "pipeline": {
+        "opportunity_id": "str",
+        "expected_mrr": "int64",
+        "currency": "str",
+        "owner_id": "str",
+        "customer_id": "str",
+        "segment": "str",
+        "acquisition_channel": "str",
+        "opened_on": "date",
+    },
 }
 #: How each date-like column kind is written and read.
 _TIME_FORMATS: Final = {"date": "%Y-%m-%d", "timestamp": "%Y-%m-%d %H:%M"}
@@ -312,6 +334,29 @@ class SampleData:
         opportunity with (``customer_sales``, from the first one, the same
         person as the account's customer-sales deals). Rows of one customer
         and role never overlap.
+    meetings : pandas.DataFrame
+        Inside sales's meetings with prospects, with the columns of
+        `Meeting`: ``meeting_id`` (``"mt-000001"``, ..., in order of
+        ``held_on``), ``staff_id`` (the customer's inside-sales rep),
+        ``held_on``, ``outcome`` (``qualified``, ``disqualified``,
+        ``no_show``), ``deal_id`` and ``customer_id`` (the won ``new`` deal
+        and customer it led to; empty otherwise), plus the prospect's fit at
+        the meeting: ``segment`` and ``acquisition_channel``. Every ``new``
+        deal has one qualified meeting 7-40 days before it is won; about
+        1.5, 2.6 and 4.6 more qualified meetings per won deal do not convert
+        in ``smb``, ``mid_market`` and ``enterprise`` (conversion 40%, 28%
+        and 18%), and disqualified and no-show meetings come beside them.
+        Meetings of the last weeks have not converted yet: their deals fall
+        after the horizon.
+    pipeline : pandas.DataFrame
+        The new-business opportunities open at the horizon, with the columns
+        of `Opportunity`: ``opportunity_id`` (``"op-0001"``, ...),
+        ``expected_mrr`` (int64 yen; log-normal, wide enough that some
+        ``smb`` prospects are larger than some ``enterprise`` ones),
+        ``currency``, ``owner_id`` (field sales for ``mid_market`` and
+        ``enterprise``, inside sales for ``smb``), ``customer_id`` (empty:
+        all are prospects), plus ``segment``, ``acquisition_channel`` and
+        ``opened_on`` (within the last 90 days).
     as_of : datetime.date
         The data horizon, 2025-12-31.
     currency : str
@@ -351,6 +396,8 @@ class SampleData:
     tickets: pd.DataFrame
     activities: pd.DataFrame
     assignments: pd.DataFrame
+    meetings: pd.DataFrame
+    pipeline: pd.DataFrame
     as_of: dt.date
     currency: str
 

@@ -83,7 +83,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._entities import ActivityKind, Role
+from .._entities import ActivityKind, MeetingOutcome, Role
 from . import (
     _AS_OF,
     _CURRENCY,
@@ -1413,6 +1413,133 @@ def make_assignments(
     return {"assignments": assignments.reset_index(drop=True)}
 
 
+#: Inside sales: qualified meetings per won new deal are 1 / conversion, by
+#: segment; disqualified and no-show meetings per qualified one (Poisson means).
+MEETING_CONVERSION: Final = (0.40, 0.28, 0.18)
+MEETING_LEAD_DAYS: Final = (7, 41)  # [low, high) days from meeting to deal won
+OTHER_MEETINGS: Final = (0.6, 0.15)  # disqualified, no-show
+#: The open pipeline at the horizon: opportunities per segment and the
+#: log-normal of their expected MRR (median yen, sigma), wide enough that a
+#: large smb prospect can outbid a small enterprise one.
+PIPELINE_SIZE: Final = (90, 45, 20)
+PIPELINE_MRR: Final = ((45_000, 0.9), (110_000, 0.7), (260_000, 0.6))
+
+
+def make_meetings(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``meetings`` table: inside sales's meetings behind new deals."""
+    customers = tables["customers"].set_index("customer_id")
+    deals = tables["deals"]
+    new = deals[deals["kind"] == "new"]
+    who = customers.loc[new["customer_id"]]
+    segment = pd.Index(SEGMENTS).get_indexer(pd.Index(who["segment"])).astype(np.int64)
+    won_on = new["won_on"].to_numpy("datetime64[D]")
+    lead = rng.integers(*MEETING_LEAD_DAYS, len(new)).astype("timedelta64[D]")
+    held = won_on - lead
+    conversion = np.array(MEETING_CONVERSION)[segment]
+    # Each won deal's qualified meeting, then the qualified ones that did not
+    # convert and the disqualified and no-show ones, near it in time.
+    unconverted = rng.poisson((1 - conversion) / conversion)
+    disqualified = rng.poisson(OTHER_MEETINGS[0] * (1 + unconverted))
+    no_show = rng.poisson(OTHER_MEETINGS[1] * (1 + unconverted))
+    kinds = np.concatenate(
+        [
+            np.full(int(unconverted.sum()), MeetingOutcome.QUALIFIED.value),
+            np.full(int(disqualified.sum()), MeetingOutcome.DISQUALIFIED.value),
+            np.full(int(no_show.sum()), MeetingOutcome.NO_SHOW.value),
+        ]
+    )
+    source = np.concatenate(
+        [
+            np.repeat(np.arange(len(new)), unconverted),
+            np.repeat(np.arange(len(new)), disqualified),
+            np.repeat(np.arange(len(new)), no_show),
+        ]
+    )
+    shift = rng.integers(-30, 31, len(source)).astype("timedelta64[D]")
+    other_held = np.minimum(held[source] + shift, np.datetime64(_AS_OF, "D"))
+    n_won = len(new)
+    frame = pd.DataFrame(
+        {
+            "staff_id": np.concatenate(
+                [
+                    who["inside_sales_rep"].to_numpy(str),
+                    who["inside_sales_rep"].to_numpy(str)[source],
+                ]
+            ),
+            "held_on": np.concatenate([held, other_held]).astype("datetime64[ns]"),
+            "outcome": np.concatenate(
+                [np.full(n_won, MeetingOutcome.QUALIFIED.value), kinds]
+            ),
+            "deal_id": np.concatenate(
+                [new["deal_id"].to_numpy(str), np.full(len(source), "")]
+            ),
+            "customer_id": np.concatenate(
+                [new["customer_id"].to_numpy(str), np.full(len(source), "")]
+            ),
+            "segment": np.concatenate(
+                [who["segment"].to_numpy(str), who["segment"].to_numpy(str)[source]]
+            ),
+            "acquisition_channel": np.concatenate(
+                [
+                    who["acquisition_channel"].to_numpy(str),
+                    who["acquisition_channel"].to_numpy(str)[source],
+                ]
+            ),
+        }
+    )
+    frame = frame.sort_values(["held_on", "staff_id"], kind="stable")
+    frame = frame.reset_index(drop=True)
+    number = np.arange(1, len(frame) + 1).astype(str)
+    frame.insert(0, "meeting_id", np.char.add("mt-", np.char.zfill(number, 6)))
+    for col in ("deal_id", "customer_id"):
+        frame[col] = frame[col].replace("", None)
+    return {"meetings": frame}
+
+
+def make_pipeline(rng: np.random.Generator, tables: Tables) -> dict[str, pd.DataFrame]:
+    """Return the ``pipeline`` table: new-business opportunities open at the horizon."""
+    staff = tables["staff"]
+    field = staff.loc[staff["role"] == Role.FIELD_SALES.value].sort_values("staff_id")
+    inside = staff.loc[staff["role"] == Role.INSIDE_SALES.value].sort_values("staff_id")
+    segment = np.repeat(np.arange(len(SEGMENTS)), PIPELINE_SIZE)
+    n = len(segment)
+    channel = _pick(rng, np.array(CHANNEL_SHARE)[segment])
+    median = np.array([m for m, _ in PIPELINE_MRR], np.float64)[segment]
+    sigma = np.array([s for _, s in PIPELINE_MRR], np.float64)[segment]
+    mrr = np.rint(median * np.exp(sigma * rng.standard_normal(n)) / 100) * 100
+    enterprise_team = field["team"].to_numpy(str) == "fs-enterprise"
+    big = field["staff_id"].to_numpy(str)[enterprise_team]
+    commercial = field["staff_id"].to_numpy(str)[~enterprise_team]
+    owner = np.where(
+        segment == 2,
+        big[rng.integers(0, len(big), n)],
+        np.where(
+            segment == 1,
+            commercial[rng.integers(0, len(commercial), n)],
+            inside["staff_id"].to_numpy(str)[rng.integers(0, len(inside), n)],
+        ),
+    )
+    opened = np.datetime64(_AS_OF, "D") - rng.integers(0, 90, n).astype(
+        "timedelta64[D]"
+    )
+    order = np.lexsort((segment, opened))
+    number = np.arange(1, n + 1).astype(str)
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": np.char.add("op-", np.char.zfill(number, 4)),
+            "expected_mrr": mrr.astype(np.int64)[order],
+            "currency": _CURRENCY,
+            "owner_id": owner[order],
+            "customer_id": None,
+            "segment": np.array(SEGMENTS)[segment][order],
+            "acquisition_channel": np.array(CHANNELS)[channel][order],
+            "opened_on": opened[order].astype("datetime64[ns]"),
+        }
+    )
+    frame["customer_id"] = frame["customer_id"].astype(object)
+    return {"pipeline": frame}
+
+
 #: The generator's steps, in order; append new steps at the end.
 STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("staff", make_staff),
@@ -1426,6 +1553,8 @@ STEPS: Final[tuple[tuple[str, Step], ...]] = (
     ("tickets", make_tickets),
     ("activities", make_activities),
     ("assignments", make_assignments),
+    ("meetings", make_meetings),
+    ("pipeline", make_pipeline),
 )
 
 

@@ -1,0 +1,467 @@
+"""Tests for targets derived from history: `goal_history`, `plan_targets`."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import subscription_metrics as sm
+from subscription_metrics.goals import (
+    PLAN_COLUMNS,
+    GoalHistory,
+    Plan,
+    goal_history,
+    plan_targets,
+)
+
+from .test_goals import DEALS
+from .test_scorecards import _subs
+
+HISTORY = GoalHistory(
+    currency="JPY",
+    as_of="2025-12",
+    lookback_months=12,
+    mrr_at_end=1_000_000,
+    new_mrr_share={"x": 0.75, "y": 0.25},
+    deal_size={"x": 10_000, "y": 50_000},
+    meeting_conversion={"x": 0.5, "y": 0.25},
+    ltv_multiple={"x": 20.0, "y": 40.0, "All": 25.0},
+    early_months=6,
+    early_churn_rate=0.1,
+    expansion_rate=0.01,
+    loss_rate=0.02,
+    pipeline_win_rate=0.5,
+    onboarding_rate=0.9,
+)
+
+STAFF = pd.DataFrame(
+    {
+        "staff_id": ["a", "b", "c", "e", "m", "s"],
+        "role": [
+            "field_sales",
+            "field_sales",
+            "field_sales",
+            "inside_sales",
+            "customer_marketing",
+            "customer_support",
+        ],
+        "monthly_cost": 1,
+        "currency": "JPY",
+        "team": ["east", "east", "west", "is", "cm", "sup"],
+        "fte": [1.0, 0.5, 1.0, 1.0, 1.0, 1.0],
+        "start": pd.to_datetime(["2020-01-01"] * 6),
+    }
+)
+
+
+def _company(frame: pd.DataFrame) -> pd.Series:
+    rows = frame[frame["level"] == "company"]
+    return rows.set_index(["metric", "segment"])["target"]
+
+
+class TestPlanTargets:
+    def test_hand_built(self):
+        plan = Plan(
+            goal=100_000, currency="JPY", start="2026-01", measure="net_new_mrr"
+        )
+        got = plan_targets(STAFF, plan=plan, history=HISTORY)
+        company = _company(got)
+        # Expansion 0.01 x 1,000,000 x 3 = 30,000; losses 0.02 x 1,000,000 x 3 =
+        # 60,000; new MRR needed 100,000 + 60,000 - 30,000 = 130,000.
+        assert company[("expansion_mrr", "All")] == 30_000
+        assert company[("lost_mrr_ceiling", "All")] == 60_000
+        assert company[("new_mrr", "All")] == 130_000
+        # By share: x 0.75 x 130,000 = 97,500; y 32,500.
+        assert company[("new_mrr", "x")] == 97_500
+        assert company[("new_mrr", "y")] == 32_500
+        # LTV: 97,500 x 20 + 32,500 x 40 = 1,950,000 + 1,300,000.
+        assert company[("ltv_bookings", "All")] == 3_250_000
+        # Deals: 97,500 / 10,000 = 9.75 and 32,500 / 50,000 = 0.65; meetings
+        # 9.75 / 0.5 = 19.5 -> 20 and 0.65 / 0.25 = 2.6 -> 3 (rounded up).
+        assert company[("qualified_meetings", "x")] == 20
+        assert company[("qualified_meetings", "y")] == 3
+        # 10.4 deals -> 11; early churn ceiling 0.1 x 11 = 1.1 -> 1 (down);
+        # onboardings 0.9 x 11 = 9.9 -> 10 (up); pipeline 30,000 / 0.5.
+        assert company[("early_churn_ceiling", "All")] == 1
+        assert company[("onboardings", "All")] == 10
+        assert company[("pipeline_mrr", "All")] == 60_000
+        # People: capacity a 3, b 1.5, c 3 of 7.5 full-time months.
+        fs = got[(got["level"] == "staff") & (got["metric"] == "new_mrr")]
+        fs = fs[fs["segment"] == "All"].set_index("staff_id")["target"]
+        assert fs.to_dict() == {"a": 52_000, "b": 26_000, "c": 52_000}
+        teams = got[(got["level"] == "team") & (got["metric"] == "new_mrr")]
+        teams = teams[teams["segment"] == "All"].set_index("team")["target"]
+        assert teams.to_dict() == {"east": 78_000, "west": 52_000}
+        # Nobody in customer sales: its figures stand on a "(none)" row.
+        expansion = got[(got["metric"] == "expansion_mrr") & (got["level"] == "staff")]
+        assert expansion["staff_id"].tolist() == ["(none)"]
+        assert "nobody in customer_sales" in expansion["chain"].iloc[0]
+        assert list(got.columns) == list(PLAN_COLUMNS)
+        assert got["target"].dtype == np.int64
+        chain = got.loc[
+            (got["level"] == "staff") & (got["staff_id"] == "b"), "chain"
+        ].iloc[0]
+        assert "x capacity 1.50 / 7.50 field_sales" in chain
+
+    def test_an_ltv_goal_is_met_exactly_and_a_new_mrr_goal_is_the_new_mrr(self):
+        plan = Plan(goal=2_500_000, currency="JPY", start="2026-01", measure="ltv")
+        company = _company(plan_targets(STAFF, plan=plan, history=HISTORY))
+        # Blended multiple 0.75 x 20 + 0.25 x 40 = 25: new MRR 2,500,000 / 25.
+        assert company[("new_mrr", "All")] == 100_000
+        assert company[("ltv_bookings", "All")] == 2_500_000
+        plan = attrs.evolve(plan, measure="new_mrr", goal=40_000)
+        company = _company(plan_targets(STAFF, plan=plan, history=HISTORY))
+        assert company[("new_mrr", "All")] == 40_000
+
+    def test_an_edited_history_changes_the_derived_targets(self):
+        """Planning for better conversion asks for fewer meetings."""
+        plan = Plan(
+            goal=100_000, currency="JPY", start="2026-01", measure="net_new_mrr"
+        )
+        better = attrs.evolve(HISTORY, meeting_conversion={"x": 1.0, "y": 0.5})
+        company = _company(plan_targets(STAFF, plan=plan, history=better))
+        # 9.75 / 1.0 -> 10 and 0.65 / 0.5 = 1.3 -> 2.
+        assert company[("qualified_meetings", "x")] == 10
+        assert company[("qualified_meetings", "y")] == 2
+        with pytest.raises(ValueError, match="early_churn_rate"):
+            attrs.evolve(HISTORY, early_churn_rate=1.5)
+        with pytest.raises(ValueError, match="'deal_size': the figure for 'x'"):
+            attrs.evolve(HISTORY, deal_size={"x": -1.0})
+        with pytest.raises(ValueError, match="USD"):
+            plan_targets(
+                STAFF, plan=attrs.evolve(plan, currency="USD"), history=HISTORY
+            )
+
+
+ROLES = [
+    "field_sales",
+    "inside_sales",
+    "customer_sales",
+    "customer_marketing",
+    "customer_support",
+]
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None)
+@given(
+    goal=st.integers(0, 10**10),
+    measure=st.sampled_from(["new_mrr", "net_new_mrr", "ltv"]),
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(ROLES),
+            st.sampled_from(["t1", "t2", "t3"]),
+            st.sampled_from([0.25, 0.5, 1.0]),
+            st.integers(-24, 4),
+        ),
+        min_size=1,
+        max_size=15,
+    ),
+    share=st.floats(0.01, 0.99),
+    conversion=st.floats(0.01, 1.0),
+    ramp=st.integers(0, 6),
+)
+def test_peoples_targets_add_up_to_teams_and_company(
+    goal, measure, rows, share, conversion, ramp
+):
+    staff = pd.DataFrame(
+        {
+            "staff_id": [f"s{i:02d}" for i in range(len(rows))],
+            "role": [r[0] for r in rows],
+            "monthly_cost": 1,
+            "currency": "JPY",
+            "team": [r[1] for r in rows],
+            "fte": [r[2] for r in rows],
+            "start": [
+                pd.Timestamp("2026-01-01") + pd.DateOffset(months=r[3]) for r in rows
+            ],
+        }
+    )
+    history = attrs.evolve(
+        HISTORY,
+        new_mrr_share={"x": share, "y": 1 - share},
+        meeting_conversion={"x": conversion, "y": conversion / 2},
+    )
+    plan = Plan(
+        goal=goal, currency="JPY", start="2026-01", measure=measure, ramp_months=ramp
+    )
+    got = plan_targets(staff, plan=plan, history=history)
+    keys = ["role", "metric", "segment"]
+    company = got[got["level"] == "company"].set_index(keys)["target"]
+    people = got[got["level"] == "staff"]
+    teams = got[got["level"] == "team"].set_index([*keys, "team"])["target"]
+
+    assert (got["target"] >= 0).all()
+    assert people.groupby(keys)["target"].sum().to_dict() == company.to_dict()
+    assert people.groupby([*keys, "team"])["target"].sum().to_dict() == teams.to_dict()
+    # The segments of new MRR add up to the whole.
+    new = company.xs("new_mrr", level="metric").droplevel("role")
+    assert new.drop("All").sum() == new["All"]
+    if measure == "ltv":
+        assert company[("field_sales", "ltv_bookings", "All")] == goal
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None)
+@given(
+    low=st.floats(1.0, 200.0),
+    raise_by=st.floats(0.0, 100.0),
+    goal=st.integers(0, 10**9),
+)
+def test_a_larger_ltv_multiple_never_lowers_ltv_bookings(low, raise_by, goal):
+    """Better retention in a segment (a larger multiple) never asks for less LTV
+    from the same new MRR."""
+    plan = Plan(goal=goal, currency="JPY", start="2026-01", measure="new_mrr")
+    before = attrs.evolve(HISTORY, ltv_multiple={"x": low, "y": 40.0, "All": 25.0})
+    after = attrs.evolve(
+        HISTORY, ltv_multiple={"x": low + raise_by, "y": 40.0, "All": 25.0}
+    )
+    a = _company(plan_targets(STAFF, plan=plan, history=before))
+    b = _company(plan_targets(STAFF, plan=plan, history=after))
+    assert b[("ltv_bookings", "All")] >= a[("ltv_bookings", "All")]
+
+
+@pytest.fixture(scope="module")
+def small() -> sm.Ledger:
+    """a (x) stays from January 2024; b (x) pays January-February, lost in
+    March; c (y) pays February-August, lost in September."""
+    subs = _subs(
+        [
+            ("a", "2024-01-05", None, 10_000),
+            ("b", "2024-01-10", "2024-03-20", 20_000),
+            ("c", "2024-02-01", "2024-09-05", 30_000),
+        ]
+    )
+    customers = pd.DataFrame({"customer_id": list("abc"), "segment": ["x", "x", "y"]})
+    return sm.Ledger.from_subscriptions(subs, customers=customers, through="2024-12-31")
+
+
+MEETINGS = pd.DataFrame(
+    {
+        "meeting_id": [f"m{i}" for i in range(1, 8)],
+        "staff_id": "is1",
+        "held_on": pd.to_datetime(
+            [
+                "2023-12-10",
+                "2024-02-01",
+                "2024-02-02",
+                "2024-01-10",
+                "2024-03-01",
+                "2024-04-01",
+                "2024-12-01",  # after the lagged window
+            ]
+        ),
+        "outcome": [
+            "qualified",
+            "qualified",
+            "disqualified",
+            "qualified",
+            "qualified",
+            "qualified",
+            "qualified",
+        ],
+        "deal_id": ["d1", None, None, "d3", None, None, None],
+        "customer_id": ["a", None, None, "c", None, None, None],
+        "segment": ["x", "x", "x", "y", "y", "y", "x"],
+    }
+)
+
+
+class TestGoalHistory:
+    def test_hand_built(self, small):
+        history = goal_history(small, deals=DEALS, meetings=MEETINGS, as_of="2024-12")
+        # New deals of 2024: x = a 10,000 + b 20,000, y = c 30,000.
+        assert dict(history.new_mrr_share) == {"x": 0.5, "y": 0.5}
+        assert dict(history.deal_size) == {"x": 15_000.0, "y": 30_000.0}
+        # Qualified meetings held 2023-11..2024-10 (lag 2): x 1 won of 2, y 1 of 3.
+        assert history.meeting_conversion["x"] == 0.5
+        assert history.meeting_conversion["y"] == pytest.approx(1 / 3)
+        # Deals won 2023-07..2024-06: b lost 2 months after (within 6), c 7
+        # months after (not), a never: 1 of 3.
+        assert history.early_churn_rate == pytest.approx(1 / 3)
+        # Losses: b 20,000 and c 30,000; MRR at start summed over 2024: Feb
+        # 30,000 (a, b), Mar 60,000, Apr-Sep 6 x 40,000, Oct-Dec 3 x 10,000.
+        moves = sm.ledger.bridge(small)
+        assert int(moves["mrr_at_start"].sum()) == 360_000
+        assert history.loss_rate == pytest.approx(50_000 / 360_000)
+        assert history.expansion_rate == 0.0
+        assert history.mrr_at_end == 10_000
+        assert np.isnan(history.pipeline_win_rate)
+        assert "1 won / 3" in history.chain["meeting_conversion[y]"]
+        assert set(history.ltv_multiple) == {"All", "x", "y"}
+
+    def test_needs_the_meetings_segment_and_a_new_deal(self, small):
+        with pytest.raises(ValueError, match="segment"):
+            goal_history(small, deals=DEALS, meetings=MEETINGS.drop(columns="segment"))
+        without = goal_history(small, deals=DEALS[DEALS["kind"] != "new"])
+        assert dict(without.new_mrr_share) == {}
+        assert "no new deal" in without.chain["new_mrr_share"]
+        plan = Plan(goal=1, currency="JPY", start="2025-01", measure="ltv")
+        with pytest.raises(ValueError, match="LTV goal"):
+            plan_targets(STAFF, plan=plan, history=without)
+        net = attrs.evolve(plan, measure="net_new_mrr")
+        company = _company(plan_targets(STAFF, plan=net, history=without))
+        assert company[("ltv_bookings", "All")] == 0
+        with pytest.raises(sm.InvalidTableError):
+            goal_history(small, deals=DEALS, meetings=MEETINGS.assign(outcome="maybe"))
+
+
+def test_on_the_sample_the_history_reads_the_generators_rates():
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    history = goal_history(
+        led,
+        deals=sample.deals,
+        meetings=sample.meetings,
+        activities=sample.activities,
+        onboarding=sample.onboarding,
+        staff=sample.staff,
+    )
+    conversion = history.meeting_conversion
+    assert conversion["smb"] > conversion["mid_market"] > conversion["enterprise"]
+    assert history.ltv_multiple["enterprise"] > history.ltv_multiple["smb"]
+    assert 0 < history.pipeline_win_rate < 1
+    plan = Plan(goal=30_000_000, currency="JPY", start="2026-01", measure="net_new_mrr")
+    got = plan_targets(sample.staff, plan=plan, history=history)
+    assert set(got["role"]) == {
+        "field_sales",
+        "inside_sales",
+        "customer_sales",
+        "customer_marketing",
+        "customer_support",
+    }
+    assert "(none)" not in set(got["staff_id"])
+
+
+PACE_HISTORY = attrs.evolve(
+    HISTORY,
+    as_of="2023-12",
+    new_mrr_share={"x": 0.5, "y": 0.5},
+    deal_size={"x": 15_000, "y": 30_000},
+    meeting_conversion={"x": 0.5, "y": 0.5},
+    ltv_multiple={"x": 20.0, "y": 40.0, "All": 25.0},
+    early_churn_rate=0.5,
+)
+
+
+@pytest.fixture(scope="module")
+def paced(small):
+    from .test_goals import STAFF as REPS
+
+    plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+    goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
+    return sm.goals.pacing(small, targets=goals, deals=DEALS, through="2024-03")
+
+
+class TestPacing:
+    def _row(self, paced, level, who, metric, month, segment="All"):
+        frame = paced.xs((level, metric, segment), level=["level", "metric", "segment"])
+        frame = frame.xs(who, level="staff_id")
+        return frame.xs(pd.Period(month, "M"), level="period").iloc[0]
+
+    def test_new_mrr_against_a_linear_pace(self, paced):
+        # Goal 60,000 over 3 months: r1 and r2 30,000 each (equal capacity).
+        # January: expected 60,000 x 1/3 = 20,000 for the company, which won
+        # d1 10,000 + d2 20,000 (r1's) = 30,000: on pace.
+        jan = self._row(paced, "company", "All", "new_mrr", "2024-01")
+        assert jan["target"] == 60_000
+        assert jan["expected_to_date"] == 20_000
+        assert jan["actual_to_date"] == 30_000
+        assert jan["pace"] == 1.5
+        assert jan["status"] == "on pace"
+        # r2 won nothing in January (expected 10,000): behind; d3 30,000 in
+        # February puts it at 30,000 of 20,000 expected: on pace.
+        r2 = [
+            self._row(paced, "staff", "r2", "new_mrr", m)
+            for m in ("2024-01", "2024-02")
+        ]
+        assert [r["status"] for r in r2] == ["behind", "on pace"]
+        assert r2[1]["actual_to_date"] == 30_000
+        assert r2[1]["attainment"] == 1.0
+        # The team rows are their one person's.
+        team = paced.xs(
+            ("team", "new_mrr", "All"), level=["level", "metric", "segment"]
+        )
+        assert team.xs("west", level="team")["actual_to_date"].tolist() == [
+            0.0,
+            30_000.0,
+            30_000.0,
+        ]
+
+    def test_the_early_churn_ceiling(self, paced):
+        # Deals needed: 30,000 / 15,000 + 30,000 / 30,000 = 3; ceiling 0.5 x 3 =
+        # 1.5 -> 1, to r1 (the tie of remainders goes to the earlier row).
+        # b (d2, r1's, won January) is lost in March, 2 months on: r1's one.
+        r1 = self._row(paced, "staff", "r1", "early_churn_ceiling", "2024-03")
+        assert r1["target"] == 1
+        assert r1["actual_to_date"] == 1
+        assert r1["status"] == "on pace"  # 1 <= 1 x 3/3
+        feb = self._row(paced, "staff", "r1", "early_churn_ceiling", "2024-02")
+        assert feb["actual_to_date"] == 0
+
+    def test_ltv_credit_is_an_estimate_with_an_interval(self, paced, small):
+        pooled = sm.goals.pooled_churn(small, by="segment", as_of="2024-03")
+        conv = small.conventions
+        from subscription_metrics._economics import conventional_ltv
+
+        rate = pooled.loc["x"]
+        _, point = conventional_ltv(
+            np.ones(3),
+            np.array(
+                [rate["churn_rate"], rate["churn_rate_upper"], rate["churn_rate_lower"]]
+            ),
+            conv,
+        )
+        jan = self._row(paced, "staff", "r1", "ltv_bookings", "2024-01")
+        # r1's January: d1 and d2, 30,000 of segment x MRR, times x's multiple.
+        assert jan["actual_to_date"] == pytest.approx(30_000 * point[0])
+        assert jan["actual_to_date_lower"] == pytest.approx(30_000 * point[1])
+        assert jan["actual_to_date_upper"] == pytest.approx(30_000 * point[2])
+        lo, hi = jan["actual_to_date_lower"], jan["actual_to_date_upper"]
+        expected = jan["expected_to_date"]
+        want = (
+            "on pace" if lo >= expected else "behind" if hi < expected else "uncertain"
+        )
+        assert jan["status"] == want
+
+    def test_unmeasured_metrics_say_so(self, paced):
+        meetings = paced.xs("qualified_meetings", level="metric")
+        assert (meetings["status"] == "not measured").all()
+        assert meetings["actual"].isna().all()
+        lost = paced.xs("lost_mrr_ceiling", level="metric")
+        assert (lost.xs("staff", level="level")["status"] == "not measured").all()
+        # The company's losses: b's 20,000 in March.
+        company = lost.xs("company", level="level")
+        assert company["actual_to_date"].tolist() == [0.0, 0.0, 20_000.0]
+
+    def test_refuses_a_table_that_is_not_a_plan(self, small):
+        with pytest.raises(ValueError, match="plan_targets"):
+            sm.goals.pacing(small, targets=pd.DataFrame())
+
+
+def test_on_the_sample_pipeline_ltv_beats_size_when_the_ltvs_say_so():
+    """On the bundled pipeline, every enterprise prospect smaller than an smb one
+    but worth more over its expected lifetime (MRR over pooled churn) ranks
+    above it; such pairs exist."""
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    pooled = sm.goals.pooled_churn(led, by=["segment", "acquisition_channel"])
+    ranked = sm.goals.deal_priorities(sample.pipeline, churn=pooled)
+    low = ranked[ranked["segment"] == "enterprise"]
+    high = ranked[ranked["segment"] == "smb"]
+    pairs = low.merge(high, how="cross", suffixes=("_low", "_high"))
+    larger = pairs["expected_mrr_high"] > pairs["expected_mrr_low"]
+    worth_more = pairs["expected_ltv_low"] > pairs["expected_ltv_high"]
+    chosen = pairs[larger & worth_more]
+
+    assert len(chosen) > 0
+    assert (chosen["rank_low"] < chosen["rank_high"]).all()
+    # The LTVs are the MRR over the pooled churn (no margin or discount here).
+    one = chosen.iloc[0]
+    assert one["expected_ltv_low"] == pytest.approx(
+        one["expected_mrr_low"] / one["churn_rate_low"]
+    )
