@@ -230,6 +230,13 @@ def _lifetime_fits(f: dict[str, Any]) -> Any:
     )
 
 
+def _dask(frame: pd.DataFrame) -> Any:
+    """A table as a Dask frame of three partitions (the ``dask`` extra)."""
+    import dask.dataframe as dd
+
+    return dd.from_pandas(frame, npartitions=3, sort=False)
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Ledger.from_monthly_mrr": lambda f: sm.Ledger.from_monthly_mrr(
         f["monthly"], customers=f["customers"]
@@ -254,7 +261,15 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "health.signals": lambda f: sm.health.signals(
         f["usage"], tickets=f["tickets"], as_of=AS_OF
     ),
+    "dask.figures": lambda f: sm.dask.figures(
+        _dask(f["subscriptions"]), customers=_dask(f["customers"])
+    ),
+    "dask.horizon": lambda f: sm.dask.horizon(_dask(f["subscriptions"])),
+    "dask.partials": lambda f: sm.dask.partials(
+        _dask(f["subscriptions"]), customers=_dask(f["customers"]), by="segment"
+    ),
     "ledger.bridge": lambda f: sm.ledger.bridge(f["ledger"], by="segment"),
+    "ledger.partial": lambda f: sm.ledger.partial(f["ledger"], by="segment"),
     "ledger.events": lambda f: sm.ledger.events(f["ledger"]),
     "ledger.movements": lambda f: sm.ledger.movements(f["ledger"]),
     "ltv.estimates": lambda f: sm.ltv.estimates(f["ledger"], by="segment"),
@@ -439,7 +454,11 @@ READS: dict[str, tuple[str, ...]] = {
     "health.evaluate": ("scores", "subscriptions"),
     "health.score": ("signals",),
     "health.signals": ("usage", "tickets"),
+    "dask.figures": ("subscriptions", "customers"),
+    "dask.horizon": ("subscriptions",),
+    "dask.partials": ("subscriptions", "customers"),
     "ledger.bridge": ("subscriptions", "customers"),
+    "ledger.partial": ("subscriptions", "customers"),
     "ledger.events": ("subscriptions",),
     "ledger.movements": ("subscriptions",),
     "ltv.estimates": ("subscriptions", "customers"),
