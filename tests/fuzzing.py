@@ -290,6 +290,13 @@ def _tier_movements(f: dict[str, Any]) -> pd.DataFrame:
     return sm.tiers.movements(f["classified"], sm.tiers.classify(f["accounts"]))
 
 
+def _dask(frame: pd.DataFrame) -> Any:
+    """A table as a Dask frame of three partitions (the ``dask`` extra)."""
+    import dask.dataframe as dd
+
+    return dd.from_pandas(frame, npartitions=3, sort=False)
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "Ledger.from_invoice_lines": lambda f: sm.Ledger.from_invoice_lines(
         f["lines"], customers=f["customers"]
@@ -320,7 +327,15 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "health.signals": lambda f: sm.health.signals(
         f["usage"], tickets=f["tickets"], as_of=AS_OF
     ),
+    "dask.figures": lambda f: sm.dask.figures(
+        _dask(f["subscriptions"]), customers=_dask(f["customers"])
+    ),
+    "dask.horizon": lambda f: sm.dask.horizon(_dask(f["subscriptions"])),
+    "dask.partials": lambda f: sm.dask.partials(
+        _dask(f["subscriptions"]), customers=_dask(f["customers"]), by="segment"
+    ),
     "ledger.bridge": lambda f: sm.ledger.bridge(f["ledger"], by="segment"),
+    "ledger.partial": lambda f: sm.ledger.partial(f["ledger"], by="segment"),
     "ledger.events": lambda f: sm.ledger.events(f["ledger"]),
     "ledger.movements": lambda f: sm.ledger.movements(f["ledger"]),
     "ltv.estimates": lambda f: sm.ltv.estimates(f["ledger"], by="segment"),
@@ -585,7 +600,11 @@ READS: dict[str, tuple[str, ...]] = {
     "health.evaluate": ("scores", "subscriptions"),
     "health.score": ("signals",),
     "health.signals": ("usage", "tickets"),
+    "dask.figures": ("subscriptions", "customers"),
+    "dask.horizon": ("subscriptions",),
+    "dask.partials": ("subscriptions", "customers"),
     "ledger.bridge": ("subscriptions", "customers"),
+    "ledger.partial": ("subscriptions", "customers"),
     "ledger.events": ("subscriptions",),
     "ledger.movements": ("subscriptions",),
     "ltv.estimates": ("subscriptions", "customers"),

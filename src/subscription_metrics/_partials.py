@@ -191,7 +191,7 @@ def partial(
     names = _names(by)
     _grain(period)
     if ledger.last_month is None:
-        msg = "an empty ledger has no horizon; drop it before combining"
+        msg = "the ledger is empty; it has no horizon: leave it out before combining"
         raise ValueError(msg)
     mv = movements(ledger)
     moved = mv.groupby(["month", "movement"], observed=True, sort=True)

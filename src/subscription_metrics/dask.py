@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._conventions import Conventions
+from ._errors import InvalidTableError, Problem
 from ._ledger import Ledger, MonthLike, _month_or_none
 from ._partials import Figures, Partial, combine, finish, partial
 from ._schema import Amounts
@@ -53,6 +54,19 @@ def _frame(table: dd.DataFrame | str, name: str) -> dd.DataFrame:
         f"got {type(table).__name__}"
     )
     raise TypeError(msg)
+
+
+def _check_customer_column(frame: dd.DataFrame, table: str) -> None:
+    """Refuse a table without ``customer_id``, which the shuffle needs."""
+    if "customer_id" not in frame.columns:
+        problem = Problem(
+            table=table,
+            column="customer_id",
+            rule="missing column",
+            count=0,
+            detail=f"columns present: {list(frame.columns)}",
+        )
+        raise InvalidTableError([problem])
 
 
 def _with_block(frame: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -150,6 +164,7 @@ def _blocks(
     rows: dd.DataFrame | str,
     customers: dd.DataFrame | str | None,
     npartitions: int | None,
+    source: str,
 ) -> tuple[list[Any], list[Any]]:
     """Return the delayed partitions of rows and customers, shuffled alike."""
     table = _frame(rows, "rows")
@@ -157,10 +172,13 @@ def _blocks(
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         msg = f"'npartitions' must be a positive int, got {npartitions!r}"
         raise ValueError(msg)
+    _check_customer_column(table, source)
     row_parts = list(_shuffled(table, n).to_delayed())
     if customers is None:
         return row_parts, [None] * len(row_parts)
-    customer_parts = list(_shuffled(_frame(customers, "customers"), n).to_delayed())
+    customer_table = _frame(customers, "customers")
+    _check_customer_column(customer_table, "customers")
+    customer_parts = list(_shuffled(customer_table, n).to_delayed())
     return row_parts, customer_parts
 
 
@@ -196,8 +214,8 @@ def horizon(
     from dask.base import compute
     from dask.delayed import delayed
 
-    parts, _ = _blocks(rows, None, None)
     options = _options(source, conventions, amounts, currency, None)
+    parts, _ = _blocks(rows, None, None, source)
     lasts = [delayed(_last_month)(p, None, options) for p in parts]
     (latest,) = compute(_tree(lasts, _latest))
     return None if latest is None else pd.Period(ordinal=latest, freq="M")
@@ -294,20 +312,20 @@ def partials(
             currency=currency,
         )
         if latest is None:
-            msg = "no row shows in any month: there is nothing to compute"
+            msg = "the ledger is empty: no row shows in any month"
             raise ValueError(msg)
         options["through"] = latest
     else:
         _month_or_none(through, "through")
     wanted = {"by": by, "period": period, "cohort": cohort}
-    row_parts, customer_parts = _blocks(rows, customers, npartitions)
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
     parts = [
         delayed(_partial)(r, c, options, wanted)
         for r, c in zip(row_parts, customer_parts, strict=True)
     ]
     (combined,) = compute(_tree(parts, _combine))
     if combined is None:
-        msg = "no row shows in any month: there is nothing to compute"
+        msg = "the ledger is empty: no row shows in any month"
         raise ValueError(msg)
     result: Partial = combined
     return result
