@@ -456,8 +456,7 @@ class Ledger:
             table, "mrr", table["start"], "subscriptions", currency, rates, conventions
         )
         horizon = _month_or_none(through, "through")
-        codes, uniques = pd.factorize(table["customer_id"], sort=False)
-        codes = codes.astype(np.int64, copy=False)
+        codes, uniques = _customer_codes(table["customer_id"])
         customer_frame = _customer_frame(uniques, customer_table)
 
         from .periods import month_ceil_ordinal, month_ordinal
@@ -1180,6 +1179,30 @@ def _customer_keys(
         return uniques.take(found)
 
     return codes.astype(np.int64), take
+
+
+def _customer_codes(ids: pd.Series) -> tuple[npt.NDArray[np.int64], Any]:
+    """
+    Dense customer codes ``0 .. n - 1`` and the id of each code.
+
+    Integer ids in a range at most a few times their number are coded by a
+    table over the range (in id order, linear time, no hashing); other ids
+    are factorised in order of appearance.
+    """
+    values = ids.to_numpy() if isinstance(ids.dtype, np.dtype) else None
+    if values is not None and values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * len(values) + 1024:
+            offset = np.subtract(values, low, dtype=np.int64)
+            seen = np.zeros(high - low + 1, np.bool_)
+            seen[offset] = True
+            rank = np.cumsum(seen, dtype=np.int64) - 1
+            codes = rank[offset]
+            del offset, rank
+            uniques = (np.flatnonzero(seen) + low).astype(values.dtype)
+            return codes, uniques
+    codes, found = pd.factorize(ids, sort=False)
+    return codes.astype(np.int64, copy=False), found
 
 
 def _fixed_width_keys(
