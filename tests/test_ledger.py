@@ -453,6 +453,47 @@ def test_integer_and_string_customer_ids_give_the_same_bridge():
     pd.testing.assert_frame_equal(numbers, text)
 
 
+@given(
+    st.lists(
+        st.text(alphabet="ab_09é", min_size=3, max_size=3), min_size=1, max_size=30
+    ),
+    st.data(),
+)
+def test_fixed_width_string_ids_take_int_keys_that_sort_and_decode_like_them(ids, data):
+    """Equal-length string ids become mixed-radix keys, hashed ids elsewhere."""
+    from subscription_metrics._ledger import _customer_keys
+
+    series = pd.Series(ids, dtype="str")
+    keys, decode = _customer_keys(series)
+    # Equal keys iff equal ids, in the ids' own order; decode gives them back.
+    assert list(decode(keys)) == ids
+    pairs = sorted(set(zip(keys.tolist(), ids, strict=True)))
+    assert len({k for k, _ in pairs}) == len(set(ids))
+    if len({len(i.encode()) for i in ids}) == 1:  # one byte width: keys sort alike
+        assert [i for _, i in pairs] == sorted(set(ids), key=lambda t: t.encode())
+    months = data.draw(
+        st.lists(
+            st.sampled_from(["2024-01", "2024-02", "2024-03"]),
+            min_size=len(ids),
+            max_size=len(ids),
+        )
+    )
+    rows = pd.DataFrame(
+        {
+            "customer_id": series,
+            "month": pd.PeriodIndex(months, freq="M"),
+            "mrr": np.arange(1, len(ids) + 1) * 10,
+            "currency": "USD",
+        }
+    )
+    # The same bridge as with object ids, which are hashed.
+    hashed = rows.assign(customer_id=rows["customer_id"].astype(object))
+    pd.testing.assert_frame_equal(
+        ledger.bridge(Ledger.from_monthly_mrr(rows)),
+        ledger.bridge(Ledger.from_monthly_mrr(hashed)),
+    )
+
+
 class TestCurrencies:
     """Several currencies need rates; conversion happens once, per amount."""
 

@@ -433,6 +433,36 @@ def _warn_emptied(
     warnings.warn(msg, EmptyRiskSetWarning, stacklevel=3)
 
 
+def _time_positions(
+    duration: FloatArray, entry: FloatArray
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """
+    Sorted distinct times of `duration` and `entry`, and each one's position.
+
+    Whole-number times in a range not much wider than the data (months, days)
+    are placed by a table over the range, in linear time; others by sorting.
+    """
+    n = len(duration) + len(entry)
+    if len(duration):
+        low = min(float(duration.min()), float(entry.min()))
+        high = max(float(duration.max()), float(entry.max()))
+        span = high - low
+        whole = np.isfinite(span) and span <= 4 * n + 1024
+        whole = whole and bool((np.floor(duration) == duration).all())
+        whole = whole and bool((np.floor(entry) == entry).all())
+        if whole:
+            exit_offset = (duration - low).astype(np.int64)
+            entry_offset = (entry - low).astype(np.int64)
+            seen = np.zeros(int(span) + 1, np.bool_)
+            seen[exit_offset] = True
+            seen[entry_offset] = True
+            rank = np.cumsum(seen) - 1
+            times = np.flatnonzero(seen).astype(np.float64) + low
+            return times, rank[exit_offset], rank[entry_offset]
+    times = np.unique(np.concatenate([duration, entry]))
+    return times, np.searchsorted(times, duration), np.searchsorted(times, entry)
+
+
 def _table(
     code: IntArray,
     duration: FloatArray,
@@ -462,20 +492,25 @@ def row_counts(
     n_groups = int(code.max()) + 1 if len(code) else 0
     sizes = np.bincount(code, minlength=n_groups)
     entry = np.zeros(1) if start is None else start
-    times = np.unique(np.concatenate([duration, entry]))
+    times, exit_position, entry_position = _time_positions(duration, entry)
     n_times = len(times)
-    exit_key = code * n_times + np.searchsorted(times, duration)
+    exit_key = code * n_times + exit_position
     if start is None:  # everyone enters at 0, the first time of every group
         present = np.flatnonzero(sizes)
-        entry_key = present * n_times + np.searchsorted(times, 0.0)
+        entry_key = present * n_times + entry_position[0]
         entry_weight = sizes[present]
     else:
-        entry_key = code * n_times + np.searchsorted(times, start)
+        entry_key = code * n_times + entry_position
         entry_weight = np.ones(len(start), np.int64)
-    keys = np.unique(np.concatenate([exit_key, entry_key]))
+    if start is None and n_groups == 1:
+        # One group observed from 0: every time is one of its rows, in order.
+        keys = np.arange(n_times, dtype=np.int64)
+        exit_row, entry_row = exit_key, entry_key
+    else:
+        keys = np.unique(np.concatenate([exit_key, entry_key]))
+        exit_row = np.searchsorted(keys, exit_key)
+        entry_row = np.searchsorted(keys, entry_key)
     n_rows = len(keys)
-    exit_row = np.searchsorted(keys, exit_key)
-    entry_row = np.searchsorted(keys, entry_key)
     group = keys // n_times
     first = _first_rows(group)
 

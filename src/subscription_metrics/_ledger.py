@@ -456,8 +456,7 @@ class Ledger:
             table, "mrr", table["start"], "subscriptions", currency, rates, conventions
         )
         horizon = _month_or_none(through, "through")
-        codes, uniques = pd.factorize(table["customer_id"], sort=False)
-        codes = codes.astype(np.int64, copy=False)
+        codes, uniques = _customer_codes(table["customer_id"])
         customer_frame = _customer_frame(uniques, customer_table)
 
         from .periods import month_ceil_ordinal, month_ordinal
@@ -1209,6 +1208,16 @@ def _customer_keys(
     Integer ids within a modest range are their own keys (offset to start at
     zero), which saves hashing them; other ids are factorised.
     """
+    packed = _fixed_width_keys(ids)
+    if packed is not None:
+        return packed
+    if isinstance(ids.dtype, pd.StringDtype):  # no int keys: hash the strings
+        codes, uniques = pd.factorize(ids, sort=False)
+
+        def lookup(found: npt.NDArray[np.int64]) -> Any:
+            return uniques.take(found)
+
+        return codes.astype(np.int64), lookup
     values = ids.to_numpy()
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
@@ -1221,10 +1230,95 @@ def _customer_keys(
             return keys, shift
     codes, uniques = pd.factorize(ids, sort=False)
 
-    def lookup(found: npt.NDArray[np.int64]) -> Any:
+    def take(found: npt.NDArray[np.int64]) -> Any:
         return uniques.take(found)
 
-    return codes.astype(np.int64), lookup
+    return codes.astype(np.int64), take
+
+
+def _customer_codes(ids: pd.Series) -> tuple[npt.NDArray[np.int64], Any]:
+    """
+    Dense customer codes ``0 .. n - 1`` and the id of each code.
+
+    Integer ids in a range at most a few times their number are coded by a
+    table over the range (in id order, linear time, no hashing); other ids
+    are factorised in order of appearance.
+    """
+    values = ids.to_numpy() if isinstance(ids.dtype, np.dtype) else None
+    if values is not None and values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * len(values) + 1024:
+            offset = np.subtract(values, low, dtype=np.int64)
+            seen = np.zeros(high - low + 1, np.bool_)
+            seen[offset] = True
+            rank = np.cumsum(seen, dtype=np.int64) - 1
+            codes = rank[offset]
+            del offset, rank
+            uniques = (np.flatnonzero(seen) + low).astype(values.dtype)
+            return codes, uniques
+    codes, found = pd.factorize(ids, sort=False)
+    return codes.astype(np.int64, copy=False), found
+
+
+def _fixed_width_keys(
+    ids: pd.Series,
+) -> tuple[npt.NDArray[np.int64], Any] | None:
+    """
+    Order-preserving int keys for string ids of one byte length, or None.
+
+    Ids such as ``"cus_0001234"`` are read as fixed-width bytes: the byte
+    positions that vary become digits of a mixed-radix number (each position
+    ranging over the values it takes), so the keys are small, sort like the
+    strings, and need no hashing. Only for pyarrow-backed strings without
+    missing values whose keys stay below ``2**40``; None otherwise.
+    """
+    dtype = ids.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+
+    text = pa.array(ids.array)  # the Arrow data itself, through __arrow_array__
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)
+    n = len(text)
+    if not n or text.null_count or text.type not in (pa.string(), pa.large_string()):
+        return None
+    offset_type = np.int32 if text.type == pa.string() else np.int64
+    offsets = np.frombuffer(text.buffers()[1], offset_type)
+    offsets = offsets[text.offset : text.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= 32 or int(offsets[-1] - offsets[0]) != n * width:
+        return None
+    if not (np.diff(offsets) == width).all():
+        return None
+    raw = np.frombuffer(text.buffers()[2], np.uint8)
+    data = raw[int(offsets[0]) : int(offsets[0]) + n * width].reshape(n, width)
+    low, high = data.min(axis=0), data.max(axis=0)
+    varying = np.flatnonzero(high > low)
+    radix = high[varying].astype(np.int64) - low[varying] + 1
+    if float(np.prod(radix.astype(np.float64))) >= 2**40:
+        return None
+    keys = np.zeros(n, np.int64)
+    for position, base in zip(varying, radix, strict=True):
+        keys *= base
+        keys += data[:, position]
+        keys -= low[position]
+
+    def decode(found: npt.NDArray[np.int64]) -> Any:
+        rest = np.array(found, np.int64)
+        out = np.tile(low, (len(rest), 1))
+        for position, base in zip(varying[::-1], radix[::-1], strict=True):
+            out[:, position] += (rest % base).astype(np.uint8)
+            rest //= base
+        bounds = np.arange(len(rest) + 1, dtype=offset_type) * width
+        kind = pa.StringArray if offset_type is np.int32 else pa.LargeStringArray
+        array = kind.from_buffers(
+            len(rest), pa.py_buffer(bounds.tobytes()), pa.py_buffer(out.tobytes())
+        )
+        mapper = {pa.string(): dtype, pa.large_string(): dtype}.get
+        return pa.chunked_array([array]).to_pandas(types_mapper=mapper).array
+
+    return keys, decode
 
 
 def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFrame:

@@ -80,9 +80,12 @@ def as_number_array(
     and other non-numeric input and ``ValueError`` for non-finite input; both
     messages name the offending argument.
     """
-    msg = f"{name!r} must be numeric, got {value!r}"
+
+    def not_numeric() -> TypeError:  # the value's repr only when it is raised
+        return TypeError(f"{name!r} must be numeric, got {value!r}")
+
     if value is None or isinstance(value, bool | np.bool_ | str | bytes):
-        raise TypeError(msg)
+        raise not_numeric()
     raw = (
         cast("pd.Series[Any]", value).to_numpy()
         if isinstance(value, pandas_types())
@@ -93,7 +96,7 @@ def as_number_array(
         if array.dtype.kind == "O":
             array = array.astype(np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(msg) from exc
+        raise not_numeric() from exc
     kind = array.dtype.kind
     if kind == "u":
         if array.size and int(array.max()) > np.iinfo(np.int64).max:
@@ -103,7 +106,7 @@ def as_number_array(
     if kind == "i":
         return array.astype(np.int64, copy=False)
     if kind != "f":  # bools, complex, strings, dates
-        raise TypeError(msg)
+        raise not_numeric()
     floats = array.astype(np.float64, copy=False)
     finite = np.isfinite(floats)
     if not finite.all():
