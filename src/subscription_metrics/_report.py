@@ -916,18 +916,32 @@ def _reversal_pair(card: pd.DataFrame) -> tuple[str, str] | None:
     return str(rows.index[int(i)]), str(rows.index[int(j)])
 
 
+def _shared(ctx: _Context) -> Any:
+    """Return what the scorecard calls of this report share (`_Shared`)."""
+    from .scorecards import _Shared
+
+    key = ("scorecards", None)
+    if key not in ctx.cache:
+        ctx.cache[key] = _Shared(ctx.ledger)
+    return ctx.cache[key]
+
+
 def _scorecards(ctx: _Context) -> Section:
     from .roi import staff_returns
-    from .scorecards import compare, owned_book, scorecard
+    from .scorecards import _compare_two, _scorecard, owned_book
 
     if not ctx.has("staff", "deals"):
         return _needs(
             "scorecards", *[n for n in ("staff", "deals") if n not in ctx.tables]
         )
     led, staff, deals = ctx.ledger, ctx.tables["staff"], ctx.tables["deals"]
-    options: dict[str, Any] = {"as_of": ctx.as_of, "level": ctx.level}
-    closed = scorecard(led, staff=staff, deals=deals, **options)
-    sourced = scorecard(led, staff=staff, deals=deals, credit="sourced", **options)
+    options: dict[str, Any] = {
+        "as_of": ctx.as_of,
+        "level": ctx.level,
+        "shared": _shared(ctx),
+    }
+    closed = _scorecard(led, staff=staff, deals=deals, **options)
+    sourced = _scorecard(led, staff=staff, deals=deals, credit="sourced", **options)
     keep_field = (closed["role"] == "field_sales") | (closed.index == "All")
     keep_inside = (sourced["role"] == "inside_sales") | (sourced.index == "All")
     frames: dict[str, pd.DataFrame] = {
@@ -944,7 +958,7 @@ def _scorecards(ctx: _Context) -> Section:
     sources = ["scorecards.scorecard"]
     pair = ctx.compare or _reversal_pair(frames["field_sales"])
     if pair is not None:
-        verdict = compare(led, *pair, deals=deals, **options)
+        verdict = _compare_two(led, *pair, deals=deals, **options)
         frames["comparison"] = verdict
         first, second = pair
         apart = verdict.loc["ltv_weighted_bookings", "beyond_noise"]
@@ -993,14 +1007,14 @@ def _scorecards(ctx: _Context) -> Section:
 
 
 def _acquisition_quality(ctx: _Context) -> Section:
-    from .scorecards import acquisition_quality
+    from .scorecards import _acquisition_quality
 
     names = [n for n in (ctx.channel, ctx.segment) if ctx.attribute(n)]
     if not names:
         return _needs("acquisition_quality", "customers")
     frames = {
-        f"by_{name}": acquisition_quality(
-            ctx.ledger, by=name, as_of=ctx.as_of, level=ctx.level
+        f"by_{name}": _acquisition_quality(
+            ctx.ledger, by=name, as_of=ctx.as_of, level=ctx.level, shared=_shared(ctx)
         )
         for name in dict.fromkeys(names)
         if name is not None
