@@ -1031,22 +1031,42 @@ def _acquisition_quality(ctx: _Context) -> Section:
     )
 
 
+def _signal_inputs(ctx: _Context) -> Any:
+    """
+    Return the usage and tickets tables checked once per report, or None.
+
+    As `health.signals` and `tiers.account_features` check them (the same
+    `UsageSnapshot` rules); every health and tier call reads this.
+    """
+    from .health import _checked_signal_inputs
+
+    if "usage" not in ctx.tables:
+        return None
+    key = ("signal_inputs", None)
+    if key not in ctx.cache:
+        ctx.cache[key] = _checked_signal_inputs(
+            ctx.tables["usage"], ctx.tables.get("tickets")
+        )
+    return ctx.cache[key]
+
+
 def _health_scores(ctx: _Context, month: pd.Period) -> pd.DataFrame | None:
-    from .health import score, signals
+    from .health import _signals_of, score
 
     if "usage" not in ctx.tables:
         return None
     key = ("health_scores", month)
     if key not in ctx.cache:
-        ctx.cache[key] = score(
-            signals(ctx.tables["usage"], tickets=ctx.tables.get("tickets"), as_of=month)
-        )
+        # The signals over `health.signals`' default 3 months, from the
+        # tables checked once for every month.
+        hi = int(month.ordinal)
+        ctx.cache[key] = score(_signals_of(_signal_inputs(ctx), lo=hi - 2, hi=hi))
     scores: pd.DataFrame = ctx.cache[key]
     return scores
 
 
 def _tiers(ctx: _Context) -> Section:
-    from .tiers import account_features, classify, describe, movements, summary
+    from .tiers import _account_features, classify, describe, movements, summary
 
     led, months = ctx.ledger, 12
     before_month = ctx.as_of - months
@@ -1054,12 +1074,14 @@ def _tiers(ctx: _Context) -> Section:
 
     def tiers_at(month: pd.Period) -> pd.DataFrame:
         scores = _health_scores(ctx, month)
-        features = account_features(
+        checked = _signal_inputs(ctx)
+        features = _account_features(
             led,
             as_of=month,
             usage=usage,
             customers=customers,
             health=None if scores is None else scores["score"],
+            checked=None if checked is None else (checked.usage, checked.month),
         )
         return classify(features)
 
