@@ -920,18 +920,32 @@ def _reversal_pair(card: pd.DataFrame) -> tuple[str, str] | None:
     return str(rows.index[int(i)]), str(rows.index[int(j)])
 
 
+def _shared(ctx: _Context) -> Any:
+    """Return what the scorecard calls of this report share (`_Shared`)."""
+    from .scorecards import _Shared
+
+    key = ("scorecards", None)
+    if key not in ctx.cache:
+        ctx.cache[key] = _Shared(ctx.ledger)
+    return ctx.cache[key]
+
+
 def _scorecards(ctx: _Context) -> Section:
     from .roi import staff_returns
-    from .scorecards import compare, owned_book, scorecard
+    from .scorecards import _compare_two, _scorecard, owned_book
 
     if not ctx.has("staff", "deals"):
         return _needs(
             "scorecards", *[n for n in ("staff", "deals") if n not in ctx.tables]
         )
     led, staff, deals = ctx.ledger, ctx.tables["staff"], ctx.tables["deals"]
-    options: dict[str, Any] = {"as_of": ctx.as_of, "level": ctx.level}
-    closed = scorecard(led, staff=staff, deals=deals, **options)
-    sourced = scorecard(led, staff=staff, deals=deals, credit="sourced", **options)
+    options: dict[str, Any] = {
+        "as_of": ctx.as_of,
+        "level": ctx.level,
+        "shared": _shared(ctx),
+    }
+    closed = _scorecard(led, staff=staff, deals=deals, **options)
+    sourced = _scorecard(led, staff=staff, deals=deals, credit="sourced", **options)
     keep_field = (closed["role"] == "field_sales") | (closed.index == "All")
     keep_inside = (sourced["role"] == "inside_sales") | (sourced.index == "All")
     frames: dict[str, pd.DataFrame] = {
@@ -948,7 +962,7 @@ def _scorecards(ctx: _Context) -> Section:
     sources = ["scorecards.scorecard"]
     pair = ctx.compare or _reversal_pair(frames["field_sales"])
     if pair is not None:
-        verdict = compare(led, *pair, deals=deals, **options)
+        verdict = _compare_two(led, *pair, deals=deals, **options)
         frames["comparison"] = verdict
         first, second = pair
         apart = verdict.loc["ltv_weighted_bookings", "beyond_noise"]
@@ -997,14 +1011,14 @@ def _scorecards(ctx: _Context) -> Section:
 
 
 def _acquisition_quality(ctx: _Context) -> Section:
-    from .scorecards import acquisition_quality
+    from .scorecards import _acquisition_quality
 
     names = [n for n in (ctx.channel, ctx.segment) if ctx.attribute(n)]
     if not names:
         return _needs("acquisition_quality", "customers")
     frames = {
-        f"by_{name}": acquisition_quality(
-            ctx.ledger, by=name, as_of=ctx.as_of, level=ctx.level
+        f"by_{name}": _acquisition_quality(
+            ctx.ledger, by=name, as_of=ctx.as_of, level=ctx.level, shared=_shared(ctx)
         )
         for name in dict.fromkeys(names)
         if name is not None
@@ -1021,22 +1035,42 @@ def _acquisition_quality(ctx: _Context) -> Section:
     )
 
 
+def _signal_inputs(ctx: _Context) -> Any:
+    """
+    Return the usage and tickets tables checked once per report, or None.
+
+    As `health.signals` and `tiers.account_features` check them (the same
+    `UsageSnapshot` rules); every health and tier call reads this.
+    """
+    from .health import _checked_signal_inputs
+
+    if "usage" not in ctx.tables:
+        return None
+    key = ("signal_inputs", None)
+    if key not in ctx.cache:
+        ctx.cache[key] = _checked_signal_inputs(
+            ctx.tables["usage"], ctx.tables.get("tickets")
+        )
+    return ctx.cache[key]
+
+
 def _health_scores(ctx: _Context, month: pd.Period) -> pd.DataFrame | None:
-    from .health import score, signals
+    from .health import _signals_of, score
 
     if "usage" not in ctx.tables:
         return None
     key = ("health_scores", month)
     if key not in ctx.cache:
-        ctx.cache[key] = score(
-            signals(ctx.tables["usage"], tickets=ctx.tables.get("tickets"), as_of=month)
-        )
+        # The signals over `health.signals`' default 3 months, from the
+        # tables checked once for every month.
+        hi = int(month.ordinal)
+        ctx.cache[key] = score(_signals_of(_signal_inputs(ctx), lo=hi - 2, hi=hi))
     scores: pd.DataFrame = ctx.cache[key]
     return scores
 
 
 def _tiers(ctx: _Context) -> Section:
-    from .tiers import account_features, classify, describe, movements, summary
+    from .tiers import _account_features, classify, describe, movements, summary
 
     led, months = ctx.ledger, 12
     before_month = ctx.as_of - months
@@ -1044,12 +1078,14 @@ def _tiers(ctx: _Context) -> Section:
 
     def tiers_at(month: pd.Period) -> pd.DataFrame:
         scores = _health_scores(ctx, month)
-        features = account_features(
+        checked = _signal_inputs(ctx)
+        features = _account_features(
             led,
             as_of=month,
             usage=usage,
             customers=customers,
             health=None if scores is None else scores["score"],
+            checked=None if checked is None else (checked.usage, checked.month),
         )
         return classify(features)
 

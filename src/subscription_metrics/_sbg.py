@@ -884,7 +884,11 @@ class _Fits:
 
 
 def _fit_counts(
-    lost: FloatArray, survivors: FloatArray, start: FloatArray | None = None
+    lost: FloatArray,
+    survivors: FloatArray,
+    start: FloatArray | None = None,
+    *,
+    fallback: bool = True,
 ) -> _Fits:
     """
     Fit every row of churn and survivor counts, as one batch.
@@ -899,7 +903,10 @@ def _fit_counts(
     covariance and flag are then computed for all groups alike. `start`
     (groups, 2) is where the iteration starts in ``(log alpha, log beta)``
     (``alpha = beta = 1`` by default): a bootstrap starts its refits at the
-    estimate they scatter around.
+    estimate they scatter around. Without `fallback` a group the batch does
+    not finish keeps where the batch stopped (a bootstrap's refits: one in
+    several thousand, on a ridge toward the geometric limit, where the
+    one-group fit costs as much as thousands of batched ones).
     """
     counts = _Counts.of(lost, survivors)
     n_groups = len(counts.n_customers)
@@ -914,7 +921,7 @@ def _fit_counts(
         theta[fittable], solved = _newton_batch(
             part, None if start is None else start[fittable]
         )
-        unsolved = fittable[~solved]
+        unsolved = fittable[~solved] if fallback else fittable[:0]
         for g in unsolved:
             alone = _Terms.of(lost[g], survivors[g]).fit()
             theta[g] = np.log([alone.alpha, alone.beta])
@@ -2026,7 +2033,8 @@ def simulated_coordinates(
     still active at ``window[j]``, the censoring of the real data
     (`_sequential_counts`, in distribution the same as simulating each
     customer). Every simulated group is refitted by the batched solver
-    (`_fit_counts`, all groups and draws as one batch) and read as ``(m,
+    (`_fit_counts`, all groups and draws as one batch, without the
+    one-group fallback) and read as ``(m,
     phi)`` (`mean_polarisation`, so a refit at the geometric limit is ``phi
     = 0``). Every group and draw is independent of the others, and the
     same `rng` state gives the same draws. Groups with NaN parameters get
@@ -2067,11 +2075,7 @@ def simulated_coordinates(
     theta = np.where(np.isfinite(theta) & usable[:, None], theta, 0.0)
     theta -= np.maximum(theta.max(axis=1, keepdims=True) - 12.0, 0.0)
     theta = np.maximum(theta, -12.0)
-    fits = _fit_counts(
-        lost,
-        still,
-        np.repeat(theta, n_draws, axis=0),
-    )
+    fits = _fit_counts(lost, still, np.repeat(theta, n_draws, axis=0), fallback=False)
     dm, dphi = fits.coordinates()
     dm = dm.reshape(n_groups, n_draws)
     dphi = dphi.reshape(n_groups, n_draws)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Final
 
+import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ._entities import Ticket, UsageSnapshot
@@ -241,7 +243,29 @@ def signals(
     """
     window = check_int(months, name="months", low=1)
     hi = _required_month(as_of, "as_of")
-    lo = hi - window + 1
+    return _signals_of(
+        _checked_signal_inputs(usage, tickets), lo=hi - window + 1, hi=hi
+    )
+
+
+@attrs.frozen(eq=False)
+class _SignalInputs:
+    """The usage and tickets tables as `signals` checks them."""
+
+    usage: pd.DataFrame
+    month: npt.NDArray[np.int64]  # month ordinal of every usage row
+    tickets: pd.DataFrame | None
+
+
+def _checked_signal_inputs(
+    usage: pd.DataFrame, tickets: pd.DataFrame | None
+) -> _SignalInputs:
+    """
+    Check and convert the tables `signals` reads, or raise.
+
+    The report checks them once and reads the signals of several months
+    from the result (`_signals_of`).
+    """
     ordinals: dict[str, np.ndarray] = {}
     table, problems = check_table(usage, UsageSnapshot, months=ordinals)
     ticket_table = None
@@ -251,6 +275,12 @@ def signals(
     if problems:
         raise InvalidTableError(problems)
     month = ordinals.get("month", np.zeros(len(table), np.int64))
+    return _SignalInputs(usage=table, month=month, tickets=ticket_table)
+
+
+def _signals_of(inputs: _SignalInputs, *, lo: int, hi: int) -> pd.DataFrame:
+    """Return the signals over months ``lo .. hi`` (ordinals) of checked tables."""
+    table, month, ticket_table = inputs.usage, inputs.month, inputs.tickets
     inside = (month >= lo) & (month <= hi)
     rows = table[inside]
     codes, uniques = pd.factorize(rows["customer_id"], sort=True)

@@ -404,12 +404,63 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
     return out
 
 
+@attrs.define(eq=False)
+class _Shared:
+    """
+    What the scorecard calls of one report share, computed once (private).
+
+    The report makes one for its ledger and hands it to `_scorecard`,
+    `_compare` and `_acquisition_quality`: the attribution of a deals table
+    at a month, and the company's figures (one early-LTV fit and bootstrap
+    over everyone) for a scope. Each entry gives exactly what the call
+    would compute; the public functions pass none. A scope with a numpy
+    Generator as its seed is never shared (each call draws on from it).
+    """
+
+    ledger: Ledger
+    attributions: list[tuple[pd.DataFrame | None, int, pd.DataFrame]] = attrs.field(
+        factory=list
+    )
+    companies: dict[tuple[int, _Scope], pd.DataFrame] = attrs.field(factory=dict)
+
+
+def _attributed(
+    ledger: Ledger, deals: pd.DataFrame | None, as_of: int, shared: _Shared | None
+) -> pd.DataFrame:
+    """`attribute` of the deals at `as_of`, once per report (`_Shared`)."""
+    if shared is None or shared.ledger is not ledger:
+        return attribute(ledger, deals=deals, assignments=None, as_of=as_of)
+    for table, month, who in shared.attributions:
+        if table is deals and month == as_of:
+            return who
+    who = attribute(ledger, deals=deals, assignments=None, as_of=as_of)
+    shared.attributions.append((deals, as_of, who))
+    return who
+
+
 def _company(
-    ledger: Ledger, customers: pd.Index, scope: _Scope, parts: pd.DataFrame
+    ledger: Ledger,
+    customers: pd.Index,
+    scope: _Scope,
+    parts: pd.DataFrame,
+    shared: _Shared | None,
 ) -> pd.DataFrame:
     """Return the company's row: figures on everyone, additive sums of parts."""
-    everyone = pd.Series(_ALL, index=customers, dtype=object)
-    company = _group_figures(ledger, everyone, scope)
+    # The figures on everyone depend on the ledger and the scope alone
+    # (`customers` is the ledger's customers, in its order).
+    key = (len(customers), scope)
+    usable = (
+        shared is not None
+        and shared.ledger is ledger
+        and not isinstance(scope.seed, np.random.Generator)
+    )
+    if usable and shared is not None and key in shared.companies:
+        company = shared.companies[key].copy()
+    else:
+        everyone = pd.Series(_ALL, index=customers, dtype=object)
+        company = _group_figures(ledger, everyone, scope)
+        if usable and shared is not None:
+            shared.companies[key] = company.copy()
     if not len(company):
         company = company.reindex(pd.Index([_ALL], name=company.index.name))
         company["thin"] = True
@@ -537,6 +588,46 @@ def scorecard(
     st-015              255            7.0                        13.0
     st-017              116           14.0                         9.0
     """
+    return _scorecard(
+        ledger,
+        staff=staff,
+        deals=deals,
+        credit=credit,
+        by=by,
+        since=since,
+        through=through,
+        as_of=as_of,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+        conventions=conventions,
+        total=total,
+        shared=None,
+    )
+
+
+def _scorecard(
+    ledger: Ledger,
+    *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame | None = None,
+    credit: Credit = "closed",
+    by: By = "staff",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    conventions: Conventions | None = None,
+    total: bool = True,
+    shared: _Shared | None,
+) -> pd.DataFrame:
+    """Do `scorecard`; `shared` holds what the calls of one report share."""
     check_by(by, what="'staff' or 'team'")
     scope = _scope(
         ledger,
@@ -551,7 +642,7 @@ def scorecard(
         seed=seed,
     )
     people = _staff_table(staff)
-    who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
+    who = _attributed(ledger, deals, scope.as_of, shared)
     credited = who[_CREDIT_COLUMN[credit]].astype(object)
     credited = credited.where(credited.notna(), _NONE)
     person = _group_figures(ledger, credited, scope)
@@ -575,7 +666,7 @@ def scorecard(
         msg = f"'by' must be 'staff' or 'team', got {by!r}"
         raise ValueError(msg)
     if total:
-        company = _company(ledger, credited.index, scope, person)
+        company = _company(ledger, credited.index, scope, person, shared)
         company.index = pd.Index([_ALL], name=rows.index.name)
         rows = pd.concat([rows, company])
     ranked = rows.index != _ALL
@@ -807,6 +898,42 @@ def compare(
     ltv_weighted_bookings      True
     Name: beyond_noise, dtype: object
     """
+    return _compare_two(
+        ledger,
+        first,
+        second,
+        deals=deals,
+        credit=credit,
+        since=since,
+        through=through,
+        as_of=as_of,
+        horizon_months=horizon_months,
+        level=level,
+        n_draws=n_draws,
+        seed=seed,
+        conventions=conventions,
+        shared=None,
+    )
+
+
+def _compare_two(
+    ledger: Ledger,
+    first: str,
+    second: str,
+    *,
+    deals: pd.DataFrame | None = None,
+    credit: Credit = "closed",
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    n_draws: int = 2_000,
+    seed: int | np.random.Generator = 0,
+    conventions: Conventions | None = None,
+    shared: _Shared | None,
+) -> pd.DataFrame:
+    """Do `compare`; `shared` holds what the calls of one report share."""
     from scipy import stats  # heavy; only comparisons need it
 
     draws = check_int(n_draws, name="n_draws", low=2)
@@ -825,7 +952,7 @@ def compare(
         seed=seed,
     )
     read = scope.as_of
-    who = attribute(ledger, deals=deals, assignments=None, as_of=read)
+    who = _attributed(ledger, deals, read, shared)
     credited = who[_CREDIT_COLUMN[credit]].astype(object)
     picked = credited.where(credited.isin([first, second]), None)
     figures = _group_figures(ledger, picked.where(picked.notna(), _NONE), scope)
@@ -1125,7 +1252,7 @@ def compare_to_team(
         seed=0,
     )
     people = _staff_table(staff)
-    who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
+    who = _attributed(ledger, deals, scope.as_of, None)
     credited = who[_CREDIT_COLUMN[credit]].astype(object)
     spans = _won_spans(ledger, credited, scope)
     spans = spans[spans[_LABEL].notna()]
@@ -1231,6 +1358,40 @@ def acquisition_quality(
     partner                        465           0.077          0.809
     All                           2933           0.132          0.737
     """
+    return _acquisition_quality(
+        ledger,
+        by=by,
+        since=since,
+        through=through,
+        as_of=as_of,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+        conventions=conventions,
+        total=total,
+        shared=None,
+    )
+
+
+def _acquisition_quality(
+    ledger: Ledger,
+    *,
+    by: str,
+    since: MonthLike | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    conventions: Conventions | None = None,
+    total: bool = True,
+    shared: _Shared | None,
+) -> pd.DataFrame:
+    """Do `acquisition_quality`; `shared` holds what the calls of one report share."""
     check_by(by, what="a customer attribute (a str)")
     scope = _scope(
         ledger,
@@ -1251,7 +1412,7 @@ def acquisition_quality(
     )
     rows = _group_figures(ledger, labels, scope)
     if total:
-        company = _company(ledger, labels.index, scope, rows)
+        company = _company(ledger, labels.index, scope, rows, shared)
         company.index = pd.Index([_ALL])
         rows = pd.concat([rows, company])
     rows.index = rows.index.rename(by)

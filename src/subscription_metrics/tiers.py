@@ -571,6 +571,28 @@ def account_features(
     >>> tiers.classify(feats)["rule"].tolist()
     ['tier1_large_with_room', 'tier3_retain']
     """
+    return _account_features(
+        ledger,
+        as_of=as_of,
+        usage=usage,
+        customers=customers,
+        adoption_share=adoption_share,
+        health=health,
+        checked=None,
+    )
+
+
+def _account_features(
+    ledger: Ledger,
+    *,
+    as_of: MonthLike | None = None,
+    usage: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    adoption_share: float = 0.3,
+    health: pd.Series | None = None,
+    checked: tuple[pd.DataFrame, IntArray] | None,
+) -> pd.DataFrame:
+    """Do `account_features`; `checked`: `usage` as `_usage_table` returns it."""
     if isinstance(adoption_share, bool) or not isinstance(adoption_share, int | float):
         msg = f"'adoption_share' must be a number in (0, 1], got {adoption_share!r}"
         raise TypeError(msg)
@@ -605,7 +627,7 @@ def account_features(
     usage_month = np.full(n, -1, np.int64)
     known = np.zeros(n, bool)
     if usage is not None:
-        table, months = _usage_table(usage)
+        table, months = _usage_table(usage) if checked is None else checked
         position = index.get_indexer(table["customer_id"])
         keep = np.flatnonzero((position >= 0) & (months <= month))
         pos, mon = position[keep], months[keep]
