@@ -290,6 +290,12 @@ def _tier_movements(f: dict[str, Any]) -> pd.DataFrame:
     return sm.tiers.movements(f["classified"], sm.tiers.classify(f["accounts"]))
 
 
+def _money(f: Mapping[str, Any]) -> dict[str, Any]:
+    """The rates (and reporting currency) the ledger of the inputs is built with."""
+    rates = f["rates"]
+    return {"rates": rates, "currency": f["currency"] if rates is not None else None}
+
+
 def _dask(frame: pd.DataFrame) -> Any:
     """A table as a Dask frame of three partitions (the ``dask`` extra)."""
     import dask.dataframe as dd
@@ -328,11 +334,14 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
         f["usage"], tickets=f["tickets"], as_of=AS_OF
     ),
     "dask.figures": lambda f: sm.dask.figures(
-        _dask(f["subscriptions"]), customers=_dask(f["customers"])
+        _dask(f["subscriptions"]), customers=_dask(f["customers"]), **_money(f)
     ),
-    "dask.horizon": lambda f: sm.dask.horizon(_dask(f["subscriptions"])),
+    "dask.horizon": lambda f: sm.dask.horizon(_dask(f["subscriptions"]), **_money(f)),
     "dask.partials": lambda f: sm.dask.partials(
-        _dask(f["subscriptions"]), customers=_dask(f["customers"]), by="segment"
+        _dask(f["subscriptions"]),
+        customers=_dask(f["customers"]),
+        by="segment",
+        **_money(f),
     ),
     "ledger.bridge": lambda f: sm.ledger.bridge(f["ledger"], by="segment"),
     "ledger.partial": lambda f: sm.ledger.partial(f["ledger"], by="segment"),
@@ -600,9 +609,9 @@ READS: dict[str, tuple[str, ...]] = {
     "health.evaluate": ("scores", "subscriptions"),
     "health.score": ("signals",),
     "health.signals": ("usage", "tickets"),
-    "dask.figures": ("subscriptions", "customers"),
-    "dask.horizon": ("subscriptions",),
-    "dask.partials": ("subscriptions", "customers"),
+    "dask.figures": ("subscriptions", "customers", "rates"),
+    "dask.horizon": ("subscriptions", "rates"),
+    "dask.partials": ("subscriptions", "customers", "rates"),
     "ledger.bridge": ("subscriptions", "customers"),
     "ledger.partial": ("subscriptions", "customers"),
     "ledger.events": ("subscriptions",),

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ._conventions import Conventions
 from ._errors import InvalidTableError, Problem
-from ._ledger import Ledger, MonthLike, _month_or_none
+from ._ledger import Ledger, MonthLike, Rates, _month_or_none
 from ._partials import Figures, Partial, combine, finish, partial
 from ._schema import Amounts
 from ._validation import check_by
@@ -114,6 +114,7 @@ def _ledger(
         conventions=options["conventions"],
         amounts=options["amounts"],
         currency=options["currency"],
+        rates=options["rates"],
         through=options["through"],
     )
     return None if ledger.last_month is None else ledger
@@ -189,6 +190,7 @@ def horizon(
     conventions: Conventions | None = None,
     amounts: Amounts = "minor",
     currency: str | None = None,
+    rates: Rates | None = None,
 ) -> pd.Period | None:
     """
     Return the data horizon one ledger of all the rows would have.
@@ -203,7 +205,7 @@ def horizon(
         Subscriptions or monthly MRR rows, or the path of a Parquet dataset.
     source : {'subscriptions', 'monthly_mrr'}, default 'subscriptions'
         Which `Ledger` constructor the rows are for.
-    conventions, amounts, currency
+    conventions, amounts, currency, rates
         As for that constructor.
 
     Returns
@@ -214,7 +216,7 @@ def horizon(
     from dask.base import compute
     from dask.delayed import delayed
 
-    options = _options(source, conventions, amounts, currency, None)
+    options = _options(source, conventions, amounts, currency, rates, None)
     parts, _ = _blocks(rows, None, None, source)
     lasts = [delayed(_last_month)(p, None, options) for p in parts]
     (latest,) = compute(_tree(lasts, _latest))
@@ -226,6 +228,7 @@ def _options(
     conventions: Conventions | None,
     amounts: Amounts,
     currency: str | None,
+    rates: Rates | None,
     through: MonthLike | None,
 ) -> dict[str, Any]:
     if source not in ("subscriptions", "monthly_mrr"):
@@ -236,6 +239,7 @@ def _options(
         "conventions": conventions or Conventions(),
         "amounts": amounts,
         "currency": currency,
+        "rates": rates,
         "through": through,
     }
 
@@ -248,6 +252,7 @@ def partials(
     conventions: Conventions | None = None,
     amounts: Amounts = "minor",
     currency: str | None = None,
+    rates: Rates | None = None,
     through: MonthLike | None = None,
     by: str | Sequence[str] | None = None,
     period: Grain = "month",
@@ -273,6 +278,9 @@ def partials(
         As for the ledger's constructors.
     currency : str, optional
         As for the ledger's constructors.
+    rates : mapping or pandas.DataFrame, optional
+        Exchange rates into `currency`, as for the ledger's constructors
+        (sent to every partition).
     through : pandas.Period, str or date, optional
         The data horizon, shared by every partition. By default the horizon
         one ledger of all the rows would have (`horizon`: one more pass).
@@ -302,7 +310,7 @@ def partials(
     from dask.delayed import delayed
 
     check_by(by)
-    options = _options(source, conventions, amounts, currency, through)
+    options = _options(source, conventions, amounts, currency, rates, through)
     if through is None:
         latest = horizon(
             rows,
@@ -310,6 +318,7 @@ def partials(
             conventions=conventions,
             amounts=amounts,
             currency=currency,
+            rates=rates,
         )
         if latest is None:
             msg = "the ledger is empty: no row shows in any month"
@@ -339,6 +348,7 @@ def figures(
     conventions: Conventions | None = None,
     amounts: Amounts = "minor",
     currency: str | None = None,
+    rates: Rates | None = None,
     through: MonthLike | None = None,
     by: str | Sequence[str] | None = None,
     period: Grain = "month",
@@ -355,8 +365,8 @@ def figures(
 
     Parameters
     ----------
-    rows, customers, source, conventions, amounts, currency, through, by, \
-period, cohort, npartitions
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+by, period, cohort, npartitions
         As for `partials`.
     window : int, default 1
         Periods pooled by the rates, as for ``churn.rates``.
@@ -384,6 +394,7 @@ period, cohort, npartitions
         conventions=conventions,
         amounts=amounts,
         currency=currency,
+        rates=rates,
         through=through,
         by=by,
         period=period,
