@@ -484,6 +484,7 @@ ROW_ALIGNED = frozenset(
         "Ledger.from_subscriptions",
         "frames.from_frame",
         "frames.validate",
+        "goals.deal_priorities",  # the pipeline's rows, ranked, columns kept
         "health.evaluate",  # its accounts, like the scores
         "health.score",
         "ltv.ltv_from_survival",
