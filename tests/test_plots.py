@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
@@ -280,6 +281,14 @@ class TestSurvivalCurves:
         with pytest.raises(TypeError, match="kaplan_meier"):
             plots.survival_curves([1, 2, 3])  # type: ignore[arg-type]
 
+    def test_refuses_complex_at_risk_counts_without_a_warning(self, curves):
+        """Complex numbers are not real: refused by name, no ComplexWarning (fuzzer)."""
+        bad = curves.assign(at_risk=curves["at_risk"] + 1j)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(InvalidTableError, match=r"curves\.at_risk: wrong type"):
+                plots.survival_curves(bad)
+
 
 class TestBridgeWaterfall:
     """Tests for `bridge_waterfall`."""
@@ -450,6 +459,11 @@ class TestMrrMovements:
 
 class TestCohortHeatmap:
     """Tests for `cohort_heatmap`."""
+
+    def test_an_empty_triangle_is_refused_by_name(self, triangle):
+        """No cohort to draw is an InvalidTableError, as the fuzzer expects."""
+        with pytest.raises(InvalidTableError, match=r"triangle.*not empty"):
+            plots.cohort_heatmap(triangle.iloc[:0])
 
     def test_unobserved_cells_are_masked_not_zero(self, triangle):
         """The image masks exactly the triangle's missing cells; the rest are values."""

@@ -169,6 +169,7 @@ def _numbers(
         if not isinstance(series, pd.Series) or not (
             pd.api.types.is_numeric_dtype(series.dtype)
             and not pd.api.types.is_bool_dtype(series.dtype)
+            and not pd.api.types.is_complex_dtype(series.dtype)
         ):
             problems.append(
                 Problem(
@@ -967,11 +968,11 @@ def cohort_heatmap(
     TypeError
         If `triangle` is not a DataFrame or `ax` not an Axes.
     InvalidTableError
-        If the triangle's columns are not ages (whole numbers) or its values
-        not numbers, or a money triangle lacks its currency.
+        If the triangle is empty, its columns are not ages (whole numbers)
+        or its values not real numbers, or a money triangle lacks its
+        currency.
     ValueError
-        If `value` is not one of `cohorts.RETENTION_COLUMNS`, or the
-        triangle is empty.
+        If `value` is not one of `cohorts.RETENTION_COLUMNS`.
 
     See Also
     --------
@@ -1013,8 +1014,13 @@ def cohort_heatmap(
         )
     cells = _numbers(frame, "triangle", "cohorts.triangle", list(frame.columns))
     if not len(frame) or not len(frame.columns):
-        msg = "the triangle is empty: no cohort to draw"
-        raise ValueError(msg)
+        raise _problem(
+            table="triangle",
+            column="(rows)",
+            rule="not empty",
+            detail="the triangle has no cohort to draw (a ledger without "
+            "customers in the window gives none)",
+        )
     values = np.column_stack([cells[c] for c in frame.columns])
     ratio = all(pd.api.types.is_float_dtype(t) for t in frame.dtypes)
     money = value in _MONEY_TRIANGLES
