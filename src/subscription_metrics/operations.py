@@ -608,11 +608,11 @@ def activity_kpis(
     ------
     InvalidTableError
         If a table breaks its entity's rules, an activity's ``staff_id`` is
-        not in `staff`, an opportunity has no MRR, or the pipeline mixes
-        currencies.
+        not in `staff`, an opportunity has no MRR, the pipeline mixes
+        currencies, or no activity of the staff kept gives the months and
+        no window is passed.
     ValueError
-        If an option is out of its domain, or there is no activity and no
-        window.
+        If an option is out of its domain.
 
     Examples
     --------
@@ -684,9 +684,19 @@ def activity_kpis(
     lo = _month_or_none(since, "since")
     hi = _month_or_none(through, "through")
     if lo is None or hi is None:
-        if not kept.any():
-            msg = "no activity of the staff kept; pass since= and through="
-            raise ValueError(msg)
+        if not kept.any():  # no month to start or end the window at
+            raise InvalidTableError(
+                [
+                    Problem(
+                        table="activities",
+                        column="(rows)",
+                        rule="an activity of the staff, or a window",
+                        count=len(table),
+                        detail="no activity belongs to the staff kept, so the "
+                        "months are unknown; pass since= and through=",
+                    )
+                ]
+            )
         lo = int(month[kept].min()) if lo is None else lo
         hi = int(month[kept].max()) if hi is None else hi
     if lo > hi:
