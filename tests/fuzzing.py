@@ -276,13 +276,43 @@ def _parquet_round_trip(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.read_parquet(path)
 
 
+def _once(f: dict[str, Any], key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per inputs dict `f`: a plot and its function share it.
+
+    The result is kept in `f` itself (every call is given a fresh dict, or
+    a copy of one), so a shuffled or mutated input computes it anew.
+    """
+    shared = f.setdefault("_once", {})
+    if key not in shared:
+        shared[key] = compute()
+    return shared[key]
+
+
 def _scorecard(f: dict[str, Any]) -> pd.DataFrame:
-    return sm.scorecards.scorecard(f["ledger"], staff=f["staff"], deals=f["deals"])
+    return _once(
+        f,
+        "scorecard",
+        lambda: sm.scorecards.scorecard(
+            f["ledger"], staff=f["staff"], deals=f["deals"]
+        ),
+    )
+
+
+def _bridge(f: dict[str, Any]) -> pd.DataFrame:
+    return _once(f, "bridge", lambda: sm.ledger.bridge(f["ledger"]))
+
+
+def _triangle(f: dict[str, Any]) -> pd.DataFrame:
+    return _once(f, "triangle", lambda: sm.cohorts.triangle(f["ledger"], value="mrr"))
 
 
 def _tier_summary(f: dict[str, Any]) -> pd.DataFrame:
-    return sm.tiers.summary(
-        f["ledger"], classified=f["classified"], as_of=AS_OF, months=6
+    return _once(
+        f,
+        "tier_summary",
+        lambda: sm.tiers.summary(
+            f["ledger"], classified=f["classified"], as_of=AS_OF, months=6
+        ),
     )
 
 
@@ -320,7 +350,7 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     ),
     "churn.rates": lambda f: sm.churn.rates(f["ledger"], by="segment"),
     "cohorts.retention": lambda f: sm.cohorts.retention(f["ledger"]),
-    "cohorts.triangle": lambda f: sm.cohorts.triangle(f["ledger"], value="mrr"),
+    "cohorts.triangle": _triangle,
     "encoding.to_parquet": lambda f: _parquet_round_trip(
         sm.churn.rates(f["ledger"], by="segment")
     ),
@@ -366,15 +396,9 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     ),
     # Plots take result frames: each is drawn from the function upstream of
     # it, so a shuffled or mutated input table reaches the drawing.
-    "plots.bridge_waterfall": lambda f: _svg(
-        sm.plots.bridge_waterfall(sm.ledger.bridge(f["ledger"]))
-    ),
-    "plots.cohort_heatmap": lambda f: _svg(
-        sm.plots.cohort_heatmap(sm.cohorts.triangle(f["ledger"], value="mrr"))
-    ),
-    "plots.mrr_movements": lambda f: _svg(
-        sm.plots.mrr_movements(sm.ledger.bridge(f["ledger"]))
-    ),
+    "plots.bridge_waterfall": lambda f: _svg(sm.plots.bridge_waterfall(_bridge(f))),
+    "plots.cohort_heatmap": lambda f: _svg(sm.plots.cohort_heatmap(_triangle(f))),
+    "plots.mrr_movements": lambda f: _svg(sm.plots.mrr_movements(_bridge(f))),
     "plots.scorecard_bookings": lambda f: _svg(
         sm.plots.scorecard_bookings(_scorecard(f))
     ),
