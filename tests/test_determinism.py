@@ -1,8 +1,9 @@
 """Results do not depend on the order of the input rows, to the last bit.
 
 Every public function that takes a table is called on the bundled sample and
-on shuffles of it (four here, ten in ``scripts/fuzz``) (every table's rows permuted, the tables the library
-computes and takes back too); the results' exact JSON encodings
+on shuffles of it, four here and ten in ``scripts/fuzz`` (every table's rows
+permuted, the tables the library computes and takes back too); the results'
+exact JSON encodings
 (`tests.fuzzing.canonical`, floats by ``repr``) must be the same bytes. A
 float sum depends on the order of its terms in the last bits, so sums are
 taken in an order fixed by the data (`_kernels.float_sum_by_key`).
