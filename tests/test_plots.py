@@ -281,6 +281,13 @@ class TestSurvivalCurves:
         with pytest.raises(TypeError, match="kaplan_meier"):
             plots.survival_curves([1, 2, 3])  # type: ignore[arg-type]
 
+    def test_refuses_empty_curves_without_a_warning(self, curves):
+        """No point to draw is an InvalidTableError, not a matplotlib warning."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(InvalidTableError, match=r"curves.*not empty"):
+                plots.survival_curves(curves.iloc[:0])
+
     def test_refuses_complex_at_risk_counts_without_a_warning(self, curves):
         """Complex numbers are not real: refused by name, no ComplexWarning (fuzzer)."""
         bad = curves.assign(at_risk=curves["at_risk"] + 1j)

@@ -347,8 +347,8 @@ def survival_curves(
         If `curves` is not a DataFrame or `ax` not an Axes.
     InvalidTableError
         If `curves` is not shaped like a `survival.kaplan_meier` table (as
-        `survival.survival_at` checks it), or lacks ``at_risk``; or if
-        `projection` has no ``survival_<months>`` column.
+        `survival.survival_at` checks it), is empty or lacks ``at_risk``;
+        or if `projection` has no ``survival_<months>`` column.
     ValueError
         If no row of `projection` matches a group of the curves.
 
@@ -382,6 +382,13 @@ def survival_curves(
     frame = _check_frame(curves, "curves", "survival.kaplan_meier")
     _curve_parts(frame)  # the checks of survival_at: index, bounds, order
     counts = _numbers(frame, "curves", "survival.kaplan_meier", ["at_risk"])["at_risk"]
+    if not len(frame):
+        raise _problem(
+            table="curves",
+            column="(rows)",
+            rule="not empty",
+            detail="the curves have no point to draw (no customer in the window)",
+        )
     names = [str(n) for n in frame.index.names[:-1]]
     time_all = frame.index.get_level_values(-1).to_numpy(np.float64)
     values = _numbers(
