@@ -391,6 +391,11 @@ class TestBridgeWaterfall:
 
         assert np.isclose(last, bars[6].get_height(), rtol=1e-12, atol=1e-9)
 
+    def test_an_empty_bridge_is_refused_by_name(self, bridge):
+        """An empty ledger's bridge has no month: InvalidTableError (fuzzer)."""
+        with pytest.raises(InvalidTableError, match=r"bridge.*not empty"):
+            plots.bridge_waterfall(bridge.iloc[:0])
+
     def test_refuses_a_segmented_bridge(self, led):
         """A bridge by segment has a MultiIndex: the error says to select one."""
         segmented = sm.ledger.bridge(led, by="segment")

@@ -37,6 +37,7 @@ from ._entities import (
     Opportunity,
     StaffMember,
 )
+from ._errors import InvalidTableError, Problem
 from ._goals import (
     NEVER,
     allocate,
@@ -1151,11 +1152,19 @@ def targets(
     capacity = fte * ramped
     total_capacity = float(capacity.sum())
     if total_capacity <= 0 and plan.goal:
-        msg = (
-            f"staff: nobody in role {plan.role!r} works in the {plan.months} months "
-            f"from {plan.start}; there is no capacity to carry the goal"
+        raise InvalidTableError(
+            [
+                Problem(
+                    table="staff",
+                    column="role",
+                    rule="someone in the role in the period",
+                    count=len(people),
+                    detail=f"nobody in role {plan.role!r} works in the "
+                    f"{plan.months} months from {plan.start}; there is no "
+                    "capacity to carry the goal",
+                )
+            ]
         )
-        raise ValueError(msg)
     target = allocate(plan.goal, capacity)
     name = "target_ltv" if plan.measure == "ltv" else "target_mrr"
     team_values = people["team"].astype(object)

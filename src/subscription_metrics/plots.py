@@ -651,6 +651,13 @@ def _bridge_rows(
     if last is not None:
         keep &= np.asarray(frame.index <= last)
     rows = frame.loc[keep].sort_index()
+    if frame.empty:
+        raise _problem(
+            table="bridge",
+            column="(rows)",
+            rule="not empty",
+            detail="the bridge has no month to draw (an empty ledger gives none)",
+        )
     if rows.empty:
         msg = (
             f"the bridge has no month from {first or 'its start'} to "
