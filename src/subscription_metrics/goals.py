@@ -1134,20 +1134,7 @@ def targets(
     people = people[people["role"].astype(str) == plan.role].sort_values(
         "staff_id", kind="stable"
     )
-    first = int(plan.start.ordinal)
-
-    def months_of(column: str, missing: int) -> npt.NDArray[np.int64]:
-        days = pd.DatetimeIndex(people[column])
-        ordinals = np.asarray(pd.PeriodIndex(days, freq="M").asi8, np.int64)
-        return np.where(days.isna(), missing, ordinals)
-
-    began = months_of("start", np.iinfo(np.int32).min)
-    # A role that ends on day d of a month is held that month when d > 1.
-    ends = pd.DatetimeIndex(people["end"])
-    mid_month = ~np.asarray(ends.isna(), bool) & (np.asarray(ends.day) > 1)
-    end_month = months_of("end", np.iinfo(np.int32).max)
-    end_month = np.where(mid_month, end_month + 1, end_month)
-    ramped = ramp_capacity(began, end_month, first, plan.months, plan.ramp_months)
+    ramped = _ramped_months(people, plan)
     fte = people["fte"].to_numpy(np.float64)
     capacity = fte * ramped
     total_capacity = float(capacity.sum())
@@ -1850,6 +1837,12 @@ def _company_figures(
 
 def _capacity(people: pd.DataFrame, plan: Plan) -> npt.NDArray[np.float64]:
     """Full-time months of each person over the plan's period, ramp counted."""
+    fte: npt.NDArray[np.float64] = people["fte"].to_numpy(np.float64)
+    return fte * _ramped_months(people, plan)
+
+
+def _ramped_months(people: pd.DataFrame, plan: Plan) -> npt.NDArray[np.float64]:
+    """Months each person holds the role over the plan's period, ramp counted."""
     first = int(plan.start.ordinal)
 
     def months_of(column: str, missing: int) -> npt.NDArray[np.int64]:
@@ -1858,13 +1851,15 @@ def _capacity(people: pd.DataFrame, plan: Plan) -> npt.NDArray[np.float64]:
         return np.where(days.isna(), missing, ordinals)
 
     began = months_of("start", np.iinfo(np.int32).min)
+    # A role that ends on day d of a month is held that month when d > 1.
     ends = pd.DatetimeIndex(people["end"])
     mid_month = ~np.asarray(ends.isna(), bool) & (np.asarray(ends.day) > 1)
     end_month = months_of("end", np.iinfo(np.int32).max)
     end_month = np.where(mid_month, end_month + 1, end_month)
-    ramped = ramp_capacity(began, end_month, first, plan.months, plan.ramp_months)
-    fte: npt.NDArray[np.float64] = people["fte"].to_numpy(np.float64) * ramped
-    return fte
+    ramped: npt.NDArray[np.float64] = ramp_capacity(
+        began, end_month, first, plan.months, plan.ramp_months
+    )
+    return ramped
 
 
 def plan_targets(
