@@ -10,7 +10,7 @@ hard-code ``max_examples``, so the profile decides for new tests too:
 profile  default slow when
 ======== ======= ==== ============================================
 dev      50      15   local runs (random examples)
-ci       100     25   CI (derandomized: the same examples each run)
+ci       50      12   CI (derandomized: the same examples each run)
 thorough 200     200  opt-in full-strength run (random examples)
 ======== ======= ==== ============================================
 """
@@ -22,7 +22,7 @@ import os
 import pytest
 from hypothesis import settings
 
-_BUDGETS = {"dev": (50, 15), "ci": (100, 25), "thorough": (200, 200)}
+_BUDGETS = {"dev": (50, 15), "ci": (50, 12), "thorough": (200, 200)}
 _SLOW_CALL_SECONDS = 5.0
 
 settings.register_profile("dev", max_examples=_BUDGETS["dev"][0], deadline=None)

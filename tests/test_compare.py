@@ -396,59 +396,130 @@ class TestShrink:
 # --------------------------------------------------------------------------
 
 
-def _slow_against_team(churned, at_risk, team):
-    """Weighted median of each member's team-mates and the z-test, one by one."""
+def _interpolated_median(values, weights):
+    """Weighted median, interpolated between the weights' midpoints around half."""
+    pairs = sorted(zip(values, weights, strict=True))  # ties by weight
+    total = sum(w for _, w in pairs)
+    mids, seen = [], 0.0
+    for _, w in pairs:
+        mids.append(seen + w / 2)
+        seen += w
+    half = total / 2
+    if half <= mids[0]:
+        return pairs[0][0]
+    if half >= mids[-1]:
+        return pairs[-1][0]
+    for k in range(len(pairs) - 1):
+        if mids[k] <= half < mids[k + 1]:
+            share = (half - mids[k]) / (mids[k + 1] - mids[k])
+            return pairs[k][0] + share * (pairs[k + 1][0] - pairs[k][0])
+    msg = "half the weight lies between the first and last midpoints"
+    raise AssertionError(msg)
+
+
+def _slow_against_team(members, team):
+    """The leave-one-out median and the clustered z-test, member by member.
+
+    `members[i]` lists member i's customers as (decisions at risk, churned).
+    """
+    churned = [sum(c for _, c in m) for m in members]
+    at_risk = [sum(n for n, _ in m) for m in members]
     reference, p = [], []
-    for i in range(len(churned)):
-        mates = [j for j in range(len(churned)) if team[j] == team[i] and j != i]
-        rates = sorted((churned[j] / at_risk[j], at_risk[j]) for j in mates)
-        total = sum(w for _, w in rates)
-        seen, m = 0.0, np.nan
-        for rate, w in rates:
-            seen += w
-            if seen >= total / 2:
-                m = rate
-                break
-        reference.append(m)
+    for i in range(len(members)):
+        mates = [
+            j
+            for j in range(len(members))
+            if team[j] == team[i] and j != i and at_risk[j] > 0
+        ]
         if not mates:
+            reference.append(np.nan)
             p.append(np.nan)
             continue
-        floor = max(m, 0.5 / total)  # team-mates without churn: half a churn
-        spread = np.sqrt(floor * (1 - floor) * (1 / at_risk[i] + np.pi / (2 * total)))
-        p.append(2 * stats.norm.sf(abs((churned[i] / at_risk[i] - m) / spread)))
+        scaled = [(churned[j] / at_risk[j]) ** (2 / 3) for j in mates]
+        m = _interpolated_median(scaled, [at_risk[j] for j in mates])
+        reference.append(m**1.5)
+        everyone = [j for j in range(len(members)) if team[j] == team[i]]
+        team_n = sum(at_risk[j] for j in everyone)
+        pooled = max(sum(churned[j] for j in everyone) / team_n, 0.5 / team_n)
+
+        def squares(j, pooled=pooled):
+            return sum((c - pooled * n) ** 2 for n, c in members[j])
+
+        mates_n = sum(at_risk[j] for j in mates)
+        variance = (
+            squares(i) / at_risk[i] ** 2
+            + np.pi / 2 * sum(squares(j) for j in mates) / mates_n**2
+        )
+        spread = 2 / 3 * pooled ** (-1 / 3) * np.sqrt(variance)
+        z = ((churned[i] / at_risk[i]) ** (2 / 3) - m) / spread if spread > 0 else 0.0
+        p.append(2 * stats.norm.sf(abs(z)))
     return np.array(reference), np.array(p)
+
+
+def _books_of(members):
+    age = np.array([n for m in members for n, _ in m], np.int64)
+    observed = np.array([bool(c) for m in members for _, c in m])
+    code = np.repeat(np.arange(len(members)), [len(m) for m in members])
+    return _compare.Books.of(age, observed, code, len(members))
 
 
 @given(
     st.lists(
-        st.tuples(st.integers(1, 60), st.integers(100, 3_000), st.integers(0, 3)),
+        st.tuples(
+            st.integers(0, 3),
+            st.lists(
+                st.tuples(st.integers(1, 36), st.booleans()), min_size=1, max_size=30
+            ),
+        ),
         min_size=1,
-        max_size=25,
+        max_size=12,
     )
 )
 def test_against_team_matches_a_slow_oracle(rows):
     """The vectorised leave-one-out median and z-test equal a loop over members."""
-    churned = np.array([c for c, _, _ in rows], np.float64)
-    at_risk = np.array([n for _, n, _ in rows], np.float64)
-    team = np.array([t for _, _, t in rows], np.int64)
+    members = [[(n, int(c)) for n, c in customers] for _, customers in rows]
+    team = np.array([t for t, _ in rows], np.int64)
 
-    result = _compare.against_team(churned, at_risk, team)
+    result = _compare.against_team(_books_of(members), team)
 
-    reference, p = _slow_against_team(churned, at_risk, team)
-    np.testing.assert_allclose(result.reference, reference, rtol=1e-12)
-    np.testing.assert_allclose(result.p_value, p, rtol=1e-9, atol=1e-15)
+    reference, p = _slow_against_team(members, team)
+    np.testing.assert_allclose(result.reference, reference, rtol=1e-9)
+    np.testing.assert_allclose(result.p_value, p, rtol=1e-7, atol=1e-12)
 
 
 def test_one_bad_team_mate_does_not_make_the_others_differ():
     """Twelve equal members and one at triple churn: the median ignores the bad one."""
-    churned = np.r_[np.full(12, 75.0), 200.0]
-    at_risk = np.full(13, 2_500.0)
+    equal = [(25, 1)] * 75 + [(25, 0)] * 25  # 75 churns in 2,500 decisions
+    bad = [(25, 1)] * 100  # 100 churns in 2,500 decisions
+    members = [equal] * 12 + [bad]
 
-    result = _compare.against_team(churned, at_risk, np.zeros(13, np.int64))
+    result = _compare.against_team(_books_of(members), np.zeros(13, np.int64))
 
     np.testing.assert_allclose(result.reference[:12], 0.03)
     assert (result.p_value[:12] == 1.0).all()
-    assert result.p_value[12] < 1e-20
+    assert result.p_value[12] < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("spread", "low", "high"), [(None, 0.95, 1.05), ((0.3, 5.0), 1.1, np.inf)]
+)
+def test_clustered_variance_is_binomial_when_customers_churn_alike(spread, low, high):
+    """Geometric customers: the clustered sum of squares is p (1 - p) n; sBG: more."""
+    rng = np.random.default_rng(7)
+    n_customers = 40_000
+    churn = (
+        np.full(n_customers, 0.05) if spread is None else rng.beta(*spread, n_customers)
+    )
+    window = rng.integers(1, 37, n_customers)
+    lifetime = rng.geometric(churn)
+    observed = lifetime <= window
+    age = np.where(observed, lifetime, window)
+    books = _compare.Books.of(age, observed, np.zeros(n_customers, np.int64), 1)
+    p = books.churned / books.at_risk
+
+    ratio = books.squared_residuals(p) / (p * (1 - p) * books.at_risk)
+
+    assert low < ratio[0] < high
 
 
 # --------------------------------------------------------------------------

@@ -114,23 +114,36 @@ def _twelve_month_churn(sample: SampleData) -> pd.DataFrame:
 
 
 def _deal_oracle(subs: pd.DataFrame) -> pd.DataFrame:
-    """Slow oracle: the deals each customer's subscriptions imply, one at a time."""
-    rows = []
+    """Slow oracle: the deals each customer's subscriptions imply, one at a time.
+
+    A plain loop over the rows as Python records (pandas per customer would
+    spend seconds on the bookkeeping, not on the rule).
+    """
     ordered = subs.sort_values(["start", "subscription_id"])
-    for customer, group in ordered.groupby("customer_id", sort=False):
-        first_month = group["start"].min().to_period("M")
-        signed = group[group["start"].dt.to_period("M") == first_month]
-        rows.append((customer, "new", signed["mrr"].sum(), signed["start"].min()))
+    records = ordered[["customer_id", "plan", "mrr", "start", "end"]].to_dict("records")
+    by_customer: dict[str, list[dict]] = {}
+    for record in records:
+        by_customer.setdefault(record["customer_id"], []).append(record)
+    rows = []
+    for customer, group in by_customer.items():
+        first = min(r["start"] for r in group)
+        first_month = (first.year, first.month)
+        signed = [
+            r for r in group if (r["start"].year, r["start"].month) == first_month
+        ]
+        rows.append((customer, "new", sum(r["mrr"] for r in signed), first))
         previous = None
-        for row in group.itertuples():
-            if row.plan.startswith("addon"):
-                rows.append((customer, "cross_sell", row.mrr, row.start))
+        for row in group:
+            if row["plan"].startswith("addon"):
+                rows.append((customer, "cross_sell", row["mrr"], row["start"]))
                 continue
-            if previous is not None and row.start == previous.end:
-                if row.mrr > previous.mrr:
-                    rows.append((customer, "upsell", row.mrr - previous.mrr, row.start))
+            if previous is not None and row["start"] == previous["end"]:
+                if row["mrr"] > previous["mrr"]:
+                    rows.append(
+                        (customer, "upsell", row["mrr"] - previous["mrr"], row["start"])
+                    )
             elif previous is not None:
-                rows.append((customer, "new", row.mrr, row.start))  # a win-back
+                rows.append((customer, "new", row["mrr"], row["start"]))  # a win-back
             previous = row
     return pd.DataFrame(rows, columns=["customer_id", "kind", "mrr", "start"])
 

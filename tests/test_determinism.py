@@ -1,7 +1,8 @@
 """Results do not depend on the order of the input rows, to the last bit.
 
 Every public function that takes a table is called on the bundled sample and
-on shuffles of it, four here and ten in ``scripts/fuzz`` (every table's rows
+on shuffles of it, two here (ten under the ``thorough`` Hypothesis profile and
+in ``scripts/fuzz --shuffles 10``; every table's rows
 permuted, the tables the library computes and takes back too); the results'
 exact JSON encodings
 (`tests.fuzzing.canonical`, floats by ``repr``) must be the same bytes. A
@@ -15,6 +16,7 @@ input's order by design; they are compared sorted by their labels.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 
 import numpy as np
@@ -29,8 +31,9 @@ from subscription_metrics import _kernels
 from . import fuzzing
 from . import test_api_rules as api
 
-# Four shuffles keep CI within its budget; `scripts/fuzz --shuffles 10` runs ten.
-SHUFFLES = 4
+# Each shuffle runs every table-taking function once more on the sample (about
+# 15 s); two keep CI within its budget, the opt-in full-strength run takes ten.
+SHUFFLES = 10 if os.getenv("HYPOTHESIS_PROFILE") == "thorough" else 2
 TABLE = re.compile(r"DataFrame|Ledger|Series")
 # Functions that read the columns of a table given as arrays (lifetimes).
 ARRAY_TABLES = frozenset({"survival.kaplan_meier", "survival.sbg_fit_lifetimes"})

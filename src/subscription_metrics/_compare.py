@@ -127,6 +127,25 @@ class Books:
         out: FloatArray = (self.lost + self.survivors) @ t
         return out
 
+    def squared_residuals(self, rate: FloatArray) -> FloatArray:
+        """
+        ``sum_j (c_j - rate n_j) ** 2`` per group, over its customers ``j``.
+
+        ``c_j`` is 1 for a churn seen and ``n_j`` the customer's decisions at
+        risk; `rate` is one per group. A customer's ``c_j - p n_j`` is a sum
+        of one martingale difference per decision, so at a common churn
+        ``p`` its expected square is ``p (1 - p) n_j``: the binomial
+        variance, and more when customers' churn differs (the sBG's
+        heterogeneity), which is what a clustered variance of the group's
+        rate must see.
+        """
+        t = np.arange(self.lost.shape[1], dtype=np.float64)
+        ages = self.lost + self.survivors
+        out: FloatArray = (
+            self.churned - 2 * rate * (self.lost @ t) + rate**2 * (ages @ (t * t))
+        )
+        return out
+
 
 @frozen
 class Fits:
@@ -542,26 +561,42 @@ class TeamTest:
     p_value: FloatArray  # NaN for a member without team-mates or decisions
 
 
-def against_team(churned: FloatArray, at_risk: FloatArray, team: IntArray) -> TeamTest:
+def against_team(books: Books, team: IntArray) -> TeamTest:
     """
     Test each member's monthly churn against its team-mates' typical one.
 
     The reference is the median of the team-mates' monthly churn (the
     member left out), weighted by their decisions at risk: robust to one
     bad team-mate, who would otherwise make everyone else look different
-    from "the rest of the team". The statistic is ``z = (c_i / n_i - m) /
-    sqrt(m (1 - m) (1 / n_i + pi / (2 N)))`` with ``m`` the reference and
-    ``N`` the team-mates' decisions at risk: the binomial variance of the
-    member's rate under ``m``, plus that of a median of the team-mates'
-    rates (``pi / 2`` times that of their pooled mean, the median's
-    efficiency on normal data), two-sided. Vectorised over all pairs of
-    team-mates (the sum of squared team sizes).
+    from "the rest of the team". Rates are compared on the ``2/3`` power
+    scale, on which a count's rate is nearly symmetric (Anscombe's
+    transformation of a Poisson count): there the team-mates' median
+    estimates the centre the member's rate has under the null, where on
+    the raw scale the right skew of small counts puts the median below it
+    and calls members high too often. The median is interpolated between
+    the team-mates whose cumulative weights (at their midpoints) bracket
+    half the total, not the first to reach it, which would lean low.
+
+    The statistic is ``z = (r_i^(2/3) - m^(2/3)) / (2/3 p^(-1/3) sqrt(V_i +
+    pi / 2 V_mates))``: ``p`` is the team's pooled churn, ``V_i = sum_j (c_j
+    - p n_j)^2 / n_i^2`` the clustered (customer by customer) variance of
+    the member's rate about it (`Books.squared_residuals`: the binomial
+    ``p (1 - p) / n_i`` when customers churn alike, more when they do not)
+    and ``V_mates`` that of the team-mates' pooled rate, of which a
+    median's is ``pi / 2`` times (its efficiency on normal data); the
+    factor in front is the delta method's for the power; two-sided. The
+    variance is taken at ``p``, not at the reference, so that it does not
+    depend on which side of the reference the member falls. Vectorised over
+    all pairs of team-mates (the sum of squared team sizes).
     """
+    churned, at_risk = books.churned, books.at_risk
     n = len(churned)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = churned / at_risk
+    scaled = np.cbrt(rate) ** 2
     order = np.argsort(team, kind="stable")
-    sizes = np.bincount(team, minlength=int(team.max(initial=-1)) + 1)
+    n_teams = int(team.max(initial=-1)) + 1
+    sizes = np.bincount(team, minlength=n_teams)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     # Every (member, team-mate) pair: i's team-mates are its team's rows but i.
     per = sizes[team]
@@ -570,10 +605,12 @@ def against_team(churned: FloatArray, at_risk: FloatArray, team: IntArray) -> Te
     mate = order[starts[team][member] + offset]
     keep = (mate != member) & (at_risk[mate] > 0)
     member, mate = member[keep], mate[keep]
-    # Weighted median of each member's team-mates: sort by (member, rate).
-    sort = np.lexsort((rate[mate], member))
+    # Weighted median of each member's team-mates: sort by (member, rate),
+    # team-mates of equal rates by weight (so that the order among ties
+    # follows the data, not the rows).
+    sort = np.lexsort((at_risk[mate], rate[mate], member))
     member, mate = member[sort], mate[sort]
-    weight = at_risk[mate]
+    values, weight = scaled[mate], at_risk[mate]
     total = np.bincount(member, weight, minlength=n)
     first = np.ones(len(member), np.bool_)
     first[1:] = member[1:] != member[:-1]
@@ -583,16 +620,30 @@ def against_team(churned: FloatArray, at_risk: FloatArray, team: IntArray) -> Te
     reached = within >= total[member] / 2
     earlier = np.zeros(len(member), np.bool_)
     earlier[1:] = reached[:-1]
-    # The first team-mate to reach half the weight, per member.
+    # The first value to reach half the weight, per member, and the
+    # neighbour on the other side of half the weight (at the midpoints).
     pick = np.flatnonzero(reached & (first | ~earlier))
-    reference = np.full(n, np.nan)
-    reference[member[pick]] = rate[mate[pick]]
-    mates_at_risk = np.where(total > 0, total, np.nan)
+    middle = within - weight / 2
+    half = total[member[pick]] / 2
+    below = middle[pick] > half
+    other = np.clip(np.where(below, pick - 1, pick + 1), 0, max(len(member) - 1, 0))
+    bracket = (member[other] == member[pick]) & (middle[other] != middle[pick])
+    step = np.where(bracket, middle[other] - middle[pick], 1.0)
+    share = np.where(bracket, np.clip((half - middle[pick]) / step, 0.0, 1.0), 0.0)
+    value = values[pick] + share * (values[other] - values[pick])
+    reference_scaled = np.full(n, np.nan)
+    reference_scaled[member[pick]] = value
+    reference = np.sqrt(reference_scaled) ** 3
+    team_churned = np.bincount(team, churned, minlength=n_teams)
+    team_at_risk = np.bincount(team, at_risk, minlength=n_teams)
     with np.errstate(invalid="ignore", divide="ignore"):
-        # A reference of 0 (team-mates without churn) has half a churn's variance.
-        m = np.maximum(reference, 0.5 / mates_at_risk)
-        spread = np.sqrt(m * (1 - m) * (1 / at_risk + np.pi / (2 * mates_at_risk)))
-        z = np.where(spread > 0, (rate - reference) / spread, 0.0)
+        # A team without churn has half a churn's variance.
+        pooled = np.maximum(team_churned / team_at_risk, 0.5 / team_at_risk)[team]
+        own = books.squared_residuals(pooled)
+        mates_own = np.bincount(team, own, minlength=n_teams)[team] - own
+        variance = own / at_risk**2 + np.pi / 2 * mates_own / total**2
+        spread = 2 / 3 / np.cbrt(pooled) * np.sqrt(variance)
+        z = np.where(spread > 0, (scaled - reference_scaled) / spread, 0.0)
     z = np.where(np.isnan(reference) | ~(at_risk > 0), np.nan, z)
     p = np.where(np.isnan(z), np.nan, 2 * stats.norm.sf(np.abs(z)))
     return TeamTest(reference=reference, z=z, p_value=p)

@@ -79,8 +79,9 @@ FIT_COLUMNS: Final = (
 _LOG_BOUND: Final = 15.0  # |log alpha|, |log beta| <= 15: 3e-7 .. 3e6
 _GRADIENT_TOL: Final = 1e-7  # on the gradient of the mean log-likelihood
 _HYP2F1_MAX_BETA: Final = 50.0  # scipy's hyp2f1 is exact up to here (DEL)
-_SERIES_BLOCK: Final = 64  # DEL series terms added between convergence checks
-_SERIES_MAX_TERMS: Final = 1_000_000
+_SERIES_BLOCK: Final = 4096  # DEL series terms added between convergence checks
+_SERIES_CELLS: Final = 1 << 22  # at most this many terms held at once
+_SERIES_MAX_TERMS: Final = 1 << 24
 # The batched Newton iteration (`_newton_batch`), on the mean log-likelihood:
 _MAX_ITERATIONS: Final = 100
 _HALVINGS: Final = 60  # step halvings in a line search before giving up
@@ -1764,14 +1765,17 @@ def _del_series(a: FloatArray, b: FloatArray, d: FloatArray) -> FloatArray:
     active = np.arange(len(a))
     t = 0
     while active.size and t < _SERIES_MAX_TERMS:
-        ta, tb, tq = a[active], b[active], q[active]
-        x, sum_ = term[active], total[active]
-        for _ in range(_SERIES_BLOCK):
-            t += 1
-            x = x * tq * (tb + (t - 1)) / (ta + tb + (t - 1))
-            sum_ = sum_ + x
-        term[active], total[active] = x, sum_
-        active = active[~(x <= 1e-16 * sum_ * d[active])]
+        # A block of terms for every unfinished element at once: the ratios
+        # of terms t + 1 .. t + block, multiplied up from the last term.
+        block = int(np.clip(_SERIES_CELLS // active.size, 1, _SERIES_BLOCK))
+        steps = t + np.arange(block, dtype=np.float64)
+        ta, tb = a[active, None], b[active, None]
+        ratios = q[active, None] * (tb + steps) / (ta + tb + steps)
+        terms = term[active, None] * np.cumprod(ratios, axis=1)
+        t += block
+        term[active] = terms[:, -1]
+        total[active] += terms.sum(axis=1)
+        active = active[~(term[active] <= 1e-16 * total[active] * d[active])]
     if active.size:  # a geometric tail at the last ratio for what is left
         ratio = q[active] * (b[active] + t) / (a[active] + b[active] + t)
         total[active] += term[active] * ratio / (1 - ratio)

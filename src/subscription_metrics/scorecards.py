@@ -1212,14 +1212,22 @@ def compare_to_team(
     **Tests.** The reference is the median of the team-mates' monthly
     churn (the person left out), weighted by their decisions at risk, not
     the team-mates pooled: one bad team-mate raises the pooled rate and
-    would make everyone else "differ from the rest of the team". The
-    statistic is ``z = (c_i / n_i - m) / sqrt(m (1 - m) (1 / n_i + pi /
-    (2 N)))``, ``m`` the median and ``N`` the team-mates' decisions at
-    risk (the median's variance taken as ``pi / 2`` times the pooled
-    mean's), two-sided. The Benjamini-Hochberg procedure controls the
-    false discovery rate for independent or positively dependent tests;
-    people tested against overlapping team-mates are only approximately
-    so (see the calibration in ``benchmarks/README.md``).
+    would make everyone else "differ from the rest of the team". Rates are
+    compared on the 2/3 power scale, where a count's rate is nearly
+    symmetric, and the median is interpolated between the team-mates whose
+    cumulative weights bracket half (on the raw scale, or taking the first
+    team-mate past half, the median sits below the centre and people are
+    called high too often). The statistic is ``z = (r_i^(2/3) -
+    m^(2/3)) / (2/3 p^(-1/3) sqrt(V_i + pi / 2 V_mates))``: ``p`` is the
+    team's pooled churn, ``V_i`` the clustered variance of the person's
+    rate about it, customer by customer (``sum_j (c_j - p n_j)^2 /
+    n_i^2``: binomial when customers churn alike, wider when they do not,
+    as under the sBG), ``V_mates`` that of the team-mates' pooled rate (a
+    median's is about ``pi / 2`` times a mean's); two-sided. The
+    Benjamini-Hochberg procedure controls the false discovery rate for
+    independent or positively dependent tests; people tested against
+    overlapping team-mates are only approximately so (see the calibration
+    in ``benchmarks/README.md``).
 
     Examples
     --------
@@ -1235,7 +1243,7 @@ def compare_to_team(
               monthly_churn  monthly_churn_shrunk  differs_from_team
     staff_id
     st-015            0.059                 0.058               True
-    st-017            0.009                 0.010              False
+    st-017            0.009                 0.010               True
     """
     rate = _compare.check_fraction(fdr, name="fdr")
     coverage = check_level(level)
@@ -1267,7 +1275,7 @@ def compare_to_team(
     team_code, _ = pd.factorize(pd.Index(team_of, dtype=object), sort=True)
     team_code = team_code.astype(np.int64)
     churned, at_risk = books.churned, books.at_risk
-    test = _compare.against_team(churned, at_risk, team_code)
+    test = _compare.against_team(books, team_code)
     p_value = test.p_value
     q_value, flagged = _compare.benjamini_hochberg(p_value, rate)
     shrunk = _compare.shrink(churned, at_risk, team_code)
