@@ -552,29 +552,34 @@ def test_parquet_reads_back_in_duckdb_with_date_months(rep, tmp_path):
 # --- the main job -----------------------------------------------------------------
 
 
-def test_main_job_writes_the_report_and_json_equals_to_dict(rep, tmp_path):
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory) -> tuple[int, str, Path]:
+    """The main job run once, as a pipeline would: the report as JSON and HTML."""
+    folder = tmp_path_factory.mktemp("main-job")
     out = io.StringIO()
+    code = main(["report", "--format", "json", "--output", str(folder)], out=out)
+    return code, out.getvalue(), folder
 
-    code = main(["--format", "json", "--output", str(tmp_path)], out=out)
+
+def test_main_job_writes_the_report_and_json_equals_to_dict(rep, main_job):
+    code, _, folder = main_job
 
     assert code == 0
-    assert (tmp_path / "report.json").read_text(encoding="utf-8") == json.dumps(
+    assert (folder / "report.json").read_text(encoding="utf-8") == json.dumps(
         rep.to_dict(), indent=2, sort_keys=True, allow_nan=False
     )
-    assert (tmp_path / "report.json").read_text(encoding="utf-8") == report_json(rep)
-    assert (tmp_path / "report.html").read_text(encoding="utf-8") == rep.html()
+    assert (folder / "report.json").read_text(encoding="utf-8") == report_json(rep)
+    assert (folder / "report.html").read_text(encoding="utf-8") == rep.html()
 
 
-def test_main_job_prints_a_summary_that_fits_100_columns(tmp_path):
-    out = io.StringIO()
+def test_main_job_prints_a_summary_that_fits_100_columns(main_job):
+    code, text, folder = main_job
 
-    code = main(["report", "--output", str(tmp_path)], out=out)
-
-    text = out.getvalue()
     assert code == 0
     assert text.startswith("Monthly report as of 2025-12: the bundled sample")
     assert max(len(line) for line in text.splitlines()) <= 100
-    assert f"Wrote {tmp_path / 'report.html'}" in text
+    assert f"Wrote {folder / 'report.html'}" in text
+    assert f"Wrote {folder / 'report.json'}" in text
     assert "Pilot: 6 months from 2025-01." in text
 
 
