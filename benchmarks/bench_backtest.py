@@ -8,7 +8,8 @@ Usage (from the project root)::
 The reps are those of ``bench_calibration.py``: ``n`` customers each (100,
 250 or 1,000), entering uniformly over 36 months, the data ending after month
 36; each customer churns every month with its own constant probability,
-drawn from Beta(1, 24) (``sbg``) or 3% for everyone (``geometric``). All reps
+drawn from Beta(1, 24) (``sbg``) or 3% for everyone (``geometric``). They are
+drawn, and made a ledger, by ``bench_compare.py``'s simulation. All reps
 of a cell are the segments of one ledger, and `survival.backtest` runs on it
 as a user would (``by="segment"``, an sBG fit on the first 3 months of the
 customers old enough for each horizon, projected to 6 and 12 months).
@@ -26,46 +27,16 @@ import platform
 import time
 
 import numpy as np
-import pandas as pd
 
 import subscription_metrics as sm
-
-MONTHS = 36
-FIRST = pd.Period("2023-01", "M")
+from bench_compare import company_ledger, draw, geometric, heterogeneous
 
 
 def simulate(process: str, n: int, reps: int, rng: np.random.Generator) -> sm.Ledger:
-    """One ledger: `reps` segments of `n` customers each."""
-    size = n * reps
-    churn = rng.beta(1.0, 24.0, size) if process == "sbg" else np.full(size, 0.03)
-    entry = rng.integers(0, MONTHS, size)
-    lifetime = rng.geometric(churn)
-    last = entry + lifetime - 1
-    ended = last < MONTHS - 1
-    ids = np.char.add("c", np.arange(size).astype(str)).astype(object)
-
-    def month_start(offset: np.ndarray) -> pd.DatetimeIndex:
-        return pd.PeriodIndex.from_ordinals(
-            FIRST.ordinal + offset, freq="M"
-        ).to_timestamp()
-
-    subs = pd.DataFrame(
-        {
-            "subscription_id": ids,
-            "customer_id": ids,
-            "start": month_start(entry),
-            "end": pd.Series(month_start(np.minimum(last, MONTHS - 1) + 1)).where(
-                ended
-            ),
-            "mrr": np.full(size, 10_000, np.int64),
-            "currency": "JPY",
-        }
-    )
-    customers = pd.DataFrame(
-        {"customer_id": ids, "segment": (np.arange(size) // n).astype(str)}
-    )
-    through = (FIRST + MONTHS - 1).to_timestamp(how="end").normalize()
-    return sm.Ledger.from_subscriptions(subs, customers=customers, through=through)
+    """One ledger: `reps` segments (``segment`` r00, r01, ...) of `n` customers each."""
+    churn = heterogeneous(1.0, 24.0) if process == "sbg" else geometric(0.03)
+    data = draw(rng, [n] * reps, [churn] * reps, 1)
+    return company_ledger(data, 0, reps, label="segment")
 
 
 def truth(process: str, h: int) -> float:

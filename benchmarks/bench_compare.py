@@ -183,8 +183,10 @@ def pairs_scenario(
     return row
 
 
-def company_ledger(data: dict[str, np.ndarray], sim: int, reps: int) -> sm.Ledger:
-    """One simulated company as a ledger: subscriptions and field-sales reps."""
+def company_ledger(
+    data: dict[str, np.ndarray], sim: int, reps: int, *, label: str = "field_sales_rep"
+) -> sm.Ledger:
+    """One simulated company as a ledger: subscriptions, each rep in `label`."""
     mine = data["code"] // reps == sim
     rep = data["code"][mine] % reps
     start = MONTHS - 1 - data["window"][mine]
@@ -209,9 +211,7 @@ def company_ledger(data: dict[str, np.ndarray], sim: int, reps: int) -> sm.Ledge
             "currency": "JPY",
         }
     )
-    customers = pd.DataFrame(
-        {"customer_id": ids, "field_sales_rep": [f"r{r:02d}" for r in rep]}
-    )
+    customers = pd.DataFrame({"customer_id": ids, label: [f"r{r:02d}" for r in rep]})
     through = (FIRST + MONTHS - 1).to_timestamp(how="end").normalize()
     return sm.Ledger.from_subscriptions(subs, customers=customers, through=through)
 
@@ -264,26 +264,37 @@ def team_flags(
             "team": "east",
         }
     )
-    found = any_false = 0
-    false_share = 0.0
-    for sim in range(sims):
-        table = sm.scorecards.compare_to_team(
-            company_ledger(data, sim, reps), staff=staff
-        )
-        flags = table["differs_from_team"].to_numpy(bool)
-        truly = np.zeros(reps, bool)
-        if bad is not None:
-            truly[bad] = True
-            found += bool(flags[bad])
-        wrong = flags & ~truly
-        any_false += bool(wrong.any())
-        false_share += wrong.sum() / max(flags.sum(), 1)
+    flags = np.array(
+        [
+            sm.scorecards.compare_to_team(company_ledger(data, sim, reps), staff=staff)[
+                "differs_from_team"
+            ].to_numpy(bool)
+            for sim in range(sims)
+        ]
+    )
+    return tally(flags, bad)
+
+
+def tally(flags: npt.NDArray[np.bool_], bad: int | None) -> dict[str, float]:
+    """
+    Shares over companies (rows of `flags`, one column per rep) of the flags.
+
+    The share of companies flagging an equal rep, the mean share of equal
+    reps among the flagged (the false discovery proportion, 0 where none
+    is flagged) and, with a `bad` rep, how often it is flagged.
+    """
+    truly = np.zeros(flags.shape[1], bool)
+    if bad is not None:
+        truly[bad] = True
+    wrong = flags & ~truly
     out = {
-        "any equal rep flagged": any_false / sims,
-        "false discovery share": false_share / sims,
+        "any equal rep flagged": float(wrong.any(axis=1).mean()),
+        "false discovery share": float(
+            (wrong.sum(axis=1) / np.maximum(flags.sum(axis=1), 1)).mean()
+        ),
     }
     if bad is not None:
-        out = {"9% rep flagged": found / sims} | out
+        out = {"9% rep flagged": float(flags[:, bad].mean())} | out
     return out
 
 
@@ -313,8 +324,7 @@ def team_kernel(
     """
     rng = np.random.default_rng(stream)
     reps = len(churns)
-    found = any_false = 0
-    false_share = 0.0
+    flags = []
     done = 0
     while done < sims:
         chunk = min(1000, sims - done)
@@ -328,39 +338,15 @@ def team_kernel(
             width=MONTHS + 1,
         )
         team = np.arange(chunk * reps, dtype=np.int64) // reps
-        test = _compare.against_team(books, team)
-        flags = _flags_per_company(test.p_value.reshape(chunk, reps), 0.05)
-        truly = np.zeros(reps, bool)
-        if bad is not None:
-            truly[bad] = True
-            found += int(flags[:, bad].sum())
-        wrong = flags & ~truly
-        any_false += int(wrong.any(axis=1).sum())
-        false_share += float(
-            (wrong.sum(axis=1) / np.maximum(flags.sum(axis=1), 1)).sum()
-        )
+        p_values = _compare.against_team(books, team).p_value.reshape(chunk, reps)
+        # Benjamini-Hochberg within each company, as `compare_to_team` runs it.
+        flags += [_compare.benjamini_hochberg(row, 0.05)[1] for row in p_values]
         done += chunk
-    out: dict[str, object] = {
+    return {
         "scenario": scenario,
         "customers": "200-240",
         "pairs": sims,
-        "any equal rep flagged": any_false / sims,
-        "false discovery share": false_share / sims,
-    }
-    if bad is not None:
-        out["9% rep flagged"] = found / sims
-    return out
-
-
-def _flags_per_company(p: npt.NDArray[np.float64], fdr: float) -> npt.NDArray[np.bool_]:
-    """Benjamini-Hochberg within each row (company), as `compare_to_team` runs it."""
-    m = p.shape[1]
-    order = np.argsort(p, axis=1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=1) * m / np.arange(1, m + 1)
-    q_sorted = np.minimum(1.0, np.minimum.accumulate(ranked[:, ::-1], axis=1)[:, ::-1])
-    q = np.empty_like(q_sorted)
-    np.put_along_axis(q, order, q_sorted, axis=1)
-    return q <= fdr
+    } | tally(np.array(flags), bad)
 
 
 def team_scenarios(
