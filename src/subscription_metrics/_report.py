@@ -1085,7 +1085,7 @@ def _tiers(ctx: _Context) -> Section:
             usage=usage,
             customers=customers,
             health=None if scores is None else scores["score"],
-            checked=None if checked is None else (checked.usage, checked.month),
+            checked=None if checked is None else checked.usage,
         )
         return classify(features)
 

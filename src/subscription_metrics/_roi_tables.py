@@ -201,8 +201,9 @@ def _customer_mrr_paths(
         weight = length
     return {
         "share_end": np.asarray(share[is_last], np.float64),
-        "months": _wsum(deal, share * length, n),
-        "pv": _wsum(deal, share * weight, n),
+        # Each deal's segments come in the order of its account's events.
+        "months": k.float_sum_in_order(deal, share * length, n),
+        "pv": k.float_sum_in_order(deal, share * weight, n),
     }
 
 
@@ -222,11 +223,14 @@ def _account_churn(ledger: Ledger, read: int) -> tuple[FloatArray, FloatArray]:
     ev = ledger._events
     n = len(ledger.customers)
     seen = ev.month <= read
-    lost = _wsum(ev.customer[seen], np.maximum(-ev.mrr_change[seen], 0.0), n)
+    # The events come by customer, then month: sums in that order are fixed.
+    lost = k.float_sum_in_order(
+        ev.customer[seen], np.maximum(-ev.mrr_change[seen], 0.0), n
+    )
     same = np.append(ev.customer[1:] == ev.customer[:-1], False)
     following = np.where(same, np.append(ev.month[1:], 0), read + 1)
     months = np.clip(np.minimum(following, read) - ev.month, 0, None)
-    at_risk = _wsum(
+    at_risk = k.float_sum_in_order(
         ev.customer[seen], (ev.mrr_after * months).astype(np.float64)[seen], n
     )
     return lost, at_risk
@@ -240,11 +244,13 @@ def _pooled(
 ) -> tuple[FloatArray, FloatArray]:
     """Sum per-account values by group, each account counted once per group."""
     known = customer >= 0
-    pairs = np.unique(np.stack([group[known], customer[known]]), axis=1)
     lost, at_risk = values
+    width = max(len(lost), 1)
+    pair = np.unique(group[known].astype(np.int64) * width + customer[known])
+    first, second = pair // width, pair % width
     return (
-        _wsum(pairs[0], lost[pairs[1]], size),
-        _wsum(pairs[0], at_risk[pairs[1]], size),
+        _wsum(first, lost[second], size),
+        _wsum(first, at_risk[second], size),
     )
 
 

@@ -16,7 +16,6 @@ from typing import Final
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from ._entities import Ticket, UsageSnapshot
@@ -33,10 +32,10 @@ from ._health import (
     score_frame,
 )
 from ._inputs import month_ordinals
-from ._kernels import float_sum_by_key
 from ._ledger import Ledger, MonthLike, _month_or_none
 from ._operations import naive
 from ._schema import check_table
+from ._usage import UsageRows, usage_rows
 from ._validation import check_int, divide_or_nan
 
 __all__ = [
@@ -252,8 +251,7 @@ def signals(
 class _SignalInputs:
     """The usage and tickets tables as `signals` checks them."""
 
-    usage: pd.DataFrame
-    month: npt.NDArray[np.int64]  # month ordinal of every usage row
+    usage: UsageRows  # the rows by account and month, accounts coded
     tickets: pd.DataFrame | None
 
 
@@ -264,7 +262,7 @@ def _checked_signal_inputs(
     Check and convert the tables `signals` reads, or raise.
 
     The report checks them once and reads the signals of several months
-    from the result (`_signals_of`).
+    from the result (`_signals_of`), as `tiers` reads the latest usage.
     """
     ordinals: dict[str, np.ndarray] = {}
     table, problems = check_table(usage, UsageSnapshot, months=ordinals)
@@ -275,25 +273,36 @@ def _checked_signal_inputs(
     if problems:
         raise InvalidTableError(problems)
     month = ordinals.get("month", np.zeros(len(table), np.int64))
-    return _SignalInputs(usage=table, month=month, tickets=ticket_table)
+    return _SignalInputs(usage=usage_rows(table, month), tickets=ticket_table)
 
 
 def _signals_of(inputs: _SignalInputs, *, lo: int, hi: int) -> pd.DataFrame:
-    """Return the signals over months ``lo .. hi`` (ordinals) of checked tables."""
-    table, month, ticket_table = inputs.usage, inputs.month, inputs.tickets
-    inside = (month >= lo) & (month <= hi)
-    rows = table[inside]
-    codes, uniques = pd.factorize(rows["customer_id"], sort=True)
+    """
+    Return the signals over months ``lo .. hi`` (ordinals) of checked tables.
+
+    Every sum runs over the rows in the order `usage_rows` fixes (account,
+    then month), so shuffled input rows give the same bits.
+    """
+    usage, ticket_table = inputs.usage, inputs.tickets
+    inside = (usage.month >= lo) & (usage.month <= hi)
+    rows = usage.rows[inside]
+    per_account = np.bincount(usage.code[inside], minlength=len(usage.accounts))
+    present = per_account > 0
+    local = np.cumsum(present, dtype=np.int64) - 1
+    codes = local[usage.code[inside]]
+    uniques = usage.accounts[present]
     n = len(uniques)
 
     def total(name: str) -> np.ndarray:
-        values = rows[name].to_numpy(np.float64, na_value=np.nan)
-        return float_sum_by_key(codes, values, n)
+        values = usage.column(name, rows)
+        return np.asarray(np.bincount(codes, weights=values, minlength=n), np.float64)
 
-    observed = np.bincount(codes, minlength=n).astype(np.int64)
-    nps = rows["nps"].astype("Float64").to_numpy(np.float64, na_value=np.nan)
+    observed = per_account[present].astype(np.int64)
+    nps = usage.column("nps", rows)
     answered = ~np.isnan(nps)
-    nps_sum = float_sum_by_key(codes[answered], nps[answered], n)
+    nps_sum = np.asarray(
+        np.bincount(codes[answered], weights=nps[answered], minlength=n), np.float64
+    )
     nps_count = np.bincount(codes[answered], minlength=n).astype(np.float64)
     seats, active = total("seats"), total("active_users")
     out = pd.DataFrame(

@@ -51,6 +51,7 @@ from ._tiers import (
     TierRule,
     classify_frame,
 )
+from ._usage import UsageRows, usage_rows
 from ._validation import divide_or_nan
 
 __all__ = [
@@ -590,9 +591,9 @@ def _account_features(
     customers: pd.DataFrame | None = None,
     adoption_share: float = 0.3,
     health: pd.Series | None = None,
-    checked: tuple[pd.DataFrame, IntArray] | None,
+    checked: UsageRows | None,
 ) -> pd.DataFrame:
-    """Do `account_features`; `checked`: `usage` as `_usage_table` returns it."""
+    """Do `account_features`; `checked`: `usage` as `usage_rows` lays it out."""
     if isinstance(adoption_share, bool) or not isinstance(adoption_share, int | float):
         msg = f"'adoption_share' must be a number in (0, 1], got {adoption_share!r}"
         raise TypeError(msg)
@@ -627,20 +628,22 @@ def _account_features(
     usage_month = np.full(n, -1, np.int64)
     known = np.zeros(n, bool)
     if usage is not None:
-        table, months = _usage_table(usage) if checked is None else checked
-        position = index.get_indexer(table["customer_id"])
-        keep = np.flatnonzero((position >= 0) & (months <= month))
-        pos, mon = position[keep], months[keep]
-        sort = np.lexsort((mon, pos))
-        pos, mon, rows = pos[sort], mon[sort], keep[sort]
-        last = np.ones(len(pos), bool)
-        last[:-1] = pos[1:] != pos[:-1]
-        at, rows = pos[last], rows[last]
+        laid = usage_rows(*_usage_table(usage)) if checked is None else checked
+        # The latest row at or before the month of each account: the last of
+        # its run in the rows by account and month.
+        upto = np.flatnonzero(laid.month <= month)
+        code = laid.code[upto]
+        last = np.ones(len(code), bool)
+        last[:-1] = code[1:] != code[:-1]
+        upto = upto[last]
+        position = index.get_indexer(laid.accounts)[laid.code[upto]]
+        mine = position >= 0
+        at, rows = position[mine], laid.rows[upto[mine]]
         known[at] = True
-        usage_month[at] = mon[last]
-        seats[at] = table["seats"].to_numpy(np.int64)[rows]
-        users[at] = table["active_users"].to_numpy(np.int64)[rows]
-        rate[at] = table["feature_usage_rate"].to_numpy(np.float64)[rows]
+        usage_month[at] = laid.month[upto[mine]]
+        seats[at] = laid.column("seats", rows).astype(np.int64)
+        users[at] = laid.column("active_users", rows).astype(np.int64)
+        rate[at] = laid.column("feature_usage_rate", rows)
     nat = np.iinfo(np.int64).min  # pandas stores a missing period as this ordinal
     out["usage_month"] = pd.arrays.PeriodArray(
         np.where(known, usage_month, nat), dtype=pd.PeriodDtype("M")

@@ -1,0 +1,123 @@
+"""The usage table, checked once and laid out for every health and tier read.
+
+`health.signals` sums each account's usage over a window of months and
+`tiers.account_features` reads each account's latest usage row; the report
+does both at several months. Each read used to look the customer ids up
+again (hashing millions of strings) and sort the rows again. `usage_rows`
+does both once: every account gets a code (its position among the sorted
+ids) and the rows are put in one order fixed by the data, by account and
+then month (the table's key, so the order has no ties). Float sums taken in
+that order give the same bits whatever the order of the input rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._kernels import sort_by_key
+from ._ledger import _fixed_width_keys
+
+IntArray = npt.NDArray[np.int64]
+IntpArray = npt.NDArray[np.intp]
+
+
+@attrs.frozen(eq=False)
+class UsageRows:
+    """
+    A checked usage table, its accounts coded and its rows in canonical order.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The checked table (as `check_table` returns it), rows as given.
+    accounts : pandas.Index
+        The distinct ``customer_id`` values, sorted.
+    rows : numpy.ndarray
+        Row positions of `table` ordered by account, then month.
+    code : numpy.ndarray
+        The account (position in `accounts`) of each row of `rows`.
+    month : numpy.ndarray
+        The month ordinal of each row of `rows`.
+    """
+
+    table: pd.DataFrame
+    accounts: pd.Index
+    rows: IntpArray
+    code: IntArray
+    month: IntArray
+
+    def column(self, name: str, rows: IntpArray) -> npt.NDArray[np.float64]:
+        """Return column `name` at `rows` (of `table`) as floats, NaN if missing."""
+        series = self.table[name]
+        if not isinstance(series.dtype, np.dtype):
+            series = series.astype("Float64")
+        values = series.to_numpy(np.float64, na_value=np.nan)
+        return np.asarray(values[rows], np.float64)
+
+
+def sorted_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
+    """
+    Code every id by its position among the sorted distinct ids.
+
+    The same codes and ids as ``pandas.factorize(ids, sort=True)``, without
+    hashing where the ids allow: integer ids in a compact range and string
+    ids of one byte length (read as order-preserving int keys) are coded by
+    a table over their key range or a sort of the keys.
+    """
+    keys: IntArray | None = None
+    decode: Any = None
+    values = ids.to_numpy() if isinstance(ids.dtype, np.dtype) else None
+    if values is not None and values.dtype.kind in "iu" and len(values):
+        low = int(values.min())
+        keys = np.subtract(values, low, dtype=np.int64)
+
+        def decode(found: IntArray) -> Any:
+            return (found + low).astype(values.dtype)
+
+    else:
+        fixed = _fixed_width_keys(ids)
+        if fixed is not None:
+            keys, decode = fixed
+    if keys is None or not len(keys):
+        codes, uniques = pd.factorize(ids, sort=True)
+        return codes.astype(np.int64, copy=False), pd.Index(uniques, name=ids.name)
+    span = int(keys.max()) + 1
+    if span <= 4 * len(keys) + 1024:
+        seen = np.zeros(span, np.bool_)
+        seen[keys] = True
+        rank = np.cumsum(seen, dtype=np.int64) - 1
+        codes = rank[keys]
+        found = np.flatnonzero(seen).astype(np.int64)
+    else:
+        found, inverse = np.unique(keys, return_inverse=True)
+        codes = inverse.astype(np.int64, copy=False).reshape(-1)
+    return codes, pd.Index(decode(found), name=ids.name)
+
+
+def usage_rows(table: pd.DataFrame, month: IntArray) -> UsageRows:
+    """
+    Lay a checked usage table out by account and month (`UsageRows`).
+
+    `month` holds the month ordinal of each row of `table`; `table` must not
+    repeat an (account, month), which `check_table` ensures.
+    """
+    code, accounts = sorted_codes(table["customer_id"])
+    if len(month):
+        low = int(month.min())
+        order, (sorted_code, offset) = sort_by_key(code, month - low)
+        sorted_month = offset + low
+    else:
+        order = np.arange(0, dtype=np.intp)
+        sorted_code, sorted_month = code, month
+    return UsageRows(
+        table=table,
+        accounts=accounts,
+        rows=order,
+        code=np.asarray(sorted_code, np.int64),
+        month=np.asarray(sorted_month, np.int64),
+    )

@@ -1,0 +1,46 @@
+"""`_usage.sorted_codes` and `usage_rows`, shared by health and tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from subscription_metrics._usage import sorted_codes, usage_rows
+
+
+def _factorized(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes, pd.Index(uniques)
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=60),
+    st.sampled_from(["int", "wide", "fixed", "ragged"]),
+)
+def test_sorted_codes_equal_factorize_sorted(raw: list[int], kind: str) -> None:
+    if kind == "int":
+        ids = pd.Series(np.array(raw, np.int64) - 7)
+    elif kind == "wide":  # a sparse key range: coded by a sort of the keys
+        ids = pd.Series(np.array(raw, np.int64) * 10**9)
+    elif kind == "fixed":  # one byte length: order-preserving int keys
+        ids = pd.Series([f"cus_{v:04d}" for v in raw], dtype="string[pyarrow]")
+    else:  # ragged lengths: hashed
+        ids = pd.Series([f"c{v}" for v in raw], dtype="string[pyarrow]")
+    codes, accounts = sorted_codes(ids)
+    want_codes, want = _factorized(ids)
+    assert codes.dtype == np.int64
+    np.testing.assert_array_equal(codes, want_codes)
+    assert list(accounts) == list(want)
+    assert accounts.dtype == want.dtype
+
+
+def test_usage_rows_orders_by_account_then_month() -> None:
+    table = pd.DataFrame({"customer_id": ["b", "a", "b", "a", "c"]})
+    month = np.array([5, 7, 3, 6, 1], np.int64)
+    laid = usage_rows(table, month)
+    assert list(laid.accounts) == ["a", "b", "c"]
+    assert laid.rows.tolist() == [3, 1, 2, 0, 4]
+    assert laid.code.tolist() == [0, 0, 1, 1, 2]
+    assert laid.month.tolist() == [6, 7, 3, 5, 1]
