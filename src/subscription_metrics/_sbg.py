@@ -576,7 +576,11 @@ class _Counts:
         return out
 
     def derivatives(
-        self, theta: FloatArray, rows: IntArray | None = None
+        self,
+        theta: FloatArray,
+        rows: IntArray | None = None,
+        *,
+        with_likelihood: bool = True,
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """
         Log-likelihood, gradient (g, 2) and Hessian entries (g, 3) in theta.
@@ -586,8 +590,13 @@ class _Counts:
         ``(-sum d, sum z d)`` and the Hessian ``h_aa = -sum p``, ``h_ab =
         sum z p``, ``h_bb = sum z (1 - z) d - z^2 p`` (``1 - z = (i - 1) /
         b_i``), all without digamma and without cancellation. With `rows`, of
-        those groups only.
+        those groups only. Without `with_likelihood` the log-likelihood is
+        not computed (NaN; it costs the logarithms, the derivatives none).
         """
+        if not with_likelihood:
+            sums = self._period_sums(theta, _gradient_cells, rows)
+            ll = np.full(len(sums[0]), np.nan)
+            return ll, np.stack(sums[0:2], axis=1), np.stack(sums[2:5], axis=1)
         sums = self._period_sums(theta, _derivative_cells, rows)
         return sums[0], np.stack(sums[1:3], axis=1), np.stack(sums[3:6], axis=1)
 
@@ -660,10 +669,23 @@ def _log_likelihood_cells(
     at_risk: FloatArray,
 ) -> tuple[FloatArray]:
     """``renewed log r + lost log(1 - r)`` per cell (`_Counts._period_sums`)."""
-    # log r and log(1 - r) from whichever ratio is the smaller, exactly.
-    log_stay = np.where(x <= 0.5, np.log1p(-x), np.log(y))
-    log_churn = np.where(y <= 0.5, np.log1p(-y), np.log(x))
+    log_stay, log_churn = _log_ratios(x, y)
     return (renewed * log_stay + lost * log_churn,)
+
+
+def _log_ratios(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """
+    ``log r`` and ``log(1 - r)`` from ``x = 1 - r`` and ``y = r``, exactly.
+
+    Each from whichever ratio is the smaller (``log1p(-x)`` while ``x <=
+    0.5``, else ``log y``), each cell's logarithm computed once.
+    """
+    small_x, small_y = x <= 0.5, y <= 0.5
+    log_stay = np.log1p(-x, where=small_x, out=np.empty_like(x))
+    np.log(y, where=~small_x, out=log_stay)
+    log_churn = np.log1p(-y, where=small_y, out=np.empty_like(y))
+    np.log(x, where=~small_y, out=log_churn)
+    return log_stay, log_churn
 
 
 def _derivative_cells(
@@ -676,8 +698,7 @@ def _derivative_cells(
     at_risk: FloatArray,
 ) -> tuple[FloatArray, ...]:
     """Return the log-likelihood, gradient and Hessian terms per cell."""
-    log_stay = np.where(x <= 0.5, np.log1p(-x), np.log(y))
-    log_churn = np.where(y <= 0.5, np.log1p(-y), np.log(x))
+    log_stay, log_churn = _log_ratios(x, y)
     d = renewed * x - lost * y
     p = at_risk * x * y
     return (
@@ -688,6 +709,21 @@ def _derivative_cells(
         z * p,
         z * (w * d - z * p),
     )
+
+
+def _gradient_cells(
+    x: FloatArray,
+    y: FloatArray,
+    z: FloatArray,
+    w: FloatArray,
+    renewed: FloatArray,
+    lost: FloatArray,
+    at_risk: FloatArray,
+) -> tuple[FloatArray, ...]:
+    """Return the gradient and Hessian terms per cell (`_derivative_cells`)."""
+    d = renewed * x - lost * y
+    p = at_risk * x * y
+    return (-d, z * d, -p, z * p, z * (w * d - z * p))
 
 
 def _row_sums(cells: FloatArray) -> FloatArray:
@@ -783,13 +819,19 @@ def _newton_batch(
     solved = np.zeros(n, np.bool_)
     active = np.arange(n)
     scale = 1.0 / counts.n_customers
+    # The counts of the unfinished groups, copied once each time some finish
+    # (rather than picked in every likelihood call); `live` holds the rows
+    # `active` names, in the same order.
+    live, live_size = counts, n
     for _ in range(_MAX_ITERATIONS):
         if not active.size:
             break
+        if active.size < live_size:
+            live, live_size = counts.take(active), active.size
         here = theta[active]
-        ll, gradient, hessian = counts.derivatives(here, active)
+        _, gradient, hessian = live.derivatives(here, with_likelihood=False)
         s = scale[active]
-        ll, gradient = ll * s, gradient * s[:, None]
+        gradient = gradient * s[:, None]
         information = -hessian * s[:, None]
         on_bound = np.abs(here) == _LOG_BOUND
         held = on_bound & (np.sign(gradient) == np.sign(here))
@@ -819,12 +861,19 @@ def _newton_batch(
         slope = (gradient * direction).sum(axis=1)
         step = first
         searching = np.flatnonzero(~accepted)
+        # The likelihood where the search starts, of the groups that search.
+        ll = np.full(len(active), np.nan)
+        if searching.size:
+            everyone = searching.size == len(active)
+            rows = None if everyone else searching
+            ll[searching] = live.log_likelihood(here[searching], rows) * s[searching]
         for _ in range(_HALVINGS):
             if not searching.size:
                 break
             t = step[searching]
             candidate = _into_box(here[searching] + t[:, None] * direction[searching])
-            value = counts.log_likelihood(candidate, active[searching]) * s[searching]
+            rows = None if searching.size == len(active) else searching
+            value = live.log_likelihood(candidate, rows) * s[searching]
             good = value >= ll[searching] + _ARMIJO * t * slope[searching]
             hit = searching[good]
             new[hit] = candidate[good]
@@ -953,6 +1002,35 @@ def _fit_counts(
         fallback=len(unsolved),
         lost=lost,
         censored=survivors,
+    )
+
+
+def _refit_coordinates(
+    lost: FloatArray, survivors: FloatArray, start: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Mean churn and polarisation of bootstrap refits, without their covariance.
+
+    ``_fit_counts(lost, survivors, start, fallback=False).coordinates()``,
+    the same numbers without the last pass over the data that computes each
+    fit's log-likelihood, covariance and convergence flag: the coordinates
+    read the flag only for a fit on the bound of the box (the geometric
+    limit), and a fit there never has the flag, since its information is
+    not taken as definite (`_fit_counts`).
+    """
+    counts = _Counts.of(lost, survivors)
+    theta = np.full((len(counts.n_customers), 2), np.nan)
+    fittable = np.flatnonzero((counts.n_customers > 0) & (counts.churned > 0))
+    if fittable.size:
+        theta[fittable], _ = _newton_batch(counts.take(fittable), start[fittable])
+    parameters = np.exp(theta)
+    converged = np.zeros(len(theta), np.bool_)
+    return mean_polarisation(
+        np.ascontiguousarray(parameters[:, 0]),
+        np.ascontiguousarray(parameters[:, 1]),
+        converged,
+        lost,
+        survivors,
     )
 
 
@@ -2079,8 +2157,7 @@ def simulated_coordinates(
     theta = np.where(np.isfinite(theta) & usable[:, None], theta, 0.0)
     theta -= np.maximum(theta.max(axis=1, keepdims=True) - 12.0, 0.0)
     theta = np.maximum(theta, -12.0)
-    fits = _fit_counts(lost, still, np.repeat(theta, n_draws, axis=0), fallback=False)
-    dm, dphi = fits.coordinates()
+    dm, dphi = _refit_coordinates(lost, still, np.repeat(theta, n_draws, axis=0))
     dm = dm.reshape(n_groups, n_draws)
     dphi = dphi.reshape(n_groups, n_draws)
     dm[~usable] = np.nan
