@@ -787,9 +787,11 @@ def test_a_thousand_groups_run_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> 
         self: _Counts,
         theta: npt.NDArray[np.float64],
         rows: npt.NDArray[np.int64] | None = None,
+        *,
+        with_likelihood: bool = True,
     ) -> tuple[npt.NDArray[np.float64], ...]:
         calls["derivatives"] += 1
-        return derivatives(self, theta, rows)
+        return derivatives(self, theta, rows, with_likelihood=with_likelihood)
 
     def no_scipy(self: _Terms) -> SbgFit:
         msg = "a group fell back to the one-group fit"

@@ -823,6 +823,10 @@ def _newton_batch(
     # (rather than picked in every likelihood call); `live` holds the rows
     # `active` names, in the same order.
     live, live_size = counts, n
+    # The (mean) log-likelihood at theta where a line search computed it:
+    # the next iteration's search starts there.
+    known = np.full(n, np.nan)
+    has_known = np.zeros(n, np.bool_)
     for _ in range(_MAX_ITERATIONS):
         if not active.size:
             break
@@ -861,25 +865,32 @@ def _newton_batch(
         slope = (gradient * direction).sum(axis=1)
         step = first
         searching = np.flatnonzero(~accepted)
-        # The likelihood where the search starts, of the groups that search.
-        ll = np.full(len(active), np.nan)
-        if searching.size:
-            everyone = searching.size == len(active)
-            rows = None if everyone else searching
-            ll[searching] = live.log_likelihood(here[searching], rows) * s[searching]
+        # The groups that search, their counts copied once (`inner`: their
+        # rows there), and the likelihood where their search starts.
+        ll = known[active]
+        part = live if searching.size == len(active) else live.take(searching)
+        inner = np.arange(searching.size)
+        unknown = inner[~has_known[active[searching]]]
+        if unknown.size:
+            rows = None if unknown.size == inner.size else unknown
+            at = searching[unknown]
+            ll[at] = part.log_likelihood(here[at], rows) * s[at]
         for _ in range(_HALVINGS):
             if not searching.size:
                 break
             t = step[searching]
             candidate = _into_box(here[searching] + t[:, None] * direction[searching])
-            rows = None if searching.size == len(active) else searching
-            value = live.log_likelihood(candidate, rows) * s[searching]
+            rows = None if inner.size == len(part.n_customers) else inner
+            value = part.log_likelihood(candidate, rows) * s[searching]
             good = value >= ll[searching] + _ARMIJO * t * slope[searching]
             hit = searching[good]
             new[hit] = candidate[good]
+            known[active[hit]] = value[good]
             accepted[hit] = True
-            searching = searching[~good]
+            searching, inner = searching[~good], inner[~good]
             step[searching] /= 2
+        has_known[active] = False
+        has_known[active[accepted & ~local]] = True
         theta[active] = new
         noise = ~accepted & (flatness <= _NOISE_GRADIENT)
         finished = small | noise
