@@ -10,6 +10,7 @@ import pandas as pd
 
 from ._entities import Assignment, Deal, Role
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
+from ._kernels import search_sorted
 from ._ledger import Ledger
 from ._schema import validate
 
@@ -94,7 +95,7 @@ def owner_at(
     first_day = (months.astype("datetime64[M]")).astype("datetime64[D]")
     last_day = ((months + 1).astype("datetime64[M]")).astype("datetime64[D]") - 1
     query = code * width + last_day.astype(np.int64)
-    position = np.searchsorted(keys, query, side="right") - 1
+    position = search_sorted(keys, query, "right") - 1
     ok = (code >= 0) & (position >= 0)
     chosen = order[np.maximum(position, 0)]
     ok &= row_code[chosen] == code

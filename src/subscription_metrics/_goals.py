@@ -7,6 +7,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from ._kernels import search_sorted
+
 __all__ = [
     "NEVER",
     "allocate",
@@ -46,7 +48,7 @@ def next_loss(
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     query = customer * width + month
-    position = np.searchsorted(keys, query, side="right")
+    position = search_sorted(keys, query, "right")
     inside = (customer >= 0) & (position < len(keys))
     chosen = order[np.minimum(position, len(keys) - 1)]
     inside &= loss_customer[chosen] == customer

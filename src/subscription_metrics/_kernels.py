@@ -6,7 +6,7 @@ money in minor units. No pandas, no Python loop per row.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ __all__ = [
     "group_starts",
     "grouped_cumsum",
     "previous_in_group",
+    "search_sorted",
     "sort_by_key",
     "sum_by_key",
     "sum_runs",
@@ -116,6 +117,36 @@ def sum_by_key(
     out = np.zeros(size, np.int64)
     np.add.at(out, keys, values)
     return out
+
+
+def search_sorted(
+    haystack: npt.NDArray[Any],
+    needles: npt.NDArray[Any],
+    side: Literal["left", "right"] = "left",
+) -> npt.NDArray[np.intp]:
+    """
+    `numpy.searchsorted`, the same positions, fast for many unsorted needles.
+
+    numpy narrows each search from the previous one, which helps when the
+    needles come in order and costs a cache miss per step when they do not:
+    a million random needles into millions of keys take several times
+    longer than sorting them first. So many needles are searched in sorted
+    order and the positions put back.
+
+    Examples
+    --------
+    >>> search_sorted(np.array([1, 3, 5]), np.array([4, 0, 5]), "right").tolist()
+    [2, 0, 3]
+    """
+    if len(needles) < _SORT_NEEDLES:
+        return np.searchsorted(haystack, needles, side)
+    order = np.argsort(needles, kind="stable")
+    out = np.empty(len(needles), np.intp)
+    out[order] = np.searchsorted(haystack, needles[order], side)
+    return out
+
+
+_SORT_NEEDLES = 1 << 14  # from this many needles, search them in sorted order
 
 
 def float_sum_by_key(

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ._columns import ColumnSpec, TableSchema
+from ._kernels import search_sorted
 from ._warnings import EmptyRiskSetWarning
 
 __all__ = [
@@ -460,7 +461,7 @@ def _time_positions(
             times = np.flatnonzero(seen).astype(np.float64) + low
             return times, rank[exit_offset], rank[entry_offset]
     times = np.unique(np.concatenate([duration, entry]))
-    return times, np.searchsorted(times, duration), np.searchsorted(times, entry)
+    return times, search_sorted(times, duration), search_sorted(times, entry)
 
 
 def _table(
@@ -508,8 +509,8 @@ def row_counts(
         exit_row, entry_row = exit_key, entry_key
     else:
         keys = np.unique(np.concatenate([exit_key, entry_key]))
-        exit_row = np.searchsorted(keys, exit_key)
-        entry_row = np.searchsorted(keys, entry_key)
+        exit_row = search_sorted(keys, exit_key)
+        entry_row = search_sorted(keys, entry_key)
     n_rows = len(keys)
     group = keys // n_times
     first = _first_rows(group)
@@ -791,7 +792,7 @@ def survival_at(curves: pd.DataFrame, times: npt.ArrayLike) -> pd.DataFrame:
         width = len(all_times)
         curve_key = group * width + np.searchsorted(all_times, time)
         query_key = query_group * width + np.searchsorted(all_times, query_time)
-        row = np.searchsorted(curve_key, query_key, side="right") - 1
+        row = search_sorted(curve_key, query_key, "right") - 1
         safe = np.clip(row, 0, None)
         started = (row >= 0) & (group[safe] == query_group)
         last_row = np.zeros(n_groups, np.int64)

@@ -81,7 +81,7 @@ def _monthly_extras(
         (ev.kind == NEW) | (ev.kind == REACTIVATION) | (ev.kind == CHURN)
     )
     churn_at = switch[ev.kind[switch] == CHURN]
-    joined_at = switch[np.searchsorted(switch, churn_at) - 1]
+    joined_at = switch[k.search_sorted(switch, churn_at) - 1]
     period_of = ev.month // months_per_period  # month ordinal 0 is January 1970
     same = (period_of[churn_at] == period_of[joined_at]) & (ev.month[churn_at] >= lo)
     same &= ev.month[churn_at] <= hi

@@ -158,7 +158,7 @@ def _customer_mrr_paths(
     def at(month: IntArray) -> IntArray:
         """Index of each deal's last account event at or before `month` (-1 none)."""
         where = (
-            np.searchsorted(
+            k.search_sorted(
                 keys,
                 customer * span + (np.clip(month, low, low + span - 1) - low),
                 "right",

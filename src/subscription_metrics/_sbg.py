@@ -872,16 +872,16 @@ def _newton_batch(
         inner = np.arange(searching.size)
         unknown = inner[~has_known[active[searching]]]
         if unknown.size:
-            rows = None if unknown.size == inner.size else unknown
+            pick = None if unknown.size == inner.size else unknown
             at = searching[unknown]
-            ll[at] = part.log_likelihood(here[at], rows) * s[at]
+            ll[at] = part.log_likelihood(here[at], pick) * s[at]
         for _ in range(_HALVINGS):
             if not searching.size:
                 break
             t = step[searching]
             candidate = _into_box(here[searching] + t[:, None] * direction[searching])
-            rows = None if inner.size == len(part.n_customers) else inner
-            value = part.log_likelihood(candidate, rows) * s[searching]
+            pick = None if inner.size == len(part.n_customers) else inner
+            value = part.log_likelihood(candidate, pick) * s[searching]
             good = value >= ll[searching] + _ARMIJO * t * slope[searching]
             hit = searching[good]
             new[hit] = candidate[good]
