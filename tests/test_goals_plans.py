@@ -18,6 +18,8 @@ from subscription_metrics.goals import (
     plan_targets,
 )
 
+from . import oracle
+from .strategies import CUSTOMERS, conventions, subscriptions
 from .test_goals import DEALS
 from .test_scorecards import _subs
 
@@ -524,6 +526,101 @@ class TestHealthHistory:
         bad = _usage({"a": {"2024-12": 1.5}})
         with pytest.raises(sm.InvalidTableError, match="feature_usage_rate"):
             goal_history(small, deals=DEALS, usage=bad, as_of="2024-12")
+
+
+@pytest.mark.slow
+@given(
+    subs=subscriptions(min_size=1),
+    conv=conventions,
+    rates=st.lists(
+        st.none() | st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.9]) | st.floats(0, 1),
+        min_size=len(CUSTOMERS) * 12,
+        max_size=len(CUSTOMERS) * 12,
+    ),
+)
+def test_the_health_figures_equal_a_walk_over_every_month(subs, conv, rates):
+    """At-risk MRR, accounts and both loss rates equal a slow walk: every
+    customer through every month of the oracle's ledger, by the band the
+    public health.score gives it at the end of the month before."""
+    # goal_history needs an LTV multiple: someone who pays (exposure), and a
+    # lifetime cap in case nobody churns (an infinite multiple).
+    conv = attrs.evolve(conv, ltv_zero_churn="lifetime_cap")
+    payer = pd.DataFrame(
+        {
+            "subscription_id": ["payer"],
+            "customer_id": [CUSTOMERS[-1]],
+            "start": pd.to_datetime(["2023-01-01"]),
+            "end": pd.to_datetime([None]),
+            "mrr": [1_000],
+            "currency": "USD",
+            "plan": "basic",
+        }
+    )
+    subs = pd.concat([subs, payer], ignore_index=True)
+    months = list(pd.period_range("2023-01", "2024-12", freq="M"))
+    customers = pd.DataFrame({"customer_id": CUSTOMERS, "segment": "x"})
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conv, through="2024-12-31"
+    )
+    used = months[-12:]  # usage in 2024: the 4 months read and the 3 before each
+    usage = _usage(
+        {
+            who: {
+                str(month): rates[i * len(used) + j]
+                for j, month in enumerate(used)
+                if rates[i * len(used) + j] is not None
+            }
+            for i, who in enumerate(CUSTOMERS)
+        }
+    )
+    history = goal_history(
+        led,
+        deals=DEALS,
+        usage=usage,
+        health_model=USAGE_ONLY,
+        as_of="2024-12",
+        lookback_months=4,
+    )
+
+    state = oracle.customer_months_from_spans(subs, months, conv)
+    _, moves = oracle.bridge(state, months, conv)
+    lost = {
+        (who, month): -change
+        for who, month, kind, change in moves
+        if kind in ("churn", "contraction")
+    }
+
+    def at_risk(month: pd.Period) -> set[str]:
+        signals = sm.health.signals(usage, as_of=month, months=3)
+        scores = sm.health.score(signals, model=USAGE_ONLY)
+        return set(scores.index[scores["band"] == "at_risk"])
+
+    def mrr(who: str, month: pd.Period) -> int:
+        return state[who][months.index(month)][0] if who in state else 0
+
+    risk = [0, 0]  # MRR at start, lost
+    whole = [0, 0]
+    for month in months[-4:]:
+        flagged = at_risk(month - 1)
+        for who in CUSTOMERS:
+            start, gone = mrr(who, month - 1), lost.get((who, month), 0)
+            whole[0] += start
+            whole[1] += gone
+            if who in flagged:
+                risk[0] += start
+                risk[1] += gone
+    now = [who for who in sorted(at_risk(months[-1])) if mrr(who, months[-1]) > 0]
+
+    def rate(lost: int, start: int) -> float:
+        return lost / start if start else np.nan
+
+    assert history.at_risk_mrr == sum(mrr(who, months[-1]) for who in now)
+    assert history.at_risk_accounts == len(now)
+    np.testing.assert_equal(history.at_risk_loss_rate, rate(risk[1], risk[0]))
+    np.testing.assert_equal(
+        history.rest_loss_rate, rate(whole[1] - risk[1], whole[0] - risk[0])
+    )
+    np.testing.assert_equal(history.loss_rate, rate(whole[1], whole[0]))
 
 
 def test_on_the_sample_the_history_reads_the_generators_rates():

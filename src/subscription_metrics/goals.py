@@ -1847,27 +1847,34 @@ def _health_history(
     n = len(ids)
     window_months = 3  # health.signals' default window
 
-    def at_risk(month: int) -> npt.NDArray[np.bool_]:
-        """Which ledger customers score in the worst band at the end of `month`."""
+    def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
+        """
+        Return which ledger customers score in the worst band at `month`.
+
+        Also how many accounts in that band the ledger does not know.
+        """
         signals = _signals_of(inputs, lo=month - window_months + 1, hi=month)
         flagged = np.zeros(n, bool)
         if len(signals) == 0:
-            return flagged
+            return flagged, 0
         scores = score(signals, model=chosen)
         worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
         code = ids.get_indexer(pd.Index(scores.index.astype(str)))
         flagged[code[worst_band & (code >= 0)]] = True
-        return flagged
+        return flagged, int((worst_band & (code < 0)).sum())
 
     # Now: the paying accounts at risk at the end of `read`.
     mrr_now = _mrr_at_end_of(ledger, read)
-    now = at_risk(read) & (mrr_now > 0)
+    flagged_now, unknown_now = at_risk(read)
+    now = flagged_now & (mrr_now > 0)
     risk_mrr = int(mrr_now[now].sum())
     risk_accounts = int(now.sum())
     month_text = pd.Period(ordinal=read, freq="M")
     chain["at_risk_mrr"] = (
         f"health scores at {month_text} (signals over {window_months} months): "
-        f"{risk_accounts} paying accounts in band {worst!r} with MRR {risk_mrr:,}"
+        f"{risk_accounts} paying accounts in band {worst!r} with MRR {risk_mrr:,} "
+        f"({int(flagged_now.sum()) - risk_accounts} more in the band pay nothing "
+        f"at the end of {month_text}; {unknown_now} are not in the ledger)"
     )
     chain["at_risk_accounts"] = chain["at_risk_mrr"]
 
@@ -1877,7 +1884,7 @@ def _health_history(
     risk_start = 0
     risk_lost = 0
     for month in range(lo, hi + 1):  # one scoring per month of the window
-        flagged = at_risk(month - 1)
+        flagged, _ = at_risk(month - 1)
         risk_start += int(_mrr_at_end_of(ledger, month - 1)[flagged].sum())
         this = losing & (ev.month == month)
         this &= flagged[ev.customer]
