@@ -456,6 +456,8 @@ def _goal_history(f: dict[str, Any]) -> Any:
         activities=f["activities"],
         onboarding=f["onboarding"],
         staff=f["staff"],
+        usage=f["usage"],
+        tickets=f["tickets"],
         as_of=AS_OF,
     )
 
@@ -692,6 +694,8 @@ GOAL_READS: dict[str, tuple[str, ...]] = {
         "onboarding",
         "staff",
         "customers",
+        "usage",
+        "tickets",
     ),
     "goals.pacing": ("deals", "meetings", "activities", "onboarding", "staff"),
     "goals.plan_targets": ("staff", "deals", "meetings"),

@@ -18,6 +18,8 @@ from subscription_metrics.goals import (
     plan_targets,
 )
 
+from . import oracle
+from .strategies import CUSTOMERS, conventions, subscriptions
 from .test_goals import DEALS
 from .test_scorecards import _subs
 
@@ -137,6 +139,114 @@ class TestPlanTargets:
             )
 
 
+HEALTHY_HISTORY = attrs.evolve(
+    HISTORY,
+    at_risk_mrr=150_000,
+    at_risk_accounts=3,
+    at_risk_loss_rate=0.1,
+    rest_loss_rate=0.01,
+)
+
+CARE_STAFF = pd.DataFrame(
+    {
+        "staff_id": ["m1", "m2", "s1", "s2", "s3"],
+        "role": ["customer_marketing"] * 2 + ["customer_support"] * 3,
+        "monthly_cost": 1,
+        "currency": "JPY",
+        "team": ["cm", "cm", "sup-a", "sup-a", "sup-b"],
+        "fte": [1.0, 0.5, 1.0, 1.0, 1.0],
+        "start": pd.to_datetime(["2020-01-01"] * 5),
+    }
+)
+
+
+class TestHealthTargets:
+    PLAN = Plan(goal=100_000, currency="JPY", start="2026-01", measure="net_new_mrr")
+
+    def test_hand_built(self):
+        got = plan_targets(CARE_STAFF, plan=self.PLAN, history=HEALTHY_HISTORY)
+        company = _company(got)
+        # Lost-MRR ceiling 0.02 x 1,000,000 x 3 = 60,000: 20,000 a month. At-risk
+        # MRR A loses 0.1 a month, the rest 0.01: 0.1 A + 0.01 (1,000,000 - A)
+        # <= 20,000 gives A <= 10,000 / 0.09 = 111,111.1; 150,000 at risk now.
+        assert company[("lost_mrr_ceiling", "All")] == 60_000
+        assert company[("at_risk_mrr_ceiling", "All")] == 111_111
+        # 111,111 / (150,000 / 3 accounts = 50,000) = 2.2 -> 2 accounts.
+        assert company[("at_risk_accounts_ceiling", "All")] == 2
+        rows = got.set_index(["level", "staff_id", "metric"])
+        # Customer marketing: capacity 3 and 1.5 of 4.5 full-time months.
+        assert rows.loc[("staff", "m1", "at_risk_mrr_ceiling"), "target"] == 74_074
+        assert rows.loc[("staff", "m2", "at_risk_mrr_ceiling"), "target"] == 37_037
+        # Customer support: 2 accounts over three equal people (largest
+        # remainder: the first two rows), so sup-a 2 and sup-b 0.
+        support = got[
+            (got["metric"] == "at_risk_accounts_ceiling") & (got["level"] == "team")
+        ].set_index("team")["target"]
+        assert support.to_dict() == {"sup-a": 2, "sup-b": 0}
+        units = got.drop_duplicates("metric").set_index("metric")["unit"]
+        assert units["at_risk_mrr_ceiling"] == "money"
+        assert units["at_risk_accounts_ceiling"] == "accounts"
+        roles = got.drop_duplicates("metric").set_index("metric")["role"]
+        assert roles["at_risk_mrr_ceiling"] == "customer_marketing"
+        assert roles["at_risk_accounts_ceiling"] == "customer_support"
+        chain = company_chain(got, "at_risk_mrr_ceiling")
+        assert "A <= (20,000 - 0.01000 x 1,000,000) / (0.10000 - 0.01000)" in chain
+        assert "111,111.11" in chain
+        assert "at risk at 2025-12: 150,000" in chain
+        assert got.attrs["not_derived"] == {}
+
+    def test_a_smaller_book_at_risk_is_held(self):
+        """What the lost-MRR ceiling allows is more than is at risk now: the
+        ceiling is what is at risk now (held, not let grow)."""
+        history = attrs.evolve(HEALTHY_HISTORY, at_risk_mrr=50_000, at_risk_accounts=2)
+        company = _company(plan_targets(CARE_STAFF, plan=self.PLAN, history=history))
+        assert company[("at_risk_mrr_ceiling", "All")] == 50_000
+        # 50,000 / (50,000 / 2) = 2 accounts, exactly (no float floor below it).
+        assert company[("at_risk_accounts_ceiling", "All")] == 2
+
+    def test_a_planned_lower_loss_rate_lowers_the_ceiling_to_zero(self):
+        # Loss rate 0.005: 15,000 over 3 months, 5,000 a month; the rest of the
+        # book alone loses 0.01 x 1,000,000 = 10,000: no MRR at risk affordable.
+        history = attrs.evolve(HEALTHY_HISTORY, loss_rate=0.005)
+        got = plan_targets(CARE_STAFF, plan=self.PLAN, history=history)
+        company = _company(got)
+        assert company[("at_risk_mrr_ceiling", "All")] == 0
+        assert company[("at_risk_accounts_ceiling", "All")] == 0
+        assert "below 0" in company_chain(got, "at_risk_mrr_ceiling")
+
+    def test_without_health_figures_no_ceiling_and_it_says_why(self):
+        got = plan_targets(CARE_STAFF, plan=self.PLAN, history=HISTORY)
+        assert not got["metric"].str.startswith("at_risk").any()
+        reasons = got.attrs["not_derived"]
+        assert set(reasons) >= {"at_risk_mrr_ceiling", "at_risk_accounts_ceiling"}
+        assert "at_risk_mrr" in reasons["at_risk_mrr_ceiling"]
+        assert "no usage table" in reasons["at_risk_mrr_ceiling"]
+        # A score that does not tell losses apart gives no ceiling either.
+        flat = attrs.evolve(HEALTHY_HISTORY, at_risk_loss_rate=0.01)
+        got = plan_targets(CARE_STAFF, plan=self.PLAN, history=flat)
+        assert "at_risk_mrr_ceiling" not in set(got["metric"])
+        assert "does not tell" in got.attrs["not_derived"]["at_risk_accounts_ceiling"]
+
+    def test_the_figures_are_checked(self):
+        with pytest.raises(ValueError, match="must not exceed 'mrr_at_end'"):
+            attrs.evolve(HEALTHY_HISTORY, at_risk_mrr=2_000_000)
+        with pytest.raises(ValueError, match="at_risk_accounts"):
+            attrs.evolve(HEALTHY_HISTORY, at_risk_accounts=2.5)
+        with pytest.raises(ValueError, match="at_risk_accounts"):
+            attrs.evolve(HEALTHY_HISTORY, at_risk_accounts=0)
+        with pytest.raises(ValueError, match="at_risk_accounts"):
+            attrs.evolve(HEALTHY_HISTORY, at_risk_accounts=np.nan)
+        with pytest.raises(ValueError, match="at_risk_loss_rate"):
+            attrs.evolve(HEALTHY_HISTORY, at_risk_loss_rate=1.5)
+        with pytest.raises(ValueError, match="at_risk_mrr"):
+            attrs.evolve(HEALTHY_HISTORY, at_risk_mrr=-1)
+
+
+def company_chain(frame: pd.DataFrame, metric: str) -> str:
+    rows = frame[(frame["level"] == "company") & (frame["metric"] == metric)]
+    return str(rows["chain"].iloc[0])
+
+
 ROLES = [
     "field_sales",
     "inside_sales",
@@ -164,9 +274,14 @@ ROLES = [
     share=st.floats(0.01, 0.99),
     conversion=st.floats(0.01, 1.0),
     ramp=st.integers(0, 6),
+    health=st.tuples(
+        st.integers(0, 1_000_000),  # MRR at risk, of 1,000,000
+        st.floats(0.0, 0.5),  # rest of the book's loss rate
+        st.floats(0.0, 0.5),  # at-risk accounts lose this much more
+    ),
 )
 def test_peoples_targets_add_up_to_teams_and_company(
-    goal, measure, rows, share, conversion, ramp
+    goal, measure, rows, share, conversion, ramp, health
 ):
     staff = pd.DataFrame(
         {
@@ -181,15 +296,29 @@ def test_peoples_targets_add_up_to_teams_and_company(
             ],
         }
     )
+    at_risk_mrr, rest, more = health
     history = attrs.evolve(
         HISTORY,
         new_mrr_share={"x": share, "y": 1 - share},
         meeting_conversion={"x": conversion, "y": conversion / 2},
+        at_risk_mrr=at_risk_mrr,
+        at_risk_accounts=-(-at_risk_mrr // 40_000),  # 0 exactly when the MRR is
+        at_risk_loss_rate=rest + more,
+        rest_loss_rate=rest,
     )
     plan = Plan(
         goal=goal, currency="JPY", start="2026-01", measure=measure, ramp_months=ramp
     )
     got = plan_targets(staff, plan=plan, history=history)
+    derived = set(got["metric"])
+    if history.at_risk_loss_rate > history.rest_loss_rate:
+        assert {"at_risk_mrr_ceiling", "at_risk_accounts_ceiling"} <= derived
+        ceilings = got[got["level"] == "company"].set_index("metric")["target"]
+        # Held or improved: never more at risk than now.
+        assert ceilings["at_risk_mrr_ceiling"] <= at_risk_mrr
+        assert ceilings["at_risk_accounts_ceiling"] <= history.at_risk_accounts
+    else:
+        assert "at_risk_mrr_ceiling" in got.attrs["not_derived"]
     keys = ["role", "metric", "segment"]
     company = got[got["level"] == "company"].set_index(keys)["target"]
     people = got[got["level"] == "staff"]
@@ -310,6 +439,190 @@ class TestGoalHistory:
             goal_history(small, deals=DEALS, meetings=MEETINGS.assign(outcome="maybe"))
 
 
+def _usage(rates: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """One usage row per account and month, with its feature usage rate."""
+    rows = [
+        (who, pd.Timestamp(f"{month}-01"), rate)
+        for who, months in rates.items()
+        for month, rate in months.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "month", "feature_usage_rate"])
+    return frame.assign(seats=10, active_users=5, logins=50, nps=None)
+
+
+# The score is 100 x the feature usage rate (the mean of the 3 months to the
+# month scored): at risk below 0.4.
+USAGE_ONLY = sm.HealthModel(
+    signals=(
+        sm.Signal(
+            name="usage",
+            column="feature_usage_rate",
+            weight=1.0,
+            normalise="minmax",
+            low=0.0,
+            high=1.0,
+        ),
+    )
+)
+
+
+class TestHealthHistory:
+    def test_hand_built(self, small):
+        months = [f"2024-{m:02d}" for m in range(1, 13)]
+        usage = _usage(
+            {
+                # a stays; it slips at the end: (0.9 + 0.1 + 0.1) / 3 in December.
+                "a": {m: 0.1 if m >= "2024-11" else 0.9 for m in months},
+                # b (paying January-February, lost in March) is at risk throughout.
+                "b": {"2024-01": 0.1, "2024-02": 0.1},
+                # c (lost in September) slips from June: at risk from July
+                # ((0.8 + 0.1 + 0.1) / 3 = 0.33).
+                "c": {m: 0.1 if m >= "2024-06" else 0.8 for m in months[1:8]},
+            }
+        )
+        history = goal_history(
+            small, deals=DEALS, usage=usage, health_model=USAGE_ONLY, as_of="2024-12"
+        )
+        # At the end of December a scores 36.7: at risk, with its 10,000.
+        assert history.at_risk_mrr == 10_000
+        assert history.at_risk_accounts == 1
+        # Each month by the band at the end of the month before. At risk with
+        # MRR: b at the end of January and February (20,000 each; lost in
+        # March, 20,000), c at the end of July and August (30,000 each; lost
+        # in September, 30,000). (b stays at risk while its January and
+        # February rows are in the window, with no MRR; a was healthy in
+        # November: (0.9 + 0.9 + 0.1) / 3.)
+        assert history.at_risk_loss_rate == 50_000 / 100_000
+        # The rest: MRR at start 360,000 - 100,000, and no loss.
+        assert history.rest_loss_rate == 0.0
+        # The loss rate is the two, weighted by MRR at start.
+        weight = 100_000 / 360_000
+        assert history.loss_rate == pytest.approx(
+            weight * history.at_risk_loss_rate + (1 - weight) * history.rest_loss_rate
+        )
+        assert "50,000 / MRR at start 100,000" in history.chain["at_risk_loss_rate"]
+        assert "1 paying accounts in band 'at_risk'" in history.chain["at_risk_mrr"]
+        plan = Plan(goal=0, currency="JPY", start="2025-01", measure="net_new_mrr")
+        company = _company(plan_targets(CARE_STAFF, plan=plan, history=history))
+        # Lost-MRR ceiling round(50,000 / 360,000 x 10,000 x 3) = 4,167; a month
+        # 1,389; A x 0.5 + (10,000 - A) x 0 <= 1,389 gives A <= 2,778.
+        assert company[("lost_mrr_ceiling", "All")] == 4_167
+        assert company[("at_risk_mrr_ceiling", "All")] == 2_778
+        # One account at risk with 10,000: the ceiling holds 0 such accounts.
+        assert company[("at_risk_accounts_ceiling", "All")] == 0
+
+    def test_without_usage_the_figures_are_unknown_and_it_says_so(self, small):
+        history = goal_history(small, deals=DEALS, as_of="2024-12")
+        for name in (
+            "at_risk_mrr",
+            "at_risk_accounts",
+            "at_risk_loss_rate",
+            "rest_loss_rate",
+        ):
+            assert np.isnan(getattr(history, name))
+        assert "no usage table" in history.chain["health"]
+
+    def test_the_usage_table_is_checked(self, small):
+        bad = _usage({"a": {"2024-12": 1.5}})
+        with pytest.raises(sm.InvalidTableError, match="feature_usage_rate"):
+            goal_history(small, deals=DEALS, usage=bad, as_of="2024-12")
+
+
+@pytest.mark.slow
+@given(
+    subs=subscriptions(min_size=1),
+    conv=conventions,
+    rates=st.lists(
+        st.none() | st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.9]) | st.floats(0, 1),
+        min_size=len(CUSTOMERS) * 12,
+        max_size=len(CUSTOMERS) * 12,
+    ),
+)
+def test_the_health_figures_equal_a_walk_over_every_month(subs, conv, rates):
+    """At-risk MRR, accounts and both loss rates equal a slow walk: every
+    customer through every month of the oracle's ledger, by the band the
+    public health.score gives it at the end of the month before."""
+    # goal_history needs an LTV multiple: someone who pays (exposure), and a
+    # lifetime cap in case nobody churns (an infinite multiple).
+    conv = attrs.evolve(conv, ltv_zero_churn="lifetime_cap")
+    payer = pd.DataFrame(
+        {
+            "subscription_id": ["payer"],
+            "customer_id": [CUSTOMERS[-1]],
+            "start": pd.to_datetime(["2023-01-01"]),
+            "end": pd.to_datetime([None]),
+            "mrr": [1_000],
+            "currency": "USD",
+            "plan": "basic",
+        }
+    )
+    subs = pd.concat([subs, payer], ignore_index=True)
+    months = list(pd.period_range("2023-01", "2024-12", freq="M"))
+    customers = pd.DataFrame({"customer_id": CUSTOMERS, "segment": "x"})
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conv, through="2024-12-31"
+    )
+    used = months[-12:]  # usage in 2024: the 4 months read and the 3 before each
+    usage = _usage(
+        {
+            who: {
+                str(month): rates[i * len(used) + j]
+                for j, month in enumerate(used)
+                if rates[i * len(used) + j] is not None
+            }
+            for i, who in enumerate(CUSTOMERS)
+        }
+    )
+    history = goal_history(
+        led,
+        deals=DEALS,
+        usage=usage,
+        health_model=USAGE_ONLY,
+        as_of="2024-12",
+        lookback_months=4,
+    )
+
+    state = oracle.customer_months_from_spans(subs, months, conv)
+    _, moves = oracle.bridge(state, months, conv)
+    lost = {
+        (who, month): -change
+        for who, month, kind, change in moves
+        if kind in ("churn", "contraction")
+    }
+
+    def at_risk(month: pd.Period) -> set[str]:
+        signals = sm.health.signals(usage, as_of=month, months=3)
+        scores = sm.health.score(signals, model=USAGE_ONLY)
+        return set(scores.index[scores["band"] == "at_risk"])
+
+    def mrr(who: str, month: pd.Period) -> int:
+        return state[who][months.index(month)][0] if who in state else 0
+
+    risk = [0, 0]  # MRR at start, lost
+    whole = [0, 0]
+    for month in months[-4:]:
+        flagged = at_risk(month - 1)
+        for who in CUSTOMERS:
+            start, gone = mrr(who, month - 1), lost.get((who, month), 0)
+            whole[0] += start
+            whole[1] += gone
+            if who in flagged:
+                risk[0] += start
+                risk[1] += gone
+    now = [who for who in sorted(at_risk(months[-1])) if mrr(who, months[-1]) > 0]
+
+    def rate(lost: int, start: int) -> float:
+        return lost / start if start else np.nan
+
+    assert history.at_risk_mrr == sum(mrr(who, months[-1]) for who in now)
+    assert history.at_risk_accounts == len(now)
+    np.testing.assert_equal(history.at_risk_loss_rate, rate(risk[1], risk[0]))
+    np.testing.assert_equal(
+        history.rest_loss_rate, rate(whole[1] - risk[1], whole[0] - risk[0])
+    )
+    np.testing.assert_equal(history.loss_rate, rate(whole[1], whole[0]))
+
+
 def test_on_the_sample_the_history_reads_the_generators_rates():
     sample = sm.datasets.load_sample()
     led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
@@ -320,8 +633,13 @@ def test_on_the_sample_the_history_reads_the_generators_rates():
         activities=sample.activities,
         onboarding=sample.onboarding,
         staff=sample.staff,
+        usage=sample.usage,
+        tickets=sample.tickets,
     )
     conversion = history.meeting_conversion
+    # Accounts at risk lose more of their MRR than the rest of the book.
+    assert history.at_risk_loss_rate > 2 * history.rest_loss_rate
+    assert 0 < history.at_risk_mrr < history.mrr_at_end
     assert conversion["smb"] > conversion["mid_market"] > conversion["enterprise"]
     assert history.ltv_multiple["enterprise"] > history.ltv_multiple["smb"]
     assert 0 < history.pipeline_win_rate < 1
@@ -335,6 +653,7 @@ def test_on_the_sample_the_history_reads_the_generators_rates():
         "customer_support",
     }
     assert "(none)" not in set(got["staff_id"])
+    assert {"at_risk_mrr_ceiling", "at_risk_accounts_ceiling"} <= set(got["metric"])
 
 
 PACE_HISTORY = attrs.evolve(

@@ -211,6 +211,8 @@ def _history(led, s) -> pd.DataFrame:
         activities=s.activities,
         onboarding=s.onboarding,
         staff=s.staff,
+        usage=s.usage,
+        tickets=s.tickets,
         as_of=AS_OF,
     )
     return pd.DataFrame(

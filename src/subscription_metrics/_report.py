@@ -1468,6 +1468,8 @@ def _goals(ctx: _Context) -> Section:
             activities=ctx.tables.get("activities"),
             onboarding=ctx.tables.get("onboarding"),
             staff=staff,
+            usage=ctx.tables.get("usage"),
+            tickets=ctx.tables.get("tickets"),
             segment=segment,
             as_of=ctx.as_of,
         )
@@ -1486,6 +1488,17 @@ def _goals(ctx: _Context) -> Section:
         )
         if "meetings" not in ctx.tables:
             notes.append("Meeting conversion (inside sales) needs a meetings table.")
+        if "usage" in ctx.tables:
+            notes.append(
+                "The health figures (MRR at risk now, and the losses of accounts "
+                "at risk against the rest of the book) give customer marketing and "
+                "support their at-risk ceilings."
+            )
+        else:
+            notes.append(
+                "The health figures, and the at-risk ceilings of customer "
+                "marketing and support, need a usage table."
+            )
     if "pipeline" in ctx.tables:
         pooled = goals.pooled_churn(led, by=segment, as_of=ctx.as_of, level=ctx.level)
         frames["priorities"] = goals.deal_priorities(

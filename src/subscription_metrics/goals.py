@@ -46,8 +46,9 @@ from ._goals import (
     pooled_rates,
     ramp_capacity,
 )
+from ._health import HealthModel
 from ._kernels import sum_by_key
-from ._ledger import CHURN, Ledger, MonthLike, _month_or_none, as_of_month
+from ._ledger import CHURN, CONTRACTION, Ledger, MonthLike, _month_or_none, as_of_month
 from ._lifetimes import lifetimes
 from ._overflow import check_total_fits
 from ._schema import validate
@@ -1215,7 +1216,9 @@ _METRIC_ROLES: Final = {
     "expansion_mrr": "customer_sales",
     "pipeline_mrr": "customer_sales",
     "lost_mrr_ceiling": "customer_marketing",
+    "at_risk_mrr_ceiling": "customer_marketing",
     "onboardings": "customer_support",
+    "at_risk_accounts_ceiling": "customer_support",
 }
 """The role that carries each derived target."""
 
@@ -1227,7 +1230,9 @@ _METRIC_UNITS: Final = {
     "expansion_mrr": "money",
     "pipeline_mrr": "money",
     "lost_mrr_ceiling": "money",
+    "at_risk_mrr_ceiling": "money",
     "onboardings": "onboardings",
+    "at_risk_accounts_ceiling": "accounts",
 }
 
 PLAN_COLUMNS: Final = (
@@ -1297,6 +1302,19 @@ def _rate_or_nan(
         raise ValueError(msg)
 
 
+def _amount_or_nan(
+    instance: object, attribute: attrs.Attribute[float], value: float
+) -> None:
+    if isinstance(value, bool) or not (
+        np.isnan(value) or (np.isfinite(value) and value >= 0)
+    ):
+        msg = (
+            f"{attribute.name!r} must be a finite number >= 0 (or NaN: unknown), "
+            f"got {value!r}"
+        )
+        raise ValueError(msg)
+
+
 def _chains(value: object) -> Mapping[str, str]:
     return _Figures({str(k): str(v) for k, v in dict(value).items()})  # type: ignore[call-overload]
 
@@ -1349,6 +1367,21 @@ class GoalHistory:
         opportunity MRR it opened (NaN without activities).
     onboarding_rate : float
         Share of onboardings started that completed (NaN without the table).
+    at_risk_mrr : float
+        MRR at the end of `as_of` (minor units) of the paying accounts
+        whose health score at `as_of` is in the health model's worst band
+        (``at_risk`` by default); at most `mrr_at_end`. NaN without usage.
+    at_risk_accounts : float
+        How many accounts that is (a whole number; NaN without usage).
+    at_risk_loss_rate : float
+        Churned and contraction MRR a month of the accounts in the worst
+        band at the end of the month before, over their MRR at the month's
+        start, pooled over the window (NaN without usage, or without MRR at
+        risk in any month of it).
+    rest_loss_rate : float
+        The same for the rest of the book (every other account, scored or
+        not), so that ``loss_rate`` is the two rates weighted by the
+        window's MRR at start in each (NaN without usage).
     chain : Mapping[str, str]
         For each figure, the figures it came from.
     """
@@ -1375,7 +1408,39 @@ class GoalHistory:
     loss_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     pipeline_win_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     onboarding_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    at_risk_mrr: float = attrs.field(
+        default=np.nan, converter=float, validator=_amount_or_nan
+    )
+    at_risk_accounts: float = attrs.field(
+        default=np.nan, converter=float, validator=_amount_or_nan
+    )
+    at_risk_loss_rate: float = attrs.field(
+        default=np.nan, converter=float, validator=_rate_or_nan
+    )
+    rest_loss_rate: float = attrs.field(
+        default=np.nan, converter=float, validator=_rate_or_nan
+    )
     chain: Mapping[str, str] = attrs.field(factory=dict, converter=_chains)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the health figures against each other and the MRR."""
+        if self.at_risk_mrr > self.mrr_at_end:
+            msg = (
+                f"'at_risk_mrr' ({self.at_risk_mrr:,.0f}) must not exceed "
+                f"'mrr_at_end' ({self.mrr_at_end:,})"
+            )
+            raise ValueError(msg)
+        mrr, accounts = self.at_risk_mrr, self.at_risk_accounts
+        if np.isnan(mrr) != np.isnan(accounts) or (
+            not np.isnan(accounts)
+            and (not accounts.is_integer() or (accounts == 0) != (mrr == 0))
+        ):
+            msg = (
+                "'at_risk_accounts' must be a whole number, known exactly when "
+                "'at_risk_mrr' is, and 0 exactly when it is 0 (paying accounts), "
+                f"got {accounts!r} accounts and {mrr!r} MRR"
+            )
+            raise ValueError(msg)
 
 
 def _window(read: int, months: int, lag: int = 0) -> tuple[int, int]:
@@ -1403,6 +1468,9 @@ def goal_history(
     activities: pd.DataFrame | None = None,
     onboarding: pd.DataFrame | None = None,
     staff: pd.DataFrame | None = None,
+    usage: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    health_model: HealthModel | None = None,
     segment: str = "segment",
     as_of: MonthLike | None = None,
     lookback_months: int = 12,
@@ -1440,6 +1508,16 @@ def goal_history(
       its people opened, in the window.
     - ``onboarding_rate``: of the onboardings started in the window moved
       back by `lag_months`, the share completed.
+    - ``at_risk_mrr`` and ``at_risk_accounts``: the paying accounts whose
+      health score at `as_of` (``health.score`` of ``health.signals`` over
+      the 3 months to `as_of`, with `health_model`) is in the model's worst
+      band, and their MRR at the end of `as_of`.
+    - ``at_risk_loss_rate`` and ``rest_loss_rate``: each month of the
+      window, the accounts are scored at the end of the month before; the
+      churned plus contraction MRR of those in the worst band over their
+      MRR at the month's start, summed over the window, and the same for
+      the rest of the book (the bridge's sums less the at-risk ones, so
+      ``loss_rate`` is exactly the two weighted by MRR at start).
 
     Parameters
     ----------
@@ -1455,6 +1533,14 @@ def goal_history(
         Onboardings (`Onboarding` columns).
     staff : pandas.DataFrame, optional
         People (`StaffMember` columns), for who is in customer sales.
+    usage : pandas.DataFrame, optional
+        Monthly usage (`UsageSnapshot` columns), for the health figures;
+        without it they are NaN and the at-risk ceilings are not derived.
+    tickets : pandas.DataFrame, optional
+        Support tickets (`Ticket` columns), a signal of the health score.
+    health_model : HealthModel, optional
+        The health score (default ``health.default_model()``); its first
+        band is the one at risk.
     segment : str, default 'segment'
         The fit attribute (a customer attribute, and a column of
         `meetings`).
@@ -1495,6 +1581,16 @@ def goal_history(
     {'enterprise': 0.18, 'mid_market': 0.28, 'smb': 0.4}
     >>> print(history.chain["meeting_conversion[smb]"])  # doctest: +ELLIPSIS
     qualified meetings held 2024-11..2025-10 in smb: ... won / ... = 0.40...
+
+    With usage, the health figures: accounts at risk lose their MRR several
+    times as fast as the rest of the book.
+
+    >>> health = sm.goals.goal_history(
+    ...     led, deals=sample.deals, usage=sample.usage, tickets=sample.tickets)
+    >>> round(health.at_risk_loss_rate, 4), round(health.rest_loss_rate, 4)
+    (0.082, 0.0132)
+    >>> int(health.at_risk_mrr), int(health.at_risk_accounts)
+    (17732200, 146)
     """
     check_by(segment, what="a customer attribute (a str)")
     months = check_int(lookback_months, name="lookback_months", low=1)
@@ -1668,6 +1764,19 @@ def goal_history(
             f"completed / {n_began} = {onboarding_rate:.4f}"
         )
 
+    health_figures = _health_history(
+        ledger,
+        usage=usage,
+        tickets=tickets,
+        model=health_model,
+        read=read,
+        lo=lo,
+        hi=hi,
+        start_sum=start_sum,
+        lost=lost,
+        chain=chain,
+    )
+
     return GoalHistory(
         currency=ledger.currency,
         as_of=pd.Period(ordinal=read, freq="M"),
@@ -1683,14 +1792,135 @@ def goal_history(
         loss_rate=loss_rate,
         pipeline_win_rate=win_rate,
         onboarding_rate=onboarding_rate,
+        **health_figures,
         chain=chain,
     )
 
 
+def _mrr_at_end_of(ledger: Ledger, month: int) -> npt.NDArray[np.int64]:
+    """Every ledger customer's MRR at the end of `month` (an ordinal)."""
+    ev = ledger._events
+    out = np.zeros(len(ledger.customers), np.int64)
+    seen = np.flatnonzero(ev.month <= month)
+    if len(seen):
+        who = ev.customer[seen]
+        last = seen[np.append(who[1:] != who[:-1], True)]  # events sorted by both
+        out[ev.customer[last]] = ev.mrr_after[last]
+    return out
+
+
+def _health_history(
+    ledger: Ledger,
+    *,
+    usage: pd.DataFrame | None,
+    tickets: pd.DataFrame | None,
+    model: HealthModel | None,
+    read: int,
+    lo: int,
+    hi: int,
+    start_sum: int,
+    lost: int,
+    chain: dict[str, str],
+) -> dict[str, float]:
+    """Return the health figures of `GoalHistory` (NaN without usage); fill `chain`."""
+    unknown = {
+        "at_risk_mrr": np.nan,
+        "at_risk_accounts": np.nan,
+        "at_risk_loss_rate": np.nan,
+        "rest_loss_rate": np.nan,
+    }
+    if usage is None:
+        chain["health"] = (
+            "no usage table: the health figures are unknown and the at-risk "
+            "ceilings are not derived"
+        )
+        return unknown
+    from .health import _checked_signal_inputs, _signals_of, default_model, score
+
+    chosen = default_model() if model is None else model
+    if not isinstance(chosen, HealthModel):
+        msg = f"'health_model' must be a HealthModel, got {type(model).__name__}"
+        raise TypeError(msg)
+    inputs = _checked_signal_inputs(usage, tickets)
+    worst = chosen.bands[0][0]
+    ids = pd.Index(ledger.customers["customer_id"].astype(str))
+    n = len(ids)
+    window_months = 3  # health.signals' default window
+
+    def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
+        """
+        Return which ledger customers score in the worst band at `month`.
+
+        Also how many accounts in that band the ledger does not know.
+        """
+        signals = _signals_of(inputs, lo=month - window_months + 1, hi=month)
+        flagged = np.zeros(n, bool)
+        if len(signals) == 0:
+            return flagged, 0
+        scores = score(signals, model=chosen)
+        worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
+        code = ids.get_indexer(pd.Index(scores.index.astype(str)))
+        flagged[code[worst_band & (code >= 0)]] = True
+        return flagged, int((worst_band & (code < 0)).sum())
+
+    # Now: the paying accounts at risk at the end of `read`.
+    mrr_now = _mrr_at_end_of(ledger, read)
+    flagged_now, unknown_now = at_risk(read)
+    now = flagged_now & (mrr_now > 0)
+    risk_mrr = int(mrr_now[now].sum())
+    risk_accounts = int(now.sum())
+    month_text = pd.Period(ordinal=read, freq="M")
+    chain["at_risk_mrr"] = (
+        f"health scores at {month_text} (signals over {window_months} months): "
+        f"{risk_accounts} paying accounts in band {worst!r} with MRR {risk_mrr:,} "
+        f"({int(flagged_now.sum()) - risk_accounts} more in the band pay nothing "
+        f"at the end of {month_text}; {unknown_now} are not in the ledger)"
+    )
+    chain["at_risk_accounts"] = chain["at_risk_mrr"]
+
+    # The window: losses of each month by the band at the end of the month before.
+    ev = ledger._events
+    losing = (ev.kind == CHURN) | (ev.kind == CONTRACTION)
+    risk_start = 0
+    risk_lost = 0
+    for month in range(lo, hi + 1):  # one scoring per month of the window
+        flagged, _ = at_risk(month - 1)
+        risk_start += int(_mrr_at_end_of(ledger, month - 1)[flagged].sum())
+        this = losing & (ev.month == month)
+        this &= flagged[ev.customer]
+        risk_lost += int(np.abs(ev.mrr_change[this]).sum())
+    rest_start, rest_lost = start_sum - risk_start, lost - risk_lost
+    risk_rate = risk_lost / risk_start if risk_start else np.nan
+    rest_rate = rest_lost / rest_start if rest_start else np.nan
+    window = _months_text(lo, hi)
+    chain["at_risk_loss_rate"] = (
+        f"bridge {window}, accounts in band {worst!r} at the end of the month "
+        f"before: churned + contraction MRR {risk_lost:,} / MRR at start "
+        f"{risk_start:,} = {risk_rate:.5f} a month"
+    )
+    chain["rest_loss_rate"] = (
+        f"bridge {window}, the rest of the book: churned + contraction MRR "
+        f"{lost:,} - {risk_lost:,} = {rest_lost:,} / MRR at start {start_sum:,} - "
+        f"{risk_start:,} = {rest_start:,} = {rest_rate:.5f} a month"
+    )
+    return {
+        "at_risk_mrr": float(risk_mrr),
+        "at_risk_accounts": float(risk_accounts),
+        "at_risk_loss_rate": risk_rate,
+        "rest_loss_rate": rest_rate,
+    }
+
+
 def _company_figures(
     plan: Plan, history: GoalHistory
-) -> list[tuple[str, str, int, str]]:
-    """Return the company's targets: (metric, segment, target, chain), in order."""
+) -> tuple[list[tuple[str, str, int, str]], dict[str, str]]:
+    """
+    Return the company's targets and the figures not derived.
+
+    The targets are (metric, segment, target, chain) rows, in order; the
+    figures not derived map each metric left out to the reason.
+    """
+    not_derived: dict[str, str] = {}
     if history.currency != plan.currency:
         msg = (
             f"history is in {history.currency} and the plan in {plan.currency}; "
@@ -1777,7 +2007,9 @@ def _company_figures(
             + f" = {int(value_by.sum()):,}",
         )
     )
-    if not np.isnan(history.early_churn_rate):
+    if np.isnan(history.early_churn_rate):
+        not_derived["early_churn_ceiling"] = "early_churn_rate unknown"
+    else:
         ceiling = int(np.floor(history.early_churn_rate * deals_needed))
         rows.append(
             (
@@ -1790,7 +2022,9 @@ def _company_figures(
                 "customers at most (rounded down)",
             )
         )
-    if history.meeting_conversion:
+    if not history.meeting_conversion:
+        not_derived["qualified_meetings"] = "meeting_conversion unknown (no meetings)"
+    else:
         for i, s in enumerate(segments):
             rate = history.meeting_conversion.get(s, np.nan)
             if not rate > 0 or np.isnan(deals_by[i]):
@@ -1808,7 +2042,12 @@ def _company_figures(
                 )
             )
     rows.append(("expansion_mrr", _ALL, expansion, e_text))
-    if history.pipeline_win_rate > 0:
+    if not history.pipeline_win_rate > 0:
+        not_derived["pipeline_mrr"] = (
+            f"pipeline_win_rate {history.pipeline_win_rate} (unknown without "
+            "activities and staff, or 0)"
+        )
+    else:
         pipeline = round(expansion / history.pipeline_win_rate)
         rows.append(
             (
@@ -1820,7 +2059,11 @@ def _company_figures(
             )
         )
     rows.append(("lost_mrr_ceiling", _ALL, lost, f"{l_text} at most"))
-    if not np.isnan(history.onboarding_rate):
+    at_risk = _at_risk_ceilings(history, lost=lost, months=n, not_derived=not_derived)
+    rows.extend(at_risk[:1])
+    if np.isnan(history.onboarding_rate):
+        not_derived["onboardings"] = "onboarding_rate unknown (no onboarding table)"
+    else:
         onboardings = int(np.ceil(history.onboarding_rate * deals_needed))
         rows.append(
             (
@@ -1832,6 +2075,77 @@ def _company_figures(
                 "(rounded up)",
             )
         )
+    rows.extend(at_risk[1:])
+    return rows, not_derived
+
+
+def _at_risk_ceilings(
+    history: GoalHistory, *, lost: int, months: int, not_derived: dict[str, str]
+) -> list[tuple[str, str, int, str]]:
+    """
+    Return the at-risk MRR and accounts ceilings, or none (and say why).
+
+    At-risk MRR ``A`` held through the period loses ``a`` a month and the
+    rest of the book ``B - A`` loses ``r``; the losses stay within the
+    lost-MRR ceiling ``L`` over ``n`` months when ``a A + r (B - A) <= L /
+    n``, that is ``A <= (L / n - r B) / (a - r)`` (for ``a > r``). The
+    ceiling is the lower of that and the MRR at risk now (held or
+    improved), rounded down; the accounts ceiling is it over the mean MRR
+    of an account at risk now, rounded down.
+    """
+    names = ("at_risk_mrr_ceiling", "at_risk_accounts_ceiling")
+    a, r = history.at_risk_loss_rate, history.rest_loss_rate
+    unknown = [
+        name
+        for name in ("at_risk_mrr", "at_risk_loss_rate", "rest_loss_rate")
+        if np.isnan(getattr(history, name))
+    ]
+    if unknown:
+        reason = f"{', '.join(unknown)} unknown (no usage table, or no MRR at risk)"
+        not_derived.update(dict.fromkeys(names, reason))
+        return []
+    if not a > r:
+        reason = (
+            f"accounts at risk lost {a:.5f} of their MRR a month, no more than the "
+            f"rest of the book ({r:.5f}): the health score does not tell losses "
+            "apart, so at-risk MRR says nothing about the lost-MRR ceiling"
+        )
+        not_derived.update(dict.fromkeys(names, reason))
+        return []
+    base = history.mrr_at_end
+    now = int(history.at_risk_mrr)
+    accounts = int(history.at_risk_accounts)
+    per_month = lost / months
+    allowed = (per_month - r * base) / (a - r)
+    affordable = int(np.floor(min(max(allowed, 0.0), float(base))))
+    ceiling = min(affordable, now)
+    as_of = history.as_of
+    text = (
+        f"lost-MRR ceiling {lost:,} / {months} months = {_figure(per_month)} a "
+        f"month; at-risk MRR A loses {a:.5f} a month and the rest of the book "
+        f"(MRR {base:,} - A) {r:.5f}: A x {a:.5f} + ({base:,} - A) x {r:.5f} <= "
+        f"{_figure(per_month)} gives A <= ({_figure(per_month)} - {r:.5f} x "
+        f"{base:,}) / ({a:.5f} - {r:.5f}) = {allowed:,.2f}"
+    )
+    if allowed < 0:
+        text += " (below 0: no MRR at risk is affordable)"
+    text += (
+        f"; at risk at {as_of}: {now:,}; the lower, rounded down, = {ceiling:,} "
+        "(held or improved)"
+    )
+    rows = [("at_risk_mrr_ceiling", _ALL, ceiling, text)]
+    if now:
+        mean = now / accounts
+        count = ceiling * accounts // now  # floor(ceiling / mean), exactly
+        count_text = (
+            f"at-risk MRR ceiling {ceiling:,} / mean MRR of an account at risk at "
+            f"{as_of} ({now:,} / {accounts} accounts = {mean:,.2f}) = {count} "
+            "accounts at most (rounded down)"
+        )
+    else:
+        count = 0
+        count_text = f"no paying account at risk at {as_of}: 0 accounts at most (held)"
+    rows.append(("at_risk_accounts_ceiling", _ALL, count, count_text))
     return rows
 
 
@@ -1889,9 +2203,17 @@ def plan_targets(
       expansion rate times MRR times the months, and the pipeline it needs
       (over the pipeline win rate).
     - **customer marketing**: a lost-MRR ceiling (the loss rate times MRR
-      times the months).
+      times the months); and, with the history's health figures, an at-risk
+      MRR ceiling: the MRR in the worst health band the book can carry
+      while its losses stay within the lost-MRR ceiling (at-risk MRR ``A``
+      losing ``at_risk_loss_rate`` a month and the rest ``mrr_at_end - A``
+      losing ``rest_loss_rate``: ``A <= (ceiling / months - rest_loss_rate
+      * mrr_at_end) / (at_risk_loss_rate - rest_loss_rate)``), and never more
+      than is at risk now (held or improved); rounded down.
     - **customer support**: onboardings to complete (the completion rate
-      times the new deals needed, rounded up).
+      times the new deals needed, rounded up); and an at-risk accounts
+      ceiling: the at-risk MRR ceiling over the mean MRR of an account at
+      risk now, rounded down.
 
     Each company figure is then split among the people of its role in
     proportion to their capacity (``fte`` times ramped months, as in
@@ -1919,9 +2241,12 @@ def plan_targets(
         ``staff_id`` (``"All"`` above their level), ``metric``,
         ``segment`` (``"All"`` unless split by fit), ``unit`` (``"money"``:
         minor units of the plan's currency; or a count: ``"meetings"``,
-        ``"customers"``, ``"onboardings"``), ``target`` (int64), the
-        ``capacity_share`` of the role's capacity, and ``chain``.
-        ``attrs`` hold the ``plan``, the ``history`` and the ``currency``.
+        ``"customers"``, ``"onboardings"``, ``"accounts"``), ``target``
+        (int64), the ``capacity_share`` of the role's capacity, and
+        ``chain``. ``attrs`` hold the ``plan``, the ``history``, the
+        ``currency`` and ``not_derived``: each figure left out, with why (a
+        rate unknown because its table was not given, say; or a health
+        score whose at-risk accounts lose no more than the rest).
 
     Raises
     ------
@@ -1948,7 +2273,7 @@ def plan_targets(
     np.True_
     """
     people = validate(staff, StaffMember).sort_values("staff_id", kind="stable")
-    figures = _company_figures(plan, history)
+    figures, not_derived = _company_figures(plan, history)
     roles = people["role"].astype(str).to_numpy(object)
     team_values = people["team"].astype(object)
     teams_of = team_values.where(team_values.notna(), _NONE).to_numpy(object)
@@ -2036,6 +2361,7 @@ def plan_targets(
     out.attrs["plan"] = plan
     out.attrs["history"] = history
     out.attrs["currency"] = plan.currency
+    out.attrs["not_derived"] = not_derived
     return out
 
 
@@ -2288,6 +2614,10 @@ def pacing(
     - ``onboardings``: onboardings completed, by ``owner_id``;
     - ``lost_mrr_ceiling``: the bridge's churned plus contraction MRR, for
       the company only (people and teams are ``"not measured"``).
+
+    The at-risk ceilings bound a stock (what is at risk), not a flow that
+    accrues over the period, so they are ``"not measured"`` here: compare
+    them with ``health.score`` at each month.
 
     A team's actual is the sum of its people's; the company's counts every
     event, whoever's (a deal owned by someone outside the role counts for
