@@ -59,3 +59,9 @@ def test_float_sums_by_key_do_not_depend_on_row_order(
         pairs = list(zip(keys, values, strict=True))
         exact = [sum(x for key, x in pairs if key == g) for g in range(6)]
         assert a.tolist() == exact
+
+
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=50))
+def test_unique_ints_equals_numpy(values: list[int]) -> None:
+    array = np.array(values, np.int64)
+    np.testing.assert_array_equal(_kernels.unique_ints(array), np.unique(array))

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from . import _kernels as k
 from ._conventions import Conventions
 from ._formulas import (
     average_revenue_per_account,
@@ -47,7 +48,7 @@ def _retention_sums(
     """
     customer_segment, _, n_segments = segments(ledger, names)
     end_months = pd.PeriodIndex(totals["end_month"])
-    ends = np.unique(np.asarray(end_months.asi8, np.int64))
+    ends = k.unique_ints(np.asarray(end_months.asi8, np.int64))
     base, retained, capped = retained_against_earlier(
         ledger, customer_segment, n_segments, ends
     )

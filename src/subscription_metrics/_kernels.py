@@ -21,6 +21,7 @@ __all__ = [
     "sort_by_key",
     "sum_by_key",
     "sum_runs",
+    "unique_ints",
 ]
 
 G = TypeVar("G", bound=np.generic)
@@ -117,6 +118,27 @@ def sum_by_key(
     out = np.zeros(size, np.int64)
     np.add.at(out, keys, values)
     return out
+
+
+def unique_ints(values: npt.NDArray[np.integer[Any]]) -> Int64Array:
+    """
+    Return the sorted distinct values of an int array, as ``numpy.unique`` does.
+
+    By one sort and a comparison of neighbours: ``numpy.unique`` (numpy 2.4)
+    takes many times longer on a million ints than sorting them.
+
+    Examples
+    --------
+    >>> unique_ints(np.array([3, 1, 3, 2, 1])).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(np.asarray(values, np.int64).ravel())
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def search_sorted(

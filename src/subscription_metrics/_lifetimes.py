@@ -946,8 +946,8 @@ def _project(
     projected = np.full(n_groups, np.nan)
     if not len(code):
         return projected
-    present = np.unique(code)
-    local = np.searchsorted(present, code)
+    present = k.unique_ints(code)
+    local = k.search_sorted(present, code)
     if kind == "sbg":
         fits, _ = lifetime_fits(age, observed, local)
         a = np.array([f.alpha for f in fits], np.float64)
@@ -969,8 +969,8 @@ def _actual(
     actual = np.full(n_groups, np.nan)
     if not len(code):
         return actual
-    present = np.unique(code)
-    local = np.searchsorted(present, code)
+    present = k.unique_ints(code)
+    local = k.search_sorted(present, code)
     curves = kaplan_meier(age, observed, groups=local)
     read = survival_at(curves, [horizon])
     actual[present] = read["survival"].to_numpy(np.float64)

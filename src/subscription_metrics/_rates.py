@@ -128,7 +128,7 @@ def period_totals(
     monthly = bridge(ledger, by=names or None, since=since, through=through)
     customer_segment, _, n_segments = segments(ledger, names)
     month_index = monthly.index.get_level_values("month")
-    months = np.unique(np.asarray(pd.PeriodIndex(month_index).asi8, np.int64))
+    months = k.unique_ints(np.asarray(pd.PeriodIndex(month_index).asi8, np.int64))
     extras = _monthly_extras(
         ledger, customer_segment, n_segments, months, months_per_period
     )

@@ -246,7 +246,7 @@ def _pooled(
     known = customer >= 0
     lost, at_risk = values
     width = max(len(lost), 1)
-    pair = np.unique(group[known].astype(np.int64) * width + customer[known])
+    pair = k.unique_ints(group[known].astype(np.int64) * width + customer[known])
     first, second = pair // width, pair % width
     return (
         _wsum(first, lost[second], size),
@@ -370,7 +370,7 @@ def staff_returns_table(
     size = n_keys * n_periods
     deal_cell = staff_key[owner] * n_periods + _period_position(won_month, lo, period)
     cost_cell = staff_key[row] * n_periods + _period_position(month, lo, period)
-    people_in_cell = np.unique(cost_cell * max(len(people), 1) + row) // max(
+    people_in_cell = k.unique_ints(cost_cell * max(len(people), 1) + row) // max(
         len(people), 1
     )
     losses, exposure = _pooled(deal_cell, customer, accounts, size)

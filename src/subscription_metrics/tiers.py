@@ -903,7 +903,7 @@ def summary(
         chosen = np.isin(kind, kinds)
         return k.sum_by_key(group[chosen], amount[chosen], size)
 
-    lost_customers = np.unique(ev.customer[where[kind == CHURN]])
+    lost_customers = k.unique_ints(ev.customer[where[kind == CHURN]])
     health_values = _health(
         health
         if health is not None
