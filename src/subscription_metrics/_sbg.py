@@ -875,8 +875,28 @@ def _newton_batch(
             pick = None if unknown.size == inner.size else unknown
             at = searching[unknown]
             ll[at] = part.log_likelihood(here[at], pick) * s[at]
-        for _ in range(_HALVINGS):
+        for halving in range(_HALVINGS):
             if not searching.size:
+                break
+            if halving and searching.size <= _SEARCH_AT_ONCE:
+                # A few groups still searching (on a ridge, mostly): every
+                # remaining step size in one likelihood call, not one each.
+                at_once = _search_at_once(
+                    part,
+                    inner,
+                    here[searching],
+                    direction[searching],
+                    step[searching],
+                    ll[searching],
+                    slope[searching],
+                    s[searching],
+                    _HALVINGS - halving,
+                )
+                found, candidate, value = at_once
+                hit = searching[found]
+                new[hit] = candidate[found]
+                known[active[hit]] = value[found]
+                accepted[hit] = True
                 break
             t = step[searching]
             candidate = _into_box(here[searching] + t[:, None] * direction[searching])
@@ -897,6 +917,46 @@ def _newton_batch(
         solved[active[finished]] = True
         active = active[~finished & accepted]
     return theta, solved
+
+
+def _search_at_once(
+    counts: _Counts,
+    rows: IntArray,
+    here: FloatArray,
+    direction: FloatArray,
+    step: FloatArray,
+    before: FloatArray,
+    slope: FloatArray,
+    scale: FloatArray,
+    halvings: int,
+) -> tuple[BoolArray, FloatArray, FloatArray]:
+    """
+    Finish a backtracking line search, every step size in one call.
+
+    Group ``j`` (row ``rows[j]`` of `counts`) tries ``step[j] / 2**k`` for
+    ``k = 0 .. halvings - 1`` along `direction` from `here`, and takes the
+    first that increases the mean log-likelihood (`before` at `here`; the
+    log-likelihood times `scale`) enough (Armijo), as the loop
+    of `_newton_batch` would, halving by halving: the same candidates (a
+    halving is exact), the same likelihoods (`_Counts._period_sums` gives
+    the same bits for any batch). Returns whether each found one, and the
+    step's end and its mean log-likelihood.
+    """
+    n = len(rows)
+    t = step[:, None] / 2.0 ** np.arange(halvings, dtype=np.float64)
+    candidate = _into_box(
+        (here[:, None, :] + t[:, :, None] * direction[:, None, :]).reshape(-1, 2)
+    )
+    value = counts.log_likelihood(candidate, np.repeat(rows, halvings))
+    value = (value * np.repeat(scale, halvings)).reshape(n, halvings)
+    good = value >= before[:, None] + _ARMIJO * t * slope[:, None]
+    found = np.asarray(good.any(axis=1), np.bool_)
+    first = np.argmax(good, axis=1)
+    chosen = np.arange(n) * halvings + first
+    return found, candidate[chosen], value[np.arange(n), first]
+
+
+_SEARCH_AT_ONCE: Final = 64  # groups from which halvings go one call each
 
 
 @frozen
