@@ -900,3 +900,20 @@ def test_fit_methods_validate_like_the_functions():
         fit.retention(0)
     with pytest.raises(ValueError, match="'discount_rate'"):
         fit.del_(-0.1)
+
+
+def test_line_search_at_once_gives_the_bits_of_halving_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batched fit's shortcut for the last few searching groups (every
+    remaining step size in one call) ends where halving one call at a time
+    ends, to the bit, on messy groups whose searches run long."""
+    durations, observed, labels = _simulated_groups(
+        np.random.default_rng(11), 300, messy=True
+    )
+    fast, _ = sbg._lifetime_batch(durations, observed, labels)
+    monkeypatch.setattr(sbg, "_SEARCH_AT_ONCE", -1)  # never at once
+    slow, _ = sbg._lifetime_batch(durations, observed, labels)
+    assert fast.alpha.tobytes() == slow.alpha.tobytes()
+    assert fast.beta.tobytes() == slow.beta.tobytes()
+    assert fast.log_likelihood.tobytes() == slow.log_likelihood.tobytes()
