@@ -1461,7 +1461,7 @@ def _goals(ctx: _Context) -> Section:
     ]
     sources = ["goals.credited_attainment", "goals.sold_retention"]
     try:
-        history = goals.goal_history(
+        history = goals._goal_history(
             led,
             deals=deals,
             meetings=ctx.tables.get("meetings"),
@@ -1472,6 +1472,7 @@ def _goals(ctx: _Context) -> Section:
             tickets=ctx.tables.get("tickets"),
             segment=segment,
             as_of=ctx.as_of,
+            signal_inputs=_signal_inputs(ctx),
         )
     except ValueError as exc:
         notes.append(f"No history to plan from: {exc}")

@@ -43,6 +43,9 @@ class UsageRows:
         The account (position in `accounts`) of each row of `rows`.
     month : numpy.ndarray
         The month ordinal of each row of `rows`.
+    values : Mapping[str, numpy.ndarray]
+        The numeric columns health and tiers read (`NUMERIC`), as floats
+        (NaN where missing), in the order of `rows`.
     """
 
     table: pd.DataFrame
@@ -50,14 +53,23 @@ class UsageRows:
     rows: IntpArray
     code: IntArray
     month: IntArray
+    values: dict[str, npt.NDArray[np.float64]]
 
-    def column(self, name: str, rows: IntpArray) -> npt.NDArray[np.float64]:
-        """Return column `name` at `rows` (of `table`) as floats, NaN if missing."""
-        series = self.table[name]
-        if not isinstance(series.dtype, np.dtype):
-            series = series.astype("Float64")
-        values = series.to_numpy(np.float64, na_value=np.nan)
-        return np.asarray(values[rows], np.float64)
+    def column(self, name: str, at: Any) -> npt.NDArray[np.float64]:
+        """Return column `name` at `at` (positions or a mask over `rows`)."""
+        return np.asarray(self.values[name][at], np.float64)
+
+
+NUMERIC = ("seats", "active_users", "logins", "feature_usage_rate", "nps")
+"""The usage columns `UsageRows.values` holds."""
+
+
+def _floats(series: pd.Series, rows: IntpArray) -> npt.NDArray[np.float64]:
+    """Return `series` at `rows` as floats, NaN where missing."""
+    picked = series.iloc[rows]
+    if not isinstance(picked.dtype, np.dtype):
+        picked = picked.astype("Float64")
+    return np.asarray(picked.to_numpy(np.float64, na_value=np.nan), np.float64)
 
 
 def sorted_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
@@ -120,4 +132,7 @@ def usage_rows(table: pd.DataFrame, month: IntArray) -> UsageRows:
         rows=order,
         code=np.asarray(sorted_code, np.int64),
         month=np.asarray(sorted_month, np.int64),
+        values={
+            name: _floats(table[name], order) for name in NUMERIC if name in table
+        },
     )

@@ -1592,6 +1592,48 @@ def goal_history(
     >>> int(health.at_risk_mrr), int(health.at_risk_accounts)
     (17732200, 146)
     """
+    return _goal_history(
+        ledger,
+        deals=deals,
+        meetings=meetings,
+        activities=activities,
+        onboarding=onboarding,
+        staff=staff,
+        usage=usage,
+        tickets=tickets,
+        health_model=health_model,
+        segment=segment,
+        as_of=as_of,
+        lookback_months=lookback_months,
+        early_months=early_months,
+        lag_months=lag_months,
+        prior_months=prior_months,
+        conventions=conventions,
+        signal_inputs=None,
+    )
+
+
+def _goal_history(
+    ledger: Ledger,
+    *,
+    deals: pd.DataFrame,
+    meetings: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    onboarding: pd.DataFrame | None = None,
+    staff: pd.DataFrame | None = None,
+    usage: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    health_model: HealthModel | None = None,
+    segment: str = "segment",
+    as_of: MonthLike | None = None,
+    lookback_months: int = 12,
+    early_months: int = 6,
+    lag_months: int = 2,
+    prior_months: float = 120.0,
+    conventions: Conventions | None = None,
+    signal_inputs: Any,
+) -> GoalHistory:
+    """Do `goal_history`; `signal_inputs`: usage and tickets checked, or None."""
     check_by(segment, what="a customer attribute (a str)")
     months = check_int(lookback_months, name="lookback_months", low=1)
     early = check_int(early_months, name="early_months", low=1)
@@ -1768,6 +1810,7 @@ def goal_history(
         ledger,
         usage=usage,
         tickets=tickets,
+        checked=signal_inputs,
         model=health_model,
         read=read,
         lo=lo,
@@ -1821,8 +1864,14 @@ def _health_history(
     start_sum: int,
     lost: int,
     chain: dict[str, str],
+    checked: Any = None,
 ) -> dict[str, float]:
-    """Return the health figures of `GoalHistory` (NaN without usage); fill `chain`."""
+    """
+    Return the health figures of `GoalHistory` (NaN without usage); fill `chain`.
+
+    `checked`: `usage` and `tickets` as `health._checked_signal_inputs`
+    returns them, when the caller has checked them already (the report).
+    """
     unknown = {
         "at_risk_mrr": np.nan,
         "at_risk_accounts": np.nan,
@@ -1841,10 +1890,13 @@ def _health_history(
     if not isinstance(chosen, HealthModel):
         msg = f"'health_model' must be a HealthModel, got {type(model).__name__}"
         raise TypeError(msg)
-    inputs = _checked_signal_inputs(usage, tickets)
+    inputs = _checked_signal_inputs(usage, tickets) if checked is None else checked
     worst = chosen.bands[0][0]
     ids = pd.Index(ledger.customers["customer_id"].astype(str))
     n = len(ids)
+    # Every usage account's ledger code, looked up once for every month.
+    accounts = inputs.usage.accounts
+    ledger_code = ids.get_indexer(pd.Index(accounts.astype(str)))
     window_months = 3  # health.signals' default window
 
     def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
@@ -1859,7 +1911,7 @@ def _health_history(
             return flagged, 0
         scores = score(signals, model=chosen)
         worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
-        code = ids.get_indexer(pd.Index(scores.index.astype(str)))
+        code = ledger_code[accounts.get_indexer(scores.index)]
         flagged[code[worst_band & (code >= 0)]] = True
         return flagged, int((worst_band & (code < 0)).sum())
 

@@ -285,7 +285,6 @@ def _signals_of(inputs: _SignalInputs, *, lo: int, hi: int) -> pd.DataFrame:
     """
     usage, ticket_table = inputs.usage, inputs.tickets
     inside = (usage.month >= lo) & (usage.month <= hi)
-    rows = usage.rows[inside]
     per_account = np.bincount(usage.code[inside], minlength=len(usage.accounts))
     present = per_account > 0
     local = np.cumsum(present, dtype=np.int64) - 1
@@ -294,11 +293,11 @@ def _signals_of(inputs: _SignalInputs, *, lo: int, hi: int) -> pd.DataFrame:
     n = len(uniques)
 
     def total(name: str) -> np.ndarray:
-        values = usage.column(name, rows)
+        values = usage.column(name, inside)
         return np.asarray(np.bincount(codes, weights=values, minlength=n), np.float64)
 
     observed = per_account[present].astype(np.int64)
-    nps = usage.column("nps", rows)
+    nps = usage.column("nps", inside)
     answered = ~np.isnan(nps)
     nps_sum = np.asarray(
         np.bincount(codes[answered], weights=nps[answered], minlength=n), np.float64

@@ -638,9 +638,9 @@ def _account_features(
         upto = upto[last]
         position = index.get_indexer(laid.accounts)[laid.code[upto]]
         mine = position >= 0
-        at, rows = position[mine], laid.rows[upto[mine]]
+        at, rows = position[mine], upto[mine]
         known[at] = True
-        usage_month[at] = laid.month[upto[mine]]
+        usage_month[at] = laid.month[rows]
         seats[at] = laid.column("seats", rows).astype(np.int64)
         users[at] = laid.column("active_users", rows).astype(np.int64)
         rate[at] = laid.column("feature_usage_rate", rows)
