@@ -44,3 +44,33 @@ def test_usage_rows_orders_by_account_then_month() -> None:
     assert laid.rows.tolist() == [3, 1, 2, 0, 4]
     assert laid.code.tolist() == [0, 0, 1, 1, 2]
     assert laid.month.tolist() == [6, 7, 3, 5, 1]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 3), st.booleans()),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(["int", "str"]),
+)
+def test_repeated_keys_equal_pandas_duplicated(
+    rows: list[tuple[int, int, bool]], ids: str
+) -> None:
+    """The composite-key check marks exactly the rows pandas'
+    ``duplicated(keep=False)`` marks, with month ordinals or raw dates (a
+    date not on the first of its month is not coded by its month)."""
+    from subscription_metrics._schema import _repeated_keys
+
+    customer = [c if ids == "int" else f"cus_{c}" for c, _, _ in rows]
+    day = [1 if first else 15 for _, _, first in rows]
+    dates = pd.to_datetime(
+        [f"2024-0{m + 1}-{d:02d}" for (_, m, _), d in zip(rows, day, strict=True)]
+    )
+    frame = pd.DataFrame({"customer_id": customer, "month": dates})
+    expected = frame.duplicated(["customer_id", "month"], keep=False).to_numpy(bool)
+    ordinals = np.array([m for _, m, _ in rows], np.int64) + 648
+    every_first = all(first for _, _, first in rows)
+    months = {"month": ordinals} if every_first else {}
+    got = _repeated_keys(frame, ("customer_id", "month"), months)
+    np.testing.assert_array_equal(got, expected)

@@ -712,6 +712,43 @@ def _may_repeat(series: pd.Series) -> bool:
     return True
 
 
+def _repeated_keys(
+    frame: pd.DataFrame, key: tuple[str, ...], months: dict[str, npt.NDArray[np.int64]]
+) -> npt.NDArray[np.bool_]:
+    """
+    Mark every row whose `key` columns repeat another row's (all copies).
+
+    ``frame.duplicated(key, keep=False)``, faster: each key column is coded
+    as small ints (a month column by the month ordinals the check computed;
+    ids by `_usage.sorted_codes`, which needs no hashing for integer ids or
+    ids of one byte length), the codes are packed into one int, and repeats
+    are counted by a table over the packed range or found by a sort.
+    """
+    from ._usage import sorted_codes
+
+    n = len(frame)
+    packed = np.zeros(n, np.int64)
+    span = 1
+    for col in key:
+        if col in months and len(months[col]) == n:
+            code = months[col] - int(months[col].min(initial=0))
+        elif frame[col].isna().any():
+            return np.asarray(frame.duplicated(list(key), keep=False), np.bool_)
+        else:
+            code, _ = sorted_codes(frame[col])
+        width = int(code.max(initial=0)) + 1
+        if span * width >= 2**62:
+            return np.asarray(frame.duplicated(list(key), keep=False), np.bool_)
+        packed *= width
+        packed += code
+        span *= width
+    if span <= 4 * n + 1024:
+        return np.asarray(np.bincount(packed, minlength=span)[packed] > 1, np.bool_)
+    ordered = np.sort(packed)
+    again = ordered[1:][ordered[1:] == ordered[:-1]]
+    return np.asarray(np.isin(packed, again), np.bool_)
+
+
 def check_table(
     frame: pd.DataFrame,
     entity: type | TableSchema,
@@ -847,7 +884,14 @@ def check_table(
         out[col] = pd.Series(pd.NaT, index=out.index, dtype=zone_like)
     key = tuple(getattr(entity, "KEY", ()))
     if len(key) > 1 and set(key) <= set(out.columns):
-        repeated = out.duplicated(list(key), keep=False).to_numpy(bool)
+        # Month ordinals stand for the dates only where every date is the
+        # first of its month (else two days of one month would look alike).
+        exact = {
+            col: ordinals
+            for col, ordinals in check.months.items()
+            if not any(p.column == col for p in check.problems)
+        }
+        repeated = _repeated_keys(out, key, exact)
         if repeated.any():
             check.add(
                 ", ".join(key),

@@ -132,7 +132,5 @@ def usage_rows(table: pd.DataFrame, month: IntArray) -> UsageRows:
         rows=order,
         code=np.asarray(sorted_code, np.int64),
         month=np.asarray(sorted_month, np.int64),
-        values={
-            name: _floats(table[name], order) for name in NUMERIC if name in table
-        },
+        values={name: _floats(table[name], order) for name in NUMERIC if name in table},
     )
