@@ -74,3 +74,26 @@ def test_repeated_keys_equal_pandas_duplicated(
     months = {"month": ordinals} if every_first else {}
     got = _repeated_keys(frame, ("customer_id", "month"), months)
     np.testing.assert_array_equal(got, expected)
+
+
+@given(
+    st.lists(st.integers(-5, 30), unique=True, max_size=20),
+    st.lists(st.integers(-8, 35), max_size=30),
+    st.sampled_from(["int-int", "str-str", "int-str", "wide"]),
+)
+def test_id_positions_equal_lookup_as_text(
+    ids: list[int], wanted: list[int], kinds: str
+) -> None:
+    """`id_positions` finds what a lookup of the ids as text finds, however
+    the two sides are typed (an integer id matches its digits)."""
+    from subscription_metrics._usage import id_positions
+
+    scale = 10**12 if kinds == "wide" else 1
+    left = pd.Series(np.array(ids, np.int64) * scale)
+    right = pd.Series(np.array(wanted, np.int64) * scale)
+    if kinds == "str-str":
+        left, right = left.astype("string[pyarrow]"), right.astype("string[pyarrow]")
+    elif kinds == "int-str":
+        right = right.astype(str)
+    expected = pd.Index(left.astype(str)).get_indexer(pd.Index(right.astype(str)))
+    np.testing.assert_array_equal(id_positions(left, right), expected)

@@ -13,6 +13,7 @@ from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._kernels import search_sorted
 from ._ledger import Ledger
 from ._schema import validate
+from ._usage import id_positions
 
 __all__ = ["ACQUISITION", "POST_SALE", "attribute", "owner_at"]
 
@@ -84,10 +85,13 @@ def owner_at(
     out = np.full(len(months), None, dtype=object)
     if not len(table) or not len(months):
         return out
-    ids = pd.Index(pd.unique(table["customer_id"].astype(str)))
-    code = ids.get_indexer(pd.Index(customer_ids).astype(str)).astype(np.int64)
-    row_code = ids.get_indexer(pd.Index(table["customer_id"].astype(str)))
-    row_code = row_code.astype(np.int64)
+    column = table["customer_id"]
+    # Ids compared as text (an integer id matches its digits), ints as they are.
+    ids = pd.Index(
+        pd.unique(column if column.dtype.kind in "iu" else column.astype(str))
+    )
+    code = id_positions(ids, customer_ids)
+    row_code = id_positions(ids, table["customer_id"])
     start, end = _days(table["start"]), _days(table["end"])
     order = np.lexsort((start, row_code))
     width = np.int64(2**32)

@@ -134,3 +134,33 @@ def usage_rows(table: pd.DataFrame, month: IntArray) -> UsageRows:
         month=np.asarray(sorted_month, np.int64),
         values={name: _floats(table[name], order) for name in NUMERIC if name in table},
     )
+
+
+def id_positions(ids: Any, wanted: Any) -> IntArray:
+    """
+    Position of each of `wanted` among the distinct `ids` (-1 where absent).
+
+    ``pd.Index(ids.astype(str)).get_indexer(wanted.astype(str))``, the
+    lookup of ids compared as text (an integer id and its digits match),
+    without the text where both sides are integers (looked up by a table
+    over their range) or both text already.
+    """
+    left = pd.Index(ids)
+    right = pd.Index(wanted)
+    both_int = left.dtype.kind in "iu" and right.dtype.kind in "iu"
+    if both_int and len(left) and len(right):
+        a = left.to_numpy().astype(np.int64)
+        b = right.to_numpy().astype(np.int64)
+        low = min(int(a.min()), int(b.min()))
+        span = max(int(a.max()), int(b.max())) - low + 1
+        if span <= 4 * (len(a) + len(b)) + 1024:
+            table = np.full(span, -1, np.int64)
+            table[a - low] = np.arange(len(a), dtype=np.int64)
+            return np.asarray(table[b - low], np.int64)
+    if not (_is_text(left) and _is_text(right)):
+        left, right = left.astype(str), right.astype(str)
+    return np.asarray(left.get_indexer(right), np.int64)
+
+
+def _is_text(index: pd.Index) -> bool:
+    return isinstance(index.dtype, pd.StringDtype)

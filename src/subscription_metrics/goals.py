@@ -52,6 +52,7 @@ from ._ledger import CHURN, CONTRACTION, Ledger, MonthLike, _month_or_none, as_o
 from ._lifetimes import lifetimes
 from ._overflow import check_total_fits
 from ._schema import validate
+from ._usage import id_positions
 from ._validation import (
     check_by,
     check_int,
@@ -379,8 +380,7 @@ def credited_attainment(
     table = table[won <= read]
     won = won[won <= read]
     mrr = table["mrr"].to_numpy(np.int64)
-    ids = pd.Index(ledger.customers["customer_id"].astype(str))
-    code = ids.get_indexer(pd.Index(table["customer_id"].astype(str))).astype(np.int64)
+    code = id_positions(ledger.customers["customer_id"], table["customer_id"])
     loss_customer, loss_month = _loss_events(ledger)
     lost = next_loss(code, won, loss_customer, loss_month)
     lost = np.where(lost <= read, lost, NEVER)
@@ -1674,12 +1674,11 @@ def _goal_history(
 
     # New deals by fit segment.
     table = validate(deals, Deal)
-    ids = pd.Index(ledger.customers["customer_id"].astype(str))
     attribute_values = ledger.customer_attribute(segment).astype(object)
     values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(object)
     new = table[table["kind"].astype(str) == "new"]
     won = _month_ordinals(new["won_on"])
-    code = ids.get_indexer(pd.Index(new["customer_id"].astype(str))).astype(np.int64)
+    code = id_positions(ledger.customers["customer_id"], new["customer_id"])
     deal_segment = np.where(code >= 0, values[np.maximum(code, 0)], _NONE)
     mrr = new["mrr"].to_numpy(np.int64)
     in_window = (won >= lo) & (won <= hi)
@@ -1892,11 +1891,10 @@ def _health_history(
         raise TypeError(msg)
     inputs = _checked_signal_inputs(usage, tickets) if checked is None else checked
     worst = chosen.bands[0][0]
-    ids = pd.Index(ledger.customers["customer_id"].astype(str))
-    n = len(ids)
+    n = len(ledger.customers)
     # Every usage account's ledger code, looked up once for every month.
     accounts = inputs.usage.accounts
-    ledger_code = ids.get_indexer(pd.Index(accounts.astype(str)))
+    ledger_code = id_positions(ledger.customers["customer_id"], accounts)
     window_months = 3  # health.signals' default window
 
     def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
@@ -2515,10 +2513,7 @@ def _actuals(
         owner = table["owner_id"].astype(str).to_numpy(object)
         mrr = table["mrr"].to_numpy(np.float64)
         kind = table["kind"].astype(str).to_numpy(object)
-        ids = pd.Index(ledger.customers["customer_id"].astype(str))
-        code = ids.get_indexer(pd.Index(table["customer_id"].astype(str))).astype(
-            np.int64
-        )
+        code = id_positions(ledger.customers["customer_id"], table["customer_id"])
         attribute_values = ledger.customer_attribute(segment).astype(object)
         values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(
             object
