@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
     from ._rates import Grain
     from .cohorts import CohortGrain
+    from .scorecards import By, Credit, _CardParts
 
-__all__ = ["figures", "horizon", "partials"]
+__all__ = ["figures", "horizon", "partials", "scorecard"]
 
 Source = Literal["subscriptions", "monthly_mrr"]
 _BLOCK = "_sm_block"
@@ -402,3 +403,192 @@ by, period, cohort, npartitions
         npartitions=npartitions,
     )
     return finish(combined, window=window)
+
+
+def _card_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    options: dict[str, Any],
+    card: dict[str, Any],
+) -> _CardParts | None:
+    from .scorecards import _block_card
+
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        return None
+    return _block_card(ledger, deals=None if deals is None else _plain(deals), **card)
+
+
+def _combine_cards(parts: list[_CardParts | None]) -> _CardParts | None:
+    from .scorecards import _combine_cards as combine_cards
+
+    present = [p for p in parts if p is not None]
+    return combine_cards(present) if present else None
+
+
+def scorecard(
+    rows: dd.DataFrame | str,
+    *,
+    staff: pd.DataFrame,
+    customers: dd.DataFrame | str | None = None,
+    deals: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    credit: Credit = "closed",
+    by: By = "staff",
+    acquired_since: MonthLike | None = None,
+    acquired_through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``scorecards.scorecard`` of all the rows, computed on Dask.
+
+    Rows, customers and deals are shuffled by customer alike; every
+    partition's ledger gives the sums of the scorecard per person (and
+    team, and for the company): counts per age, per observation window and
+    per first-month MRR value, bookings and the MRR moves after them. The
+    sums are added up on the workers; the Kaplan-Meier curves, sBG fits and
+    bootstrap intervals are finished here from them, by the code
+    ``scorecard`` runs on one ledger, so the result equals it to the bit
+    (the same `seed` gives the same draws).
+
+    Parameters
+    ----------
+    rows, customers, source, amounts, currency, rates, npartitions
+        As for `partials`.
+    staff : pandas.DataFrame
+        People (`StaffMember` columns): a small table, sent to every partition.
+    deals : dask.dataframe.DataFrame or str, optional
+        Won deals (`Deal` columns), or the path of a Parquet dataset of them:
+        who closed and sourced each customer's first deal.
+    conventions : Conventions, optional
+        The ledger's conventions, which the scorecard uses too (gross margin,
+        discount rate, lifetime rules).
+    through : pandas.Period, str or date, optional
+        The data horizon of every partition's ledger, as for `partials`.
+    credit, by, as_of, min_customers, min_churned, horizon_months, level, seed, total
+        As for ``scorecards.scorecard``.
+    acquired_since, acquired_through : pandas.Period, str or date, optional
+        The acquisition months scored: ``scorecard``'s `since` and `through`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``scorecards.scorecard`` on one ledger of all the rows.
+
+    Raises
+    ------
+    ValueError
+        If no row shows in any month, or an option is invalid.
+    InvalidTableError
+        If a partition's rows, customers or deals break a rule (raised from
+        the worker).
+
+    Notes
+    -----
+    What travels to the client is per person (or team): counts per age and
+    per observation window (months), and one row per distinct first-month
+    MRR with its count, which the bootstrap of ARPA resamples from. That
+    table grows with the distinct prices per person, not with the
+    customers. Deals are validated per partition: a ``deal_id`` used in two
+    partitions is not detected.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> card = sm.dask.scorecard(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     deals=dd.from_pandas(sample.deals, npartitions=2),
+    ...     staff=sample.staff,
+    ...     through="2025-12",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> one = sm.scorecards.scorecard(led, staff=sample.staff, deals=sample.deals)
+    >>> card.equals(one)
+    True
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    from ._ledger import _month_or_none
+    from .scorecards import _finish_card
+
+    check_by(by, what="'staff' or 'team'")
+    if not isinstance(staff, pd.DataFrame):
+        msg = f"'staff' must be a pandas DataFrame, got {type(staff).__name__}"
+        raise TypeError(msg)
+    options = _options(source, conventions, amounts, currency, rates, through)
+    if through is None:
+        latest = horizon(
+            rows,
+            source=source,
+            conventions=conventions,
+            amounts=amounts,
+            currency=currency,
+            rates=rates,
+        )
+        if latest is None:
+            msg = "the ledger is empty: no row shows in any month"
+            raise ValueError(msg)
+        options["through"] = latest
+    horizon_month = _month_or_none(options["through"], "through")
+    assert horizon_month is not None
+    read = _month_or_none(as_of, "as_of")
+    if read is not None and read > horizon_month:
+        msg = (
+            f"'as_of' ({as_of}) is after the data horizon "
+            f"({pd.Period(ordinal=horizon_month, freq='M')}); give a later through="
+        )
+        raise ValueError(msg)
+    card = {
+        "staff": staff,
+        "credit": credit,
+        "by": by,
+        "since": acquired_since,
+        "through": acquired_through,
+        "as_of": as_of,
+        "total": total,
+    }
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    deal_parts: list[Any] = [None] * len(row_parts)
+    if deals is not None:
+        deal_table = _frame(deals, "deals")
+        _check_customer_column(deal_table, "deals")
+        deal_parts = list(_shuffled(deal_table, len(row_parts)).to_delayed())
+    parts = [
+        delayed(_card_partial)(r, c, d, options, card)
+        for r, c, d in zip(row_parts, customer_parts, deal_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, _combine_cards))
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    return _finish_card(
+        combined,
+        staff=staff,
+        by=by,
+        as_of=horizon_month if read is None else read,
+        conventions=options["conventions"],
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+        total=total,
+    )
