@@ -354,8 +354,8 @@ def test_scorecard_equals_one_ledger(
         led,
         staff=staff,
         deals=deals,
-        credit=credit,  # type: ignore[arg-type]
-        by=by,  # type: ignore[arg-type]
+        credit=credit,
+        by=by,
         since=since,
         through=through,
     )
