@@ -418,3 +418,60 @@ def test_scorecard_refuses_an_as_of_after_the_horizon(client: Any) -> None:
             through="2024-01",
             as_of="2024-02",
         )
+
+
+# --------------------------------------------------------------------------
+# Tier summaries
+# --------------------------------------------------------------------------
+
+
+def _classified(led: sm.Ledger, as_of: str, seed: int) -> pd.DataFrame:
+    """The tiers of the accounts active at `as_of`, with a health score each."""
+    classified = sm.tiers.classify(sm.tiers.account_features(led, as_of=as_of))
+    rng = np.random.default_rng(seed)
+    score = rng.uniform(0, 100, len(classified))
+    score[rng.random(len(classified)) < 0.2] = np.nan  # some accounts unscored
+    classified["health_score"] = score
+    return classified
+
+
+@pytest.mark.parametrize(
+    ("seed", "as_of", "months"), [(1, "2023-06", 12), (2, None, 3)]
+)
+def test_tier_summary_equals_one_ledger(
+    client: Any, seed: int, as_of: str | None, months: int
+) -> None:
+    subs, customers, _, _ = _sales_company(seed, 300)
+    customers["employees"] = np.random.default_rng(seed).integers(5, 5_000, 300)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    month = as_of or str(led.last_month)
+    classified = _classified(led, month, seed)
+    expected = sm.tiers.summary(led, classified=classified, as_of=month, months=months)
+    assert expected.loc["All", "accounts_scored"] > 0
+    for npartitions in (1, 4):
+        found = sm.dask.tier_summary(
+            _spread(subs, 3, seed),
+            customers=_spread(customers, 2, seed),
+            classified=_spread(classified.reset_index(), 2, seed),
+            through=led.last_month,
+            as_of=as_of,
+            months=months,
+            npartitions=npartitions,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+        assert found.attrs == expected.attrs
+
+
+def test_tier_summary_refuses_accounts_without_rows(client: Any) -> None:
+    subs, customers, _, _ = _sales_company(3, 60)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    classified = _classified(led, str(led.last_month), 3).reset_index()
+    stranger = classified.iloc[:1].assign(customer_id="nobody")
+    with pytest.raises(sm.InvalidTableError, match="known to the ledger"):
+        sm.dask.tier_summary(
+            dd.from_pandas(subs, npartitions=2),
+            customers=dd.from_pandas(customers, npartitions=1),
+            classified=dd.from_pandas(pd.concat([classified, stranger]), npartitions=2),
+            through=led.last_month,
+            npartitions=3,
+        )

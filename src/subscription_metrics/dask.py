@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from ._rates import Grain
     from .cohorts import CohortGrain
     from .scorecards import By, Credit, _CardParts
+    from .tiers import _TierSums
 
-__all__ = ["figures", "horizon", "partials", "scorecard"]
+__all__ = ["figures", "horizon", "partials", "scorecard", "tier_summary"]
 
 Source = Literal["subscriptions", "monthly_mrr"]
 _BLOCK = "_sm_block"
@@ -526,7 +527,6 @@ def scorecard(
     from dask.base import compute
     from dask.delayed import delayed
 
-    from ._ledger import _month_or_none
     from .scorecards import _finish_card
 
     check_by(by, what="'staff' or 'team'")
@@ -534,21 +534,7 @@ def scorecard(
         msg = f"'staff' must be a pandas DataFrame, got {type(staff).__name__}"
         raise TypeError(msg)
     options = _options(source, conventions, amounts, currency, rates, through)
-    if through is None:
-        latest = horizon(
-            rows,
-            source=source,
-            conventions=conventions,
-            amounts=amounts,
-            currency=currency,
-            rates=rates,
-        )
-        if latest is None:
-            msg = "the ledger is empty: no row shows in any month"
-            raise ValueError(msg)
-        options["through"] = latest
-    horizon_month = _month_or_none(options["through"], "through")
-    assert horizon_month is not None
+    horizon_month = _horizon_of(rows, options)
     read = _month_or_none(as_of, "as_of")
     if read is not None and read > horizon_month:
         msg = (
@@ -592,3 +578,171 @@ def scorecard(
         seed=seed,
         total=total,
     )
+
+
+def _tier_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    classified: pd.DataFrame,
+    options: dict[str, Any],
+    window: tuple[int, int],
+) -> tuple[_TierSums, str | None] | None:
+    from .tiers import _summary_sums, _unknown_accounts
+
+    table = _plain(classified).set_index("customer_id")
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        if len(table):
+            raise _unknown_accounts(table.index)
+        return None
+    month, end = window
+    sums = _summary_sums(ledger, table, month=month, end=end, health=None)
+    return sums, ledger.currency
+
+
+def _combine_tiers(
+    parts: list[tuple[_TierSums, str | None] | None],
+) -> tuple[_TierSums, str | None] | None:
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    currencies = {c for _, c in present}
+    if len(currencies) > 1:
+        msg = (
+            "the blocks must share their currency to be added up, "
+            f"got {sorted(map(str, currencies))}"
+        )
+        raise ValueError(msg)
+    total = present[0][0]
+    for sums, _ in present[1:]:
+        total = total.combine(sums)
+    return total, present[0][1]
+
+
+def tier_summary(
+    rows: dd.DataFrame | str,
+    *,
+    classified: dd.DataFrame | str,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    months: int = 12,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``tiers.summary`` of all the rows, computed on Dask.
+
+    A tier is assigned account by account (the rules of a `TierPolicy`
+    compare each account's own features with fixed thresholds), so the
+    summary is a sum over accounts: the rows, customers and classification
+    are shuffled by customer alike, every partition sums its accounts'
+    counts and MRR per tier (and their health scores, exactly), the sums
+    are added up on the workers and the rates and means are taken here.
+    The result equals ``tiers.summary`` on one ledger of all the rows.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, npartitions
+        As for `partials`.
+    classified : dask.dataframe.DataFrame or str
+        The classification at `as_of` (``customer_id`` as a column or the
+        index, ``tier``, and ``health_score`` if the mean score is wanted),
+        or the path of a Parquet dataset of it: for example
+        ``tiers.classify`` of ``tiers.account_features`` run per partition.
+    as_of : pandas.Period, str or date, optional
+        The month of the classification (default: the data horizon).
+    months : int, default 12
+        The window's length in months, as for ``tiers.summary``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``tiers.summary(led, classified=..., as_of=..., months=...)``.
+
+    Raises
+    ------
+    ValueError
+        If no row shows in any month, `as_of` is after the horizon, or an
+        option is invalid.
+    InvalidTableError
+        If a partition's rows or classification break a rule (raised from
+        the worker), as ``tiers.summary`` raises them.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> classified = sm.tiers.classify(sm.tiers.account_features(led, as_of="2024-12"))
+    >>> found = sm.dask.tier_summary(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     classified=dd.from_pandas(classified.reset_index(), npartitions=2),
+    ...     through="2025-12",
+    ...     as_of="2024-12",
+    ... )
+    >>> found.equals(sm.tiers.summary(led, classified=classified, as_of="2024-12"))
+    True
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    from .tiers import _summary_finish
+
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        msg = f"'months' must be a positive int, got {months!r}"
+        raise ValueError(msg)
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _month_or_none(as_of, "as_of")
+    month = last if month is None else month
+    if month > last:
+        msg = (
+            f"'as_of' ({as_of}) is after the data horizon "
+            f"({pd.Period(ordinal=last, freq='M')}); give a later through="
+        )
+        raise ValueError(msg)
+    end = min(month + months, last)
+    table = _frame(classified, "classified")
+    if "customer_id" not in table.columns and table.index.name == "customer_id":
+        table = table.reset_index()
+    _check_customer_column(table, "classified")
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    class_parts = list(_shuffled(table, len(row_parts)).to_delayed())
+    parts = [
+        delayed(_tier_partial)(r, c, t, options, (month, end))
+        for r, c, t in zip(row_parts, customer_parts, class_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, _combine_tiers))
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    sums, unit = combined
+    return _summary_finish(sums, end - month, options["conventions"], unit)
+
+
+def _horizon_of(rows: dd.DataFrame | str, options: dict[str, Any]) -> int:
+    """Return the data horizon's ordinal (`through`, or one more pass to find it)."""
+    if options["through"] is None:
+        latest = horizon(
+            rows,
+            source=options["source"],
+            conventions=options["conventions"],
+            amounts=options["amounts"],
+            currency=options["currency"],
+            rates=options["rates"],
+        )
+        if latest is None:
+            msg = "the ledger is empty: no row shows in any month"
+            raise ValueError(msg)
+        options["through"] = latest
+    month = _month_or_none(options["through"], "through")
+    assert month is not None
+    return month
