@@ -475,3 +475,39 @@ def test_tier_summary_refuses_accounts_without_rows(client: Any) -> None:
             through=led.last_month,
             npartitions=3,
         )
+
+
+# --------------------------------------------------------------------------
+# LTV estimates
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("by", "conventions"),
+    [
+        ("segment", sm.Conventions()),
+        (
+            None,
+            sm.Conventions(ltv_churn_window_months=3, ltv_churn_excludes_current=True),
+        ),
+    ],
+)
+def test_ltv_estimates_equal_one_ledger(
+    client: Any, by: str | None, conventions: sm.Conventions
+) -> None:
+    subs, customers = _random_company(6)
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conventions
+    )
+    expected = sm.ltv.estimates(led, by=by)
+    for npartitions in (1, 3):
+        found = sm.dask.ltv_estimates(
+            _spread(subs, 3, 6),
+            customers=_spread(customers, 2, 6),
+            conventions=conventions,
+            through=led.last_month,
+            by=by,
+            npartitions=npartitions,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+        assert found.attrs == expected.attrs

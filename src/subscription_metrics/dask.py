@@ -37,7 +37,14 @@ if TYPE_CHECKING:
     from .scorecards import By, Credit, _CardParts
     from .tiers import _TierSums
 
-__all__ = ["figures", "horizon", "partials", "scorecard", "tier_summary"]
+__all__ = [
+    "figures",
+    "horizon",
+    "ltv_estimates",
+    "partials",
+    "scorecard",
+    "tier_summary",
+]
 
 Source = Literal["subscriptions", "monthly_mrr"]
 _BLOCK = "_sm_block"
@@ -746,3 +753,78 @@ def _horizon_of(rows: dd.DataFrame | str, options: dict[str, Any]) -> int:
     month = _month_or_none(options["through"], "through")
     assert month is not None
     return month
+
+
+def ltv_estimates(
+    rows: dd.DataFrame | str,
+    *,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    by: str | Sequence[str] | None = None,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``ltv.estimates`` of all the rows, every month, computed on Dask.
+
+    The estimates are the monthly rates' ARPA and churn (smoothed over the
+    conventions' window), so they come from the same sums as the rates of
+    `figures`: `partials` at the monthly grain on the cluster, the rates
+    and the estimates finished here. Equal to ``ltv.estimates(led, by=by,
+    total=total)`` on one ledger of all the rows; pick the months to show
+    from the result (the churn window reaches before them either way).
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+by, npartitions
+        As for `partials`.
+    total : bool, default True
+        Add the ``"All"`` rows, as for ``ltv.estimates``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As ``ltv.estimates`` returns it.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.ltv_estimates(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     through="2025-12",
+    ...     by="segment",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> found.equals(sm.ltv.estimates(led, by="segment"))
+    True
+    """
+    from ._ltv_estimates import estimates_from_rates
+    from ._partials import finish_rates_of
+
+    combined = partials(
+        rows,
+        customers=customers,
+        source=source,
+        conventions=conventions,
+        amounts=amounts,
+        currency=currency,
+        rates=rates,
+        through=through,
+        by=by,
+        period="month",
+        npartitions=npartitions,
+    )
+    table = finish_rates_of(combined, window=1, total=total)
+    out = estimates_from_rates(table, list(combined.by), combined.conventions)
+    out.attrs["currency"] = combined.currency
+    return out
