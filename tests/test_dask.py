@@ -511,3 +511,60 @@ def test_ltv_estimates_equal_one_ledger(
         )
         assert_frame_equal(found, expected, check_exact=True)
         assert found.attrs == expected.attrs
+
+
+# --------------------------------------------------------------------------
+# Early LTV and acquisition quality
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("by", "model", "conventions"),
+    [
+        (["segment", "region"], "sbg", sm.Conventions()),
+        ("cohort", "km", sm.Conventions(lifetime_spells="each")),
+    ],
+)
+def test_early_ltv_equals_one_ledger(
+    client: Any, by: Any, model: str, conventions: sm.Conventions
+) -> None:
+    """Segments without a value (some customers lack one) included."""
+    subs, customers, _, _ = _sales_company(7, 400)
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conventions
+    )
+    options = {"by": by, "model": model, "horizon_months": 24, "n_draws": 200}
+    expected = _quiet(
+        sm.survival.early_ltv, led, seed=np.random.default_rng(3), **options
+    )
+    for npartitions in (1, 4):
+        found = _quiet(
+            sm.dask.early_ltv,
+            _spread(subs, 3, 7),
+            customers=_spread(customers, 2, 7),
+            conventions=conventions,
+            through=led.last_month,
+            seed=np.random.default_rng(3),
+            npartitions=npartitions,
+            **options,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+
+
+def test_acquisition_quality_equals_one_ledger(client: Any) -> None:
+    subs, customers, _, _ = _sales_company(8, 400)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    expected = _quiet(
+        sm.scorecards.acquisition_quality, led, by="segment", since="2022-04"
+    )
+    assert "(none)" in expected.index
+    found = _quiet(
+        sm.dask.acquisition_quality,
+        _spread(subs, 3, 8),
+        customers=_spread(customers, 2, 8),
+        by="segment",
+        acquired_since="2022-04",
+        through=led.last_month,
+        npartitions=3,
+    )
+    assert_frame_equal(found, expected, check_exact=True)

@@ -32,12 +32,15 @@ from ._validation import check_by
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
+    from ._lifetimes import EarlyCounts
     from ._rates import Grain
     from .cohorts import CohortGrain
     from .scorecards import By, Credit, _CardParts
     from .tiers import _TierSums
 
 __all__ = [
+    "acquisition_quality",
+    "early_ltv",
     "figures",
     "horizon",
     "ltv_estimates",
@@ -828,3 +831,272 @@ by, npartitions
     out = estimates_from_rates(table, list(combined.by), combined.conventions)
     out.attrs["currency"] = combined.currency
     return out
+
+
+def _quality_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    options: dict[str, Any],
+    wanted: dict[str, Any],
+) -> _CardParts | None:
+    from .scorecards import _block_quality
+
+    ledger = _ledger(rows, customers, options)
+    return None if ledger is None else _block_quality(ledger, **wanted)
+
+
+def _early_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    options: dict[str, Any],
+    names: list[str],
+    as_of: int,
+) -> EarlyCounts | None:
+    from ._lifetimes import early_counts
+
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        return None
+    return early_counts(ledger, names, as_of=as_of, conventions=ledger.conventions)
+
+
+def _combine_early(parts: list[EarlyCounts | None]) -> EarlyCounts | None:
+    from ._score_parts import combine_early
+
+    present = [p for p in parts if p is not None]
+    return combine_early(present) if present else None
+
+
+def _read_month(as_of: MonthLike | None, last: int) -> int:
+    """Return `as_of` as an ordinal (the horizon by default), not after it."""
+    month = _month_or_none(as_of, "as_of")
+    if month is None:
+        return last
+    if month > last:
+        msg = (
+            f"'as_of' ({as_of}) is after the data horizon "
+            f"({pd.Period(ordinal=last, freq='M')}); give a later through="
+        )
+        raise ValueError(msg)
+    return month
+
+
+def _summed(
+    rows: dd.DataFrame | str,
+    customers: dd.DataFrame | str | None,
+    npartitions: int | None,
+    source: str,
+    work: Any,
+    combine: Any,
+    *arguments: Any,
+) -> Any:
+    """Run `work` on every partition's rows and customers; add up in a tree."""
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    parts = [
+        delayed(work)(r, c, *arguments)
+        for r, c in zip(row_parts, customer_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, combine))
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    return combined
+
+
+def acquisition_quality(
+    rows: dd.DataFrame | str,
+    *,
+    by: str,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    acquired_since: MonthLike | None = None,
+    acquired_through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``scorecards.acquisition_quality`` of all the rows, computed on Dask.
+
+    The scorecard's figures by a customer attribute known at the sale,
+    summed per partition and finished here as `scorecard` does: equal to
+    ``acquisition_quality`` on one ledger of all the rows, to the bit.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+npartitions
+        As for `partials`.
+    by : str
+        The customer attribute to group by.
+    acquired_since, acquired_through : pandas.Period, str or date, optional
+        The acquisition months scored (``acquisition_quality``'s `since` and
+        `through`).
+    as_of, min_customers, min_churned, horizon_months, level, seed, total
+        As for ``scorecards.acquisition_quality``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``scorecards.acquisition_quality`` on one ledger.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.acquisition_quality(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     by="acquisition_channel",
+    ...     through="2025-12",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> one = sm.scorecards.acquisition_quality(led, by="acquisition_channel")
+    >>> found.equals(one)
+    True
+    """
+    from .scorecards import _finish_quality
+
+    check_by(by, what="a customer attribute (a str)")
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _read_month(as_of, last)
+    wanted = {
+        "by": by,
+        "since": acquired_since,
+        "through": acquired_through,
+        "as_of": as_of,
+        "total": total,
+    }
+    combined = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _quality_partial,
+        _combine_cards,
+        options,
+        wanted,
+    )
+    return _finish_quality(
+        combined,
+        by=by,
+        total=total,
+        as_of=month,
+        conventions=options["conventions"],
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+
+
+def early_ltv(
+    rows: dd.DataFrame | str,
+    *,
+    by: str | Sequence[str],
+    seed: int | np.random.Generator,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    model: Literal["sbg", "km"] = "sbg",
+    horizon_months: int | None = None,
+    horizons: Sequence[int] = (3, 6, 12, 24),
+    min_customers: int = 30,
+    min_churned: int = 10,
+    level: float = 0.95,
+    n_draws: int = 1_000,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``survival.early_ltv`` of all the rows, computed on Dask.
+
+    Every partition counts its subjects per segment: churned and censored at
+    each age, observed for each number of renewals, and each distinct
+    first-month MRR with its count. The counts are added up on the workers
+    and the fits, the bootstrap and the values are finished here by the
+    code ``early_ltv`` runs: equal to it on one ledger, to the bit.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+npartitions
+        As for `partials`; `conventions` also gives ``lifetime_spells``,
+        the gross margin and the discount rate.
+    by, seed, as_of, model, horizon_months, horizons, min_customers, \
+min_churned, level, n_draws
+        As for ``survival.early_ltv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``survival.early_ltv`` on one ledger of all the rows.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.early_ltv(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     by="segment",
+    ...     seed=1,
+    ...     through="2025-12",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> found.equals(sm.survival.early_ltv(led, by="segment", seed=1))
+    True
+    """
+    from ._lifetimes import _names, early_table
+
+    names = _names(by, required=True)
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _read_month(as_of, last)
+    combined = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _early_partial,
+        _combine_early,
+        options,
+        names,
+        month,
+    )
+    return early_table(
+        combined,
+        names,
+        model=model,
+        horizon_months=horizon_months,
+        horizons=horizons,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        level=level,
+        n_draws=n_draws,
+        seed=seed,
+        conventions=options["conventions"],
+    )

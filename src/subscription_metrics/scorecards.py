@@ -22,7 +22,7 @@ shows up too late to steer by unless it is estimated early.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -838,6 +838,44 @@ def _block_card(
     return _card_parts(ledger, _credited(who, credit), people, by, scope, company=total)
 
 
+def _finish_scope(
+    *,
+    as_of: int,
+    conventions: Conventions,
+    min_customers: int,
+    min_churned: int,
+    horizon_months: int | None,
+    level: float,
+    seed: int | np.random.Generator,
+) -> _Scope:
+    """Return the estimation options of a finish (the blocks chose the customers)."""
+    return _Scope(
+        window=(as_of, as_of),
+        as_of=as_of,
+        conventions=conventions,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+
+
+def _finish_quality(
+    parts: _CardParts, *, by: str, total: bool, **options: Any
+) -> pd.DataFrame:
+    """Finish `acquisition_quality` from the added-up sums of its blocks."""
+    scope = _finish_scope(**options)
+    rows = _group_finish(parts.person, scope)
+    company = None
+    if total:
+        if parts.company is None:
+            msg = "the blocks were summed without the company's row (total=False)"
+            raise ValueError(msg)
+        company = _company_row(_group_finish(parts.company, scope), rows)
+    return _quality_rows(rows, company, by, parts.currency)
+
+
 def _finish_card(
     parts: _CardParts,
     *,
@@ -853,8 +891,7 @@ def _finish_card(
     total: bool,
 ) -> pd.DataFrame:
     """Finish a scorecard from the added-up sums of its blocks (`_block_card`)."""
-    scope = _Scope(
-        window=(as_of, as_of),  # the blocks chose the customers
+    scope = _finish_scope(
         as_of=as_of,
         conventions=conventions,
         min_customers=min_customers,
@@ -1652,14 +1689,26 @@ def _acquisition_quality(
         level=level,
         seed=seed,
     )
+    labels = _quality_labels(ledger, by)
+    rows = _group_figures(ledger, labels, scope)
+    company = _company(ledger, labels.index, scope, rows, shared) if total else None
+    return _quality_rows(rows, company, by, ledger.currency)
+
+
+def _quality_labels(ledger: Ledger, by: str) -> pd.Series:
+    """Each customer's value of `by`, as text (``"(none)"`` without one)."""
     values = ledger.customer_attribute(by)
-    labels = pd.Series(
+    return pd.Series(
         values.astype(object).where(values.notna(), _NONE).astype(str).to_numpy(object),
         index=pd.Index(ledger.customers["customer_id"].astype(str)),
     )
-    rows = _group_figures(ledger, labels, scope)
-    if total:
-        company = _company(ledger, labels.index, scope, rows, shared)
+
+
+def _quality_rows(
+    rows: pd.DataFrame, company: pd.DataFrame | None, by: str, currency: str | None
+) -> pd.DataFrame:
+    """Add the company's row, rank, and put `acquisition_quality`'s columns in order."""
+    if company is not None:
         company.index = pd.Index([_ALL])
         rows = pd.concat([rows, company])
     rows.index = rows.index.rename(by)
@@ -1668,7 +1717,44 @@ def _acquisition_quality(
     rows["rank_ltv_weighted_bookings"] = _rank(
         rows["ltv_weighted_bookings"], eligible & ~rows["thin"]
     )
-    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)], ledger.currency)
+    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)], currency)
+
+
+def _block_quality(
+    ledger: Ledger,
+    *,
+    by: str,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    as_of: MonthLike | None,
+    total: bool,
+) -> _CardParts:
+    """Return `acquisition_quality`'s sums for one block of whole customers."""
+    check_by(by, what="a customer attribute (a str)")
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=None,
+        min_customers=1,
+        min_churned=0,
+        horizon_months=None,
+        level=0.95,
+        seed=0,
+    )
+    labels = _quality_labels(ledger, by)
+    everyone = None
+    if total:
+        everyone = _group_parts(
+            ledger, pd.Series(_ALL, index=labels.index, dtype=object), scope
+        )
+    return _CardParts(
+        person=_group_parts(ledger, labels, scope),
+        team=None,
+        company=everyone,
+        currency=ledger.currency,
+    )
 
 
 OWNED_COLUMNS: Final = (
