@@ -512,8 +512,9 @@ def scorecard(
     What travels to the client is per person (or team): counts per age and
     per observation window (months), and one row per distinct first-month
     MRR with its count, which the bootstrap of ARPA resamples from. That
-    table grows with the distinct prices per person, not with the
-    customers. Deals are validated per partition: a ``deal_id`` used in two
+    table grows with the distinct prices per person: small with list
+    prices, a row per customer where every customer pays its own amount.
+    Deals are validated per partition: a ``deal_id`` used in two
     partitions is not detected.
 
     Examples
