@@ -100,9 +100,12 @@ def _shuffled(frame: dd.DataFrame, n: int) -> dd.DataFrame:
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the block column; Arrow-backed strings become plain object columns."""
     out = frame.drop(columns=_BLOCK)
-    for name in out.columns:
-        if isinstance(out[name].dtype, pd.StringDtype):
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    # By position: a repeated column name is for the table's rules to refuse.
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if isinstance(column.dtype, pd.StringDtype):
+            plain = column.astype(object).where(column.notna(), None)
+            out.isetitem(i, plain.to_numpy(object))
     return out.reset_index(drop=True)
 
 
