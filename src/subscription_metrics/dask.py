@@ -69,14 +69,16 @@ def _frame(table: dd.DataFrame | str, name: str) -> dd.DataFrame:
 
 
 def _check_customer_column(frame: dd.DataFrame, table: str) -> None:
-    """Refuse a table without ``customer_id``, which the shuffle needs."""
-    if "customer_id" not in frame.columns:
+    """Refuse a table without one ``customer_id`` column, which the shuffle needs."""
+    names = list(frame.columns)
+    found = sum(1 for name in names if isinstance(name, str) and name == "customer_id")
+    if found != 1:
         problem = Problem(
             table=table,
             column="customer_id",
-            rule="missing column",
-            count=0,
-            detail=f"columns present: {list(frame.columns)}",
+            rule="missing column" if not found else "one column of the name",
+            count=found,
+            detail=f"columns present: {names}",
         )
         raise InvalidTableError([problem])
 
