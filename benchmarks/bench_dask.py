@@ -17,6 +17,11 @@ every worker process is read from ``getrusage`` at the end.
 With ``--single`` the single-machine path (pandas reads the same Parquet,
 one ``Ledger``, the same figures) runs in a child process, its time and peak
 memory are recorded, and every figure is checked equal to the Dask one.
+
+With ``--scorecard`` the same cluster (and with ``--single`` the same child)
+also computes the LTV-aware scorecard (``sm.dask.scorecard``, by person,
+with the company's row): every customer is credited to one of ``REPS``
+field-sales reps by its id, and the two scorecards are checked equal.
 """
 
 from __future__ import annotations
@@ -45,6 +50,26 @@ import subscription_metrics as sm
 THROUGH = "2026-10"
 CHUNK = 1_000_000
 SEGMENTS = np.array(["smb", "mid", "ent", "strategic"], dtype=object)
+REPS = 40
+
+
+def _with_reps(customers: pd.DataFrame) -> pd.DataFrame:
+    """Credit every customer to a field-sales rep by its id."""
+    rep = (customers["customer_id"].to_numpy(np.int64) % REPS).astype(str)
+    return customers.assign(field_sales_rep=np.char.add("rep-", rep).astype(object))
+
+
+def _staff() -> pd.DataFrame:
+    names = [f"rep-{i}" for i in range(REPS)]
+    return pd.DataFrame(
+        {
+            "staff_id": names,
+            "role": "field_sales",
+            "monthly_cost": 1_000_000,
+            "currency": "USD",
+            "team": [f"team-{i % 4}" for i in range(REPS)],
+        }
+    )
 
 
 def write_dataset(n_customers: int, folder: Path, seed: int) -> dict[str, int]:
@@ -72,7 +97,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_dask(folder: Path, partitions: int, memory_limit: str) -> dict[str, Any]:
+def run_dask(
+    folder: Path, partitions: int, memory_limit: str, scorecard: bool
+) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
     with warnings.catch_warnings():
@@ -99,9 +126,25 @@ def run_dask(folder: Path, partitions: int, memory_limit: str) -> dict[str, Any]
             warnings.simplefilter("ignore")
             figures = sm.ledger.finish(combined)
         finished = time.perf_counter() - t
+        card = None
+        if scorecard:
+            import dask.dataframe as dd
+
+            t = time.perf_counter()
+            customers = dd.read_parquet(str(folder / "customers"))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                card = sm.dask.scorecard(
+                    str(folder / "subscriptions"),
+                    customers=customers.map_partitions(_with_reps),
+                    staff=_staff(),
+                    through=THROUGH,
+                    npartitions=partitions,
+                )
+            carded = time.perf_counter() - t
         peaks = client.run(_peak_rss_mb)
     cluster.close()
-    return {
+    out = {
         "partitions": partitions,
         "seconds_partials": round(computed, 2),
         "seconds_finish": round(finished, 3),
@@ -110,9 +153,13 @@ def run_dask(folder: Path, partitions: int, memory_limit: str) -> dict[str, Any]
         "client_peak_rss_mb": round(_peak_rss_mb()),
         "figures": figures,
     }
+    if card is not None:
+        out["seconds_scorecard"] = round(carded, 2)
+        out["scorecard"] = card
+    return out
 
 
-def run_single(folder: Path) -> dict[str, Any]:
+def run_single(folder: Path, scorecard: bool) -> dict[str, Any]:
     """The single-machine path, timed: read, one ledger, every figure."""
     start = time.perf_counter()
     spans = pd.read_parquet(folder / "subscriptions")
@@ -124,13 +171,23 @@ def run_single(folder: Path) -> dict[str, Any]:
         warnings.simplefilter("ignore")
         figures = sm.ledger.finish(sm.ledger.partial(led, by="segment"))
     computed = time.perf_counter() - t
-    return {
+    out = {
         "seconds_read": round(read, 2),
         "seconds_figures": round(computed, 2),
         "seconds_total": round(read + computed, 2),
-        "peak_rss_mb": round(_peak_rss_mb()),
         "figures": figures,
     }
+    if scorecard:
+        t = time.perf_counter()
+        rated = sm.Ledger.from_subscriptions(
+            spans, customers=_with_reps(customers), through=THROUGH
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out["scorecard"] = sm.scorecards.scorecard(rated, staff=_staff())
+        out["seconds_scorecard"] = round(time.perf_counter() - t, 2)
+    out["peak_rss_mb"] = round(_peak_rss_mb())
+    return out
 
 
 def _same(a: sm.Figures, b: sm.Figures) -> bool:
@@ -149,6 +206,7 @@ def main() -> int:
     parser.add_argument("--memory-limit", default="10GB")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--single", action="store_true")
+    parser.add_argument("--scorecard", action="store_true")
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
@@ -156,7 +214,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.single_only is not None:  # the child process of --single
-        result = run_single(args.single_only)
+        result = run_single(args.single_only, args.scorecard)
         sys.stdout.buffer.write(pickle.dumps(result))
         return 0
     results = []
@@ -172,21 +230,26 @@ def main() -> int:
             del spans
         written = time.perf_counter() - t
         partitions = max(1, -(-n // args.customers_per_partition))
-        dask_run = run_dask(folder, partitions, args.memory_limit)
+        dask_run = run_dask(folder, partitions, args.memory_limit, args.scorecard)
+        shown = ("figures", "scorecard")
         entry: dict[str, Any] = {
             **sizes,
             "seconds_write": round(written, 1),
-            "dask": {k: v for k, v in dask_run.items() if k != "figures"},
+            "dask": {k: v for k, v in dask_run.items() if k not in shown},
         }
         if args.single:
-            child = subprocess.run(
-                [sys.executable, __file__, "--single-only", str(folder)],
-                capture_output=True,
-                check=True,
-            )
+            command = [sys.executable, __file__, "--single-only", str(folder)]
+            if args.scorecard:
+                command.append("--scorecard")
+            child = subprocess.run(command, capture_output=True, check=True)
             single = pickle.loads(child.stdout)
-            entry["single"] = {k: v for k, v in single.items() if k != "figures"}
+            entry["single"] = {k: v for k, v in single.items() if k not in shown}
             entry["equal"] = _same(dask_run["figures"], single["figures"])
+            if args.scorecard:
+                pd.testing.assert_frame_equal(
+                    dask_run["scorecard"], single["scorecard"], check_exact=True
+                )
+                entry["scorecard_equal"] = True
         print(json.dumps(entry), flush=True)
         results.append(entry)
     if args.out is not None:

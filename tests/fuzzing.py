@@ -370,7 +370,41 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "dask.figures": lambda f: sm.dask.figures(
         _dask(f["subscriptions"]), customers=_dask(f["customers"]), **_money(f)
     ),
+    "dask.acquisition_quality": lambda f: sm.dask.acquisition_quality(
+        _dask(f["subscriptions"]),
+        customers=_dask(f["customers"]),
+        by="acquisition_channel",
+        **_money(f),
+    ),
+    "dask.early_ltv": lambda f: sm.dask.early_ltv(
+        _dask(f["subscriptions"]),
+        customers=_dask(f["customers"]),
+        by=REP,
+        seed=0,
+        **_money(f),
+    ),
     "dask.horizon": lambda f: sm.dask.horizon(_dask(f["subscriptions"]), **_money(f)),
+    "dask.ltv_estimates": lambda f: sm.dask.ltv_estimates(
+        _dask(f["subscriptions"]),
+        customers=_dask(f["customers"]),
+        by="segment",
+        **_money(f),
+    ),
+    "dask.scorecard": lambda f: sm.dask.scorecard(
+        _dask(f["subscriptions"]),
+        customers=_dask(f["customers"]),
+        deals=_dask(f["deals"]),
+        staff=f["staff"],
+        **_money(f),
+    ),
+    "dask.tier_summary": lambda f: sm.dask.tier_summary(
+        _dask(f["subscriptions"]),
+        customers=_dask(f["customers"]),
+        classified=_dask(f["classified"].reset_index()),
+        as_of=AS_OF,
+        months=6,
+        **_money(f),
+    ),
     "dask.partials": lambda f: sm.dask.partials(
         _dask(f["subscriptions"]),
         customers=_dask(f["customers"]),
@@ -641,7 +675,15 @@ READS: dict[str, tuple[str, ...]] = {
     "health.score": ("signals",),
     "health.signals": ("usage", "tickets"),
     "dask.figures": ("subscriptions", "customers", "rates"),
+    "dask.acquisition_quality": ("subscriptions", "customers", "rates"),
+    "dask.early_ltv": ("subscriptions", "customers", "rates"),
     "dask.horizon": ("subscriptions", "rates"),
+    "dask.ltv_estimates": ("subscriptions", "customers", "rates"),
+    "dask.scorecard": ("subscriptions", "customers", "deals", "staff", "rates"),
+    # The classification is checked per block by `tiers.summary`'s own code;
+    # its index mutations (a MultiIndex) have no Dask form, so only the
+    # ledger's tables are mutated here.
+    "dask.tier_summary": ("subscriptions", "customers", "rates"),
     "dask.partials": ("subscriptions", "customers", "rates"),
     "ledger.bridge": ("subscriptions", "customers"),
     "ledger.partial": ("subscriptions", "customers"),

@@ -199,6 +199,23 @@ def _plan_targets(f: dict[str, Any]) -> pd.DataFrame:
     return sm.goals.plan_targets(sample.staff, plan=plan, history=history)
 
 
+def _dask_rows(sample: Any) -> Any:
+    """The sample's subscriptions as a Dask frame (the ``dask`` extra)."""
+    return _dask_table(sample.subscriptions)
+
+
+def _dask_customers(sample: Any) -> Any:
+    """The sample's customers as a Dask frame."""
+    return _dask_table(sample.customers)
+
+
+def _dask_table(frame: pd.DataFrame) -> Any:
+    """A table as a Dask frame of two partitions."""
+    import dask.dataframe as dd
+
+    return dd.from_pandas(frame, npartitions=2)
+
+
 CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "cac.acquisition_costs": lambda f: sm.cac.acquisition_costs(
         f[L], costs=f[S].costs, period="quarter"
@@ -278,6 +295,27 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "roi.staff_returns": lambda f: sm.roi.staff_returns(
         f[L], staff=f[S].staff, deals=f[S].deals, by="team"
     ),
+    "dask.acquisition_quality": lambda f: sm.dask.acquisition_quality(
+        _dask_rows(f[S]), customers=_dask_customers(f[S]), by="acquisition_channel"
+    ),
+    "dask.early_ltv": lambda f: sm.dask.early_ltv(
+        _dask_rows(f[S]), customers=_dask_customers(f[S]), by="segment", seed=0
+    ),
+    "dask.ltv_estimates": lambda f: sm.dask.ltv_estimates(
+        _dask_rows(f[S]), customers=_dask_customers(f[S]), by="segment"
+    ),
+    "dask.scorecard": lambda f: sm.dask.scorecard(
+        _dask_rows(f[S]),
+        customers=_dask_customers(f[S]),
+        deals=_dask_table(f[S].deals),
+        staff=f[S].staff,
+    ),
+    "dask.tier_summary": lambda f: sm.dask.tier_summary(
+        _dask_rows(f[S]),
+        classified=_dask_table(sm.tiers.classify(f["accounts"]).reset_index()),
+        as_of="2025-06",
+        months=6,
+    ),
     "scorecards.acquisition_quality": lambda f: sm.scorecards.acquisition_quality(
         f[L], by="acquisition_channel"
     ),
@@ -335,11 +373,6 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 # by= calls: each is given a Series where names belong.
-def _dask_rows(sample: Any) -> Any:
-    """The sample's subscriptions as a Dask frame (the ``dask`` extra)."""
-    import dask.dataframe as dd
-
-    return dd.from_pandas(sample.subscriptions, npartitions=2)
 
 
 BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
@@ -361,7 +394,15 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
         plan=sm.goals.Plan(goal=30_000_000, currency="JPY", start="2026-01"),
         by=by,
     ),
+    "dask.acquisition_quality": lambda f, by: sm.dask.acquisition_quality(
+        _dask_rows(f[S]), by=by
+    ),
+    "dask.early_ltv": lambda f, by: sm.dask.early_ltv(_dask_rows(f[S]), by=by, seed=0),
     "dask.figures": lambda f, by: sm.dask.figures(_dask_rows(f[S]), by=by),
+    "dask.ltv_estimates": lambda f, by: sm.dask.ltv_estimates(_dask_rows(f[S]), by=by),
+    "dask.scorecard": lambda f, by: sm.dask.scorecard(
+        _dask_rows(f[S]), staff=f[S].staff, by=by
+    ),
     "dask.partials": lambda f, by: sm.dask.partials(_dask_rows(f[S]), by=by),
     "ledger.bridge": lambda f, by: sm.ledger.bridge(f[L], by=by),
     "ledger.partial": lambda f, by: sm.ledger.partial(f[L], by=by),

@@ -265,3 +265,306 @@ def test_combine_refuses_different_horizons() -> None:
         sm.ledger.combine([one, two])
     with pytest.raises(ValueError, match="at least one"):
         sm.ledger.combine([])
+
+
+# --------------------------------------------------------------------------
+# Scorecards
+# --------------------------------------------------------------------------
+
+
+def _sales_company(
+    seed: int, n: int = 700
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Subscriptions, customers, deals and staff of a small sales team.
+
+    Prices vary (many first-month MRRs per rep); some customers have no rep,
+    one rep is missing from the staff table (team "(none)"), and deals
+    re-credit some customers (two deals for one of them: the earlier wins).
+    """
+    subs, customers = _random_company(seed, n)
+    rng = np.random.default_rng(seed)
+    subs["mrr"] = rng.integers(1, 40, len(subs)) * 1_000
+    # Two years of data: the bootstrap's work grows with the months.
+    days = pd.to_timedelta(rng.integers(0, 540, len(subs)), "D")
+    subs["start"] = pd.Timestamp("2022-01-01") + days
+    length = pd.to_timedelta(rng.integers(20, 400, len(subs)), "D")
+    subs["end"] = (subs["start"] + length).where(subs["end"].notna())
+    reps = np.array(["ae-1", "ae-2", "ae-3", "ae-4", "ae-9", None], dtype=object)
+    customers["field_sales_rep"] = rng.choice(
+        reps, n, p=[0.3, 0.3, 0.2, 0.1, 0.05, 0.05]
+    )
+    customers["inside_sales_rep"] = rng.choice(
+        np.array(["sdr-1", "sdr-2"], dtype=object), n
+    )
+    won = rng.random(n) < 0.4
+    ids = customers["customer_id"][won].to_numpy(object)
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i:05d}" for i in range(len(ids) + 1)],
+            "customer_id": np.append(ids, ids[0]),
+            "kind": "new",
+            "mrr": 1_000,
+            "currency": "USD",
+            "won_on": pd.Timestamp("2021-12-01")
+            + pd.to_timedelta(np.append(rng.integers(0, 20, len(ids)), 30), "D"),
+            "owner_id": rng.choice(reps[:4], len(ids) + 1),
+            "sourced_by": rng.choice(
+                np.array(["sdr-1", None], dtype=object), len(ids) + 1
+            ),
+        }
+    )
+    staff = pd.DataFrame(
+        {
+            "staff_id": ["ae-1", "ae-2", "ae-3", "ae-4", "sdr-1", "sdr-2"],
+            "role": ["field_sales"] * 4 + ["inside_sales"] * 2,
+            "monthly_cost": 500_000,
+            "currency": "USD",
+            "team": ["east", "east", "west", "west", "sdr", "sdr"],
+        }
+    )
+    return subs, customers, deals, staff
+
+
+SCORECARD_CASES = [
+    # seed, by, credit, acquisition window, input partitions, partitions
+    (1, "staff", "closed", (None, None), 5, (1, 4)),
+    (2, "team", "closed", ("2022-06", None), 4, (3,)),
+    (3, "staff", "sourced", ("2022-03", "2023-03"), 3, (5,)),
+]
+
+
+@pytest.mark.parametrize(
+    ("seed", "by", "credit", "window", "spread", "counts"), SCORECARD_CASES
+)
+def test_scorecard_equals_one_ledger(
+    client: Any,
+    seed: int,
+    by: str,
+    credit: str,
+    window: tuple[str | None, str | None],
+    spread: int,
+    counts: tuple[int, ...],
+) -> None:
+    """The whole scorecard, intervals and ranks included, to the bit."""
+    subs, customers, deals, staff = _sales_company(seed)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    since, through = window
+    expected = _quiet(
+        sm.scorecards.scorecard,
+        led,
+        staff=staff,
+        deals=deals,
+        credit=credit,
+        by=by,
+        since=since,
+        through=through,
+    )
+    # The company (about 700 customers) draws its ARPA from the moments, the
+    # people resample customer by customer, and some rows are thin.
+    if since is None:
+        assert expected.loc["All", "customers_won"] > 500
+    assert expected["thin"].any()
+    assert not expected["thin"].all()
+    rows = _spread(subs, spread, seed)
+    for npartitions in counts:
+        found = _quiet(
+            sm.dask.scorecard,
+            rows,
+            staff=staff,
+            customers=_spread(customers, 2, seed),
+            deals=_spread(deals, 3, seed),
+            credit=credit,
+            by=by,
+            acquired_since=since,
+            acquired_through=through,
+            through=led.last_month,
+            npartitions=npartitions,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+        assert found.attrs == expected.attrs
+
+
+def test_scorecard_with_a_generator_draws_as_one_ledger(client: Any) -> None:
+    subs, customers, deals, staff = _sales_company(4, 300)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    options = {"staff": staff, "as_of": led.last_month - 2, "total": False}
+    expected = _quiet(
+        sm.scorecards.scorecard,
+        led,
+        deals=deals,
+        seed=np.random.default_rng(7),
+        **options,
+    )
+    found = _quiet(
+        sm.dask.scorecard,
+        _spread(subs, 3, 4),
+        customers=_spread(customers, 2, 4),
+        deals=_spread(deals, 2, 4),
+        seed=np.random.default_rng(7),
+        npartitions=3,
+        **options,
+    )
+    assert_frame_equal(found, expected, check_exact=True)
+    assert "All" not in found.index
+
+
+def test_scorecard_refuses_an_as_of_after_the_horizon(client: Any) -> None:
+    subs, customers, _, staff = _sales_company(5, 50)
+    with pytest.raises(ValueError, match="after the data horizon"):
+        sm.dask.scorecard(
+            dd.from_pandas(subs, npartitions=2),
+            staff=staff,
+            customers=dd.from_pandas(customers, npartitions=1),
+            through="2024-01",
+            as_of="2024-02",
+        )
+
+
+# --------------------------------------------------------------------------
+# Tier summaries
+# --------------------------------------------------------------------------
+
+
+def _classified(led: sm.Ledger, as_of: str, seed: int) -> pd.DataFrame:
+    """The tiers of the accounts active at `as_of`, with a health score each."""
+    classified = sm.tiers.classify(sm.tiers.account_features(led, as_of=as_of))
+    rng = np.random.default_rng(seed)
+    score = rng.uniform(0, 100, len(classified))
+    score[rng.random(len(classified)) < 0.2] = np.nan  # some accounts unscored
+    classified["health_score"] = score
+    return classified
+
+
+@pytest.mark.parametrize(
+    ("seed", "as_of", "months"), [(1, "2023-06", 12), (2, None, 3)]
+)
+def test_tier_summary_equals_one_ledger(
+    client: Any, seed: int, as_of: str | None, months: int
+) -> None:
+    subs, customers, _, _ = _sales_company(seed, 300)
+    customers["employees"] = np.random.default_rng(seed).integers(5, 5_000, 300)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    month = as_of or str(led.last_month)
+    classified = _classified(led, month, seed)
+    expected = sm.tiers.summary(led, classified=classified, as_of=month, months=months)
+    assert expected.loc["All", "accounts_scored"] > 0
+    for npartitions in (1, 4):
+        found = sm.dask.tier_summary(
+            _spread(subs, 3, seed),
+            customers=_spread(customers, 2, seed),
+            classified=_spread(classified.reset_index(), 2, seed),
+            through=led.last_month,
+            as_of=as_of,
+            months=months,
+            npartitions=npartitions,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+        assert found.attrs == expected.attrs
+
+
+def test_tier_summary_refuses_accounts_without_rows(client: Any) -> None:
+    subs, customers, _, _ = _sales_company(3, 60)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    classified = _classified(led, str(led.last_month), 3).reset_index()
+    stranger = classified.iloc[:1].assign(customer_id="nobody")
+    with pytest.raises(sm.InvalidTableError, match="known to the ledger"):
+        sm.dask.tier_summary(
+            dd.from_pandas(subs, npartitions=2),
+            customers=dd.from_pandas(customers, npartitions=1),
+            classified=dd.from_pandas(pd.concat([classified, stranger]), npartitions=2),
+            through=led.last_month,
+            npartitions=3,
+        )
+
+
+# --------------------------------------------------------------------------
+# LTV estimates
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("by", "conventions"),
+    [
+        ("segment", sm.Conventions()),
+        (
+            None,
+            sm.Conventions(ltv_churn_window_months=3, ltv_churn_excludes_current=True),
+        ),
+    ],
+)
+def test_ltv_estimates_equal_one_ledger(
+    client: Any, by: str | None, conventions: sm.Conventions
+) -> None:
+    subs, customers = _random_company(6)
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conventions
+    )
+    expected = sm.ltv.estimates(led, by=by)
+    for npartitions in (1, 3):
+        found = sm.dask.ltv_estimates(
+            _spread(subs, 3, 6),
+            customers=_spread(customers, 2, 6),
+            conventions=conventions,
+            through=led.last_month,
+            by=by,
+            npartitions=npartitions,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+        assert found.attrs == expected.attrs
+
+
+# --------------------------------------------------------------------------
+# Early LTV and acquisition quality
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("by", "model", "conventions"),
+    [
+        (["segment", "region"], "sbg", sm.Conventions()),
+        ("cohort", "km", sm.Conventions(lifetime_spells="each")),
+    ],
+)
+def test_early_ltv_equals_one_ledger(
+    client: Any, by: Any, model: str, conventions: sm.Conventions
+) -> None:
+    """Segments without a value (some customers lack one) included."""
+    subs, customers, _, _ = _sales_company(7, 400)
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conventions
+    )
+    options = {"by": by, "model": model, "horizon_months": 24, "n_draws": 200}
+    expected = _quiet(
+        sm.survival.early_ltv, led, seed=np.random.default_rng(3), **options
+    )
+    for npartitions in (1, 4):
+        found = _quiet(
+            sm.dask.early_ltv,
+            _spread(subs, 3, 7),
+            customers=_spread(customers, 2, 7),
+            conventions=conventions,
+            through=led.last_month,
+            seed=np.random.default_rng(3),
+            npartitions=npartitions,
+            **options,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+
+
+def test_acquisition_quality_equals_one_ledger(client: Any) -> None:
+    subs, customers, _, _ = _sales_company(8, 400)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    expected = _quiet(
+        sm.scorecards.acquisition_quality, led, by="segment", since="2022-04"
+    )
+    assert "(none)" in expected.index
+    found = _quiet(
+        sm.dask.acquisition_quality,
+        _spread(subs, 3, 8),
+        customers=_spread(customers, 2, 8),
+        by="segment",
+        acquired_since="2022-04",
+        through=led.last_month,
+        npartitions=3,
+    )
+    assert_frame_equal(found, expected, check_exact=True)

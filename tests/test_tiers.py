@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+from fractions import Fraction
 
 import attrs
 import numpy as np
@@ -21,6 +22,7 @@ from subscription_metrics import (
     ledger,
     tiers,
 )
+from subscription_metrics._kernels import exact_sums
 from subscription_metrics._tiers import (
     MOTIONS,
     OPS,
@@ -1117,3 +1119,41 @@ def test_tiers_take_numpy_integers():
     assert type(rule.tier) is int
     with pytest.raises(TypeError, match="'tier' must be an int"):
         TierRule(name="all", tier=np.True_)
+
+
+@given(
+    values=st.lists(
+        st.floats(allow_nan=False, allow_infinity=True, width=64), max_size=40
+    ),
+    data=st.data(),
+)
+def test_exact_sums_are_the_rounded_exact_means_of_any_split(
+    values: list[float], data: st.DataObject
+) -> None:
+    """The health means of a tier summary: exact sums, rounded once, equal
+    however the values are split into blocks (a slow oracle with Fractions)."""
+    keys = np.array(
+        data.draw(
+            st.lists(st.integers(0, 2), min_size=len(values), max_size=len(values))
+        ),
+        np.int64,
+    )
+    terms = np.array(values, np.float64)
+    cut = data.draw(st.integers(0, len(values)))
+    whole = exact_sums(keys, terms, 3)
+    split = exact_sums(keys[:cut], terms[:cut], 3).combine(
+        exact_sums(keys[cut:], terms[cut:], 3)
+    )
+    counts = np.append(np.bincount(keys, minlength=3), len(values))
+    expected = []
+    for members in [terms[keys == g] for g in range(3)] + [terms]:
+        if not len(members):
+            expected.append(math.nan)
+        elif np.isinf(members).any():
+            signs = set(np.sign(members[np.isinf(members)]).tolist())
+            expected.append(math.nan if len(signs) > 1 else math.inf * signs.pop())
+        else:
+            exact = sum((Fraction(float(v)) for v in members), Fraction(0))
+            expected.append(float(exact / len(members)))
+    np.testing.assert_array_equal(whole.means(counts), expected)
+    np.testing.assert_array_equal(split.means(counts), expected)

@@ -6,12 +6,16 @@ money in minor units. No pandas, no Python loop per row.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from fractions import Fraction
+from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from attrs import frozen
 
 __all__ = [
+    "ExactSums",
+    "exact_sums",
     "float_sum_by_key",
     "float_sum_in_order",
     "group_starts",
@@ -234,3 +238,128 @@ def float_sum_in_order(
     """
     out = np.bincount(keys, weights=np.asarray(values, np.float64), minlength=size)
     return np.asarray(out, np.float64)
+
+
+_HALF: Final = 26  # a 53-bit mantissa in two int64 halves: sums of 2^36 stay exact
+
+
+@frozen(eq=False)
+class ExactSums:
+    """
+    Exact sums of floats per key, as int64 sums that add up (`exact_sums`).
+
+    A finite float is ``M * 2 ** (e - 53)`` with a whole ``M`` of at most 53
+    bits (`numpy.frexp`); each row holds, for one key and one exponent ``e``,
+    the sums of the high and low 26 bits of the ``M``. Infinities are
+    counted apart. The sums of blocks of values add up row by row
+    (`combine`), so their total is the exact sum of all the values, whatever
+    the blocks and the order; `means` rounds it once.
+    """
+
+    key: Int64Array
+    exponent: Int64Array
+    high: Int64Array
+    low: Int64Array
+    positive_inf: Int64Array  # (size,)
+    negative_inf: Int64Array
+
+    def combine(self, other: ExactSums) -> ExactSums:
+        """Return the sums of both blocks of values."""
+        return _exact_table(
+            np.concatenate([self.key, other.key]),
+            np.concatenate([self.exponent, other.exponent]),
+            np.concatenate([self.high, other.high]),
+            np.concatenate([self.low, other.low]),
+            self.positive_inf + other.positive_inf,
+            self.negative_inf + other.negative_inf,
+        )
+
+    def means(self, counts: npt.ArrayLike) -> FloatArray:
+        """
+        Each key's exact sum divided by its count, rounded once (NaN for 0).
+
+        Also the last entry when `counts` has one more entry than there are
+        keys: the mean over all the keys.
+        """
+        n = np.asarray(counts, np.int64)
+        size = len(self.positive_inf)
+        totals = [Fraction(0)] * size
+        for key, e, high, low in zip(
+            self.key.tolist(),
+            self.exponent.tolist(),
+            self.high.tolist(),
+            self.low.tolist(),
+            strict=True,
+        ):
+            totals[key] += Fraction((high << _HALF) + low) * Fraction(2) ** (e - 53)
+        positive = list(self.positive_inf)
+        negative = list(self.negative_inf)
+        if len(n) == size + 1:
+            totals.append(sum(totals, Fraction(0)))
+            positive.append(sum(positive))
+            negative.append(sum(negative))
+        out = np.full(len(n), np.nan)
+        for i, count in enumerate(n.tolist()):
+            if count <= 0 or (positive[i] and negative[i]):
+                continue
+            if positive[i] or negative[i]:
+                out[i] = np.inf if positive[i] else -np.inf
+                continue
+            out[i] = float(totals[i] / count)
+        return out
+
+
+def exact_sums(
+    keys: npt.NDArray[np.integer[Any]], values: npt.ArrayLike, size: int
+) -> ExactSums:
+    """
+    Sum floats per key in ``range(size)`` exactly (`ExactSums`), NaN left out.
+
+    Examples
+    --------
+    >>> sums = exact_sums(np.array([0, 0, 0]), np.array([0.1, 0.2, 0.3]), 1)
+    >>> sums.means([3]).tolist()  # summed as floats: 0.20000000000000004
+    [0.2]
+    """
+    terms = np.asarray(values, np.float64)
+    codes: Int64Array = np.asarray(keys, np.int64)
+    finite = np.isfinite(terms)
+    positive = np.bincount(codes[terms == np.inf], minlength=size).astype(np.int64)
+    negative = np.bincount(codes[terms == -np.inf], minlength=size).astype(np.int64)
+    mantissa, exponent = np.frexp(terms[finite])
+    whole = np.ldexp(mantissa, 53).astype(np.int64)  # exact: at most 53 bits
+    sign = np.sign(whole)
+    size_of = np.abs(whole)
+    high = sign * (size_of >> _HALF)
+    low = sign * (size_of & ((1 << _HALF) - 1))
+    return _exact_table(
+        codes[finite], exponent.astype(np.int64), high, low, positive, negative
+    )
+
+
+def _exact_table(
+    key: Int64Array,
+    exponent: Int64Array,
+    high: Int64Array,
+    low: Int64Array,
+    positive: Int64Array,
+    negative: Int64Array,
+) -> ExactSums:
+    """Add up the rows with the same key and exponent (sorted by both)."""
+    order = np.lexsort((exponent, key))
+    key, exponent = key[order], exponent[order]
+    if len(key):
+        first = np.ones(len(key), np.bool_)
+        first[1:] = (key[1:] != key[:-1]) | (exponent[1:] != exponent[:-1])
+        at = np.flatnonzero(first)
+        high = np.add.reduceat(high[order], at)
+        low = np.add.reduceat(low[order], at)
+        key, exponent = key[at], exponent[at]
+    return ExactSums(
+        key.astype(np.int64),
+        exponent.astype(np.int64),
+        np.asarray(high, np.int64),
+        np.asarray(low, np.int64),
+        positive,
+        negative,
+    )

@@ -22,23 +22,32 @@ from typing import Any, Final, Literal, TypeAlias, get_args
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from attrs import frozen
+from attrs import field, frozen
 from scipy.special import betaln
 
 from . import _kernels as k
 from ._conventions import Conventions
 from ._economics import ltv_from_survival, monthly_discount_rate
-from ._km import group_codes, kaplan_meier, survival_at
+from ._km import (
+    _frame,
+    check_alpha,
+    finish_table,
+    group_codes,
+    kaplan_meier,
+    survival_at,
+)
 from ._ledger import Ledger, MonthLike, _month_or_none, is_active
-from ._sbg import _lifetime_batch as lifetime_batch
 from ._sbg import (
     curve,
+    fit_counts,
     generator,
     lifetime_fits,
     payments,
     percentile_band,
-    resampled_means,
-    simulated_coordinates,
+    resampled_table,
+    simulated_from_sizes,
+    value_table,
+    window_sizes,
 )
 from ._validation import check_by, check_int, check_level
 from .churn import _rate_conventions
@@ -447,9 +456,7 @@ class _Bands:
 
 
 def _sbg_bands(
-    subjects: _Subjects,
-    code: IntArray,
-    n_groups: int,
+    counts: EarlyCounts,
     *,
     margin: float,
     discount: float,
@@ -462,15 +469,15 @@ def _sbg_bands(
     """
     Fit the sBG per group and bootstrap every figure `early_ltv` reports.
 
-    Returns the fit columns (``alpha``, ``beta``, ``mean_churn``,
-    ``polarisation``, ``converged``, ``model``) and the bands of
-    ``lifetime_value``, ``expected_lifetime``, ``discounted_lifetime`` and
-    ``survival_<t>``.
+    Everything comes from the counts (`EarlyCounts`). Returns the fit
+    columns (``alpha``, ``beta``, ``mean_churn``, ``polarisation``,
+    ``converged``, ``model``) and the bands of ``lifetime_value``,
+    ``expected_lifetime``, ``discounted_lifetime`` and ``survival_<t>``.
     """
-    age, observed = subjects.age, subjects.observed
-    fits, _ = lifetime_batch(age, observed, code)
+    n_groups = len(counts.labels)
+    fits = fit_counts(counts.lost.astype(np.float64), counts.still.astype(np.float64))
     m, phi = fits.coordinates()
-    churned = np.bincount(code[observed], minlength=n_groups)
+    churned = counts.lost.sum(axis=1)
     none = churned == 0
     geometric = ~fits.converged & ~none & (phi == 0)
     converged = fits.converged | geometric
@@ -479,21 +486,23 @@ def _sbg_bands(
     simulate = converged & ~none
     rng = generator(seed)
     life_rng, money_rng = rng.spawn(2)
-    window = (subjects.as_of - subjects.start).astype(np.int64)
-    dm, dphi = simulated_coordinates(
+    dm, dphi = simulated_from_sizes(
         np.where(simulate, m, np.nan),
         np.where(simulate, phi, np.nan),
-        code,
-        window,
+        counts.windows,
         n_draws=n_draws,
         rng=life_rng,
     )
-    start_mrr = subjects.start_mrr.astype(np.float64)
-    arpa = resampled_means(start_mrr, code, n_groups, n_draws=n_draws, rng=money_rng)
+    arpa = resampled_table(
+        counts.value_group,
+        counts.value,
+        counts.value_count,
+        n_groups,
+        n_draws=n_draws,
+        rng=money_rng,
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_mrr = np.bincount(code, weights=start_mrr, minlength=n_groups) / (
-            np.bincount(code, minlength=n_groups)
-        )
+        mean_mrr = counts.mrr / counts.customers
 
     def band(point: FloatArray, draws: FloatArray) -> _Bands:
         low, high = percentile_band(draws, level)
@@ -582,12 +591,36 @@ def _km_ltv(
     return out
 
 
+def counts_curves(
+    lost: IntArray, still: IntArray, labels: pd.DataFrame, level: float
+) -> pd.DataFrame:
+    """
+    Kaplan-Meier curves per group from churned and censored subjects per age.
+
+    ``lost[g, t]`` subjects of group ``g`` churned at age ``t`` and
+    ``still[g, t]`` were censored there, everyone entering at 0: the rows
+    `kaplan_meier` counts from one lifetime per subject, so the curves are
+    its curves to the bit. `labels` has one row per group.
+    """
+    removed = lost + still
+    size = removed.sum(axis=1)
+    rows = removed > 0
+    rows[:, 0] |= size > 0
+    group, time = np.nonzero(rows)  # sorted by group, then time
+    table = finish_table(
+        group.astype(np.int64),
+        time.astype(np.float64),
+        removed[group, time].astype(np.float64),
+        lost[group, time].astype(np.int64),
+        still[group, time].astype(np.int64),
+        np.where(time == 0, size[group], 0).astype(np.float64),
+        1.0 - check_alpha(level, name="level"),
+    )
+    return _frame(table, labels, integral=True)
+
+
 def _km_bands(
-    age: IntArray,
-    observed: BoolArray,
-    code: IntArray,
-    n_groups: int,
-    longest: IntArray,
+    counts: EarlyCounts,
     *,
     arpa: FloatArray,
     margin: float,
@@ -597,7 +630,10 @@ def _km_bands(
     level: float,
 ) -> dict[str, _Bands]:
     """Kaplan-Meier curves per group, continued geometrically, and their sums."""
-    curves = kaplan_meier(age, observed, groups=code, level=level)
+    n_groups = len(counts.labels)
+    longest = counts.longest
+    groups = pd.DataFrame({"group": np.arange(n_groups, dtype=np.int64)})
+    curves = counts_curves(counts.lost, counts.still, groups, level)
     width = max(horizon or 0, int(longest.max(initial=0)) + 2, max(points) + 1)
     grid = _km_grid(curves, n_groups, longest, width)
     span = horizon if horizon is not None else width
@@ -834,6 +870,116 @@ def early_ltv(
     model's geometric limit (``model`` is ``'geometric'``).
     """
     names = _names(by, required=True)
+    chosen = _rate_conventions(ledger, conventions)
+    month = _as_of(ledger, as_of)
+    counts = early_counts(ledger, names, as_of=month, conventions=chosen)
+    return early_table(
+        counts,
+        names,
+        model=model,
+        horizon_months=horizon_months,
+        horizons=horizons,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        level=level,
+        n_draws=n_draws,
+        seed=seed,
+        conventions=chosen,
+    )
+
+
+@frozen(kw_only=True, eq=False)
+class EarlyCounts:
+    """
+    What `early_ltv` reads of a block of whole customers: counts per segment.
+
+    Every array is an exact count or int64 sum over the block's subjects,
+    one row per segment of `labels`, so the counts of blocks of customers
+    add up (``_score_parts.combine_early``) to those of all of them.
+    """
+
+    labels: pd.DataFrame  # one row per segment, sorted as `group_codes` sorts
+    lost: IntArray  # (segments, ages): subjects that churned at age t
+    still: IntArray  # (segments, ages): subjects censored at age t
+    windows: IntArray  # (segments, windows): subjects observed for c renewals
+    value_group: IntArray  # the first-month MRRs: segment, value and count
+    value: FloatArray
+    value_count: IntArray
+    mrr: IntArray  # (segments,): first-month MRR, summed
+    currency: str | None = field(default=None)
+
+    @property
+    def customers(self) -> IntArray:
+        """Subjects per segment."""
+        out: IntArray = self.lost.sum(axis=1) + self.still.sum(axis=1)
+        return out
+
+    @property
+    def longest(self) -> IntArray:
+        """The largest age seen per segment."""
+        seen = (self.lost + self.still) > 0
+        width = seen.shape[1]
+        out: IntArray = np.where(
+            seen.any(axis=1), width - 1 - np.argmax(seen[:, ::-1], axis=1), 0
+        ).astype(np.int64)
+        return out
+
+
+def age_table(
+    code: IntArray, age: IntArray, observed: BoolArray, n_groups: int
+) -> tuple[IntArray, IntArray]:
+    """Churned and censored subjects per (group, age), (groups, oldest + 1)."""
+    width = int(age.max()) + 1 if len(age) else 1
+    cell = code * width + age
+    size = n_groups * width
+    lost = np.bincount(cell[observed], minlength=size).reshape(n_groups, width)
+    still = np.bincount(cell[~observed], minlength=size).reshape(n_groups, width)
+    return lost.astype(np.int64), still.astype(np.int64)
+
+
+def early_counts(
+    ledger: Ledger,
+    names: list[str],
+    *,
+    as_of: int | None,
+    conventions: Conventions,
+) -> EarlyCounts:
+    """Count what `early_ltv` needs of a ledger's subjects, per segment."""
+    subjects = _subjects(ledger, as_of, conventions.lifetime_spells)
+    code, labels = _groups(ledger, subjects, names)
+    assert labels is not None
+    n_groups = len(labels)
+    lost, still = age_table(code, subjects.age, subjects.observed, n_groups)
+    window = (subjects.as_of - subjects.start).astype(np.int64)
+    group, value, count = value_table(subjects.start_mrr.astype(np.float64), code)
+    return EarlyCounts(
+        labels=labels,
+        lost=lost,
+        still=still,
+        windows=window_sizes(code, window, n_groups),
+        value_group=group,
+        value=value,
+        value_count=count,
+        mrr=k.sum_by_key(code, subjects.start_mrr, n_groups),
+        currency=ledger.currency,
+    )
+
+
+def early_table(
+    counts: EarlyCounts,
+    names: list[str],
+    *,
+    model: Model = "sbg",
+    horizon_months: int | None = None,
+    horizons: Sequence[int] = _HORIZONS,
+    min_customers: int = 30,
+    min_churned: int = 10,
+    level: float = 0.95,
+    n_draws: int = 1_000,
+    seed: int | np.random.Generator,
+    conventions: Conventions,
+) -> pd.DataFrame:
+    """Finish `early_ltv` from the counts of its segments (the finish step)."""
     kind = _model(model)
     horizon = (
         None
@@ -846,35 +992,28 @@ def early_ltv(
     coverage = check_level(level)
     draws = check_int(n_draws, name="n_draws", low=2)
     seed = _seed(seed)
-    chosen = _rate_conventions(ledger, conventions)
-    margin = chosen.gross_margin
-    discount = monthly_discount_rate(chosen.annual_discount_rate)
+    margin = conventions.gross_margin
+    discount = monthly_discount_rate(conventions.annual_discount_rate)
 
-    subjects = _subjects(ledger, _as_of(ledger, as_of), chosen.lifetime_spells)
-    code, labels = _groups(ledger, subjects, names)
-    assert labels is not None
-    n_groups = len(labels)
-    age, observed = subjects.age, subjects.observed
-    customers = np.bincount(code, minlength=n_groups).astype(np.int64)
-    churned = np.bincount(code[observed], minlength=n_groups).astype(np.int64)
-    longest = np.zeros(n_groups, np.int64)
-    np.maximum.at(longest, code, age)
-    months_paid = k.sum_by_key(code, subjects.duration, n_groups)
+    n_groups = len(counts.labels)
+    customers = counts.customers
+    churned = counts.lost.sum(axis=1).astype(np.int64)
+    longest = counts.longest
+    ages = np.arange(counts.lost.shape[1], dtype=np.int64)
+    months_paid = counts.lost @ ages + counts.still @ (ages + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        arpa = k.sum_by_key(code, subjects.start_mrr, n_groups) / customers
+        arpa = counts.mrr / customers
 
     columns: dict[str, Any] = {
         "customers": customers,
         "churned": churned,
         "months_observed": longest,
-        "customer_months": months_paid,
+        "customer_months": months_paid.astype(np.int64),
         "first_month_arpa": arpa,
     }
     if kind == "sbg":
         fitted, bands = _sbg_bands(
-            subjects,
-            code,
-            n_groups,
+            counts,
             margin=margin,
             discount=discount,
             horizon=horizon,
@@ -897,11 +1036,7 @@ def early_ltv(
             "model": np.full(n_groups, "km", dtype=object),
         }
         bands = _km_bands(
-            age,
-            observed,
-            code,
-            n_groups,
-            longest,
+            counts,
             arpa=arpa,
             margin=margin,
             discount=discount,
@@ -923,8 +1058,8 @@ def early_ltv(
         | (longest < 2)
         | ~np.asarray(converged, np.bool_)
     )
-    out = pd.DataFrame(columns, index=_index(labels, names))
-    out.attrs["currency"] = ledger.currency
+    out = pd.DataFrame(columns, index=_index(counts.labels, names))
+    out.attrs["currency"] = counts.currency
     return out
 
 

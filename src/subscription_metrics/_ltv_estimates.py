@@ -17,7 +17,7 @@ from ._validation import check_by
 from .churn import _rate_conventions, rates
 from .ltv import _CHURN_COLUMN
 
-__all__ = ["estimates_table"]
+__all__ = ["estimates_from_rates", "estimates_table"]
 
 
 def _smooth(
@@ -57,6 +57,16 @@ def estimates_table(
     table = rates(
         ledger, by=names or None, through=through, conventions=chosen, total=total
     )
+    out = estimates_from_rates(table, names, chosen)
+    out = _window(out, since, through)
+    out.attrs["currency"] = ledger.currency
+    return out
+
+
+def estimates_from_rates(
+    table: pd.DataFrame, names: list[str], chosen: Conventions
+) -> pd.DataFrame:
+    """Finish `ltv.estimates` from the monthly rates per segment (``churn.rates``)."""
     churn = table[_CHURN_COLUMN[chosen.ltv_churn]]
     # With `total`, the "All" rows form a group of their own.
     churn = _smooth(
@@ -78,8 +88,7 @@ def estimates_table(
         },
         index=table.index,
     )
-    out = _window(out, since, through)
-    out.attrs["currency"] = ledger.currency
+    out.attrs["currency"] = table.attrs.get("currency")
     return out
 
 

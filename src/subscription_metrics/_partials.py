@@ -484,13 +484,7 @@ def finish(partial: Partial, *, window: int = 1, total: bool = True) -> Figures:
         raise ValueError(msg)
     names = list(partial.by)
     currency = partial.currency
-    split = _rate_frame(partial.totals, names, window, partial.conventions)
-    if names and total:
-        overall = _rate_frame(partial.overall, [], window, partial.conventions)
-        rates = with_total(split, overall, names, currency)
-    else:
-        rates = split
-    rates.attrs["currency"] = currency
+    rates = finish_rates_of(partial, window=window, total=total)
     km = partial.km_counts
     code, labels = group_codes(km[names] if names else None, len(km))
     table = finish_table(
@@ -531,6 +525,19 @@ def finish(partial: Partial, *, window: int = 1, total: bool = True) -> Figures:
         by=partial.by,
         cells=partial.cells,
     )
+
+
+def finish_rates_of(partial: Partial, *, window: int, total: bool) -> pd.DataFrame:
+    """Finish the rates of `partial`: ``churn.rates`` of its period and segments."""
+    names = list(partial.by)
+    split = _rate_frame(partial.totals, names, window, partial.conventions)
+    if names and total:
+        overall = _rate_frame(partial.overall, [], window, partial.conventions)
+        rates = with_total(split, overall, names, partial.currency)
+    else:
+        rates = split
+    rates.attrs["currency"] = partial.currency
+    return rates
 
 
 def _rate_frame(

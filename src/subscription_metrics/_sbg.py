@@ -2093,18 +2093,19 @@ def _check_draws(n_draws: object) -> int:
     return int(n_draws)
 
 
-def _sorted_by_group(
-    code: IntArray, n_groups: int
-) -> tuple[npt.NDArray[np.intp], IntArray, IntArray]:
-    """Subjects sorted by group (stable), group sizes, and each group's start."""
-    order = np.argsort(code, kind="stable")
-    sizes = np.bincount(code, minlength=n_groups).astype(np.int64)
-    starts = np.cumsum(sizes) - sizes
-    return order, sizes, starts
-
-
 def _rows_per_chunk(n_draws: int) -> int:
     return max(1, _CHUNK // n_draws)
+
+
+def window_sizes(code: IntArray, window: IntArray, n_groups: int) -> IntArray:
+    """Subjects per (group, observation window), (groups, longest window + 1)."""
+    width = int(window.max(initial=0)) + 1
+    out: IntArray = (
+        np.bincount(code * width + window, minlength=n_groups * width)
+        .reshape(n_groups, width)
+        .astype(np.int64)
+    )
+    return out
 
 
 def _sequential_counts(
@@ -2120,7 +2121,30 @@ def _sequential_counts(
 
     `s` is each group's survival curve, (groups, width); rows of the result
     are ``g * n_draws + b``, one per group and draw. Customers whose window
-    is ``c`` are observed through renewal ``c``. At renewal ``i`` the
+    is ``c`` are observed through renewal ``c``. See `_sequential_sizes`,
+    which needs only the customers per (group, window).
+    """
+    n_groups, width = s.shape
+    size = (
+        np.bincount(code * width + window, minlength=n_groups * width)
+        .reshape(n_groups, width)
+        .astype(np.int64)
+    )
+    return _sequential_sizes(s, size, n_draws=n_draws, rng=rng)
+
+
+def _sequential_sizes(
+    s: FloatArray,
+    size: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Simulate churn and survivor counts from the customers per (group, window).
+
+    `size[g, c]` customers of group ``g`` are observed through renewal
+    ``c`` (as wide as `s`). At renewal ``i`` the
     customers still observed and active churn as ``Binomial(at risk,
     h_i)``, ``h_i = 1 - S(i) / S(i - 1)``; of the survivors, those whose
     window ends at ``i`` are censored. Churn does not depend on the window,
@@ -2131,11 +2155,6 @@ def _sequential_counts(
     per (draw, group, renewal): the work does not grow with the customers.
     """
     n_groups, width = s.shape
-    size = (
-        np.bincount(code * width + window, minlength=n_groups * width)
-        .reshape(n_groups, width)
-        .astype(np.int64)
-    )
     # Customers observed for at least c renewals, c = 0 .. width (0 at width).
     later = np.concatenate(
         [size[:, ::-1].cumsum(axis=1)[:, ::-1], np.zeros((n_groups, 1), np.int64)],
@@ -2185,41 +2204,66 @@ def simulated_coordinates(
     a churn seen at age ``T`` when ``T <= window[j]``, else a customer
     still active at ``window[j]``, the censoring of the real data
     (`_sequential_counts`, in distribution the same as simulating each
-    customer). Every simulated group is refitted by the batched solver
-    (`_fit_counts`, all groups and draws as one batch, without the
-    one-group fallback) and read as ``(m,
-    phi)`` (`mean_polarisation`, so a refit at the geometric limit is ``phi
-    = 0``). Every group and draw is independent of the others, and the
-    same `rng` state gives the same draws. Groups with NaN parameters get
-    NaN draws.
-    Groups are simulated and refitted `_FIT_CELLS` (group, draw, period)
-    cells at a time, which bounds the memory; `width` (one more than the
-    longest window) is passed down to every such batch.
+    customer). Only the customers per (group, window) matter
+    (`simulated_from_sizes`, which does the work). Groups with NaN
+    parameters get NaN draws.
     """
-    n_groups = len(m)
-    if width is None:
-        width = int(window.max(initial=0)) + 1
+    sizes = window_sizes(code, window, len(m))
+    if width is not None and width > sizes.shape[1]:
+        sizes = np.pad(sizes, ((0, 0), (0, width - sizes.shape[1])))
+    return simulated_from_sizes(m, phi, sizes, n_draws=n_draws, rng=rng)
+
+
+def simulated_from_sizes(
+    m: FloatArray,
+    phi: FloatArray,
+    sizes: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """
+    Parametric bootstrap of the fits from the customers per (group, window).
+
+    `sizes[g, c]` customers of group ``g`` are observed for ``c`` renewals
+    (`window_sizes`); the exact counts of blocks of customers add up cell
+    by cell before this is called. Every simulated group is refitted by the
+    batched solver (`_fit_counts`, all groups and draws as one batch,
+    without the one-group fallback) and read as ``(m, phi)``
+    (`mean_polarisation`, so a refit at the geometric limit is ``phi =
+    0``). Every group and draw is independent of the others, and the same
+    `rng` state gives the same draws; the draws depend on the width of
+    `sizes` (one more than the longest window of all the groups).
+    Groups are simulated and refitted `_FIT_CELLS` (group, draw, period)
+    cells at a time, which bounds the memory.
+    """
+    n_groups, width = sizes.shape
     per_chunk = max(1, _FIT_CELLS // (n_draws * width))
     if n_groups > per_chunk:  # bound the memory: a batch of groups at a time
-        order, sizes, starts = _sorted_by_group(code, n_groups)
         out_m = np.full((n_groups, n_draws), np.nan)
         out_phi = out_m.copy()
         for lo in range(0, n_groups, per_chunk):
             hi = min(lo + per_chunk, n_groups)
-            rows = order[starts[lo] : starts[hi - 1] + sizes[hi - 1]]
-            out_m[lo:hi], out_phi[lo:hi] = simulated_coordinates(
-                m[lo:hi],
-                phi[lo:hi],
-                code[rows] - lo,
-                window[rows],
-                n_draws=n_draws,
-                rng=rng,
-                width=width,
+            out_m[lo:hi], out_phi[lo:hi] = _simulated_batch(
+                m[lo:hi], phi[lo:hi], sizes[lo:hi], n_draws=n_draws, rng=rng
             )
         return out_m, out_phi
+    return _simulated_batch(m, phi, sizes, n_draws=n_draws, rng=rng)
+
+
+def _simulated_batch(
+    m: FloatArray,
+    phi: FloatArray,
+    sizes: IntArray,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """Simulate and refit one batch of groups (`simulated_from_sizes`)."""
+    n_groups, width = sizes.shape
     usable = np.isfinite(m) & np.isfinite(phi)
     s = curve(np.where(usable, m, 0.0), np.where(usable, phi, 0.0), width)
-    lost, still = _sequential_counts(s, code, window, n_draws=n_draws, rng=rng)
+    lost, still = _sequential_sizes(s, sizes, n_draws=n_draws, rng=rng)
     # Start every refit at its group's estimate (inside the box, where the
     # estimate is at the geometric limit): a few Newton steps instead of ~20.
     total = np.where(phi > 0, (1.0 - phi) / np.where(phi > 0, phi, 1.0), 1e5)
@@ -2236,32 +2280,69 @@ def simulated_coordinates(
     return dm, dphi
 
 
+def value_table(
+    values: npt.ArrayLike, code: IntArray
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """
+    Count the distinct values of every group: group, value, count per row.
+
+    Rows are sorted by group, then value; the table of blocks of subjects
+    adds up row by row (`merge_value_tables`), and `resampled_table`
+    needs nothing else of the subjects.
+    """
+    values = np.asarray(values, np.float64)
+    order = np.lexsort((values, code))
+    group, ordered = np.asarray(code, np.int64)[order], values[order]
+    if not len(ordered):
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    first = np.ones(len(ordered), np.bool_)
+    first[1:] = (group[1:] != group[:-1]) | (ordered[1:] != ordered[:-1])
+    at = np.flatnonzero(first)
+    counts = np.diff(np.append(at, len(ordered))).astype(np.int64)
+    return group[at], ordered[at], counts
+
+
+def merge_value_tables(
+    group: IntArray, value: FloatArray, count: IntArray
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """Add up rows of value tables that share a group and a value, sorted."""
+    order = np.lexsort((value, group))
+    group, value, count = group[order], value[order], count[order]
+    if not len(group):
+        return group, value, count
+    first = np.ones(len(group), np.bool_)
+    first[1:] = (group[1:] != group[:-1]) | (value[1:] != value[:-1])
+    at = np.flatnonzero(first)
+    return group[at], value[at], np.add.reduceat(count, at).astype(np.int64)
+
+
 def _group_moments(
-    ordered: FloatArray, sizes: IntArray, starts: IntArray
+    value: FloatArray, count: IntArray, rows: IntArray, starts: IntArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """
     Mean, variance, third central moment, min and max per group (NaN if empty).
 
-    `ordered` holds the values group after group (`starts`, `sizes`); every
-    sum runs over that order, so the moments do not depend on the input's.
-    Variance and third moment are those of the group's values as a
-    population (divided by n): the moments of the distribution a bootstrap
-    draws from.
+    `value` and `count` are a value table (`value_table`), group after group:
+    group ``g`` has `rows[g]` rows from `starts[g]`. Every sum runs over that
+    order, so the moments depend on each group's values alone. Variance and
+    third moment are those of the group's values as a population (divided
+    by n): the moments of the distribution a bootstrap draws from.
     """
-    n_groups = len(sizes)
+    n_groups = len(rows)
     mean, m2, m3, low, high = (np.full(n_groups, np.nan) for _ in range(5))
-    full = np.flatnonzero(sizes > 0)
+    full = np.flatnonzero(rows > 0)
     if not full.size:
         return mean, m2, m3, low, high
     at = starts[full]
-    n = sizes[full].astype(np.float64)
-    mean[full] = np.add.reduceat(ordered, at) / n
-    deviation = ordered - np.repeat(mean[full], sizes[full])
+    weight = count.astype(np.float64)
+    n = np.add.reduceat(weight, at)
+    mean[full] = np.add.reduceat(weight * value, at) / n
+    deviation = value - np.repeat(mean[full], rows[full])
     square = deviation * deviation
-    m2[full] = np.add.reduceat(square, at) / n
-    m3[full] = np.add.reduceat(square * deviation, at) / n
-    low[full] = ordered[at]  # sorted by value within each group
-    high[full] = ordered[at + sizes[full] - 1]
+    m2[full] = np.add.reduceat(weight * square, at) / n
+    m3[full] = np.add.reduceat(weight * square * deviation, at) / n
+    low[full] = value[at]  # sorted by value within each group
+    high[full] = value[at + rows[full] - 1]
     return mean, m2, m3, low, high
 
 
@@ -2278,7 +2359,29 @@ def resampled_means(
 
     Each draw resamples a group's subjects with replacement (as many as it
     has) and averages their values: the uncertainty of a group's mean
-    revenue per customer. NaN for a group without subjects.
+    revenue per customer. NaN for a group without subjects. The draws
+    depend only on each group's values and how often each occurs (its
+    `value_table`): `resampled_table` does the work.
+    """
+    group, value, count = value_table(values, code)
+    return resampled_table(group, value, count, n_groups, n_draws=n_draws, rng=rng)
+
+
+def resampled_table(
+    group: IntArray,
+    value: FloatArray,
+    count: IntArray,
+    n_groups: int,
+    *,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """
+    Bootstrap means of each group's values, from its value table.
+
+    The table (`value_table`: group, value and count per row, sorted by
+    group and value) is all that is drawn from, so blocks of subjects can
+    add their tables up first.
 
     A group of up to `_EXACT_MEANS` subjects is resampled subject by
     subject. A larger one draws its means from the distribution that
@@ -2293,29 +2396,35 @@ def resampled_means(
     skewed beyond `_SKEW_LIMIT` (a few accounts carry the revenue) is
     resampled subject by subject after all.
 
-    The subjects are put in a canonical order before they are drawn from
-    (by group, then by value), so the draws depend on each group's values
-    alone, never on the order of the rows: a shuffled input gives the same
-    bits. Subjects with equal values are interchangeable. The groups
-    resampled subject by subject take their uniforms first (in that
-    order), then the others their normals (in group order).
+    The subjects are drawn from in a canonical order (by group, then by
+    value), so the draws depend on each group's values alone, never on the
+    order of the rows: a shuffled input gives the same bits. Subjects with
+    equal values are interchangeable. The groups resampled subject by
+    subject take their uniforms first (in that order), then the others
+    their normals (in group order).
     """
-    values = np.asarray(values, np.float64)
-    _, sizes, starts = _sorted_by_group(code, n_groups)
-    order = np.lexsort((values, code))
-    ordered = values[order]
-    mean, m2, m3, low, high = _group_moments(ordered, sizes, starts)
+    group = np.asarray(group, np.int64)
+    value = np.asarray(value, np.float64)
+    count = np.asarray(count, np.int64)
+    rows = np.bincount(group, minlength=n_groups).astype(np.int64)
+    row_starts = np.cumsum(rows) - rows
+    sizes = np.bincount(group, weights=count, minlength=n_groups).astype(np.int64)
+    mean, m2, m3, low, high = _group_moments(value, count, rows, row_starts)
     with np.errstate(invalid="ignore", divide="ignore"):
         skew = np.where(m2 > 0, m3 / m2**1.5 / np.sqrt(sizes), 0.0)
     large = (sizes > _EXACT_MEANS) & (np.abs(skew) <= _SKEW_LIMIT)
+    # The subjects of the groups resampled one by one, by group and value.
+    kept = ~large[group]
+    ordered = np.repeat(value[kept], count[kept])
+    code = np.repeat(group[kept], count[kept])
+    small = np.where(large, 0, sizes)
+    starts = np.cumsum(small) - small
     sums = np.zeros(n_groups * n_draws)
     draw = np.arange(n_draws, dtype=np.int64)
     step = _rows_per_chunk(n_draws)
-    resampled = order[~large[code[order]]]
-    for lo in range(0, len(resampled), step):
-        rows = resampled[lo : lo + step]
-        g = code[rows][:, None]
-        pick = starts[g] + np.floor(rng.random((len(rows), n_draws)) * sizes[g]).astype(
+    for lo in range(0, len(ordered), step):
+        g = code[lo : lo + step][:, None]
+        pick = starts[g] + np.floor(rng.random((len(g), n_draws)) * sizes[g]).astype(
             np.int64
         )
         pick = np.minimum(pick, starts[g] + sizes[g] - 1)

@@ -32,10 +32,22 @@ from ._validation import check_by
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
+    from ._lifetimes import EarlyCounts
     from ._rates import Grain
     from .cohorts import CohortGrain
+    from .scorecards import By, Credit, _CardParts
+    from .tiers import _TierSums
 
-__all__ = ["figures", "horizon", "partials"]
+__all__ = [
+    "acquisition_quality",
+    "early_ltv",
+    "figures",
+    "horizon",
+    "ltv_estimates",
+    "partials",
+    "scorecard",
+    "tier_summary",
+]
 
 Source = Literal["subscriptions", "monthly_mrr"]
 _BLOCK = "_sm_block"
@@ -57,14 +69,16 @@ def _frame(table: dd.DataFrame | str, name: str) -> dd.DataFrame:
 
 
 def _check_customer_column(frame: dd.DataFrame, table: str) -> None:
-    """Refuse a table without ``customer_id``, which the shuffle needs."""
-    if "customer_id" not in frame.columns:
+    """Refuse a table without one ``customer_id`` column, which the shuffle needs."""
+    names = list(frame.columns)
+    found = sum(1 for name in names if isinstance(name, str) and name == "customer_id")
+    if found != 1:
         problem = Problem(
             table=table,
             column="customer_id",
-            rule="missing column",
-            count=0,
-            detail=f"columns present: {list(frame.columns)}",
+            rule="missing column" if not found else "one column of the name",
+            count=found,
+            detail=f"columns present: {names}",
         )
         raise InvalidTableError([problem])
 
@@ -88,9 +102,12 @@ def _shuffled(frame: dd.DataFrame, n: int) -> dd.DataFrame:
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the block column; Arrow-backed strings become plain object columns."""
     out = frame.drop(columns=_BLOCK)
-    for name in out.columns:
-        if isinstance(out[name].dtype, pd.StringDtype):
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    # By position: a repeated column name is for the table's rules to refuse.
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if isinstance(column.dtype, pd.StringDtype):
+            plain = column.astype(object).where(column.notna(), None)
+            out.isetitem(i, plain.to_numpy(object))
     return out.reset_index(drop=True)
 
 
@@ -402,3 +419,690 @@ by, period, cohort, npartitions
         npartitions=npartitions,
     )
     return finish(combined, window=window)
+
+
+def _card_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    deals: pd.DataFrame | None,
+    options: dict[str, Any],
+    card: dict[str, Any],
+) -> _CardParts | None:
+    from .scorecards import _block_card
+
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        return None
+    return _block_card(ledger, deals=None if deals is None else _plain(deals), **card)
+
+
+def _combine_cards(parts: list[_CardParts | None]) -> _CardParts | None:
+    from .scorecards import _combine_cards as combine_cards
+
+    present = [p for p in parts if p is not None]
+    return combine_cards(present) if present else None
+
+
+def scorecard(
+    rows: dd.DataFrame | str,
+    *,
+    staff: pd.DataFrame,
+    customers: dd.DataFrame | str | None = None,
+    deals: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    credit: Credit = "closed",
+    by: By = "staff",
+    acquired_since: MonthLike | None = None,
+    acquired_through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``scorecards.scorecard`` of all the rows, computed on Dask.
+
+    Rows, customers and deals are shuffled by customer alike; every
+    partition's ledger gives the sums of the scorecard per person (and
+    team, and for the company): counts per age, per observation window and
+    per first-month MRR value, bookings and the MRR moves after them. The
+    sums are added up on the workers; the Kaplan-Meier curves, sBG fits and
+    bootstrap intervals are finished here from them, by the code
+    ``scorecard`` runs on one ledger, so the result equals it to the bit
+    (the same `seed` gives the same draws).
+
+    Parameters
+    ----------
+    rows, customers, source, amounts, currency, rates, npartitions
+        As for `partials`.
+    staff : pandas.DataFrame
+        People (`StaffMember` columns): a small table, sent to every partition.
+    deals : dask.dataframe.DataFrame or str, optional
+        Won deals (`Deal` columns), or the path of a Parquet dataset of them:
+        who closed and sourced each customer's first deal.
+    conventions : Conventions, optional
+        The ledger's conventions, which the scorecard uses too (gross margin,
+        discount rate, lifetime rules).
+    through : pandas.Period, str or date, optional
+        The data horizon of every partition's ledger, as for `partials`.
+    credit, by, as_of, min_customers, min_churned, horizon_months, level, seed, total
+        As for ``scorecards.scorecard``.
+    acquired_since, acquired_through : pandas.Period, str or date, optional
+        The acquisition months scored: ``scorecard``'s `since` and `through`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``scorecards.scorecard`` on one ledger of all the rows.
+
+    Raises
+    ------
+    ValueError
+        If no row shows in any month, or an option is invalid.
+    InvalidTableError
+        If a partition's rows, customers or deals break a rule (raised from
+        the worker).
+
+    Notes
+    -----
+    What travels to the client is per person (or team): counts per age and
+    per observation window (months), and one row per distinct first-month
+    MRR with its count, which the bootstrap of ARPA resamples from. That
+    table grows with the distinct prices per person: small with list
+    prices, a row per customer where every customer pays its own amount.
+    Deals are validated per partition: a ``deal_id`` used in two
+    partitions is not detected.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> card = sm.dask.scorecard(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     deals=dd.from_pandas(sample.deals, npartitions=2),
+    ...     staff=sample.staff,
+    ...     through="2025-12",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> one = sm.scorecards.scorecard(led, staff=sample.staff, deals=sample.deals)
+    >>> card.equals(one)
+    True
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    from .scorecards import _finish_card
+
+    check_by(by, what="'staff' or 'team'")
+    if not isinstance(staff, pd.DataFrame):
+        msg = f"'staff' must be a pandas DataFrame, got {type(staff).__name__}"
+        raise TypeError(msg)
+    options = _options(source, conventions, amounts, currency, rates, through)
+    horizon_month = _horizon_of(rows, options)
+    read = _month_or_none(as_of, "as_of")
+    if read is not None and read > horizon_month:
+        msg = (
+            f"'as_of' ({as_of}) is after the data horizon "
+            f"({pd.Period(ordinal=horizon_month, freq='M')}); give a later through="
+        )
+        raise ValueError(msg)
+    card = {
+        "staff": staff,
+        "credit": credit,
+        "by": by,
+        "since": acquired_since,
+        "through": acquired_through,
+        "as_of": as_of,
+        "total": total,
+    }
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    deal_parts: list[Any] = [None] * len(row_parts)
+    if deals is not None:
+        deal_table = _frame(deals, "deals")
+        _check_customer_column(deal_table, "deals")
+        deal_parts = list(_shuffled(deal_table, len(row_parts)).to_delayed())
+    parts = [
+        delayed(_card_partial)(r, c, d, options, card)
+        for r, c, d in zip(row_parts, customer_parts, deal_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, _combine_cards))
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    return _finish_card(
+        combined,
+        staff=staff,
+        by=by,
+        as_of=horizon_month if read is None else read,
+        conventions=options["conventions"],
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+        total=total,
+    )
+
+
+def _tier_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    classified: pd.DataFrame,
+    options: dict[str, Any],
+    window: tuple[int, int],
+) -> tuple[_TierSums, str | None] | None:
+    from .tiers import _summary_sums, _unknown_accounts
+
+    table = _plain(classified).set_index("customer_id")
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        if len(table):
+            raise _unknown_accounts(table.index)
+        return None
+    month, end = window
+    sums = _summary_sums(ledger, table, month=month, end=end, health=None)
+    return sums, ledger.currency
+
+
+def _combine_tiers(
+    parts: list[tuple[_TierSums, str | None] | None],
+) -> tuple[_TierSums, str | None] | None:
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    currencies = {c for _, c in present}
+    if len(currencies) > 1:
+        msg = (
+            "the blocks must share their currency to be added up, "
+            f"got {sorted(map(str, currencies))}"
+        )
+        raise ValueError(msg)
+    total = present[0][0]
+    for sums, _ in present[1:]:
+        total = total.combine(sums)
+    return total, present[0][1]
+
+
+def tier_summary(
+    rows: dd.DataFrame | str,
+    *,
+    classified: dd.DataFrame | str,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    months: int = 12,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``tiers.summary`` of all the rows, computed on Dask.
+
+    A tier is assigned account by account (the rules of a `TierPolicy`
+    compare each account's own features with fixed thresholds), so the
+    summary is a sum over accounts: the rows, customers and classification
+    are shuffled by customer alike, every partition sums its accounts'
+    counts and MRR per tier (and their health scores, exactly), the sums
+    are added up on the workers and the rates and means are taken here.
+    The result equals ``tiers.summary`` on one ledger of all the rows.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, npartitions
+        As for `partials`.
+    classified : dask.dataframe.DataFrame or str
+        The classification at `as_of` (``customer_id`` as a column or the
+        index, ``tier``, and ``health_score`` if the mean score is wanted),
+        or the path of a Parquet dataset of it: for example
+        ``tiers.classify`` of ``tiers.account_features`` run per partition.
+    as_of : pandas.Period, str or date, optional
+        The month of the classification (default: the data horizon).
+    months : int, default 12
+        The window's length in months, as for ``tiers.summary``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``tiers.summary(led, classified=..., as_of=..., months=...)``.
+
+    Raises
+    ------
+    ValueError
+        If no row shows in any month, `as_of` is after the horizon, or an
+        option is invalid.
+    InvalidTableError
+        If a partition's rows or classification break a rule (raised from
+        the worker), as ``tiers.summary`` raises them.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> classified = sm.tiers.classify(sm.tiers.account_features(led, as_of="2024-12"))
+    >>> found = sm.dask.tier_summary(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     classified=dd.from_pandas(classified.reset_index(), npartitions=2),
+    ...     through="2025-12",
+    ...     as_of="2024-12",
+    ... )
+    >>> found.equals(sm.tiers.summary(led, classified=classified, as_of="2024-12"))
+    True
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    from .tiers import _summary_finish
+
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        msg = f"'months' must be a positive int, got {months!r}"
+        raise ValueError(msg)
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _month_or_none(as_of, "as_of")
+    month = last if month is None else month
+    if month > last:
+        msg = (
+            f"'as_of' ({as_of}) is after the data horizon "
+            f"({pd.Period(ordinal=last, freq='M')}); give a later through="
+        )
+        raise ValueError(msg)
+    end = min(month + months, last)
+    table = _frame(classified, "classified")
+    if "customer_id" not in table.columns and table.index.name == "customer_id":
+        table = table.reset_index()
+    _check_customer_column(table, "classified")
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    class_parts = list(_shuffled(table, len(row_parts)).to_delayed())
+    parts = [
+        delayed(_tier_partial)(r, c, t, options, (month, end))
+        for r, c, t in zip(row_parts, customer_parts, class_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, _combine_tiers))
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    sums, unit = combined
+    return _summary_finish(sums, end - month, options["conventions"], unit)
+
+
+def _horizon_of(rows: dd.DataFrame | str, options: dict[str, Any]) -> int:
+    """Return the data horizon's ordinal (`through`, or one more pass to find it)."""
+    if options["through"] is None:
+        latest = horizon(
+            rows,
+            source=options["source"],
+            conventions=options["conventions"],
+            amounts=options["amounts"],
+            currency=options["currency"],
+            rates=options["rates"],
+        )
+        if latest is None:
+            msg = "the ledger is empty: no row shows in any month"
+            raise ValueError(msg)
+        options["through"] = latest
+    month = _month_or_none(options["through"], "through")
+    assert month is not None
+    return month
+
+
+def ltv_estimates(
+    rows: dd.DataFrame | str,
+    *,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    by: str | Sequence[str] | None = None,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``ltv.estimates`` of all the rows, every month, computed on Dask.
+
+    The estimates are the monthly rates' ARPA and churn (smoothed over the
+    conventions' window), so they come from the same sums as the rates of
+    `figures`: `partials` at the monthly grain on the cluster, the rates
+    and the estimates finished here. Equal to ``ltv.estimates(led, by=by,
+    total=total)`` on one ledger of all the rows; pick the months to show
+    from the result (the churn window reaches before them either way).
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+by, npartitions
+        As for `partials`.
+    total : bool, default True
+        Add the ``"All"`` rows, as for ``ltv.estimates``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As ``ltv.estimates`` returns it.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.ltv_estimates(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     through="2025-12",
+    ...     by="segment",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> found.equals(sm.ltv.estimates(led, by="segment"))
+    True
+    """
+    from ._ltv_estimates import estimates_from_rates
+    from ._partials import finish_rates_of
+
+    combined = partials(
+        rows,
+        customers=customers,
+        source=source,
+        conventions=conventions,
+        amounts=amounts,
+        currency=currency,
+        rates=rates,
+        through=through,
+        by=by,
+        period="month",
+        npartitions=npartitions,
+    )
+    table = finish_rates_of(combined, window=1, total=total)
+    out = estimates_from_rates(table, list(combined.by), combined.conventions)
+    out.attrs["currency"] = combined.currency
+    return out
+
+
+def _quality_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    options: dict[str, Any],
+    wanted: dict[str, Any],
+) -> _CardParts | None:
+    from .scorecards import _block_quality
+
+    ledger = _ledger(rows, customers, options)
+    return None if ledger is None else _block_quality(ledger, **wanted)
+
+
+def _early_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    options: dict[str, Any],
+    names: list[str],
+    as_of: int,
+) -> EarlyCounts | None:
+    from ._lifetimes import early_counts
+
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        return None
+    return early_counts(ledger, names, as_of=as_of, conventions=ledger.conventions)
+
+
+def _combine_early(parts: list[EarlyCounts | None]) -> EarlyCounts | None:
+    from ._score_parts import combine_early
+
+    present = [p for p in parts if p is not None]
+    return combine_early(present) if present else None
+
+
+def _read_month(as_of: MonthLike | None, last: int) -> int:
+    """Return `as_of` as an ordinal (the horizon by default), not after it."""
+    month = _month_or_none(as_of, "as_of")
+    if month is None:
+        return last
+    if month > last:
+        msg = (
+            f"'as_of' ({as_of}) is after the data horizon "
+            f"({pd.Period(ordinal=last, freq='M')}); give a later through="
+        )
+        raise ValueError(msg)
+    return month
+
+
+def _summed(
+    rows: dd.DataFrame | str,
+    customers: dd.DataFrame | str | None,
+    npartitions: int | None,
+    source: str,
+    work: Any,
+    combine: Any,
+    *arguments: Any,
+) -> Any:
+    """Run `work` on every partition's rows and customers; add up in a tree."""
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    parts = [
+        delayed(work)(r, c, *arguments)
+        for r, c in zip(row_parts, customer_parts, strict=True)
+    ]
+    (combined,) = compute(_tree(parts, combine))
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    return combined
+
+
+def acquisition_quality(
+    rows: dd.DataFrame | str,
+    *,
+    by: str,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    acquired_since: MonthLike | None = None,
+    acquired_through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    min_customers: int = 30,
+    min_churned: int = 5,
+    horizon_months: int | None = 60,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``scorecards.acquisition_quality`` of all the rows, computed on Dask.
+
+    The scorecard's figures by a customer attribute known at the sale,
+    summed per partition and finished here as `scorecard` does: equal to
+    ``acquisition_quality`` on one ledger of all the rows, to the bit.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+npartitions
+        As for `partials`.
+    by : str
+        The customer attribute to group by.
+    acquired_since, acquired_through : pandas.Period, str or date, optional
+        The acquisition months scored (``acquisition_quality``'s `since` and
+        `through`).
+    as_of, min_customers, min_churned, horizon_months, level, seed, total
+        As for ``scorecards.acquisition_quality``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``scorecards.acquisition_quality`` on one ledger.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.acquisition_quality(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     by="acquisition_channel",
+    ...     through="2025-12",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> one = sm.scorecards.acquisition_quality(led, by="acquisition_channel")
+    >>> found.equals(one)
+    True
+    """
+    from .scorecards import _finish_quality
+
+    check_by(by, what="a customer attribute (a str)")
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _read_month(as_of, last)
+    wanted = {
+        "by": by,
+        "since": acquired_since,
+        "through": acquired_through,
+        "as_of": as_of,
+        "total": total,
+    }
+    combined = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _quality_partial,
+        _combine_cards,
+        options,
+        wanted,
+    )
+    return _finish_quality(
+        combined,
+        by=by,
+        total=total,
+        as_of=month,
+        conventions=options["conventions"],
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+
+
+def early_ltv(
+    rows: dd.DataFrame | str,
+    *,
+    by: str | Sequence[str],
+    seed: int | np.random.Generator,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    as_of: MonthLike | None = None,
+    model: Literal["sbg", "km"] = "sbg",
+    horizon_months: int | None = None,
+    horizons: Sequence[int] = (3, 6, 12, 24),
+    min_customers: int = 30,
+    min_churned: int = 10,
+    level: float = 0.95,
+    n_draws: int = 1_000,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``survival.early_ltv`` of all the rows, computed on Dask.
+
+    Every partition counts its subjects per segment: churned and censored at
+    each age, observed for each number of renewals, and each distinct
+    first-month MRR with its count. The counts are added up on the workers
+    and the fits, the bootstrap and the values are finished here by the
+    code ``early_ltv`` runs: equal to it on one ledger, to the bit.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, \
+npartitions
+        As for `partials`; `conventions` also gives ``lifetime_spells``,
+        the gross margin and the discount rate.
+    by, seed, as_of, model, horizon_months, horizons, min_customers, \
+min_churned, level, n_draws
+        As for ``survival.early_ltv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``survival.early_ltv`` on one ledger of all the rows.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.early_ltv(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     by="segment",
+    ...     seed=1,
+    ...     through="2025-12",
+    ... )
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> found.equals(sm.survival.early_ltv(led, by="segment", seed=1))
+    True
+    """
+    from ._lifetimes import _names, early_table
+
+    names = _names(by, required=True)
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _read_month(as_of, last)
+    combined = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _early_partial,
+        _combine_early,
+        options,
+        names,
+        month,
+    )
+    return early_table(
+        combined,
+        names,
+        model=model,
+        horizon_months=horizon_months,
+        horizons=horizons,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        level=level,
+        n_draws=n_draws,
+        seed=seed,
+        conventions=options["conventions"],
+    )

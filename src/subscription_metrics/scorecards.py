@@ -22,7 +22,7 @@ shows up too late to steer by unless it is estimated early.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -45,8 +45,16 @@ from ._ledger import (
     _month_or_none,
     as_of_month,
 )
-from ._lifetimes import early_ltv, lifetimes
+from ._lifetimes import (
+    EarlyCounts,
+    age_table,
+    counts_curves,
+    early_counts,
+    early_table,
+    lifetimes,
+)
 from ._schema import validate
+from ._score_parts import add_rows, align, combine_early
 from ._validation import (
     check_by,
     check_int,
@@ -230,19 +238,6 @@ def _with_labels(ledger: Ledger, labels: pd.Series) -> Ledger:
     return attrs.evolve(ledger, customers=customers)
 
 
-def _early_churn(table: pd.DataFrame, months: int, as_of: int) -> pd.Series:
-    """Share of each group's customers who churned within their first `months`."""
-    start = table["start"].to_numpy(np.int64)
-    seen_long_enough = start + months - 1 <= as_of
-    churned = table["observed"].to_numpy(bool) & (table["duration"] <= months)
-    known = seen_long_enough | churned
-    frame = pd.DataFrame(
-        {"label": table[_LABEL], "known": known, "churned": churned & known}
-    )
-    grouped = frame.groupby("label", sort=True)
-    return grouped["churned"].sum() / grouped["known"].sum().replace(0, np.nan)
-
-
 def _movements(
     ledger: Ledger, code: IntArray, labels: pd.Index, as_of: int
 ) -> pd.DataFrame:
@@ -323,62 +318,137 @@ def _scope(
     )
 
 
-def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataFrame:
-    """Every scorecard figure per label, for the customers acquired in the window."""
+_EARLY_MONTHS: Final = (3, 6)
+_MOVES: Final = ("expansion_mrr", "contraction_mrr", "churned_mrr", "mrr_at_as_of")
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _GroupParts:
+    """
+    The sums a scorecard's figures need of a block of whole customers, per label.
+
+    One row per label (person, team, segment or ``"All"``) of the customers
+    acquired in the window, sorted; every array holds exact counts or int64
+    sums, so the parts of blocks of customers add up (`_combine_groups`) to
+    those of all of them, and `_group_finish` turns either into the figures.
+    """
+
+    labels: pd.DataFrame  # one column, _LABEL
+    lost: IntArray  # (labels, ages): first paid spells churned at age t
+    still: IntArray  # (labels, ages): censored at age t
+    new_mrr: IntArray  # (labels,)
+    early: IntArray  # (labels, 4): known and churned within 3, then 6 months
+    moves: IntArray  # (labels, 4): the `_MOVES` sums
+    early_counts: EarlyCounts  # what early_ltv reads (out of window: missing)
+
+
+def _group_parts(ledger: Ledger, labels: pd.Series, scope: _Scope) -> _GroupParts:
+    """Sum what every scorecard figure needs, per label (see `_GroupParts`)."""
     lo, hi = scope.window
     as_of = scope.as_of
+    month = pd.Period(ordinal=as_of, freq="M")
     led = _with_labels(ledger, labels)
-    spans = lifetimes(led, by=_LABEL, as_of=pd.Period(ordinal=as_of, freq="M"))
+    spans = lifetimes(led, by=_LABEL, as_of=month)
     spans = spans[spans["spell"] == 1]
     cohort = np.asarray(pd.PeriodIndex(spans["cohort"]).asi8, np.int64)
-    won = spans[(cohort >= lo) & (cohort <= hi)].copy()
-    won[_LABEL] = won[_LABEL].astype(object).where(won[_LABEL].notna(), _NONE)
-    won["start"] = np.asarray(pd.PeriodIndex(won["start"]).asi8, np.int64)
+    won = spans[(cohort >= lo) & (cohort <= hi)]
+    label = won[_LABEL].astype(object).where(won[_LABEL].notna(), _NONE)
+    start = np.asarray(pd.PeriodIndex(won["start"]).asi8, np.int64)
     # Only customers acquired in the window carry a label from here on.
     ids = pd.Index(ledger.customers["customer_id"])
     rows = ids.get_indexer(pd.Index(won["customer_id"]))
-    label_codes, label_values = pd.factorize(won[_LABEL], sort=True)
+    label_codes, label_values = pd.factorize(label, sort=True)
+    label_codes = label_codes.astype(np.int64)
+    n = len(label_values)
     code = np.full(len(ids), -1, np.int64)
     code[rows] = label_codes
     in_window = pd.Series(None, index=labels.index, dtype=object)
-    in_window.iloc[rows] = won[_LABEL].to_numpy(object)
-    grouped = won.groupby(_LABEL, sort=True)
+    in_window.iloc[rows] = label.to_numpy(object)
+    age = won["age"].to_numpy(np.int64)
+    observed = won["observed"].to_numpy(bool)
+    duration = won["duration"].to_numpy(np.int64)
+    lost, still = age_table(label_codes, age, observed, n)
+    early = []
+    for months in _EARLY_MONTHS:
+        churned = observed & (duration <= months)
+        known = (start + months - 1 <= as_of) | churned
+        early.append(np.bincount(label_codes[known], minlength=n))
+        early.append(np.bincount(label_codes[churned & known], minlength=n))
+    moves = _movements(ledger, code, pd.Index(label_values, name=_LABEL), as_of)
+    scored = _with_labels(ledger, in_window)
+    return _GroupParts(
+        labels=pd.DataFrame({_LABEL: pd.Index(label_values, dtype=object)}),
+        lost=lost,
+        still=still,
+        new_mrr=sum_by_key(label_codes, won["start_mrr"].to_numpy(np.int64), n),
+        early=np.stack(early, axis=1).astype(np.int64).reshape(n, 4),
+        moves=moves[list(_MOVES)].to_numpy(np.int64).reshape(n, 4),
+        early_counts=early_counts(
+            scored, [_LABEL], as_of=as_of, conventions=scope.conventions
+        ),
+    )
+
+
+def _combine_groups(parts: list[_GroupParts]) -> _GroupParts:
+    """Add up the `_GroupParts` of blocks of whole customers."""
+    if len(parts) == 1:
+        return parts[0]
+    labels, codes = align([p.labels for p in parts], [_LABEL])
+    n = len(labels)
+
+    def added(name: str) -> IntArray:
+        return add_rows([getattr(p, name) for p in parts], codes, n)
+
+    return _GroupParts(
+        labels=labels,
+        lost=added("lost"),
+        still=added("still"),
+        new_mrr=added("new_mrr"),
+        early=added("early"),
+        moves=added("moves"),
+        early_counts=combine_early([p.early_counts for p in parts]),
+    )
+
+
+def _group_finish(parts: _GroupParts, scope: _Scope) -> pd.DataFrame:
+    """Finish every scorecard figure per label from the sums of `_group_parts`."""
+    index = pd.Index(parts.labels[_LABEL].to_numpy(object), name=_LABEL)
+    lost, still = parts.lost, parts.still
+    seen = (lost + still) > 0
+    width = seen.shape[1]
+    longest = np.where(
+        seen.any(axis=1), width - 1 - np.argmax(seen[:, ::-1], axis=1), 0
+    )
     out = pd.DataFrame(
         {
-            "customers_won": grouped.size(),
-            "new_mrr": grouped["start_mrr"].sum(),
-            "churned": grouped["observed"].sum(),
-            "months_observed": grouped["age"].max(),
-        }
+            "customers_won": lost.sum(axis=1) + still.sum(axis=1),
+            "new_mrr": parts.new_mrr,
+            "churned": lost.sum(axis=1),
+            "months_observed": longest.astype(np.int64),
+        },
+        index=index,
     )
     if not len(out):  # nobody acquired in the window
         figures = [c for c in SCORECARD_COLUMNS if not c.startswith("rank_")]
         return out.reindex(columns=figures).astype({"thin": bool})
-    moves = _movements(ledger, code, pd.Index(label_values, name=_LABEL), as_of)
-    out = out.join(moves, how="left")
-    out["early_churn_3m"] = _early_churn(won, 3, as_of)
-    out["early_churn_6m"] = _early_churn(won, 6, as_of)
-    curves = kaplan_meier(
-        won["age"].to_numpy(np.int64),
-        won["observed"].to_numpy(bool),
-        groups=won[_LABEL].to_numpy(str),
-        level=scope.level,
-    )
+    for j, name in enumerate(_MOVES):
+        out[name] = parts.moves[:, j]
+    for j, months in enumerate(_EARLY_MONTHS):
+        known = pd.Series(parts.early[:, 2 * j], index=index)
+        churned = pd.Series(parts.early[:, 2 * j + 1], index=index)
+        out[f"early_churn_{months}m"] = churned / known.replace(0, np.nan)
+    groups = pd.DataFrame({"group": index.to_numpy(object)})
+    curves = counts_curves(lost, still, groups, scope.level)
     at = survival_at(curves, [6, 12]).reset_index()
-    group_level = [
-        c for c in at.columns if c not in ("time", "survival", "lower", "upper")
-    ]
-    at = at.rename(columns={group_level[0]: _LABEL})
+    at = at.rename(columns={"group": _LABEL})
     for months in (6, 12):
         part = at[at["time"] == months].set_index(_LABEL)
         out[f"retention_{months}m"] = part["survival"]
         out[f"retention_{months}m_lower"] = part["lower"]
         out[f"retention_{months}m_upper"] = part["upper"]
-    scored = _with_labels(ledger, in_window)
-    early = early_ltv(
-        scored,
-        by=_LABEL,
-        as_of=pd.Period(ordinal=as_of, freq="M"),
+    early = early_table(
+        parts.early_counts,
+        [_LABEL],
         horizons=(12,),
         horizon_months=scope.horizon_months,
         min_customers=scope.min_customers,
@@ -402,6 +472,11 @@ def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataF
         out[f"ltv_weighted_bookings{suffix}"] = out["new_mrr"] * per_unit
     out["thin"] = early["thin"].reindex(out.index).fillna(True).astype(bool)
     return out
+
+
+def _group_figures(ledger: Ledger, labels: pd.Series, scope: _Scope) -> pd.DataFrame:
+    """Compute every scorecard figure per label, for the customers won in the window."""
+    return _group_finish(_group_parts(ledger, labels, scope), scope)
 
 
 @attrs.define(eq=False)
@@ -461,6 +536,11 @@ def _company(
         company = _group_figures(ledger, everyone, scope)
         if usable and shared is not None:
             shared.companies[key] = company.copy()
+    return _company_row(company, parts)
+
+
+def _company_row(company: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
+    """Return the company's row: its figures, with the additive sums of `parts`."""
     if not len(company):
         company = company.reindex(pd.Index([_ALL], name=company.index.name))
         company["thin"] = True
@@ -643,32 +723,226 @@ def _scorecard(
     )
     people = _staff_table(staff)
     who = _attributed(ledger, deals, scope.as_of, shared)
+    credited = _credited(who, credit)
+    parts = _card_parts(ledger, credited, people, by, scope, company=False)
+    rows, person = _card_rows(parts, people, by, scope)
+    if total:
+        rows = _with_company(
+            rows, _company(ledger, credited.index, scope, person, shared)
+        )
+    return _ranked(rows, by, ledger.currency)
+
+
+def _credited(who: pd.DataFrame, credit: Credit) -> pd.Series:
+    """Who each customer is credited to (``"(none)"`` for nobody)."""
+    if credit not in _CREDIT_COLUMN:
+        msg = f"'credit' must be 'closed' or 'sourced', got {credit!r}"
+        raise ValueError(msg)
     credited = who[_CREDIT_COLUMN[credit]].astype(object)
-    credited = credited.where(credited.notna(), _NONE)
-    person = _group_figures(ledger, credited, scope)
+    return credited.where(credited.notna(), _NONE)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _CardParts:
+    """The sums of a scorecard for a block of whole customers (private)."""
+
+    person: _GroupParts
+    team: _GroupParts | None
+    company: _GroupParts | None
+    currency: str | None = None
+
+
+def _card_parts(
+    ledger: Ledger,
+    credited: pd.Series,
+    people: pd.DataFrame,
+    by: By,
+    scope: _Scope,
+    *,
+    company: bool,
+) -> _CardParts:
+    """Sum what a scorecard needs: per person, per team (by team), for everyone."""
+    if by not in ("staff", "team"):
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    team = None
+    if by == "team":
+        team_of = people["team"].reindex(credited.to_numpy()).to_numpy(object)
+        labels = pd.Series(team_of, index=credited.index)
+        labels = labels.where(pd.notna(team_of), _NONE)
+        team = _group_parts(ledger, labels, scope)
+    everyone = None
+    if company:
+        labels = pd.Series(_ALL, index=credited.index, dtype=object)
+        everyone = _group_parts(ledger, labels, scope)
+    return _CardParts(
+        person=_group_parts(ledger, credited, scope),
+        team=team,
+        company=everyone,
+        currency=ledger.currency,
+    )
+
+
+def _combine_cards(parts: list[_CardParts]) -> _CardParts:
+    """Add up the `_CardParts` of blocks of whole customers."""
+    currencies = {p.currency for p in parts}
+    if len(currencies) > 1:
+        msg = (
+            "the blocks must share their currency to be added up, "
+            f"got {sorted(map(str, currencies))}"
+        )
+        raise ValueError(msg)
+    teams = [p.team for p in parts if p.team is not None]
+    everyone = [p.company for p in parts if p.company is not None]
+    return _CardParts(
+        person=_combine_groups([p.person for p in parts]),
+        team=_combine_groups(teams) if teams else None,
+        company=_combine_groups(everyone) if everyone else None,
+        currency=parts[0].currency,
+    )
+
+
+def _block_card(
+    ledger: Ledger,
+    *,
+    staff: pd.DataFrame,
+    deals: pd.DataFrame | None,
+    credit: Credit,
+    by: By,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    as_of: MonthLike | None,
+    total: bool,
+) -> _CardParts:
+    """
+    Return the scorecard's sums for one block of whole customers (Dask's partial).
+
+    `deals` need only hold the block's customers' deals. The estimation
+    options do not shape the sums; `_finish_card` takes them.
+    """
+    check_by(by, what="'staff' or 'team'")
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=None,
+        min_customers=1,
+        min_churned=0,
+        horizon_months=None,
+        level=0.95,
+        seed=0,
+    )
+    people = _staff_table(staff)
+    who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
+    return _card_parts(ledger, _credited(who, credit), people, by, scope, company=total)
+
+
+def _finish_scope(
+    *,
+    as_of: int,
+    conventions: Conventions,
+    min_customers: int,
+    min_churned: int,
+    horizon_months: int | None,
+    level: float,
+    seed: int | np.random.Generator,
+) -> _Scope:
+    """Return the estimation options of a finish (the blocks chose the customers)."""
+    return _Scope(
+        window=(as_of, as_of),
+        as_of=as_of,
+        conventions=conventions,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+
+
+def _finish_quality(
+    parts: _CardParts, *, by: str, total: bool, **options: Any
+) -> pd.DataFrame:
+    """Finish `acquisition_quality` from the added-up sums of its blocks."""
+    scope = _finish_scope(**options)
+    rows = _group_finish(parts.person, scope)
+    company = None
+    if total:
+        if parts.company is None:
+            msg = "the blocks were summed without the company's row (total=False)"
+            raise ValueError(msg)
+        company = _company_row(_group_finish(parts.company, scope), rows)
+    return _quality_rows(rows, company, by, parts.currency)
+
+
+def _finish_card(
+    parts: _CardParts,
+    *,
+    staff: pd.DataFrame,
+    by: By,
+    as_of: int,
+    conventions: Conventions,
+    min_customers: int,
+    min_churned: int,
+    horizon_months: int | None,
+    level: float,
+    seed: int | np.random.Generator,
+    total: bool,
+) -> pd.DataFrame:
+    """Finish a scorecard from the added-up sums of its blocks (`_block_card`)."""
+    scope = _finish_scope(
+        as_of=as_of,
+        conventions=conventions,
+        min_customers=min_customers,
+        min_churned=min_churned,
+        horizon_months=horizon_months,
+        level=level,
+        seed=seed,
+    )
+    people = _staff_table(staff)
+    rows, person = _card_rows(parts, people, by, scope)
+    if total:
+        if parts.company is None:
+            msg = "the blocks were summed without the company's row (total=False)"
+            raise ValueError(msg)
+        company = _company_row(_group_finish(parts.company, scope), person)
+        rows = _with_company(rows, company)
+    return _ranked(rows, by, parts.currency)
+
+
+def _card_rows(
+    parts: _CardParts, people: pd.DataFrame, by: By, scope: _Scope
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Finish the rows of a scorecard (people or teams) and the people's figures."""
+    person = _group_finish(parts.person, scope)
     if by == "staff":
         rows = person
         rows.index = rows.index.rename("staff_id")
         rows.insert(0, "role", people["role"].reindex(rows.index))
         rows.insert(0, "team", people["team"].reindex(rows.index))
-    elif by == "team":
-        team_of = people["team"].reindex(credited.to_numpy()).to_numpy(object)
-        team = pd.Series(team_of, index=credited.index).where(pd.notna(team_of), _NONE)
-        rows = _group_figures(ledger, team, scope)
-        sums = (
-            person[list(ADDITIVE_COLUMNS)]
-            .groupby(people["team"].reindex(person.index).fillna(_NONE).to_numpy())
-            .sum()
-        )
-        rows[list(ADDITIVE_COLUMNS)] = sums.reindex(rows.index)
-        rows.index = rows.index.rename("team")
-    else:
-        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        return rows, person
+    if parts.team is None:  # pragma: no cover - `_card_parts` makes them
+        msg = "a scorecard by team needs the teams' sums"
         raise ValueError(msg)
-    if total:
-        company = _company(ledger, credited.index, scope, person, shared)
-        company.index = pd.Index([_ALL], name=rows.index.name)
-        rows = pd.concat([rows, company])
+    rows = _group_finish(parts.team, scope)
+    sums = (
+        person[list(ADDITIVE_COLUMNS)]
+        .groupby(people["team"].reindex(person.index).fillna(_NONE).to_numpy())
+        .sum()
+    )
+    rows[list(ADDITIVE_COLUMNS)] = sums.reindex(rows.index)
+    rows.index = rows.index.rename("team")
+    return rows, person
+
+
+def _with_company(rows: pd.DataFrame, company: pd.DataFrame) -> pd.DataFrame:
+    company.index = pd.Index([_ALL], name=rows.index.name)
+    return pd.concat([rows, company])
+
+
+def _ranked(rows: pd.DataFrame, by: By, currency: str | None) -> pd.DataFrame:
+    """Rank the rows (not ``"All"``), put the columns in order, counts as ints."""
     ranked = rows.index != _ALL
     rows["rank_bookings"] = _rank(
         rows["new_mrr"].astype(float), pd.Series(ranked, index=rows.index)
@@ -678,7 +952,7 @@ def _scorecard(
         pd.Series(ranked, index=rows.index) & ~rows["thin"],
     )
     front = ["team", "role"] if by == "staff" else []
-    return _counts_as_ints(rows[[*front, *SCORECARD_COLUMNS]], ledger.currency)
+    return _counts_as_ints(rows[[*front, *SCORECARD_COLUMNS]], currency)
 
 
 def _counts_as_ints(frame: pd.DataFrame, currency: str | None) -> pd.DataFrame:
@@ -1415,14 +1689,26 @@ def _acquisition_quality(
         level=level,
         seed=seed,
     )
+    labels = _quality_labels(ledger, by)
+    rows = _group_figures(ledger, labels, scope)
+    company = _company(ledger, labels.index, scope, rows, shared) if total else None
+    return _quality_rows(rows, company, by, ledger.currency)
+
+
+def _quality_labels(ledger: Ledger, by: str) -> pd.Series:
+    """Each customer's value of `by`, as text (``"(none)"`` without one)."""
     values = ledger.customer_attribute(by)
-    labels = pd.Series(
+    return pd.Series(
         values.astype(object).where(values.notna(), _NONE).astype(str).to_numpy(object),
         index=pd.Index(ledger.customers["customer_id"].astype(str)),
     )
-    rows = _group_figures(ledger, labels, scope)
-    if total:
-        company = _company(ledger, labels.index, scope, rows, shared)
+
+
+def _quality_rows(
+    rows: pd.DataFrame, company: pd.DataFrame | None, by: str, currency: str | None
+) -> pd.DataFrame:
+    """Add the company's row, rank, and put `acquisition_quality`'s columns in order."""
+    if company is not None:
         company.index = pd.Index([_ALL])
         rows = pd.concat([rows, company])
     rows.index = rows.index.rename(by)
@@ -1431,7 +1717,44 @@ def _acquisition_quality(
     rows["rank_ltv_weighted_bookings"] = _rank(
         rows["ltv_weighted_bookings"], eligible & ~rows["thin"]
     )
-    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)], ledger.currency)
+    return _counts_as_ints(rows[list(SCORECARD_COLUMNS)], currency)
+
+
+def _block_quality(
+    ledger: Ledger,
+    *,
+    by: str,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    as_of: MonthLike | None,
+    total: bool,
+) -> _CardParts:
+    """Return `acquisition_quality`'s sums for one block of whole customers."""
+    check_by(by, what="a customer attribute (a str)")
+    scope = _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=None,
+        min_customers=1,
+        min_churned=0,
+        horizon_months=None,
+        level=0.95,
+        seed=0,
+    )
+    labels = _quality_labels(ledger, by)
+    everyone = None
+    if total:
+        everyone = _group_parts(
+            ledger, pd.Series(_ALL, index=labels.index, dtype=object), scope
+        )
+    return _CardParts(
+        person=_group_parts(ledger, labels, scope),
+        team=None,
+        company=everyone,
+        currency=ledger.currency,
+    )
 
 
 OWNED_COLUMNS: Final = (

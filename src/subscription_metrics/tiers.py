@@ -26,9 +26,11 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from attrs import frozen
 
 from . import _kernels as k
 from ._columns import ColumnSpec, TableSchema
+from ._conventions import Conventions
 from ._entities import Customer, Role, UsageSnapshot
 from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._ledger import (
@@ -855,21 +857,41 @@ def summary(
         raise ValueError(msg)
     month = as_of_month(ledger, as_of, empty=_EMPTY)
     assert ledger.last_month is not None  # checked by _as_of
-    horizon = int(ledger.last_month.ordinal)
+    end = min(month + months, int(ledger.last_month.ordinal))
+    sums = _summary_sums(ledger, classified, month=month, end=end, health=health)
+    return _summary_finish(sums, end - month, ledger.conventions, ledger.currency)
+
+
+@frozen(kw_only=True, eq=False)
+class _TierSums:
+    """A tier summary's sums for a block of whole accounts (they add up)."""
+
+    columns: dict[str, IntArray]  # one entry per tier
+    health: k.ExactSums  # the health scores per tier, summed exactly
+
+    def combine(self, other: _TierSums) -> _TierSums:
+        """Return the sums of both blocks of accounts."""
+        return _TierSums(
+            columns={n: v + other.columns[n] for n, v in self.columns.items()},
+            health=self.health.combine(other.health),
+        )
+
+
+def _summary_sums(
+    ledger: Ledger,
+    classified: pd.DataFrame,
+    *,
+    month: int,
+    end: int,
+    health: pd.Series | None,
+) -> _TierSums:
+    """Check `classified` and sum what `summary` shows, per tier (the partial)."""
     tier = _classification(classified, "classified")["tier"].to_numpy()
     ids = pd.Index(ledger.customers["customer_id"])
     code = ids.get_indexer(classified.index)
     unknown = code < 0
     if unknown.any():
-        raise _problem(
-            table="classified",
-            column="customer_id",
-            rule="known to the ledger",
-            count=int(unknown.sum()),
-            unit="customer",
-            examples=tuple(str(v) for v in classified.index[unknown][:MAX_EXAMPLES]),
-            detail="the index must hold the ledger's customer ids",
-        )
+        raise _unknown_accounts(classified.index[unknown])
     start_mrr, active = _state_at(ledger, month)
     inactive = ~active[code]
     if inactive.any():
@@ -885,8 +907,6 @@ def summary(
                 "(account_features(ledger, as_of=...)) and pass the same as_of"
             ),
         )
-    end = min(month + months, horizon)
-    observed = end - month
     tier_of = np.full(len(ids), -1, np.int64)
     tier_of[code] = tier - 1
     end_mrr, _ = _state_at(ledger, end)
@@ -925,11 +945,35 @@ def summary(
         "mrr_at_end": k.sum_by_key(slot, end_mrr[code], size),
         "accounts_scored": np.bincount(slot[scored], minlength=size).astype(np.int64),
     }
-    per_tier = k.float_sum_by_key(slot[scored], health_values[scored], size)
-    health_sum = np.append(per_tier, per_tier.sum()).astype(np.float64)
-    table = {name: np.append(v, v.sum()) for name, v in columns.items()}
+    return _TierSums(
+        columns=columns,
+        health=k.exact_sums(slot[scored], health_values[scored], size),
+    )
+
+
+def _unknown_accounts(ids: pd.Index) -> InvalidTableError:
+    """Return the error for accounts of a classification the ledger does not know."""
+    return _problem(
+        table="classified",
+        column="customer_id",
+        rule="known to the ledger",
+        count=len(ids),
+        unit="customer",
+        examples=tuple(str(v) for v in ids[:MAX_EXAMPLES]),
+        detail="the index must hold the ledger's customer ids",
+    )
+
+
+def _summary_finish(
+    sums: _TierSums,
+    observed: int,
+    conventions: Conventions,
+    currency: str | None,
+) -> pd.DataFrame:
+    """Finish `summary` from the sums per tier and the months observed."""
+    size = len(TIERS)
+    table = {name: np.append(v, v.sum()) for name, v in sums.columns.items()}
     as_float = {name: v.astype(np.float64) for name, v in table.items()}
-    conventions = ledger.conventions
     losses = as_float["churned_mrr"] + as_float["contraction_mrr"]
     gross = divide_or_nan(losses, as_float["mrr_at_start"])
     if conventions.gross_churn_cap:
@@ -962,12 +1006,12 @@ def summary(
             "gross_mrr_churn_rate": gross,
             "net_mrr_churn_rate": net,
             "accounts_scored": table["accounts_scored"],
-            "mean_health_score": divide_or_nan(health_sum, as_float["accounts_scored"]),
+            "mean_health_score": sums.health.means(table["accounts_scored"]),
         },
         index=pd.Index([*TIERS, _ALL], dtype=object, name="tier"),
     )
     out = out[list(SUMMARY_COLUMNS)]
-    out.attrs["currency"] = ledger.currency
+    out.attrs["currency"] = currency
     return out
 
 
