@@ -1,7 +1,8 @@
 """Vectorised numpy kernels shared by the ledger and the metrics built on it.
 
-Everything here works on plain int64 arrays: customer codes, month ordinals and
-money in minor units. No pandas, no Python loop per row.
+Everything here works on plain integer arrays: customer codes and month
+ordinals (int32 in a ledger, int64 elsewhere) and money in int64 minor units.
+No pandas, no Python loop per row.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
 
 G = TypeVar("G", bound=np.generic)
 Int64Array = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer[Any]]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -66,7 +68,7 @@ def sort_by_key(
     return order.view(np.intp), unpacked[::-1]
 
 
-def group_starts(*sorted_keys: Int64Array) -> BoolArray:
+def group_starts(*sorted_keys: IntArray) -> BoolArray:
     """Mark where a run of equal key tuples begins (input sorted by the keys)."""
     n = len(sorted_keys[0])
     starts = np.zeros(n, bool)
@@ -77,9 +79,9 @@ def group_starts(*sorted_keys: Int64Array) -> BoolArray:
     return starts
 
 
-def grouped_cumsum(values: Int64Array, starts: BoolArray) -> Int64Array:
-    """Cumulative sum of *values* that restarts where *starts* is True."""
-    total = np.cumsum(values)
+def grouped_cumsum(values: IntArray, starts: BoolArray) -> Int64Array:
+    """Cumulative int64 sum of *values* that restarts where *starts* is True."""
+    total = np.cumsum(values, dtype=np.int64)
     if not len(values):
         return total
     first = np.flatnonzero(starts)
@@ -90,11 +92,11 @@ def grouped_cumsum(values: Int64Array, starts: BoolArray) -> Int64Array:
     return total
 
 
-def sum_runs(values: Int64Array, starts: BoolArray) -> Int64Array:
-    """Exact sums of the runs of *values* that begin where *starts* is True."""
+def sum_runs(values: IntArray, starts: BoolArray) -> Int64Array:
+    """Exact int64 sums of the runs of *values* that begin where *starts* is True."""
     if not len(values):
-        return values.copy()
-    return np.add.reduceat(values, np.flatnonzero(starts))
+        return np.zeros(0, np.int64)
+    return np.add.reduceat(values, np.flatnonzero(starts), dtype=np.int64)
 
 
 def previous_in_group(
@@ -109,7 +111,7 @@ def previous_in_group(
 
 
 def sum_by_key(
-    keys: npt.NDArray[np.integer], values: Int64Array, size: int
+    keys: npt.NDArray[np.integer[Any]], values: IntArray, size: int
 ) -> Int64Array:
     """Exact int64 sums of *values* per key in ``range(size)`` (unbuffered add)."""
     out = np.zeros(size, np.int64)

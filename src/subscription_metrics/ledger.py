@@ -10,7 +10,7 @@ start.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -70,12 +70,12 @@ BRIDGE_COLUMNS: Final = (
 """Columns of `bridge`, in order: money (int64 minor units), then customer counts."""
 
 
-def _months(ordinals: npt.NDArray[np.int64]) -> pd.PeriodIndex:
+def _months(ordinals: npt.NDArray[np.integer[Any]]) -> pd.PeriodIndex:
     return ordinal_to_period(ordinals)
 
 
 def _customer_order(
-    ledger: Ledger, customer: npt.NDArray[np.int64]
+    ledger: Ledger, customer: npt.NDArray[np.integer[Any]]
 ) -> npt.NDArray[np.intp]:
     """Order rows by customer id (then by their existing order), for stable output."""
     ids = ledger.customers["customer_id"]
@@ -131,8 +131,8 @@ def events(ledger: Ledger) -> pd.DataFrame:
             "month": _months(ev.month[order]),
             "mrr_change": ev.mrr_change[order],
             "mrr": ev.mrr_after[order],
-            "subscriptions_change": ev.count_change[order],
-            "subscriptions": ev.count_after[order],
+            "subscriptions_change": ev.count_change[order].astype(np.int64),
+            "subscriptions": ev.count_after[order].astype(np.int64),
         }
     )
     out.attrs["currency"] = ledger.currency
@@ -304,20 +304,20 @@ def bridge(
     def window(values: npt.NDArray[G]) -> npt.NDArray[G]:
         return values if every else values[inside]
 
-    # One exact pass over the window's events: for every movement kind the
-    # amount is |mrr_change| (a churn's change is minus the MRR it had). The
-    # cell is built in place, one temporary at a time.
-    cell = window(ev.month) - (lo or 0)
+    # One exact pass over the window's events. The cell key (kind, segment,
+    # month) is built in place in one int64 array (the int32 event arrays
+    # are widened as they are added). Within a movement kind every change
+    # has the same sign (a churn's change is minus the MRR it had), so the
+    # amount is the absolute value of the cell's signed sum: no array of
+    # absolute values.
+    cell = window(ev.kind).astype(np.int64)
     if n_segments > 1:
-        part = customer_segment[window(ev.customer)]
-        part *= n_months
-        cell += part
-        del part
-    part = window(ev.kind).astype(np.int64)
-    part *= size
-    cell += part
-    del part
-    amounts = k.sum_by_key(cell, np.abs(window(ev.mrr_change)), 6 * size)
+        cell *= n_segments
+        cell += customer_segment[window(ev.customer)]
+    cell *= n_months
+    cell += window(ev.month)
+    cell -= lo or 0
+    amounts = np.abs(k.sum_by_key(cell, window(ev.mrr_change), 6 * size))
     counts = np.bincount(cell, minlength=6 * size).astype(np.int64)
     del cell
     amounts = amounts.reshape(6, n_segments, n_months)
