@@ -41,7 +41,7 @@ from ._overflow import (
     checked_sum_runs,
     overflow_problem,
 )
-from ._schema import Amounts, _upper_case_codes, check_table
+from ._schema import Amounts, _upper_case_codes, check_table, distinct_values
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
 
@@ -866,7 +866,7 @@ class Ledger:
     def _from_customer_months(
         cls,
         keys: npt.NDArray[np.int64],
-        month: npt.NDArray[np.int64],
+        month: npt.NDArray[np.integer[Any]],
         mrr: npt.NDArray[np.int64],
         labels: Any,
         decode: Any,
@@ -893,8 +893,11 @@ class Ledger:
             advice=advice,
         )
         first_row = k.group_starts(key)
-        customer = np.cumsum(first_row) - 1
-        customer_frame = _customer_frame(decode(key[first_row]), customer_table)
+        customer = np.cumsum(first_row, dtype=np.int32)  # fits: one per row
+        customer -= 1
+        customer_frame = _customer_frame(
+            decode(key[first_row].astype(np.int64)), customer_table
+        )
         changes = list(_row_events(customer, month, mrr, horizon))
         del customer, month, mrr
         events = _build_events(
@@ -1416,13 +1419,13 @@ def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFram
 
 
 def _row_events(
-    customer: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    customer: npt.NDArray[np.integer[Any]],
+    month: npt.NDArray[np.integer[Any]],
     mrr: npt.NDArray[np.int64],
     horizon: int | None,
 ) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
+    npt.NDArray[np.integer[Any]],
+    npt.NDArray[np.integer[Any]],
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
 ]:
@@ -1438,7 +1441,7 @@ def _row_events(
     if n:
         continues[1:] = (customer[1:] == customer[:-1]) & (month[1:] == month[:-1] + 1)
     change = mrr.copy()
-    change[1:] -= np.where(continues[1:], mrr[:-1], 0)
+    np.subtract(change[1:], mrr[:-1], out=change[1:], where=continues[1:])
     opens = np.flatnonzero(~continues | (change != 0))
     last = np.ones(n, bool)
     last[:-1] = ~continues[1:]
@@ -1491,7 +1494,8 @@ def _reporting_amounts(
 
     amounts = table[column].to_numpy(np.int64)
     codes = table["currency"]
-    present = pd.unique(codes)
+    null = codes.isna().to_numpy(bool)
+    present = pd.unique(codes) if null.any() else distinct_values(codes, null)
     if currency is not None:
         currency = _money.canonical_currency(currency)
     if rates is None:
@@ -1608,7 +1612,7 @@ def _reporting_amounts(
 
 
 def _build_events(
-    changes: list[npt.NDArray[np.int64]],
+    changes: list[npt.NDArray[Any]],
     *,
     conventions: Conventions,
     table: str,
@@ -1740,7 +1744,7 @@ def _int32(
 
 def _net_customer_months(
     keys: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    month: npt.NDArray[np.integer[Any]],
     amounts: npt.NDArray[np.int64],
     labels: npt.NDArray[Any] | pd.Index,
     decode: Any,
@@ -1748,7 +1752,9 @@ def _net_customer_months(
     table: str,
     column: str,
     advice: str,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+) -> tuple[
+    npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]
+]:
     """
     Sum signed rows per customer-month, sorted by both; refuse negative sums.
 
@@ -1757,6 +1763,9 @@ def _net_customer_months(
     its rows by `labels` (one per input row).
     """
     base = int(month.min()) if len(month) else 0
+    if len(month):  # the sorted months come back as int32, as do close months
+        top = int(month.max()) + 1
+        _check_int32(base, top, table=table, column="month", what="month ordinals")
     order, (key, month) = k.sort_by_key(keys, month - base)
     month += base
     amounts = amounts[order]
@@ -1771,7 +1780,7 @@ def _net_customer_months(
         run = np.cumsum(starts) - 1
         rows = order[negative[run]]
         named = pd.unique(pd.Series(np.asarray(labels[rows], dtype=object)))
-        customers = np.asarray(decode(key[negative]), dtype=object)
+        customers = np.asarray(decode(key[negative].astype(np.int64)), dtype=object)
         months = ordinal_strings(month[negative][:MAX_EXAMPLES])
         shown = ", ".join(
             f"{c} in {m}" for c, m in zip(customers[:MAX_EXAMPLES], months, strict=True)
@@ -1814,15 +1823,15 @@ def _raise_overflow(
 
 
 def _raise_month_overflow(
-    key: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    key: npt.NDArray[np.integer[Any]],
+    month: npt.NDArray[np.integer[Any]],
     overflow: npt.NDArray[np.bool_],
     decode: Any,
     table: str = "monthly_mrr",
     column: str = "mrr",
 ) -> None:
     """Raise for monthly rows of one customer-month that add up past int64."""
-    customers = np.asarray(decode(key[overflow]), dtype=object)
+    customers = np.asarray(decode(key[overflow].astype(np.int64)), dtype=object)
     months = ordinal_strings(month[overflow])
     labels = np.array(
         [f"{c} in {m}" for c, m in zip(customers, months, strict=True)], object
@@ -1839,7 +1848,7 @@ def _raise_month_overflow(
     raise MoneyOverflowError([problem])
 
 
-def ordinal_strings(ordinals: npt.NDArray[np.int64]) -> list[str]:
+def ordinal_strings(ordinals: npt.NDArray[np.integer[Any]]) -> list[str]:
     """Month ordinals as 'YYYY-MM' strings."""
     from .periods import ordinal_to_period
 
