@@ -129,9 +129,15 @@ def previous_in_group(
 def sum_by_key(
     keys: npt.NDArray[np.integer[Any]], values: IntArray, size: int
 ) -> Int64Array:
-    """Exact int64 sums of *values* per key in ``range(size)`` (unbuffered add)."""
+    """
+    Exact int64 sums of *values* per key in ``range(size)`` (unbuffered add).
+
+    The values are read as int64 (a copy only when they are narrower):
+    `numpy.ufunc.at` has a fast loop only when the values match the output's
+    dtype, and is some thirty times slower otherwise (int32 counts, say).
+    """
     out = np.zeros(size, np.int64)
-    np.add.at(out, keys, values)
+    np.add.at(out, keys, np.asarray(values, np.int64))
     return out
 
 
