@@ -1413,7 +1413,11 @@ def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFram
         attributes = customers.drop_duplicates("customer_id").set_index("customer_id")
         joined = attributes.reindex(pd.Index(uniques))
         for name in attributes.columns:
-            frame[name] = joined[name].to_numpy()
+            column = joined[name]
+            # Text stays in its own array: through Python objects and back
+            # it would be read again string by string.
+            text = isinstance(column.dtype, pd.StringDtype)
+            frame[name] = column.array if text else column.to_numpy()
         frame.attrs["known"] = pd.Index(uniques).isin(attributes.index)
     return frame
 
