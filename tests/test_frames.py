@@ -492,7 +492,9 @@ def test_an_optional_amount_and_its_currency_come_together():
 
 
 @given(
-    st.lists(st.sampled_from(["USD", "usd", "EUR", "US", "DUSD", "", None]), max_size=30),
+    st.lists(
+        st.sampled_from(["USD", "usd", "EUR", "US", "DUSD", "", None]), max_size=30
+    ),
     st.sampled_from(["str", object]),
     st.integers(0, 3),
 )

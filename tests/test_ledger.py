@@ -703,9 +703,10 @@ class TestNarrowEvents:
         slow = _span_changes_lexsort(list(spans))
         assert [a.dtype for a in fast] == [a.dtype for a in slow]
         # Sorted by customer, then month; ties in any order (they are netted).
-        assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
-        key = [(int(c), int(m), int(x), int(y)) for c, m, x, y in zip(*fast)]
-        assert sorted(key) == sorted(zip(*(a.tolist() for a in slow)))
+        assert np.array_equal(fast[0], slow[0])
+        assert np.array_equal(fast[1], slow[1])
+        key = sorted(tuple(row) for row in np.column_stack(fast).tolist())
+        assert key == sorted(tuple(row) for row in np.column_stack(slow).tolist())
         assert len(fast[0]) == len(opens) + len(closes)
         assert int(fast[2].sum()) == int(mrr[opens].sum()) - int(mrr[closes].sum())
 
@@ -729,7 +730,8 @@ class TestNarrowEvents:
         from subscription_metrics._ledger import _int32
 
         ok = _int32(np.array([-(2**31), 2**31 - 1]), table="t", column="c", what="x")
-        assert ok.dtype == np.int32 and ok.tolist() == [-(2**31), 2**31 - 1]
+        assert ok.dtype == np.int32
+        assert ok.tolist() == [-(2**31), 2**31 - 1]
         with pytest.raises(InvalidTableError, match="32-bit range") as info:
             _int32(np.array([0, 2**31, -(2**31) - 1]), table="t", column="c", what="x")
         assert info.value.problems[0].count == 2
