@@ -489,3 +489,30 @@ def test_an_optional_amount_and_its_currency_come_together():
         InvalidTableError, match=r"activities\.mrr, currency: both or neither: 2 rows"
     ):
         frames.validate(table, Activity)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["USD", "usd", "EUR", "US", "DUSD", "", None]), max_size=30
+    ),
+    st.sampled_from(["str", object]),
+    st.integers(0, 3),
+)
+def test_distinct_values_equal_pandas_unique(values, dtype, skip):
+    from subscription_metrics._schema import distinct_values
+
+    column = pd.Series(values, dtype=dtype)[skip:]  # a slice reads an offset
+    expected = list(pd.unique(column[column.notna()]))
+    assert distinct_values(column) == expected
+
+
+def test_distinct_values_of_a_long_constant_column_and_one_change():
+    from subscription_metrics._schema import distinct_values
+
+    # Longer than one block of the buffer comparison, in both places.
+    same = ["USD"] * 70_000
+    assert distinct_values(pd.Series(same, dtype="str")) == ["USD"]
+    changed = pd.Series([*same, "USE", "USD"], dtype="str")
+    assert distinct_values(changed) == ["USD", "USE"]
+    shifted = pd.Series([*same, "US", "DUSD"], dtype="str")  # same bytes
+    assert distinct_values(shifted) == ["USD", "US", "DUSD"]

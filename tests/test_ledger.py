@@ -660,3 +660,78 @@ def test_a_word_is_not_a_month():
     led = Ledger.from_subscriptions(subs)
     with pytest.raises(ValueError, match="'since' must be a month"):
         ledger.bridge(led, since="June")
+
+
+class TestNarrowEvents:
+    """The event arrays' int32 columns, and the packed sort of the spans."""
+
+    def test_event_arrays_are_int32_except_money(self):
+        led = Ledger.from_subscriptions(
+            _subs(("a", "2024-01-05", "2024-03-01", 100), ("b", "2024-02-01", None, 7))
+        )
+        ev = led._events
+        for name in ("customer", "month", "count_change", "count_after"):
+            assert getattr(ev, name).dtype == np.int32, name
+        assert ev.mrr_change.dtype == ev.mrr_after.dtype == np.int64
+        # The public tables keep int64 whatever the arrays' width.
+        out = ledger.events(led)
+        assert out["subscriptions"].dtype == out["subscriptions_change"].dtype
+        assert out["subscriptions"].dtype == np.int64
+        assert out["subscriptions"].tolist() == [1, 0, 1]
+
+    @given(
+        st.integers(0, 2**30),
+        st.integers(0, 2**20),
+        st.integers(1, 60),
+        st.randoms(use_true_random=False),
+    )
+    def test_packed_sort_equals_lexsort(self, top_code, top_month, n, random):
+        from subscription_metrics._ledger import (
+            _span_changes,
+            _span_changes_lexsort,
+        )
+
+        rng = np.random.default_rng(random.randint(0, 2**32))
+        codes = rng.integers(0, top_code + 1, n)
+        first = rng.integers(-top_month, top_month + 1, n)
+        last = first + rng.integers(1, 40, n)
+        mrr = rng.integers(0, 10**12, n)
+        opens = np.flatnonzero(rng.random(n) < 0.9)
+        closes = np.flatnonzero(rng.random(n) < 0.6)
+        spans = [codes, first, last, mrr, opens, closes]
+        fast = _span_changes(list(spans), table="subscriptions")
+        slow = _span_changes_lexsort(list(spans))
+        assert [a.dtype for a in fast] == [a.dtype for a in slow]
+        # Sorted by customer, then month; ties in any order (they are netted).
+        assert np.array_equal(fast[0], slow[0])
+        assert np.array_equal(fast[1], slow[1])
+        key = sorted(tuple(row) for row in np.column_stack(fast).tolist())
+        assert key == sorted(tuple(row) for row in np.column_stack(slow).tolist())
+        assert len(fast[0]) == len(opens) + len(closes)
+        assert int(fast[2].sum()) == int(mrr[opens].sum()) - int(mrr[closes].sum())
+
+    def test_pack_wider_than_63_bits_falls_back_to_lexsort(self):
+        from subscription_metrics._ledger import _span_changes
+
+        # 31 bits of customer code and 32 of months leave none for the rows.
+        codes = np.array([2**30, 0, 2**30])
+        first = np.array([-(2**30), 2**30, 5])
+        last = first + 3
+        mrr = np.array([10, 20, 40])
+        spans = [codes, first, last, mrr, np.arange(3), np.array([0, 2])]
+        customer, month, change, count = _span_changes(spans, table="s")
+        assert spans == []  # emptied: the caller's arrays are freed
+        assert customer.tolist() == [0, 2**30, 2**30, 2**30, 2**30]
+        assert month.tolist() == [2**30, -(2**30), -(2**30) + 3, 5, 8]
+        assert change.tolist() == [20, 10, -10, 40, -40]
+        assert count.tolist() == [1, 1, -1, 1, -1]
+
+    def test_values_outside_int32_are_refused_not_wrapped(self):
+        from subscription_metrics._ledger import _int32
+
+        ok = _int32(np.array([-(2**31), 2**31 - 1]), table="t", column="c", what="x")
+        assert ok.dtype == np.int32
+        assert ok.tolist() == [-(2**31), 2**31 - 1]
+        with pytest.raises(InvalidTableError, match="32-bit range") as info:
+            _int32(np.array([0, 2**31, -(2**31) - 1]), table="t", column="c", what="x")
+        assert info.value.problems[0].count == 2

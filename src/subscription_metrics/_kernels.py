@@ -1,7 +1,8 @@
 """Vectorised numpy kernels shared by the ledger and the metrics built on it.
 
-Everything here works on plain int64 arrays: customer codes, month ordinals and
-money in minor units. No pandas, no Python loop per row.
+Everything here works on plain integer arrays: customer codes and month
+ordinals (int32 in a ledger, int64 elsewhere) and money in int64 minor units.
+No pandas, no Python loop per row.
 """
 
 from __future__ import annotations
@@ -30,23 +31,27 @@ __all__ = [
 
 G = TypeVar("G", bound=np.generic)
 Int64Array = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.integer[Any]]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
 def sort_by_key(
     *keys: npt.NDArray[np.integer[Any]],
-) -> tuple[npt.NDArray[np.intp], list[Int64Array]]:
+) -> tuple[npt.NDArray[np.intp], list[IntArray]]:
     """
     Return the permutation that sorts rows by several non-negative int keys.
 
-    Also returns the keys in sorted order. The keys are packed into one int64
-    (most significant first) together with the row number and sorted with
-    `numpy.sort`, which is several times faster than a stable `numpy.argsort`;
-    the row number keeps the order stable, and the sorted keys are unpacked
-    from the packed values rather than gathered (a random gather per key
-    costs more than the sort). Falls back to `numpy.lexsort` when the packed
-    key would not fit in 63 bits.
+    Also returns the keys in sorted order: int32 where a key fits in 31
+    bits, int64 otherwise. The keys are packed into one int64 (most
+    significant first) together with the row number and sorted in place
+    with `numpy.sort`, which is several times faster than a stable
+    `numpy.argsort`; the row number keeps the order stable, and the sorted
+    keys are unpacked from the packed values rather than gathered (a random
+    gather per key costs more than the sort). The row numbers are written in
+    blocks, so the only new arrays of the full length are the packed key,
+    the permutation and the unpacked keys. Falls back to `numpy.lexsort`
+    when the packed key would not fit in 63 bits.
     """
     n = len(keys[0])
     if n == 0:
@@ -61,19 +66,32 @@ def sort_by_key(
         packed <<= width
         packed |= key
     packed <<= row_bits
-    packed |= np.arange(n, dtype=np.int64)
+    step = 1 << 16
+    for start in range(0, n, step):
+        block = packed[start : start + step]
+        block |= np.arange(start, start + len(block), dtype=np.int64)
     packed.sort()
     order = packed & ((1 << row_bits) - 1)
     packed >>= row_bits
-    unpacked: list[Int64Array] = []
+    unpacked: list[IntArray] = []
     for width in reversed(bits[1:]):
-        unpacked.append(packed & ((1 << width) - 1))
+        unpacked.append(_low_bits(packed, width))
         packed >>= width
-    unpacked.append(packed)  # the most significant key needs no mask
+    unpacked.append(packed.astype(np.int32) if bits[0] <= 31 else packed)
     return order.view(np.intp), unpacked[::-1]
 
 
-def group_starts(*sorted_keys: Int64Array) -> BoolArray:
+def _low_bits(packed: Int64Array, width: int) -> IntArray:
+    """Return the low `width` bits of `packed`: int32 when they fit."""
+    mask = (1 << width) - 1
+    if width > 31:
+        return packed & mask
+    out = np.empty(len(packed), np.int32)
+    np.bitwise_and(packed, mask, out=out, casting="unsafe")
+    return out
+
+
+def group_starts(*sorted_keys: IntArray) -> BoolArray:
     """Mark where a run of equal key tuples begins (input sorted by the keys)."""
     n = len(sorted_keys[0])
     starts = np.zeros(n, bool)
@@ -84,9 +102,9 @@ def group_starts(*sorted_keys: Int64Array) -> BoolArray:
     return starts
 
 
-def grouped_cumsum(values: Int64Array, starts: BoolArray) -> Int64Array:
-    """Cumulative sum of *values* that restarts where *starts* is True."""
-    total = np.cumsum(values)
+def grouped_cumsum(values: IntArray, starts: BoolArray) -> Int64Array:
+    """Cumulative int64 sum of *values* that restarts where *starts* is True."""
+    total = np.cumsum(values, dtype=np.int64)
     if not len(values):
         return total
     first = np.flatnonzero(starts)
@@ -97,11 +115,11 @@ def grouped_cumsum(values: Int64Array, starts: BoolArray) -> Int64Array:
     return total
 
 
-def sum_runs(values: Int64Array, starts: BoolArray) -> Int64Array:
-    """Exact sums of the runs of *values* that begin where *starts* is True."""
+def sum_runs(values: IntArray, starts: BoolArray) -> Int64Array:
+    """Exact int64 sums of the runs of *values* that begin where *starts* is True."""
     if not len(values):
-        return values.copy()
-    return np.add.reduceat(values, np.flatnonzero(starts))
+        return np.zeros(0, np.int64)
+    return np.add.reduceat(values, np.flatnonzero(starts), dtype=np.int64)
 
 
 def previous_in_group(
@@ -116,11 +134,17 @@ def previous_in_group(
 
 
 def sum_by_key(
-    keys: npt.NDArray[np.integer], values: Int64Array, size: int
+    keys: npt.NDArray[np.integer[Any]], values: IntArray, size: int
 ) -> Int64Array:
-    """Exact int64 sums of *values* per key in ``range(size)`` (unbuffered add)."""
+    """
+    Exact int64 sums of *values* per key in ``range(size)`` (unbuffered add).
+
+    The values are read as int64 (a copy only when they are narrower):
+    `numpy.ufunc.at` has a fast loop only when the values match the output's
+    dtype, and is some thirty times slower otherwise (int32 counts, say).
+    """
     out = np.zeros(size, np.int64)
-    np.add.at(out, keys, values)
+    np.add.at(out, keys, np.asarray(values, np.int64))
     return out
 
 

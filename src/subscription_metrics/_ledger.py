@@ -41,7 +41,7 @@ from ._overflow import (
     checked_sum_runs,
     overflow_problem,
 )
-from ._schema import Amounts, _upper_case_codes, check_table
+from ._schema import Amounts, _upper_case_codes, check_table, distinct_values
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
 
@@ -112,14 +112,22 @@ def _conventions_name(conventions: Conventions) -> str:
 
 @frozen(kw_only=True)
 class _Events:
-    """Sorted per-customer events (internal arrays; one row per customer-month)."""
+    """
+    Sorted per-customer events (internal arrays; one row per customer-month).
 
-    customer: npt.NDArray[np.int64]  # code into Ledger.customers
-    month: npt.NDArray[np.int64]  # month ordinal
+    Money is int64; customer codes, month ordinals and subscription counts
+    are int32 (checked to fit when built), which keeps a ledger of a million
+    customers about a third smaller. Arithmetic on the int32 arrays that can
+    leave their range (a cell key of customer and month, say) must widen
+    them first: numpy keeps int32 in ``a * n`` and ``a += b``.
+    """
+
+    customer: npt.NDArray[np.int32]  # code into Ledger.customers
+    month: npt.NDArray[np.int32]  # month ordinal
     mrr_change: npt.NDArray[np.int64]
     mrr_after: npt.NDArray[np.int64]
-    count_change: npt.NDArray[np.int64]  # active subscriptions (or rows)
-    count_after: npt.NDArray[np.int64]
+    count_change: npt.NDArray[np.int32]  # active subscriptions (or rows)
+    count_after: npt.NDArray[np.int32]
     kind: npt.NDArray[np.int8]  # NONE or a movement code
 
 
@@ -461,20 +469,16 @@ class Ledger:
 
         from .periods import month_ceil_ordinal, month_ordinal
 
-        if conventions.mrr_snapshot == "end":
-            first = month_ordinal(table["start"])
-            has_end = table["end"].notna().to_numpy()
-            last = np.where(
-                has_end, month_ordinal(table["end"].fillna(table["start"])), 0
-            )
-        else:
-            first = month_ceil_ordinal(table["start"])
-            has_end = table["end"].notna().to_numpy()
-            last = np.where(
-                has_end, month_ceil_ordinal(table["end"].fillna(table["start"])), 0
-            )
-        first = np.asarray(first, np.int64)
-        last = np.asarray(last, np.int64)
+        ordinal = (
+            month_ordinal if conventions.mrr_snapshot == "end" else (month_ceil_ordinal)
+        )
+        first = np.asarray(ordinal(table["start"]), np.int64)
+        has_end = table["end"].notna().to_numpy()
+        last = np.zeros(len(first), np.int64)  # read only where has_end
+        if has_end.any():
+            ends = table["end"] if has_end.all() else table["end"][has_end]
+            last[has_end] = ordinal(ends)
+            del ends
         invisible = has_end & (last <= first)
         set_aside: list[SetAside] = []
         ids = table["subscription_id"]
@@ -519,25 +523,10 @@ class Ledger:
         # stays a small multiple of the input.
         opens, closes = np.flatnonzero(visible), np.flatnonzero(closing)
         del visible, closing, has_end, invisible
-        n_opens = len(opens)
-        customer = np.concatenate([codes[opens], codes[closes]])
-        del codes
-        month = np.concatenate([first[opens], last[closes]])
-        del first, last
-        signed_mrr = np.concatenate([mrr[opens], -mrr[closes]])
-        del opens, closes, mrr
-        base = int(month.min()) if len(month) else 0
-        month -= base
-        order, (customer, month) = k.sort_by_key(customer, month)
-        month += base
-        mrr_change = signed_mrr[order]
-        del signed_mrr
-        count_change = np.where(order < n_opens, 1, -1).astype(np.int64)
-        del order
-        changes = [customer, month, mrr_change, count_change]
-        del customer, month, mrr_change, count_change
+        spans = [codes, first, last, mrr, opens, closes]
+        del codes, first, last, mrr, opens, closes
         events = _build_events(
-            changes,
+            _span_changes(spans, table="subscriptions"),
             conventions=conventions,
             table="subscriptions",
             ids=customer_frame["customer_id"].to_numpy(),
@@ -877,7 +866,7 @@ class Ledger:
     def _from_customer_months(
         cls,
         keys: npt.NDArray[np.int64],
-        month: npt.NDArray[np.int64],
+        month: npt.NDArray[np.integer[Any]],
         mrr: npt.NDArray[np.int64],
         labels: Any,
         decode: Any,
@@ -904,8 +893,11 @@ class Ledger:
             advice=advice,
         )
         first_row = k.group_starts(key)
-        customer = np.cumsum(first_row) - 1
-        customer_frame = _customer_frame(decode(key[first_row]), customer_table)
+        customer = np.cumsum(first_row, dtype=np.int32)  # fits: one per row
+        customer -= 1
+        customer_frame = _customer_frame(
+            decode(key[first_row].astype(np.int64)), customer_table
+        )
         changes = list(_row_events(customer, month, mrr, horizon))
         del customer, month, mrr
         events = _build_events(
@@ -1236,13 +1228,104 @@ def _customer_keys(
     return codes.astype(np.int64), take
 
 
-def _customer_codes(ids: pd.Series) -> tuple[npt.NDArray[np.int64], Any]:
+def _span_changes(
+    spans: list[npt.NDArray[Any]], *, table: str
+) -> list[npt.NDArray[Any]]:
+    """
+    Return the change events of subscription spans, by customer and month.
+
+    `spans` holds, per span, the customer code, first and last (exclusive)
+    counted month, and MRR, then the positions of the spans that open and
+    of those that close. Each opening span gives ``+mrr`` at its first month,
+    each closing one ``-mrr`` at its last. Returns the customer (int32),
+    month (int32), MRR change (int64) and count change (int8) arrays, as
+    `_build_events` takes them.
+
+    Each event's (customer, month, span, closes) is packed into one int64
+    and sorted in place; the MRR is then read from the span, and `spans` is
+    emptied so each input array is freed as soon as it is used: the peak is
+    about three int64 arrays of the events. When the pack needs more than
+    63 bits, `_span_changes_lexsort` sorts instead.
+    """
+    codes, first, last, mrr, opens, closes = spans
+    n_opens, n = len(opens), len(opens) + len(closes)
+    if n == 0:
+        spans.clear()
+        empty = np.zeros(0, np.int32)
+        return [empty, empty, np.zeros(0, np.int64), np.zeros(0, np.int8)]
+    low, high = 2**62, -(2**62)
+    for months, rows in ((first, opens), (last, closes)):
+        if len(rows):
+            low = min(low, int(months[rows].min()))
+            high = max(high, int(months[rows].max()))
+    _check_int32(low, high, table=table, column="start, end", what="month ordinals")
+    top_code = int(codes.max())
+    _check_int32(0, top_code, table=table, column="customer_id", what="codes")
+    month_bits = max((high - low).bit_length(), 1)
+    code_bits = max(top_code.bit_length(), 1)
+    row_bits = max((2 * len(mrr) - 1).bit_length(), 1)  # span, then closes
+    if code_bits + month_bits + row_bits > 63:
+        return _span_changes_lexsort(spans)
+    spans.clear()
+    packed = np.empty(n, np.int64)
+    head, tail = packed[:n_opens], packed[n_opens:]
+    head[:] = codes[opens]
+    tail[:] = codes[closes]
+    del codes
+    packed <<= month_bits
+    head |= first[opens] - low
+    tail |= last[closes] - low
+    del first, last
+    packed <<= row_bits
+    head |= opens << 1
+    tail |= (closes << 1) | 1
+    del head, tail, opens, closes
+    packed.sort()  # by customer, month, then span: stable enough to net
+    # Unpacked narrowest first, and the pack freed before the MRR is read.
+    span = packed & ((1 << row_bits) - 1)
+    packed >>= row_bits
+    month = np.empty(n, np.int32)
+    np.bitwise_and(packed, (1 << month_bits) - 1, out=month, casting="unsafe")
+    month += np.int32(low)  # within int32: checked above
+    packed >>= month_bits
+    customer = packed.astype(np.int32)
+    del packed
+    count_change = np.empty(n, np.int8)
+    np.bitwise_and(span, 1, out=count_change, casting="unsafe")  # 1: closes
+    span >>= 1
+    mrr_change = mrr[span]
+    del span, mrr
+    closing = count_change.view(np.bool_)
+    np.negative(mrr_change, out=mrr_change, where=closing)
+    del closing
+    count_change *= -2
+    count_change += 1  # +1 opens, -1 closes
+    return [customer, month, mrr_change, count_change]
+
+
+def _span_changes_lexsort(spans: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
+    """`_span_changes` by `numpy.lexsort`: for any width, and its test oracle."""
+    codes, first, last, mrr, opens, closes = spans
+    spans.clear()
+    customer = np.concatenate([codes[opens], codes[closes]])
+    month = np.concatenate([first[opens], last[closes]])
+    order = np.lexsort((month, customer))
+    signed = np.concatenate([mrr[opens], -mrr[closes]])
+    return [
+        customer[order].astype(np.int32),  # within int32: checked by the caller
+        month[order].astype(np.int32),
+        signed[order],
+        np.where(order < len(opens), np.int8(1), np.int8(-1)),
+    ]
+
+
+def _customer_codes(ids: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], Any]:
     """
     Dense customer codes ``0 .. n - 1`` and the id of each code.
 
     Integer ids in a range at most a few times their number are coded by a
-    table over the range (in id order, linear time, no hashing); other ids
-    are factorised in order of appearance.
+    table over the range (in id order, linear time, no hashing; int32 codes
+    when the range allows); other ids are factorised in order of appearance.
     """
     values = ids.to_numpy() if isinstance(ids.dtype, np.dtype) else None
     if values is not None and values.dtype.kind in "iu" and len(values):
@@ -1251,13 +1334,15 @@ def _customer_codes(ids: pd.Series) -> tuple[npt.NDArray[np.int64], Any]:
             offset = np.subtract(values, low, dtype=np.int64)
             seen = np.zeros(high - low + 1, np.bool_)
             seen[offset] = True
-            rank = np.cumsum(seen, dtype=np.int64) - 1
+            narrow = np.int32 if len(seen) <= _INT32.max else np.int64
+            rank: npt.NDArray[np.integer[Any]] = np.cumsum(seen, dtype=narrow)
+            rank -= 1
             codes = rank[offset]
             del offset, rank
             uniques = (np.flatnonzero(seen) + low).astype(values.dtype)
             return codes, uniques
     codes, found = pd.factorize(ids, sort=False)
-    return codes.astype(np.int64, copy=False), found
+    return codes, found
 
 
 def _fixed_width_keys(
@@ -1328,19 +1413,23 @@ def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFram
         attributes = customers.drop_duplicates("customer_id").set_index("customer_id")
         joined = attributes.reindex(pd.Index(uniques))
         for name in attributes.columns:
-            frame[name] = joined[name].to_numpy()
+            column = joined[name]
+            # Text stays in its own array: through Python objects and back
+            # it would be read again string by string.
+            text = isinstance(column.dtype, pd.StringDtype)
+            frame[name] = column.array if text else column.to_numpy()
         frame.attrs["known"] = pd.Index(uniques).isin(attributes.index)
     return frame
 
 
 def _row_events(
-    customer: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    customer: npt.NDArray[np.integer[Any]],
+    month: npt.NDArray[np.integer[Any]],
     mrr: npt.NDArray[np.int64],
     horizon: int | None,
 ) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
+    npt.NDArray[np.integer[Any]],
+    npt.NDArray[np.integer[Any]],
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
 ]:
@@ -1356,7 +1445,7 @@ def _row_events(
     if n:
         continues[1:] = (customer[1:] == customer[:-1]) & (month[1:] == month[:-1] + 1)
     change = mrr.copy()
-    change[1:] -= np.where(continues[1:], mrr[:-1], 0)
+    np.subtract(change[1:], mrr[:-1], out=change[1:], where=continues[1:])
     opens = np.flatnonzero(~continues | (change != 0))
     last = np.ones(n, bool)
     last[:-1] = ~continues[1:]
@@ -1409,7 +1498,8 @@ def _reporting_amounts(
 
     amounts = table[column].to_numpy(np.int64)
     codes = table["currency"]
-    present = pd.unique(codes)
+    null = codes.isna().to_numpy(bool)
+    present = pd.unique(codes) if null.any() else distinct_values(codes, null)
     if currency is not None:
         currency = _money.canonical_currency(currency)
     if rates is None:
@@ -1526,7 +1616,7 @@ def _reporting_amounts(
 
 
 def _build_events(
-    changes: list[npt.NDArray[np.int64]],
+    changes: list[npt.NDArray[Any]],
     *,
     conventions: Conventions,
     table: str,
@@ -1541,22 +1631,38 @@ def _build_events(
     these changes, so it is then exact. `table` and `ids` (the customer id of
     each code) name the input when they do not.
 
-    `changes` holds the customer, month, MRR change and count change arrays;
-    it is emptied, so the input arrays are freed once they are netted.
+    `changes` holds the customer, month, MRR change and count change arrays
+    (customer, month and count of any integer width); it is emptied, so the
+    input arrays are freed once they are netted.
     """
-    customer, month, mrr_change, count_change = changes
+    raw_customer, raw_month, mrr_change, raw_count = changes
     changes.clear()
-    starts = k.group_starts(customer, month)
+    starts = k.group_starts(raw_customer, raw_month)
     if not starts.all():
+        # One array at a time, each input freed before the next sum.
         mrr_change, overflow = checked_sum_runs(mrr_change, starts)
-        count_change = k.sum_runs(count_change, starts)
-        customer, month = customer[starts], month[starts]
+        raw_customer, raw_month = raw_customer[starts], raw_month[starts]
         if overflow is not None and overflow.any():
-            _raise_overflow(table, ids, customer[overflow], "MRR in one month")
-    changed = (mrr_change != 0) | (count_change != 0)
+            _raise_overflow(table, ids, raw_customer[overflow], "MRR in one month")
+        # Each count change is -1, 0 or 1, so with fewer than 2**31 events
+        # every sum fits in int32.
+        _check_int32(0, len(raw_count), table=table, column="rows", what="rows")
+        raw_count = np.add.reduceat(raw_count, np.flatnonzero(starts), dtype=np.int32)
+    del starts
+    changed = (mrr_change != 0) | (raw_count != 0)
     if not changed.all():
-        customer, month = customer[changed], month[changed]
-        mrr_change, count_change = mrr_change[changed], count_change[changed]
+        raw_customer, raw_month = raw_customer[changed], raw_month[changed]
+        mrr_change, raw_count = mrr_change[changed], raw_count[changed]
+    del changed
+    # Narrowed as soon as they are netted, so every array after this is half
+    # the size. Customer codes number the customers; counts are bounded by
+    # the input rows.
+    customer = _int32(raw_customer, table=table, column="customer_id", what="codes")
+    del raw_customer
+    month = _int32(raw_month, table=table, column="month", what="month ordinals")
+    del raw_month
+    count_change = _int32(raw_count, table=table, column="rows", what="counts")
+    del raw_count
     check_total_fits(
         mrr_change,
         table=table,
@@ -1568,7 +1674,12 @@ def _build_events(
     )
     first = k.group_starts(customer)
     mrr_after = k.grouped_cumsum(mrr_change, first)
-    count_after = k.grouped_cumsum(count_change, first)
+    count_after = _int32(
+        k.grouped_cumsum(count_change, first),
+        table=table,
+        column="rows",
+        what="active subscriptions of a customer",
+    )
     active_after = is_active(mrr_after, count_after, conventions)
     active_before = k.previous_in_group(active_after, first, False)
     kind = _classify(
@@ -1590,9 +1701,54 @@ def _build_events(
     )
 
 
+_INT32: Final = np.iinfo(np.int32)
+
+
+def _check_int32(
+    low: int, high: int, *, table: str, column: str, what: str, count: int = 0
+) -> None:
+    """
+    Raise `InvalidTableError` unless ``low .. high`` lies within int32.
+
+    The ledger keeps customer codes, month ordinals and subscription counts
+    as int32: more than two billion customers or rows, or a month past the
+    year 178 million, is refused, never wrapped.
+    """
+    if low < _INT32.min or high > _INT32.max:
+        raise InvalidTableError(
+            [
+                Problem(
+                    table=table,
+                    column=column,
+                    rule="within the ledger's 32-bit range",
+                    count=count,
+                    detail=(
+                        f"{what} must lie within {_INT32.min}..{_INT32.max} "
+                        f"(found {low}..{high})"
+                    ),
+                )
+            ]
+        )
+
+
+def _int32(
+    values: npt.NDArray[np.integer[Any]], *, table: str, column: str, what: str
+) -> npt.NDArray[np.int32]:
+    """Return integer *values* as int32 for the ledger's event arrays (checked)."""
+    if values.dtype == np.int32:
+        return values  # type: ignore[return-value]
+    if len(values):
+        low, high = int(values.min()), int(values.max())
+        outside = 0
+        if low < _INT32.min or high > _INT32.max:
+            outside = int(((values < _INT32.min) | (values > _INT32.max)).sum())
+        _check_int32(low, high, table=table, column=column, what=what, count=outside)
+    return values.astype(np.int32)
+
+
 def _net_customer_months(
     keys: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    month: npt.NDArray[np.integer[Any]],
     amounts: npt.NDArray[np.int64],
     labels: npt.NDArray[Any] | pd.Index,
     decode: Any,
@@ -1600,7 +1756,9 @@ def _net_customer_months(
     table: str,
     column: str,
     advice: str,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+) -> tuple[
+    npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]
+]:
     """
     Sum signed rows per customer-month, sorted by both; refuse negative sums.
 
@@ -1609,6 +1767,9 @@ def _net_customer_months(
     its rows by `labels` (one per input row).
     """
     base = int(month.min()) if len(month) else 0
+    if len(month):  # the sorted months come back as int32, as do close months
+        top = int(month.max()) + 1
+        _check_int32(base, top, table=table, column="month", what="month ordinals")
     order, (key, month) = k.sort_by_key(keys, month - base)
     month += base
     amounts = amounts[order]
@@ -1623,7 +1784,7 @@ def _net_customer_months(
         run = np.cumsum(starts) - 1
         rows = order[negative[run]]
         named = pd.unique(pd.Series(np.asarray(labels[rows], dtype=object)))
-        customers = np.asarray(decode(key[negative]), dtype=object)
+        customers = np.asarray(decode(key[negative].astype(np.int64)), dtype=object)
         months = ordinal_strings(month[negative][:MAX_EXAMPLES])
         shown = ", ".join(
             f"{c} in {m}" for c, m in zip(customers[:MAX_EXAMPLES], months, strict=True)
@@ -1666,15 +1827,15 @@ def _raise_overflow(
 
 
 def _raise_month_overflow(
-    key: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    key: npt.NDArray[np.integer[Any]],
+    month: npt.NDArray[np.integer[Any]],
     overflow: npt.NDArray[np.bool_],
     decode: Any,
     table: str = "monthly_mrr",
     column: str = "mrr",
 ) -> None:
     """Raise for monthly rows of one customer-month that add up past int64."""
-    customers = np.asarray(decode(key[overflow]), dtype=object)
+    customers = np.asarray(decode(key[overflow].astype(np.int64)), dtype=object)
     months = ordinal_strings(month[overflow])
     labels = np.array(
         [f"{c} in {m}" for c, m in zip(customers, months, strict=True)], object
@@ -1691,7 +1852,7 @@ def _raise_month_overflow(
     raise MoneyOverflowError([problem])
 
 
-def ordinal_strings(ordinals: npt.NDArray[np.int64]) -> list[str]:
+def ordinal_strings(ordinals: npt.NDArray[np.integer[Any]]) -> list[str]:
     """Month ordinals as 'YYYY-MM' strings."""
     from .periods import ordinal_to_period
 
@@ -1700,7 +1861,7 @@ def ordinal_strings(ordinals: npt.NDArray[np.int64]) -> list[str]:
 
 def is_active(
     mrr: npt.NDArray[np.int64],
-    count: npt.NDArray[np.int64],
+    count: npt.NDArray[np.integer[Any]],
     conventions: Conventions,
 ) -> npt.NDArray[np.bool_]:
     """Whether a customer with this MRR and active-subscription count is active."""
@@ -1708,8 +1869,8 @@ def is_active(
 
 
 def _classify(
-    customer: npt.NDArray[np.int64],
-    month: npt.NDArray[np.int64],
+    customer: npt.NDArray[np.int32],
+    month: npt.NDArray[np.int32],
     mrr_change: npt.NDArray[np.int64],
     before: npt.NDArray[np.bool_],
     after: npt.NDArray[np.bool_],
@@ -1727,7 +1888,7 @@ def _classify(
     activation = after[switch]
     returning = activation & ~first_switch
     gap = np.zeros(len(switch), np.int64)
-    gap[1:] = month[switch][1:] - month[switch][:-1]
+    gap[1:] = np.diff(month[switch])
     is_reactivation = returning if window is None else returning & (gap <= window)
     kind[switch[activation & ~is_reactivation]] = NEW
     kind[switch[is_reactivation]] = REACTIVATION

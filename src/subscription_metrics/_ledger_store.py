@@ -19,7 +19,7 @@ import pandas as pd
 
 from ._conventions import Conventions
 from ._encode import decode_frame, encode, read_parquet, to_parquet
-from ._ledger import Ledger, SetAside, _Events
+from ._ledger import Ledger, SetAside, _Events, _int32
 
 __all__ = ["FORMAT", "from_dict", "read_folder", "to_dict", "write_folder"]
 
@@ -40,9 +40,16 @@ _TABLES: Final = ("events", "customers", "rows")
 
 
 def _events_frame(ledger: Ledger) -> pd.DataFrame:
+    # The saved columns are int64 (kind int8), whatever the arrays' width in
+    # memory, so the saved form does not depend on it.
     ev = ledger._events
-    columns: dict[str, Any] = {name: getattr(ev, name) for name in _EVENT_COLUMNS}
-    columns["month"] = pd.arrays.PeriodArray(ev.month, dtype=pd.PeriodDtype("M"))
+    columns: dict[str, Any] = {
+        name: getattr(ev, name).astype(np.int64) for name in _EVENT_COLUMNS
+    }
+    columns["kind"] = ev.kind
+    columns["month"] = pd.arrays.PeriodArray(
+        ev.month.astype(np.int64), dtype=pd.PeriodDtype("M")
+    )
     return pd.DataFrame(columns)
 
 
@@ -51,6 +58,10 @@ def _events(frame: pd.DataFrame) -> _Events:
         name: frame[name].to_numpy(dtype=np.int64) for name in _EVENT_COLUMNS
     }
     arrays["month"] = pd.PeriodIndex(frame["month"]).asi8.astype(np.int64)
+    for name in ("customer", "month", "count_change", "count_after"):
+        arrays[name] = _int32(
+            arrays[name], table="ledger events", column=name, what=name
+        )
     arrays["kind"] = frame["kind"].to_numpy(dtype=np.int8)
     return _Events(**arrays)
 

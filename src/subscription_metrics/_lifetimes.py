@@ -234,8 +234,8 @@ def _subjects(ledger: Ledger, as_of: int | None, spells: str) -> _Subjects:
     closed = after < len(switch)
     closed[closed] = who[after[closed]] == who[opens[closed]]
     spell = k.grouped_cumsum(on.astype(np.int64), k.group_starts(who))[opens]
-    subject = who[opens]
-    start = month[switch[opens]]
+    subject = who[opens].astype(np.int64)  # the events' int32, widened
+    start = month[switch[opens]].astype(np.int64)
     end = np.full(len(opens), as_of, np.int64)
     end[closed] = month[switch[after[closed]]] - 1
     cohort_of = np.zeros(len(ledger.customers), np.int64)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -152,7 +152,7 @@ def _customer_mrr_paths(
         return {name: np.zeros(0) for name in ("share_end", "months", "pv")}
     span = int(ev.month.max() - ev.month.min() + 3) if len(ev.month) else 3
     low = int(ev.month.min()) - 1 if len(ev.month) else 0
-    keys = ev.customer * span + (ev.month - low)
+    keys = ev.customer.astype(np.int64) * span + (ev.month - low)  # int32: widen
     known = customer >= 0
 
     def at(month: IntArray) -> IntArray:
@@ -207,7 +207,9 @@ def _customer_mrr_paths(
     }
 
 
-def _wsum(keys: IntArray, weights: FloatArray, size: int) -> FloatArray:
+def _wsum(
+    keys: npt.NDArray[np.integer[Any]], weights: FloatArray, size: int
+) -> FloatArray:
     """Sum `weights` by integer `keys` into `size` float64 bins (any row order)."""
     return k.float_sum_by_key(keys, weights, size)
 

@@ -644,6 +644,81 @@ def _check_number(
     return series
 
 
+def _constant_text(series: pd.Series) -> str | None:
+    """
+    Return the one value of a pyarrow-backed text column of one repeated value.
+
+    Reads the Arrow buffers: every value has the first one's byte length and
+    its bytes. None for any other column
+    (missing values, other dtypes, several values), so callers fall back.
+    """
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+
+    text = pa.array(series.array)  # the Arrow data itself, through __arrow_array__
+    if isinstance(text, pa.ChunkedArray):
+        if text.num_chunks != 1:
+            return None
+        text = text.chunk(0)
+    n = len(text)
+    if not n or text.null_count or text.type not in (pa.string(), pa.large_string()):
+        return None
+    offset_type = np.int32 if text.type == pa.string() else np.int64
+    offsets = np.frombuffer(text.buffers()[1], offset_type)[
+        text.offset : text.offset + n + 1
+    ]
+    start = int(offsets[0])
+    width = int(offsets[1]) - start
+    if not 0 < width <= 64 or int(offsets[-1]) - start != n * width:
+        return None
+    data = np.frombuffer(text.buffers()[2], np.uint8)[start : start + n * width]
+    # In blocks, so every temporary stays small and in cache (fresh memory
+    # for a whole column costs more in page faults than the comparisons).
+    step = 1 << 16
+    pattern = np.frombuffer(data[:width].tobytes() * step, np.uint8)
+    steps = np.arange(step + 1, dtype=offset_type) * width
+    for low in range(0, n, step):
+        bounds = offsets[low : low + step + 1]
+        if not np.array_equal(bounds, steps[: len(bounds)] + bounds[0]):
+            return None
+        block = data[low * width : (low + step) * width]
+        if not np.array_equal(block, pattern[: len(block)]):
+            return None
+    value: str = text[0].as_py()
+    return value
+
+
+def distinct_values(
+    series: pd.Series, null: npt.NDArray[np.bool_] | None = None
+) -> list[Any]:
+    """
+    Return the distinct non-missing values of a column, in order of appearance.
+
+    A column of one repeated value (the usual currency column) is recognised
+    by one vectorised comparison with its first value, which is several
+    times faster than hashing every row. `null` is the column's missing
+    mask, if already known.
+    """
+    constant = _constant_text(series)
+    if constant is not None:
+        return [constant]
+    if null is None:
+        null = series.isna().to_numpy(bool)
+    present = series[~null] if null.any() else series
+    if not len(present):
+        return []
+    first = present.iloc[0]
+    try:
+        same = bool(np.asarray(present == first, dtype=bool).all())
+    except (TypeError, ValueError):  # values that do not compare elementwise
+        same = False
+    if same:
+        return [first]
+    return list(pd.unique(present))
+
+
 def _check_currency(
     check: _Checker, name: str, series: pd.Series, *, nullable: bool = False
 ) -> None:
@@ -652,7 +727,7 @@ def _check_currency(
     null = series.isna().to_numpy()
     if not nullable:
         check.add(name, "not missing", null)
-    codes = pd.unique(series[~null])
+    codes = distinct_values(series, null)
     unknown = [code for code in codes if code not in CURRENCY_EXPONENTS]
     if unknown:
         bad = series.isin(unknown).to_numpy(bool)
@@ -668,8 +743,17 @@ def _upper_case_codes(series: pd.Series) -> pd.Series:
     """Return currency codes in upper case ('usd' is USD); other values as they are."""
     from ._currencies import known_code
 
+    def canonical(code: Any) -> Any:
+        return code if (known := known_code(code)) is None else known
+
+    # Usually every code is already canonical: then no positions are needed.
+    if all(
+        not isinstance(code, str) or canonical(code) == code
+        for code in distinct_values(series)
+    ):
+        return series
     positions, uniques = pd.factorize(series, use_na_sentinel=True)
-    upper = [code if (known := known_code(code)) is None else known for code in uniques]
+    upper = [canonical(code) for code in uniques]
     changed = [
         i
         for i, code in enumerate(uniques)

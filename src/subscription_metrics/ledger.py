@@ -10,7 +10,7 @@ start.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +32,6 @@ from ._ledger import (
 )
 from ._validation import check_by
 from .periods import ordinal_to_period
-
-G = TypeVar("G", bound=np.generic)
 
 if TYPE_CHECKING:
     from ._partials import Figures, Partial
@@ -70,12 +68,12 @@ BRIDGE_COLUMNS: Final = (
 """Columns of `bridge`, in order: money (int64 minor units), then customer counts."""
 
 
-def _months(ordinals: npt.NDArray[np.int64]) -> pd.PeriodIndex:
+def _months(ordinals: npt.NDArray[np.integer[Any]]) -> pd.PeriodIndex:
     return ordinal_to_period(ordinals)
 
 
 def _customer_order(
-    ledger: Ledger, customer: npt.NDArray[np.int64]
+    ledger: Ledger, customer: npt.NDArray[np.integer[Any]]
 ) -> npt.NDArray[np.intp]:
     """Order rows by customer id (then by their existing order), for stable output."""
     ids = ledger.customers["customer_id"]
@@ -131,8 +129,8 @@ def events(ledger: Ledger) -> pd.DataFrame:
             "month": _months(ev.month[order]),
             "mrr_change": ev.mrr_change[order],
             "mrr": ev.mrr_after[order],
-            "subscriptions_change": ev.count_change[order],
-            "subscriptions": ev.count_after[order],
+            "subscriptions_change": ev.count_change[order].astype(np.int64),
+            "subscriptions": ev.count_after[order].astype(np.int64),
         }
     )
     out.attrs["currency"] = ledger.currency
@@ -297,28 +295,29 @@ def bridge(
     n_months = len(months)
     size = n_segments * n_months
     ev = ledger._events
-    inside = (ev.month >= (lo or 0)) & (ev.month <= (hi if hi is not None else -1))
     before = ev.month < (lo or 0)
-    every = bool(inside.all())  # the usual window: no event left out, no copies
-
-    def window(values: npt.NDArray[G]) -> npt.NDArray[G]:
-        return values if every else values[inside]
-
-    # One exact pass over the window's events: for every movement kind the
-    # amount is |mrr_change| (a churn's change is minus the MRR it had). The
-    # cell is built in place, one temporary at a time.
-    cell = window(ev.month) - (lo or 0)
+    # One exact pass over the events. The cell key (kind, segment, month) is
+    # built in place in one int64 array (the int32 event arrays are widened
+    # as they are added); events outside the window go to one extra cell
+    # that is dropped, so no array is copied for the window. Within a
+    # movement kind every change has the same sign (a churn's change is
+    # minus the MRR it had), so the amount is the absolute value of the
+    # cell's signed sum: no array of absolute values.
+    cell = ev.kind.astype(np.int64)
     if n_segments > 1:
-        part = customer_segment[window(ev.customer)]
-        part *= n_months
-        cell += part
-        del part
-    part = window(ev.kind).astype(np.int64)
-    part *= size
-    cell += part
-    del part
-    amounts = k.sum_by_key(cell, np.abs(window(ev.mrr_change)), 6 * size)
-    counts = np.bincount(cell, minlength=6 * size).astype(np.int64)
+        cell *= n_segments
+        cell += customer_segment[ev.customer]
+    cell *= n_months
+    cell += ev.month
+    cell -= lo or 0
+    low_month = int(ev.month.min()) if len(ev.month) else 0
+    high_month = int(ev.month.max()) if len(ev.month) else 0
+    if lo is None or hi is None or low_month < lo or high_month > hi:
+        outside = before | (ev.month > (hi if hi is not None else -1))
+        cell[outside] = 6 * size
+        del outside
+    amounts = np.abs(k.sum_by_key(cell, ev.mrr_change, 6 * size + 1)[:-1])
+    counts = np.bincount(cell, minlength=6 * size + 1)[:-1].astype(np.int64)
     del cell
     amounts = amounts.reshape(6, n_segments, n_months)
     counts = counts.reshape(6, n_segments, n_months)

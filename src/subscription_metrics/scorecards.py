@@ -1858,7 +1858,9 @@ def owned_book(
     ev = ledger._events
     ids = ledger.customers["customer_id"].astype(str).to_numpy(object)
     inside = (ev.month >= lo) & (ev.month <= hi)
-    owner = owner_at(table, ids[ev.customer[inside]], ev.month[inside], chosen_role)
+    owner = owner_at(
+        table, ids[ev.customer[inside]], ev.month[inside].astype(np.int64), chosen_role
+    )
     kind = ev.kind[inside]
     change = ev.mrr_change[inside]
 
