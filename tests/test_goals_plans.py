@@ -784,3 +784,51 @@ def test_on_the_sample_pipeline_ltv_beats_size_when_the_ltvs_say_so():
     assert one["expected_ltv_low"] == pytest.approx(
         one["expected_mrr_low"] / one["churn_rate_low"]
     )
+
+
+def test_history_of_a_ledger_nobody_paid_leaves_the_multiples_unknown() -> None:
+    """A company whose only customer never paid has no churn to pool, so no
+    LTV multiple: `goal_history` leaves it out and says why in the chain
+    (it used to refuse its own NaN), and planning from it refuses plainly."""
+    subs = pd.DataFrame(
+        {
+            "subscription_id": ["s1"],
+            "customer_id": ["c1"],
+            "start": pd.to_datetime(["2024-01-01"]),
+            "end": [pd.NaT],
+            "mrr": [0],
+            "currency": ["JPY"],
+        }
+    )
+    led = sm.Ledger.from_subscriptions(
+        subs,
+        customers=pd.DataFrame({"customer_id": ["c1"], "segment": ["smb"]}),
+        through="2024-12",
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["d1"],
+            "customer_id": ["c1"],
+            "owner_id": ["st-1"],
+            "kind": ["new"],
+            "won_on": pd.to_datetime(["2024-01-01"]),
+            "mrr": [1000],
+            "currency": ["JPY"],
+        }
+    )
+    history = sm.goals.goal_history(led, deals=deals)
+    assert dict(history.ltv_multiple) == {}
+    assert history.chain["ltv_multiple[All]"].startswith("unknown")
+    staff = pd.DataFrame(
+        {
+            "staff_id": ["st-1"],
+            "role": ["field_sales"],
+            "monthly_cost": [1],
+            "currency": ["JPY"],
+        }
+    )
+    plan = sm.goals.Plan(
+        goal=1000, currency="JPY", start="2025-01", measure="net_new_mrr"
+    )
+    with pytest.raises(ValueError, match="unknown"):
+        sm.goals.plan_targets(staff, plan=plan, history=history)

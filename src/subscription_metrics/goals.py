@@ -1751,8 +1751,20 @@ def _goal_history(
     )
     rates = pooled["churn_rate"].to_numpy(np.float64)
     _, value = conventional_ltv(np.ones(len(rates)), rates, chosen)
-    multiple = {str(k): float(v) for k, v in zip(pooled.index, value, strict=True)}
+    # A segment without a customer-month at risk has no churn rate, so no
+    # multiple: it is left out (unknown), and the chain says why.
+    multiple = {
+        str(k): float(v)
+        for k, v in zip(pooled.index, value, strict=True)
+        if np.isfinite(v)
+    }
     for key, rate, v in zip(pooled.index, rates, value, strict=True):
+        if not np.isfinite(v):
+            chain[f"ltv_multiple[{key}]"] = (
+                f"unknown: no pooled monthly churn of {key} (no paying "
+                "customer-months at risk); set one to plan from it"
+            )
+            continue
         chain[f"ltv_multiple[{key}]"] = (
             f"pooled monthly churn of {key} {rate:.5f} (prior {prior_months:g} "
             f"customer-months toward its parent); LTV of 1 unit of MRR at margin "
