@@ -698,17 +698,8 @@ def _derivative_cells(
     at_risk: FloatArray,
 ) -> tuple[FloatArray, ...]:
     """Return the log-likelihood, gradient and Hessian terms per cell."""
-    log_stay, log_churn = _log_ratios(x, y)
-    d = renewed * x - lost * y
-    p = at_risk * x * y
-    return (
-        renewed * log_stay + lost * log_churn,
-        -d,
-        z * d,
-        -p,
-        z * p,
-        z * (w * d - z * p),
-    )
+    (ll,) = _log_likelihood_cells(x, y, z, w, renewed, lost, at_risk)
+    return (ll, *_gradient_cells(x, y, z, w, renewed, lost, at_risk))
 
 
 def _gradient_cells(
