@@ -814,10 +814,9 @@ def _newton_batch(
     # (rather than picked in every likelihood call); `live` holds the rows
     # `active` names, in the same order.
     live, live_size = counts, n
-    # The (mean) log-likelihood at theta where a line search computed it:
-    # the next iteration's search starts there.
+    # The (mean) log-likelihood at theta where a line search computed it
+    # (NaN where not): the next iteration's search starts there.
     known = np.full(n, np.nan)
-    has_known = np.zeros(n, np.bool_)
     for _ in range(_MAX_ITERATIONS):
         if not active.size:
             break
@@ -861,7 +860,7 @@ def _newton_batch(
         ll = known[active]
         part = live if searching.size == len(active) else live.take(searching)
         inner = np.arange(searching.size)
-        unknown = inner[~has_known[active[searching]]]
+        unknown = inner[np.isnan(ll[searching])]
         if unknown.size:
             pick = None if unknown.size == inner.size else unknown
             at = searching[unknown]
@@ -900,8 +899,7 @@ def _newton_batch(
             accepted[hit] = True
             searching, inner = searching[~good], inner[~good]
             step[searching] /= 2
-        has_known[active] = False
-        has_known[active[accepted & ~local]] = True
+        known[active[local]] = np.nan  # moved without a search
         theta[active] = new
         noise = ~accepted & (flatness <= _NOISE_GRADIENT)
         finished = small | noise
