@@ -33,12 +33,10 @@ class UsageRows:
 
     Attributes
     ----------
-    table : pandas.DataFrame
-        The checked table (as `check_table` returns it), rows as given.
     accounts : pandas.Index
         The distinct ``customer_id`` values, sorted.
     rows : numpy.ndarray
-        Row positions of `table` ordered by account, then month.
+        Row positions of the table ordered by account, then month.
     code : numpy.ndarray
         The account (position in `accounts`) of each row of `rows`.
     month : numpy.ndarray
@@ -48,7 +46,6 @@ class UsageRows:
         (NaN where missing), in the order of `rows`.
     """
 
-    table: pd.DataFrame
     accounts: pd.Index
     rows: IntpArray
     code: IntArray
@@ -127,7 +124,6 @@ def usage_rows(table: pd.DataFrame, month: IntArray) -> UsageRows:
         order = np.arange(0, dtype=np.intp)
         sorted_code, sorted_month = code, month
     return UsageRows(
-        table=table,
         accounts=accounts,
         rows=order,
         code=np.asarray(sorted_code, np.int64),

@@ -318,6 +318,34 @@ def _scope(
     )
 
 
+def _block_scope(
+    ledger: Ledger,
+    *,
+    since: MonthLike | None,
+    through: MonthLike | None,
+    as_of: MonthLike | None,
+) -> _Scope:
+    """
+    Resolve the window of a block's partial sums (the ledger's conventions).
+
+    The sums of a block do not depend on the estimation options (thin
+    limits, horizon, level, seed): the finish takes those, so the scope of
+    a partial carries neutral ones.
+    """
+    return _scope(
+        ledger,
+        since=since,
+        through=through,
+        as_of=as_of,
+        conventions=None,
+        min_customers=1,
+        min_churned=0,
+        horizon_months=None,
+        level=0.95,
+        seed=0,
+    )
+
+
 _EARLY_MONTHS: Final = (3, 6)
 _MOVES: Final = ("expansion_mrr", "contraction_mrr", "churned_mrr", "mrr_at_as_of")
 
@@ -821,18 +849,7 @@ def _block_card(
     options do not shape the sums; `_finish_card` takes them.
     """
     check_by(by, what="'staff' or 'team'")
-    scope = _scope(
-        ledger,
-        since=since,
-        through=through,
-        as_of=as_of,
-        conventions=None,
-        min_customers=1,
-        min_churned=0,
-        horizon_months=None,
-        level=0.95,
-        seed=0,
-    )
+    scope = _block_scope(ledger, since=since, through=through, as_of=as_of)
     people = _staff_table(staff)
     who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
     return _card_parts(ledger, _credited(who, credit), people, by, scope, company=total)
@@ -1731,18 +1748,7 @@ def _block_quality(
 ) -> _CardParts:
     """Return `acquisition_quality`'s sums for one block of whole customers."""
     check_by(by, what="a customer attribute (a str)")
-    scope = _scope(
-        ledger,
-        since=since,
-        through=through,
-        as_of=as_of,
-        conventions=None,
-        min_customers=1,
-        min_churned=0,
-        horizon_months=None,
-        level=0.95,
-        seed=0,
-    )
+    scope = _block_scope(ledger, since=since, through=through, as_of=as_of)
     labels = _quality_labels(ledger, by)
     everyone = None
     if total:
