@@ -1331,16 +1331,12 @@ def _customer_codes(ids: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], Any]:
     if values is not None and values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low <= 4 * len(values) + 1024:
-            offset = np.subtract(values, low, dtype=np.int64)
-            seen = np.zeros(high - low + 1, np.bool_)
-            seen[offset] = True
-            narrow = np.int32 if len(seen) <= _INT32.max else np.int64
-            rank: npt.NDArray[np.integer[Any]] = np.cumsum(seen, dtype=narrow)
-            rank -= 1
-            codes = rank[offset]
-            del offset, rank
-            uniques = (np.flatnonzero(seen) + low).astype(values.dtype)
-            return codes, uniques
+            span = high - low + 1
+            narrow = np.int32 if span <= _INT32.max else np.int64
+            dense, present = k.dense_rank(
+                np.subtract(values, low, dtype=np.int64), span, narrow
+            )
+            return dense, (present + low).astype(values.dtype)
     codes, found = pd.factorize(ids, sort=False)
     return codes, found
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._kernels import sort_by_key
+from ._kernels import dense_rank, sort_by_key
 from ._ledger import _fixed_width_keys
 
 IntArray = npt.NDArray[np.int64]
@@ -97,11 +97,8 @@ def sorted_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
         return codes.astype(np.int64, copy=False), pd.Index(uniques, name=ids.name)
     span = int(keys.max()) + 1
     if span <= 4 * len(keys) + 1024:
-        seen = np.zeros(span, np.bool_)
-        seen[keys] = True
-        rank = np.cumsum(seen, dtype=np.int64) - 1
-        codes = rank[keys]
-        found = np.flatnonzero(seen).astype(np.int64)
+        dense, found = dense_rank(keys, span)
+        codes = np.asarray(dense, np.int64)
     else:
         found, inverse = np.unique(keys, return_inverse=True)
         codes = inverse.astype(np.int64, copy=False).reshape(-1)
