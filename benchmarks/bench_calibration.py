@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from subscription_metrics._km import kaplan_meier, survival_at
-from subscription_metrics._lifetimes import _sbg_bands, _Subjects
+from subscription_metrics._lifetimes import _sbg_bands, _Subjects, subject_counts
 from subscription_metrics._sbg import curve, payments
 from subscription_metrics.ltv import monthly_discount_rate
 
@@ -134,10 +134,9 @@ def estimate(
         out[f"retention_{months}m"] = tuple(
             part[c].to_numpy(np.float64) for c in ("survival", "lower", "upper")
         )  # type: ignore[assignment]
+    labels = pd.DataFrame({"rep": np.arange(reps)})
     _, bands = _sbg_bands(
-        subjects,
-        code,
-        reps,
+        subject_counts(subjects, code, labels, currency=None),
         margin=MARGIN,
         discount=DISCOUNT,
         horizon=HORIZON,

@@ -948,6 +948,17 @@ def early_counts(
     subjects = _subjects(ledger, as_of, conventions.lifetime_spells)
     code, labels = _groups(ledger, subjects, names)
     assert labels is not None
+    return subject_counts(subjects, code, labels, currency=ledger.currency)
+
+
+def subject_counts(
+    subjects: _Subjects,
+    code: IntArray,
+    labels: pd.DataFrame,
+    *,
+    currency: str | None,
+) -> EarlyCounts:
+    """Count what `early_ltv` needs of subjects in the segments `code` of `labels`."""
     n_groups = len(labels)
     lost, still = age_table(code, subjects.age, subjects.observed, n_groups)
     window = (subjects.as_of - subjects.start).astype(np.int64)
@@ -961,7 +972,7 @@ def early_counts(
         value=value,
         value_count=count,
         mrr=k.sum_by_key(code, subjects.start_mrr, n_groups),
-        currency=ledger.currency,
+        currency=currency,
     )
 
 
