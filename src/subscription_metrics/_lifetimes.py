@@ -26,6 +26,13 @@ from attrs import field, frozen
 from scipy.special import betaln
 
 from . import _kernels as k
+from ._arpa import (
+    RESAMPLE_BELOW,
+    ArpaSums,
+    arpa_sums,
+    check_resample_below,
+    resampled_arpa,
+)
 from ._conventions import Conventions
 from ._economics import ltv_from_survival, monthly_discount_rate
 from ._km import (
@@ -44,9 +51,7 @@ from ._sbg import (
     lifetime_fits,
     payments,
     percentile_band,
-    resampled_table,
     simulated_from_sizes,
-    value_table,
     window_sizes,
 )
 from ._validation import check_by, check_int, check_level
@@ -474,7 +479,6 @@ def _sbg_bands(
     ``converged``, ``model``) and the bands of ``lifetime_value``,
     ``expected_lifetime``, ``discounted_lifetime`` and ``survival_<t>``.
     """
-    n_groups = len(counts.labels)
     fits = fit_counts(counts.lost.astype(np.float64), counts.still.astype(np.float64))
     m, phi = fits.coordinates()
     churned = counts.lost.sum(axis=1)
@@ -493,14 +497,7 @@ def _sbg_bands(
         n_draws=n_draws,
         rng=life_rng,
     )
-    arpa = resampled_table(
-        counts.value_group,
-        counts.value,
-        counts.value_count,
-        n_groups,
-        n_draws=n_draws,
-        rng=money_rng,
-    )
+    arpa = resampled_arpa(counts.arpa, n_draws=n_draws, rng=money_rng)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_mrr = counts.mrr / counts.customers
 
@@ -685,6 +682,7 @@ def early_ltv(
     n_draws: int = 1_000,
     seed: int | np.random.Generator,
     conventions: Conventions | None = None,
+    resample_arpa_below: int = RESAMPLE_BELOW,
 ) -> pd.DataFrame:
     """
     Estimate retention and lifetime value per segment from its early months.
@@ -735,6 +733,13 @@ def early_ltv(
         Choices other than the ledger's (``lifetime_spells``,
         ``gross_margin``, ``annual_discount_rate``); those that shaped the
         ledger cannot change.
+    resample_arpa_below : int, default 500
+        A segment with fewer customers resamples its first-month MRRs
+        customer by customer for the interval of ``lifetime_value``; one
+        with at least this many draws its resampled ARPA from the
+        bootstrap's large-sample limit, computed from exact sums (see
+        Notes). The figures do not depend on how the customers are split
+        into blocks (``sm.dask.early_ltv`` gives the same bits).
 
     Returns
     -------
@@ -806,10 +811,14 @@ def early_ltv(
     and polarisation, where the geometric limit is an ordinary point, so
     the bounds stay finite when churn hardly varies. ``lifetime_value``
     adds ARPA's uncertainty: each draw also resamples the segment's
-    first-month MRRs (a bootstrap over customers; above 500 customers the
-    resampled mean is drawn from the normal limit of that bootstrap with
-    its skewness, which matches it to within order ``1 / n``, see
-    ``benchmarks/README.md``). The draws are
+    first-month MRRs (a bootstrap over customers). From
+    `resample_arpa_below` customers (500) the resampled mean is drawn from
+    the normal limit of that bootstrap instead, with its mean, variance and
+    skewness (Cornish-Fisher), clipped to the segment's range: exact sums
+    of the MRRs, their squares and their cubes give the moments, so only
+    those sums, not a row per customer, are needed of a large segment; the
+    quantiles match the bootstrap's to within order ``1 / n``, see
+    ``benchmarks/README.md``. The draws are
     reproducible from `seed`; a segment's draws depend on the segments
     sorted before it, never on the order of the input's rows (the
     first-month MRRs are resampled in a canonical order). The intervals
@@ -872,7 +881,10 @@ def early_ltv(
     names = _names(by, required=True)
     chosen = _rate_conventions(ledger, conventions)
     month = _as_of(ledger, as_of)
-    counts = early_counts(ledger, names, as_of=month, conventions=chosen)
+    below = check_resample_below(resample_arpa_below)
+    counts = early_counts(
+        ledger, names, as_of=month, conventions=chosen, resample_below=below
+    )
     return early_table(
         counts,
         names,
@@ -902,9 +914,7 @@ class EarlyCounts:
     lost: IntArray  # (segments, ages): subjects that churned at age t
     still: IntArray  # (segments, ages): subjects censored at age t
     windows: IntArray  # (segments, windows): subjects observed for c renewals
-    value_group: IntArray  # the first-month MRRs: segment, value and count
-    value: FloatArray
-    value_count: IntArray
+    arpa: ArpaSums  # what the bootstrap of first-month ARPA draws from
     mrr: IntArray  # (segments,): first-month MRR, summed
     currency: str | None = field(default=None)
 
@@ -943,12 +953,19 @@ def early_counts(
     *,
     as_of: int | None,
     conventions: Conventions,
+    resample_below: int = RESAMPLE_BELOW,
 ) -> EarlyCounts:
     """Count what `early_ltv` needs of a ledger's subjects, per segment."""
     subjects = _subjects(ledger, as_of, conventions.lifetime_spells)
     code, labels = _groups(ledger, subjects, names)
     assert labels is not None
-    return subject_counts(subjects, code, labels, currency=ledger.currency)
+    return subject_counts(
+        subjects,
+        code,
+        labels,
+        currency=ledger.currency,
+        resample_below=resample_below,
+    )
 
 
 def subject_counts(
@@ -957,20 +974,20 @@ def subject_counts(
     labels: pd.DataFrame,
     *,
     currency: str | None,
+    resample_below: int = RESAMPLE_BELOW,
 ) -> EarlyCounts:
     """Count what `early_ltv` needs of subjects in the segments `code` of `labels`."""
     n_groups = len(labels)
     lost, still = age_table(code, subjects.age, subjects.observed, n_groups)
     window = (subjects.as_of - subjects.start).astype(np.int64)
-    group, value, count = value_table(subjects.start_mrr.astype(np.float64), code)
     return EarlyCounts(
         labels=labels,
         lost=lost,
         still=still,
         windows=window_sizes(code, window, n_groups),
-        value_group=group,
-        value=value,
-        value_count=count,
+        arpa=arpa_sums(
+            subjects.start_mrr, code, n_groups, resample_below=resample_below
+        ),
         mrr=k.sum_by_key(code, subjects.start_mrr, n_groups),
         currency=currency,
     )

@@ -13,10 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._arpa import combine_arpa
 from ._km import group_codes
 from ._lifetimes import EarlyCounts
 from ._partials import _concat
-from ._sbg import merge_value_tables
 
 __all__ = ["add_rows", "align", "combine_early"]
 
@@ -74,21 +74,12 @@ def combine_early(parts: Sequence[EarlyCounts]) -> EarlyCounts:
     names = list(parts[0].labels.columns)
     labels, codes = align([p.labels for p in parts], names)
     n = len(labels)
-    group, value, count = merge_value_tables(
-        np.concatenate(
-            [c[p.value_group] for p, c in zip(parts, codes, strict=True)]
-        ).astype(np.int64),
-        np.concatenate([p.value for p in parts]),
-        np.concatenate([p.value_count for p in parts]),
-    )
     return EarlyCounts(
         labels=labels,
         lost=add_rows([p.lost for p in parts], codes, n),
         still=add_rows([p.still for p in parts], codes, n),
         windows=add_rows([p.windows for p in parts], codes, n),
-        value_group=group,
-        value=value,
-        value_count=count,
+        arpa=combine_arpa([p.arpa for p in parts], codes, n),
         mrr=add_rows([p.mrr for p in parts], codes, n),
         currency=parts[0].currency,
     )

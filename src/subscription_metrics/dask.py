@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._arpa import check_resample_below
 from ._conventions import Conventions
 from ._errors import InvalidTableError, Problem
 from ._ledger import Ledger, MonthLike, Rates, _month_or_none
@@ -466,6 +467,7 @@ def scorecard(
     level: float = 0.95,
     seed: int | np.random.Generator = 0,
     total: bool = True,
+    resample_arpa_below: int = 500,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """
@@ -473,8 +475,9 @@ def scorecard(
 
     Rows, customers and deals are shuffled by customer alike; every
     partition's ledger gives the sums of the scorecard per person (and
-    team, and for the company): counts per age, per observation window and
-    per first-month MRR value, bookings and the MRR moves after them. The
+    team, and for the company): counts per age and per observation window,
+    the sums ARPA's bootstrap draws from, bookings and the MRR moves after
+    them. The
     sums are added up on the workers; the Kaplan-Meier curves, sBG fits and
     bootstrap intervals are finished here from them, by the code
     ``scorecard`` runs on one ledger, so the result equals it to the bit
@@ -494,7 +497,8 @@ def scorecard(
         discount rate, lifetime rules).
     through : pandas.Period, str or date, optional
         The data horizon of every partition's ledger, as for `partials`.
-    credit, by, as_of, min_customers, min_churned, horizon_months, level, seed, total
+    credit, by, as_of, min_customers, min_churned, horizon_months, level, seed, \
+total, resample_arpa_below
         As for ``scorecards.scorecard``.
     acquired_since, acquired_through : pandas.Period, str or date, optional
         The acquisition months scored: ``scorecard``'s `since` and `through`.
@@ -515,10 +519,15 @@ def scorecard(
     Notes
     -----
     What travels to the client is per person (or team): counts per age and
-    per observation window (months), and one row per distinct first-month
-    MRR with its count, which the bootstrap of ARPA resamples from. That
-    table grows with the distinct prices per person: small with list
-    prices, a row per customer where every customer pays its own amount.
+    per observation window (months), and what the bootstrap of ARPA draws
+    from. A person with at least `resample_arpa_below` customers sends
+    exact moment sums of the first-month MRRs (count, sum, sums of squares
+    and cubes in int64 digits, least and largest), a fixed size; one with
+    fewer sends a row per distinct first-month MRR with its count, at most
+    `resample_arpa_below` rows. So the client's tables are bounded by the
+    people times the ages, not by the customers, even where every customer
+    pays its own price; a partition drops a person's table as soon as its
+    own customers, or the sum of the partitions under it, reach that size.
     Deals are validated per partition: a ``deal_id`` used in two
     partitions is not detected.
 
@@ -566,6 +575,7 @@ def scorecard(
         "through": acquired_through,
         "as_of": as_of,
         "total": total,
+        "resample_below": check_resample_below(resample_arpa_below),
     }
     row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
     deal_parts: list[Any] = [None] * len(row_parts)
@@ -857,13 +867,20 @@ def _early_partial(
     options: dict[str, Any],
     names: list[str],
     as_of: int,
+    resample_below: int,
 ) -> EarlyCounts | None:
     from ._lifetimes import early_counts
 
     ledger = _ledger(rows, customers, options)
     if ledger is None:
         return None
-    return early_counts(ledger, names, as_of=as_of, conventions=ledger.conventions)
+    return early_counts(
+        ledger,
+        names,
+        as_of=as_of,
+        conventions=ledger.conventions,
+        resample_below=resample_below,
+    )
 
 
 def _combine_early(parts: list[EarlyCounts | None]) -> EarlyCounts | None:
@@ -932,6 +949,7 @@ def acquisition_quality(
     level: float = 0.95,
     seed: int | np.random.Generator = 0,
     total: bool = True,
+    resample_arpa_below: int = 500,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """
@@ -951,7 +969,8 @@ npartitions
     acquired_since, acquired_through : pandas.Period, str or date, optional
         The acquisition months scored (``acquisition_quality``'s `since` and
         `through`).
-    as_of, min_customers, min_churned, horizon_months, level, seed, total
+    as_of, min_customers, min_churned, horizon_months, level, seed, total, \
+resample_arpa_below
         As for ``scorecards.acquisition_quality``.
 
     Returns
@@ -988,6 +1007,7 @@ npartitions
         "through": acquired_through,
         "as_of": as_of,
         "total": total,
+        "resample_below": check_resample_below(resample_arpa_below),
     }
     combined = _summed(
         rows,
@@ -1033,16 +1053,20 @@ def early_ltv(
     min_churned: int = 10,
     level: float = 0.95,
     n_draws: int = 1_000,
+    resample_arpa_below: int = 500,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """
     Return ``survival.early_ltv`` of all the rows, computed on Dask.
 
     Every partition counts its subjects per segment: churned and censored at
-    each age, observed for each number of renewals, and each distinct
-    first-month MRR with its count. The counts are added up on the workers
-    and the fits, the bootstrap and the values are finished here by the
-    code ``early_ltv`` runs: equal to it on one ledger, to the bit.
+    each age, observed for each number of renewals, and what ARPA's
+    bootstrap draws from (each distinct first-month MRR with its count for
+    a segment below `resample_arpa_below` customers, exact moment sums for
+    a larger one: bounded by the segments, not the customers). The counts
+    are added up on the workers and the fits, the bootstrap and the values
+    are finished here by the code ``early_ltv`` runs: equal to it on one
+    ledger, to the bit.
 
     Parameters
     ----------
@@ -1051,7 +1075,7 @@ npartitions
         As for `partials`; `conventions` also gives ``lifetime_spells``,
         the gross margin and the discount rate.
     by, seed, as_of, model, horizon_months, horizons, min_customers, \
-min_churned, level, n_draws
+min_churned, level, n_draws, resample_arpa_below
         As for ``survival.early_ltv``.
 
     Returns
@@ -1092,6 +1116,7 @@ min_churned, level, n_draws
         options,
         names,
         month,
+        check_resample_below(resample_arpa_below),
     )
     return early_table(
         combined,

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import _compare
+from ._arpa import RESAMPLE_BELOW, check_resample_below
 from ._attribution import POST_SALE, attribute, owner_at
 from ._conventions import Conventions
 from ._economics import monthly_discount_rate
@@ -285,6 +286,7 @@ class _Scope:
     horizon_months: int | None
     level: float
     seed: int | np.random.Generator
+    resample_below: int = RESAMPLE_BELOW  # shapes the sums: ARPA's table or moments
 
 
 def _scope(
@@ -299,6 +301,7 @@ def _scope(
     horizon_months: int | None,
     level: float,
     seed: int | np.random.Generator,
+    resample_below: int = RESAMPLE_BELOW,
 ) -> _Scope:
     """Resolve the window (acquisition months) and the estimation options."""
     chosen = _rate_conventions(ledger, conventions)
@@ -315,6 +318,7 @@ def _scope(
         horizon_months=horizon_months,
         level=level,
         seed=seed,
+        resample_below=check_resample_below(resample_below),
     )
 
 
@@ -324,13 +328,16 @@ def _block_scope(
     since: MonthLike | None,
     through: MonthLike | None,
     as_of: MonthLike | None,
+    resample_below: int = RESAMPLE_BELOW,
 ) -> _Scope:
     """
     Resolve the window of a block's partial sums (the ledger's conventions).
 
     The sums of a block do not depend on the estimation options (thin
     limits, horizon, level, seed): the finish takes those, so the scope of
-    a partial carries neutral ones.
+    a partial carries neutral ones. `resample_below` does shape them: a
+    segment that size keeps moment sums of its first-month MRRs, not their
+    table.
     """
     return _scope(
         ledger,
@@ -343,6 +350,7 @@ def _block_scope(
         horizon_months=None,
         level=0.95,
         seed=0,
+        resample_below=resample_below,
     )
 
 
@@ -412,7 +420,11 @@ def _group_parts(ledger: Ledger, labels: pd.Series, scope: _Scope) -> _GroupPart
         early=np.stack(early, axis=1).astype(np.int64).reshape(n, 4),
         moves=moves[list(_MOVES)].to_numpy(np.int64).reshape(n, 4),
         early_counts=early_counts(
-            scored, [_LABEL], as_of=as_of, conventions=scope.conventions
+            scored,
+            [_LABEL],
+            as_of=as_of,
+            conventions=scope.conventions,
+            resample_below=scope.resample_below,
         ),
     )
 
@@ -600,6 +612,7 @@ def scorecard(
     seed: int | np.random.Generator = 0,
     conventions: Conventions | None = None,
     total: bool = True,
+    resample_arpa_below: int = RESAMPLE_BELOW,
 ) -> pd.DataFrame:
     """
     Score the people who brought customers by the lifetime value they brought.
@@ -655,6 +668,11 @@ def scorecard(
         ledger's).
     total : bool, default True
         Add an ``"All"`` row for the company.
+    resample_arpa_below : int, default 500
+        The interval of LTV per customer includes ARPA's uncertainty by
+        resampling the row's first-month MRRs: customer by customer for a
+        row with fewer customers than this, from the bootstrap's
+        large-sample limit for one with at least this many (see Notes).
 
     Returns
     -------
@@ -681,6 +699,29 @@ def scorecard(
     --------
     compare : Whether two people's customers differ beyond the noise.
     survival.early_ltv : The projection behind the LTV figures.
+
+    Notes
+    -----
+    **ARPA's uncertainty.** Each bootstrap draw of ``ltv_per_customer``
+    multiplies a refitted lifetime by a resampled ARPA: the mean of the
+    row's first-month MRRs drawn with replacement, as many as it has
+    customers. A row with fewer than `resample_arpa_below` customers (500)
+    is resampled customer by customer. A row with at least that many draws
+    its resampled mean from the distribution that resampling converges to
+    (the central limit theorem): normal with the row's mean and variance
+    over ``n``, corrected for the skewness of the resampled mean
+    (Cornish-Fisher) and clipped to the row's smallest and largest MRR.
+    Its moments come from exact sums of the first-month MRRs (int64 minor
+    units), their squares and their cubes, held in integer digits that
+    cannot overflow, so a block of customers hands on a fixed number of
+    sums per row however many customers and prices it has, and the blocks
+    of ``sm.dask.scorecard`` add up to the same bits as one ledger. Against
+    resampling customer by customer, the 2.5%, 50% and 97.5% quantiles of
+    the resampled mean agree to within 0.1% of the mean at 500 lognormal
+    customers and within 0.3% on heavy tails (three accounts paying a
+    thousand times the others), and the coverage of the intervals does not
+    change (``benchmarks/README.md``). Raise `resample_arpa_below` to
+    resample larger rows too, at the cost of a table row per distinct MRR.
 
     Examples
     --------
@@ -712,6 +753,7 @@ def scorecard(
         seed=seed,
         conventions=conventions,
         total=total,
+        resample_arpa_below=resample_arpa_below,
         shared=None,
     )
 
@@ -733,6 +775,7 @@ def _scorecard(
     seed: int | np.random.Generator = 0,
     conventions: Conventions | None = None,
     total: bool = True,
+    resample_arpa_below: int = RESAMPLE_BELOW,
     shared: _Shared | None,
 ) -> pd.DataFrame:
     """Do `scorecard`; `shared` holds what the calls of one report share."""
@@ -748,6 +791,7 @@ def _scorecard(
         horizon_months=horizon_months,
         level=level,
         seed=seed,
+        resample_below=resample_arpa_below,
     )
     people = _staff_table(staff)
     who = _attributed(ledger, deals, scope.as_of, shared)
@@ -841,15 +885,19 @@ def _block_card(
     through: MonthLike | None,
     as_of: MonthLike | None,
     total: bool,
+    resample_below: int = RESAMPLE_BELOW,
 ) -> _CardParts:
     """
     Return the scorecard's sums for one block of whole customers (Dask's partial).
 
     `deals` need only hold the block's customers' deals. The estimation
-    options do not shape the sums; `_finish_card` takes them.
+    options do not shape the sums; `_finish_card` takes them. The size from
+    which ARPA uses moments does (`resample_below`).
     """
     check_by(by, what="'staff' or 'team'")
-    scope = _block_scope(ledger, since=since, through=through, as_of=as_of)
+    scope = _block_scope(
+        ledger, since=since, through=through, as_of=as_of, resample_below=resample_below
+    )
     people = _staff_table(staff)
     who = attribute(ledger, deals=deals, assignments=None, as_of=scope.as_of)
     return _card_parts(ledger, _credited(who, credit), people, by, scope, company=total)
@@ -1616,6 +1664,7 @@ def acquisition_quality(
     seed: int | np.random.Generator = 0,
     conventions: Conventions | None = None,
     total: bool = True,
+    resample_arpa_below: int = RESAMPLE_BELOW,
 ) -> pd.DataFrame:
     """
     Show how well customers acquired in a window stayed, by what was known at the sale.
@@ -1633,7 +1682,7 @@ def acquisition_quality(
         The attribute to group by.
     since, through, as_of, conventions, total
         As for `scorecard`.
-    min_customers, min_churned, horizon_months, level, seed
+    min_customers, min_churned, horizon_months, level, seed, resample_arpa_below
         As for `scorecard`.
 
     Returns
@@ -1672,6 +1721,7 @@ def acquisition_quality(
         seed=seed,
         conventions=conventions,
         total=total,
+        resample_arpa_below=resample_arpa_below,
         shared=None,
     )
 
@@ -1690,6 +1740,7 @@ def _acquisition_quality(
     seed: int | np.random.Generator = 0,
     conventions: Conventions | None = None,
     total: bool = True,
+    resample_arpa_below: int = RESAMPLE_BELOW,
     shared: _Shared | None,
 ) -> pd.DataFrame:
     """Do `acquisition_quality`; `shared` holds what the calls of one report share."""
@@ -1705,6 +1756,7 @@ def _acquisition_quality(
         horizon_months=horizon_months,
         level=level,
         seed=seed,
+        resample_below=resample_arpa_below,
     )
     labels = _quality_labels(ledger, by)
     rows = _group_figures(ledger, labels, scope)
@@ -1745,10 +1797,13 @@ def _block_quality(
     through: MonthLike | None,
     as_of: MonthLike | None,
     total: bool,
+    resample_below: int = RESAMPLE_BELOW,
 ) -> _CardParts:
     """Return `acquisition_quality`'s sums for one block of whole customers."""
     check_by(by, what="a customer attribute (a str)")
-    scope = _block_scope(ledger, since=since, through=through, as_of=as_of)
+    scope = _block_scope(
+        ledger, since=since, through=through, as_of=as_of, resample_below=resample_below
+    )
     labels = _quality_labels(ledger, by)
     everyone = None
     if total:
