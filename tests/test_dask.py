@@ -408,6 +408,76 @@ def test_scorecard_with_a_generator_draws_as_one_ledger(client: Any) -> None:
     assert "All" not in found.index
 
 
+def _own_prices(seed: int, n: int) -> tuple[pd.DataFrame, ...]:
+    """The sales company, every subscription at its own price."""
+    subs, customers, deals, staff = _sales_company(seed, n)
+    rng = np.random.default_rng(seed)
+    subs["mrr"] = rng.integers(1_000, 10_000_000, len(subs))
+    return subs, customers, deals, staff
+
+
+def test_scorecard_with_own_prices_equals_one_ledger(client: Any) -> None:
+    """Rows above and below `resample_arpa_below` (60), a price per customer."""
+    subs, customers, deals, staff = _own_prices(9, 300)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    options = {"staff": staff, "resample_arpa_below": 60}
+    expected = _quiet(sm.scorecards.scorecard, led, deals=deals, **options)
+    won = expected["customers_won"]
+    assert (won >= 60).sum() >= 2
+    assert (won < 60).sum() >= 2
+    found = _quiet(
+        sm.dask.scorecard,
+        _spread(subs, 3, 9),
+        customers=_spread(customers, 2, 9),
+        deals=_spread(deals, 2, 9),
+        through=led.last_month,
+        npartitions=3,
+        **options,
+    )
+    assert_frame_equal(found, expected, check_exact=True)
+
+
+def test_scorecard_sums_are_bounded_by_the_rows_not_the_customers() -> None:
+    """What the blocks of customers hand on: no MRR table for a row at or
+    above `resample_arpa_below`, fewer rows than that for the others."""
+    from subscription_metrics.scorecards import _block_card, _combine_cards
+
+    subs, customers, deals, staff = _own_prices(10, 400)
+    block = np.random.default_rng(10).integers(0, 4, len(customers))
+    parts = []
+    for b in range(4):
+        mine = customers["customer_id"][block == b]
+        led = sm.Ledger.from_subscriptions(
+            subs[subs["customer_id"].isin(mine)],
+            customers=customers[block == b],
+            through="2023-12",
+        )
+        parts.append(
+            _block_card(
+                led,
+                staff=staff,
+                deals=deals[deals["customer_id"].isin(mine)],
+                credit="closed",
+                by="staff",
+                since=None,
+                through=None,
+                as_of=None,
+                total=True,
+                resample_below=50,
+            )
+        )
+
+    combined = _combine_cards(parts)
+
+    assert combined.company is not None
+    for group in (combined.person, combined.company):
+        arpa = group.early_counts.arpa
+        rows = np.bincount(arpa.group, minlength=len(arpa.customers))
+        assert (rows[arpa.customers >= 50] == 0).all()
+        assert (rows < 50).all()
+    assert combined.company.early_counts.arpa.customers.tolist() == [400]
+
+
 def test_scorecard_refuses_an_as_of_after_the_horizon(client: Any) -> None:
     subs, customers, _, staff = _sales_company(5, 50)
     with pytest.raises(ValueError, match="after the data horizon"):
