@@ -532,6 +532,74 @@ def test_tier_summary_equals_one_ledger(
         assert found.attrs == expected.attrs
 
 
+def _usage(customers: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A few months of usage for most accounts; some accounts without any."""
+    rng = np.random.default_rng(seed)
+    ids = customers["customer_id"].to_numpy(object)
+    ids = ids[rng.random(len(ids)) < 0.8]
+    months = pd.period_range("2022-06", "2023-09", freq="M")
+    rows = [(c, m) for c in ids for m in rng.choice(months, 3, replace=False)]
+    seats = rng.integers(1, 400, len(rows))
+    return pd.DataFrame(
+        {
+            "customer_id": [c for c, _ in rows],
+            "month": [m.to_timestamp() for _, m in rows],
+            "seats": seats,
+            "active_users": (seats * rng.random(len(rows))).astype(np.int64),
+            "logins": rng.integers(0, 5_000, len(rows)),
+            "feature_usage_rate": rng.random(len(rows)),
+        }
+    )
+
+
+@pytest.mark.parametrize(("seed", "as_of"), [(1, "2023-06"), (2, None)])
+def test_classify_equals_one_ledger(client: Any, seed: int, as_of: str | None) -> None:
+    """A row per account, features from rows, attributes, usage and scores."""
+    subs, customers = _random_company(seed, 300)
+    customers["employees"] = np.random.default_rng(seed).integers(1, 5_000, 300)
+    usage = _usage(customers, seed)
+    led = sm.Ledger.from_subscriptions(subs, customers=customers)
+    scores = pd.Series(
+        np.random.default_rng(seed).uniform(0, 100, 300),
+        index=pd.Index(customers["customer_id"], name="customer_id"),
+        name="score",
+    ).iloc[::2]  # half the accounts scored
+    features = sm.tiers.account_features(led, as_of=as_of, usage=usage, health=scores)
+    expected = sm.tiers.classify(features).reset_index()
+    assert expected["rule"].nunique() >= 3
+    for npartitions in (1, 4):
+        found = sm.dask.classify(
+            _spread(subs, 3, seed),
+            customers=_spread(customers, 2, seed),
+            usage=_spread(usage, 3, seed),
+            health=dd.from_pandas(scores.reset_index(), npartitions=2),
+            as_of=as_of,
+            through=led.last_month,
+            npartitions=npartitions,
+        ).compute()
+        found = found.sort_values("customer_id", ignore_index=True)
+        assert_frame_equal(found, expected, check_exact=True)
+    if as_of is not None:  # the classification feeds the tier summary as it is
+        summary = sm.dask.tier_summary(
+            _spread(subs, 3, seed),
+            customers=_spread(customers, 2, seed),
+            classified=sm.dask.classify(
+                _spread(subs, 3, seed),
+                customers=_spread(customers, 2, seed),
+                usage=_spread(usage, 3, seed),
+                as_of=as_of,
+                through=led.last_month,
+            ),
+            through=led.last_month,
+            as_of=as_of,
+        )
+        unscored = sm.tiers.classify(
+            sm.tiers.account_features(led, as_of=as_of, usage=usage)
+        )
+        one = sm.tiers.summary(led, classified=unscored, as_of=as_of)
+        assert_frame_equal(summary, one, check_exact=True)
+
+
 def test_tier_summary_refuses_accounts_without_rows(client: Any) -> None:
     subs, customers, _, _ = _sales_company(3, 60)
     led = sm.Ledger.from_subscriptions(subs, customers=customers)

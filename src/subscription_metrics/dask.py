@@ -35,12 +35,14 @@ if TYPE_CHECKING:
 
     from ._lifetimes import EarlyCounts
     from ._rates import Grain
+    from ._tiers import TierPolicy
     from .cohorts import CohortGrain
     from .scorecards import By, Credit, _CardParts
     from .tiers import _TierSums
 
 __all__ = [
     "acquisition_quality",
+    "classify",
     "early_ltv",
     "figures",
     "horizon",
@@ -752,6 +754,182 @@ def tier_summary(
         raise ValueError(msg)
     sums, unit = combined
     return _summary_finish(sums, end - month, options["conventions"], unit)
+
+
+def _keyed(table: dd.DataFrame, name: str) -> dd.DataFrame:
+    """Return `table` with ``customer_id`` as a column (moved from the index)."""
+    if "customer_id" not in table.columns and table.index.name == "customer_id":
+        table = table.reset_index()
+    _check_customer_column(table, name)
+    return table
+
+
+def _empty_classified(policy: TierPolicy) -> pd.DataFrame:
+    """Return what `classify` gives without accounts: its columns and dtypes."""
+    from .tiers import classify as classify_accounts
+
+    columns: dict[str, Any] = {}
+    for rule in policy.rules:
+        for condition in rule.when:
+            values = condition.value
+            sample = values[0] if isinstance(values, tuple) and values else values
+            dtype: Any = (
+                bool
+                if isinstance(sample, bool)
+                else (np.float64 if isinstance(sample, int | float) else object)
+            )
+            columns.setdefault(condition.column, pd.Series([], dtype=dtype))
+    index = pd.Index(np.array([], dtype=object), name="customer_id").astype("str")
+    empty = pd.DataFrame(columns, index=index)
+    return classify_accounts(empty, policy=policy).reset_index()
+
+
+def _classify_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    usage: pd.DataFrame | None,
+    health: pd.DataFrame | None,
+    options: dict[str, Any],
+    wanted: dict[str, Any],
+) -> pd.DataFrame:
+    from .tiers import account_features
+    from .tiers import classify as classify_accounts
+
+    meta: pd.DataFrame = wanted["meta"]
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        return meta.copy()
+    scores = None
+    if health is not None:
+        scores = _plain(health).set_index("customer_id")["score"]
+    features = account_features(
+        ledger,
+        as_of=wanted["as_of"],
+        usage=None if usage is None else _plain(usage),
+        adoption_share=wanted["adoption_share"],
+        health=scores,
+    )
+    out = classify_accounts(features, policy=wanted["policy"]).reset_index()
+    return out.astype(meta.dtypes.to_dict())
+
+
+def classify(
+    rows: dd.DataFrame | str,
+    *,
+    customers: dd.DataFrame | str | None = None,
+    usage: dd.DataFrame | str | None = None,
+    health: dd.DataFrame | str | None = None,
+    as_of: MonthLike | None = None,
+    policy: TierPolicy | None = None,
+    adoption_share: float = 0.3,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    npartitions: int | None = None,
+) -> dd.DataFrame:
+    """
+    Return the tier of every account active at `as_of`, as a Dask DataFrame.
+
+    A tier is decided account by account: ``tiers.account_features`` reads
+    each account's own MRR, attributes and latest usage, and
+    ``tiers.classify`` compares them with the policy's fixed thresholds.
+    So the rows, customers, usage and health scores are shuffled by
+    customer alike, and every partition classifies its own accounts: a row
+    per account, partitioned by customer, never collected on the client.
+    Computed and sorted by ``customer_id``, it equals ``tiers.classify(
+    tiers.account_features(led, as_of=as_of, usage=usage, health=...),
+    policy=policy).reset_index()`` on one ledger of all the rows; write it
+    with ``to_parquet`` or give it to `tier_summary`.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, npartitions
+        As for `partials`; the customers' attributes are the features'.
+    usage : dask.dataframe.DataFrame or str, optional
+        Monthly usage (`UsageSnapshot` columns), or the path of a Parquet
+        dataset of it, as for ``tiers.account_features``.
+    health : dask.dataframe.DataFrame or str, optional
+        Health scores: ``customer_id`` (a column or the index) and
+        ``score``, such as ``health.score(...)`` computed where the scores
+        are decided (its default model ranks accounts against each other,
+        so it is not a per-partition computation). Without it,
+        ``health_score`` is missing, and no condition on it holds.
+    as_of : pandas.Period, str or date, optional
+        The month classified (default: the data horizon).
+    policy : TierPolicy, optional
+        The rules (default: ``tiers.default_policy()``).
+    adoption_share : float, default 0.3
+        As for ``tiers.account_features``.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``customer_id`` and the columns of ``tiers.classify`` (``tier``,
+        ``rule``, ``motion``, ``owners``, ``kpis``), one row per account.
+
+    Raises
+    ------
+    ValueError
+        If `as_of` is after the data horizon, or an option is invalid.
+    InvalidTableError
+        If a partition's rows, customers, usage or scores break a rule
+        (raised from the worker), as ``tiers.account_features`` raises them.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> found = sm.dask.classify(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     customers=dd.from_pandas(sample.customers, npartitions=2),
+    ...     usage=dd.from_pandas(sample.usage, npartitions=2),
+    ...     through="2025-12",
+    ...     as_of="2024-12",
+    ... ).compute()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> one = sm.tiers.classify(
+    ...     sm.tiers.account_features(led, as_of="2024-12", usage=sample.usage))
+    >>> found = found.sort_values("customer_id", ignore_index=True)
+    >>> found.equals(one.reset_index())
+    True
+    """
+    import dask.dataframe as dd
+    from dask.delayed import delayed
+
+    from .tiers import default_policy
+
+    chosen = default_policy() if policy is None else policy
+    options = _options(source, conventions, amounts, currency, rates, through)
+    last = _horizon_of(rows, options)
+    month = _read_month(as_of, last)
+    meta = _empty_classified(chosen)
+    wanted = {
+        "as_of": pd.Period(ordinal=month, freq="M"),
+        "policy": chosen,
+        "adoption_share": adoption_share,
+        "meta": meta,
+    }
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    n = len(row_parts)
+    extra: dict[str, list[Any]] = {}
+    for name, table in (("usage", usage), ("health", health)):
+        if table is None:
+            extra[name] = [None] * n
+            continue
+        keyed = _keyed(_frame(table, name), name)
+        extra[name] = list(_shuffled(keyed, n).to_delayed())
+    parts = [
+        delayed(_classify_partial)(r, c, u, h, options, wanted)
+        for r, c, u, h in zip(
+            row_parts, customer_parts, extra["usage"], extra["health"], strict=True
+        )
+    ]
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
 def _horizon_of(rows: dd.DataFrame | str, options: dict[str, Any]) -> int:
