@@ -298,6 +298,12 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "dask.acquisition_quality": lambda f: sm.dask.acquisition_quality(
         _dask_rows(f[S]), customers=_dask_customers(f[S]), by="acquisition_channel"
     ),
+    "dask.classify": lambda f: sm.dask.classify(
+        _dask_rows(f[S]),
+        customers=_dask_customers(f[S]),
+        usage=_dask_table(f[S].usage),
+        as_of="2025-06",
+    ).compute(),
     "dask.early_ltv": lambda f: sm.dask.early_ltv(
         _dask_rows(f[S]), customers=_dask_customers(f[S]), by="segment", seed=0
     ),
