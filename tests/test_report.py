@@ -53,6 +53,7 @@ def rep(sample, tables) -> sm.Report:
         as_of="2025-12",
         pilot=("2025-01", 6),
         source="the bundled sample",
+        threads=2,  # the scorecards beside the other sections, as on most machines
         **tables,
     )
 
@@ -437,6 +438,28 @@ def test_bad_calls_are_refused(sample):
         sm.report(sample.subscriptions)  # type: ignore[call-arg]
     with pytest.raises(KeyError, match="no section"):
         sm.report(sample.subscriptions, as_of="2025-12")["nope"]
+    with pytest.raises(ValueError, match="'threads' must be >= 1"):
+        sm.report(sample.subscriptions, as_of="2025-12", threads=0)
+    with pytest.raises(TypeError, match="'threads' must be an int"):
+        sm.report(sample.subscriptions, as_of="2025-12", threads=2.0)  # type: ignore[arg-type]
+
+
+def test_one_thread_and_two_build_the_same_report(rep, sample, tables):
+    """The scorecards built beside the other sections change the time only."""
+    one = sm.report(
+        sample.subscriptions,
+        as_of="2025-12",
+        pilot=("2025-01", 6),
+        source="the bundled sample",
+        threads=1,
+        **tables,
+    )
+    assert [s.key for s in one] == [s.key for s in rep]
+    assert one.to_dict() == rep.to_dict()
+    for first, second in zip(one, rep, strict=True):
+        assert first.frames.keys() == second.frames.keys()
+        for name, frame in first.frames.items():
+            pd.testing.assert_frame_equal(second.frames[name], frame, check_exact=True)
 
 
 def test_the_report_is_frozen(rep):

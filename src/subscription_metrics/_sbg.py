@@ -17,8 +17,10 @@ alone with scipy's L-BFGS-B.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeAlias, overload
 
 import numpy as np
@@ -2223,21 +2225,50 @@ def simulated_from_sizes(
     0``). Every group and draw is independent of the others, and the same
     `rng` state gives the same draws; the draws depend on the width of
     `sizes` (one more than the longest window of all the groups).
+
     Groups are simulated and refitted `_FIT_CELLS` (group, draw, period)
-    cells at a time, which bounds the memory.
+    cells at a time, which bounds the memory. When there is more than one
+    such batch, each draws from its own stream (``rng.spawn``, one child
+    per batch, in batch order) and the batches run on as many threads as
+    the process may use (`_threads`): numpy releases the GIL in the
+    simulation and in the refits' array arithmetic. The streams are fixed
+    by the batches, not by the threads, so the draws are the same on any
+    number of cores.
     """
     n_groups, width = sizes.shape
     per_chunk = max(1, _FIT_CELLS // (n_draws * width))
-    if n_groups > per_chunk:  # bound the memory: a batch of groups at a time
-        out_m = np.full((n_groups, n_draws), np.nan)
-        out_phi = out_m.copy()
-        for lo in range(0, n_groups, per_chunk):
-            hi = min(lo + per_chunk, n_groups)
-            out_m[lo:hi], out_phi[lo:hi] = _simulated_batch(
-                m[lo:hi], phi[lo:hi], sizes[lo:hi], n_draws=n_draws, rng=rng
-            )
-        return out_m, out_phi
-    return _simulated_batch(m, phi, sizes, n_draws=n_draws, rng=rng)
+    if n_groups <= per_chunk:
+        return _simulated_batch(m, phi, sizes, n_draws=n_draws, rng=rng)
+    # Bound the memory: a batch of groups at a time, each with its own stream.
+    bounds = [
+        (lo, min(lo + per_chunk, n_groups)) for lo in range(0, n_groups, per_chunk)
+    ]
+    streams = rng.spawn(len(bounds))
+
+    def batch(k: int) -> tuple[FloatArray, FloatArray]:
+        lo, hi = bounds[k]
+        return _simulated_batch(
+            m[lo:hi], phi[lo:hi], sizes[lo:hi], n_draws=n_draws, rng=streams[k]
+        )
+
+    threads = min(len(bounds), _threads())
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            done = list(pool.map(batch, range(len(bounds))))
+    else:
+        done = [batch(k) for k in range(len(bounds))]
+    return (
+        np.concatenate([d[0] for d in done]),
+        np.concatenate([d[1] for d in done]),
+    )
+
+
+def _threads() -> int:
+    """Return the number of CPUs this process may run on (its affinity if known)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _simulated_batch(
