@@ -397,6 +397,17 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
         staff=f["staff"],
         **_money(f),
     ),
+    "dask.classify": lambda f: (
+        sm.dask.classify(
+            _dask(f["subscriptions"]),
+            customers=_dask(f["customers"]),
+            usage=_dask(f["usage"]),
+            as_of=AS_OF,
+            **_money(f),
+        )
+        .compute()
+        .sort_values("customer_id", ignore_index=True)
+    ),
     "dask.tier_summary": lambda f: sm.dask.tier_summary(
         _dask(f["subscriptions"]),
         customers=_dask(f["customers"]),
@@ -684,6 +695,9 @@ READS: dict[str, tuple[str, ...]] = {
     # its index mutations (a MultiIndex) have no Dask form, so only the
     # ledger's tables are mutated here.
     "dask.tier_summary": ("subscriptions", "customers", "rates"),
+    # Usage is checked per block by `tiers.account_features`' own code; its
+    # mutations are run there, so only the ledger's tables are mutated here.
+    "dask.classify": ("subscriptions", "customers", "rates"),
     "dask.partials": ("subscriptions", "customers", "rates"),
     "ledger.bridge": ("subscriptions", "customers"),
     "ledger.partial": ("subscriptions", "customers"),
