@@ -219,6 +219,22 @@ class TestResampledArpa:
         again = resampled_arpa(combined, n_draws=5, rng=np.random.default_rng(1))
         assert first.tobytes() == again.tobytes()
 
+    @given(st.integers(0, 2**32 - 1), st.sampled_from([1, 5, 15, 500]))
+    def test_sums_read_as_they_are_draw_the_same_bits(self, seed, below):
+        """One ledger's sums skip what is never read, and draw the same numbers."""
+        rng = np.random.default_rng(seed)
+        values = rng.integers(0, 50, 40)
+        code = rng.integers(0, 3, 40) ** 2 % 4  # groups of different sizes
+        kept = arpa_sums(values, code, 4, resample_below=below)
+        alone = arpa_sums(values, code, 4, resample_below=below, combinable=False)
+
+        first = resampled_arpa(kept, n_draws=5, rng=np.random.default_rng(1))
+        again = resampled_arpa(alone, n_draws=5, rng=np.random.default_rng(1))
+
+        assert first.tobytes() == again.tobytes()
+        with pytest.raises(ValueError, match="combinable"):
+            combine_arpa([alone, kept], [np.arange(4, dtype=np.int64)] * 2, 4)
+
     @given(st.integers(0, 2**32 - 1))
     def test_table_is_bounded_by_the_size(self, seed):
         """Only groups below the size keep table rows, fewer than the size each."""

@@ -69,9 +69,13 @@ class ArpaSums:
     them. The value table holds only the segments with fewer than
     `resample_below` subjects (the table of a larger one is dropped as soon
     as a block or a sum of blocks reaches that size: it is never read).
+    Sums that will not be added up (`combinable` False: one ledger's, read
+    as they are) skip what the draws never read: the power sums of the
+    small segments and the table of the large ones.
     """
 
     resample_below: int
+    combinable: bool
     customers: IntArray  # (segments,): subjects
     total: IntArray  # (segments,): first-month MRR, summed
     squares: IntArray  # (segments, 8): digits of the sum of squares
@@ -151,13 +155,22 @@ def _small_rows(
 
 
 def arpa_sums(
-    values: npt.ArrayLike, code: npt.ArrayLike, n_groups: int, *, resample_below: int
+    values: npt.ArrayLike,
+    code: npt.ArrayLike,
+    n_groups: int,
+    *,
+    resample_below: int,
+    combinable: bool = True,
 ) -> ArpaSums:
     """
     Count what the bootstrap of ARPA needs of subjects, per group.
 
     `values` are the subjects' first-month MRRs (non-negative int64 minor
-    units) and `code` their groups in ``range(n_groups)``.
+    units) and `code` their groups in ``range(n_groups)``. With
+    `combinable` False, the sums are those of every subject there is, to
+    be drawn from as they are: a group below `resample_below` gets only its
+    table, one at or above it only its power sums (the draws are the same
+    bits either way).
     """
     below = check_resample_below(resample_below)
     mrr = np.asarray(values, np.int64)
@@ -170,10 +183,17 @@ def arpa_sums(
     high = np.full(n_groups, _NO_HIGH, np.int64)
     np.minimum.at(low, keys, mrr)
     np.maximum.at(high, keys, mrr)
-    squares, cubes = _digit_sums(mrr, keys, n_groups)
-    group, value, count = _small_rows(*_table(mrr, keys), customers < below)
+    small = customers < below
+    if combinable:
+        squares, cubes = _digit_sums(mrr, keys, n_groups)
+        group, value, count = _small_rows(*_table(mrr, keys), small)
+    else:
+        large = ~small[keys]
+        squares, cubes = _digit_sums(mrr[large], keys[large], n_groups)
+        group, value, count = _table(mrr[~large], keys[~large])
     return ArpaSums(
         resample_below=below,
+        combinable=combinable,
         customers=customers,
         total=k.sum_by_key(keys, mrr, n_groups),
         squares=squares,
@@ -195,6 +215,9 @@ def combine_arpa(
     The blocks must share `resample_below`: a block drops the table of a
     group that reaches it, which only the same size can finish.
     """
+    if not all(p.combinable for p in parts):
+        msg = "sums built with combinable=False (one ledger's) cannot be added up"
+        raise ValueError(msg)
     sizes = {p.resample_below for p in parts}
     if len(sizes) > 1:
         msg = (
@@ -232,6 +255,7 @@ def combine_arpa(
     group, value, count = _small_rows(group, value, count, customers < below)
     return ArpaSums(
         resample_below=below,
+        combinable=True,
         customers=customers,
         total=total,
         squares=squares,

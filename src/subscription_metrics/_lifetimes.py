@@ -883,7 +883,12 @@ def early_ltv(
     month = _as_of(ledger, as_of)
     below = check_resample_below(resample_arpa_below)
     counts = early_counts(
-        ledger, names, as_of=month, conventions=chosen, resample_below=below
+        ledger,
+        names,
+        as_of=month,
+        conventions=chosen,
+        resample_below=below,
+        combinable=False,
     )
     return early_table(
         counts,
@@ -954,8 +959,14 @@ def early_counts(
     as_of: int | None,
     conventions: Conventions,
     resample_below: int = RESAMPLE_BELOW,
+    combinable: bool = True,
 ) -> EarlyCounts:
-    """Count what `early_ltv` needs of a ledger's subjects, per segment."""
+    """
+    Count what `early_ltv` needs of a ledger's subjects, per segment.
+
+    `combinable` False: the counts of one ledger, finished as they are,
+    never added up (ARPA's sums skip what the draws do not read).
+    """
     subjects = _subjects(ledger, as_of, conventions.lifetime_spells)
     code, labels = _groups(ledger, subjects, names)
     assert labels is not None
@@ -965,6 +976,7 @@ def early_counts(
         labels,
         currency=ledger.currency,
         resample_below=resample_below,
+        combinable=combinable,
     )
 
 
@@ -975,6 +987,7 @@ def subject_counts(
     *,
     currency: str | None,
     resample_below: int = RESAMPLE_BELOW,
+    combinable: bool = True,
 ) -> EarlyCounts:
     """Count what `early_ltv` needs of subjects in the segments `code` of `labels`."""
     n_groups = len(labels)
@@ -986,7 +999,11 @@ def subject_counts(
         still=still,
         windows=window_sizes(code, window, n_groups),
         arpa=arpa_sums(
-            subjects.start_mrr, code, n_groups, resample_below=resample_below
+            subjects.start_mrr,
+            code,
+            n_groups,
+            resample_below=resample_below,
+            combinable=combinable,
         ),
         mrr=k.sum_by_key(code, subjects.start_mrr, n_groups),
         currency=currency,

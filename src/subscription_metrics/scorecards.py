@@ -287,6 +287,7 @@ class _Scope:
     level: float
     seed: int | np.random.Generator
     resample_below: int = RESAMPLE_BELOW  # shapes the sums: ARPA's table or moments
+    blocks: bool = False  # the sums are a block's, to be added up (Dask's partial)
 
 
 def _scope(
@@ -339,7 +340,7 @@ def _block_scope(
     segment that size keeps moment sums of its first-month MRRs, not their
     table.
     """
-    return _scope(
+    scope = _scope(
         ledger,
         since=since,
         through=through,
@@ -352,6 +353,7 @@ def _block_scope(
         seed=0,
         resample_below=resample_below,
     )
+    return attrs.evolve(scope, blocks=True)
 
 
 _EARLY_MONTHS: Final = (3, 6)
@@ -425,6 +427,7 @@ def _group_parts(ledger: Ledger, labels: pd.Series, scope: _Scope) -> _GroupPart
             as_of=as_of,
             conventions=scope.conventions,
             resample_below=scope.resample_below,
+            combinable=scope.blocks,
         ),
     )
 
