@@ -190,6 +190,21 @@ def run_single(folder: Path, scorecard: bool) -> dict[str, Any]:
     return out
 
 
+def _check_sums(figures: sm.Figures) -> dict[str, int]:
+    """A few totals of the figures, recorded so a run can be checked later."""
+    bridge = figures.bridge
+    return {
+        "customers_new": int(bridge["customers_new"].sum()),
+        "new_mrr": int(bridge["new_mrr"].sum()),
+        "churned_mrr": int(bridge["churned_mrr"].sum()),
+        "mrr_at_end_last_month": int(
+            bridge.xs(bridge.index.get_level_values("month").max(), level="month")[
+                "mrr_at_end"
+            ].sum()
+        ),
+    }
+
+
 def _same(a: sm.Figures, b: sm.Figures) -> bool:
     for name in ("bridge", "movement_totals", "rates", "cohort_retention", "survival"):
         pd.testing.assert_frame_equal(
@@ -236,6 +251,7 @@ def main() -> int:
             **sizes,
             "seconds_write": round(written, 1),
             "dask": {k: v for k, v in dask_run.items() if k not in shown},
+            "check": _check_sums(dask_run["figures"]),
         }
         if args.single:
             command = [sys.executable, __file__, "--single-only", str(folder)]

@@ -1012,3 +1012,20 @@ class TestEvaluate:
             rates["customer_churn_rate"], check.by_band.loc["All", "churn_rate"]
         )
         assert isinstance(check, HealthEvaluation)
+
+
+@given(
+    st.lists(
+        st.one_of(st.integers(-3, 3).map(float), st.floats(-1e6, 1e6)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_average_ranks_equal_scipy_rankdata(values):
+    """The ranks behind rank normalisation and the AUC are scipy's midranks, exactly."""
+    from scipy.stats import rankdata as scipy_ranks
+
+    from subscription_metrics._health import rankdata
+
+    data = np.asarray(values, np.float64)
+    assert np.array_equal(rankdata(data), scipy_ranks(data))

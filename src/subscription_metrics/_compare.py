@@ -32,8 +32,7 @@ from typing import Final, TypeAlias
 import numpy as np
 import numpy.typing as npt
 from attrs import frozen
-from scipy import stats
-from scipy.special import betaln, xlogy
+from scipy.special import betaln, chdtrc, ndtr, xlogy
 
 from ._sbg import _LOG_BOUND, _fit_counts
 from ._sbg import payments as sbg_payments
@@ -180,7 +179,7 @@ class Fits:
         p-value is ``chi2.sf(h, 1) / 2``.
         """
         h = np.nan_to_num(2.0 * (self.log_likelihood - self.geometric_log_likelihood))
-        out: BoolArray = (h > 0) & (stats.chi2.sf(np.maximum(h, 0.0), 1) / 2 < level)
+        out: BoolArray = (h > 0) & (chdtrc(1, np.maximum(h, 0.0)) / 2 < level)
         return out
 
     def as_geometric(self, rows: BoolArray) -> Fits:
@@ -319,7 +318,7 @@ def likelihood_ratio(
         )
         statistic = np.maximum(statistic, 0.0)  # rounding below an exact 0
     df = np.where(sbg, 2, 1).astype(np.int64)
-    p = np.where(np.isnan(statistic), np.nan, stats.chi2.sf(statistic, df))
+    p = np.where(np.isnan(statistic), np.nan, chdtrc(df, statistic))
     model = np.where(sbg, "sbg", "geometric").astype(object)
     return RatioTest(statistic, df, p, model)
 
@@ -494,6 +493,8 @@ class Shrunk:
         degenerate = np.isnan(a)
         a, b = np.where(degenerate, 1.0, a), np.where(degenerate, 1.0, b)
         mean = np.exp(betaln(a, b + t) - betaln(a, b))
+        from scipy import stats  # heavy; only the shrunk intervals need it
+
         lower = (1 - stats.beta.ppf(1 - tail, a, b)) ** t
         upper = (1 - stats.beta.ppf(tail, a, b)) ** t
         return (
@@ -645,7 +646,7 @@ def against_team(books: Books, team: IntArray) -> TeamTest:
         spread = 2 / 3 / np.cbrt(pooled) * np.sqrt(variance)
         z = np.where(spread > 0, (scaled - reference_scaled) / spread, 0.0)
     z = np.where(np.isnan(reference) | ~(at_risk > 0), np.nan, z)
-    p = np.where(np.isnan(z), np.nan, 2 * stats.norm.sf(np.abs(z)))
+    p = np.where(np.isnan(z), np.nan, 2 * ndtr(-np.abs(z)))
     return TeamTest(reference=reference, z=z, p_value=p)
 
 

@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from attrs import field, frozen
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, hyp2f1, polygamma
 
 from . import _display
@@ -444,6 +443,8 @@ class _Terms:
             a, b = np.exp(theta)
             ll, gradient, _ = self.derivatives(float(a), float(b))
             return -ll * scale, -gradient * scale
+
+        from scipy.optimize import minimize  # heavy; only this fallback uses it
 
         result = minimize(
             objective,

@@ -1039,7 +1039,7 @@ def _logrank(
     age: IntArray, observed: npt.NDArray[np.bool_], first: npt.NDArray[np.bool_]
 ) -> tuple[float, float]:
     """Two-sample log-rank statistic (chi-square, 1 df) and its p-value."""
-    from scipy import stats  # heavy; only comparisons need it
+    from scipy.special import chdtrc
 
     times = np.unique(age[observed])
     if not len(times):
@@ -1063,7 +1063,7 @@ def _logrank(
     if total_variance <= 0:
         return 0.0, 1.0
     statistic = float((events_first.sum() - expected.sum()) ** 2 / total_variance)
-    return statistic, float(stats.chi2.sf(statistic, df=1))
+    return statistic, float(chdtrc(1, statistic))
 
 
 def _won_spans(
@@ -1278,7 +1278,7 @@ def _compare_two(
     shared: _Shared | None,
 ) -> pd.DataFrame:
     """Do `compare`; `shared` holds what the calls of one report share."""
-    from scipy import stats  # heavy; only comparisons need it
+    from scipy.special import ndtr, ndtri
 
     draws = check_int(n_draws, name="n_draws", low=2)
     check_option(multiplicity, name="multiplicity", allowed=("holm", "none"))
@@ -1312,7 +1312,7 @@ def _compare_two(
     is_first = (spans[_LABEL] == first).to_numpy(bool)
     _, p_curve = _logrank(age, observed, is_first)
     alpha = 1 - level
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    z = float(ndtri(1 - alpha / 2))
     variances = []
     for mask in (is_first, ~is_first):
         curve = kaplan_meier(age[mask], observed[mask])
@@ -1324,9 +1324,7 @@ def _compare_two(
     row_first, row_second = figures.index.get_indexer(pair)
     difference = float(retention[row_first] - retention[row_second])
     spread = float(np.sqrt(sum(variances)))
-    p_retention = (
-        float(2 * stats.norm.sf(abs(difference) / spread)) if spread > 0 else np.nan
-    )
+    p_retention = float(2 * ndtr(-abs(difference) / spread)) if spread > 0 else np.nan
     # The model-based rows: a likelihood-ratio test and a parametric bootstrap.
     books, code, window = _books(spans, pair)
     test = _compare.likelihood_ratio(books.take([0]), books.take([1]))
