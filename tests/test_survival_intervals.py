@@ -19,7 +19,6 @@ from subscription_metrics._sbg import (
     _sequential_counts,
     curve,
     payments,
-    resampled_means,
     simulated_coordinates,
 )
 from subscription_metrics.survival import (
@@ -202,63 +201,6 @@ def test_both_simulations_give_the_expected_counts(counts):
     assert (np.abs(spread[held] / variance[held] - 1) < 0.35).all()
 
 
-def test_resampled_means_equal_a_loop():
-    values = np.array([5.0, 1.0, 2.0, 9.0, 4.0])
-    code = np.array([0, 1, 0, 1, 0])
-    draws = 6
-    got = resampled_means(values, code, 2, n_draws=draws, rng=np.random.default_rng(9))
-    u = np.random.default_rng(9).random((len(code), draws))
-    # Drawn in a canonical order: by group, then by value (not by row).
-    members = [np.sort(values[code == g]) for g in (0, 1)]
-    order = np.lexsort((values, code))
-    sums = np.zeros((2, draws))
-    for row, j in enumerate(order):
-        g = code[j]
-        for b in range(draws):
-            sums[g, b] += members[g][int(u[row, b] * len(members[g]))]
-    expected = sums / np.array([3, 2])[:, None]
-    np.testing.assert_allclose(got, expected)
-
-
-def test_large_groups_draw_the_means_resampling_would_give(monkeypatch):
-    """Above `_EXACT_MEANS` subjects, the skew-corrected normal draws of a
-    group's mean have the quantiles of resampling subject by subject: on
-    lognormal revenue (sigma 0.8), 4,000 draws each, the 2.5%, 50% and
-    97.5% quantiles agree within 0.4% of the mean (their Monte Carlo
-    error is about 0.1%); a group too skewed for it is resampled."""
-    rng = np.random.default_rng(5)
-    values = np.round(np.exp(rng.normal(11.0, 0.8, 1500)))
-    code = np.zeros(1500, np.int64)
-    fast = resampled_means(values, code, 1, n_draws=4000, rng=np.random.default_rng(1))
-    monkeypatch.setattr(sbg, "_EXACT_MEANS", 10**9)
-    slow = resampled_means(values, code, 1, n_draws=4000, rng=np.random.default_rng(2))
-    q = [0.025, 0.5, 0.975]
-    gap = np.abs(np.quantile(fast, q) - np.quantile(slow, q)) / values.mean()
-    assert (gap < 0.004).all(), gap
-    assert fast.min() >= values.min()
-    assert fast.max() <= values.max()
-    monkeypatch.setattr(sbg, "_EXACT_MEANS", 500)
-    whales = values.copy()
-    whales[:3] *= 1000  # three accounts carry most of the revenue
-    first = resampled_means(whales, code, 1, n_draws=50, rng=np.random.default_rng(3))
-    monkeypatch.setattr(sbg, "_EXACT_MEANS", 10**9)
-    again = resampled_means(whales, code, 1, n_draws=50, rng=np.random.default_rng(3))
-    assert first.tobytes() == again.tobytes()  # resampled subject by subject
-
-
-@given(st.integers(0, 2**32 - 1))
-def test_resampled_means_do_not_depend_on_row_order(seed):
-    rng = np.random.default_rng(seed)
-    values = rng.integers(0, 50, 40).astype(np.float64)  # ties included
-    code = rng.integers(0, 3, 40)
-    order = rng.permutation(40)
-    straight = resampled_means(values, code, 3, n_draws=5, rng=np.random.default_rng(1))
-    shuffled = resampled_means(
-        values[order], code[order], 3, n_draws=5, rng=np.random.default_rng(1)
-    )
-    assert shuffled.tobytes() == straight.tobytes()
-
-
 # --------------------------------------------------------------------------
 # Properties
 # --------------------------------------------------------------------------
@@ -383,7 +325,6 @@ def test_groups_refitted_in_batches_give_the_same_distribution(
 ):
     """Memory is bounded by refitting a batch of groups at a time: other random
     numbers, the same distribution of the refits."""
-    import subscription_metrics._sbg as sbg
 
     rng = np.random.default_rng(0)
     code = np.repeat(np.arange(6), 80)

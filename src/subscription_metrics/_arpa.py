@@ -32,7 +32,6 @@ import numpy.typing as npt
 from attrs import frozen
 
 from . import _kernels as k
-from ._sbg import _rows_per_chunk
 from ._validation import check_int
 
 __all__ = [
@@ -55,6 +54,7 @@ _MASK: Final = (1 << _BITS) - 1
 _SQUARE_DIGITS: Final = 8  # a square of an int64 fits 128 bits
 _CUBE_DIGITS: Final = 12  # a cube fits 192 bits
 _ROWS: Final = 1 << 18  # subjects turned into digits at once (bounds the memory)
+_CHUNK: Final = 1 << 22  # resampled values held in memory at once
 _NO_LOW: Final = np.iinfo(np.int64).max  # the least MRR of a segment without any
 _NO_HIGH: Final = np.iinfo(np.int64).min
 
@@ -335,7 +335,7 @@ def resampled_arpa(
     starts = np.cumsum(small) - small
     totals = np.zeros(n_groups * n_draws)
     draw = np.arange(n_draws, dtype=np.int64)
-    step = _rows_per_chunk(n_draws)
+    step = max(1, _CHUNK // n_draws)  # rows of draws held at once
     for lo in range(0, len(ordered), step):
         g = code[lo : lo + step][:, None]
         pick = starts[g] + np.floor(rng.random((len(g), n_draws)) * sizes[g]).astype(

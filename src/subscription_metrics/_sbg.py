@@ -2055,10 +2055,7 @@ def payments(
 # Uncertainty: a parametric bootstrap
 # --------------------------------------------------------------------------
 
-_CHUNK: Final = 1 << 22  # resampled values held in memory at once
 _FIT_CELLS: Final = 1 << 22  # (group, draw, period) cells refitted at once
-_EXACT_MEANS: Final = 500  # groups up to this size resample subject by subject
-_SKEW_LIMIT: Final = 0.25  # |skewness of a resampled mean| a larger group may have
 
 
 def generator(seed: object) -> np.random.Generator:
@@ -2083,10 +2080,6 @@ def _check_draws(n_draws: object) -> int:
         msg = f"'n_draws' must be >= 2, got {n_draws!r}"
         raise ValueError(msg)
     return int(n_draws)
-
-
-def _rows_per_chunk(n_draws: int) -> int:
-    return max(1, _CHUNK // n_draws)
 
 
 def window_sizes(code: IntArray, window: IntArray, n_groups: int) -> IntArray:
@@ -2299,172 +2292,6 @@ def _simulated_batch(
     dm[~usable] = np.nan
     dphi[~usable] = np.nan
     return dm, dphi
-
-
-def value_table(
-    values: npt.ArrayLike, code: IntArray
-) -> tuple[IntArray, FloatArray, IntArray]:
-    """
-    Count the distinct values of every group: group, value, count per row.
-
-    Rows are sorted by group, then value; the table of blocks of subjects
-    adds up row by row (`merge_value_tables`), and `resampled_table`
-    needs nothing else of the subjects.
-    """
-    values = np.asarray(values, np.float64)
-    order = np.lexsort((values, code))
-    group, ordered = np.asarray(code, np.int64)[order], values[order]
-    if not len(ordered):
-        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
-    first = np.ones(len(ordered), np.bool_)
-    first[1:] = (group[1:] != group[:-1]) | (ordered[1:] != ordered[:-1])
-    at = np.flatnonzero(first)
-    counts = np.diff(np.append(at, len(ordered))).astype(np.int64)
-    return group[at], ordered[at], counts
-
-
-def merge_value_tables(
-    group: IntArray, value: FloatArray, count: IntArray
-) -> tuple[IntArray, FloatArray, IntArray]:
-    """Add up rows of value tables that share a group and a value, sorted."""
-    order = np.lexsort((value, group))
-    group, value, count = group[order], value[order], count[order]
-    if not len(group):
-        return group, value, count
-    first = np.ones(len(group), np.bool_)
-    first[1:] = (group[1:] != group[:-1]) | (value[1:] != value[:-1])
-    at = np.flatnonzero(first)
-    return group[at], value[at], np.add.reduceat(count, at).astype(np.int64)
-
-
-def _group_moments(
-    value: FloatArray, count: IntArray, rows: IntArray, starts: IntArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """
-    Mean, variance, third central moment, min and max per group (NaN if empty).
-
-    `value` and `count` are a value table (`value_table`), group after group:
-    group ``g`` has `rows[g]` rows from `starts[g]`. Every sum runs over that
-    order, so the moments depend on each group's values alone. Variance and
-    third moment are those of the group's values as a population (divided
-    by n): the moments of the distribution a bootstrap draws from.
-    """
-    n_groups = len(rows)
-    mean, m2, m3, low, high = (np.full(n_groups, np.nan) for _ in range(5))
-    full = np.flatnonzero(rows > 0)
-    if not full.size:
-        return mean, m2, m3, low, high
-    at = starts[full]
-    weight = count.astype(np.float64)
-    n = np.add.reduceat(weight, at)
-    mean[full] = np.add.reduceat(weight * value, at) / n
-    deviation = value - np.repeat(mean[full], rows[full])
-    square = deviation * deviation
-    m2[full] = np.add.reduceat(weight * square, at) / n
-    m3[full] = np.add.reduceat(weight * square * deviation, at) / n
-    low[full] = value[at]  # sorted by value within each group
-    high[full] = value[at + rows[full] - 1]
-    return mean, m2, m3, low, high
-
-
-def resampled_means(
-    values: FloatArray,
-    code: IntArray,
-    n_groups: int,
-    *,
-    n_draws: int,
-    rng: np.random.Generator,
-) -> FloatArray:
-    """
-    Bootstrap means of `values` within each group, (groups, n_draws).
-
-    Each draw resamples a group's subjects with replacement (as many as it
-    has) and averages their values: the uncertainty of a group's mean
-    revenue per customer. NaN for a group without subjects. The draws
-    depend only on each group's values and how often each occurs (its
-    `value_table`): `resampled_table` does the work.
-    """
-    group, value, count = value_table(values, code)
-    return resampled_table(group, value, count, n_groups, n_draws=n_draws, rng=rng)
-
-
-def resampled_table(
-    group: IntArray,
-    value: FloatArray,
-    count: IntArray,
-    n_groups: int,
-    *,
-    n_draws: int,
-    rng: np.random.Generator,
-) -> FloatArray:
-    """
-    Bootstrap means of each group's values, from its value table.
-
-    The table (`value_table`: group, value and count per row, sorted by
-    group and value) is all that is drawn from, so blocks of subjects can
-    add their tables up first.
-
-    A group of up to `_EXACT_MEANS` subjects is resampled subject by
-    subject. A larger one draws its means from the distribution that
-    resampling converges to, without drawing subjects: the mean ``mu``
-    plus ``sd / sqrt(n)`` times a standard normal ``z`` corrected for the
-    skewness ``g`` of the resampled mean (Cornish-Fisher, ``z + g (z^2 -
-    1) / 6``, with ``g = m3 / m2^1.5 / sqrt(n)`` from the group's central
-    moments), clipped to the group's smallest and largest value. It has
-    the bootstrap's mean, variance and skewness, and its quantiles are the
-    bootstrap's to within order ``1 / n``; the work is groups times draws,
-    not subjects times draws. A large group whose resampled mean is
-    skewed beyond `_SKEW_LIMIT` (a few accounts carry the revenue) is
-    resampled subject by subject after all.
-
-    The subjects are drawn from in a canonical order (by group, then by
-    value), so the draws depend on each group's values alone, never on the
-    order of the rows: a shuffled input gives the same bits. Subjects with
-    equal values are interchangeable. The groups resampled subject by
-    subject take their uniforms first (in that order), then the others
-    their normals (in group order).
-    """
-    group = np.asarray(group, np.int64)
-    value = np.asarray(value, np.float64)
-    count = np.asarray(count, np.int64)
-    rows = np.bincount(group, minlength=n_groups).astype(np.int64)
-    row_starts = np.cumsum(rows) - rows
-    sizes = np.bincount(group, weights=count, minlength=n_groups).astype(np.int64)
-    mean, m2, m3, low, high = _group_moments(value, count, rows, row_starts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        skew = np.where(m2 > 0, m3 / m2**1.5 / np.sqrt(sizes), 0.0)
-    large = (sizes > _EXACT_MEANS) & (np.abs(skew) <= _SKEW_LIMIT)
-    # The subjects of the groups resampled one by one, by group and value.
-    kept = ~large[group]
-    ordered = np.repeat(value[kept], count[kept])
-    code = np.repeat(group[kept], count[kept])
-    small = np.where(large, 0, sizes)
-    starts = np.cumsum(small) - small
-    sums = np.zeros(n_groups * n_draws)
-    draw = np.arange(n_draws, dtype=np.int64)
-    step = _rows_per_chunk(n_draws)
-    for lo in range(0, len(ordered), step):
-        g = code[lo : lo + step][:, None]
-        pick = starts[g] + np.floor(rng.random((len(g), n_draws)) * sizes[g]).astype(
-            np.int64
-        )
-        pick = np.minimum(pick, starts[g] + sizes[g] - 1)
-        sums += np.bincount(
-            (g * n_draws + draw).ravel(),
-            weights=ordered[pick].ravel(),
-            minlength=n_groups * n_draws,
-        )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = sums.reshape(n_groups, n_draws) / sizes[:, None]
-    big = np.flatnonzero(large)
-    if big.size:
-        z = rng.standard_normal((big.size, n_draws))
-        corrected = z + skew[big, None] * (z * z - 1.0) / 6.0
-        spread = np.sqrt(m2[big] / sizes[big])[:, None]
-        out[big] = np.clip(
-            mean[big, None] + spread * corrected, low[big, None], high[big, None]
-        )
-    return out
 
 
 def _windows(fit: SbgFit) -> IntArray:
