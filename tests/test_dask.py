@@ -169,6 +169,46 @@ def test_random_company_equals_one_ledger(
         _assert_same(found, expected)
 
 
+def test_what_the_partitions_set_aside_adds_up_to_one_ledgers(client: Any) -> None:
+    """Nothing is dropped on the way: the partitions' set-aside counts add up."""
+    sample = sm.datasets.load_sample()
+    subs = sample.subscriptions
+    first = subs.iloc[:6].copy()
+    # Six spans that start and end within one month: invisible at the grain.
+    first["subscription_id"] = [f"short-{i}" for i in range(6)]
+    first["start"] = pd.Timestamp("2024-03-03")
+    first["end"] = pd.Timestamp("2024-03-20")
+    # Two spans of customers the customers table does not know.
+    unknown = subs.iloc[:2].copy()
+    unknown["subscription_id"] = ["stranger-1", "stranger-2"]
+    unknown["customer_id"] = ["stranger-1", "stranger-2"]
+    rows = pd.concat([subs, first, unknown], ignore_index=True)
+    led = sm.Ledger.from_subscriptions(rows, customers=sample.customers)
+    expected = {(e.table, e.rule, e.unit, e.detail): e for e in led.set_aside}
+    assert {rule for _, rule, _, _ in expected} >= {
+        "invisible at the monthly grain",
+        "customers without attributes",
+    }
+    for npartitions in (1, 4):
+        found = _quiet(
+            sm.dask.figures,
+            _spread(rows, 4, 1),
+            customers=_spread(sample.customers, 3, 1),
+            through=led.last_month,
+            by="segment",
+            npartitions=npartitions,
+        )
+        got = {(e.table, e.rule, e.unit, e.detail): e for e in found.set_aside}
+        assert {k: e.count for k, e in got.items()} == {
+            k: e.count for k, e in expected.items()
+        }
+        for key, entry in got.items():
+            # The first few examples of the partitions, each one a real offender.
+            assert len(entry.examples) == len(expected[key].examples)
+            if entry.count <= len(entry.examples):
+                assert set(entry.examples) == set(expected[key].examples)
+
+
 def test_sample_from_parquet_equals_one_ledger(client: Any, tmp_path: Path) -> None:
     sample = sm.datasets.load_sample()
     led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)

@@ -19,6 +19,7 @@ from attrs import field, frozen
 from . import _kernels as k
 from ._churn_rates import _retention_sums, finish_rates, with_total
 from ._conventions import Conventions
+from ._errors import MAX_EXAMPLES
 from ._km import (
     _frame,
     _warn_emptied,
@@ -27,7 +28,7 @@ from ._km import (
     group_codes,
     row_counts,
 )
-from ._ledger import Ledger
+from ._ledger import Ledger, SetAside
 from ._rates import Grain, _grain, period_totals
 from ._sbg import SbgFit, fit_counts, fits_table
 from ._validation import check_by
@@ -93,6 +94,10 @@ class Partial:
         Subjects removed, churned, censored and entered per segment and time
         (Kaplan-Meier); churned and surviving customers per segment and
         period (shifted-beta-geometric).
+    set_aside : tuple of SetAside
+        What the blocks' ledgers set aside (`Ledger.set_aside`), added up:
+        one entry per table, rule, unit and detail, its count the sum of
+        the blocks' and its examples the first few of the blocks' in order.
     """
 
     currency: str | None
@@ -109,6 +114,7 @@ class Partial:
     cells: _Cells
     km_counts: pd.DataFrame
     sbg_counts: pd.DataFrame
+    set_aside: tuple[SetAside, ...] = ()
 
 
 @frozen(kw_only=True, eq=False)
@@ -136,6 +142,9 @@ class Figures:
         ``lt = survival.lifetimes(led, by=by)`` (no groups without `by`).
     sbg : SbgFit or pandas.DataFrame
         ``survival.sbg_fit_lifetimes`` on the same lifetimes and groups.
+    set_aside : tuple of SetAside
+        ``led.set_aside``: what the ledgers could not show, counted (entries
+        of the same table, rule, unit and detail added up across blocks).
     """
 
     bridge: pd.DataFrame
@@ -147,6 +156,7 @@ class Figures:
     currency: str | None
     by: tuple[str, ...]
     _cells: _Cells = field(alias="cells", repr=False)
+    set_aside: tuple[SetAside, ...] = ()
 
     def triangle(self, value: str = "logo_retention") -> pd.DataFrame:
         """
@@ -244,6 +254,7 @@ def partial(
         cells=_cells(ledger, names, cohort, None),
         km_counts=pd.DataFrame(km),
         sbg_counts=pd.DataFrame(sbg),
+        set_aside=ledger.set_aside,
     )
 
 
@@ -361,6 +372,34 @@ def combine(partials: Iterable[Partial]) -> Partial:
         sbg_counts=_combine_sparse(
             [p.sbg_counts for p in parts], names, "period", ("lost", "still")
         ),
+        set_aside=combine_set_aside(entry for p in parts for entry in p.set_aside),
+    )
+
+
+def combine_set_aside(entries: Iterable[SetAside]) -> tuple[SetAside, ...]:
+    """
+    Add up set-aside entries of blocks: one per table, rule, unit and detail.
+
+    The count is the sum; the examples are the first `MAX_EXAMPLES` of the
+    entries' examples in the order given. Entries keep the order in which
+    their key first appears.
+    """
+    merged: dict[tuple[str, str, str, str], tuple[int, list[str]]] = {}
+    for entry in entries:
+        key = (entry.table, entry.rule, entry.unit, entry.detail)
+        count, examples = merged.get(key, (0, []))
+        room = MAX_EXAMPLES - len(examples)
+        merged[key] = (count + entry.count, examples + list(entry.examples[:room]))
+    return tuple(
+        SetAside(
+            table=table,
+            rule=rule,
+            count=count,
+            examples=tuple(examples),
+            detail=detail,
+            unit=unit,
+        )
+        for (table, rule, unit, detail), (count, examples) in merged.items()
     )
 
 
@@ -524,6 +563,7 @@ def finish(partial: Partial, *, window: int = 1, total: bool = True) -> Figures:
         currency=currency,
         by=partial.by,
         cells=partial.cells,
+        set_aside=partial.set_aside,
     )
 
 
