@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import subscription_metrics as sm
@@ -832,3 +832,269 @@ def test_history_of_a_ledger_nobody_paid_leaves_the_multiples_unknown() -> None:
     )
     with pytest.raises(ValueError, match="unknown"):
         sm.goals.plan_targets(staff, plan=plan, history=history)
+
+
+# The at-risk ceilings in pacing: a stock at each month's end, by book.
+STOCK_USAGE = _usage(
+    {
+        # a stays healthy until it slips in November.
+        "a": {f"2024-{m:02d}": 0.1 if m >= 11 else 0.9 for m in range(1, 13)},
+        # c (paying February-August, lost in September) slips from June.
+        "c": {f"2024-{m:02d}": 0.1 if m >= 6 else 0.8 for m in range(2, 9)},
+    }
+)
+
+# At risk now 25,000 in one account: the at-risk MRR ceiling is min(111,111,
+# 25,000) = 25,000 (see TestHealthTargets), the accounts ceiling 25,000 /
+# 25,000 = 1.
+STOCK_HISTORY = attrs.evolve(
+    HEALTHY_HISTORY, as_of="2024-06", at_risk_mrr=25_000, at_risk_accounts=1
+)
+
+# c covered by m1 in customer marketing until 1 August, then by nobody.
+BOOKS = pd.DataFrame(
+    {
+        "customer_id": ["c", "a"],
+        "staff_id": ["m1", "m2"],
+        "role": ["customer_marketing", "customer_marketing"],
+        "start": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+        "end": pd.to_datetime(["2024-08-01", None]),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def stock_targets() -> pd.DataFrame:
+    plan = Plan(goal=100_000, currency="JPY", start="2024-07", measure="net_new_mrr")
+    return plan_targets(CARE_STAFF, plan=plan, history=STOCK_HISTORY)
+
+
+@pytest.fixture(scope="module")
+def stocks(small, stock_targets) -> pd.DataFrame:
+    return sm.goals.pacing(
+        small,
+        targets=stock_targets,
+        usage=STOCK_USAGE,
+        health_model=USAGE_ONLY,
+        assignments=BOOKS,
+    )
+
+
+def _series(paced, level, who, metric, column):
+    rows = paced.xs((level, who, metric), level=["level", "staff_id", "metric"])
+    return rows[column].tolist()
+
+
+class TestPacingStocks:
+    def test_the_company_stock_against_the_ceiling_itself(self, stocks):
+        # c scores (0.8 + 0.8 + 0.1) / 3 = 0.57 in June, (0.8 + 0.1 + 0.1) / 3
+        # = 0.33 in July and 0.1 in August: at risk at the end of July and
+        # August, paying 30,000; lost in September (at risk, paying nothing).
+        # a scores 0.9 throughout. At risk: 30,000, 30,000, 0.
+        mrr = "at_risk_mrr_ceiling"
+        assert _series(stocks, "company", "All", mrr, "actual") == [30_000, 30_000, 0]
+        # A stock is not summed over the months: to date is the month's own.
+        assert _series(stocks, "company", "All", mrr, "actual_to_date") == [
+            30_000,
+            30_000,
+            0,
+        ]
+        # The ceiling holds in full at every month's end (pro rata would
+        # expect 25,000 x 1/3 = 8,333 in July).
+        assert (
+            _series(stocks, "company", "All", mrr, "expected_to_date") == [25_000] * 3
+        )
+        assert _series(stocks, "company", "All", mrr, "status") == [
+            "over",
+            "over",
+            "on pace",
+        ]
+        assert _series(stocks, "company", "All", mrr, "attainment") == [
+            30_000 / 25_000,
+            30_000 / 25_000,
+            0.0,
+        ]
+        # One account at risk in July and August, none in September: at or
+        # below the ceiling of 1.
+        accounts = "at_risk_accounts_ceiling"
+        assert _series(stocks, "company", "All", accounts, "actual_to_date") == [
+            1,
+            1,
+            0,
+        ]
+        assert _series(stocks, "company", "All", accounts, "status") == ["on pace"] * 3
+
+    def test_peoples_stock_is_their_book(self, stocks):
+        # Capacity: m1 3, m2 1.5 of 4.5 full-time months: 25,000 x 2/3 =
+        # 16,666.7 -> 16,667 and 8,333. c is m1's at the end of July (30,000:
+        # over) and nobody's at the end of August (the company's only); a is
+        # m2's, never at risk.
+        mrr = "at_risk_mrr_ceiling"
+        assert _series(stocks, "staff", "m1", mrr, "target") == [16_667] * 3
+        assert _series(stocks, "staff", "m1", mrr, "actual_to_date") == [30_000, 0, 0]
+        assert _series(stocks, "staff", "m1", mrr, "status") == [
+            "over",
+            "on pace",
+            "on pace",
+        ]
+        assert _series(stocks, "staff", "m2", mrr, "actual_to_date") == [0, 0, 0]
+        # The team is its people's sum.
+        team = stocks.xs(("team", "cm", mrr), level=["level", "team", "metric"])
+        assert team["actual_to_date"].tolist() == [30_000, 0, 0]
+        # Nobody holds a book in customer support: the data does not say
+        # whose an account is, so people and teams are not measured.
+        support = stocks.xs("at_risk_accounts_ceiling", level="metric")
+        below = support[support.index.get_level_values("level") != "company"]
+        assert len(below) == (2 + 3) * 3  # two teams and three people, three months
+        assert (below["status"] == "not measured").all()
+        assert below["actual"].isna().all()
+
+    def test_the_stock_is_the_one_goal_history_reads(self, small, stocks):
+        """At each month's end the company's stock is what `goal_history`
+        would read as at-risk MRR and accounts at that month."""
+        paced = stocks.xs("company", level="level")
+        for month in ("2024-07", "2024-08", "2024-09"):
+            history = goal_history(
+                small,
+                deals=DEALS,
+                usage=STOCK_USAGE,
+                health_model=USAGE_ONLY,
+                as_of=month,
+            )
+            row = paced.xs(pd.Period(month, "M"), level="period")
+            got = row.droplevel(["role", "team", "staff_id", "segment"])
+            assert got.loc["at_risk_mrr_ceiling", "actual"] == history.at_risk_mrr
+            assert (
+                got.loc["at_risk_accounts_ceiling", "actual"]
+                == history.at_risk_accounts
+            )
+
+    def test_without_books_or_usage_or_a_month_of_usage(self, small, stock_targets):
+        # Without assignments: the company's rows only.
+        paced = sm.goals.pacing(
+            small, targets=stock_targets, usage=STOCK_USAGE, health_model=USAGE_ONLY
+        )
+        mrr = paced.xs("at_risk_mrr_ceiling", level="metric")
+        levels = mrr.index.get_level_values("level")
+        assert (mrr[levels != "company"]["status"] == "not measured").all()
+        assert mrr[levels == "company"]["actual"].tolist() == [30_000, 30_000, 0]
+        # Usage through August only: September is not scored (its usage is
+        # not in), not "nothing at risk".
+        early = STOCK_USAGE[STOCK_USAGE["month"] < "2024-09-01"]
+        paced = sm.goals.pacing(
+            small, targets=stock_targets, usage=early, health_model=USAGE_ONLY
+        )
+        company = paced.xs(
+            ("company", "at_risk_mrr_ceiling"), level=["level", "metric"]
+        )
+        assert company["status"].tolist() == ["over", "over", "not measured"]
+        # Without usage: not measured, as before.
+        paced = sm.goals.pacing(small, targets=stock_targets)
+        stock_rows = paced[
+            paced.index.get_level_values("metric").str.startswith("at_risk")
+        ]
+        assert (stock_rows["status"] == "not measured").all()
+
+    def test_bad_inputs_are_refused(self, small, stock_targets):
+        with pytest.raises(TypeError, match="health_model"):
+            sm.goals.pacing(
+                small, targets=stock_targets, usage=STOCK_USAGE, health_model="x"
+            )
+        overlapping = pd.concat([BOOKS, BOOKS.iloc[:1]], ignore_index=True)
+        with pytest.raises(sm.InvalidTableError, match="overlap"):
+            sm.goals.pacing(
+                small,
+                targets=stock_targets,
+                usage=STOCK_USAGE,
+                health_model=USAGE_ONLY,
+                assignments=overlapping,
+            )
+
+
+@pytest.mark.slow
+@given(
+    subs=subscriptions(min_size=1),
+    conv=conventions,
+    rates=st.lists(
+        st.none() | st.sampled_from([0.05, 0.2, 0.9]) | st.floats(0, 1),
+        min_size=len(CUSTOMERS) * 5,
+        max_size=len(CUSTOMERS) * 5,
+    ),
+    owners=st.lists(
+        st.sampled_from(["m1", "m2", None]),
+        min_size=len(CUSTOMERS),
+        max_size=len(CUSTOMERS),
+    ),
+    ceiling=st.sampled_from([0, 1]) | st.integers(0, 20_000),
+)
+def test_a_ceilings_status_flips_exactly_when_the_stock_crosses_it(
+    subs, conv, rates, owners, ceiling
+):
+    """Each month's at-risk MRR, the company's and each owner's, equals a slow
+    walk (the public health.score of every month, the oracle ledger's MRR at
+    its end, the book each account is in); a row is over exactly when its
+    stock exceeds its ceiling, in every month with usage (not measured in a
+    month without a usage row)."""
+    months = list(pd.period_range("2024-08", "2024-12", freq="M"))
+    usage = _usage(
+        {
+            who: {
+                str(month): rates[i * len(months) + j]
+                for j, month in enumerate(months)
+                if rates[i * len(months) + j] is not None
+            }
+            for i, who in enumerate(CUSTOMERS)
+        }
+    )
+    customers = pd.DataFrame({"customer_id": CUSTOMERS, "segment": "x"})
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conv, through="2024-12-31"
+    )
+    books = pd.DataFrame(
+        {
+            "customer_id": [c for c, o in zip(CUSTOMERS, owners, strict=True) if o],
+            "staff_id": [o for o in owners if o],
+            "role": "customer_marketing",
+            "start": pd.Timestamp("2020-01-01"),
+            "end": pd.NaT,
+        }
+    )
+    history = attrs.evolve(STOCK_HISTORY, currency="USD")
+    plan = Plan(goal=0, currency="USD", start="2024-10", measure="net_new_mrr")
+    goals = plan_targets(CARE_STAFF, plan=plan, history=history)
+    at_risk_rows = goals["metric"] == "at_risk_mrr_ceiling"
+    goals.loc[at_risk_rows, "target"] = ceiling  # an edited ceiling, every level
+    paced = sm.goals.pacing(
+        led, targets=goals, usage=usage, health_model=USAGE_ONLY, assignments=books
+    )
+
+    state = oracle.customer_months_from_spans(
+        subs, list(pd.period_range("2023-01", "2024-12", freq="M")), conv
+    )
+    offset = 24 - len(months)
+    rows = paced.xs("at_risk_mrr_ceiling", level="metric")
+    for month in months[2:]:
+        signals = sm.health.signals(usage, as_of=month, months=3)
+        scores = sm.health.score(signals, model=USAGE_ONLY)
+        flagged = set(scores.index[scores["band"] == "at_risk"])
+        index = offset + months.index(month)
+        mrr = {who: state[who][index][0] if who in state else 0 for who in CUSTOMERS}
+        stock = {"All": 0, "m1": 0, "m2": 0}
+        for who, owner in zip(CUSTOMERS, owners, strict=True):
+            if who in flagged and mrr[who] > 0:
+                stock["All"] += mrr[who]
+                if owner:
+                    stock[owner] += mrr[who]
+        got = rows.xs(month, level="period").droplevel(["role", "team", "segment"])
+        scored = (pd.to_datetime(usage["month"]).dt.to_period("M") == month).any()
+        for level, who in (("company", "All"), ("staff", "m1"), ("staff", "m2")):
+            row = got.loc[(level, who)]
+            # No usage row in the month (not in yet), or no books in the role
+            # for people (the data does not say whose an account is).
+            if not scored or (level == "staff" and not any(owners)):
+                assert row["status"] == "not measured"
+                continue
+            assert row["actual_to_date"] == stock[who]
+            assert row["expected_to_date"] == ceiling
+            assert row["status"] == ("over" if stock[who] > ceiling else "on pace")
+            event(f"{level} {row['status']}")

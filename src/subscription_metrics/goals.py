@@ -26,15 +26,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._attribution import attribute
+from ._attribution import _check_overlaps, attribute, owner_at
 from ._conventions import Conventions
 from ._economics import conventional_ltv
 from ._entities import (
     Activity,
+    Assignment,
     Deal,
     Meeting,
     Onboarding,
     Opportunity,
+    Role,
     StaffMember,
 )
 from ._errors import InvalidTableError, Problem
@@ -1056,8 +1058,6 @@ class Plan:
 
     @role.validator
     def _check_role(self, attribute: object, value: str) -> None:
-        from ._entities import Role
-
         allowed = [r.value for r in Role]
         check_option(value, name="role", allowed=allowed)
 
@@ -1863,6 +1863,96 @@ def _mrr_at_end_of(ledger: Ledger, month: int) -> npt.NDArray[np.int64]:
     return out
 
 
+_HEALTH_WINDOW: Final = 3
+"""Months of usage `health.signals` reads by default, and the goals score on."""
+
+
+def _chosen_health_model(model: object) -> HealthModel:
+    """Return `model`, or ``health.default_model()`` for None; refuse anything else."""
+    from .health import default_model
+
+    chosen = default_model() if model is None else model
+    if not isinstance(chosen, HealthModel):
+        msg = f"'health_model' must be a HealthModel, got {type(model).__name__}"
+        raise TypeError(msg)
+    return chosen
+
+
+def _at_risk_scorer(
+    ledger: Ledger, *, inputs: Any, model: HealthModel
+) -> Callable[[int], tuple[npt.NDArray[np.bool_], int]]:
+    """
+    Return a function of a month that flags the ledger customers at risk then.
+
+    The function scores ``health.signals`` over the `_HEALTH_WINDOW` months
+    to the month (an ordinal) with `model` and returns which ledger
+    customers are in its worst band, and how many accounts in that band the
+    ledger does not know. `inputs` are the usage and tickets as
+    ``health._checked_signal_inputs`` returns them; every usage account's
+    ledger code is looked up once, for every month scored.
+    """
+    from .health import _signals_of, score
+
+    n = len(ledger.customers)
+    accounts = inputs.usage.accounts
+    ledger_code = id_positions(ledger.customers["customer_id"], accounts)
+
+    def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
+        signals = _signals_of(inputs, lo=month - _HEALTH_WINDOW + 1, hi=month)
+        flagged = np.zeros(n, bool)
+        if len(signals) == 0:
+            return flagged, 0
+        scores = score(signals, model=model)
+        worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
+        code = ledger_code[accounts.get_indexer(scores.index)]
+        flagged[code[worst_band & (code >= 0)]] = True
+        return flagged, int((worst_band & (code < 0)).sum())
+
+    return at_risk
+
+
+def _at_risk_stocks(
+    ledger: Ledger,
+    *,
+    usage: pd.DataFrame,
+    tickets: pd.DataFrame | None,
+    model: HealthModel | None,
+    first: int,
+    last: int,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], set[int]
+]:
+    """
+    Return the paying accounts at risk at the end of each month ``first .. last``.
+
+    Scored as `goal_history` scores ``at_risk_mrr`` at its `as_of` (the same
+    scorer, the usage laid out once): the ledger code, month and MRR at the
+    month's end of every (account, month) in the model's worst band with
+    MRR, and the months of the span with no usage row at all (not scored).
+    """
+    from .health import _checked_signal_inputs
+
+    chosen = _chosen_health_model(model)
+    inputs = _checked_signal_inputs(usage, tickets)
+    at_risk = _at_risk_scorer(ledger, inputs=inputs, model=chosen)
+    codes, months, amounts = [], [], []
+    for month in range(first, last + 1):  # one scoring per month of the plan
+        flagged, _ = at_risk(month)
+        mrr = _mrr_at_end_of(ledger, month)
+        who = np.flatnonzero(flagged & (mrr > 0)).astype(np.int64)
+        codes.append(who)
+        months.append(np.full(len(who), month, np.int64))
+        amounts.append(mrr[who])
+    seen = set(np.unique(inputs.usage.month).tolist())
+    unscored = {m for m in range(first, last + 1) if m not in seen}
+    return (
+        np.concatenate(codes),
+        np.concatenate(months),
+        np.concatenate(amounts).astype(np.int64),
+        unscored,
+    )
+
+
 def _health_history(
     ledger: Ledger,
     *,
@@ -1895,35 +1985,13 @@ def _health_history(
             "ceilings are not derived"
         )
         return unknown
-    from .health import _checked_signal_inputs, _signals_of, default_model, score
+    from .health import _checked_signal_inputs
 
-    chosen = default_model() if model is None else model
-    if not isinstance(chosen, HealthModel):
-        msg = f"'health_model' must be a HealthModel, got {type(model).__name__}"
-        raise TypeError(msg)
+    chosen = _chosen_health_model(model)
     inputs = _checked_signal_inputs(usage, tickets) if checked is None else checked
     worst = chosen.bands[0][0]
-    n = len(ledger.customers)
-    # Every usage account's ledger code, looked up once for every month.
-    accounts = inputs.usage.accounts
-    ledger_code = id_positions(ledger.customers["customer_id"], accounts)
-    window_months = 3  # health.signals' default window
-
-    def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
-        """
-        Return which ledger customers score in the worst band at `month`.
-
-        Also how many accounts in that band the ledger does not know.
-        """
-        signals = _signals_of(inputs, lo=month - window_months + 1, hi=month)
-        flagged = np.zeros(n, bool)
-        if len(signals) == 0:
-            return flagged, 0
-        scores = score(signals, model=chosen)
-        worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
-        code = ledger_code[accounts.get_indexer(scores.index)]
-        flagged[code[worst_band & (code >= 0)]] = True
-        return flagged, int((worst_band & (code < 0)).sum())
+    window_months = _HEALTH_WINDOW
+    at_risk = _at_risk_scorer(ledger, inputs=inputs, model=chosen)
 
     # Now: the paying accounts at risk at the end of `read`.
     mrr_now = _mrr_at_end_of(ledger, read)
@@ -2442,6 +2510,9 @@ PACING_COLUMNS: Final = (
 
 _PACING_KEYS: Final = ("level", "role", "team", "staff_id", "metric", "segment")
 
+_STOCKS: Final = ("at_risk_mrr_ceiling", "at_risk_accounts_ceiling")
+"""The targets that bound a stock at each month's end, not a flow to date."""
+
 
 def _ltv_bounds(
     ledger: Ledger,
@@ -2484,16 +2555,28 @@ def _actuals(
     meetings: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     onboarding: pd.DataFrame | None,
+    usage: pd.DataFrame | None,
+    tickets: pd.DataFrame | None,
+    health_model: HealthModel | None,
+    assignments: pd.DataFrame | None,
     segment: str,
     early_months: int,
+    first: int,
     read: int,
     prior_months: float,
     level: float,
     conventions: Conventions,
-) -> tuple[pd.DataFrame, set[str]]:
-    """Every measured event: staff_id, metric, segment, period, value, bounds."""
+) -> tuple[pd.DataFrame, set[str], set[str], set[int]]:
+    """
+    Every measured event: staff_id, metric, segment, period, value, bounds.
+
+    Also the metrics measured, those measured for the company only, and the
+    months whose stocks (`_STOCKS`) are unknown (no usage row that month).
+    """
     parts: list[pd.DataFrame] = []
     measured: set[str] = set()
+    company_only = {"lost_mrr_ceiling"}
+    unscored: set[int] = set()
 
     def add(
         who: object,
@@ -2617,6 +2700,33 @@ def _actuals(
         np.asarray(pd.PeriodIndex(moves.index).asi8, np.int64),
         lost_mrr,
     )
+    if usage is not None:
+        code, month, mrr_at_risk, unscored = _at_risk_stocks(
+            ledger,
+            usage=usage,
+            tickets=tickets,
+            model=health_model,
+            first=first,
+            last=read,
+        )
+        ids = ledger.customers["customer_id"].to_numpy(object)[code]
+        books = None
+        if assignments is not None:
+            books = validate(assignments, Assignment)
+            _check_overlaps(books)
+        for metric, value in (
+            ("at_risk_mrr_ceiling", mrr_at_risk.astype(np.float64)),
+            ("at_risk_accounts_ceiling", np.ones(len(code))),
+        ):
+            role = Role(_METRIC_ROLES[metric])
+            # A person's stock is the book they own in the role at the
+            # month's end; without owners in the role, the company's only.
+            if books is not None and (books["role"].astype(str) == role.value).any():
+                book_owner = owner_at(books, ids, month, role)
+            else:
+                book_owner = np.full(len(code), None, object)
+                company_only.add(metric)
+            add(book_owner, metric, _ALL, month, value)
     events = pd.concat(parts, ignore_index=True)
     events["staff_id"] = events["staff_id"].astype(object)
     # Float sums in an order fixed by the data, not the rows' order.
@@ -2626,7 +2736,7 @@ def _actuals(
         na_position="last",
         ignore_index=True,
     )
-    return events, measured
+    return events, measured, company_only, unscored
 
 
 def pacing(
@@ -2637,6 +2747,10 @@ def pacing(
     meetings: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     onboarding: pd.DataFrame | None = None,
+    usage: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    health_model: HealthModel | None = None,
+    assignments: pd.DataFrame | None = None,
     segment: str = "segment",
     through: MonthLike | None = None,
     level: float = 0.95,
@@ -2674,9 +2788,31 @@ def pacing(
     - ``lost_mrr_ceiling``: the bridge's churned plus contraction MRR, for
       the company only (people and teams are ``"not measured"``).
 
-    The at-risk ceilings bound a stock (what is at risk), not a flow that
-    accrues over the period, so they are ``"not measured"`` here: compare
-    them with ``health.score`` at each month.
+    - ``at_risk_mrr_ceiling``, ``at_risk_accounts_ceiling`` (with `usage`):
+      the MRR, and the number, of the paying accounts at risk at the end of
+      each month, scored as `goal_history` scores ``at_risk_mrr`` at its
+      `as_of` (``health.score`` of the signals over the 3 months to the
+      month, with `health_model`: the model's worst band; MRR at the
+      month's end above 0). A month without a single usage row is not
+      scored (``"not measured"``): its usage is not in yet.
+
+    The **stock convention**: the at-risk ceilings bound a stock, what is
+    at risk at a time, not a flow that accrues over the period. Their
+    ``actual_to_date`` is the stock at the month's end (not a sum of
+    months), ``expected_to_date`` is the ceiling itself in every month
+    (not pro rata), and the status compares the two: ``"on pace"`` while
+    the stock is at or below the ceiling, ``"over"`` when above it.
+    People's stocks are their books: with `assignments` that hold rows in
+    the ceiling's role (customer marketing for MRR, customer support for
+    accounts), each at-risk account counts for the person assigned to it
+    in that role at the month's end (as ``scorecards.owned_book`` reads
+    the table), and accounts nobody in the role holds count for the
+    company only. Without such rows the data does not say whose an account
+    is: people and teams are ``"not measured"`` and the company's row
+    carries the ceiling (the customers' ``cs_owner`` names customer
+    success, a role these ceilings do not go to, so it is not read). A
+    person's ceiling is their capacity share of the company's, so a book
+    larger than that share starts nearer its ceiling.
 
     A team's actual is the sum of its people's; the company's counts every
     event, whoever's (a deal owned by someone outside the role counts for
@@ -2691,6 +2827,17 @@ def pacing(
     deals, meetings, activities, onboarding : pandas.DataFrame, optional
         The tables the actuals come from; a metric whose table is missing
         is ``"not measured"``.
+    usage : pandas.DataFrame, optional
+        Monthly usage (`UsageSnapshot` columns), for the at-risk ceilings;
+        without it they are ``"not measured"``.
+    tickets : pandas.DataFrame, optional
+        Support tickets (`Ticket` columns), a signal of the health score.
+    health_model : HealthModel, optional
+        The health score (default ``health.default_model()``); its first
+        band is the one at risk. Pass the one the history was read with.
+    assignments : pandas.DataFrame, optional
+        Who covers each account in which role, over time (`Assignment`
+        columns): splits the at-risk stocks by book (stock convention).
     segment : str, default 'segment'
         The fit attribute (a customer attribute and a column of `meetings`).
     through : pandas.Period, str or date, optional
@@ -2716,9 +2863,14 @@ def pacing(
 
     Raises
     ------
+    InvalidTableError
+        If `usage`, `tickets` or `assignments` break their schema (or
+        assignments of one account and role overlap).
     ValueError
         If `targets` is not a `plan_targets` table, or no month of the plan
         is in the ledger.
+    TypeError
+        If `health_model` is not a `HealthModel`.
 
     Examples
     --------
@@ -2779,14 +2931,19 @@ def pacing(
             f"{pd.Period(ordinal=read, freq='M')}; there is nothing to pace yet"
         )
         raise ValueError(msg)
-    events, measured = _actuals(
+    events, measured, company_only, unscored = _actuals(
         ledger,
         deals=deals,
         meetings=meetings,
         activities=activities,
         onboarding=onboarding,
+        usage=usage,
+        tickets=tickets,
+        health_model=health_model,
+        assignments=assignments,
         segment=segment,
         early_months=history.early_months,
+        first=first,
         read=end,
         prior_months=prior_months,
         level=chosen_level,
@@ -2831,21 +2988,29 @@ def pacing(
     out = pd.concat([company_grid, team_grid, staff_grid], ignore_index=True)
     out = out.sort_values(["_row", "period"], kind="stable").reset_index(drop=True)
     is_measured = out["metric"].isin(sorted(measured)).to_numpy(bool).copy()
-    company_only = (out["metric"] == "lost_mrr_ceiling").to_numpy(bool) & (
-        out["level"] != "company"
-    ).to_numpy(bool)
-    is_measured &= ~company_only
+    is_measured &= ~(
+        out["metric"].isin(sorted(company_only)).to_numpy(bool)
+        & (out["level"] != "company").to_numpy(bool)
+    )
+    stock = out["metric"].isin(_STOCKS).to_numpy(bool)
+    is_measured &= ~(stock & out["period"].isin(sorted(unscored)).to_numpy(bool))
     for column in sums:
         values = out[column].to_numpy(np.float64)
         out[column] = np.where(is_measured, np.nan_to_num(values, nan=0.0), np.nan)
     group = out["_row"].to_numpy(np.int64)
+    # A flow accrues (the sum to date); a stock is what it is at the month's end.
     to_date = {
-        column: out.groupby(group, sort=False)[column].cumsum().to_numpy(np.float64)
+        column: np.where(
+            stock,
+            out[column].to_numpy(np.float64),
+            out.groupby(group, sort=False)[column].cumsum().to_numpy(np.float64),
+        )
         for column in sums
     }
     k = (out["period"].to_numpy(np.int64) - first + 1).astype(np.float64)
     target = out["target"].to_numpy(np.int64)
-    expected = target * k / plan.months
+    # A stock's ceiling holds at every month's end, in full (not pro rata).
+    expected = np.where(stock, target.astype(np.float64), target * k / plan.months)
     actual = to_date["value"]
     lower, upper = to_date["lower"], to_date["upper"]
     ceiling = out["metric"].str.endswith("_ceiling").to_numpy(bool)
@@ -2887,5 +3052,8 @@ def pacing(
     )
     result.attrs["plan"] = plan
     result.attrs["currency"] = plan.currency
-    result.attrs["pacing"] = "linear pro-rata: target x months elapsed / months"
+    result.attrs["pacing"] = (
+        "linear pro-rata: target x months elapsed / months; a stock ceiling "
+        "(at-risk MRR, accounts) in full at every month's end"
+    )
     return result
