@@ -119,6 +119,30 @@ class TestPlanTargets:
         company = _company(plan_targets(STAFF, plan=plan, history=HISTORY))
         assert company[("new_mrr", "All")] == 40_000
 
+    def test_an_arr_goal_is_twelve_times_the_mrr_goal(self):
+        """ARR convention: a net new ARR goal of 1,200,006 is the MRR goal
+        1,200,006 / 12 = 100,000.5, rounded half up to 100,001."""
+        arr = Plan(
+            goal=1_200_006, currency="JPY", start="2026-01", measure="net_new_arr"
+        )
+        mrr = attrs.evolve(arr, goal=100_001, measure="net_new_mrr")
+        by_arr = plan_targets(STAFF, plan=arr, history=HISTORY)
+        by_mrr = plan_targets(STAFF, plan=mrr, history=HISTORY)
+        # New MRR needed 100,001 + losses 60,000 - expansion 30,000 = 130,001.
+        assert _company(by_arr)[("new_mrr", "All")] == 130_001
+        assert by_arr["target"].tolist() == by_mrr["target"].tolist()
+        chain = company_chain(by_arr, "new_mrr")
+        assert chain.startswith("ARR goal 1,200,006 / 12 = 100,001 MRR (rounded); ")
+        # A new ARR goal of 1,200,000 asks for 100,000 of new MRR.
+        new = attrs.evolve(arr, goal=1_200_000, measure="new_arr")
+        assert (
+            _company(plan_targets(STAFF, plan=new, history=HISTORY))[("new_mrr", "All")]
+            == 100_000
+        )
+        # `targets` splits the ARR goal itself, named for it.
+        split = sm.goals.targets(STAFF, plan=new)
+        assert split["target_arr"].sum() == 1_200_000
+
     def test_an_edited_history_changes_the_derived_targets(self):
         """Planning for better conversion asks for fewer meetings."""
         plan = Plan(
@@ -260,7 +284,9 @@ ROLES = [
 @settings(max_examples=25, deadline=None)
 @given(
     goal=st.integers(0, 10**10),
-    measure=st.sampled_from(["new_mrr", "net_new_mrr", "ltv"]),
+    measure=st.sampled_from(
+        ["new_mrr", "net_new_mrr", "new_arr", "net_new_arr", "ltv"]
+    ),
     rows=st.lists(
         st.tuples(
             st.sampled_from(ROLES),

@@ -966,7 +966,7 @@ def deal_priorities(
     return out.sort_values(["rank", "opportunity_id"], kind="stable")
 
 
-Measure = Literal["new_mrr", "net_new_mrr", "ltv"]
+Measure = Literal["new_mrr", "net_new_mrr", "new_arr", "net_new_arr", "ltv"]
 
 TARGET_COLUMNS: Final = (
     "team",
@@ -988,7 +988,23 @@ def _check_goal(instance: object, attribute: object, value: int) -> None:
 
 
 def _check_measure(instance: object, attribute: object, value: str) -> None:
-    check_option(value, name="measure", allowed=("new_mrr", "net_new_mrr", "ltv"))
+    check_option(value, name="measure", allowed=_MEASURES)
+
+
+_MEASURES: Final = ("new_mrr", "net_new_mrr", "new_arr", "net_new_arr", "ltv")
+
+
+def _mrr_goal(plan: Plan) -> tuple[int, str]:
+    """
+    Return the plan's goal as MRR (the ARR convention), and how it was read.
+
+    An ARR goal is 12 times an MRR goal (the annual run rate of a monthly
+    amount): ``G / 12``, rounded half up to a whole minor unit.
+    """
+    if plan.measure in ("new_arr", "net_new_arr"):
+        monthly = (plan.goal + 6) // 12
+        return monthly, f"ARR goal {plan.goal:,} / 12 = {monthly:,} MRR (rounded); "
+    return plan.goal, ""
 
 
 def _currency(value: object) -> str:
@@ -1026,11 +1042,15 @@ class Plan:
         The period's first month (a Period, ``"YYYY-MM"`` or a date).
     months : int, default 3
         Length of the period in months (3: a quarter).
-    measure : {'new_mrr', 'net_new_mrr', 'ltv'}, default 'new_mrr'
-        What the goal counts: new MRR booked, net new MRR (new less
-        losses plus expansion: `plan_targets` turns it into new MRR with
-        the history's rates), or LTV created (as `credited_attainment`
-        credits it under ``basis="ltv"``).
+    measure : str, default 'new_mrr'
+        What the goal counts: ``'new_mrr'``, new MRR booked;
+        ``'net_new_mrr'``, net new MRR (new less losses plus expansion:
+        `plan_targets` turns it into new MRR with the history's rates);
+        ``'new_arr'`` and ``'net_new_arr'``, the same two as annual
+        recurring revenue (the **ARR convention**: ARR is 12 times MRR, so
+        `plan_targets` reads an ARR goal ``G`` as the MRR goal ``G / 12``,
+        rounded half up to a whole minor unit); or ``'ltv'``, LTV created
+        (as `credited_attainment` credits it under ``basis="ltv"``).
     role : str, default 'field_sales'
         The role that carries the goal; only people in it get a target.
     ramp_months : int, default 3
@@ -1103,7 +1123,8 @@ def targets(
         ``team``, ``role``, ``fte``, ``ramped_months`` (months in the role
         over the period, ramp counted), ``capacity_months`` (times FTE),
         ``capacity_share`` and the target (int64 minor units, named
-        ``target_mrr`` or ``target_ltv`` for the measure), and ``chain``.
+        ``target_mrr``, ``target_arr`` or ``target_ltv`` for the measure),
+        and ``chain``.
         ``attrs["currency"]`` and ``attrs["plan"]`` hold the plan's.
 
     Raises
@@ -1154,7 +1175,8 @@ def targets(
             ]
         )
     target = allocate(plan.goal, capacity)
-    name = "target_ltv" if plan.measure == "ltv" else "target_mrr"
+    names = {"ltv": "target_ltv", "new_arr": "target_arr", "net_new_arr": "target_arr"}
+    name = names.get(plan.measure, "target_mrr")
     team_values = people["team"].astype(object)
     team = team_values.where(team_values.notna(), _NONE).to_numpy(object)
     share = capacity / total_capacity if total_capacity > 0 else np.zeros(len(fte))
@@ -2089,15 +2111,16 @@ def _company_figures(
     if plan.measure == "ltv" and not blended > 0:
         msg = "history: no new MRR by segment to turn an LTV goal into new MRR"
         raise ValueError(msg)
-    if plan.measure == "net_new_mrr":
-        new_total = max(plan.goal + lost - expansion, 0)
+    goal, arr_text = _mrr_goal(plan)
+    if plan.measure in ("net_new_mrr", "net_new_arr"):
+        new_total = max(goal + lost - expansion, 0)
         n_text = (
-            f"net new goal {plan.goal:,} + projected losses {lost:,} - projected "
-            f"expansion {expansion:,} = {new_total:,}"
+            f"{arr_text}net new goal {goal:,} + projected losses {lost:,} - "
+            f"projected expansion {expansion:,} = {new_total:,}"
         )
-    elif plan.measure == "new_mrr":
-        new_total = plan.goal
-        n_text = f"new MRR goal {plan.goal:,}"
+    elif plan.measure in ("new_mrr", "new_arr"):
+        new_total = goal
+        n_text = f"{arr_text}new MRR goal {goal:,}"
     else:
         new_total = round(plan.goal / blended)
         n_text = (
@@ -2320,6 +2343,7 @@ def plan_targets(
 
     - **field sales**: new MRR needed (``net_new_mrr``: the goal plus the
       projected losses less the projected expansion; ``new_mrr``: the goal;
+      ``net_new_arr`` and ``new_arr``: the same from the goal over 12;
       ``ltv``: the goal over the blended LTV per unit of new MRR), split by
       fit segment in proportion to its share of new MRR; LTV-weighted
       bookings (each segment's new MRR times its LTV multiple); and an
@@ -2357,7 +2381,9 @@ def plan_targets(
     staff : pandas.DataFrame
         People (`StaffMember` columns).
     plan : Plan
-        The goal (measure ``"net_new_mrr"``, ``"new_mrr"`` or ``"ltv"``),
+        The goal (measure ``"net_new_mrr"``, ``"new_mrr"``, their ARR
+        forms ``"net_new_arr"`` and ``"new_arr"`` (read as MRR: ``G / 12``),
+        or ``"ltv"``),
         the period and the ramp (its ``role`` is not used: every role gets
         its own figures).
     history : GoalHistory
