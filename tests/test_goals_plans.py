@@ -783,6 +783,58 @@ class TestPacing:
         company = lost.xs("company", level="level")
         assert company["actual_to_date"].tolist() == [0.0, 0.0, 20_000.0]
 
+    def test_a_policy_credits_the_attainment_and_claws_back(self, small):
+        from .test_goals import STAFF as REPS
+
+        plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+        goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
+
+        def pace(policy):
+            return sm.goals.pacing(
+                small, targets=goals, deals=DEALS, through="2024-03", policy=policy
+            )
+
+        # Bookings, half of a deal lost within 6 months: b (d2, r1's 20,000,
+        # won January) is lost in March, 2 months on: 10,000 back in March.
+        half = pace(sm.goals.CreditPolicy(clawback_months=6, clawback_share=0.5))
+        r1 = [
+            self._row(half, "staff", "r1", "new_mrr", m) for m in ("2024-02", "2024-03")
+        ]
+        assert r1[0]["actual_to_date"] == 30_000
+        assert r1[1]["actual"] == -10_000
+        assert r1[1]["actual_to_date"] == 30_000 - 10_000
+        # r1's target 30,000: attainment 20,000 / 30,000, behind.
+        assert r1[1]["attainment"] == 20_000 / 30_000
+        assert r1[1]["status"] == "behind"
+        x = self._row(half, "staff", "r1", "new_mrr", "2024-03", segment="x")
+        assert x["actual_to_date"] == 20_000  # b is in segment x
+        company = self._row(half, "company", "All", "new_mrr", "2024-03")
+        assert company["actual_to_date"] == 60_000 - 10_000
+        # The LTV booked is left as booked under a bookings rule.
+        plain = pace(None)
+        ltv = self._row(half, "staff", "r1", "ltv_bookings", "2024-03")
+        assert ltv["actual_to_date"] == pytest.approx(
+            self._row(plain, "staff", "r1", "ltv_bookings", "2024-03")["actual_to_date"]
+        )
+
+        # LTV, all of the unearned credit within 6 months: d2's credit 20,000 x
+        # multiple m less what it realised, 20,000 x 2 months x margin 1, is
+        # taken back in March, at the multiple's point and at each bound.
+        full = pace(sm.goals.CreditPolicy(basis="ltv", clawback_months=6))
+        jan = self._row(plain, "staff", "r1", "ltv_bookings", "2024-01")
+        march = self._row(full, "staff", "r1", "ltv_bookings", "2024-03")
+        for bound in ("", "_lower", "_upper"):
+            booked = jan[f"actual_to_date{bound}"]  # 30,000 x m
+            m = booked / 30_000
+            back = max(20_000 * m - 40_000, 0)
+            assert march[f"actual_to_date{bound}"] == pytest.approx(booked - back)
+        assert march["actual"] == pytest.approx(
+            -(20_000 * jan["actual"] / 30_000 - 40_000)
+        )
+        # New MRR is left as booked under an LTV rule.
+        new = self._row(full, "staff", "r1", "new_mrr", "2024-03")
+        assert new["actual_to_date"] == 30_000
+
     def test_refuses_a_table_that_is_not_a_plan(self, small):
         with pytest.raises(ValueError, match="plan_targets"):
             sm.goals.pacing(small, targets=pd.DataFrame())
@@ -1124,3 +1176,42 @@ def test_a_ceilings_status_flips_exactly_when_the_stock_crosses_it(
             assert row["expected_to_date"] == ceiling
             assert row["status"] == ("over" if stock[who] > ceiling else "on pace")
             event(f"{level} {row['status']}")
+
+
+@pytest.mark.parametrize("basis", ["bookings", "ltv"])
+def test_on_the_sample_pacing_under_a_policy_is_credited_attainment(basis):
+    """A person's actual to date under a credit rule is the credit less the
+    clawbacks `credited_attainment` gives for the same months, with the same
+    multiples (each segment's, from its pooled churn)."""
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    history = goal_history(led, deals=sample.deals, as_of="2025-09")
+    plan = Plan(goal=30_000_000, currency="JPY", start="2025-10", measure="net_new_mrr")
+    goals = plan_targets(sample.staff, plan=plan, history=history)
+    policy = sm.goals.CreditPolicy(basis=basis, clawback_months=6)
+    paced = sm.goals.pacing(led, targets=goals, deals=sample.deals, policy=policy)
+
+    pooled = sm.goals.pooled_churn(led, by="segment", as_of="2025-12")
+    from subscription_metrics._economics import conventional_ltv
+
+    rates = pooled["churn_rate"].to_numpy(np.float64)
+    _, value = conventional_ltv(np.ones(len(rates)), rates, led.conventions)
+    multiples = pd.Series(value, index=pooled.index.astype(object))
+    new = sample.deals[sample.deals["kind"] == "new"]
+    credited = sm.goals.credited_attainment(
+        led, deals=new, policy=policy, segment_ltv=multiples, through="2025-12"
+    )
+    column = "credited_mrr" if basis == "bookings" else "credited_ltv"
+    metric = "new_mrr" if basis == "bookings" else "ltv_bookings"
+    window = credited.loc[(slice(None), slice("2025-10", "2025-12")), column]
+    want = window.groupby(level="staff_id").sum()
+    rows = paced.xs(
+        ("staff", metric, "All", pd.Period("2025-12", "M")),
+        level=["level", "metric", "segment", "period"],
+    )
+    got = rows.droplevel(["role", "team"])["actual_to_date"]
+    assert len(got) == 10  # every field-sales rep
+    np.testing.assert_allclose(
+        got.to_numpy(), want.reindex(got.index, fill_value=0).to_numpy(), rtol=1e-12
+    )
+    assert (want.reindex(got.index, fill_value=0) != 0).all()

@@ -2574,6 +2574,64 @@ def _ltv_bounds(
     )
 
 
+def _credit_clawbacks(
+    add: Callable[..., None],
+    policy: CreditPolicy,
+    *,
+    new: npt.NDArray[np.bool_],
+    owner: npt.NDArray[np.object_],
+    seg: npt.NDArray[np.object_],
+    mrr: npt.NDArray[np.float64],
+    won: npt.NDArray[np.int64],
+    lost: npt.NDArray[np.int64],
+    read: int,
+    multiples: tuple[npt.NDArray[np.float64], ...],
+    margin: float,
+) -> None:
+    """
+    Add the clawbacks of the new deals under `policy`, as negative actuals.
+
+    As `credited_attainment` takes them back: in the month of the loss, the
+    policy's share of the unearned credit, in whole minor units under
+    ``"bookings"`` (``new_mrr``, every segment row) and at each of the LTV
+    multiple's point and bounds under ``"ltv"`` (``ltv_bookings``).
+    """
+    lost = np.where(lost <= read, lost, NEVER)
+    paid = np.where(lost < NEVER, lost - won, NEVER)
+
+    def taken_back(
+        credit: npt.NDArray[np.float64], realised: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        back: npt.NDArray[np.float64] = clawbacks(
+            credit,
+            realised,
+            paid,
+            clawback_months=policy.clawback_months,
+            clawback_share=policy.clawback_share,
+        )
+        return back
+
+    if policy.basis == "bookings":
+        back = taken_back(mrr, np.zeros(len(mrr)))
+        back = np.minimum(np.rint(back), mrr)  # whole minor units, as credited
+        claw = new & (back > 0)
+        add(owner[claw], "new_mrr", seg[claw], lost[claw], -back[claw])
+        add(owner[claw], "new_mrr", _ALL, lost[claw], -back[claw])
+        return
+    realised = mrr * np.minimum(paid, 10**6) * margin
+    backs = [taken_back(mrr * m, realised) for m in multiples]
+    claw = new & ((backs[0] > 0) | (backs[1] > 0) | (backs[2] > 0))
+    add(
+        owner[claw],
+        "ltv_bookings",
+        _ALL,
+        lost[claw],
+        -backs[0][claw],
+        -backs[1][claw],
+        -backs[2][claw],
+    )
+
+
 def _actuals(
     ledger: Ledger,
     *,
@@ -2585,6 +2643,7 @@ def _actuals(
     tickets: pd.DataFrame | None,
     health_model: HealthModel | None,
     assignments: pd.DataFrame | None,
+    policy: CreditPolicy | None,
     segment: str,
     early_months: int,
     first: int,
@@ -2668,6 +2727,20 @@ def _actuals(
         )
         loss_customer, loss_month = _loss_events(ledger)
         lost = next_loss(code, won, loss_customer, loss_month)
+        if policy is not None:
+            _credit_clawbacks(
+                add,
+                policy,
+                new=new,
+                owner=owner,
+                seg=seg,
+                mrr=mrr,
+                won=won,
+                lost=lost,
+                read=read,
+                multiples=(point, lower, upper),
+                margin=conventions.gross_margin,
+            )
         early = new & (lost - won <= early_months) & (lost <= read)
         add(
             owner[early],
@@ -2777,6 +2850,7 @@ def pacing(
     tickets: pd.DataFrame | None = None,
     health_model: HealthModel | None = None,
     assignments: pd.DataFrame | None = None,
+    policy: CreditPolicy | None = None,
     segment: str = "segment",
     through: MonthLike | None = None,
     level: float = 0.95,
@@ -2802,7 +2876,13 @@ def pacing(
     What is measured, per person (the ``staff_id`` of the row):
 
     - ``new_mrr``, ``ltv_bookings``: ``new`` deals won, by owner, in the
-      month won (by the customer's fit segment for segment rows);
+      month won (by the customer's fit segment for segment rows); with a
+      `policy`, the credited attainment of its basis: ``new_mrr`` under
+      ``"bookings"``, ``ltv_bookings`` under ``"ltv"``, less each clawback
+      in the month of the loss, exactly as `credited_attainment` credits
+      and claws back (a loss in the period of a deal won before it counts;
+      under ``"ltv"`` the clawback is taken at the multiple's point and at
+      each bound, so the interval is the credited LTV's);
     - ``early_churn_ceiling``: the owner's new customers lost within
       ``history.early_months`` of their deal, in the month of the loss;
     - ``expansion_mrr``: upsell and cross-sell deals, by owner;
@@ -2864,6 +2944,9 @@ def pacing(
     assignments : pandas.DataFrame, optional
         Who covers each account in which role, over time (`Assignment`
         columns): splits the at-risk stocks by book (stock convention).
+    policy : CreditPolicy, optional
+        A credit rule: the actuals of its basis's target are credited
+        under it, clawbacks taken off (default: none, what was booked).
     segment : str, default 'segment'
         The fit attribute (a customer attribute and a column of `meetings`).
     through : pandas.Period, str or date, optional
@@ -2967,6 +3050,7 @@ def pacing(
         tickets=tickets,
         health_model=health_model,
         assignments=assignments,
+        policy=policy,
         segment=segment,
         early_months=history.early_months,
         first=first,
