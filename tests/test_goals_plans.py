@@ -835,6 +835,108 @@ class TestPacing:
         new = self._row(full, "staff", "r1", "new_mrr", "2024-03")
         assert new["actual_to_date"] == 30_000
 
+    def test_meetings_expansion_pipeline_and_onboardings(self, small):
+        """Each role's flow against its linear pace, by hand."""
+        staff = pd.DataFrame(
+            {
+                "staff_id": ["r1", "is1", "cs1", "sup1"],
+                "role": [
+                    "field_sales",
+                    "inside_sales",
+                    "customer_sales",
+                    "customer_support",
+                ],
+                "monthly_cost": 1,
+                "currency": "JPY",
+                "team": ["fs", "is", "cs", "sup"],
+                "fte": 1.0,
+                "start": pd.to_datetime(["2020-01-01"] * 4),
+            }
+        )
+        plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+        goals = plan_targets(staff, plan=plan, history=PACE_HISTORY)
+        deals = pd.concat(
+            [
+                DEALS,
+                pd.DataFrame(
+                    {
+                        "deal_id": ["d5"],
+                        "customer_id": ["a"],
+                        "kind": ["cross_sell"],
+                        "mrr": [4_000],
+                        "currency": "JPY",
+                        "won_on": pd.to_datetime(["2024-02-10"]),
+                        "owner_id": ["cs1"],
+                        "sourced_by": [None],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        activities = pd.DataFrame(
+            {
+                "activity_id": ["o1", "o2", "o3"],
+                "staff_id": ["cs1", "cs1", "cs1"],
+                "kind": ["opportunity", "opportunity", "one_on_one_call"],
+                "on": pd.to_datetime(["2024-01-15", "2024-03-02", "2024-02-01"]),
+                "customer_id": ["a", "a", "a"],
+                "mrr": [6_000, 2_000, None],
+                "currency": ["JPY", "JPY", None],
+            }
+        )
+        onboarding = pd.DataFrame(
+            {
+                "customer_id": ["a", "b", "c"],
+                "started_on": pd.to_datetime(
+                    ["2024-01-05", "2024-01-10", "2024-02-01"]
+                ),
+                "completed_on": pd.to_datetime(["2024-01-20", None, "2024-03-03"]),
+                "owner_id": ["sup1", "sup1", "sup1"],
+            }
+        )
+        paced = sm.goals.pacing(
+            small,
+            targets=goals,
+            deals=deals,
+            meetings=MEETINGS,
+            activities=activities,
+            onboarding=onboarding,
+            through="2024-03",
+        )
+
+        def row(metric, month, segment="All"):
+            return self._row(paced, "company", "All", metric, month, segment=segment)
+
+        # Meetings: new MRR 60,000 by share 0.5 = 30,000 a segment; deals x
+        # 30,000 / 15,000 = 2, y 30,000 / 30,000 = 1; over conversion 0.5: 4
+        # and 2 qualified meetings. is1 held qualified x on 1 February, y on
+        # 10 January and 1 March (the 2 February one was disqualified).
+        x = [row("qualified_meetings", m, "x") for m in ("2024-01", "2024-02")]
+        assert x[0]["target"] == 4
+        assert [r["actual_to_date"] for r in x] == [0, 1]
+        assert x[1]["expected_to_date"] == 4 * 2 / 3
+        assert x[1]["status"] == "behind"
+        y = row("qualified_meetings", "2024-03", "y")
+        assert (y["target"], y["actual_to_date"], y["status"]) == (2, 2, "on pace")
+        # Expansion: 0.01 x MRR 1,000,000 x 3 = 30,000; cs1's cross-sell 4,000
+        # in February (a's June upsell is after the period).
+        feb = row("expansion_mrr", "2024-02")
+        assert (feb["target"], feb["actual_to_date"]) == (30_000, 4_000)
+        assert feb["status"] == "behind"  # 4,000 < 20,000
+        # Pipeline: 30,000 / win rate 0.5 = 60,000; opportunities 6,000 in
+        # January and 2,000 in March (a call is no opportunity).
+        pipe = [row("pipeline_mrr", m) for m in ("2024-01", "2024-02", "2024-03")]
+        assert pipe[0]["target"] == 60_000
+        assert [r["actual_to_date"] for r in pipe] == [6_000, 6_000, 8_000]
+        # Onboardings: 0.9 x 3 deals needed = 2.7 -> 3; completed January
+        # (a) and March (c): 2 of 3 expected by March, behind.
+        done = row("onboardings", "2024-03")
+        assert (done["target"], done["actual_to_date"]) == (3, 2)
+        assert done["status"] == "behind"
+        # The people are the company here (one per role).
+        mine = self._row(paced, "staff", "sup1", "onboardings", "2024-03")
+        assert mine["actual_to_date"] == 2
+
     def test_refuses_a_table_that_is_not_a_plan(self, small):
         with pytest.raises(ValueError, match="plan_targets"):
             sm.goals.pacing(small, targets=pd.DataFrame())
