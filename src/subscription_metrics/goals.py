@@ -1965,8 +1965,10 @@ def _at_risk_stocks(
         codes.append(who)
         months.append(np.full(len(who), month, np.int64))
         amounts.append(mrr[who])
-    seen = set(np.unique(inputs.usage.month).tolist())
-    unscored = {m for m in range(first, last + 1) if m not in seen}
+    month_of_row = inputs.usage.month
+    inside = (month_of_row >= first) & (month_of_row <= last)
+    rows_in = np.bincount(month_of_row[inside] - first, minlength=last - first + 1)
+    unscored = {first + int(k) for k in np.flatnonzero(rows_in == 0)}
     return (
         np.concatenate(codes),
         np.concatenate(months),
