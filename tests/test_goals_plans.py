@@ -1317,3 +1317,131 @@ def test_on_the_sample_pacing_under_a_policy_is_credited_attainment(basis):
         got.to_numpy(), want.reindex(got.index, fill_value=0).to_numpy(), rtol=1e-12
     )
     assert (want.reindex(got.index, fill_value=0) != 0).all()
+
+
+# Several fit attributes: segment, then channel.
+FIT = ["segment", "channel"]
+
+
+@pytest.fixture(scope="module")
+def channels() -> sm.Ledger:
+    """The small ledger's customers with a channel too: a and b (x) from the
+    web, c (y) from a partner; d (y, event) is on a free plan, never paid."""
+    subs = _subs(
+        [
+            ("a", "2024-01-05", None, 10_000),
+            ("b", "2024-01-10", "2024-03-20", 20_000),
+            ("c", "2024-02-01", "2024-09-05", 30_000),
+            ("d", "2024-01-01", None, 0),
+        ]
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "segment": ["x", "x", "y", "y"],
+            "channel": ["web", "web", "partner", "event"],
+        }
+    )
+    return sm.Ledger.from_subscriptions(subs, customers=customers, through="2024-12-31")
+
+
+class TestSeveralFitAttributes:
+    def test_the_history_by_segment_and_channel(self, channels):
+        meetings = MEETINGS.assign(
+            channel=["web", "web", "web", "partner", "partner", "event", "web"]
+        )
+        history = goal_history(
+            channels, deals=DEALS, meetings=meetings, segment=FIT, as_of="2024-12"
+        )
+        # New deals of 2024: x / web = a 10,000 + b 20,000, y / partner = c.
+        assert dict(history.new_mrr_share) == {"x / web": 0.5, "y / partner": 0.5}
+        assert dict(history.deal_size) == {"x / web": 15_000.0, "y / partner": 30_000.0}
+        # Qualified meetings of 2023-11..2024-10: x / web m1 won and m2 (m3 was
+        # disqualified); y / partner m4 won and m5; y / event m6.
+        assert dict(history.meeting_conversion) == {
+            "x / web": 0.5,
+            "y / event": 0.0,
+            "y / partner": 0.5,
+        }
+        # Each fit's multiple is the LTV of its pooled churn, pooled toward
+        # its segment and the segment toward the company.
+        from subscription_metrics._economics import conventional_ltv
+
+        pooled = sm.goals.pooled_churn(channels, by=FIT, as_of="2024-12")
+        for key, row in (
+            ("x / web", ("x", "web")),
+            ("y / partner", ("y", "partner")),
+            ("y / All", ("y", "All")),
+            ("All", ("All", "All")),
+        ):
+            rate = pooled.loc[row, "churn_rate"]
+            _, want = conventional_ltv(
+                np.ones(1), np.array([rate]), channels.conventions
+            )
+            assert history.ltv_multiple[key] == pytest.approx(want[0])
+        plan = Plan(goal=60_000, currency="JPY", start="2025-01", measure="new_mrr")
+        company = _company(plan_targets(STAFF, plan=plan, history=history))
+        # 30,000 of new MRR each; deals x / web 30,000 / 15,000 = 2 over 0.5:
+        # 4 meetings; y / partner 30,000 / 30,000 = 1 over 0.5: 2.
+        assert company[("qualified_meetings", "x / web")] == 4
+        assert company[("qualified_meetings", "y / partner")] == 2
+
+    def test_pacing_by_segment_and_channel(self, channels):
+        deals = pd.concat(
+            [
+                DEALS,
+                pd.DataFrame(
+                    {
+                        "deal_id": ["d6"],
+                        "customer_id": ["d"],
+                        "kind": ["new"],
+                        "mrr": [5_000],
+                        "currency": "JPY",
+                        "won_on": pd.to_datetime(["2024-02-20"]),
+                        "owner_id": ["r2"],
+                        "sourced_by": [None],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        history = attrs.evolve(
+            PACE_HISTORY,
+            new_mrr_share={"x / web": 0.5, "y / partner": 0.5},
+            deal_size={"x / web": 15_000, "y / partner": 30_000},
+            meeting_conversion={"x / web": 0.5, "y / partner": 0.5},
+            ltv_multiple={"x / web": 20.0, "y / partner": 40.0, "All": 25.0},
+        )
+        from .test_goals import STAFF as REPS
+
+        plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+        goals = plan_targets(REPS, plan=plan, history=history)
+        paced = sm.goals.pacing(
+            channels, targets=goals, deals=deals, segment=FIT, through="2024-03"
+        )
+        company = paced.xs(
+            ("company", "new_mrr", pd.Period("2024-03", "M")),
+            level=["level", "metric", "period"],
+        )
+        got = company.droplevel(["role", "team", "staff_id"])["actual_to_date"]
+        # x / web: a and b; y / partner: c; d (y / event) has no target row.
+        assert got.to_dict() == {
+            "All": 65_000,
+            "x / web": 30_000,
+            "y / partner": 30_000,
+        }
+        # d never paid: y / event has no pooled churn, so its deal takes the
+        # multiple of its segment, y / All.
+        pooled = sm.goals.pooled_churn(channels, by=FIT, as_of="2024-03")
+        assert ("y", "event") not in pooled.index
+        from subscription_metrics._economics import conventional_ltv
+
+        rates = pooled.loc[[("y", "All"), ("y", "partner")], "churn_rate"].to_numpy()
+        _, (y_all, y_partner) = conventional_ltv(
+            np.ones(2), rates, channels.conventions
+        )
+        r2 = paced.xs(
+            ("staff", "r2", "ltv_bookings", pd.Period("2024-02", "M")),
+            level=["level", "staff_id", "metric", "period"],
+        )
+        assert r2["actual"].iloc[0] == pytest.approx(30_000 * y_partner + 5_000 * y_all)

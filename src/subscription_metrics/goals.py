@@ -981,6 +981,83 @@ TARGET_COLUMNS: Final = (
 """Columns of `targets`, in order (``target`` is named for the plan's measure)."""
 
 
+Fit = str | Sequence[str]
+
+_JOIN: Final = " / "
+"""How the values of several fit attributes are joined into one fit label."""
+
+
+def _fit_names(segment: object) -> list[str]:
+    """Return the fit attributes: one name, or several from general to specific."""
+    check_by(segment, what="customer attributes (a str, or a list of str)")
+    names = [segment] if isinstance(segment, str) else list(segment)  # type: ignore[call-overload]
+    if not names or not all(isinstance(name, str) for name in names):
+        msg = f"'segment' must name one or more customer attributes, got {segment!r}"
+        raise ValueError(msg)
+    return names
+
+
+def _joined(parts: Sequence[pd.Series]) -> npt.NDArray[np.object_]:
+    """Join each row's values of several columns into one fit label."""
+    cleaned = [
+        part.astype(object).where(part.notna(), _NONE).astype(str) for part in parts
+    ]
+    head = cleaned[0].reset_index(drop=True)
+    if len(cleaned) == 1:
+        return head.to_numpy(object)
+    rest = [part.reset_index(drop=True) for part in cleaned[1:]]
+    frame = pd.concat(rest, axis=1)
+    return head.str.cat(frame, sep=_JOIN).to_numpy(object)
+
+
+def _customer_fit(ledger: Ledger, names: Sequence[str]) -> npt.NDArray[np.object_]:
+    """Every ledger customer's fit label (``"(none)"`` for a missing value)."""
+    return _joined([ledger.customer_attribute(name) for name in names])
+
+
+def _meeting_fit(
+    meetings: pd.DataFrame, names: Sequence[str]
+) -> npt.NDArray[np.object_]:
+    """Every meeting's fit label, from its own columns (the fit at the meeting)."""
+    missing = [name for name in names if name not in meetings.columns]
+    if missing:
+        msg = f"meetings: no column {missing[0]!r} (the fit segment of each meeting)"
+        raise ValueError(msg)
+    return _joined([meetings[name] for name in names])
+
+
+def _pooled_fit(index: pd.Index) -> npt.NDArray[np.object_]:
+    """Return the fit label of each `pooled_churn` row; ``"All"`` for the company's."""
+    if not isinstance(index, pd.MultiIndex):
+        return index.astype(object).to_numpy(object)
+    parts = [
+        pd.Series(index.get_level_values(k).astype(str)) for k in range(index.nlevels)
+    ]
+    labels = _joined(parts)
+    company = np.logical_and.reduce([p.to_numpy(object) == _ALL for p in parts])
+    labels[company] = _ALL
+    return labels
+
+
+def _customer_fits(
+    ledger: Ledger, names: Sequence[str]
+) -> list[npt.NDArray[np.object_]]:
+    """
+    Every ledger customer's fit label and its parents', most specific first.
+
+    The parent of ``"a / b"`` is ``"a / All"`` (its `pooled_churn` row); the
+    last is ``"All"``, the company.
+    """
+    columns = [ledger.customer_attribute(name) for name in names]
+    everyone = pd.Series(_ALL, index=columns[0].index, dtype=object)
+    out = [
+        _joined([*columns[:keep], *[everyone] * (len(names) - keep)])
+        for keep in range(len(names), 0, -1)
+    ]
+    out.append(np.full(len(everyone), _ALL, object))
+    return out
+
+
 def _check_goal(instance: object, attribute: object, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
         msg = f"'goal' must be an int >= 0 (minor units), got {value!r}"
@@ -1493,7 +1570,7 @@ def goal_history(
     usage: pd.DataFrame | None = None,
     tickets: pd.DataFrame | None = None,
     health_model: HealthModel | None = None,
-    segment: str = "segment",
+    segment: Fit = "segment",
     as_of: MonthLike | None = None,
     lookback_months: int = 12,
     early_months: int = 6,
@@ -1563,9 +1640,13 @@ def goal_history(
     health_model : HealthModel, optional
         The health score (default ``health.default_model()``); its first
         band is the one at risk.
-    segment : str, default 'segment'
+    segment : str or sequence of str, default 'segment'
         The fit attribute (a customer attribute, and a column of
-        `meetings`).
+        `meetings`), or several from general to specific (``["segment",
+        "acquisition_channel"]``): a fit is then their values joined by
+        ``" / "`` (``"enterprise / partner"``), and its LTV multiple is
+        its `pooled_churn` row's, pooled toward its parent
+        (``"enterprise / All"``, also given) and the company's.
     as_of : pandas.Period, str or date, optional
         Last month read (default: the ledger's last month).
     lookback_months : int, default 12
@@ -1646,7 +1727,7 @@ def _goal_history(
     usage: pd.DataFrame | None = None,
     tickets: pd.DataFrame | None = None,
     health_model: HealthModel | None = None,
-    segment: str = "segment",
+    segment: Fit = "segment",
     as_of: MonthLike | None = None,
     lookback_months: int = 12,
     early_months: int = 6,
@@ -1656,7 +1737,7 @@ def _goal_history(
     signal_inputs: Any,
 ) -> GoalHistory:
     """Do `goal_history`; `signal_inputs`: usage and tickets checked, or None."""
-    check_by(segment, what="a customer attribute (a str)")
+    names = _fit_names(segment)
     months = check_int(lookback_months, name="lookback_months", low=1)
     early = check_int(early_months, name="early_months", low=1)
     lag = check_int(lag_months, name="lag_months", low=0)
@@ -1696,8 +1777,7 @@ def _goal_history(
 
     # New deals by fit segment.
     table = validate(deals, Deal)
-    attribute_values = ledger.customer_attribute(segment).astype(object)
-    values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(object)
+    values = _customer_fit(ledger, names)
     new = table[table["kind"].astype(str) == "new"]
     won = _month_ordinals(new["won_on"])
     code = id_positions(ledger.customers["customer_id"], new["customer_id"])
@@ -1738,19 +1818,15 @@ def _goal_history(
     # Meetings to deals.
     conversion: dict[str, float] = {}
     if meetings is not None:
-        if segment not in meetings.columns:
-            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
-            raise ValueError(msg)
+        seg = _meeting_fit(meetings, names)
         met = validate(meetings, Meeting)
         held = _month_ordinals(met["held_on"])
         mlo, mhi = _window(read, months, lag)
         qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
         keep = qualified & (held >= mlo) & (held <= mhi)
-        seg = met[segment].astype(object)
-        seg = seg.where(seg.notna(), _NONE).astype(str)
         q = pd.DataFrame(
             {
-                "segment": seg.to_numpy(object)[keep],
+                "segment": seg[keep],
                 "won": met["deal_id"].notna().to_numpy(bool)[keep].astype(np.int64),
             }
         ).groupby("segment", sort=True)["won"]
@@ -1766,21 +1842,20 @@ def _goal_history(
     # LTV per unit of new MRR, from pooled churn.
     pooled = pooled_churn(
         ledger,
-        by=segment,
+        by=names,
         prior_months=prior_months,
         as_of=pd.Period(ordinal=read, freq="M"),
         conventions=chosen,
     )
     rates = pooled["churn_rate"].to_numpy(np.float64)
     _, value = conventional_ltv(np.ones(len(rates)), rates, chosen)
+    fits = _pooled_fit(pooled.index)
     # A segment without a customer-month at risk has no churn rate, so no
     # multiple: it is left out (unknown), and the chain says why.
     multiple = {
-        str(k): float(v)
-        for k, v in zip(pooled.index, value, strict=True)
-        if np.isfinite(v)
+        str(k): float(v) for k, v in zip(fits, value, strict=True) if np.isfinite(v)
     }
-    for key, rate, v in zip(pooled.index, rates, value, strict=True):
+    for key, rate, v in zip(fits, rates, value, strict=True):
         if not np.isfinite(v):
             chain[f"ltv_multiple[{key}]"] = (
                 f"unknown: no pooled monthly churn of {key} (no paying "
@@ -2545,7 +2620,7 @@ _STOCKS: Final = ("at_risk_mrr_ceiling", "at_risk_accounts_ceiling")
 def _ltv_bounds(
     ledger: Ledger,
     *,
-    segment: str,
+    segment: Sequence[str],
     read: int,
     prior_months: float,
     level: float,
@@ -2572,7 +2647,7 @@ def _ltv_bounds(
     )
     return pd.DataFrame(
         {"multiple": point, "lower": lower, "upper": upper},
-        index=pd.Index(pooled.index.astype(object), name=segment),
+        index=pd.Index(_pooled_fit(pooled.index), name="segment"),
     )
 
 
@@ -2646,7 +2721,7 @@ def _actuals(
     health_model: HealthModel | None,
     assignments: pd.DataFrame | None,
     policy: CreditPolicy | None,
-    segment: str,
+    segment: Sequence[str],
     early_months: int,
     first: int,
     read: int,
@@ -2696,11 +2771,8 @@ def _actuals(
         mrr = table["mrr"].to_numpy(np.float64)
         kind = table["kind"].astype(str).to_numpy(object)
         code = id_positions(ledger.customers["customer_id"], table["customer_id"])
-        attribute_values = ledger.customer_attribute(segment).astype(object)
-        values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(
-            object
-        )
-        seg = np.where(code >= 0, values[np.maximum(code, 0)], _NONE)
+        fits = _customer_fits(ledger, segment)
+        seg = np.where(code >= 0, fits[0][np.maximum(code, 0)], _NONE)
         new = kind == "new"
         add(owner[new], "new_mrr", seg[new], won[new], mrr[new])
         add(owner[new], "new_mrr", _ALL, won[new], mrr[new])
@@ -2712,9 +2784,14 @@ def _actuals(
             level=level,
             conventions=conventions,
         )
-        known = pd.Index(bounds.index).get_indexer(pd.Index(seg))
-        fallback = int(pd.Index(bounds.index).get_loc(_ALL))
-        row = np.where(known >= 0, known, fallback)
+        # A deal's multiple is its fit's, or its nearest parent's that has one.
+        pooled_index = pd.Index(bounds.index)
+        row = np.full(len(seg), int(pooled_index.get_loc(_ALL)), np.int64)
+        for labels in reversed(fits[:-1]):  # the most specific found wins
+            found = pooled_index.get_indexer(
+                pd.Index(np.where(code >= 0, labels[np.maximum(code, 0)], _NONE))
+            )
+            row = np.where(found >= 0, found, row)
         point = bounds["multiple"].to_numpy(np.float64)[row]
         lower = bounds["lower"].to_numpy(np.float64)[row]
         upper = bounds["upper"].to_numpy(np.float64)[row]
@@ -2754,17 +2831,13 @@ def _actuals(
         grow = (kind == "upsell") | (kind == "cross_sell")
         add(owner[grow], "expansion_mrr", _ALL, won[grow], mrr[grow])
     if meetings is not None:
-        if segment not in meetings.columns:
-            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
-            raise ValueError(msg)
+        seg_values = _meeting_fit(meetings, segment)
         met = validate(meetings, Meeting)
         qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
-        seg_values = met[segment].astype(object)
-        seg_values = seg_values.where(seg_values.notna(), _NONE).astype(str)
         add(
             met["staff_id"].astype(str).to_numpy(object)[qualified],
             "qualified_meetings",
-            seg_values.to_numpy(object)[qualified],
+            seg_values[qualified],
             _month_ordinals(met["held_on"])[qualified],
             np.ones(int(qualified.sum())),
         )
@@ -2853,7 +2926,7 @@ def pacing(
     health_model: HealthModel | None = None,
     assignments: pd.DataFrame | None = None,
     policy: CreditPolicy | None = None,
-    segment: str = "segment",
+    segment: Fit = "segment",
     through: MonthLike | None = None,
     level: float = 0.95,
     prior_months: float = 120.0,
@@ -2949,8 +3022,11 @@ def pacing(
     policy : CreditPolicy, optional
         A credit rule: the actuals of its basis's target are credited
         under it, clawbacks taken off (default: none, what was booked).
-    segment : str, default 'segment'
-        The fit attribute (a customer attribute and a column of `meetings`).
+    segment : str or sequence of str, default 'segment'
+        The fit attribute (a customer attribute and a column of
+        `meetings`), or several, as in `goal_history` (pass the same). A
+        deal whose fit has no pooled churn takes its nearest parent's LTV
+        multiple (``"enterprise / All"``, then the company's).
     through : pandas.Period, str or date, optional
         Last month shown (default: the ledger's last month, within the
         plan's period).
@@ -3030,6 +3106,7 @@ def pacing(
         msg = f"targets: no column {missing}; pass a plan_targets table"
         raise ValueError(msg)
     chosen_level = check_level(level)
+    names = _fit_names(segment)
     chosen = _rate_conventions(ledger, conventions)
     last = as_of_month(ledger, None, empty=_EMPTY)
     hi = _month_or_none(through, "through")
@@ -3053,7 +3130,7 @@ def pacing(
         health_model=health_model,
         assignments=assignments,
         policy=policy,
-        segment=segment,
+        segment=names,
         early_months=history.early_months,
         first=first,
         read=end,
