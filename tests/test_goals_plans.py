@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import subscription_metrics as sm
@@ -118,6 +118,30 @@ class TestPlanTargets:
         plan = attrs.evolve(plan, measure="new_mrr", goal=40_000)
         company = _company(plan_targets(STAFF, plan=plan, history=HISTORY))
         assert company[("new_mrr", "All")] == 40_000
+
+    def test_an_arr_goal_is_twelve_times_the_mrr_goal(self):
+        """ARR convention: a net new ARR goal of 1,200,006 is the MRR goal
+        1,200,006 / 12 = 100,000.5, rounded half up to 100,001."""
+        arr = Plan(
+            goal=1_200_006, currency="JPY", start="2026-01", measure="net_new_arr"
+        )
+        mrr = attrs.evolve(arr, goal=100_001, measure="net_new_mrr")
+        by_arr = plan_targets(STAFF, plan=arr, history=HISTORY)
+        by_mrr = plan_targets(STAFF, plan=mrr, history=HISTORY)
+        # New MRR needed 100,001 + losses 60,000 - expansion 30,000 = 130,001.
+        assert _company(by_arr)[("new_mrr", "All")] == 130_001
+        assert by_arr["target"].tolist() == by_mrr["target"].tolist()
+        chain = company_chain(by_arr, "new_mrr")
+        assert chain.startswith("ARR goal 1,200,006 / 12 = 100,001 MRR (rounded); ")
+        # A new ARR goal of 1,200,000 asks for 100,000 of new MRR.
+        new = attrs.evolve(arr, goal=1_200_000, measure="new_arr")
+        assert (
+            _company(plan_targets(STAFF, plan=new, history=HISTORY))[("new_mrr", "All")]
+            == 100_000
+        )
+        # `targets` splits the ARR goal itself, named for it.
+        split = sm.goals.targets(STAFF, plan=new)
+        assert split["target_arr"].sum() == 1_200_000
 
     def test_an_edited_history_changes_the_derived_targets(self):
         """Planning for better conversion asks for fewer meetings."""
@@ -260,7 +284,9 @@ ROLES = [
 @settings(max_examples=25, deadline=None)
 @given(
     goal=st.integers(0, 10**10),
-    measure=st.sampled_from(["new_mrr", "net_new_mrr", "ltv"]),
+    measure=st.sampled_from(
+        ["new_mrr", "net_new_mrr", "new_arr", "net_new_arr", "ltv"]
+    ),
     rows=st.lists(
         st.tuples(
             st.sampled_from(ROLES),
@@ -757,6 +783,160 @@ class TestPacing:
         company = lost.xs("company", level="level")
         assert company["actual_to_date"].tolist() == [0.0, 0.0, 20_000.0]
 
+    def test_a_policy_credits_the_attainment_and_claws_back(self, small):
+        from .test_goals import STAFF as REPS
+
+        plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+        goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
+
+        def pace(policy):
+            return sm.goals.pacing(
+                small, targets=goals, deals=DEALS, through="2024-03", policy=policy
+            )
+
+        # Bookings, half of a deal lost within 6 months: b (d2, r1's 20,000,
+        # won January) is lost in March, 2 months on: 10,000 back in March.
+        half = pace(sm.goals.CreditPolicy(clawback_months=6, clawback_share=0.5))
+        r1 = [
+            self._row(half, "staff", "r1", "new_mrr", m) for m in ("2024-02", "2024-03")
+        ]
+        assert r1[0]["actual_to_date"] == 30_000
+        assert r1[1]["actual"] == -10_000
+        assert r1[1]["actual_to_date"] == 30_000 - 10_000
+        # r1's target 30,000: attainment 20,000 / 30,000, behind.
+        assert r1[1]["attainment"] == 20_000 / 30_000
+        assert r1[1]["status"] == "behind"
+        x = self._row(half, "staff", "r1", "new_mrr", "2024-03", segment="x")
+        assert x["actual_to_date"] == 20_000  # b is in segment x
+        company = self._row(half, "company", "All", "new_mrr", "2024-03")
+        assert company["actual_to_date"] == 60_000 - 10_000
+        # The LTV booked is left as booked under a bookings rule.
+        plain = pace(None)
+        ltv = self._row(half, "staff", "r1", "ltv_bookings", "2024-03")
+        assert ltv["actual_to_date"] == pytest.approx(
+            self._row(plain, "staff", "r1", "ltv_bookings", "2024-03")["actual_to_date"]
+        )
+
+        # LTV, all of the unearned credit within 6 months: d2's credit 20,000 x
+        # multiple m less what it realised, 20,000 x 2 months x margin 1, is
+        # taken back in March, at the multiple's point and at each bound.
+        full = pace(sm.goals.CreditPolicy(basis="ltv", clawback_months=6))
+        jan = self._row(plain, "staff", "r1", "ltv_bookings", "2024-01")
+        march = self._row(full, "staff", "r1", "ltv_bookings", "2024-03")
+        for bound in ("", "_lower", "_upper"):
+            booked = jan[f"actual_to_date{bound}"]  # 30,000 x m
+            m = booked / 30_000
+            back = max(20_000 * m - 40_000, 0)
+            assert march[f"actual_to_date{bound}"] == pytest.approx(booked - back)
+        assert march["actual"] == pytest.approx(
+            -(20_000 * jan["actual"] / 30_000 - 40_000)
+        )
+        # New MRR is left as booked under an LTV rule.
+        new = self._row(full, "staff", "r1", "new_mrr", "2024-03")
+        assert new["actual_to_date"] == 30_000
+
+    def test_meetings_expansion_pipeline_and_onboardings(self, small):
+        """Each role's flow against its linear pace, by hand."""
+        staff = pd.DataFrame(
+            {
+                "staff_id": ["r1", "is1", "cs1", "sup1"],
+                "role": [
+                    "field_sales",
+                    "inside_sales",
+                    "customer_sales",
+                    "customer_support",
+                ],
+                "monthly_cost": 1,
+                "currency": "JPY",
+                "team": ["fs", "is", "cs", "sup"],
+                "fte": 1.0,
+                "start": pd.to_datetime(["2020-01-01"] * 4),
+            }
+        )
+        plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+        goals = plan_targets(staff, plan=plan, history=PACE_HISTORY)
+        deals = pd.concat(
+            [
+                DEALS,
+                pd.DataFrame(
+                    {
+                        "deal_id": ["d5"],
+                        "customer_id": ["a"],
+                        "kind": ["cross_sell"],
+                        "mrr": [4_000],
+                        "currency": "JPY",
+                        "won_on": pd.to_datetime(["2024-02-10"]),
+                        "owner_id": ["cs1"],
+                        "sourced_by": [None],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        activities = pd.DataFrame(
+            {
+                "activity_id": ["o1", "o2", "o3"],
+                "staff_id": ["cs1", "cs1", "cs1"],
+                "kind": ["opportunity", "opportunity", "one_on_one_call"],
+                "on": pd.to_datetime(["2024-01-15", "2024-03-02", "2024-02-01"]),
+                "customer_id": ["a", "a", "a"],
+                "mrr": [6_000, 2_000, None],
+                "currency": ["JPY", "JPY", None],
+            }
+        )
+        onboarding = pd.DataFrame(
+            {
+                "customer_id": ["a", "b", "c"],
+                "started_on": pd.to_datetime(
+                    ["2024-01-05", "2024-01-10", "2024-02-01"]
+                ),
+                "completed_on": pd.to_datetime(["2024-01-20", None, "2024-03-03"]),
+                "owner_id": ["sup1", "sup1", "sup1"],
+            }
+        )
+        paced = sm.goals.pacing(
+            small,
+            targets=goals,
+            deals=deals,
+            meetings=MEETINGS,
+            activities=activities,
+            onboarding=onboarding,
+            through="2024-03",
+        )
+
+        def row(metric, month, segment="All"):
+            return self._row(paced, "company", "All", metric, month, segment=segment)
+
+        # Meetings: new MRR 60,000 by share 0.5 = 30,000 a segment; deals x
+        # 30,000 / 15,000 = 2, y 30,000 / 30,000 = 1; over conversion 0.5: 4
+        # and 2 qualified meetings. is1 held qualified x on 1 February, y on
+        # 10 January and 1 March (the 2 February one was disqualified).
+        x = [row("qualified_meetings", m, "x") for m in ("2024-01", "2024-02")]
+        assert x[0]["target"] == 4
+        assert [r["actual_to_date"] for r in x] == [0, 1]
+        assert x[1]["expected_to_date"] == 4 * 2 / 3
+        assert x[1]["status"] == "behind"
+        y = row("qualified_meetings", "2024-03", "y")
+        assert (y["target"], y["actual_to_date"], y["status"]) == (2, 2, "on pace")
+        # Expansion: 0.01 x MRR 1,000,000 x 3 = 30,000; cs1's cross-sell 4,000
+        # in February (a's June upsell is after the period).
+        feb = row("expansion_mrr", "2024-02")
+        assert (feb["target"], feb["actual_to_date"]) == (30_000, 4_000)
+        assert feb["status"] == "behind"  # 4,000 < 20,000
+        # Pipeline: 30,000 / win rate 0.5 = 60,000; opportunities 6,000 in
+        # January and 2,000 in March (a call is no opportunity).
+        pipe = [row("pipeline_mrr", m) for m in ("2024-01", "2024-02", "2024-03")]
+        assert pipe[0]["target"] == 60_000
+        assert [r["actual_to_date"] for r in pipe] == [6_000, 6_000, 8_000]
+        # Onboardings: 0.9 x 3 deals needed = 2.7 -> 3; completed January
+        # (a) and March (c): 2 of 3 expected by March, behind.
+        done = row("onboardings", "2024-03")
+        assert (done["target"], done["actual_to_date"]) == (3, 2)
+        assert done["status"] == "behind"
+        # The people are the company here (one per role).
+        mine = self._row(paced, "staff", "sup1", "onboardings", "2024-03")
+        assert mine["actual_to_date"] == 2
+
     def test_refuses_a_table_that_is_not_a_plan(self, small):
         with pytest.raises(ValueError, match="plan_targets"):
             sm.goals.pacing(small, targets=pd.DataFrame())
@@ -832,3 +1012,436 @@ def test_history_of_a_ledger_nobody_paid_leaves_the_multiples_unknown() -> None:
     )
     with pytest.raises(ValueError, match="unknown"):
         sm.goals.plan_targets(staff, plan=plan, history=history)
+
+
+# The at-risk ceilings in pacing: a stock at each month's end, by book.
+STOCK_USAGE = _usage(
+    {
+        # a stays healthy until it slips in November.
+        "a": {f"2024-{m:02d}": 0.1 if m >= 11 else 0.9 for m in range(1, 13)},
+        # c (paying February-August, lost in September) slips from June.
+        "c": {f"2024-{m:02d}": 0.1 if m >= 6 else 0.8 for m in range(2, 9)},
+    }
+)
+
+# At risk now 25,000 in one account: the at-risk MRR ceiling is min(111,111,
+# 25,000) = 25,000 (see TestHealthTargets), the accounts ceiling 25,000 /
+# 25,000 = 1.
+STOCK_HISTORY = attrs.evolve(
+    HEALTHY_HISTORY, as_of="2024-06", at_risk_mrr=25_000, at_risk_accounts=1
+)
+
+# c covered by m1 in customer marketing until 1 August, then by nobody.
+BOOKS = pd.DataFrame(
+    {
+        "customer_id": ["c", "a"],
+        "staff_id": ["m1", "m2"],
+        "role": ["customer_marketing", "customer_marketing"],
+        "start": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+        "end": pd.to_datetime(["2024-08-01", None]),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def stock_targets() -> pd.DataFrame:
+    plan = Plan(goal=100_000, currency="JPY", start="2024-07", measure="net_new_mrr")
+    return plan_targets(CARE_STAFF, plan=plan, history=STOCK_HISTORY)
+
+
+@pytest.fixture(scope="module")
+def stocks(small, stock_targets) -> pd.DataFrame:
+    return sm.goals.pacing(
+        small,
+        targets=stock_targets,
+        usage=STOCK_USAGE,
+        health_model=USAGE_ONLY,
+        assignments=BOOKS,
+    )
+
+
+def _series(paced, level, who, metric, column):
+    rows = paced.xs((level, who, metric), level=["level", "staff_id", "metric"])
+    return rows[column].tolist()
+
+
+class TestPacingStocks:
+    def test_the_company_stock_against_the_ceiling_itself(self, stocks):
+        # c scores (0.8 + 0.8 + 0.1) / 3 = 0.57 in June, (0.8 + 0.1 + 0.1) / 3
+        # = 0.33 in July and 0.1 in August: at risk at the end of July and
+        # August, paying 30,000; lost in September (at risk, paying nothing).
+        # a scores 0.9 throughout. At risk: 30,000, 30,000, 0.
+        mrr = "at_risk_mrr_ceiling"
+        assert _series(stocks, "company", "All", mrr, "actual") == [30_000, 30_000, 0]
+        # A stock is not summed over the months: to date is the month's own.
+        assert _series(stocks, "company", "All", mrr, "actual_to_date") == [
+            30_000,
+            30_000,
+            0,
+        ]
+        # The ceiling holds in full at every month's end (pro rata would
+        # expect 25,000 x 1/3 = 8,333 in July).
+        assert (
+            _series(stocks, "company", "All", mrr, "expected_to_date") == [25_000] * 3
+        )
+        assert _series(stocks, "company", "All", mrr, "status") == [
+            "over",
+            "over",
+            "on pace",
+        ]
+        assert _series(stocks, "company", "All", mrr, "attainment") == [
+            30_000 / 25_000,
+            30_000 / 25_000,
+            0.0,
+        ]
+        # One account at risk in July and August, none in September: at or
+        # below the ceiling of 1.
+        accounts = "at_risk_accounts_ceiling"
+        assert _series(stocks, "company", "All", accounts, "actual_to_date") == [
+            1,
+            1,
+            0,
+        ]
+        assert _series(stocks, "company", "All", accounts, "status") == ["on pace"] * 3
+
+    def test_peoples_stock_is_their_book(self, stocks):
+        # Capacity: m1 3, m2 1.5 of 4.5 full-time months: 25,000 x 2/3 =
+        # 16,666.7 -> 16,667 and 8,333. c is m1's at the end of July (30,000:
+        # over) and nobody's at the end of August (the company's only); a is
+        # m2's, never at risk.
+        mrr = "at_risk_mrr_ceiling"
+        assert _series(stocks, "staff", "m1", mrr, "target") == [16_667] * 3
+        assert _series(stocks, "staff", "m1", mrr, "actual_to_date") == [30_000, 0, 0]
+        assert _series(stocks, "staff", "m1", mrr, "status") == [
+            "over",
+            "on pace",
+            "on pace",
+        ]
+        assert _series(stocks, "staff", "m2", mrr, "actual_to_date") == [0, 0, 0]
+        # The team is its people's sum.
+        team = stocks.xs(("team", "cm", mrr), level=["level", "team", "metric"])
+        assert team["actual_to_date"].tolist() == [30_000, 0, 0]
+        # Nobody holds a book in customer support: the data does not say
+        # whose an account is, so people and teams are not measured.
+        support = stocks.xs("at_risk_accounts_ceiling", level="metric")
+        below = support[support.index.get_level_values("level") != "company"]
+        assert len(below) == (2 + 3) * 3  # two teams and three people, three months
+        assert (below["status"] == "not measured").all()
+        assert below["actual"].isna().all()
+
+    def test_the_stock_is_the_one_goal_history_reads(self, small, stocks):
+        """At each month's end the company's stock is what `goal_history`
+        would read as at-risk MRR and accounts at that month."""
+        paced = stocks.xs("company", level="level")
+        for month in ("2024-07", "2024-08", "2024-09"):
+            history = goal_history(
+                small,
+                deals=DEALS,
+                usage=STOCK_USAGE,
+                health_model=USAGE_ONLY,
+                as_of=month,
+            )
+            row = paced.xs(pd.Period(month, "M"), level="period")
+            got = row.droplevel(["role", "team", "staff_id", "segment"])
+            assert got.loc["at_risk_mrr_ceiling", "actual"] == history.at_risk_mrr
+            assert (
+                got.loc["at_risk_accounts_ceiling", "actual"]
+                == history.at_risk_accounts
+            )
+
+    def test_without_books_or_usage_or_a_month_of_usage(self, small, stock_targets):
+        # Without assignments: the company's rows only.
+        paced = sm.goals.pacing(
+            small, targets=stock_targets, usage=STOCK_USAGE, health_model=USAGE_ONLY
+        )
+        mrr = paced.xs("at_risk_mrr_ceiling", level="metric")
+        levels = mrr.index.get_level_values("level")
+        assert (mrr[levels != "company"]["status"] == "not measured").all()
+        assert mrr[levels == "company"]["actual"].tolist() == [30_000, 30_000, 0]
+        # Usage through August only: September is not scored (its usage is
+        # not in), not "nothing at risk".
+        early = STOCK_USAGE[STOCK_USAGE["month"] < "2024-09-01"]
+        paced = sm.goals.pacing(
+            small, targets=stock_targets, usage=early, health_model=USAGE_ONLY
+        )
+        company = paced.xs(
+            ("company", "at_risk_mrr_ceiling"), level=["level", "metric"]
+        )
+        assert company["status"].tolist() == ["over", "over", "not measured"]
+        # Without usage: not measured, as before.
+        paced = sm.goals.pacing(small, targets=stock_targets)
+        stock_rows = paced[
+            paced.index.get_level_values("metric").str.startswith("at_risk")
+        ]
+        assert (stock_rows["status"] == "not measured").all()
+
+    def test_bad_inputs_are_refused(self, small, stock_targets):
+        with pytest.raises(TypeError, match="health_model"):
+            sm.goals.pacing(
+                small, targets=stock_targets, usage=STOCK_USAGE, health_model="x"
+            )
+        overlapping = pd.concat([BOOKS, BOOKS.iloc[:1]], ignore_index=True)
+        with pytest.raises(sm.InvalidTableError, match="overlap"):
+            sm.goals.pacing(
+                small,
+                targets=stock_targets,
+                usage=STOCK_USAGE,
+                health_model=USAGE_ONLY,
+                assignments=overlapping,
+            )
+
+
+@pytest.mark.slow
+@given(
+    subs=subscriptions(min_size=1),
+    conv=conventions,
+    rates=st.lists(
+        st.none() | st.sampled_from([0.05, 0.2, 0.9]) | st.floats(0, 1),
+        min_size=len(CUSTOMERS) * 5,
+        max_size=len(CUSTOMERS) * 5,
+    ),
+    owners=st.lists(
+        st.sampled_from(["m1", "m2", None]),
+        min_size=len(CUSTOMERS),
+        max_size=len(CUSTOMERS),
+    ),
+    ceiling=st.sampled_from([0, 1]) | st.integers(0, 20_000),
+)
+def test_a_ceilings_status_flips_exactly_when_the_stock_crosses_it(
+    subs, conv, rates, owners, ceiling
+):
+    """Each month's at-risk MRR, the company's and each owner's, equals a slow
+    walk (the public health.score of every month, the oracle ledger's MRR at
+    its end, the book each account is in); a row is over exactly when its
+    stock exceeds its ceiling, in every month with usage (not measured in a
+    month without a usage row)."""
+    months = list(pd.period_range("2024-08", "2024-12", freq="M"))
+    usage = _usage(
+        {
+            who: {
+                str(month): rates[i * len(months) + j]
+                for j, month in enumerate(months)
+                if rates[i * len(months) + j] is not None
+            }
+            for i, who in enumerate(CUSTOMERS)
+        }
+    )
+    customers = pd.DataFrame({"customer_id": CUSTOMERS, "segment": "x"})
+    led = sm.Ledger.from_subscriptions(
+        subs, customers=customers, conventions=conv, through="2024-12-31"
+    )
+    books = pd.DataFrame(
+        {
+            "customer_id": [c for c, o in zip(CUSTOMERS, owners, strict=True) if o],
+            "staff_id": [o for o in owners if o],
+            "role": "customer_marketing",
+            "start": pd.Timestamp("2020-01-01"),
+            "end": pd.NaT,
+        }
+    )
+    history = attrs.evolve(STOCK_HISTORY, currency="USD")
+    plan = Plan(goal=0, currency="USD", start="2024-10", measure="net_new_mrr")
+    goals = plan_targets(CARE_STAFF, plan=plan, history=history)
+    at_risk_rows = goals["metric"] == "at_risk_mrr_ceiling"
+    goals.loc[at_risk_rows, "target"] = ceiling  # an edited ceiling, every level
+    paced = sm.goals.pacing(
+        led, targets=goals, usage=usage, health_model=USAGE_ONLY, assignments=books
+    )
+
+    state = oracle.customer_months_from_spans(
+        subs, list(pd.period_range("2023-01", "2024-12", freq="M")), conv
+    )
+    offset = 24 - len(months)
+    rows = paced.xs("at_risk_mrr_ceiling", level="metric")
+    for month in months[2:]:
+        signals = sm.health.signals(usage, as_of=month, months=3)
+        scores = sm.health.score(signals, model=USAGE_ONLY)
+        flagged = set(scores.index[scores["band"] == "at_risk"])
+        index = offset + months.index(month)
+        mrr = {who: state[who][index][0] if who in state else 0 for who in CUSTOMERS}
+        stock = {"All": 0, "m1": 0, "m2": 0}
+        for who, owner in zip(CUSTOMERS, owners, strict=True):
+            if who in flagged and mrr[who] > 0:
+                stock["All"] += mrr[who]
+                if owner:
+                    stock[owner] += mrr[who]
+        got = rows.xs(month, level="period").droplevel(["role", "team", "segment"])
+        scored = (pd.to_datetime(usage["month"]).dt.to_period("M") == month).any()
+        for level, who in (("company", "All"), ("staff", "m1"), ("staff", "m2")):
+            row = got.loc[(level, who)]
+            # No usage row in the month (not in yet), or no books in the role
+            # for people (the data does not say whose an account is).
+            if not scored or (level == "staff" and not any(owners)):
+                assert row["status"] == "not measured"
+                continue
+            assert row["actual_to_date"] == stock[who]
+            assert row["expected_to_date"] == ceiling
+            assert row["status"] == ("over" if stock[who] > ceiling else "on pace")
+            event(f"{level} {row['status']}")
+
+
+@pytest.mark.parametrize("basis", ["bookings", "ltv"])
+def test_on_the_sample_pacing_under_a_policy_is_credited_attainment(basis):
+    """A person's actual to date under a credit rule is the credit less the
+    clawbacks `credited_attainment` gives for the same months, with the same
+    multiples (each segment's, from its pooled churn)."""
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    history = goal_history(led, deals=sample.deals, as_of="2025-09")
+    plan = Plan(goal=30_000_000, currency="JPY", start="2025-10", measure="net_new_mrr")
+    goals = plan_targets(sample.staff, plan=plan, history=history)
+    policy = sm.goals.CreditPolicy(basis=basis, clawback_months=6)
+    paced = sm.goals.pacing(led, targets=goals, deals=sample.deals, policy=policy)
+
+    pooled = sm.goals.pooled_churn(led, by="segment", as_of="2025-12")
+    from subscription_metrics._economics import conventional_ltv
+
+    rates = pooled["churn_rate"].to_numpy(np.float64)
+    _, value = conventional_ltv(np.ones(len(rates)), rates, led.conventions)
+    multiples = pd.Series(value, index=pooled.index.astype(object))
+    new = sample.deals[sample.deals["kind"] == "new"]
+    credited = sm.goals.credited_attainment(
+        led, deals=new, policy=policy, segment_ltv=multiples, through="2025-12"
+    )
+    column = "credited_mrr" if basis == "bookings" else "credited_ltv"
+    metric = "new_mrr" if basis == "bookings" else "ltv_bookings"
+    window = credited.loc[(slice(None), slice("2025-10", "2025-12")), column]
+    want = window.groupby(level="staff_id").sum()
+    rows = paced.xs(
+        ("staff", metric, "All", pd.Period("2025-12", "M")),
+        level=["level", "metric", "segment", "period"],
+    )
+    got = rows.droplevel(["role", "team"])["actual_to_date"]
+    assert len(got) == 10  # every field-sales rep
+    np.testing.assert_allclose(
+        got.to_numpy(), want.reindex(got.index, fill_value=0).to_numpy(), rtol=1e-12
+    )
+    assert (want.reindex(got.index, fill_value=0) != 0).all()
+
+
+# Several fit attributes: segment, then channel.
+FIT = ["segment", "channel"]
+
+
+@pytest.fixture(scope="module")
+def channels() -> sm.Ledger:
+    """The small ledger's customers with a channel too: a and b (x) from the
+    web, c (y) from a partner; d (y, event) is on a free plan, never paid."""
+    subs = _subs(
+        [
+            ("a", "2024-01-05", None, 10_000),
+            ("b", "2024-01-10", "2024-03-20", 20_000),
+            ("c", "2024-02-01", "2024-09-05", 30_000),
+            ("d", "2024-01-01", None, 0),
+        ]
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "segment": ["x", "x", "y", "y"],
+            "channel": ["web", "web", "partner", "event"],
+        }
+    )
+    return sm.Ledger.from_subscriptions(subs, customers=customers, through="2024-12-31")
+
+
+class TestSeveralFitAttributes:
+    def test_the_history_by_segment_and_channel(self, channels):
+        meetings = MEETINGS.assign(
+            channel=["web", "web", "web", "partner", "partner", "event", "web"]
+        )
+        history = goal_history(
+            channels, deals=DEALS, meetings=meetings, segment=FIT, as_of="2024-12"
+        )
+        # New deals of 2024: x / web = a 10,000 + b 20,000, y / partner = c.
+        assert dict(history.new_mrr_share) == {"x / web": 0.5, "y / partner": 0.5}
+        assert dict(history.deal_size) == {"x / web": 15_000.0, "y / partner": 30_000.0}
+        # Qualified meetings of 2023-11..2024-10: x / web m1 won and m2 (m3 was
+        # disqualified); y / partner m4 won and m5; y / event m6.
+        assert dict(history.meeting_conversion) == {
+            "x / web": 0.5,
+            "y / event": 0.0,
+            "y / partner": 0.5,
+        }
+        # Each fit's multiple is the LTV of its pooled churn, pooled toward
+        # its segment and the segment toward the company.
+        from subscription_metrics._economics import conventional_ltv
+
+        pooled = sm.goals.pooled_churn(channels, by=FIT, as_of="2024-12")
+        for key, row in (
+            ("x / web", ("x", "web")),
+            ("y / partner", ("y", "partner")),
+            ("y / All", ("y", "All")),
+            ("All", ("All", "All")),
+        ):
+            rate = pooled.loc[row, "churn_rate"]
+            _, want = conventional_ltv(
+                np.ones(1), np.array([rate]), channels.conventions
+            )
+            assert history.ltv_multiple[key] == pytest.approx(want[0])
+        plan = Plan(goal=60_000, currency="JPY", start="2025-01", measure="new_mrr")
+        company = _company(plan_targets(STAFF, plan=plan, history=history))
+        # 30,000 of new MRR each; deals x / web 30,000 / 15,000 = 2 over 0.5:
+        # 4 meetings; y / partner 30,000 / 30,000 = 1 over 0.5: 2.
+        assert company[("qualified_meetings", "x / web")] == 4
+        assert company[("qualified_meetings", "y / partner")] == 2
+
+    def test_pacing_by_segment_and_channel(self, channels):
+        deals = pd.concat(
+            [
+                DEALS,
+                pd.DataFrame(
+                    {
+                        "deal_id": ["d6"],
+                        "customer_id": ["d"],
+                        "kind": ["new"],
+                        "mrr": [5_000],
+                        "currency": "JPY",
+                        "won_on": pd.to_datetime(["2024-02-20"]),
+                        "owner_id": ["r2"],
+                        "sourced_by": [None],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        history = attrs.evolve(
+            PACE_HISTORY,
+            new_mrr_share={"x / web": 0.5, "y / partner": 0.5},
+            deal_size={"x / web": 15_000, "y / partner": 30_000},
+            meeting_conversion={"x / web": 0.5, "y / partner": 0.5},
+            ltv_multiple={"x / web": 20.0, "y / partner": 40.0, "All": 25.0},
+        )
+        from .test_goals import STAFF as REPS
+
+        plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+        goals = plan_targets(REPS, plan=plan, history=history)
+        paced = sm.goals.pacing(
+            channels, targets=goals, deals=deals, segment=FIT, through="2024-03"
+        )
+        company = paced.xs(
+            ("company", "new_mrr", pd.Period("2024-03", "M")),
+            level=["level", "metric", "period"],
+        )
+        got = company.droplevel(["role", "team", "staff_id"])["actual_to_date"]
+        # x / web: a and b; y / partner: c; d (y / event) has no target row.
+        assert got.to_dict() == {
+            "All": 65_000,
+            "x / web": 30_000,
+            "y / partner": 30_000,
+        }
+        # d never paid: y / event has no pooled churn, so its deal takes the
+        # multiple of its segment, y / All.
+        pooled = sm.goals.pooled_churn(channels, by=FIT, as_of="2024-03")
+        assert ("y", "event") not in pooled.index
+        from subscription_metrics._economics import conventional_ltv
+
+        rates = pooled.loc[[("y", "All"), ("y", "partner")], "churn_rate"].to_numpy()
+        _, (y_all, y_partner) = conventional_ltv(
+            np.ones(2), rates, channels.conventions
+        )
+        r2 = paced.xs(
+            ("staff", "r2", "ltv_bookings", pd.Period("2024-02", "M")),
+            level=["level", "staff_id", "metric", "period"],
+        )
+        assert r2["actual"].iloc[0] == pytest.approx(30_000 * y_partner + 5_000 * y_all)

@@ -26,15 +26,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._attribution import attribute
+from ._attribution import _check_overlaps, attribute, owner_at
 from ._conventions import Conventions
 from ._economics import conventional_ltv
 from ._entities import (
     Activity,
+    Assignment,
     Deal,
     Meeting,
     Onboarding,
     Opportunity,
+    Role,
     StaffMember,
 )
 from ._errors import InvalidTableError, Problem
@@ -964,7 +966,7 @@ def deal_priorities(
     return out.sort_values(["rank", "opportunity_id"], kind="stable")
 
 
-Measure = Literal["new_mrr", "net_new_mrr", "ltv"]
+Measure = Literal["new_mrr", "net_new_mrr", "new_arr", "net_new_arr", "ltv"]
 
 TARGET_COLUMNS: Final = (
     "team",
@@ -979,6 +981,83 @@ TARGET_COLUMNS: Final = (
 """Columns of `targets`, in order (``target`` is named for the plan's measure)."""
 
 
+Fit = str | Sequence[str]
+
+_JOIN: Final = " / "
+"""How the values of several fit attributes are joined into one fit label."""
+
+
+def _fit_names(segment: object) -> list[str]:
+    """Return the fit attributes: one name, or several from general to specific."""
+    check_by(segment, what="customer attributes (a str, or a list of str)")
+    names = [segment] if isinstance(segment, str) else list(segment)  # type: ignore[call-overload]
+    if not names or not all(isinstance(name, str) for name in names):
+        msg = f"'segment' must name one or more customer attributes, got {segment!r}"
+        raise ValueError(msg)
+    return names
+
+
+def _joined(parts: Sequence[pd.Series]) -> npt.NDArray[np.object_]:
+    """Join each row's values of several columns into one fit label."""
+    cleaned = [
+        part.astype(object).where(part.notna(), _NONE).astype(str) for part in parts
+    ]
+    head = cleaned[0].reset_index(drop=True)
+    if len(cleaned) == 1:
+        return head.to_numpy(object)
+    rest = [part.reset_index(drop=True) for part in cleaned[1:]]
+    frame = pd.concat(rest, axis=1)
+    return head.str.cat(frame, sep=_JOIN).to_numpy(object)
+
+
+def _customer_fit(ledger: Ledger, names: Sequence[str]) -> npt.NDArray[np.object_]:
+    """Every ledger customer's fit label (``"(none)"`` for a missing value)."""
+    return _joined([ledger.customer_attribute(name) for name in names])
+
+
+def _meeting_fit(
+    meetings: pd.DataFrame, names: Sequence[str]
+) -> npt.NDArray[np.object_]:
+    """Every meeting's fit label, from its own columns (the fit at the meeting)."""
+    missing = [name for name in names if name not in meetings.columns]
+    if missing:
+        msg = f"meetings: no column {missing[0]!r} (the fit segment of each meeting)"
+        raise ValueError(msg)
+    return _joined([meetings[name] for name in names])
+
+
+def _pooled_fit(index: pd.Index) -> npt.NDArray[np.object_]:
+    """Return the fit label of each `pooled_churn` row; ``"All"`` for the company's."""
+    if not isinstance(index, pd.MultiIndex):
+        return index.astype(object).to_numpy(object)
+    parts = [
+        pd.Series(index.get_level_values(k).astype(str)) for k in range(index.nlevels)
+    ]
+    labels = _joined(parts)
+    company = np.logical_and.reduce([p.to_numpy(object) == _ALL for p in parts])
+    labels[company] = _ALL
+    return labels
+
+
+def _customer_fits(
+    ledger: Ledger, names: Sequence[str]
+) -> list[npt.NDArray[np.object_]]:
+    """
+    Every ledger customer's fit label and its parents', most specific first.
+
+    The parent of ``"a / b"`` is ``"a / All"`` (its `pooled_churn` row); the
+    last is ``"All"``, the company.
+    """
+    columns = [ledger.customer_attribute(name) for name in names]
+    everyone = pd.Series(_ALL, index=columns[0].index, dtype=object)
+    out = [
+        _joined([*columns[:keep], *[everyone] * (len(names) - keep)])
+        for keep in range(len(names), 0, -1)
+    ]
+    out.append(np.full(len(everyone), _ALL, object))
+    return out
+
+
 def _check_goal(instance: object, attribute: object, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
         msg = f"'goal' must be an int >= 0 (minor units), got {value!r}"
@@ -986,7 +1065,23 @@ def _check_goal(instance: object, attribute: object, value: int) -> None:
 
 
 def _check_measure(instance: object, attribute: object, value: str) -> None:
-    check_option(value, name="measure", allowed=("new_mrr", "net_new_mrr", "ltv"))
+    check_option(value, name="measure", allowed=_MEASURES)
+
+
+_MEASURES: Final = ("new_mrr", "net_new_mrr", "new_arr", "net_new_arr", "ltv")
+
+
+def _mrr_goal(plan: Plan) -> tuple[int, str]:
+    """
+    Return the plan's goal as MRR (the ARR convention), and how it was read.
+
+    An ARR goal is 12 times an MRR goal (the annual run rate of a monthly
+    amount): ``G / 12``, rounded half up to a whole minor unit.
+    """
+    if plan.measure in ("new_arr", "net_new_arr"):
+        monthly = (plan.goal + 6) // 12
+        return monthly, f"ARR goal {plan.goal:,} / 12 = {monthly:,} MRR (rounded); "
+    return plan.goal, ""
 
 
 def _currency(value: object) -> str:
@@ -1024,11 +1119,15 @@ class Plan:
         The period's first month (a Period, ``"YYYY-MM"`` or a date).
     months : int, default 3
         Length of the period in months (3: a quarter).
-    measure : {'new_mrr', 'net_new_mrr', 'ltv'}, default 'new_mrr'
-        What the goal counts: new MRR booked, net new MRR (new less
-        losses plus expansion: `plan_targets` turns it into new MRR with
-        the history's rates), or LTV created (as `credited_attainment`
-        credits it under ``basis="ltv"``).
+    measure : str, default 'new_mrr'
+        What the goal counts: ``'new_mrr'``, new MRR booked;
+        ``'net_new_mrr'``, net new MRR (new less losses plus expansion:
+        `plan_targets` turns it into new MRR with the history's rates);
+        ``'new_arr'`` and ``'net_new_arr'``, the same two as annual
+        recurring revenue (the **ARR convention**: ARR is 12 times MRR, so
+        `plan_targets` reads an ARR goal ``G`` as the MRR goal ``G / 12``,
+        rounded half up to a whole minor unit); or ``'ltv'``, LTV created
+        (as `credited_attainment` credits it under ``basis="ltv"``).
     role : str, default 'field_sales'
         The role that carries the goal; only people in it get a target.
     ramp_months : int, default 3
@@ -1056,8 +1155,6 @@ class Plan:
 
     @role.validator
     def _check_role(self, attribute: object, value: str) -> None:
-        from ._entities import Role
-
         allowed = [r.value for r in Role]
         check_option(value, name="role", allowed=allowed)
 
@@ -1103,7 +1200,8 @@ def targets(
         ``team``, ``role``, ``fte``, ``ramped_months`` (months in the role
         over the period, ramp counted), ``capacity_months`` (times FTE),
         ``capacity_share`` and the target (int64 minor units, named
-        ``target_mrr`` or ``target_ltv`` for the measure), and ``chain``.
+        ``target_mrr``, ``target_arr`` or ``target_ltv`` for the measure),
+        and ``chain``.
         ``attrs["currency"]`` and ``attrs["plan"]`` hold the plan's.
 
     Raises
@@ -1154,7 +1252,8 @@ def targets(
             ]
         )
     target = allocate(plan.goal, capacity)
-    name = "target_ltv" if plan.measure == "ltv" else "target_mrr"
+    names = {"ltv": "target_ltv", "new_arr": "target_arr", "net_new_arr": "target_arr"}
+    name = names.get(plan.measure, "target_mrr")
     team_values = people["team"].astype(object)
     team = team_values.where(team_values.notna(), _NONE).to_numpy(object)
     share = capacity / total_capacity if total_capacity > 0 else np.zeros(len(fte))
@@ -1471,7 +1570,7 @@ def goal_history(
     usage: pd.DataFrame | None = None,
     tickets: pd.DataFrame | None = None,
     health_model: HealthModel | None = None,
-    segment: str = "segment",
+    segment: Fit = "segment",
     as_of: MonthLike | None = None,
     lookback_months: int = 12,
     early_months: int = 6,
@@ -1541,9 +1640,13 @@ def goal_history(
     health_model : HealthModel, optional
         The health score (default ``health.default_model()``); its first
         band is the one at risk.
-    segment : str, default 'segment'
+    segment : str or sequence of str, default 'segment'
         The fit attribute (a customer attribute, and a column of
-        `meetings`).
+        `meetings`), or several from general to specific (``["segment",
+        "acquisition_channel"]``): a fit is then their values joined by
+        ``" / "`` (``"enterprise / partner"``), and its LTV multiple is
+        its `pooled_churn` row's, pooled toward its parent
+        (``"enterprise / All"``, also given) and the company's.
     as_of : pandas.Period, str or date, optional
         Last month read (default: the ledger's last month).
     lookback_months : int, default 12
@@ -1624,7 +1727,7 @@ def _goal_history(
     usage: pd.DataFrame | None = None,
     tickets: pd.DataFrame | None = None,
     health_model: HealthModel | None = None,
-    segment: str = "segment",
+    segment: Fit = "segment",
     as_of: MonthLike | None = None,
     lookback_months: int = 12,
     early_months: int = 6,
@@ -1634,7 +1737,7 @@ def _goal_history(
     signal_inputs: Any,
 ) -> GoalHistory:
     """Do `goal_history`; `signal_inputs`: usage and tickets checked, or None."""
-    check_by(segment, what="a customer attribute (a str)")
+    names = _fit_names(segment)
     months = check_int(lookback_months, name="lookback_months", low=1)
     early = check_int(early_months, name="early_months", low=1)
     lag = check_int(lag_months, name="lag_months", low=0)
@@ -1674,8 +1777,7 @@ def _goal_history(
 
     # New deals by fit segment.
     table = validate(deals, Deal)
-    attribute_values = ledger.customer_attribute(segment).astype(object)
-    values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(object)
+    values = _customer_fit(ledger, names)
     new = table[table["kind"].astype(str) == "new"]
     won = _month_ordinals(new["won_on"])
     code = id_positions(ledger.customers["customer_id"], new["customer_id"])
@@ -1716,19 +1818,15 @@ def _goal_history(
     # Meetings to deals.
     conversion: dict[str, float] = {}
     if meetings is not None:
-        if segment not in meetings.columns:
-            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
-            raise ValueError(msg)
+        seg = _meeting_fit(meetings, names)
         met = validate(meetings, Meeting)
         held = _month_ordinals(met["held_on"])
         mlo, mhi = _window(read, months, lag)
         qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
         keep = qualified & (held >= mlo) & (held <= mhi)
-        seg = met[segment].astype(object)
-        seg = seg.where(seg.notna(), _NONE).astype(str)
         q = pd.DataFrame(
             {
-                "segment": seg.to_numpy(object)[keep],
+                "segment": seg[keep],
                 "won": met["deal_id"].notna().to_numpy(bool)[keep].astype(np.int64),
             }
         ).groupby("segment", sort=True)["won"]
@@ -1744,21 +1842,20 @@ def _goal_history(
     # LTV per unit of new MRR, from pooled churn.
     pooled = pooled_churn(
         ledger,
-        by=segment,
+        by=names,
         prior_months=prior_months,
         as_of=pd.Period(ordinal=read, freq="M"),
         conventions=chosen,
     )
     rates = pooled["churn_rate"].to_numpy(np.float64)
     _, value = conventional_ltv(np.ones(len(rates)), rates, chosen)
+    fits = _pooled_fit(pooled.index)
     # A segment without a customer-month at risk has no churn rate, so no
     # multiple: it is left out (unknown), and the chain says why.
     multiple = {
-        str(k): float(v)
-        for k, v in zip(pooled.index, value, strict=True)
-        if np.isfinite(v)
+        str(k): float(v) for k, v in zip(fits, value, strict=True) if np.isfinite(v)
     }
-    for key, rate, v in zip(pooled.index, rates, value, strict=True):
+    for key, rate, v in zip(fits, rates, value, strict=True):
         if not np.isfinite(v):
             chain[f"ltv_multiple[{key}]"] = (
                 f"unknown: no pooled monthly churn of {key} (no paying "
@@ -1863,6 +1960,98 @@ def _mrr_at_end_of(ledger: Ledger, month: int) -> npt.NDArray[np.int64]:
     return out
 
 
+_HEALTH_WINDOW: Final = 3
+"""Months of usage `health.signals` reads by default, and the goals score on."""
+
+
+def _chosen_health_model(model: object) -> HealthModel:
+    """Return `model`, or ``health.default_model()`` for None; refuse anything else."""
+    from .health import default_model
+
+    chosen = default_model() if model is None else model
+    if not isinstance(chosen, HealthModel):
+        msg = f"'health_model' must be a HealthModel, got {type(model).__name__}"
+        raise TypeError(msg)
+    return chosen
+
+
+def _at_risk_scorer(
+    ledger: Ledger, *, inputs: Any, model: HealthModel
+) -> Callable[[int], tuple[npt.NDArray[np.bool_], int]]:
+    """
+    Return a function of a month that flags the ledger customers at risk then.
+
+    The function scores ``health.signals`` over the `_HEALTH_WINDOW` months
+    to the month (an ordinal) with `model` and returns which ledger
+    customers are in its worst band, and how many accounts in that band the
+    ledger does not know. `inputs` are the usage and tickets as
+    ``health._checked_signal_inputs`` returns them; every usage account's
+    ledger code is looked up once, for every month scored.
+    """
+    from .health import _signals_of, score
+
+    n = len(ledger.customers)
+    accounts = inputs.usage.accounts
+    ledger_code = id_positions(ledger.customers["customer_id"], accounts)
+
+    def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
+        signals = _signals_of(inputs, lo=month - _HEALTH_WINDOW + 1, hi=month)
+        flagged = np.zeros(n, bool)
+        if len(signals) == 0:
+            return flagged, 0
+        scores = score(signals, model=model)
+        worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
+        code = ledger_code[accounts.get_indexer(scores.index)]
+        flagged[code[worst_band & (code >= 0)]] = True
+        return flagged, int((worst_band & (code < 0)).sum())
+
+    return at_risk
+
+
+def _at_risk_stocks(
+    ledger: Ledger,
+    *,
+    usage: pd.DataFrame,
+    tickets: pd.DataFrame | None,
+    model: HealthModel | None,
+    first: int,
+    last: int,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], set[int]
+]:
+    """
+    Return the paying accounts at risk at the end of each month ``first .. last``.
+
+    Scored as `goal_history` scores ``at_risk_mrr`` at its `as_of` (the same
+    scorer, the usage laid out once): the ledger code, month and MRR at the
+    month's end of every (account, month) in the model's worst band with
+    MRR, and the months of the span with no usage row at all (not scored).
+    """
+    from .health import _checked_signal_inputs
+
+    chosen = _chosen_health_model(model)
+    inputs = _checked_signal_inputs(usage, tickets)
+    at_risk = _at_risk_scorer(ledger, inputs=inputs, model=chosen)
+    codes, months, amounts = [], [], []
+    for month in range(first, last + 1):  # one scoring per month of the plan
+        flagged, _ = at_risk(month)
+        mrr = _mrr_at_end_of(ledger, month)
+        who = np.flatnonzero(flagged & (mrr > 0)).astype(np.int64)
+        codes.append(who)
+        months.append(np.full(len(who), month, np.int64))
+        amounts.append(mrr[who])
+    month_of_row = inputs.usage.month
+    inside = (month_of_row >= first) & (month_of_row <= last)
+    rows_in = np.bincount(month_of_row[inside] - first, minlength=last - first + 1)
+    unscored = {first + int(k) for k in np.flatnonzero(rows_in == 0)}
+    return (
+        np.concatenate(codes),
+        np.concatenate(months),
+        np.concatenate(amounts).astype(np.int64),
+        unscored,
+    )
+
+
 def _health_history(
     ledger: Ledger,
     *,
@@ -1895,35 +2084,13 @@ def _health_history(
             "ceilings are not derived"
         )
         return unknown
-    from .health import _checked_signal_inputs, _signals_of, default_model, score
+    from .health import _checked_signal_inputs
 
-    chosen = default_model() if model is None else model
-    if not isinstance(chosen, HealthModel):
-        msg = f"'health_model' must be a HealthModel, got {type(model).__name__}"
-        raise TypeError(msg)
+    chosen = _chosen_health_model(model)
     inputs = _checked_signal_inputs(usage, tickets) if checked is None else checked
     worst = chosen.bands[0][0]
-    n = len(ledger.customers)
-    # Every usage account's ledger code, looked up once for every month.
-    accounts = inputs.usage.accounts
-    ledger_code = id_positions(ledger.customers["customer_id"], accounts)
-    window_months = 3  # health.signals' default window
-
-    def at_risk(month: int) -> tuple[npt.NDArray[np.bool_], int]:
-        """
-        Return which ledger customers score in the worst band at `month`.
-
-        Also how many accounts in that band the ledger does not know.
-        """
-        signals = _signals_of(inputs, lo=month - window_months + 1, hi=month)
-        flagged = np.zeros(n, bool)
-        if len(signals) == 0:
-            return flagged, 0
-        scores = score(signals, model=chosen)
-        worst_band = np.asarray(scores["band"].cat.codes, np.int64) == 0
-        code = ledger_code[accounts.get_indexer(scores.index)]
-        flagged[code[worst_band & (code >= 0)]] = True
-        return flagged, int((worst_band & (code < 0)).sum())
+    window_months = _HEALTH_WINDOW
+    at_risk = _at_risk_scorer(ledger, inputs=inputs, model=chosen)
 
     # Now: the paying accounts at risk at the end of `read`.
     mrr_now = _mrr_at_end_of(ledger, read)
@@ -2021,15 +2188,16 @@ def _company_figures(
     if plan.measure == "ltv" and not blended > 0:
         msg = "history: no new MRR by segment to turn an LTV goal into new MRR"
         raise ValueError(msg)
-    if plan.measure == "net_new_mrr":
-        new_total = max(plan.goal + lost - expansion, 0)
+    goal, arr_text = _mrr_goal(plan)
+    if plan.measure in ("net_new_mrr", "net_new_arr"):
+        new_total = max(goal + lost - expansion, 0)
         n_text = (
-            f"net new goal {plan.goal:,} + projected losses {lost:,} - projected "
-            f"expansion {expansion:,} = {new_total:,}"
+            f"{arr_text}net new goal {goal:,} + projected losses {lost:,} - "
+            f"projected expansion {expansion:,} = {new_total:,}"
         )
-    elif plan.measure == "new_mrr":
-        new_total = plan.goal
-        n_text = f"new MRR goal {plan.goal:,}"
+    elif plan.measure in ("new_mrr", "new_arr"):
+        new_total = goal
+        n_text = f"{arr_text}new MRR goal {goal:,}"
     else:
         new_total = round(plan.goal / blended)
         n_text = (
@@ -2252,6 +2420,7 @@ def plan_targets(
 
     - **field sales**: new MRR needed (``net_new_mrr``: the goal plus the
       projected losses less the projected expansion; ``new_mrr``: the goal;
+      ``net_new_arr`` and ``new_arr``: the same from the goal over 12;
       ``ltv``: the goal over the blended LTV per unit of new MRR), split by
       fit segment in proportion to its share of new MRR; LTV-weighted
       bookings (each segment's new MRR times its LTV multiple); and an
@@ -2289,7 +2458,9 @@ def plan_targets(
     staff : pandas.DataFrame
         People (`StaffMember` columns).
     plan : Plan
-        The goal (measure ``"net_new_mrr"``, ``"new_mrr"`` or ``"ltv"``),
+        The goal (measure ``"net_new_mrr"``, ``"new_mrr"``, their ARR
+        forms ``"net_new_arr"`` and ``"new_arr"`` (read as MRR: ``G / 12``),
+        or ``"ltv"``),
         the period and the ramp (its ``role`` is not used: every role gets
         its own figures).
     history : GoalHistory
@@ -2442,11 +2613,14 @@ PACING_COLUMNS: Final = (
 
 _PACING_KEYS: Final = ("level", "role", "team", "staff_id", "metric", "segment")
 
+_STOCKS: Final = ("at_risk_mrr_ceiling", "at_risk_accounts_ceiling")
+"""The targets that bound a stock at each month's end, not a flow to date."""
+
 
 def _ltv_bounds(
     ledger: Ledger,
     *,
-    segment: str,
+    segment: Sequence[str],
     read: int,
     prior_months: float,
     level: float,
@@ -2473,7 +2647,65 @@ def _ltv_bounds(
     )
     return pd.DataFrame(
         {"multiple": point, "lower": lower, "upper": upper},
-        index=pd.Index(pooled.index.astype(object), name=segment),
+        index=pd.Index(_pooled_fit(pooled.index), name="segment"),
+    )
+
+
+def _credit_clawbacks(
+    add: Callable[..., None],
+    policy: CreditPolicy,
+    *,
+    new: npt.NDArray[np.bool_],
+    owner: npt.NDArray[np.object_],
+    seg: npt.NDArray[np.object_],
+    mrr: npt.NDArray[np.float64],
+    won: npt.NDArray[np.int64],
+    lost: npt.NDArray[np.int64],
+    read: int,
+    multiples: tuple[npt.NDArray[np.float64], ...],
+    margin: float,
+) -> None:
+    """
+    Add the clawbacks of the new deals under `policy`, as negative actuals.
+
+    As `credited_attainment` takes them back: in the month of the loss, the
+    policy's share of the unearned credit, in whole minor units under
+    ``"bookings"`` (``new_mrr``, every segment row) and at each of the LTV
+    multiple's point and bounds under ``"ltv"`` (``ltv_bookings``).
+    """
+    lost = np.where(lost <= read, lost, NEVER)
+    paid = np.where(lost < NEVER, lost - won, NEVER)
+
+    def taken_back(
+        credit: npt.NDArray[np.float64], realised: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        back: npt.NDArray[np.float64] = clawbacks(
+            credit,
+            realised,
+            paid,
+            clawback_months=policy.clawback_months,
+            clawback_share=policy.clawback_share,
+        )
+        return back
+
+    if policy.basis == "bookings":
+        back = taken_back(mrr, np.zeros(len(mrr)))
+        back = np.minimum(np.rint(back), mrr)  # whole minor units, as credited
+        claw = new & (back > 0)
+        add(owner[claw], "new_mrr", seg[claw], lost[claw], -back[claw])
+        add(owner[claw], "new_mrr", _ALL, lost[claw], -back[claw])
+        return
+    realised = mrr * np.minimum(paid, 10**6) * margin
+    backs = [taken_back(mrr * m, realised) for m in multiples]
+    claw = new & ((backs[0] > 0) | (backs[1] > 0) | (backs[2] > 0))
+    add(
+        owner[claw],
+        "ltv_bookings",
+        _ALL,
+        lost[claw],
+        -backs[0][claw],
+        -backs[1][claw],
+        -backs[2][claw],
     )
 
 
@@ -2484,16 +2716,29 @@ def _actuals(
     meetings: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     onboarding: pd.DataFrame | None,
-    segment: str,
+    usage: pd.DataFrame | None,
+    tickets: pd.DataFrame | None,
+    health_model: HealthModel | None,
+    assignments: pd.DataFrame | None,
+    policy: CreditPolicy | None,
+    segment: Sequence[str],
     early_months: int,
+    first: int,
     read: int,
     prior_months: float,
     level: float,
     conventions: Conventions,
-) -> tuple[pd.DataFrame, set[str]]:
-    """Every measured event: staff_id, metric, segment, period, value, bounds."""
+) -> tuple[pd.DataFrame, set[str], set[str], set[int]]:
+    """
+    Every measured event: staff_id, metric, segment, period, value, bounds.
+
+    Also the metrics measured, those measured for the company only, and the
+    months whose stocks (`_STOCKS`) are unknown (no usage row that month).
+    """
     parts: list[pd.DataFrame] = []
     measured: set[str] = set()
+    company_only = {"lost_mrr_ceiling"}
+    unscored: set[int] = set()
 
     def add(
         who: object,
@@ -2526,11 +2771,8 @@ def _actuals(
         mrr = table["mrr"].to_numpy(np.float64)
         kind = table["kind"].astype(str).to_numpy(object)
         code = id_positions(ledger.customers["customer_id"], table["customer_id"])
-        attribute_values = ledger.customer_attribute(segment).astype(object)
-        values = attribute_values.where(attribute_values.notna(), _NONE).to_numpy(
-            object
-        )
-        seg = np.where(code >= 0, values[np.maximum(code, 0)], _NONE)
+        fits = _customer_fits(ledger, segment)
+        seg = np.where(code >= 0, fits[0][np.maximum(code, 0)], _NONE)
         new = kind == "new"
         add(owner[new], "new_mrr", seg[new], won[new], mrr[new])
         add(owner[new], "new_mrr", _ALL, won[new], mrr[new])
@@ -2542,9 +2784,14 @@ def _actuals(
             level=level,
             conventions=conventions,
         )
-        known = pd.Index(bounds.index).get_indexer(pd.Index(seg))
-        fallback = int(pd.Index(bounds.index).get_loc(_ALL))
-        row = np.where(known >= 0, known, fallback)
+        # A deal's multiple is its fit's, or its nearest parent's that has one.
+        pooled_index = pd.Index(bounds.index)
+        row = np.full(len(seg), int(pooled_index.get_loc(_ALL)), np.int64)
+        for labels in reversed(fits[:-1]):  # the most specific found wins
+            found = pooled_index.get_indexer(
+                pd.Index(np.where(code >= 0, labels[np.maximum(code, 0)], _NONE))
+            )
+            row = np.where(found >= 0, found, row)
         point = bounds["multiple"].to_numpy(np.float64)[row]
         lower = bounds["lower"].to_numpy(np.float64)[row]
         upper = bounds["upper"].to_numpy(np.float64)[row]
@@ -2559,6 +2806,20 @@ def _actuals(
         )
         loss_customer, loss_month = _loss_events(ledger)
         lost = next_loss(code, won, loss_customer, loss_month)
+        if policy is not None:
+            _credit_clawbacks(
+                add,
+                policy,
+                new=new,
+                owner=owner,
+                seg=seg,
+                mrr=mrr,
+                won=won,
+                lost=lost,
+                read=read,
+                multiples=(point, lower, upper),
+                margin=conventions.gross_margin,
+            )
         early = new & (lost - won <= early_months) & (lost <= read)
         add(
             owner[early],
@@ -2570,17 +2831,13 @@ def _actuals(
         grow = (kind == "upsell") | (kind == "cross_sell")
         add(owner[grow], "expansion_mrr", _ALL, won[grow], mrr[grow])
     if meetings is not None:
-        if segment not in meetings.columns:
-            msg = f"meetings: no column {segment!r} (the fit segment of each meeting)"
-            raise ValueError(msg)
+        seg_values = _meeting_fit(meetings, segment)
         met = validate(meetings, Meeting)
         qualified = (met["outcome"].astype(str) == "qualified").to_numpy(bool)
-        seg_values = met[segment].astype(object)
-        seg_values = seg_values.where(seg_values.notna(), _NONE).astype(str)
         add(
             met["staff_id"].astype(str).to_numpy(object)[qualified],
             "qualified_meetings",
-            seg_values.to_numpy(object)[qualified],
+            seg_values[qualified],
             _month_ordinals(met["held_on"])[qualified],
             np.ones(int(qualified.sum())),
         )
@@ -2617,6 +2874,33 @@ def _actuals(
         np.asarray(pd.PeriodIndex(moves.index).asi8, np.int64),
         lost_mrr,
     )
+    if usage is not None:
+        code, month, mrr_at_risk, unscored = _at_risk_stocks(
+            ledger,
+            usage=usage,
+            tickets=tickets,
+            model=health_model,
+            first=first,
+            last=read,
+        )
+        ids = ledger.customers["customer_id"].to_numpy(object)[code]
+        books = None
+        if assignments is not None:
+            books = validate(assignments, Assignment)
+            _check_overlaps(books)
+        for metric, value in (
+            ("at_risk_mrr_ceiling", mrr_at_risk.astype(np.float64)),
+            ("at_risk_accounts_ceiling", np.ones(len(code))),
+        ):
+            role = Role(_METRIC_ROLES[metric])
+            # A person's stock is the book they own in the role at the
+            # month's end; without owners in the role, the company's only.
+            if books is not None and (books["role"].astype(str) == role.value).any():
+                book_owner = owner_at(books, ids, month, role)
+            else:
+                book_owner = np.full(len(code), None, object)
+                company_only.add(metric)
+            add(book_owner, metric, _ALL, month, value)
     events = pd.concat(parts, ignore_index=True)
     events["staff_id"] = events["staff_id"].astype(object)
     # Float sums in an order fixed by the data, not the rows' order.
@@ -2626,7 +2910,7 @@ def _actuals(
         na_position="last",
         ignore_index=True,
     )
-    return events, measured
+    return events, measured, company_only, unscored
 
 
 def pacing(
@@ -2637,7 +2921,12 @@ def pacing(
     meetings: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     onboarding: pd.DataFrame | None = None,
-    segment: str = "segment",
+    usage: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    health_model: HealthModel | None = None,
+    assignments: pd.DataFrame | None = None,
+    policy: CreditPolicy | None = None,
+    segment: Fit = "segment",
     through: MonthLike | None = None,
     level: float = 0.95,
     prior_months: float = 120.0,
@@ -2662,7 +2951,13 @@ def pacing(
     What is measured, per person (the ``staff_id`` of the row):
 
     - ``new_mrr``, ``ltv_bookings``: ``new`` deals won, by owner, in the
-      month won (by the customer's fit segment for segment rows);
+      month won (by the customer's fit segment for segment rows); with a
+      `policy`, the credited attainment of its basis: ``new_mrr`` under
+      ``"bookings"``, ``ltv_bookings`` under ``"ltv"``, less each clawback
+      in the month of the loss, exactly as `credited_attainment` credits
+      and claws back (a loss in the period of a deal won before it counts;
+      under ``"ltv"`` the clawback is taken at the multiple's point and at
+      each bound, so the interval is the credited LTV's);
     - ``early_churn_ceiling``: the owner's new customers lost within
       ``history.early_months`` of their deal, in the month of the loss;
     - ``expansion_mrr``: upsell and cross-sell deals, by owner;
@@ -2674,9 +2969,31 @@ def pacing(
     - ``lost_mrr_ceiling``: the bridge's churned plus contraction MRR, for
       the company only (people and teams are ``"not measured"``).
 
-    The at-risk ceilings bound a stock (what is at risk), not a flow that
-    accrues over the period, so they are ``"not measured"`` here: compare
-    them with ``health.score`` at each month.
+    - ``at_risk_mrr_ceiling``, ``at_risk_accounts_ceiling`` (with `usage`):
+      the MRR, and the number, of the paying accounts at risk at the end of
+      each month, scored as `goal_history` scores ``at_risk_mrr`` at its
+      `as_of` (``health.score`` of the signals over the 3 months to the
+      month, with `health_model`: the model's worst band; MRR at the
+      month's end above 0). A month without a single usage row is not
+      scored (``"not measured"``): its usage is not in yet.
+
+    The **stock convention**: the at-risk ceilings bound a stock, what is
+    at risk at a time, not a flow that accrues over the period. Their
+    ``actual_to_date`` is the stock at the month's end (not a sum of
+    months), ``expected_to_date`` is the ceiling itself in every month
+    (not pro rata), and the status compares the two: ``"on pace"`` while
+    the stock is at or below the ceiling, ``"over"`` when above it.
+    People's stocks are their books: with `assignments` that hold rows in
+    the ceiling's role (customer marketing for MRR, customer support for
+    accounts), each at-risk account counts for the person assigned to it
+    in that role at the month's end (as ``scorecards.owned_book`` reads
+    the table), and accounts nobody in the role holds count for the
+    company only. Without such rows the data does not say whose an account
+    is: people and teams are ``"not measured"`` and the company's row
+    carries the ceiling (the customers' ``cs_owner`` names customer
+    success, a role these ceilings do not go to, so it is not read). A
+    person's ceiling is their capacity share of the company's, so a book
+    larger than that share starts nearer its ceiling.
 
     A team's actual is the sum of its people's; the company's counts every
     event, whoever's (a deal owned by someone outside the role counts for
@@ -2691,8 +3008,25 @@ def pacing(
     deals, meetings, activities, onboarding : pandas.DataFrame, optional
         The tables the actuals come from; a metric whose table is missing
         is ``"not measured"``.
-    segment : str, default 'segment'
-        The fit attribute (a customer attribute and a column of `meetings`).
+    usage : pandas.DataFrame, optional
+        Monthly usage (`UsageSnapshot` columns), for the at-risk ceilings;
+        without it they are ``"not measured"``.
+    tickets : pandas.DataFrame, optional
+        Support tickets (`Ticket` columns), a signal of the health score.
+    health_model : HealthModel, optional
+        The health score (default ``health.default_model()``); its first
+        band is the one at risk. Pass the one the history was read with.
+    assignments : pandas.DataFrame, optional
+        Who covers each account in which role, over time (`Assignment`
+        columns): splits the at-risk stocks by book (stock convention).
+    policy : CreditPolicy, optional
+        A credit rule: the actuals of its basis's target are credited
+        under it, clawbacks taken off (default: none, what was booked).
+    segment : str or sequence of str, default 'segment'
+        The fit attribute (a customer attribute and a column of
+        `meetings`), or several, as in `goal_history` (pass the same). A
+        deal whose fit has no pooled churn takes its nearest parent's LTV
+        multiple (``"enterprise / All"``, then the company's).
     through : pandas.Period, str or date, optional
         Last month shown (default: the ledger's last month, within the
         plan's period).
@@ -2716,9 +3050,14 @@ def pacing(
 
     Raises
     ------
+    InvalidTableError
+        If `usage`, `tickets` or `assignments` break their schema (or
+        assignments of one account and role overlap).
     ValueError
         If `targets` is not a `plan_targets` table, or no month of the plan
         is in the ledger.
+    TypeError
+        If `health_model` is not a `HealthModel`.
 
     Examples
     --------
@@ -2767,6 +3106,7 @@ def pacing(
         msg = f"targets: no column {missing}; pass a plan_targets table"
         raise ValueError(msg)
     chosen_level = check_level(level)
+    names = _fit_names(segment)
     chosen = _rate_conventions(ledger, conventions)
     last = as_of_month(ledger, None, empty=_EMPTY)
     hi = _month_or_none(through, "through")
@@ -2779,14 +3119,20 @@ def pacing(
             f"{pd.Period(ordinal=read, freq='M')}; there is nothing to pace yet"
         )
         raise ValueError(msg)
-    events, measured = _actuals(
+    events, measured, company_only, unscored = _actuals(
         ledger,
         deals=deals,
         meetings=meetings,
         activities=activities,
         onboarding=onboarding,
-        segment=segment,
+        usage=usage,
+        tickets=tickets,
+        health_model=health_model,
+        assignments=assignments,
+        policy=policy,
+        segment=names,
         early_months=history.early_months,
+        first=first,
         read=end,
         prior_months=prior_months,
         level=chosen_level,
@@ -2831,21 +3177,29 @@ def pacing(
     out = pd.concat([company_grid, team_grid, staff_grid], ignore_index=True)
     out = out.sort_values(["_row", "period"], kind="stable").reset_index(drop=True)
     is_measured = out["metric"].isin(sorted(measured)).to_numpy(bool).copy()
-    company_only = (out["metric"] == "lost_mrr_ceiling").to_numpy(bool) & (
-        out["level"] != "company"
-    ).to_numpy(bool)
-    is_measured &= ~company_only
+    is_measured &= ~(
+        out["metric"].isin(sorted(company_only)).to_numpy(bool)
+        & (out["level"] != "company").to_numpy(bool)
+    )
+    stock = out["metric"].isin(_STOCKS).to_numpy(bool)
+    is_measured &= ~(stock & out["period"].isin(sorted(unscored)).to_numpy(bool))
     for column in sums:
         values = out[column].to_numpy(np.float64)
         out[column] = np.where(is_measured, np.nan_to_num(values, nan=0.0), np.nan)
     group = out["_row"].to_numpy(np.int64)
+    # A flow accrues (the sum to date); a stock is what it is at the month's end.
     to_date = {
-        column: out.groupby(group, sort=False)[column].cumsum().to_numpy(np.float64)
+        column: np.where(
+            stock,
+            out[column].to_numpy(np.float64),
+            out.groupby(group, sort=False)[column].cumsum().to_numpy(np.float64),
+        )
         for column in sums
     }
     k = (out["period"].to_numpy(np.int64) - first + 1).astype(np.float64)
     target = out["target"].to_numpy(np.int64)
-    expected = target * k / plan.months
+    # A stock's ceiling holds at every month's end, in full (not pro rata).
+    expected = np.where(stock, target.astype(np.float64), target * k / plan.months)
     actual = to_date["value"]
     lower, upper = to_date["lower"], to_date["upper"]
     ceiling = out["metric"].str.endswith("_ceiling").to_numpy(bool)
@@ -2887,5 +3241,8 @@ def pacing(
     )
     result.attrs["plan"] = plan
     result.attrs["currency"] = plan.currency
-    result.attrs["pacing"] = "linear pro-rata: target x months elapsed / months"
+    result.attrs["pacing"] = (
+        "linear pro-rata: target x months elapsed / months; a stock ceiling "
+        "(at-risk MRR, accounts) in full at every month's end"
+    )
     return result
