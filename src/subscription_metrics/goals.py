@@ -682,15 +682,22 @@ PRIORITY_COLUMNS: Final = (
 def _gamma_interval(
     shape: npt.NDArray[np.float64], rate: npt.NDArray[np.float64], level: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Equal-tailed interval of a gamma(shape, rate) hazard (0 without events)."""
-    from scipy import stats  # heavy; only intervals need it
+    """
+    Equal-tailed interval of a gamma(shape, rate) hazard (0 without events).
+
+    ``scipy.stats.gamma.ppf(q, shape, scale=1 / rate)`` is
+    ``gammaincinv(shape, q) / rate`` (what it computes), without the import
+    of ``scipy.stats``.
+    """
+    from scipy.special import gammaincinv
 
     tail = (1 - level) / 2
     lower = np.full(len(shape), np.nan)
     upper = lower.copy()
     ok = (shape > 0) & (rate > 0)
-    lower[ok] = stats.gamma.ppf(tail, shape[ok], scale=1 / rate[ok])
-    upper[ok] = stats.gamma.ppf(1 - tail, shape[ok], scale=1 / rate[ok])
+    scale = 1 / rate[ok]
+    lower[ok] = gammaincinv(shape[ok], tail) * scale
+    upper[ok] = gammaincinv(shape[ok], 1 - tail) * scale
     lower[(shape == 0) & (rate > 0)] = 0.0
     return lower, upper
 
