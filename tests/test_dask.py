@@ -593,7 +593,9 @@ def _usage(customers: pd.DataFrame, seed: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("seed", "as_of"), [(1, "2023-06"), (2, None)])
-def test_classify_equals_one_ledger(client: Any, seed: int, as_of: str | None) -> None:
+def test_classify_equals_one_ledger(
+    client: Any, seed: int, as_of: str | None, tmp_path: Path
+) -> None:
     """A row per account, features from rows, attributes, usage and scores."""
     subs, customers = _random_company(seed, 300)
     customers["employees"] = np.random.default_rng(seed).integers(1, 5_000, 300)
@@ -620,16 +622,20 @@ def test_classify_equals_one_ledger(client: Any, seed: int, as_of: str | None) -
         found = found.sort_values("customer_id", ignore_index=True)
         assert_frame_equal(found, expected, check_exact=True)
     if as_of is not None:  # the classification feeds the tier summary as it is
+        # Written as a Parquet dataset by the workers, then read from its path.
+        dataset = tmp_path / "tiers"
+        sm.dask.classify(
+            _spread(subs, 3, seed),
+            customers=_spread(customers, 2, seed),
+            usage=_spread(usage, 3, seed),
+            as_of=as_of,
+            through=led.last_month,
+        ).to_parquet(str(dataset), write_index=False)
+        assert len(list(dataset.glob("*.parquet"))) > 1
         summary = sm.dask.tier_summary(
             _spread(subs, 3, seed),
             customers=_spread(customers, 2, seed),
-            classified=sm.dask.classify(
-                _spread(subs, 3, seed),
-                customers=_spread(customers, 2, seed),
-                usage=_spread(usage, 3, seed),
-                as_of=as_of,
-                through=led.last_month,
-            ),
+            classified=str(dataset),
             through=led.last_month,
             as_of=as_of,
         )
