@@ -169,6 +169,53 @@ def test_random_company_equals_one_ledger(
         _assert_same(found, expected)
 
 
+def test_a_subscription_id_of_two_customers_is_refused_across_partitions(
+    client: Any,
+) -> None:
+    """The key rule that reaches across customers is checked over the dataset."""
+    sample = sm.datasets.load_sample()
+    subs = sample.subscriptions.copy()
+    first, other = (
+        subs.index[0],
+        subs.index[subs["customer_id"] != subs.loc[0, "customer_id"]][0],
+    )
+    subs.loc[other, "subscription_id"] = subs.loc[first, "subscription_id"]
+    with pytest.raises(sm.InvalidTableError) as single:
+        sm.Ledger.from_subscriptions(subs)
+    (expected,) = single.value.problems
+    for npartitions in (1, 4):
+        with pytest.raises(sm.InvalidTableError) as found:
+            sm.dask.figures(
+                _spread(subs, 3, 0),
+                through="2025-12",
+                npartitions=npartitions,
+            )
+        (problem,) = found.value.problems
+        assert (problem.table, problem.column, problem.rule, problem.count) == (
+            expected.table,
+            expected.column,
+            expected.rule,
+            expected.count,
+        )
+        assert problem.examples == expected.examples
+
+
+def test_a_deal_id_of_two_customers_is_refused_across_partitions(client: Any) -> None:
+    sample = sm.datasets.load_sample()
+    deals = sample.deals.copy()
+    other = deals.index[deals["customer_id"] != deals.loc[0, "customer_id"]][0]
+    deals.loc[other, "deal_id"] = deals.loc[0, "deal_id"]
+    with pytest.raises(sm.InvalidTableError, match=r"deals\.deal_id: unique: 2 rows"):
+        sm.dask.scorecard(
+            _spread(sample.subscriptions, 3, 0),
+            customers=_spread(sample.customers, 2, 0),
+            deals=_spread(deals, 3, 0),
+            staff=sample.staff,
+            through="2025-12",
+            npartitions=4,
+        )
+
+
 def test_what_the_partitions_set_aside_adds_up_to_one_ledgers(client: Any) -> None:
     """Nothing is dropped on the way: the partitions' set-aside counts add up."""
     sample = sm.datasets.load_sample()

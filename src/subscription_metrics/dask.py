@@ -17,14 +17,14 @@ The computation runs on Dask's current scheduler: create a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
 from ._arpa import check_resample_below
 from ._conventions import Conventions
-from ._errors import InvalidTableError, Problem
+from ._errors import MAX_EXAMPLES, InvalidTableError, Problem
 from ._ledger import Ledger, MonthLike, Rates, _month_or_none
 from ._partials import Figures, Partial, combine, finish, partial
 from ._schema import Amounts
@@ -203,6 +203,66 @@ def _blocks(
     return row_parts, customer_parts
 
 
+#: The one key rule that reaches across customers, per table: a
+#: ``subscription_id`` (a ``deal_id``) of two customers sits in two partitions
+#: after the shuffle by customer, where no partition sees both rows.
+_CROSS_KEYS: Final = {"subscriptions": "subscription_id", "deals": "deal_id"}
+
+
+def _reused(frame: dd.DataFrame | str, table: str, n: int) -> Any:
+    """
+    Return a lazy check of the table's key across the whole dataset, or None.
+
+    The ids seen on more than one row (a Dask Series of their counts), by
+    their own shuffle: computed with the figures (`_checked`), so the data
+    is read once for both.
+    """
+    column = _CROSS_KEYS.get(table)
+    if column is None:
+        return None
+    data = _frame(frame, table)
+    if column not in data.columns:
+        return None
+    from dask.delayed import delayed
+
+    counts = data[column].value_counts(split_out=n)
+    # As delayed pieces, so they compute with the delayed tree of the figures.
+    pieces = (counts[counts > 1]).to_delayed()
+    return (table, column, delayed(pd.concat)(pieces))
+
+
+def _checked(tree: Any, *checks: Any) -> Any:
+    """
+    Compute `tree` with the cross-partition key checks; raise as one machine would.
+
+    Each check (from `_reused`) finds the ids used on more than one row of
+    the whole table; any found raise `InvalidTableError` with the rule,
+    column and count of rows the single-machine check reports
+    (``unique``), and the first few ids in sorted order.
+    """
+    from dask.base import compute
+
+    present = [c for c in checks if c is not None]
+    results = compute(tree, *(series for _, _, series in present))
+    problems = []
+    for (table, column, _), found in zip(present, results[1:], strict=True):
+        if len(found):
+            ids = sorted(found.index, key=str)[:MAX_EXAMPLES]
+            problems.append(
+                Problem(
+                    table=table,
+                    column=column,
+                    rule="unique",
+                    count=int(found.sum()),
+                    examples=tuple(str(v) for v in ids),
+                    detail="each value may appear once (checked across the dataset)",
+                )
+            )
+    if problems:
+        raise InvalidTableError(problems)
+    return results[0]
+
+
 def horizon(
     rows: dd.DataFrame | str,
     *,
@@ -326,7 +386,6 @@ def partials(
     InvalidTableError
         If a partition's rows break a rule (raised from the worker).
     """
-    from dask.base import compute
     from dask.delayed import delayed
 
     check_by(by)
@@ -352,7 +411,7 @@ def partials(
         delayed(_partial)(r, c, options, wanted)
         for r, c in zip(row_parts, customer_parts, strict=True)
     ]
-    (combined,) = compute(_tree(parts, _combine))
+    combined = _checked(_tree(parts, _combine), _reused(rows, source, len(row_parts)))
     if combined is None:
         msg = "the ledger is empty: no row shows in any month"
         raise ValueError(msg)
@@ -530,8 +589,9 @@ total, resample_arpa_below
     people times the ages, not by the customers, even where every customer
     pays its own price; a partition drops a person's table as soon as its
     own customers, or the sum of the partitions under it, reach that size.
-    Deals are validated per partition: a ``deal_id`` used in two
-    partitions is not detected.
+    Deals are validated per partition, and their ``deal_id`` (like the
+    rows' ``subscription_id``) is also counted over the whole dataset: an
+    id on two rows raises `InvalidTableError`, wherever the rows are.
 
     Examples
     --------
@@ -551,7 +611,6 @@ total, resample_arpa_below
     >>> card.equals(one)
     True
     """
-    from dask.base import compute
     from dask.delayed import delayed
 
     from .scorecards import _finish_card
@@ -589,7 +648,11 @@ total, resample_arpa_below
         delayed(_card_partial)(r, c, d, options, card)
         for r, c, d in zip(row_parts, customer_parts, deal_parts, strict=True)
     ]
-    (combined,) = compute(_tree(parts, _combine_cards))
+    combined = _checked(
+        _tree(parts, _combine_cards),
+        _reused(rows, source, len(row_parts)),
+        None if deals is None else _reused(deals, "deals", len(row_parts)),
+    )
     if combined is None:
         msg = "the ledger is empty: no row shows in any month"
         raise ValueError(msg)
@@ -719,7 +782,6 @@ def tier_summary(
     >>> found.equals(sm.tiers.summary(led, classified=classified, as_of="2024-12"))
     True
     """
-    from dask.base import compute
     from dask.delayed import delayed
 
     from .tiers import _summary_finish
@@ -748,7 +810,9 @@ def tier_summary(
         delayed(_tier_partial)(r, c, t, options, (month, end))
         for r, c, t in zip(row_parts, customer_parts, class_parts, strict=True)
     ]
-    (combined,) = compute(_tree(parts, _combine_tiers))
+    combined = _checked(
+        _tree(parts, _combine_tiers), _reused(rows, source, len(row_parts))
+    )
     if combined is None:
         msg = "the ledger is empty: no row shows in any month"
         raise ValueError(msg)
@@ -1092,7 +1156,6 @@ def _summed(
     *arguments: Any,
 ) -> Any:
     """Run `work` on every partition's rows and customers; add up in a tree."""
-    from dask.base import compute
     from dask.delayed import delayed
 
     row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
@@ -1100,7 +1163,7 @@ def _summed(
         delayed(work)(r, c, *arguments)
         for r, c in zip(row_parts, customer_parts, strict=True)
     ]
-    (combined,) = compute(_tree(parts, combine))
+    combined = _checked(_tree(parts, combine), _reused(rows, source, len(row_parts)))
     if combined is None:
         msg = "the ledger is empty: no row shows in any month"
         raise ValueError(msg)
