@@ -316,6 +316,12 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
         deals=_dask_table(f[S].deals),
         staff=f[S].staff,
     ),
+    "dask.owned_book": lambda f: sm.dask.owned_book(
+        _dask_rows(f[S]),
+        assignments=_dask_table(f[S].assignments),
+        staff=f[S].staff,
+        since="2025-01",
+    ),
     "dask.tier_summary": lambda f: sm.dask.tier_summary(
         _dask_rows(f[S]),
         classified=_dask_table(sm.tiers.classify(f["accounts"]).reset_index()),
@@ -410,6 +416,13 @@ BY_CALLS: dict[str, Callable[[dict[str, Any], Any], Any]] = {
         _dask_rows(f[S]), staff=f[S].staff, by=by
     ),
     "dask.partials": lambda f, by: sm.dask.partials(_dask_rows(f[S]), by=by),
+    "dask.owned_book": lambda f, by: sm.dask.owned_book(
+        _dask_rows(f[S]),
+        assignments=_dask_table(f[S].assignments),
+        staff=f[S].staff,
+        since="2025-01",
+        by=by,
+    ),
     "ledger.bridge": lambda f, by: sm.ledger.bridge(f[L], by=by),
     "ledger.partial": lambda f, by: sm.ledger.partial(f[L], by=by),
     "ltv.estimates": lambda f, by: sm.ltv.estimates(f[L], by=by),

@@ -216,6 +216,48 @@ def test_a_deal_id_of_two_customers_is_refused_across_partitions(client: Any) ->
         )
 
 
+@pytest.mark.parametrize(
+    ("by", "role"), [("staff", "customer_success"), ("team", "customer_sales")]
+)
+def test_owned_book_equals_one_ledger(client: Any, by: str, role: str) -> None:
+    """Books per post-sale owner: sums per account, added up owner by owner."""
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    expected = sm.scorecards.owned_book(
+        led,
+        assignments=sample.assignments,
+        staff=sample.staff,
+        role=role,
+        by=by,  # type: ignore[arg-type]
+        since="2024-07",
+        through="2025-09",
+    )
+    assert len(expected) > 2
+    assert expected["churned_mrr"].sum() > 0
+    for npartitions in (1, 4):
+        found = sm.dask.owned_book(
+            _spread(sample.subscriptions, 3, 2),
+            customers=_spread(sample.customers, 2, 2),
+            assignments=_spread(sample.assignments, 3, 2),
+            staff=sample.staff,
+            role=role,
+            by=by,  # type: ignore[arg-type]
+            since="2024-07",
+            until="2025-09",
+            through=led.last_month,
+            npartitions=npartitions,
+        )
+        assert_frame_equal(found, expected, check_exact=True)
+        assert found.attrs == expected.attrs
+    with pytest.raises(ValueError, match="'since' is required"):
+        sm.dask.owned_book(
+            _spread(sample.subscriptions, 3, 2),
+            assignments=_spread(sample.assignments, 3, 2),
+            staff=sample.staff,
+            since=None,  # type: ignore[arg-type]
+        )
+
+
 def test_what_the_partitions_set_aside_adds_up_to_one_ledgers(client: Any) -> None:
     """Nothing is dropped on the way: the partitions' set-aside counts add up."""
     sample = sm.datasets.load_sample()

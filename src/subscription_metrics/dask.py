@@ -47,6 +47,7 @@ __all__ = [
     "figures",
     "horizon",
     "ltv_estimates",
+    "owned_book",
     "partials",
     "scorecard",
     "tier_summary",
@@ -818,6 +819,160 @@ def tier_summary(
         raise ValueError(msg)
     sums, unit = combined
     return _summary_finish(sums, end - month, options["conventions"], unit)
+
+
+def _owned_partial(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    assignments: pd.DataFrame,
+    options: dict[str, Any],
+    book: dict[str, Any],
+) -> tuple[pd.DataFrame, str | None] | None:
+    from ._entities import Assignment
+    from ._schema import validate
+    from .scorecards import _owned_sums, _staff_table
+
+    ledger = _ledger(rows, customers, options)
+    if ledger is None:
+        return None
+    sums = _owned_sums(
+        ledger,
+        validate(_plain(assignments), Assignment),
+        _staff_table(book["staff"]),
+        role=book["role"],
+        by=book["by"],
+        lo=book["lo"],
+        through=book["through"],
+    )
+    return sums, ledger.currency
+
+
+def _combine_owned(
+    parts: list[tuple[pd.DataFrame, str | None] | None],
+) -> tuple[pd.DataFrame, str | None] | None:
+    """Add up the owners' int64 sums of blocks, owner by owner (sorted)."""
+    present = [p for p in parts if p is not None]
+    if not present:
+        return None
+    joined = pd.concat([sums for sums, _ in present])
+    added = joined.groupby(level=0, sort=True).sum().astype(np.int64)
+    return added, present[0][1]
+
+
+def owned_book(
+    rows: dd.DataFrame | str,
+    *,
+    assignments: dd.DataFrame | str,
+    staff: pd.DataFrame,
+    since: MonthLike,
+    customers: dd.DataFrame | str | None = None,
+    source: Source = "subscriptions",
+    conventions: Conventions | None = None,
+    amounts: Amounts = "minor",
+    currency: str | None = None,
+    rates: Rates | None = None,
+    through: MonthLike | None = None,
+    role: str = "customer_success",
+    by: By = "staff",
+    until: MonthLike | None = None,
+    total: bool = True,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """
+    Return ``scorecards.owned_book`` of all the rows, computed on Dask.
+
+    Every expansion, contraction and churn is credited to whoever held the
+    account in `role` that month, and the books at the start and the end
+    to their holders: all per account, so the rows, customers and
+    assignments are shuffled by customer alike, every partition sums its
+    accounts per owner (int64), the sums are added up owner by owner on
+    the workers and the company row and the churn rates are taken here.
+    The result equals ``owned_book`` on one ledger of all the rows.
+
+    Parameters
+    ----------
+    rows, customers, source, conventions, amounts, currency, rates, through, npartitions
+        As for `partials` (`through` is the data horizon).
+    assignments : dask.dataframe.DataFrame or str
+        Dated owners (`Assignment` columns), or the path of a Parquet dataset.
+    staff : pandas.DataFrame
+        People (`StaffMember` columns): a small table, sent to every partition.
+    since : pandas.Period, str or date
+        The window's first month, ``owned_book``'s `since`. Required here:
+        one ledger's default (its first month) is not a partition's.
+    role, by, total
+        As for ``owned_book``.
+    until : pandas.Period, str or date, optional
+        The window's last month, ``owned_book``'s `through` (default: the
+        data horizon).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``scorecards.owned_book`` on one ledger of all the rows.
+
+    Raises
+    ------
+    ValueError
+        If no row shows in any month, or an option is invalid.
+    InvalidTableError
+        If a partition's rows or assignments break a rule (raised from the
+        worker), as ``owned_book`` raises them; overlapping assignments of
+        an account are always in one partition.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> import subscription_metrics as sm
+    >>> sample = sm.datasets.load_sample()
+    >>> led = sm.Ledger.from_subscriptions(
+    ...     sample.subscriptions, customers=sample.customers)
+    >>> found = sm.dask.owned_book(
+    ...     dd.from_pandas(sample.subscriptions, npartitions=3),
+    ...     assignments=dd.from_pandas(sample.assignments, npartitions=2),
+    ...     staff=sample.staff,
+    ...     since="2025-01",
+    ...     through="2025-12",
+    ...     by="team",
+    ... )
+    >>> found.equals(sm.scorecards.owned_book(
+    ...     led, assignments=sample.assignments, staff=sample.staff, by="team",
+    ...     since="2025-01"))
+    True
+    """
+    from dask.delayed import delayed
+
+    from .scorecards import _owned_finish, _post_sale_role, _staff_table
+
+    check_by(by, what="'staff' or 'team'")
+    if by not in ("staff", "team"):
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
+    chosen_role = _post_sale_role(role)
+    _staff_table(staff)  # refuse a bad staff table here, not on every worker
+    lo = _month_or_none(since, "since")
+    if lo is None:
+        msg = "'since' is required: the window's first month, shared by every partition"
+        raise ValueError(msg)
+    _month_or_none(until, "until")
+    options = _options(source, conventions, amounts, currency, rates, through)
+    _horizon_of(rows, options)  # one horizon for every partition
+    table = _keyed(_frame(assignments, "assignments"), "assignments")
+    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    held = list(_shuffled(table, len(row_parts)).to_delayed())
+    book = {"staff": staff, "role": chosen_role, "by": by, "lo": lo, "through": until}
+    parts = [
+        delayed(_owned_partial)(r, c, a, options, book)
+        for r, c, a in zip(row_parts, customer_parts, held, strict=True)
+    ]
+    combined = _checked(
+        _tree(parts, _combine_owned), _reused(rows, source, len(row_parts))
+    )
+    if combined is None:
+        msg = "the ledger is empty: no row shows in any month"
+        raise ValueError(msg)
+    sums, book_currency = combined
+    return _owned_finish(sums, by=by, total=total, currency=book_currency)
 
 
 def _keyed(table: dd.DataFrame, name: str) -> dd.DataFrame:

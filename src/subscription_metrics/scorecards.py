@@ -1898,20 +1898,50 @@ def owned_book(
     All                       2278     39451000                 0.286
     """
     check_by(by, what="'staff' or 'team'")
-    try:
-        chosen_role = Role(role)
-    except ValueError:
-        allowed = ", ".join(repr(r.value) for r in POST_SALE)
-        msg = f"'role' must be one of {allowed}, got {role!r}"
-        raise ValueError(msg) from None
+    chosen_role = _post_sale_role(role)
     table = validate(assignments, Assignment)
     people = _staff_table(staff)
     if ledger.first_month is None or ledger.last_month is None:
         msg = "the ledger is empty; there is no book to score"
         raise ValueError(msg)
     lo = _month_or_none(since, "since")
-    hi = _month_or_none(through, "through")
     lo = int(ledger.first_month.ordinal) if lo is None else lo
+    sums = _owned_sums(
+        ledger, table, people, role=chosen_role, by=by, lo=lo, through=through
+    )
+    return _owned_finish(sums, by=by, total=total, currency=ledger.currency)
+
+
+def _post_sale_role(role: str) -> Role:
+    """Return the post-sale `Role` named `role`, or raise naming the allowed ones."""
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(repr(r.value) for r in POST_SALE)
+        msg = f"'role' must be one of {allowed}, got {role!r}"
+        raise ValueError(msg) from None
+
+
+def _owned_sums(
+    ledger: Ledger,
+    table: pd.DataFrame,
+    people: pd.DataFrame,
+    *,
+    role: Role,
+    by: By,
+    lo: int,
+    through: MonthLike | None,
+) -> pd.DataFrame:
+    """
+    Return the int64 sums of `owned_book` per owner, for a block of customers.
+
+    `table` is validated assignments, `people` the staff table indexed by
+    id, `lo` the window's first month (shared by every block). The sums of
+    blocks add up owner by owner (`_owned_finish` takes their sum).
+    """
+    assert ledger.last_month is not None
+    chosen_role = role
+    hi = _month_or_none(through, "through")
     hi = (
         int(ledger.last_month.ordinal)
         if hi is None
@@ -1977,6 +2007,14 @@ def owned_book(
         }
     )
     out = out.fillna(0).astype(np.int64)
+    return out
+
+
+def _owned_finish(
+    sums: pd.DataFrame, *, by: By, total: bool, currency: str | None
+) -> pd.DataFrame:
+    """Finish `owned_book` from the owners' sums: the company row and the rates."""
+    out = sums.astype(np.int64)
     out.index = out.index.rename("staff_id" if by == "staff" else "team")
     if total:
         company = out.sum().to_frame().T
@@ -1989,5 +2027,5 @@ def owned_book(
         losses - out["expansion_mrr"].to_numpy(np.float64), base
     )
     out = out[list(OWNED_COLUMNS)]
-    out.attrs["currency"] = ledger.currency
+    out.attrs["currency"] = currency
     return out
