@@ -387,8 +387,6 @@ def partials(
     InvalidTableError
         If a partition's rows break a rule (raised from the worker).
     """
-    from dask.delayed import delayed
-
     check_by(by)
     options = _options(source, conventions, amounts, currency, rates, through)
     if through is None:
@@ -407,16 +405,9 @@ def partials(
     else:
         _month_or_none(through, "through")
     wanted = {"by": by, "period": period, "cohort": cohort}
-    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
-    parts = [
-        delayed(_partial)(r, c, options, wanted)
-        for r, c in zip(row_parts, customer_parts, strict=True)
-    ]
-    combined = _checked(_tree(parts, _combine), _reused(rows, source, len(row_parts)))
-    if combined is None:
-        msg = "the ledger is empty: no row shows in any month"
-        raise ValueError(msg)
-    result: Partial = combined
+    result: Partial = _summed(
+        rows, customers, npartitions, source, _partial, _combine, options, wanted
+    )
     return result
 
 
@@ -612,8 +603,6 @@ total, resample_arpa_below
     >>> card.equals(one)
     True
     """
-    from dask.delayed import delayed
-
     from .scorecards import _finish_card
 
     check_by(by, what="'staff' or 'team'")
@@ -639,24 +628,17 @@ total, resample_arpa_below
         "total": total,
         "resample_below": check_resample_below(resample_arpa_below),
     }
-    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
-    deal_parts: list[Any] = [None] * len(row_parts)
-    if deals is not None:
-        deal_table = _frame(deals, "deals")
-        _check_customer_column(deal_table, "deals")
-        deal_parts = list(_shuffled(deal_table, len(row_parts)).to_delayed())
-    parts = [
-        delayed(_card_partial)(r, c, d, options, card)
-        for r, c, d in zip(row_parts, customer_parts, deal_parts, strict=True)
-    ]
-    combined = _checked(
-        _tree(parts, _combine_cards),
-        _reused(rows, source, len(row_parts)),
-        None if deals is None else _reused(deals, "deals", len(row_parts)),
+    combined = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _card_partial,
+        _combine_cards,
+        options,
+        card,
+        tables=[("deals", deals)],
     )
-    if combined is None:
-        msg = "the ledger is empty: no row shows in any month"
-        raise ValueError(msg)
     return _finish_card(
         combined,
         staff=staff,
@@ -783,8 +765,6 @@ def tier_summary(
     >>> found.equals(sm.tiers.summary(led, classified=classified, as_of="2024-12"))
     True
     """
-    from dask.delayed import delayed
-
     from .tiers import _summary_finish
 
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
@@ -801,23 +781,17 @@ def tier_summary(
         )
         raise ValueError(msg)
     end = min(month + months, last)
-    table = _frame(classified, "classified")
-    if "customer_id" not in table.columns and table.index.name == "customer_id":
-        table = table.reset_index()
-    _check_customer_column(table, "classified")
-    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
-    class_parts = list(_shuffled(table, len(row_parts)).to_delayed())
-    parts = [
-        delayed(_tier_partial)(r, c, t, options, (month, end))
-        for r, c, t in zip(row_parts, customer_parts, class_parts, strict=True)
-    ]
-    combined = _checked(
-        _tree(parts, _combine_tiers), _reused(rows, source, len(row_parts))
+    sums, unit = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _tier_partial,
+        _combine_tiers,
+        options,
+        (month, end),
+        tables=[("classified", classified)],
     )
-    if combined is None:
-        msg = "the ledger is empty: no row shows in any month"
-        raise ValueError(msg)
-    sums, unit = combined
     return _summary_finish(sums, end - month, options["conventions"], unit)
 
 
@@ -940,8 +914,6 @@ def owned_book(
     ...     since="2025-01"))
     True
     """
-    from dask.delayed import delayed
-
     from .scorecards import _owned_finish, _post_sale_role, _staff_table
 
     check_by(by, what="'staff' or 'team'")
@@ -957,21 +929,18 @@ def owned_book(
     _month_or_none(until, "until")
     options = _options(source, conventions, amounts, currency, rates, through)
     _horizon_of(rows, options)  # one horizon for every partition
-    table = _keyed(_frame(assignments, "assignments"), "assignments")
-    row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
-    held = list(_shuffled(table, len(row_parts)).to_delayed())
     book = {"staff": staff, "role": chosen_role, "by": by, "lo": lo, "through": until}
-    parts = [
-        delayed(_owned_partial)(r, c, a, options, book)
-        for r, c, a in zip(row_parts, customer_parts, held, strict=True)
-    ]
-    combined = _checked(
-        _tree(parts, _combine_owned), _reused(rows, source, len(row_parts))
+    sums, book_currency = _summed(
+        rows,
+        customers,
+        npartitions,
+        source,
+        _owned_partial,
+        _combine_owned,
+        options,
+        book,
+        tables=[("assignments", assignments)],
     )
-    if combined is None:
-        msg = "the ledger is empty: no row shows in any month"
-        raise ValueError(msg)
-    sums, book_currency = combined
     return _owned_finish(sums, by=by, total=total, currency=book_currency)
 
 
@@ -1309,16 +1278,34 @@ def _summed(
     work: Any,
     combine: Any,
     *arguments: Any,
+    tables: Sequence[tuple[str, dd.DataFrame | str | None]] = (),
 ) -> Any:
-    """Run `work` on every partition's rows and customers; add up in a tree."""
+    """
+    Run `work` on every partition's rows and customers; add up in a tree.
+
+    `tables` are more tables keyed by customer (name, frame or path, or
+    None), shuffled alike and handed to `work` after the customers, in
+    order (None for a missing one). The keys that reach across customers
+    (`_CROSS_KEYS`) of the rows and of those tables are checked over the
+    whole dataset in the same computation (`_checked`).
+    """
     from dask.delayed import delayed
 
     row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
+    n = len(row_parts)
+    extra: list[list[Any]] = []
+    checks = [_reused(rows, source, n)]
+    for name, table in tables:
+        if table is None:
+            extra.append([None] * n)
+            continue
+        extra.append(list(_shuffled(_keyed(_frame(table, name), name), n).to_delayed()))
+        checks.append(_reused(table, name, n))
     parts = [
-        delayed(work)(r, c, *arguments)
-        for r, c in zip(row_parts, customer_parts, strict=True)
+        delayed(work)(r, c, *more, *arguments)
+        for r, c, *more in zip(row_parts, customer_parts, *extra, strict=True)
     ]
-    combined = _checked(_tree(parts, combine), _reused(rows, source, len(row_parts)))
+    combined = _checked(_tree(parts, combine), *checks)
     if combined is None:
         msg = "the ledger is empty: no row shows in any month"
         raise ValueError(msg)
