@@ -341,3 +341,23 @@ def test_groups_refitted_in_batches_give_the_same_distribution(
         assert np.isfinite(b).all()
         se = np.sqrt((a.var(axis=1) + b.var(axis=1)) / 400)
         assert (np.abs(a.mean(axis=1) - b.mean(axis=1)) < 4 * se + 1e-12).all()
+
+
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=8),
+    st.one_of(st.just(0.0), st.floats(1e-6, 0.9)),  # as fits give it
+    st.floats(0.0, 0.05),
+    st.one_of(st.none(), st.integers(1, 80)),
+)
+def test_one_curve_gives_the_three_figures_bit_for_bit(means, polar, discount, horizon):
+    """`lifetimes_and_survival` equals `payments` twice and `curve`, to the bit."""
+    from subscription_metrics._sbg import lifetimes_and_survival
+
+    m = np.asarray(means)
+    phi = np.full(len(m), polar)
+    points = [0, 6, 12]
+    with np.errstate(all="ignore"):  # never-churning groups: inf lifetimes
+        paid, lifetime, at = lifetimes_and_survival(m, phi, discount, horizon, points)
+        np.testing.assert_array_equal(paid, payments(m, phi, discount, horizon))
+        np.testing.assert_array_equal(lifetime, payments(m, phi, 0.0, horizon))
+        np.testing.assert_array_equal(at, curve(m, phi, 13)[..., points])

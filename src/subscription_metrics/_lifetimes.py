@@ -45,11 +45,10 @@ from ._km import (
 )
 from ._ledger import Ledger, MonthLike, _month_or_none, is_active
 from ._sbg import (
-    curve,
     fit_counts,
     generator,
     lifetime_fits,
-    payments,
+    lifetimes_and_survival,
     percentile_band,
     simulated_from_sizes,
     window_sizes,
@@ -506,20 +505,17 @@ def _sbg_bands(
         return _Bands(point, low, high)
 
     bands: dict[str, _Bands] = {}
-    paid = payments(m, phi, discount, horizon)
-    paid_draws = payments(dm, dphi, discount, horizon)
-    bands["discounted_lifetime"] = band(paid, paid_draws)
-    bands["expected_lifetime"] = band(
-        payments(m, phi, 0.0, horizon), payments(dm, dphi, 0.0, horizon)
+    # One survival curve per fit and per draw gives all three figures.
+    paid, lifetime, curves = lifetimes_and_survival(m, phi, discount, horizon, points)
+    paid_draws, lifetime_draws, sampled = lifetimes_and_survival(
+        dm, dphi, discount, horizon, points
     )
+    bands["discounted_lifetime"] = band(paid, paid_draws)
+    bands["expected_lifetime"] = band(lifetime, lifetime_draws)
     bands["lifetime_value"] = band(
         _money(margin * mean_mrr, paid),
         _money(margin * arpa, paid_draws),
     )
-    width = max(points) + 1
-    at = np.asarray(points, np.int64)
-    curves = curve(m, phi, width)[:, at]
-    sampled = curve(dm, dphi, width)[:, :, at]
     for j, t in enumerate(points):
         bands[f"survival_{t}"] = band(curves[:, j], sampled[:, :, j])
     columns: dict[str, Any] = {

@@ -2051,6 +2051,36 @@ def payments(
     return result.reshape(m.shape)
 
 
+def lifetimes_and_survival(
+    m: FloatArray,
+    phi: FloatArray,
+    discount: float,
+    horizon: int | None,
+    points: Sequence[int],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """
+    Discounted and undiscounted `payments`, and ``S`` at `points`, from one curve.
+
+    The same numbers as ``payments(m, phi, discount, horizon)``,
+    ``payments(m, phi, 0.0, horizon)`` and ``curve(m, phi, width)[..., points]``
+    (a prefix of a curve is the shorter curve, bit for bit: its log-survival
+    is a running sum), with one survival curve instead of three where the
+    horizon reaches the last point; the last axis of the third is `points`.
+    """
+    at = np.asarray(points, np.int64)
+    width = int(at.max(initial=0)) + 1
+    if horizon is None or horizon < width:
+        return (
+            payments(m, phi, discount, horizon),
+            payments(m, phi, 0.0, horizon),
+            curve(m, phi, width)[..., at],
+        )
+    survival = curve(np.asarray(m, np.float64), np.asarray(phi, np.float64), horizon)
+    weights = (1.0 + discount) ** -np.arange(horizon, dtype=np.float64)
+    ones = np.ones(horizon)
+    return survival @ weights, survival @ ones, survival[..., at]
+
+
 # --------------------------------------------------------------------------
 # Uncertainty: a parametric bootstrap
 # --------------------------------------------------------------------------
