@@ -408,6 +408,13 @@ CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
         .compute()
         .sort_values("customer_id", ignore_index=True)
     ),
+    "dask.owned_book": lambda f: sm.dask.owned_book(
+        _dask(f["subscriptions"]),
+        assignments=_dask(f["assignments"]),
+        staff=f["staff"],
+        since="2025-01",
+        **_money(f),
+    ),
     "dask.tier_summary": lambda f: sm.dask.tier_summary(
         _dask(f["subscriptions"]),
         customers=_dask(f["customers"]),
@@ -698,6 +705,9 @@ READS: dict[str, tuple[str, ...]] = {
     # its index mutations (a MultiIndex) have no Dask form, so only the
     # ledger's tables are mutated here.
     "dask.tier_summary": ("subscriptions", "customers", "rates"),
+    # The rows' rules are those of every sm.dask call above; the assignments
+    # are checked per block by `owned_book`'s own code.
+    "dask.owned_book": ("assignments",),
     # Usage is checked per block by `tiers.account_features`' own code; its
     # mutations are run there, so only the ledger's tables are mutated here.
     "dask.classify": ("subscriptions", "customers", "rates"),
