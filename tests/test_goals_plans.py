@@ -1445,3 +1445,71 @@ class TestSeveralFitAttributes:
             level=["level", "staff_id", "metric", "period"],
         )
         assert r2["actual"].iloc[0] == pytest.approx(30_000 * y_partner + 5_000 * y_all)
+
+
+def test_ltv_credit_and_the_ltv_booked_paced_are_one_figure(small):
+    """By default `credited_attainment` credits a deal at the multiple `pacing`
+    paces its LTV booked on (its segment's pooled churn), bounds included;
+    ``ltv_method="estimates"`` keeps the unpooled multiples of `ltv.estimates`."""
+    from subscription_metrics._economics import conventional_ltv
+
+    from .test_goals import STAFF as REPS
+
+    plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+    goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
+    policy = sm.goals.CreditPolicy(basis="ltv", clawback_months=6)
+    paced = sm.goals.pacing(
+        small, targets=goals, deals=DEALS, policy=policy, through="2024-03"
+    )
+    credited = sm.goals.credited_attainment(
+        small, deals=DEALS[DEALS["kind"] == "new"], policy=policy, through="2024-03"
+    )
+    # Segment x's multiple at its pooled churn and at each end of its interval.
+    rate = sm.goals.pooled_churn(small, by="segment", as_of="2024-03").loc["x"]
+    _, (m, m_low, m_high) = conventional_ltv(
+        np.ones(3),
+        np.array(
+            [rate["churn_rate"], rate["churn_rate_upper"], rate["churn_rate_lower"]]
+        ),
+        small.conventions,
+    )
+    # r1: d1 (a, 10,000) and d2 (b, 20,000) in January, both segment x; b is
+    # lost in March after paying 2 months (margin 1): 20,000 x m - 40,000 back.
+    r1 = credited.loc["r1"]
+    to_march = paced.xs(
+        ("staff", "r1", "ltv_bookings", "All", pd.Period("2024-03", "M")),
+        level=["level", "staff_id", "metric", "segment", "period"],
+    ).iloc[0]
+    for bound, multiple in (("", m), ("_lower", m_low), ("_upper", m_high)):
+        want = 30_000 * multiple - max(20_000 * multiple - 40_000, 0)
+        assert to_march[f"actual_to_date{bound}"] == pytest.approx(want, rel=1e-12)
+    assert r1["credited_ltv"].sum() == pytest.approx(to_march["actual_to_date"])
+    assert m_low < m < m_high
+    # Month by month: January's credit is lowest at the lower multiple; March's
+    # clawback is largest (its credit lowest) at the upper one.
+    jan, march = (r1.loc[pd.Period(month, "M")] for month in ("2024-01", "2024-03"))
+    assert jan["credited_ltv_lower"] == pytest.approx(30_000 * m_low)
+    assert jan["credited_ltv_upper"] == pytest.approx(30_000 * m_high)
+    assert march["credited_ltv"] == pytest.approx(-(20_000 * m - 40_000))
+    assert march["credited_ltv_lower"] == pytest.approx(-(20_000 * m_high - 40_000))
+    assert march["credited_ltv_upper"] == pytest.approx(-(20_000 * m_low - 40_000))
+    # The other convention, asked for by name, reads ltv.estimates: no
+    # interval, and no multiple at all for y (c, its one customer, has not
+    # churned by March): r1's deals only.
+    other = sm.goals.credited_attainment(
+        small,
+        deals=DEALS[DEALS["owner_id"] == "r1"],
+        policy=policy,
+        ltv_method="estimates",
+        through="2024-03",
+    )
+    estimates = sm.goals.segment_ltv_multiples(
+        small, method="estimates", as_of="2024-03"
+    )
+    jan = other.loc[("r1", pd.Period("2024-01", "M"))]
+    assert jan["credit_ltv"] == pytest.approx(30_000 * estimates["x"], rel=1e-12)
+    assert np.isnan(jan["credited_ltv_lower"])
+    with pytest.raises(ValueError, match="'ltv_method' must be one of"):
+        sm.goals.credited_attainment(
+            small, deals=DEALS, policy=policy, ltv_method="mean"
+        )

@@ -88,6 +88,7 @@ __all__ = [
 ]
 
 Basis = Literal["bookings", "ltv"]
+LtvMethod = Literal["pooled", "estimates"]
 By = Literal["staff", "team"]
 
 _NONE: Final = "(none)"
@@ -109,6 +110,8 @@ ATTAINMENT_COLUMNS: Final = {
         "credit_ltv",
         "clawback_ltv",
         "credited_ltv",
+        "credited_ltv_lower",
+        "credited_ltv_upper",
         "deals_clawed_back",
     ),
 }
@@ -194,18 +197,36 @@ def segment_ltv_multiples(
     ledger: Ledger,
     *,
     segment: str = "segment",
+    method: LtvMethod = "pooled",
+    prior_months: float = 120.0,
     as_of: MonthLike | None = None,
     conventions: Conventions | None = None,
 ) -> pd.Series:
     """
-    Return each segment's expected LTV per unit of MRR, from `ltv.estimates`.
+    Return each segment's expected LTV per unit of MRR.
 
-    The multiple is ``lifetime_value / average_revenue_per_account`` of the
-    segment in month `as_of`: the months of (margin-weighted, discounted)
-    MRR a customer of the segment is expected to pay, under the
-    conventions' churn rate, smoothing window, margin, discount rate and
-    lifetime cap. The company's multiple is under ``"All"`` and serves
-    customers without a segment.
+    The multiple is the months of (margin-weighted, discounted) MRR a
+    customer of the segment is expected to pay, under the conventions'
+    margin, discount rate, lifetime cap and zero-churn policy. The
+    **multiple convention** (`method`) says which churn rate it is read
+    from:
+
+    - ``"pooled"`` (the default): the segment's `pooled_churn` rate, its
+      churned customers over customer-months at risk pooled toward the
+      company's rate with `prior_months` of weight. A thin segment (a few
+      customers, a lucky quarter without a loss) stays near the company's
+      multiple instead of being trusted blindly, and the rate carries an
+      interval, so an LTV credit built on it does too. `pacing` and
+      `goal_history` read their multiples the same way, so the LTV a
+      person is credited (`credited_attainment`) and the LTV booked they
+      are paced on are one figure.
+    - ``"estimates"``: ``lifetime_value / average_revenue_per_account`` of
+      `ltv.estimates` for the segment in month `as_of` (the conventions'
+      churn rate and smoothing window, unpooled): the figure of the
+      unit-economics tables, without an interval.
+
+    The company's multiple is under ``"All"``; with ``"pooled"``, customers
+    without a segment have a ``"(none)"`` row of their own.
 
     Parameters
     ----------
@@ -213,16 +234,27 @@ def segment_ltv_multiples(
         The ledger; `segment` is one of its customer attributes.
     segment : str, default 'segment'
         The customer attribute known at the sale.
+    method : {'pooled', 'estimates'}, default 'pooled'
+        The multiple convention above.
+    prior_months : float, default 120.0
+        Under ``"pooled"``, the weight of the company's rate, in
+        customer-months (`pooled_churn`).
     as_of : pandas.Period, str or date, optional
         The month read (default: the ledger's last month).
     conventions : Conventions, optional
         Other choices than the ledger's for the churn rate and the LTV (a
-        longer ``ltv_churn_window_months`` steadies a noisy monthly rate).
+        longer ``ltv_churn_window_months`` steadies a noisy monthly rate
+        under ``"estimates"``).
 
     Returns
     -------
     pandas.Series
         Float multiples indexed by segment value, with ``"All"`` last.
+
+    Notes
+    -----
+    Changed in the unreleased version: the default is ``"pooled"`` (it was
+    the unpooled ``"estimates"``).
 
     Examples
     --------
@@ -232,6 +264,13 @@ def segment_ltv_multiples(
     ...     sample.subscriptions, customers=sample.customers)
     >>> sm.goals.segment_ltv_multiples(led).round(1)
     segment
+    enterprise    132.9
+    mid_market     55.6
+    smb            39.1
+    All            47.6
+    Name: ltv_multiple, dtype: float64
+    >>> sm.goals.segment_ltv_multiples(led, method="estimates").round(1)
+    segment
     enterprise    69.2
     mid_market    66.5
     smb           36.0
@@ -239,7 +278,25 @@ def segment_ltv_multiples(
     Name: ltv_multiple, dtype: float64
     """
     check_by(segment, what="a customer attribute (a str)")
+    check_option(method, name="method", allowed=("pooled", "estimates"))
     read = as_of_month(ledger, as_of, empty=_EMPTY)
+    if method == "pooled":
+        bounds = _ltv_bounds(
+            ledger,
+            segment=[segment],
+            read=read,
+            prior_months=prior_months,
+            level=0.95,
+            conventions=_rate_conventions(ledger, conventions),
+        )
+        point = bounds["multiple"]
+        company = point.index == _ALL
+        point = pd.concat([point[~company], point[company]])
+        return pd.Series(
+            point.to_numpy(np.float64),
+            index=pd.Index(point.index, dtype=object),
+            name="ltv_multiple",
+        ).rename_axis(segment)
     month = pd.Period(ordinal=read, freq="M")
     table = estimates(
         ledger, by=segment, since=month, through=month, conventions=conventions
@@ -286,6 +343,9 @@ def credited_attainment(
     policy: CreditPolicy | None = None,
     segment_ltv: pd.Series | None = None,
     segment: str = "segment",
+    ltv_method: LtvMethod = "pooled",
+    prior_months: float = 120.0,
+    level: float = 0.95,
     by: By = "staff",
     through: MonthLike | None = None,
     conventions: Conventions | None = None,
@@ -314,10 +374,20 @@ def credited_attainment(
         The rule (default ``CreditPolicy()``: bookings, no clawback).
     segment_ltv : pandas.Series, optional
         Under ``basis="ltv"``, the LTV multiple of each segment value (with
-        ``"All"`` for customers without one); default
-        `segment_ltv_multiples` of the ledger at the last month.
+        ``"All"`` for customers without one), instead of those of
+        `ltv_method`; the credit then has no interval (NaN bounds).
     segment : str, default 'segment'
         The customer attribute the multiples are keyed by.
+    ltv_method : {'pooled', 'estimates'}, default 'pooled'
+        Under ``basis="ltv"`` without `segment_ltv`, the multiple
+        convention of `segment_ltv_multiples`, read at `through`:
+        ``"pooled"``, each segment's pooled churn (`pooled_churn`), the
+        multiples `pacing` paces the LTV booked on, with an interval; or
+        ``"estimates"``, `ltv.estimates` of the segment, without one.
+    prior_months : float, default 120.0
+        Under ``"pooled"``, the pooling weight of the churn (as `pacing`'s).
+    level : float, default 0.95
+        Under ``"pooled"``, the probability of the interval.
     by : {'staff', 'team'}, default 'staff'
         Credit people, or their teams.
     through : pandas.Period, str or date, optional
@@ -334,7 +404,12 @@ def credited_attainment(
         with a deal or a clawback), with `ATTAINMENT_COLUMNS` of the basis:
         ``deals`` won, ``booked_mrr`` (int64), the credit, the clawback and
         their difference (``*_mrr``: int64 minor units; ``*_ltv``: float
-        expectations in minor units), and ``deals_clawed_back``.
+        expectations in minor units), under ``"ltv"`` the interval of the
+        month's credited LTV (``credited_ltv_lower``, ``credited_ltv_upper``:
+        the credit less the clawback with every multiple at the lower end of
+        its interval, and at the upper, as `pacing` takes them; the lower
+        of the two figures and the higher, since a clawback is larger at the
+        upper end; NaN without an interval), and ``deals_clawed_back``.
         ``attrs["currency"]`` names the currency and ``attrs["policy"]``
         the policy.
 
@@ -360,8 +435,19 @@ def credited_attainment(
     booked_mrr      25003000
     clawback_mrr     4582200
     dtype: int64
+
+    Under LTV credit, the credited LTV is an estimate with an interval:
+
+    >>> ltv = sm.goals.credited_attainment(
+    ...     led, deals=new, policy=CreditPolicy(basis="ltv", clawback_months=6))
+    >>> total = ltv.loc[sm.datasets.REP_A].sum()
+    >>> bool(total["credited_ltv_lower"] < total["credited_ltv"]
+    ...      < total["credited_ltv_upper"])
+    True
     """
     check_by(by, what="'staff' or 'team'")
+    check_option(ltv_method, name="ltv_method", allowed=("pooled", "estimates"))
+    chosen_level = check_level(level)
     chosen_policy = CreditPolicy() if policy is None else policy
     chosen = _rate_conventions(ledger, conventions)
     last = as_of_month(ledger, None, empty=_EMPTY)
@@ -387,14 +473,35 @@ def credited_attainment(
     lost = next_loss(code, won, loss_customer, loss_month)
     lost = np.where(lost <= read, lost, NEVER)
     months_paid = np.where(lost < NEVER, lost - won, NEVER)
+    interval = False
     if chosen_policy.basis == "bookings":
         credit = mrr.astype(np.float64)
+        low = high = credit
         realised = np.zeros(len(mrr), np.float64)
+    elif segment_ltv is None and ltv_method == "pooled":
+        check_by(segment, what="a customer attribute (a str)")
+        bounds = _ltv_bounds(
+            ledger,
+            segment=[segment],
+            read=read,
+            prior_months=prior_months,
+            level=chosen_level,
+            conventions=chosen,
+        )
+        row = _pooled_rows(
+            pd.Index(bounds.index), _customer_fits(ledger, [segment]), code
+        )
+        interval = True
+        credit = mrr * bounds["multiple"].to_numpy(np.float64)[row]
+        low = mrr * bounds["lower"].to_numpy(np.float64)[row]
+        high = mrr * bounds["upper"].to_numpy(np.float64)[row]
+        realised = mrr * np.minimum(months_paid, 10**6) * chosen.gross_margin
     else:
         multiples = (
             segment_ltv_multiples(
                 ledger,
                 segment=segment,
+                method="estimates",
                 as_of=pd.Period(ordinal=read, freq="M"),
                 conventions=chosen,
             )
@@ -418,15 +525,24 @@ def credited_attainment(
             )
             raise ValueError(msg)
         credit = mrr * multiple
+        low = high = credit
         realised = mrr * np.minimum(months_paid, 10**6) * chosen.gross_margin
-    back = clawbacks(
-        credit,
-        realised,
-        months_paid,
-        clawback_months=chosen_policy.clawback_months,
-        clawback_share=chosen_policy.clawback_share,
-    )
+
+    def taken_back(amount: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        back: npt.NDArray[np.float64] = clawbacks(
+            amount,
+            realised,
+            months_paid,
+            clawback_months=chosen_policy.clawback_months,
+            clawback_share=chosen_policy.clawback_share,
+        )
+        return back
+
+    back, back_low, back_high = taken_back(credit), taken_back(low), taken_back(high)
     clawed = back > 0
+    # A bound's clawback may be taken where the point's is not (the upper
+    # credit is more than the deal realised, the point is not).
+    any_back = clawed | (back_low > 0) | (back_high > 0)
     # Shares of whole minor units: rounded half to even, never above the deal.
     back_mrr = np.minimum(np.rint(back), mrr).astype(np.int64)
     check_total_fits(
@@ -442,25 +558,29 @@ def credited_attainment(
                 "deals": np.ones(len(mrr), np.int64),
                 "booked": mrr,
                 "credit": credit,
+                "low": low,
+                "high": high,
             }
         )
         # Float sums in an order fixed by the data, not the rows' order.
-        .sort_values([*keys, "credit"], kind="stable")
-        .groupby(keys)[["deals", "booked", "credit"]]
+        .sort_values([*keys, "credit", "low", "high"], kind="stable")
+        .groupby(keys)[["deals", "booked", "credit", "low", "high"]]
         .sum()
     )
     back_rows = (
         pd.DataFrame(
             {
-                "label": labels[clawed],
-                "period": lost[clawed],
-                "back": back[clawed],
-                "back_mrr": back_mrr[clawed],
-                "clawed": np.ones(int(clawed.sum()), np.int64),
+                "label": labels[any_back],
+                "period": lost[any_back],
+                "back": back[any_back],
+                "back_low": back_low[any_back],
+                "back_high": back_high[any_back],
+                "back_mrr": back_mrr[any_back],
+                "clawed": clawed[any_back].astype(np.int64),
             }
         )
-        .sort_values([*keys, "back"], kind="stable")
-        .groupby(keys)[["back", "back_mrr", "clawed"]]
+        .sort_values([*keys, "back", "back_low", "back_high"], kind="stable")
+        .groupby(keys)[["back", "back_low", "back_high", "back_mrr", "clawed"]]
         .sum()
     )
     union = credited_rows.index.union(back_rows.index)
@@ -471,7 +591,7 @@ def credited_attainment(
         ],
         axis=1,
     )
-    level = "staff_id" if by == "staff" else "team"
+    index_name = "staff_id" if by == "staff" else "team"
     index = pd.MultiIndex.from_arrays(
         [
             pd.Index(union.get_level_values("label"), dtype=object),
@@ -479,7 +599,7 @@ def credited_attainment(
                 union.get_level_values("period").to_numpy(np.int64), freq="M"
             ),
         ],
-        names=[level, "period"],
+        names=[index_name, "period"],
     )
     columns = ATTAINMENT_COLUMNS[chosen_policy.basis]
     result = pd.DataFrame(index=index)
@@ -495,6 +615,18 @@ def credited_attainment(
         result["credit_ltv"] = out["credit"].to_numpy(np.float64)
         result["clawback_ltv"] = out["back"].to_numpy(np.float64)
         result["credited_ltv"] = result["credit_ltv"] - result["clawback_ltv"]
+        # A month's credit rises with the multiple and its clawbacks fall: the
+        # month's figure at each end of the interval, the lower and the higher.
+        ends = np.stack(
+            [
+                result["credited_ltv"].to_numpy(np.float64),
+                (out["low"] - out["back_low"]).to_numpy(np.float64),
+                (out["high"] - out["back_high"]).to_numpy(np.float64),
+            ]
+        )
+        nan = np.full(len(result), np.nan)
+        result["credited_ltv_lower"] = ends.min(axis=0) if interval else nan
+        result["credited_ltv_upper"] = ends.max(axis=0) if interval else nan
     result["deals_clawed_back"] = out["clawed"].to_numpy(np.int64)
     result = result[list(columns)]
     result.attrs["currency"] = ledger.currency
@@ -1465,7 +1597,8 @@ class GoalHistory:
         Share of the new deals of the window (shifted back by
         `early_months`, so each had them to show) lost within `early_months`.
     expansion_rate : float
-        Expansion MRR a month over MRR at the month's start, pooled.
+        Expansion MRR a month over MRR at the month's start, pooled: >= 0,
+        above 1 when a month's expansion exceeds the MRR it started from.
     loss_rate : float
         Churned and contraction MRR a month over MRR at the start, pooled.
     pipeline_win_rate : float
@@ -1510,7 +1643,7 @@ class GoalHistory:
     )
     early_months: int = attrs.field(validator=_int_at_least(1))
     early_churn_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
-    expansion_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    expansion_rate: float = attrs.field(converter=float, validator=_amount_or_nan)
     loss_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     pipeline_win_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     onboarding_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
@@ -2658,6 +2791,28 @@ def _ltv_bounds(
     )
 
 
+def _pooled_rows(
+    pooled_index: pd.Index,
+    fits: Sequence[npt.NDArray[np.object_]],
+    code: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """
+    Row of `pooled_index` (an `_ltv_bounds` index) each deal's multiple is read from.
+
+    A deal's multiple is its customer's fit's, or its nearest parent's that
+    has one (`_customer_fits` order); a customer the ledger does not know
+    reads the ``"(none)"`` fit's, if any, else the company's.
+    """
+    company = int(pooled_index.get_indexer(pd.Index([_ALL]))[0])
+    row = np.full(len(code), company, np.int64)
+    for labels in reversed(fits[:-1]):  # the most specific found wins
+        found = pooled_index.get_indexer(
+            pd.Index(np.where(code >= 0, labels[np.maximum(code, 0)], _NONE))
+        )
+        row = np.where(found >= 0, found, row)
+    return row
+
+
 def _credit_clawbacks(
     add: Callable[..., None],
     policy: CreditPolicy,
@@ -2791,14 +2946,7 @@ def _actuals(
             level=level,
             conventions=conventions,
         )
-        # A deal's multiple is its fit's, or its nearest parent's that has one.
-        pooled_index = pd.Index(bounds.index)
-        row = np.full(len(seg), int(pooled_index.get_loc(_ALL)), np.int64)
-        for labels in reversed(fits[:-1]):  # the most specific found wins
-            found = pooled_index.get_indexer(
-                pd.Index(np.where(code >= 0, labels[np.maximum(code, 0)], _NONE))
-            )
-            row = np.where(found >= 0, found, row)
+        row = _pooled_rows(pd.Index(bounds.index), fits, code)
         point = bounds["multiple"].to_numpy(np.float64)[row]
         lower = bounds["lower"].to_numpy(np.float64)[row]
         upper = bounds["upper"].to_numpy(np.float64)[row]
