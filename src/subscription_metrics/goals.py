@@ -67,6 +67,7 @@ from .ltv import estimates
 
 __all__ = [
     "ATTAINMENT_COLUMNS",
+    "EXPANSION_ROLES",
     "PACING_COLUMNS",
     "PLAN_COLUMNS",
     "POOLED_COLUMNS",
@@ -1529,6 +1530,30 @@ def _check_figures(
             raise ValueError(msg)
 
 
+EXPANSION_ROLES: Final = ("customer_sales", "customer_success")
+"""The roles that win expansion (upsell and cross-sell), in the order split."""
+
+
+def _check_role_figures(
+    instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: object
+) -> None:
+    """Keys among `EXPANSION_ROLES`; values fractions in [0, 1]."""
+    for key, number in dict(value).items():  # type: ignore[call-overload]
+        if key not in EXPANSION_ROLES:
+            allowed = ", ".join(repr(r) for r in EXPANSION_ROLES)
+            msg = (
+                f"{attribute.name!r}: {key!r} is not a role that wins expansion "
+                f"({allowed})"
+            )
+            raise ValueError(msg)
+        if not np.isfinite(number) or not 0 <= number <= 1:
+            msg = (
+                f"{attribute.name!r}: the figure for {key!r} must be a fraction "
+                f"in [0, 1], got {number!r}"
+            )
+            raise ValueError(msg)
+
+
 def _rate_or_nan(
     instance: object, attribute: attrs.Attribute[float], value: float
 ) -> None:
@@ -1604,6 +1629,17 @@ class GoalHistory:
     pipeline_win_rate : float
         Won upsell and cross-sell MRR of customer sales over the
         opportunity MRR it opened (NaN without activities).
+    expansion_share : Mapping[str, float]
+        Each role that wins expansion (``"customer_sales"``,
+        ``"customer_success"``: `EXPANSION_ROLES`) and its share of the
+        upsell and cross-sell MRR the window's deals of those roles' owners
+        won (roles with none left out). Empty (the default, and without
+        staff or expansion deals): customer sales carries all of it.
+    expansion_win_rate : Mapping[str, float]
+        Each role's won upsell and cross-sell MRR over the opportunity MRR
+        its people opened in the window, for the roles that opened some
+        (empty without activities); ``"customer_sales"``'s is
+        `pipeline_win_rate`.
     onboarding_rate : float
         Share of onboardings started that completed (NaN without the table).
     at_risk_mrr : float
@@ -1647,6 +1683,12 @@ class GoalHistory:
     loss_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     pipeline_win_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     onboarding_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    expansion_share: Mapping[str, float] = attrs.field(
+        factory=dict, converter=_read_only, validator=_check_role_figures
+    )
+    expansion_win_rate: Mapping[str, float] = attrs.field(
+        factory=dict, converter=_read_only, validator=_check_role_figures
+    )
     at_risk_mrr: float = attrs.field(
         default=np.nan, converter=float, validator=_amount_or_nan
     )
@@ -2008,11 +2050,56 @@ def _goal_history(
             f"{chosen.gross_margin:g} = {v:.2f}"
         )
 
-    # Customer sales: won expansion MRR over opportunity MRR.
+    # The roles that win expansion: each one's share of it (by the deals'
+    # owners' roles), and its won expansion MRR over its opportunity MRR.
     win_rate = np.nan
+    expansion_share: dict[str, float] = {}
+    expansion_win: dict[str, float] = {}
+    if staff is not None:
+        people = validate(staff, StaffMember)
+        role_of = people.set_index("staff_id")["role"].astype(str)
+        role_of = role_of[~role_of.index.duplicated()]
+        deal_role = (
+            role_of.reindex(table["owner_id"].astype(str).to_numpy(object))
+            .fillna(_NONE)
+            .to_numpy(object)
+        )
+        won_on = _month_ordinals(table["won_on"])
+        grows = (
+            table["kind"].astype(str).isin(["upsell", "cross_sell"]).to_numpy(bool)
+            & (won_on >= lo)
+            & (won_on <= hi)
+        )
+        grown = table["mrr"].to_numpy(np.int64)
+        won_by = {
+            r: int(grown[grows & (deal_role == r)].sum()) for r in EXPANSION_ROLES
+        }
+        both = sum(won_by.values())
+        if both > 0:
+            expansion_share = {r: v / both for r, v in won_by.items() if v > 0}
+            for r, v in expansion_share.items():
+                chain[f"expansion_share[{r}]"] = (
+                    f"upsell and cross-sell MRR {window} won by {r} owners "
+                    f"{won_by[r]:,} / by the roles that win expansion "
+                    f"({', '.join(EXPANSION_ROLES)}) {both:,} = {v:.4f}"
+                )
     if activities is not None and staff is not None:
         acts = validate(activities, Activity)
-        people = validate(staff, StaffMember)
+        acted = _month_ordinals(acts["on"])
+        is_opened = (acts["kind"].astype(str) == "opportunity").to_numpy(bool) & (
+            (acted >= lo) & (acted <= hi)
+        )
+        opener = acts["staff_id"].astype(str)
+        for r in EXPANSION_ROLES[1:]:
+            members = set(role_of[role_of == r].index.astype(str))
+            mine = is_opened & opener.isin(members).to_numpy(bool)
+            opened_r = int(acts.loc[mine, "mrr"].fillna(0).astype(np.int64).sum())
+            if opened_r:
+                expansion_win[r] = min(won_by[r] / opened_r, 1.0)
+                chain[f"expansion_win_rate[{r}]"] = (
+                    f"{r} {window}: won upsell and cross-sell MRR {won_by[r]:,} / "
+                    f"opportunity MRR opened {opened_r:,} = {expansion_win[r]:.4f}"
+                )
         sales = set(
             people.loc[
                 people["role"].astype(str) == "customer_sales", "staff_id"
@@ -2035,6 +2122,8 @@ def _goal_history(
         )
         won_mrr = int(table.loc[expansion_deals, "mrr"].sum())
         win_rate = min(won_mrr / opened_mrr, 1.0) if opened_mrr else np.nan
+        if opened_mrr:
+            expansion_win["customer_sales"] = win_rate
         chain["pipeline_win_rate"] = (
             f"customer sales {window}: won upsell and cross-sell MRR {won_mrr:,} / "
             f"opportunity MRR opened {opened_mrr:,} = {win_rate:.4f}"
@@ -2083,6 +2172,8 @@ def _goal_history(
         loss_rate=loss_rate,
         pipeline_win_rate=win_rate,
         onboarding_rate=onboarding_rate,
+        expansion_share=expansion_share,
+        expansion_win_rate=dict(sorted(expansion_win.items())),
         **health_figures,
         chain=chain,
     )
@@ -2280,16 +2371,99 @@ def _health_history(
     }
 
 
+def _expansion_figures(
+    history: GoalHistory,
+    *,
+    expansion: int,
+    e_text: str,
+    rows: list[tuple[str, str, int, str]],
+    parts: dict[str, list[tuple[str, int, str]]],
+    not_derived: dict[str, str],
+) -> None:
+    """
+    Add the expansion and pipeline targets, split between the roles that win it.
+
+    The company's expansion is split by `GoalHistory.expansion_share` (all to
+    customer sales without one), in whole units by largest remainder; each
+    role's pipeline is its expansion over its own win rate, and the company's
+    the sum of the roles' (a role without a win rate has none).
+    """
+    shares = dict(history.expansion_share) or {"customer_sales": 1.0}
+    roles = [r for r in EXPANSION_ROLES if shares.get(r, 0.0) > 0]
+    weights = np.array([shares[r] for r in roles], np.float64)
+    amounts = allocate(expansion, weights)
+    split = bool(history.expansion_share)
+    expansion_parts = [
+        (
+            r,
+            int(a),
+            f"{e_text}; x {r}'s share {w:.4f} of the expansion won "
+            f"(largest remainder) = {int(a):,}"
+            if split
+            else e_text,
+        )
+        for r, a, w in zip(roles, amounts, weights, strict=True)
+    ]
+    company_text = e_text
+    if split:
+        company_text += "; split between the roles that win it: " + ", ".join(
+            f"{r} {int(a):,}" for r, a in zip(roles, amounts, strict=True)
+        )
+    rows.append(("expansion_mrr", _ALL, expansion, company_text))
+    parts["expansion_mrr"] = expansion_parts
+    pipeline_parts = []
+    skipped = []
+    for r, amount, text in expansion_parts:
+        rate = history.expansion_win_rate.get(
+            r, history.pipeline_win_rate if r == "customer_sales" else np.nan
+        )
+        if not rate > 0:
+            skipped.append(r)
+            continue
+        pipeline = round(amount / rate)
+        pipeline_parts.append(
+            (r, pipeline, f"{text}; / {r}'s win rate {rate:.4f} = {pipeline:,}")
+        )
+    if not pipeline_parts:
+        not_derived["pipeline_mrr"] = (
+            f"pipeline_win_rate {history.pipeline_win_rate} (unknown without "
+            "activities and staff, or 0)"
+            if not split
+            else f"no win rate for {', '.join(skipped)} (no opportunity MRR "
+            "opened in the history, or none won)"
+        )
+        return
+    total = sum(p[1] for p in pipeline_parts)
+    if len(pipeline_parts) == 1:
+        company_text = pipeline_parts[0][2]
+    else:
+        company_text = (
+            "sum over the roles of each one's expansion over its own win rate: "
+            + " + ".join(f"({text})" for _, _, text in pipeline_parts)
+            + f" = {total:,}"
+        )
+    if skipped:
+        company_text += (
+            f"; {', '.join(skipped)}: no pipeline target (no win rate: no "
+            "opportunity MRR opened in the history)"
+        )
+    rows.append(("pipeline_mrr", _ALL, total, company_text))
+    parts["pipeline_mrr"] = pipeline_parts
+
+
 def _company_figures(
     plan: Plan, history: GoalHistory
-) -> tuple[list[tuple[str, str, int, str]], dict[str, str]]:
+) -> tuple[list[tuple[str, str, int, str, list[tuple[str, int, str]]]], dict[str, str]]:
     """
     Return the company's targets and the figures not derived.
 
-    The targets are (metric, segment, target, chain) rows, in order; the
-    figures not derived map each metric left out to the reason.
+    The targets are (metric, segment, target, chain, parts) rows, in order,
+    where parts are the (role, target, chain) each role's people share (one
+    role, the whole, but for expansion and its pipeline); the figures not
+    derived map each metric left out to the reason.
     """
     not_derived: dict[str, str] = {}
+    parts: dict[str, list[tuple[str, int, str]]] = {}
     if history.currency != plan.currency:
         msg = (
             f"history is in {history.currency} and the plan in {plan.currency}; "
@@ -2411,23 +2585,14 @@ def _company_figures(
                     "(rounded up)",
                 )
             )
-    rows.append(("expansion_mrr", _ALL, expansion, e_text))
-    if not history.pipeline_win_rate > 0:
-        not_derived["pipeline_mrr"] = (
-            f"pipeline_win_rate {history.pipeline_win_rate} (unknown without "
-            "activities and staff, or 0)"
-        )
-    else:
-        pipeline = round(expansion / history.pipeline_win_rate)
-        rows.append(
-            (
-                "pipeline_mrr",
-                _ALL,
-                pipeline,
-                f"{e_text}; / pipeline win rate {history.pipeline_win_rate:.4f} "
-                f"= {pipeline:,}",
-            )
-        )
+    _expansion_figures(
+        history,
+        expansion=expansion,
+        e_text=e_text,
+        rows=rows,
+        parts=parts,
+        not_derived=not_derived,
+    )
     rows.append(("lost_mrr_ceiling", _ALL, lost, f"{l_text} at most"))
     at_risk = _at_risk_ceilings(history, lost=lost, months=n, not_derived=not_derived)
     rows.extend(at_risk[:1])
@@ -2446,7 +2611,16 @@ def _company_figures(
             )
         )
     rows.extend(at_risk[1:])
-    return rows, not_derived
+    return [
+        (
+            metric,
+            seg,
+            total,
+            text,
+            parts.get(metric, [(_METRIC_ROLES[metric], total, text)]),
+        )
+        for metric, seg, total, text in rows
+    ], not_derived
 
 
 def _at_risk_ceilings(
@@ -2544,6 +2718,52 @@ def _ramped_months(people: pd.DataFrame, plan: Plan) -> npt.NDArray[np.float64]:
         began, end_month, first, plan.months, plan.ramp_months
     )
     return ramped
+
+
+def _people_split(
+    order: int,
+    metric: str,
+    segment_value: str,
+    role: str,
+    total: int,
+    text: str,
+    *,
+    roles: npt.NDArray[np.object_],
+    capacity: npt.NDArray[np.float64],
+    ids: npt.NDArray[np.object_],
+    teams_of: npt.NDArray[np.object_],
+) -> pd.DataFrame:
+    """Split one role's figure among its people by capacity (largest remainder)."""
+    mine = (roles == role) & (capacity > 0)
+    weights = capacity[mine]
+    whole = float(weights.sum())
+    if whole > 0:
+        split = allocate(total, weights)
+        who, team, share = ids[mine], teams_of[mine], weights / whole
+        person_text = [
+            f"{text}; x capacity {_figure(c)} / {_figure(whole)} {role} "
+            f"full-time months = {t:,} (largest remainder)"
+            for c, t in zip(weights, split, strict=True)
+        ]  # one string per person of one role: a team's size
+    else:
+        split = np.array([total], np.int64)
+        who = np.array([_NONE], object)
+        team = np.array([_NONE], object)
+        share = np.array([1.0])
+        person_text = [f"{text}; nobody in {role} has capacity in the period"]
+    return pd.DataFrame(
+        {
+            "_order": order,
+            "role": role,
+            "team": team,
+            "staff_id": who,
+            "metric": metric,
+            "segment": segment_value,
+            "target": split,
+            "capacity_share": share,
+            "chain": person_text,
+        }
+    )
 
 
 def plan_targets(
@@ -2653,41 +2873,22 @@ def plan_targets(
     ids = people["staff_id"].astype(str).to_numpy(object)
     capacity = _capacity(people, plan)
     people_parts = []
-    for order, (metric, segment_value, total, text) in enumerate(figures):
-        # One split per figure (a handful), not per row.
-        role = _METRIC_ROLES[metric]
-        mine = (roles == role) & (capacity > 0)
-        weights = capacity[mine]
-        whole = float(weights.sum())
-        if whole > 0:
-            split = allocate(total, weights)
-            who, team, share = ids[mine], teams_of[mine], weights / whole
-            person_text = [
-                f"{text}; x capacity {_figure(c)} / {_figure(whole)} {role} "
-                f"full-time months = {t:,} (largest remainder)"
-                for c, t in zip(weights, split, strict=True)
-            ]  # one string per person of one role: a team's size
-        else:
-            split = np.array([total], np.int64)
-            who = np.array([_NONE], object)
-            team = np.array([_NONE], object)
-            share = np.array([1.0])
-            person_text = [f"{text}; nobody in {role} has capacity in the period"]
-        people_parts.append(
-            pd.DataFrame(
-                {
-                    "_order": order,
-                    "role": role,
-                    "team": team,
-                    "staff_id": who,
-                    "metric": metric,
-                    "segment": segment_value,
-                    "target": split,
-                    "capacity_share": share,
-                    "chain": person_text,
-                }
+    for order, (metric, segment_value, _, _, by_role) in enumerate(figures):
+        for role, total, text in by_role:  # one role, or the expansion roles
+            people_parts.append(
+                _people_split(
+                    order,
+                    metric,
+                    segment_value,
+                    role,
+                    total,
+                    text,
+                    roles=roles,
+                    capacity=capacity,
+                    ids=ids,
+                    teams_of=teams_of,
+                )
             )
-        )
     staff_rows = pd.concat(people_parts, ignore_index=True).assign(level="staff")
     keys = ["_order", "role", "metric", "segment", "team"]
     team_rows = (
@@ -2709,7 +2910,8 @@ def plan_targets(
         {
             "_order": np.arange(len(figures)),
             "level": "company",
-            "role": [_METRIC_ROLES[f[0]] for f in figures],
+            # The role whose people share the figure; "All" when several do.
+            "role": [f[4][0][0] if len(f[4]) == 1 else _ALL for f in figures],
             "team": _ALL,
             "staff_id": _ALL,
             "metric": [f[0] for f in figures],
