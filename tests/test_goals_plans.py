@@ -1703,3 +1703,11 @@ class TestExpansionBetweenRoles:
             attrs.evolve(HISTORY, expansion_share={"field_sales": 1.0})
         with pytest.raises(ValueError, match="fraction in \\[0, 1\\]"):
             attrs.evolve(HISTORY, expansion_win_rate={"customer_sales": 1.5})
+
+
+def test_an_expansion_rate_may_exceed_one():
+    """A month's expansion can be larger than the MRR it started from (a small
+    book that grows seats fast); a negative rate is impossible."""
+    assert attrs.evolve(HISTORY, expansion_rate=1.5).expansion_rate == 1.5
+    with pytest.raises(ValueError, match="'expansion_rate'"):
+        attrs.evolve(HISTORY, expansion_rate=-0.1)

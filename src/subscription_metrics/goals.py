@@ -10,8 +10,9 @@ the rules here credit what is kept.
 - `credited_attainment` applies a policy to the won deals and the ledger:
   each person's (or team's) credit, clawback and credited attainment per
   month.
-- `segment_ltv_multiples` gives the default LTV basis: the library's own LTV
-  estimates per segment, as months of MRR one unit of MRR is worth.
+- `segment_ltv_multiples` gives the LTV basis: each segment's months of MRR
+  one unit of MRR is worth, by default from its pooled churn
+  (`pooled_churn`), the multiples `pacing` and `goal_history` use too.
 - `sold_retention` is the sales head's churn KPI: month by month, the
   share of the customers (and of the MRR) each team sold that it still has.
 """
@@ -1787,6 +1788,12 @@ def goal_history(
     - ``pipeline_win_rate``: the upsell and cross-sell MRR won by customer
       sales (`staff` roles) over the MRR of the ``opportunity`` activities
       its people opened, in the window.
+    - ``expansion_share`` (with `staff`): of the upsell and cross-sell MRR
+      won in the window by owners in the roles that win expansion
+      (`EXPANSION_ROLES`: customer sales, customer success), each role's
+      share, by the deal owner's role; ``expansion_win_rate`` (with
+      `activities` too): each role's won MRR over the opportunity MRR its
+      people opened, for the roles that opened some.
     - ``onboarding_rate``: of the onboardings started in the window moved
       back by `lag_months`, the share completed.
     - ``at_risk_mrr`` and ``at_risk_accounts``: the paying accounts whose
@@ -2790,9 +2797,19 @@ def plan_targets(
     - **inside sales**: qualified meetings per fit segment (the segment's new
       deals needed, new MRR over deal size, over its meeting conversion;
       rounded up), not raw meeting counts.
-    - **customer sales**: expansion (upsell and cross-sell) MRR, the
-      expansion rate times MRR times the months, and the pipeline it needs
-      (over the pipeline win rate).
+    - **customer sales** and **customer success**: expansion (upsell and
+      cross-sell) MRR, the expansion rate times MRR times the months, and
+      the pipeline it needs. The **expansion convention**: the company's
+      expansion is split between the roles that win it (`EXPANSION_ROLES`)
+      by their share of the expansion the history's deals of their people
+      won (``history.expansion_share``; all to customer sales when it is
+      empty), in whole units by largest remainder, so the company's row
+      (role ``"All"`` when both share it) is still the whole. Each role's
+      pipeline is its expansion over its own win rate
+      (``history.expansion_win_rate``; customer sales' falls back to
+      ``pipeline_win_rate``); a role without one (its people opened no
+      opportunity MRR) has no pipeline target, and the company's pipeline
+      is the sum of the roles'.
     - **customer marketing**: a lost-MRR ceiling (the loss rate times MRR
       times the months); and, with the history's health figures, an at-risk
       MRR ceiling: the MRR in the worst health band the book can carry
@@ -2831,7 +2848,8 @@ def plan_targets(
     pandas.DataFrame
         One row per figure and level, with `PLAN_COLUMNS`: ``level``
         (``"company"``, ``"team"``, ``"staff"``), ``role``, ``team`` and
-        ``staff_id`` (``"All"`` above their level), ``metric``,
+        ``staff_id`` (``"All"`` above their level; a company figure several
+        roles share has role ``"All"``), ``metric``,
         ``segment`` (``"All"`` unless split by fit), ``unit`` (``"money"``:
         minor units of the plan's currency; or a count: ``"meetings"``,
         ``"customers"``, ``"onboardings"``, ``"accounts"``), ``target``
