@@ -494,7 +494,15 @@ def credited_attainment(
             pd.Index(bounds.index), _customer_fits(ledger, [segment]), code
         )
         interval = True
-        credit = mrr * bounds["multiple"].to_numpy(np.float64)[row]
+        point = bounds["multiple"].to_numpy(np.float64)[row]
+        if not np.isfinite(point).all():
+            missing = sorted({str(s) for s in bounds.index[row[~np.isfinite(point)]]})
+            msg = (
+                f"no finite LTV multiple for {segment} {missing} (no churn seen "
+                "and no discount or lifetime cap); pass segment_ltv="
+            )
+            raise ValueError(msg)
+        credit = mrr * point
         low = mrr * bounds["lower"].to_numpy(np.float64)[row]
         high = mrr * bounds["upper"].to_numpy(np.float64)[row]
         realised = mrr * np.minimum(months_paid, 10**6) * chosen.gross_margin
