@@ -251,6 +251,30 @@ def test_stricter_policy_credits_no_more_in_any_month(small, months, basis):
     assert (both.iloc[:, 1] <= both.iloc[:, 0] + 1e-9).all()
 
 
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None)
+@given(
+    months=st.integers(0, 12),
+    share=st.floats(0.0, 1.0),
+    level=st.floats(0.5, 0.99),
+    by=st.sampled_from(["staff", "team"]),
+)
+def test_the_credited_ltv_lies_in_its_interval(small, months, share, level, by):
+    """Every month's credited LTV, credit or clawback, is within its bounds."""
+    got = credited_attainment(
+        small,
+        deals=DEALS,
+        staff=STAFF,
+        policy=CreditPolicy(basis="ltv", clawback_months=months, clawback_share=share),
+        level=level,
+        by=by,
+    )
+    # Float sums of the same terms in another grouping: a relative slack.
+    slack = 1e-9 * got["credit_ltv"].abs().max()
+    assert (got["credited_ltv_lower"] <= got["credited_ltv"] + slack).all()
+    assert (got["credited_ltv"] <= got["credited_ltv_upper"] + slack).all()
+
+
 class TestSoldRetention:
     def test_hand_built(self, small):
         customers = small.customers.assign(field_sales_rep=["r1", "r1", "r2"])

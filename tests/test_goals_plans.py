@@ -275,6 +275,7 @@ ROLES = [
     "field_sales",
     "inside_sales",
     "customer_sales",
+    "customer_success",
     "customer_marketing",
     "customer_support",
 ]
@@ -300,6 +301,9 @@ ROLES = [
     share=st.floats(0.01, 0.99),
     conversion=st.floats(0.01, 1.0),
     ramp=st.integers(0, 6),
+    # Customer sales' share of the expansion won, the rest customer success's
+    # (None: no split, all of it customer sales').
+    expansion=st.none() | st.floats(0.0, 1.0),
     health=st.tuples(
         st.integers(0, 1_000_000),  # MRR at risk, of 1,000,000
         st.floats(0.0, 0.5),  # rest of the book's loss rate
@@ -307,7 +311,7 @@ ROLES = [
     ),
 )
 def test_peoples_targets_add_up_to_teams_and_company(
-    goal, measure, rows, share, conversion, ramp, health
+    goal, measure, rows, share, conversion, ramp, health, expansion
 ):
     staff = pd.DataFrame(
         {
@@ -331,6 +335,17 @@ def test_peoples_targets_add_up_to_teams_and_company(
         at_risk_accounts=-(-at_risk_mrr // 40_000),  # 0 exactly when the MRR is
         at_risk_loss_rate=rest + more,
         rest_loss_rate=rest,
+        expansion_share={}
+        if expansion is None
+        else {
+            r: v
+            for r, v in (
+                ("customer_sales", expansion),
+                ("customer_success", 1 - expansion),
+            )
+            if v > 0
+        },
+        expansion_win_rate={"customer_sales": 0.5, "customer_success": 0.2},
     )
     plan = Plan(
         goal=goal, currency="JPY", start="2026-01", measure=measure, ramp_months=ramp
@@ -346,18 +361,23 @@ def test_peoples_targets_add_up_to_teams_and_company(
     else:
         assert "at_risk_mrr_ceiling" in got.attrs["not_derived"]
     keys = ["role", "metric", "segment"]
-    company = got[got["level"] == "company"].set_index(keys)["target"]
+    # A company figure shared by several roles (expansion) has role "All".
+    company = got[got["level"] == "company"].set_index(keys[1:])["target"]
     people = got[got["level"] == "staff"]
     teams = got[got["level"] == "team"].set_index([*keys, "team"])["target"]
 
     assert (got["target"] >= 0).all()
-    assert people.groupby(keys)["target"].sum().to_dict() == company.to_dict()
+    assert people.groupby(keys[1:])["target"].sum().to_dict() == company.to_dict()
     assert people.groupby([*keys, "team"])["target"].sum().to_dict() == teams.to_dict()
+    # The company's expansion is the history's, however it is split.
+    assert company[("expansion_mrr", "All")] == round(
+        history.expansion_rate * history.mrr_at_end * plan.months
+    )
     # The segments of new MRR add up to the whole.
-    new = company.xs("new_mrr", level="metric").droplevel("role")
+    new = company.xs("new_mrr", level="metric")
     assert new.drop("All").sum() == new["All"]
     if measure == "ltv":
-        assert company[("field_sales", "ltv_bookings", "All")] == goal
+        assert company[("ltv_bookings", "All")] == goal
 
 
 @pytest.mark.slow
@@ -675,10 +695,25 @@ def test_on_the_sample_the_history_reads_the_generators_rates():
         "field_sales",
         "inside_sales",
         "customer_sales",
+        "customer_success",  # it wins most of the expansion
         "customer_marketing",
         "customer_support",
+        "All",  # the company's expansion, shared by two roles
     }
     assert "(none)" not in set(got["staff_id"])
+    # Customer success owners won most of the window's expansion, so they
+    # carry most of the target, and customer sales' pipeline target stays
+    # near the opportunity MRR its people opened in as many months.
+    assert history.expansion_share["customer_success"] > 0.5
+    company = got[got["level"] == "company"].set_index("metric")["target"]
+    sales = got[(got["level"] == "staff") & (got["role"] == "customer_sales")]
+    opened = sample.activities[sample.activities["kind"] == "opportunity"]
+    months = pd.PeriodIndex(pd.DatetimeIndex(opened["on"]), freq="M")
+    opened = opened[(months >= history.as_of - 11) & (months <= history.as_of)]
+    per_quarter = opened["mrr"].sum() * plan.months / 12
+    pipeline = sales.loc[sales["metric"] == "pipeline_mrr", "target"].sum()
+    assert pipeline == company["pipeline_mrr"]
+    assert 0.5 * per_quarter < pipeline < 2 * per_quarter
     assert {"at_risk_mrr_ceiling", "at_risk_accounts_ceiling"} <= set(got["metric"])
 
 
@@ -1445,3 +1480,234 @@ class TestSeveralFitAttributes:
             level=["level", "staff_id", "metric", "period"],
         )
         assert r2["actual"].iloc[0] == pytest.approx(30_000 * y_partner + 5_000 * y_all)
+
+
+def test_ltv_credit_and_the_ltv_booked_paced_are_one_figure(small):
+    """By default `credited_attainment` credits a deal at the multiple `pacing`
+    paces its LTV booked on (its segment's pooled churn), bounds included;
+    ``ltv_method="estimates"`` keeps the unpooled multiples of `ltv.estimates`."""
+    from subscription_metrics._economics import conventional_ltv
+
+    from .test_goals import STAFF as REPS
+
+    plan = Plan(goal=60_000, currency="JPY", start="2024-01", measure="new_mrr")
+    goals = plan_targets(REPS, plan=plan, history=PACE_HISTORY)
+    policy = sm.goals.CreditPolicy(basis="ltv", clawback_months=6)
+    paced = sm.goals.pacing(
+        small, targets=goals, deals=DEALS, policy=policy, through="2024-03"
+    )
+    credited = sm.goals.credited_attainment(
+        small, deals=DEALS[DEALS["kind"] == "new"], policy=policy, through="2024-03"
+    )
+    # Segment x's multiple at its pooled churn and at each end of its interval.
+    rate = sm.goals.pooled_churn(small, by="segment", as_of="2024-03").loc["x"]
+    _, (m, m_low, m_high) = conventional_ltv(
+        np.ones(3),
+        np.array(
+            [rate["churn_rate"], rate["churn_rate_upper"], rate["churn_rate_lower"]]
+        ),
+        small.conventions,
+    )
+    # r1: d1 (a, 10,000) and d2 (b, 20,000) in January, both segment x; b is
+    # lost in March after paying 2 months (margin 1): 20,000 x m - 40,000 back.
+    r1 = credited.loc["r1"]
+    to_march = paced.xs(
+        ("staff", "r1", "ltv_bookings", "All", pd.Period("2024-03", "M")),
+        level=["level", "staff_id", "metric", "segment", "period"],
+    ).iloc[0]
+    for bound, multiple in (("", m), ("_lower", m_low), ("_upper", m_high)):
+        want = 30_000 * multiple - max(20_000 * multiple - 40_000, 0)
+        assert to_march[f"actual_to_date{bound}"] == pytest.approx(want, rel=1e-12)
+    assert r1["credited_ltv"].sum() == pytest.approx(to_march["actual_to_date"])
+    assert m_low < m < m_high
+    # Month by month: January's credit is lowest at the lower multiple; March's
+    # clawback is largest (its credit lowest) at the upper one.
+    jan, march = (r1.loc[pd.Period(month, "M")] for month in ("2024-01", "2024-03"))
+    assert jan["credited_ltv_lower"] == pytest.approx(30_000 * m_low)
+    assert jan["credited_ltv_upper"] == pytest.approx(30_000 * m_high)
+    assert march["credited_ltv"] == pytest.approx(-(20_000 * m - 40_000))
+    assert march["credited_ltv_lower"] == pytest.approx(-(20_000 * m_high - 40_000))
+    assert march["credited_ltv_upper"] == pytest.approx(-(20_000 * m_low - 40_000))
+    # The other convention, asked for by name, reads ltv.estimates: no
+    # interval, and no multiple at all for y (c, its one customer, has not
+    # churned by March): r1's deals only.
+    other = sm.goals.credited_attainment(
+        small,
+        deals=DEALS[DEALS["owner_id"] == "r1"],
+        policy=policy,
+        ltv_method="estimates",
+        through="2024-03",
+    )
+    estimates = sm.goals.segment_ltv_multiples(
+        small, method="estimates", as_of="2024-03"
+    )
+    jan = other.loc[("r1", pd.Period("2024-01", "M"))]
+    assert jan["credit_ltv"] == pytest.approx(30_000 * estimates["x"], rel=1e-12)
+    assert np.isnan(jan["credited_ltv_lower"])
+    with pytest.raises(ValueError, match="'ltv_method' must be one of"):
+        sm.goals.credited_attainment(
+            small, deals=DEALS, policy=policy, ltv_method="mean"
+        )
+
+
+class TestExpansionBetweenRoles:
+    """The expansion convention: the company's expansion is split between the
+    roles that win it by their share of the history's, each role's pipeline
+    from its own win rate."""
+
+    STAFF = pd.DataFrame(
+        {
+            "staff_id": ["k1", "k2", "u1", "u2"],
+            "role": [
+                "customer_sales",
+                "customer_sales",
+                "customer_success",
+                "customer_success",
+            ],
+            "monthly_cost": 1,
+            "currency": "JPY",
+            "team": ["sales", "sales", "cs", "cs"],
+            "fte": [1.0, 0.5, 1.0, 1.0],
+            "start": pd.to_datetime(["2020-01-01"] * 4),
+        }
+    )
+
+    def test_targets_by_hand(self):
+        history = attrs.evolve(
+            HISTORY,
+            expansion_share={"customer_sales": 0.25, "customer_success": 0.75},
+            expansion_win_rate={"customer_sales": 0.5, "customer_success": 0.25},
+        )
+        plan = Plan(goal=0, currency="JPY", start="2026-01", measure="new_mrr")
+        got = plan_targets(self.STAFF, plan=plan, history=history).set_index(
+            ["level", "staff_id", "metric"]
+        )
+
+        def target(level, who, metric):
+            return int(got.loc[(level, who, metric), "target"])
+
+        # Expansion 0.01 x MRR 1,000,000 x 3 months = 30,000: customer sales
+        # 0.25 of it, 7,500 (k1 1.0 / 1.5 FTE = 5,000; k2 2,500), customer
+        # success 0.75, 22,500 (u1, u2 11,250 each).
+        assert target("company", "All", "expansion_mrr") == 30_000
+        assert [target("staff", w, "expansion_mrr") for w in ("k1", "k2")] == [
+            5_000,
+            2_500,
+        ]
+        assert [target("staff", w, "expansion_mrr") for w in ("u1", "u2")] == [
+            11_250,
+            11_250,
+        ]
+        # Pipelines at each role's own win rate: 7,500 / 0.5 = 15,000 (k1
+        # 10,000, k2 5,000) and 22,500 / 0.25 = 90,000 (45,000 each).
+        assert target("company", "All", "pipeline_mrr") == 105_000
+        assert [target("staff", w, "pipeline_mrr") for w in ("k1", "k2", "u1")] == [
+            10_000,
+            5_000,
+            45_000,
+        ]
+        company = got.xs("company", level="level")
+        assert company.loc[("All", "expansion_mrr"), "role"] == "All"
+        assert (
+            "customer_success 22,500" in company.loc[("All", "expansion_mrr"), "chain"]
+        )
+        chain = got.loc[("staff", "u1", "pipeline_mrr"), "chain"]
+        assert "customer_success's share 0.7500" in chain
+        assert "customer_success's win rate 0.2500 = 90,000" in chain
+        team = got.xs("team", level="level").reset_index()
+        team = team[team["metric"] == "pipeline_mrr"].set_index("team")["target"]
+        assert team.to_dict() == {"cs": 90_000, "sales": 15_000}
+
+    def test_a_role_without_a_win_rate_has_no_pipeline(self):
+        history = attrs.evolve(
+            HISTORY,
+            expansion_share={"customer_sales": 0.25, "customer_success": 0.75},
+            expansion_win_rate={"customer_sales": 0.5},
+        )
+        plan = Plan(goal=0, currency="JPY", start="2026-01", measure="new_mrr")
+        got = plan_targets(self.STAFF, plan=plan, history=history)
+        pipeline = got[got["metric"] == "pipeline_mrr"]
+        assert set(pipeline["staff_id"]) == {"All", "k1", "k2"}
+        company = pipeline[pipeline["level"] == "company"].iloc[0]
+        assert company["target"] == 15_000
+        assert "customer_success: no pipeline target" in company["chain"]
+
+    def test_without_a_split_customer_sales_carries_it_all(self):
+        plan = Plan(goal=0, currency="JPY", start="2026-01", measure="new_mrr")
+        got = plan_targets(self.STAFF, plan=plan, history=HISTORY)
+        expansion = got[(got["metric"] == "expansion_mrr") & (got["level"] == "staff")]
+        assert expansion.set_index("staff_id")["target"].to_dict() == {
+            "k1": 20_000,
+            "k2": 10_000,
+        }
+
+    def test_the_history_reads_the_shares_by_the_owners_roles(self, small):
+        deals = pd.concat(
+            [
+                DEALS,  # d4: a's upsell of 5,000 in June 2024, r2's (field sales)
+                pd.DataFrame(
+                    {
+                        "deal_id": ["d5", "d6", "d7"],
+                        "customer_id": ["a", "c", "a"],
+                        "kind": ["cross_sell", "upsell", "upsell"],
+                        "mrr": [4_000, 12_000, 1_000],
+                        "currency": "JPY",
+                        "won_on": pd.to_datetime(
+                            ["2024-02-10", "2024-05-01", "2023-06-01"]
+                        ),
+                        "owner_id": ["k1", "u1", "k1"],
+                        "sourced_by": [None, None, None],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        activities = pd.DataFrame(
+            {
+                "activity_id": ["o1", "o2", "o3"],
+                "staff_id": ["k1", "k2", "u1"],
+                "kind": ["opportunity", "opportunity", "opportunity"],
+                "on": pd.to_datetime(["2024-01-15", "2024-03-02", "2024-04-01"]),
+                "customer_id": ["a", "a", "c"],
+                "mrr": [6_000, 2_000, 48_000],
+                "currency": "JPY",
+            }
+        )
+        history = goal_history(
+            small,
+            deals=deals,
+            activities=activities,
+            staff=pd.concat([self.STAFF, STAFF], ignore_index=True),
+            as_of="2024-12",
+        )
+        # Expansion won in 2024 by the roles that win it: customer sales d5
+        # 4,000 (d7 is before the window; d4's owner is not in the staff as
+        # either role), customer success d6 12,000: shares 0.25 and 0.75.
+        assert dict(history.expansion_share) == {
+            "customer_sales": 0.25,
+            "customer_success": 0.75,
+        }
+        # Win rates: 4,000 / (6,000 + 2,000) and 12,000 / 48,000.
+        assert dict(history.expansion_win_rate) == {
+            "customer_sales": 0.5,
+            "customer_success": 0.25,
+        }
+        assert history.pipeline_win_rate == 0.5
+        assert (
+            "12,000 / by the roles"
+            in history.chain["expansion_share[customer_success]"]
+        )
+
+    def test_rejects_a_role_that_does_not_win_expansion(self):
+        with pytest.raises(ValueError, match="'expansion_share': 'field_sales'"):
+            attrs.evolve(HISTORY, expansion_share={"field_sales": 1.0})
+        with pytest.raises(ValueError, match="fraction in \\[0, 1\\]"):
+            attrs.evolve(HISTORY, expansion_win_rate={"customer_sales": 1.5})
+
+
+def test_an_expansion_rate_may_exceed_one():
+    """A month's expansion can be larger than the MRR it started from (a small
+    book that grows seats fast); a negative rate is impossible."""
+    assert attrs.evolve(HISTORY, expansion_rate=1.5).expansion_rate == 1.5
+    with pytest.raises(ValueError, match="'expansion_rate'"):
+        attrs.evolve(HISTORY, expansion_rate=-0.1)

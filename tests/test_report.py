@@ -225,6 +225,9 @@ def _history(led, s) -> pd.DataFrame:
 EXPECTED |= {
     ("goals", "credit_bookings"): lambda led, s: _credit(led, s, "bookings"),
     ("goals", "credit_ltv"): lambda led, s: _credit(led, s, "ltv"),
+    ("goals", "credit_ltv_company"): lambda led, s: (
+        _credit(led, s, "ltv").groupby(level="period").sum()
+    ),
     ("goals", "sold_retention"): lambda led, s: sm.goals.sold_retention(
         led, staff=s.staff, deals=s.deals, since=AS_OF, through=AS_OF
     ),
@@ -242,6 +245,39 @@ def test_every_frame_equals_the_function_that_computes_it(
     expected = EXPECTED[section, frame](led, sample)
 
     pd.testing.assert_frame_equal(rep[section].frames[frame], expected)
+
+
+def test_the_ltv_credit_carries_the_interval_of_credited_attainment(rep, led, sample):
+    """Per person and for the company, the credited LTV in the report lies in
+    its interval, the one `credited_attainment` gives (and pacing sums), and
+    the notes say the figure is an estimate and at what level."""
+    goals = rep["goals"]
+    person = goals.frames["credit_ltv"]
+    company = goals.frames["credit_ltv_company"]
+    for frame in (person, company):
+        low, point, high = (
+            frame[f"credited_ltv{bound}"] for bound in ("_lower", "", "_upper")
+        )
+        assert (low <= point).all()
+        assert (point <= high).all()
+        assert (low < high).any()
+    # The function's interval, for one person, month by month.
+    new = sample.deals[sample.deals["kind"] == "new"]
+    policy = sm.goals.CreditPolicy(basis="ltv", clawback_months=6)
+    own = sm.goals.credited_attainment(
+        led, deals=new, policy=policy, level=0.95, through=AS_OF
+    ).loc[sm.datasets.REP_A]
+    shown = person.loc[sm.datasets.REP_A]
+    for bound in ("credited_ltv_lower", "credited_ltv_upper"):
+        pd.testing.assert_series_equal(shown[bound], own.loc[shown.index, bound])
+    # The company's bounds are the sum of its people's, month by month.
+    pd.testing.assert_series_equal(
+        company["credited_ltv_lower"],
+        person["credited_ltv_lower"].groupby(level="period").sum(),
+    )
+    notes = " ".join(goals.notes)
+    assert "95% interval" in notes
+    assert "credited_ltv_lower" in notes
 
 
 def test_every_frame_of_the_report_is_checked(rep):

@@ -1487,16 +1487,30 @@ def _goals(ctx: _Context) -> Section:
             deals=new,
             policy=goals.CreditPolicy(basis=basis, clawback_months=6),
             segment=segment,
+            level=ctx.level,
             through=ctx.as_of,
         )
         frames[f"credit_{basis}"] = _last(credit, 3)
+    # The company's: every person's summed, the bounds too (each bound is
+    # the credit at every segment's multiple at that bound, as pacing sums).
+    frames["credit_ltv_company"] = (
+        frames["credit_ltv"].groupby(level="period").sum(min_count=1)
+    )
     frames["sold_retention"] = goals.sold_retention(
         led, staff=staff, deals=deals, since=ctx.as_of, through=ctx.as_of
     )
     notes = [
         f"Credit for new deals in the last 3 months to {ctx.as_of}, less clawbacks "
         "of customers lost within 6 months: at bookings (MRR) and at expected LTV "
-        "(a deal's MRR times its segment's LTV multiple: an estimate).",
+        "(a deal's MRR times its segment's LTV multiple), per person and for the "
+        "company.",
+        "Estimates: every LTV figure (credit_ltv, clawback_ltv, credited_ltv) is "
+        "an expectation, not money paid; the credited LTV carries its "
+        f"{ctx.level:.0%} interval (credited_ltv_lower, credited_ltv_upper), from "
+        "the interval of each segment's pooled churn, which pacing's LTV booked "
+        "uses too. The company's bounds are its people's summed, every segment "
+        "at its bound at once: no narrower than the interval of the sum. Bookings, "
+        "clawbacks at bookings and deal counts are exact.",
         "Sold retention is the sales head's churn KPI: of the customers each team "
         "closed, the share (and MRR) still kept.",
     ]

@@ -10,8 +10,9 @@ the rules here credit what is kept.
 - `credited_attainment` applies a policy to the won deals and the ledger:
   each person's (or team's) credit, clawback and credited attainment per
   month.
-- `segment_ltv_multiples` gives the default LTV basis: the library's own LTV
-  estimates per segment, as months of MRR one unit of MRR is worth.
+- `segment_ltv_multiples` gives the LTV basis: each segment's months of MRR
+  one unit of MRR is worth, by default from its pooled churn
+  (`pooled_churn`), the multiples `pacing` and `goal_history` use too.
 - `sold_retention` is the sales head's churn KPI: month by month, the
   share of the customers (and of the MRR) each team sold that it still has.
 """
@@ -67,6 +68,7 @@ from .ltv import estimates
 
 __all__ = [
     "ATTAINMENT_COLUMNS",
+    "EXPANSION_ROLES",
     "PACING_COLUMNS",
     "PLAN_COLUMNS",
     "POOLED_COLUMNS",
@@ -88,6 +90,7 @@ __all__ = [
 ]
 
 Basis = Literal["bookings", "ltv"]
+LtvMethod = Literal["pooled", "estimates"]
 By = Literal["staff", "team"]
 
 _NONE: Final = "(none)"
@@ -109,6 +112,8 @@ ATTAINMENT_COLUMNS: Final = {
         "credit_ltv",
         "clawback_ltv",
         "credited_ltv",
+        "credited_ltv_lower",
+        "credited_ltv_upper",
         "deals_clawed_back",
     ),
 }
@@ -194,18 +199,36 @@ def segment_ltv_multiples(
     ledger: Ledger,
     *,
     segment: str = "segment",
+    method: LtvMethod = "pooled",
+    prior_months: float = 120.0,
     as_of: MonthLike | None = None,
     conventions: Conventions | None = None,
 ) -> pd.Series:
     """
-    Return each segment's expected LTV per unit of MRR, from `ltv.estimates`.
+    Return each segment's expected LTV per unit of MRR.
 
-    The multiple is ``lifetime_value / average_revenue_per_account`` of the
-    segment in month `as_of`: the months of (margin-weighted, discounted)
-    MRR a customer of the segment is expected to pay, under the
-    conventions' churn rate, smoothing window, margin, discount rate and
-    lifetime cap. The company's multiple is under ``"All"`` and serves
-    customers without a segment.
+    The multiple is the months of (margin-weighted, discounted) MRR a
+    customer of the segment is expected to pay, under the conventions'
+    margin, discount rate, lifetime cap and zero-churn policy. The
+    **multiple convention** (`method`) says which churn rate it is read
+    from:
+
+    - ``"pooled"`` (the default): the segment's `pooled_churn` rate, its
+      churned customers over customer-months at risk pooled toward the
+      company's rate with `prior_months` of weight. A thin segment (a few
+      customers, a lucky quarter without a loss) stays near the company's
+      multiple instead of being trusted blindly, and the rate carries an
+      interval, so an LTV credit built on it does too. `pacing` and
+      `goal_history` read their multiples the same way, so the LTV a
+      person is credited (`credited_attainment`) and the LTV booked they
+      are paced on are one figure.
+    - ``"estimates"``: ``lifetime_value / average_revenue_per_account`` of
+      `ltv.estimates` for the segment in month `as_of` (the conventions'
+      churn rate and smoothing window, unpooled): the figure of the
+      unit-economics tables, without an interval.
+
+    The company's multiple is under ``"All"``; with ``"pooled"``, customers
+    without a segment have a ``"(none)"`` row of their own.
 
     Parameters
     ----------
@@ -213,16 +236,27 @@ def segment_ltv_multiples(
         The ledger; `segment` is one of its customer attributes.
     segment : str, default 'segment'
         The customer attribute known at the sale.
+    method : {'pooled', 'estimates'}, default 'pooled'
+        The multiple convention above.
+    prior_months : float, default 120.0
+        Under ``"pooled"``, the weight of the company's rate, in
+        customer-months (`pooled_churn`).
     as_of : pandas.Period, str or date, optional
         The month read (default: the ledger's last month).
     conventions : Conventions, optional
         Other choices than the ledger's for the churn rate and the LTV (a
-        longer ``ltv_churn_window_months`` steadies a noisy monthly rate).
+        longer ``ltv_churn_window_months`` steadies a noisy monthly rate
+        under ``"estimates"``).
 
     Returns
     -------
     pandas.Series
         Float multiples indexed by segment value, with ``"All"`` last.
+
+    Notes
+    -----
+    Changed in the unreleased version: the default is ``"pooled"`` (it was
+    the unpooled ``"estimates"``).
 
     Examples
     --------
@@ -232,6 +266,13 @@ def segment_ltv_multiples(
     ...     sample.subscriptions, customers=sample.customers)
     >>> sm.goals.segment_ltv_multiples(led).round(1)
     segment
+    enterprise    132.9
+    mid_market     55.6
+    smb            39.1
+    All            47.6
+    Name: ltv_multiple, dtype: float64
+    >>> sm.goals.segment_ltv_multiples(led, method="estimates").round(1)
+    segment
     enterprise    69.2
     mid_market    66.5
     smb           36.0
@@ -239,7 +280,25 @@ def segment_ltv_multiples(
     Name: ltv_multiple, dtype: float64
     """
     check_by(segment, what="a customer attribute (a str)")
+    check_option(method, name="method", allowed=("pooled", "estimates"))
     read = as_of_month(ledger, as_of, empty=_EMPTY)
+    if method == "pooled":
+        bounds = _ltv_bounds(
+            ledger,
+            segment=[segment],
+            read=read,
+            prior_months=prior_months,
+            level=0.95,
+            conventions=_rate_conventions(ledger, conventions),
+        )
+        point = bounds["multiple"]
+        company = point.index == _ALL
+        point = pd.concat([point[~company], point[company]])
+        return pd.Series(
+            point.to_numpy(np.float64),
+            index=pd.Index(point.index, dtype=object),
+            name="ltv_multiple",
+        ).rename_axis(segment)
     month = pd.Period(ordinal=read, freq="M")
     table = estimates(
         ledger, by=segment, since=month, through=month, conventions=conventions
@@ -286,6 +345,9 @@ def credited_attainment(
     policy: CreditPolicy | None = None,
     segment_ltv: pd.Series | None = None,
     segment: str = "segment",
+    ltv_method: LtvMethod = "pooled",
+    prior_months: float = 120.0,
+    level: float = 0.95,
     by: By = "staff",
     through: MonthLike | None = None,
     conventions: Conventions | None = None,
@@ -314,10 +376,20 @@ def credited_attainment(
         The rule (default ``CreditPolicy()``: bookings, no clawback).
     segment_ltv : pandas.Series, optional
         Under ``basis="ltv"``, the LTV multiple of each segment value (with
-        ``"All"`` for customers without one); default
-        `segment_ltv_multiples` of the ledger at the last month.
+        ``"All"`` for customers without one), instead of those of
+        `ltv_method`; the credit then has no interval (NaN bounds).
     segment : str, default 'segment'
         The customer attribute the multiples are keyed by.
+    ltv_method : {'pooled', 'estimates'}, default 'pooled'
+        Under ``basis="ltv"`` without `segment_ltv`, the multiple
+        convention of `segment_ltv_multiples`, read at `through`:
+        ``"pooled"``, each segment's pooled churn (`pooled_churn`), the
+        multiples `pacing` paces the LTV booked on, with an interval; or
+        ``"estimates"``, `ltv.estimates` of the segment, without one.
+    prior_months : float, default 120.0
+        Under ``"pooled"``, the pooling weight of the churn (as `pacing`'s).
+    level : float, default 0.95
+        Under ``"pooled"``, the probability of the interval.
     by : {'staff', 'team'}, default 'staff'
         Credit people, or their teams.
     through : pandas.Period, str or date, optional
@@ -334,7 +406,12 @@ def credited_attainment(
         with a deal or a clawback), with `ATTAINMENT_COLUMNS` of the basis:
         ``deals`` won, ``booked_mrr`` (int64), the credit, the clawback and
         their difference (``*_mrr``: int64 minor units; ``*_ltv``: float
-        expectations in minor units), and ``deals_clawed_back``.
+        expectations in minor units), under ``"ltv"`` the interval of the
+        month's credited LTV (``credited_ltv_lower``, ``credited_ltv_upper``:
+        the credit less the clawback with every multiple at the lower end of
+        its interval, and at the upper, as `pacing` takes them; the lower
+        of the two figures and the higher, since a clawback is larger at the
+        upper end; NaN without an interval), and ``deals_clawed_back``.
         ``attrs["currency"]`` names the currency and ``attrs["policy"]``
         the policy.
 
@@ -360,8 +437,19 @@ def credited_attainment(
     booked_mrr      25003000
     clawback_mrr     4582200
     dtype: int64
+
+    Under LTV credit, the credited LTV is an estimate with an interval:
+
+    >>> ltv = sm.goals.credited_attainment(
+    ...     led, deals=new, policy=CreditPolicy(basis="ltv", clawback_months=6))
+    >>> total = ltv.loc[sm.datasets.REP_A].sum()
+    >>> bool(total["credited_ltv_lower"] < total["credited_ltv"]
+    ...      < total["credited_ltv_upper"])
+    True
     """
     check_by(by, what="'staff' or 'team'")
+    check_option(ltv_method, name="ltv_method", allowed=("pooled", "estimates"))
+    chosen_level = check_level(level)
     chosen_policy = CreditPolicy() if policy is None else policy
     chosen = _rate_conventions(ledger, conventions)
     last = as_of_month(ledger, None, empty=_EMPTY)
@@ -387,14 +475,43 @@ def credited_attainment(
     lost = next_loss(code, won, loss_customer, loss_month)
     lost = np.where(lost <= read, lost, NEVER)
     months_paid = np.where(lost < NEVER, lost - won, NEVER)
+    interval = False
     if chosen_policy.basis == "bookings":
         credit = mrr.astype(np.float64)
+        low = high = credit
         realised = np.zeros(len(mrr), np.float64)
+    elif segment_ltv is None and ltv_method == "pooled":
+        check_by(segment, what="a customer attribute (a str)")
+        bounds = _ltv_bounds(
+            ledger,
+            segment=[segment],
+            read=read,
+            prior_months=prior_months,
+            level=chosen_level,
+            conventions=chosen,
+        )
+        row = _pooled_rows(
+            pd.Index(bounds.index), _customer_fits(ledger, [segment]), code
+        )
+        interval = True
+        point = bounds["multiple"].to_numpy(np.float64)[row]
+        if not np.isfinite(point).all():
+            missing = sorted({str(s) for s in bounds.index[row[~np.isfinite(point)]]})
+            msg = (
+                f"no finite LTV multiple for {segment} {missing} (no churn seen "
+                "and no discount or lifetime cap); pass segment_ltv="
+            )
+            raise ValueError(msg)
+        credit = mrr * point
+        low = mrr * bounds["lower"].to_numpy(np.float64)[row]
+        high = mrr * bounds["upper"].to_numpy(np.float64)[row]
+        realised = mrr * np.minimum(months_paid, 10**6) * chosen.gross_margin
     else:
         multiples = (
             segment_ltv_multiples(
                 ledger,
                 segment=segment,
+                method="estimates",
                 as_of=pd.Period(ordinal=read, freq="M"),
                 conventions=chosen,
             )
@@ -418,15 +535,24 @@ def credited_attainment(
             )
             raise ValueError(msg)
         credit = mrr * multiple
+        low = high = credit
         realised = mrr * np.minimum(months_paid, 10**6) * chosen.gross_margin
-    back = clawbacks(
-        credit,
-        realised,
-        months_paid,
-        clawback_months=chosen_policy.clawback_months,
-        clawback_share=chosen_policy.clawback_share,
-    )
+
+    def taken_back(amount: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        back: npt.NDArray[np.float64] = clawbacks(
+            amount,
+            realised,
+            months_paid,
+            clawback_months=chosen_policy.clawback_months,
+            clawback_share=chosen_policy.clawback_share,
+        )
+        return back
+
+    back, back_low, back_high = taken_back(credit), taken_back(low), taken_back(high)
     clawed = back > 0
+    # A bound's clawback may be taken where the point's is not (the upper
+    # credit is more than the deal realised, the point is not).
+    any_back = clawed | (back_low > 0) | (back_high > 0)
     # Shares of whole minor units: rounded half to even, never above the deal.
     back_mrr = np.minimum(np.rint(back), mrr).astype(np.int64)
     check_total_fits(
@@ -442,25 +568,29 @@ def credited_attainment(
                 "deals": np.ones(len(mrr), np.int64),
                 "booked": mrr,
                 "credit": credit,
+                "low": low,
+                "high": high,
             }
         )
         # Float sums in an order fixed by the data, not the rows' order.
-        .sort_values([*keys, "credit"], kind="stable")
-        .groupby(keys)[["deals", "booked", "credit"]]
+        .sort_values([*keys, "credit", "low", "high"], kind="stable")
+        .groupby(keys)[["deals", "booked", "credit", "low", "high"]]
         .sum()
     )
     back_rows = (
         pd.DataFrame(
             {
-                "label": labels[clawed],
-                "period": lost[clawed],
-                "back": back[clawed],
-                "back_mrr": back_mrr[clawed],
-                "clawed": np.ones(int(clawed.sum()), np.int64),
+                "label": labels[any_back],
+                "period": lost[any_back],
+                "back": back[any_back],
+                "back_low": back_low[any_back],
+                "back_high": back_high[any_back],
+                "back_mrr": back_mrr[any_back],
+                "clawed": clawed[any_back].astype(np.int64),
             }
         )
-        .sort_values([*keys, "back"], kind="stable")
-        .groupby(keys)[["back", "back_mrr", "clawed"]]
+        .sort_values([*keys, "back", "back_low", "back_high"], kind="stable")
+        .groupby(keys)[["back", "back_low", "back_high", "back_mrr", "clawed"]]
         .sum()
     )
     union = credited_rows.index.union(back_rows.index)
@@ -471,7 +601,7 @@ def credited_attainment(
         ],
         axis=1,
     )
-    level = "staff_id" if by == "staff" else "team"
+    index_name = "staff_id" if by == "staff" else "team"
     index = pd.MultiIndex.from_arrays(
         [
             pd.Index(union.get_level_values("label"), dtype=object),
@@ -479,7 +609,7 @@ def credited_attainment(
                 union.get_level_values("period").to_numpy(np.int64), freq="M"
             ),
         ],
-        names=[level, "period"],
+        names=[index_name, "period"],
     )
     columns = ATTAINMENT_COLUMNS[chosen_policy.basis]
     result = pd.DataFrame(index=index)
@@ -495,6 +625,18 @@ def credited_attainment(
         result["credit_ltv"] = out["credit"].to_numpy(np.float64)
         result["clawback_ltv"] = out["back"].to_numpy(np.float64)
         result["credited_ltv"] = result["credit_ltv"] - result["clawback_ltv"]
+        # A month's credit rises with the multiple and its clawbacks fall: the
+        # month's figure at each end of the interval, the lower and the higher.
+        ends = np.stack(
+            [
+                result["credited_ltv"].to_numpy(np.float64),
+                (out["low"] - out["back_low"]).to_numpy(np.float64),
+                (out["high"] - out["back_high"]).to_numpy(np.float64),
+            ]
+        )
+        nan = np.full(len(result), np.nan)
+        result["credited_ltv_lower"] = ends.min(axis=0) if interval else nan
+        result["credited_ltv_upper"] = ends.max(axis=0) if interval else nan
     result["deals_clawed_back"] = out["clawed"].to_numpy(np.int64)
     result = result[list(columns)]
     result.attrs["currency"] = ledger.currency
@@ -1397,6 +1539,30 @@ def _check_figures(
             raise ValueError(msg)
 
 
+EXPANSION_ROLES: Final = ("customer_sales", "customer_success")
+"""The roles that win expansion (upsell and cross-sell), in the order split."""
+
+
+def _check_role_figures(
+    instance: object, attribute: attrs.Attribute[Mapping[str, float]], value: object
+) -> None:
+    """Keys among `EXPANSION_ROLES`; values fractions in [0, 1]."""
+    for key, number in dict(value).items():  # type: ignore[call-overload]
+        if key not in EXPANSION_ROLES:
+            allowed = ", ".join(repr(r) for r in EXPANSION_ROLES)
+            msg = (
+                f"{attribute.name!r}: {key!r} is not a role that wins expansion "
+                f"({allowed})"
+            )
+            raise ValueError(msg)
+        if not np.isfinite(number) or not 0 <= number <= 1:
+            msg = (
+                f"{attribute.name!r}: the figure for {key!r} must be a fraction "
+                f"in [0, 1], got {number!r}"
+            )
+            raise ValueError(msg)
+
+
 def _rate_or_nan(
     instance: object, attribute: attrs.Attribute[float], value: float
 ) -> None:
@@ -1465,12 +1631,24 @@ class GoalHistory:
         Share of the new deals of the window (shifted back by
         `early_months`, so each had them to show) lost within `early_months`.
     expansion_rate : float
-        Expansion MRR a month over MRR at the month's start, pooled.
+        Expansion MRR a month over MRR at the month's start, pooled: >= 0,
+        above 1 when a month's expansion exceeds the MRR it started from.
     loss_rate : float
         Churned and contraction MRR a month over MRR at the start, pooled.
     pipeline_win_rate : float
         Won upsell and cross-sell MRR of customer sales over the
         opportunity MRR it opened (NaN without activities).
+    expansion_share : Mapping[str, float]
+        Each role that wins expansion (``"customer_sales"``,
+        ``"customer_success"``: `EXPANSION_ROLES`) and its share of the
+        upsell and cross-sell MRR the window's deals of those roles' owners
+        won (roles with none left out). Empty (the default, and without
+        staff or expansion deals): customer sales carries all of it.
+    expansion_win_rate : Mapping[str, float]
+        Each role's won upsell and cross-sell MRR over the opportunity MRR
+        its people opened in the window, for the roles that opened some
+        (empty without activities); ``"customer_sales"``'s is
+        `pipeline_win_rate`.
     onboarding_rate : float
         Share of onboardings started that completed (NaN without the table).
     at_risk_mrr : float
@@ -1510,10 +1688,16 @@ class GoalHistory:
     )
     early_months: int = attrs.field(validator=_int_at_least(1))
     early_churn_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
-    expansion_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    expansion_rate: float = attrs.field(converter=float, validator=_amount_or_nan)
     loss_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     pipeline_win_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
     onboarding_rate: float = attrs.field(converter=float, validator=_rate_or_nan)
+    expansion_share: Mapping[str, float] = attrs.field(
+        factory=dict, converter=_read_only, validator=_check_role_figures
+    )
+    expansion_win_rate: Mapping[str, float] = attrs.field(
+        factory=dict, converter=_read_only, validator=_check_role_figures
+    )
     at_risk_mrr: float = attrs.field(
         default=np.nan, converter=float, validator=_amount_or_nan
     )
@@ -1612,6 +1796,12 @@ def goal_history(
     - ``pipeline_win_rate``: the upsell and cross-sell MRR won by customer
       sales (`staff` roles) over the MRR of the ``opportunity`` activities
       its people opened, in the window.
+    - ``expansion_share`` (with `staff`): of the upsell and cross-sell MRR
+      won in the window by owners in the roles that win expansion
+      (`EXPANSION_ROLES`: customer sales, customer success), each role's
+      share, by the deal owner's role; ``expansion_win_rate`` (with
+      `activities` too): each role's won MRR over the opportunity MRR its
+      people opened, for the roles that opened some.
     - ``onboarding_rate``: of the onboardings started in the window moved
       back by `lag_months`, the share completed.
     - ``at_risk_mrr`` and ``at_risk_accounts``: the paying accounts whose
@@ -1875,11 +2065,56 @@ def _goal_history(
             f"{chosen.gross_margin:g} = {v:.2f}"
         )
 
-    # Customer sales: won expansion MRR over opportunity MRR.
+    # The roles that win expansion: each one's share of it (by the deals'
+    # owners' roles), and its won expansion MRR over its opportunity MRR.
     win_rate = np.nan
+    expansion_share: dict[str, float] = {}
+    expansion_win: dict[str, float] = {}
+    if staff is not None:
+        people = validate(staff, StaffMember)
+        role_of = people.set_index("staff_id")["role"].astype(str)
+        role_of = role_of[~role_of.index.duplicated()]
+        deal_role = (
+            role_of.reindex(table["owner_id"].astype(str).to_numpy(object))
+            .fillna(_NONE)
+            .to_numpy(object)
+        )
+        won_on = _month_ordinals(table["won_on"])
+        grows = (
+            table["kind"].astype(str).isin(["upsell", "cross_sell"]).to_numpy(bool)
+            & (won_on >= lo)
+            & (won_on <= hi)
+        )
+        grown = table["mrr"].to_numpy(np.int64)
+        won_by = {
+            r: int(grown[grows & (deal_role == r)].sum()) for r in EXPANSION_ROLES
+        }
+        both = sum(won_by.values())
+        if both > 0:
+            expansion_share = {r: v / both for r, v in won_by.items() if v > 0}
+            for r, v in expansion_share.items():
+                chain[f"expansion_share[{r}]"] = (
+                    f"upsell and cross-sell MRR {window} won by {r} owners "
+                    f"{won_by[r]:,} / by the roles that win expansion "
+                    f"({', '.join(EXPANSION_ROLES)}) {both:,} = {v:.4f}"
+                )
     if activities is not None and staff is not None:
         acts = validate(activities, Activity)
-        people = validate(staff, StaffMember)
+        acted = _month_ordinals(acts["on"])
+        is_opened = (acts["kind"].astype(str) == "opportunity").to_numpy(bool) & (
+            (acted >= lo) & (acted <= hi)
+        )
+        opener = acts["staff_id"].astype(str)
+        for r in EXPANSION_ROLES[1:]:
+            members = set(role_of[role_of == r].index.astype(str))
+            mine = is_opened & opener.isin(members).to_numpy(bool)
+            opened_r = int(acts.loc[mine, "mrr"].fillna(0).astype(np.int64).sum())
+            if opened_r:
+                expansion_win[r] = min(won_by[r] / opened_r, 1.0)
+                chain[f"expansion_win_rate[{r}]"] = (
+                    f"{r} {window}: won upsell and cross-sell MRR {won_by[r]:,} / "
+                    f"opportunity MRR opened {opened_r:,} = {expansion_win[r]:.4f}"
+                )
         sales = set(
             people.loc[
                 people["role"].astype(str) == "customer_sales", "staff_id"
@@ -1902,6 +2137,8 @@ def _goal_history(
         )
         won_mrr = int(table.loc[expansion_deals, "mrr"].sum())
         win_rate = min(won_mrr / opened_mrr, 1.0) if opened_mrr else np.nan
+        if opened_mrr:
+            expansion_win["customer_sales"] = win_rate
         chain["pipeline_win_rate"] = (
             f"customer sales {window}: won upsell and cross-sell MRR {won_mrr:,} / "
             f"opportunity MRR opened {opened_mrr:,} = {win_rate:.4f}"
@@ -1950,6 +2187,8 @@ def _goal_history(
         loss_rate=loss_rate,
         pipeline_win_rate=win_rate,
         onboarding_rate=onboarding_rate,
+        expansion_share=expansion_share,
+        expansion_win_rate=dict(sorted(expansion_win.items())),
         **health_figures,
         chain=chain,
     )
@@ -2147,16 +2386,99 @@ def _health_history(
     }
 
 
+def _expansion_figures(
+    history: GoalHistory,
+    *,
+    expansion: int,
+    e_text: str,
+    rows: list[tuple[str, str, int, str]],
+    parts: dict[str, list[tuple[str, int, str]]],
+    not_derived: dict[str, str],
+) -> None:
+    """
+    Add the expansion and pipeline targets, split between the roles that win it.
+
+    The company's expansion is split by `GoalHistory.expansion_share` (all to
+    customer sales without one), in whole units by largest remainder; each
+    role's pipeline is its expansion over its own win rate, and the company's
+    the sum of the roles' (a role without a win rate has none).
+    """
+    shares = dict(history.expansion_share) or {"customer_sales": 1.0}
+    roles = [r for r in EXPANSION_ROLES if shares.get(r, 0.0) > 0]
+    weights = np.array([shares[r] for r in roles], np.float64)
+    amounts = allocate(expansion, weights)
+    split = bool(history.expansion_share)
+    expansion_parts = [
+        (
+            r,
+            int(a),
+            f"{e_text}; x {r}'s share {w:.4f} of the expansion won "
+            f"(largest remainder) = {int(a):,}"
+            if split
+            else e_text,
+        )
+        for r, a, w in zip(roles, amounts, weights, strict=True)
+    ]
+    company_text = e_text
+    if split:
+        company_text += "; split between the roles that win it: " + ", ".join(
+            f"{r} {int(a):,}" for r, a in zip(roles, amounts, strict=True)
+        )
+    rows.append(("expansion_mrr", _ALL, expansion, company_text))
+    parts["expansion_mrr"] = expansion_parts
+    pipeline_parts = []
+    skipped = []
+    for r, amount, text in expansion_parts:
+        rate = history.expansion_win_rate.get(
+            r, history.pipeline_win_rate if r == "customer_sales" else np.nan
+        )
+        if not rate > 0:
+            skipped.append(r)
+            continue
+        pipeline = round(amount / rate)
+        pipeline_parts.append(
+            (r, pipeline, f"{text}; / {r}'s win rate {rate:.4f} = {pipeline:,}")
+        )
+    if not pipeline_parts:
+        not_derived["pipeline_mrr"] = (
+            f"pipeline_win_rate {history.pipeline_win_rate} (unknown without "
+            "activities and staff, or 0)"
+            if not split
+            else f"no win rate for {', '.join(skipped)} (no opportunity MRR "
+            "opened in the history, or none won)"
+        )
+        return
+    total = sum(p[1] for p in pipeline_parts)
+    if len(pipeline_parts) == 1:
+        company_text = pipeline_parts[0][2]
+    else:
+        company_text = (
+            "sum over the roles of each one's expansion over its own win rate: "
+            + " + ".join(f"({text})" for _, _, text in pipeline_parts)
+            + f" = {total:,}"
+        )
+    if skipped:
+        company_text += (
+            f"; {', '.join(skipped)}: no pipeline target (no win rate: no "
+            "opportunity MRR opened in the history)"
+        )
+    rows.append(("pipeline_mrr", _ALL, total, company_text))
+    parts["pipeline_mrr"] = pipeline_parts
+
+
 def _company_figures(
     plan: Plan, history: GoalHistory
-) -> tuple[list[tuple[str, str, int, str]], dict[str, str]]:
+) -> tuple[list[tuple[str, str, int, str, list[tuple[str, int, str]]]], dict[str, str]]:
     """
     Return the company's targets and the figures not derived.
 
-    The targets are (metric, segment, target, chain) rows, in order; the
-    figures not derived map each metric left out to the reason.
+    The targets are (metric, segment, target, chain, parts) rows, in order,
+    where parts are the (role, target, chain) each role's people share (one
+    role, the whole, but for expansion and its pipeline); the figures not
+    derived map each metric left out to the reason.
     """
     not_derived: dict[str, str] = {}
+    parts: dict[str, list[tuple[str, int, str]]] = {}
     if history.currency != plan.currency:
         msg = (
             f"history is in {history.currency} and the plan in {plan.currency}; "
@@ -2278,23 +2600,14 @@ def _company_figures(
                     "(rounded up)",
                 )
             )
-    rows.append(("expansion_mrr", _ALL, expansion, e_text))
-    if not history.pipeline_win_rate > 0:
-        not_derived["pipeline_mrr"] = (
-            f"pipeline_win_rate {history.pipeline_win_rate} (unknown without "
-            "activities and staff, or 0)"
-        )
-    else:
-        pipeline = round(expansion / history.pipeline_win_rate)
-        rows.append(
-            (
-                "pipeline_mrr",
-                _ALL,
-                pipeline,
-                f"{e_text}; / pipeline win rate {history.pipeline_win_rate:.4f} "
-                f"= {pipeline:,}",
-            )
-        )
+    _expansion_figures(
+        history,
+        expansion=expansion,
+        e_text=e_text,
+        rows=rows,
+        parts=parts,
+        not_derived=not_derived,
+    )
     rows.append(("lost_mrr_ceiling", _ALL, lost, f"{l_text} at most"))
     at_risk = _at_risk_ceilings(history, lost=lost, months=n, not_derived=not_derived)
     rows.extend(at_risk[:1])
@@ -2313,7 +2626,16 @@ def _company_figures(
             )
         )
     rows.extend(at_risk[1:])
-    return rows, not_derived
+    return [
+        (
+            metric,
+            seg,
+            total,
+            text,
+            parts.get(metric, [(_METRIC_ROLES[metric], total, text)]),
+        )
+        for metric, seg, total, text in rows
+    ], not_derived
 
 
 def _at_risk_ceilings(
@@ -2413,6 +2735,52 @@ def _ramped_months(people: pd.DataFrame, plan: Plan) -> npt.NDArray[np.float64]:
     return ramped
 
 
+def _people_split(
+    order: int,
+    metric: str,
+    segment_value: str,
+    role: str,
+    total: int,
+    text: str,
+    *,
+    roles: npt.NDArray[np.object_],
+    capacity: npt.NDArray[np.float64],
+    ids: npt.NDArray[np.object_],
+    teams_of: npt.NDArray[np.object_],
+) -> pd.DataFrame:
+    """Split one role's figure among its people by capacity (largest remainder)."""
+    mine = (roles == role) & (capacity > 0)
+    weights = capacity[mine]
+    whole = float(weights.sum())
+    if whole > 0:
+        split = allocate(total, weights)
+        who, team, share = ids[mine], teams_of[mine], weights / whole
+        person_text = [
+            f"{text}; x capacity {_figure(c)} / {_figure(whole)} {role} "
+            f"full-time months = {t:,} (largest remainder)"
+            for c, t in zip(weights, split, strict=True)
+        ]  # one string per person of one role: a team's size
+    else:
+        split = np.array([total], np.int64)
+        who = np.array([_NONE], object)
+        team = np.array([_NONE], object)
+        share = np.array([1.0])
+        person_text = [f"{text}; nobody in {role} has capacity in the period"]
+    return pd.DataFrame(
+        {
+            "_order": order,
+            "role": role,
+            "team": team,
+            "staff_id": who,
+            "metric": metric,
+            "segment": segment_value,
+            "target": split,
+            "capacity_share": share,
+            "chain": person_text,
+        }
+    )
+
+
 def plan_targets(
     staff: pd.DataFrame,
     *,
@@ -2437,9 +2805,19 @@ def plan_targets(
     - **inside sales**: qualified meetings per fit segment (the segment's new
       deals needed, new MRR over deal size, over its meeting conversion;
       rounded up), not raw meeting counts.
-    - **customer sales**: expansion (upsell and cross-sell) MRR, the
-      expansion rate times MRR times the months, and the pipeline it needs
-      (over the pipeline win rate).
+    - **customer sales** and **customer success**: expansion (upsell and
+      cross-sell) MRR, the expansion rate times MRR times the months, and
+      the pipeline it needs. The **expansion convention**: the company's
+      expansion is split between the roles that win it (`EXPANSION_ROLES`)
+      by their share of the expansion the history's deals of their people
+      won (``history.expansion_share``; all to customer sales when it is
+      empty), in whole units by largest remainder, so the company's row
+      (role ``"All"`` when both share it) is still the whole. Each role's
+      pipeline is its expansion over its own win rate
+      (``history.expansion_win_rate``; customer sales' falls back to
+      ``pipeline_win_rate``); a role without one (its people opened no
+      opportunity MRR) has no pipeline target, and the company's pipeline
+      is the sum of the roles'.
     - **customer marketing**: a lost-MRR ceiling (the loss rate times MRR
       times the months); and, with the history's health figures, an at-risk
       MRR ceiling: the MRR in the worst health band the book can carry
@@ -2478,7 +2856,8 @@ def plan_targets(
     pandas.DataFrame
         One row per figure and level, with `PLAN_COLUMNS`: ``level``
         (``"company"``, ``"team"``, ``"staff"``), ``role``, ``team`` and
-        ``staff_id`` (``"All"`` above their level), ``metric``,
+        ``staff_id`` (``"All"`` above their level; a company figure several
+        roles share has role ``"All"``), ``metric``,
         ``segment`` (``"All"`` unless split by fit), ``unit`` (``"money"``:
         minor units of the plan's currency; or a count: ``"meetings"``,
         ``"customers"``, ``"onboardings"``, ``"accounts"``), ``target``
@@ -2520,41 +2899,22 @@ def plan_targets(
     ids = people["staff_id"].astype(str).to_numpy(object)
     capacity = _capacity(people, plan)
     people_parts = []
-    for order, (metric, segment_value, total, text) in enumerate(figures):
-        # One split per figure (a handful), not per row.
-        role = _METRIC_ROLES[metric]
-        mine = (roles == role) & (capacity > 0)
-        weights = capacity[mine]
-        whole = float(weights.sum())
-        if whole > 0:
-            split = allocate(total, weights)
-            who, team, share = ids[mine], teams_of[mine], weights / whole
-            person_text = [
-                f"{text}; x capacity {_figure(c)} / {_figure(whole)} {role} "
-                f"full-time months = {t:,} (largest remainder)"
-                for c, t in zip(weights, split, strict=True)
-            ]  # one string per person of one role: a team's size
-        else:
-            split = np.array([total], np.int64)
-            who = np.array([_NONE], object)
-            team = np.array([_NONE], object)
-            share = np.array([1.0])
-            person_text = [f"{text}; nobody in {role} has capacity in the period"]
-        people_parts.append(
-            pd.DataFrame(
-                {
-                    "_order": order,
-                    "role": role,
-                    "team": team,
-                    "staff_id": who,
-                    "metric": metric,
-                    "segment": segment_value,
-                    "target": split,
-                    "capacity_share": share,
-                    "chain": person_text,
-                }
+    for order, (metric, segment_value, _, _, by_role) in enumerate(figures):
+        for role, total, text in by_role:  # one role, or the expansion roles
+            people_parts.append(
+                _people_split(
+                    order,
+                    metric,
+                    segment_value,
+                    role,
+                    total,
+                    text,
+                    roles=roles,
+                    capacity=capacity,
+                    ids=ids,
+                    teams_of=teams_of,
+                )
             )
-        )
     staff_rows = pd.concat(people_parts, ignore_index=True).assign(level="staff")
     keys = ["_order", "role", "metric", "segment", "team"]
     team_rows = (
@@ -2576,7 +2936,8 @@ def plan_targets(
         {
             "_order": np.arange(len(figures)),
             "level": "company",
-            "role": [_METRIC_ROLES[f[0]] for f in figures],
+            # The role whose people share the figure; "All" when several do.
+            "role": [f[4][0][0] if len(f[4]) == 1 else _ALL for f in figures],
             "team": _ALL,
             "staff_id": _ALL,
             "metric": [f[0] for f in figures],
@@ -2656,6 +3017,28 @@ def _ltv_bounds(
         {"multiple": point, "lower": lower, "upper": upper},
         index=pd.Index(_pooled_fit(pooled.index), name="segment"),
     )
+
+
+def _pooled_rows(
+    pooled_index: pd.Index,
+    fits: Sequence[npt.NDArray[np.object_]],
+    code: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """
+    Row of `pooled_index` (an `_ltv_bounds` index) each deal's multiple is read from.
+
+    A deal's multiple is its customer's fit's, or its nearest parent's that
+    has one (`_customer_fits` order); a customer the ledger does not know
+    reads the ``"(none)"`` fit's, if any, else the company's.
+    """
+    company = int(pooled_index.get_indexer(pd.Index([_ALL]))[0])
+    row = np.full(len(code), company, np.int64)
+    for labels in reversed(fits[:-1]):  # the most specific found wins
+        found = pooled_index.get_indexer(
+            pd.Index(np.where(code >= 0, labels[np.maximum(code, 0)], _NONE))
+        )
+        row = np.where(found >= 0, found, row)
+    return row
 
 
 def _credit_clawbacks(
@@ -2791,14 +3174,7 @@ def _actuals(
             level=level,
             conventions=conventions,
         )
-        # A deal's multiple is its fit's, or its nearest parent's that has one.
-        pooled_index = pd.Index(bounds.index)
-        row = np.full(len(seg), int(pooled_index.get_loc(_ALL)), np.int64)
-        for labels in reversed(fits[:-1]):  # the most specific found wins
-            found = pooled_index.get_indexer(
-                pd.Index(np.where(code >= 0, labels[np.maximum(code, 0)], _NONE))
-            )
-            row = np.where(found >= 0, found, row)
+        row = _pooled_rows(pd.Index(bounds.index), fits, code)
         point = bounds["multiple"].to_numpy(np.float64)[row]
         lower = bounds["lower"].to_numpy(np.float64)[row]
         upper = bounds["upper"].to_numpy(np.float64)[row]
