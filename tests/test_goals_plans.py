@@ -1711,3 +1711,55 @@ def test_an_expansion_rate_may_exceed_one():
     assert attrs.evolve(HISTORY, expansion_rate=1.5).expansion_rate == 1.5
     with pytest.raises(ValueError, match="'expansion_rate'"):
         attrs.evolve(HISTORY, expansion_rate=-0.1)
+
+
+@pytest.fixture(scope="module")
+def sample_pooled() -> tuple[pd.DataFrame, pd.DataFrame]:
+    sample = sm.datasets.load_sample()
+    led = sm.Ledger.from_subscriptions(sample.subscriptions, customers=sample.customers)
+    pooled = sm.goals.pooled_churn(led, by=["segment", "acquisition_channel"])
+    return pooled, sample.pipeline
+
+
+@settings(max_examples=25, deadline=None)
+@given(node=st.integers(0, 50), kept=st.floats(0.05, 1.0))
+def test_better_retention_of_a_fit_never_lowers_its_prospects_ranked_ltv(
+    sample_pooled, node, kept
+):
+    """End to end through `deal_priorities`: a fit whose posterior churn falls
+    (fewer churned at the same exposure) never lowers its prospects' expected LTV
+    or its bounds, and leaves every other prospect's as it was."""
+    pooled, pipeline = sample_pooled
+    row = pooled.index[node % len(pooled)]
+    better = pooled.copy()
+    better.loc[row, "posterior_shape"] *= kept
+    better.loc[row, "churn_rate"] = (
+        better.loc[row, "posterior_shape"] / better.loc[row, "posterior_rate"]
+    )
+    columns = ["expected_ltv", "expected_ltv_lower", "expected_ltv_upper"]
+    before = sm.goals.deal_priorities(pipeline, churn=pooled).set_index(
+        "opportunity_id"
+    )
+    after = sm.goals.deal_priorities(pipeline, churn=better).set_index("opportunity_id")
+    after = after.loc[before.index]
+    changed = (before["churn_rate"] != after["churn_rate"]).to_numpy(bool)
+    assert (after.loc[changed, "churn_rate"] <= before.loc[changed, "churn_rate"]).all()
+    for column in columns:
+        assert (after[column] >= before[column] * (1 - 1e-12)).all()
+        pd.testing.assert_series_equal(
+            after.loc[~changed, column], before.loc[~changed, column]
+        )
+
+
+def test_the_property_above_moves_prospects(sample_pooled):
+    """The fit most prospects match, its churn halved: their LTVs rise."""
+    pooled, pipeline = sample_pooled
+    before = sm.goals.deal_priorities(pipeline, churn=pooled)
+    busiest = before.groupby(["segment_depth", "churn_rate"]).size().idxmax()
+    row = pooled.index[(pooled["churn_rate"] == busiest[1]).to_numpy(bool)][0]
+    better = pooled.copy()
+    better.loc[row, ["posterior_shape", "churn_rate"]] /= 2
+    after = sm.goals.deal_priorities(pipeline, churn=better).set_index("opportunity_id")
+    before = before.set_index("opportunity_id")
+    moved = after.loc[before.index, "expected_ltv"] > before["expected_ltv"]
+    assert moved.sum() >= 2
