@@ -41,7 +41,14 @@ from ._overflow import (
     checked_sum_runs,
     overflow_problem,
 )
-from ._schema import Amounts, _upper_case_codes, check_table, distinct_values
+from ._schema import (
+    Amounts,
+    _upper_case_codes,
+    absent_column,
+    check_table,
+    distinct_values,
+    is_absent,
+)
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
 
@@ -1407,8 +1414,15 @@ def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFram
     frame = pd.DataFrame({"customer_id": uniques})
     if customers is not None:
         attributes = customers.drop_duplicates("customer_id").set_index("customer_id")
-        joined = attributes.reindex(pd.Index(uniques))
+        # Optional columns the customers table lacked stay None in no memory;
+        # only the given attributes are looked up customer by customer.
+        absent = {name for name in attributes.columns if is_absent(attributes[name])}
+        given = [name for name in attributes.columns if name not in absent]
+        joined = attributes[given].reindex(pd.Index(uniques))
         for name in attributes.columns:
+            if name in absent:
+                frame[name] = absent_column(frame.index)
+                continue
             column = joined[name]
             # Text stays in its own array: through Python objects and back
             # it would be read again string by string.
