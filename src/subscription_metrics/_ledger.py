@@ -872,7 +872,7 @@ class Ledger:
     @classmethod
     def _from_customer_months(
         cls,
-        keys: npt.NDArray[np.int64],
+        keys: npt.NDArray[np.integer[Any]],
         month: npt.NDArray[np.integer[Any]],
         mrr: npt.NDArray[np.int64],
         labels: Any,
@@ -1201,7 +1201,7 @@ def _check_rates(rates: Rates | None, problems: list[Problem]) -> Rates | None:
 
 def _customer_keys(
     ids: pd.Series,
-) -> tuple[npt.NDArray[np.int64], Any]:
+) -> tuple[npt.NDArray[np.integer[Any]], Any]:
     """Small non-negative int keys for customer ids, and how to turn keys back.
 
     Integer ids within a modest range are their own keys (offset to start at
@@ -1221,7 +1221,9 @@ def _customer_keys(
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low < 2**40:
-            keys = np.subtract(values, low, dtype=np.int64)
+            # int32 offsets when they fit: half the memory of one per row.
+            width = np.int32 if high - low <= _INT32.max else np.int64
+            keys = np.subtract(values, low, dtype=width, casting="unsafe")
 
             def shift(found: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
                 return (found + low).astype(values.dtype)
@@ -1453,22 +1455,38 @@ def _row_events(
     n = len(month)
     continues = np.zeros(n, bool)  # the row follows the same customer's last month
     if n:
-        continues[1:] = (customer[1:] == customer[:-1]) & (month[1:] == month[:-1] + 1)
-    change = mrr.copy()
-    np.subtract(change[1:], mrr[:-1], out=change[1:], where=continues[1:])
-    opens = np.flatnonzero(~continues | (change != 0))
+        continues[1:] = customer[1:] == customer[:-1]
+        continues[1:] &= month[1:] == month[:-1] + 1
+    # A row opens an event where it starts a run or its MRR differs from the
+    # row before; the change is computed for those rows only (no array of
+    # changes as long as the rows).
+    opens = np.zeros(n, bool)
+    if n:
+        opens[0] = True
+        np.not_equal(mrr[1:], mrr[:-1], out=opens[1:])
+    opens |= ~continues
+    opens = np.flatnonzero(opens)
+    change = mrr[opens]
+    after = opens[continues[opens]]  # opens >= 1 there
+    change[continues[opens]] -= mrr[after - 1]
+    del after
     last = np.ones(n, bool)
     last[:-1] = ~continues[1:]
-    closes = np.flatnonzero(last & (month < (horizon if horizon is not None else 0)))
+    last &= month < (horizon if horizon is not None else 0)
+    closes = np.flatnonzero(last)
+    del last
     # Merge both event lists in row order; a close comes after its row's change.
     slot = np.concatenate([2 * opens, 2 * closes + 1])
     merged = np.argsort(slot, kind="stable")
+    del slot
     rows = np.concatenate([opens, closes])[merged]
     is_close = merged >= len(opens)
+    changes = np.concatenate([change, np.zeros(len(closes), np.int64)])[merged]
+    np.negative(mrr[rows], out=changes, where=is_close)
     return (
         customer[rows],
         month[rows] + is_close,
-        np.where(is_close, -mrr[rows], change[rows]),
+        changes,
         np.where(is_close, -1, (~continues[rows]).astype(np.int64)),
     )
 
@@ -1684,8 +1702,10 @@ def _build_events(
     )
     first = k.group_starts(customer)
     mrr_after = k.grouped_cumsum(mrr_change, first)
+    # Within a customer the running count is bounded by the rows (< 2**31,
+    # checked above), so int32 sums are exact.
     count_after = _int32(
-        k.grouped_cumsum(count_change, first),
+        k.grouped_cumsum(count_change, first, np.int32),
         table=table,
         column="rows",
         what="active subscriptions of a customer",
@@ -1757,7 +1777,7 @@ def _int32(
 
 
 def _net_customer_months(
-    keys: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.integer[Any]],
     month: npt.NDArray[np.integer[Any]],
     amounts: npt.NDArray[np.int64],
     labels: npt.NDArray[Any] | pd.Index,
@@ -1780,7 +1800,11 @@ def _net_customer_months(
     if len(month):  # the sorted months come back as int32, as do close months
         top = int(month.max()) + 1
         _check_int32(base, top, table=table, column="month", what="month ordinals")
-    order, (key, month) = k.sort_by_key(keys, month - base)
+    # Offsets from the first month, int32 when they fit: half the memory.
+    narrow = np.int32 if len(month) and top - base <= _INT32.max else np.int64
+    offsets = np.subtract(month, base, dtype=narrow, casting="unsafe")
+    order, (key, month) = k.sort_by_key(keys, offsets)
+    del offsets
     month += base
     amounts = amounts[order]
     starts = k.group_starts(key, month)
@@ -1893,15 +1917,18 @@ def _classify(
     kind += np.int8(CHURN) * (before & ~after)
     # Status changes alternate per customer: activation, churn, activation, ...
     switch = np.flatnonzero(before != after)
-    switch_customer = customer[switch]
-    first_switch = k.group_starts(switch_customer)
+    first_switch = k.group_starts(customer[switch])
     activation = after[switch]
     returning = activation & ~first_switch
-    gap = np.zeros(len(switch), np.int64)
-    gap[1:] = np.diff(month[switch])
-    is_reactivation = returning if window is None else returning & (gap <= window)
-    kind[switch[activation & ~is_reactivation]] = NEW
-    kind[switch[is_reactivation]] = REACTIVATION
+    del first_switch
+    if window is not None:
+        gap = np.zeros(len(switch), np.int64)
+        gap[1:] = np.diff(month[switch])
+        returning &= gap <= window
+        del gap
+    activation &= ~returning
+    kind[switch[activation]] = NEW
+    kind[switch[returning]] = REACTIVATION
     return kind
 
 
