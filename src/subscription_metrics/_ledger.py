@@ -639,10 +639,12 @@ class Ledger:
             ids, month, mrr = ids[keep], month[keep], mrr[keep]
             labels = labels[keep]
         keys, decode = _customer_keys(ids)
+        # Handed over in a list, so each is freed once the sort has read it.
+        columns = [keys, month, mrr]
+        del keys, month, mrr, ids
+        ordinals.clear()
         return cls._from_customer_months(
-            keys,
-            month,
-            mrr,
+            columns,
             labels,
             decode,
             table=table,
@@ -852,10 +854,10 @@ class Ledger:
         def decode(found: npt.NDArray[np.int64]) -> Any:
             return uniques.take(found)
 
+        columns = [keys, month, share]
+        del keys, month, share
         return cls._from_customer_months(
-            keys,
-            month,
-            share,
+            columns,
             share_labels,
             decode,
             table=table,
@@ -872,9 +874,7 @@ class Ledger:
     @classmethod
     def _from_customer_months(
         cls,
-        keys: npt.NDArray[np.integer[Any]],
-        month: npt.NDArray[np.integer[Any]],
-        mrr: npt.NDArray[np.int64],
+        columns: list[npt.NDArray[Any]],
         labels: Any,
         decode: Any,
         *,
@@ -888,11 +888,14 @@ class Ledger:
         currency: str | None,
         set_aside: list[SetAside],
     ) -> Ledger:
-        """Net rows per customer-month, classify the changes, and build the ledger."""
+        """
+        Net rows per customer-month, classify the changes, and build the ledger.
+
+        `columns` holds the customer keys, month ordinals and MRR of the rows;
+        it is emptied, so each is freed as soon as it is read.
+        """
         key, month, mrr = _net_customer_months(
-            keys,
-            month,
-            mrr,
+            columns,
             labels,
             decode,
             table=name,
@@ -1777,9 +1780,7 @@ def _int32(
 
 
 def _net_customer_months(
-    keys: npt.NDArray[np.integer[Any]],
-    month: npt.NDArray[np.integer[Any]],
-    amounts: npt.NDArray[np.int64],
+    columns: list[npt.NDArray[Any]],
     labels: npt.NDArray[Any] | pd.Index,
     decode: Any,
     *,
@@ -1794,8 +1795,11 @@ def _net_customer_months(
 
     Credits (negative rows) net with the charges of their customer and month.
     A customer-month whose net is below zero is an `InvalidTableError` naming
-    its rows by `labels` (one per input row).
+    its rows by `labels` (one per input row). `columns` (keys, months,
+    amounts) is emptied.
     """
+    keys, month, amounts = columns
+    columns.clear()
     base = int(month.min()) if len(month) else 0
     if len(month):  # the sorted months come back as int32, as do close months
         top = int(month.max()) + 1
@@ -1803,8 +1807,9 @@ def _net_customer_months(
     # Offsets from the first month, int32 when they fit: half the memory.
     narrow = np.int32 if len(month) and top - base <= _INT32.max else np.int64
     offsets = np.subtract(month, base, dtype=narrow, casting="unsafe")
+    del month
     order, (key, month) = k.sort_by_key(keys, offsets)
-    del offsets
+    del offsets, keys
     month += base
     amounts = amounts[order]
     starts = k.group_starts(key, month)
