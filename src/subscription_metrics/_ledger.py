@@ -1106,6 +1106,10 @@ def _examples(
     ids: pd.Series | pd.Index, mask: npt.NDArray[np.bool_]
 ) -> tuple[str, ...]:
     """Return the first few ids set aside, in sorted order (not the rows' order)."""
+    numbers = np.asarray(ids[mask]) if isinstance(ids.dtype, np.dtype) else None
+    if numbers is not None and numbers.dtype.kind in "iu":
+        # Integer ids: the smallest few by one sort, without Python objects.
+        return tuple(str(v) for v in np.unique(numbers)[:MAX_EXAMPLES].tolist())
     values = pd.unique(np.asarray(ids[mask], dtype=object))
     try:
         first = heapq.nsmallest(MAX_EXAMPLES, values)
@@ -1285,13 +1289,20 @@ def _span_changes(
     tail[:] = codes[closes]
     del codes
     packed <<= month_bits
-    head |= first[opens] - low
-    tail |= last[closes] - low
-    del first, last
+    # One temporary at a time, shifted in place.
+    for part, months, rows in ((head, first, opens), (tail, last, closes)):
+        offset = months[rows]
+        offset -= low
+        part |= offset
+        del offset
+    del first, last, part, months, rows
     packed <<= row_bits
-    head |= opens << 1
-    tail |= (closes << 1) | 1
-    del head, tail, opens, closes
+    for part, rows, flag in ((head, opens, 0), (tail, closes, 1)):
+        slot = rows << 1
+        slot |= flag
+        part |= slot
+        del slot
+    del head, tail, part, opens, closes, rows
     packed.sort()  # by customer, month, then span: stable enough to net
     # Unpacked narrowest first, and the pack freed before the MRR is read.
     span = packed & ((1 << row_bits) - 1)
@@ -1916,12 +1927,16 @@ def _classify(
     window: int | None,
 ) -> npt.NDArray[np.int8]:
     """Movement kind of each customer-month event (NONE when status and MRR hold)."""
-    staying = before & after
     kind = np.where(mrr_change > 0, np.int8(EXPANSION), np.int8(CONTRACTION))
-    kind *= staying & (mrr_change != 0)
-    kind += np.int8(CHURN) * (before & ~after)
+    staying = before & after
+    staying &= mrr_change != 0
+    kind *= staying
+    np.greater(before, after, out=staying)  # churn: active before, not after
+    np.putmask(kind, staying, np.int8(CHURN))  # those were 0 (not staying)
+    np.not_equal(before, after, out=staying)
     # Status changes alternate per customer: activation, churn, activation, ...
-    switch = np.flatnonzero(before != after)
+    switch = np.flatnonzero(staying)
+    del staying
     first_switch = k.group_starts(customer[switch])
     activation = after[switch]
     returning = activation & ~first_switch
