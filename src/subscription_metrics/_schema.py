@@ -715,15 +715,21 @@ def _constant_text(series: pd.Series) -> str | None:
     data = np.frombuffer(text.buffers()[2], np.uint8)[start : start + n * width]
     # In blocks, so every temporary stays small and in cache (fresh memory
     # for a whole column costs more in page faults than the comparisons).
+    # Whole blocks are compared eight bytes at a time (a block of 2**16
+    # values is a multiple of 8 bytes), the last one byte by byte.
     step = 1 << 16
     pattern = np.frombuffer(data[:width].tobytes() * step, np.uint8)
+    words = pattern.view(np.uint64)
     steps = np.arange(step + 1, dtype=offset_type) * width
     for low in range(0, n, step):
         bounds = offsets[low : low + step + 1]
         if not np.array_equal(bounds, steps[: len(bounds)] + bounds[0]):
             return None
         block = data[low * width : (low + step) * width]
-        if not np.array_equal(block, pattern[: len(block)]):
+        if len(block) == len(pattern):
+            if not np.array_equal(block.view(np.uint64), words):
+                return None
+        elif not np.array_equal(block, pattern[: len(block)]):
             return None
     value: str = text[0].as_py()
     return value
