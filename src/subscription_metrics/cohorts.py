@@ -182,7 +182,8 @@ def _cells(
     active = is_active(ev.mrr_after, ev.count_after, ledger.conventions)
     was_active = k.previous_in_group(active, starts, False)
     activation = active & ~was_active
-    activations = k.grouped_cumsum(activation.astype(np.int64), starts)
+    # A count of activations: at most the events, so int32 sums are exact.
+    activations = k.grouped_cumsum(activation.view(np.int8), starts, np.int32)
     first = activation & (activations == 1)  # the customer's first active month
     who = ev.customer[first]  # each cohort customer once
     first_month = np.zeros(n_customers, np.int64)
@@ -216,7 +217,8 @@ def _cells(
     scope = np.flatnonzero(activations >= 1)
     customer = ev.customer[scope]
     age = ev.month[scope] - first_month[customer]
-    active_delta = active.astype(np.int64) - was_active.astype(np.int64)
+    active_delta = active[scope].astype(np.int64)
+    active_delta -= was_active[scope]
     inside = age < n_ages
     cell = group[customer[inside]] * n_ages + age[inside]
     size = n_groups * n_ages
@@ -238,7 +240,7 @@ def _cells(
         customers=customers,
         mrr_start=mrr_start,
         last_age=last_age,
-        active=at_age(active_delta[scope]),
+        active=at_age(active_delta),
         mrr=at_age(ev.mrr_change[scope]) if "mrr" in needs else None,
         capped=at_age(_capped_delta(ev, start_mrr, starts)[scope])
         if "capped" in needs
