@@ -30,7 +30,7 @@ identical (bridges to the unit; rates, LTV and the triangle float for float).
 Time: ``--repeat`` rounds, each running the library and the baseline in fresh
 processes one after the other (the order alternates), each process loading
 the input, calling once untimed (``--warmup``), then once timed. Each process
-reports wall and CPU seconds, its peak RSS (``ru_maxrss``, input included),
+reports wall and CPU seconds, its peak RSS (``VmHWM``, input included),
 its RSS after loading, and the load average around the call. The ratio is
 the library's median over the baseline's. Results go to
 ``results/vs_duckdb.json`` (appended) and a table is printed.
@@ -151,6 +151,26 @@ SIDES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
 }
 
 
+def _peak_rss() -> int:
+    """
+    Peak RSS of this process in bytes: ``VmHWM`` of ``/proc/self/status``.
+
+    Not ``ru_maxrss``: Linux carries the parent's peak into a child's
+    ``ru_maxrss`` at ``exec``, so a worker spawned by a driver that has just
+    generated the input would report at least the driver's peak. ``VmHWM``
+    belongs to the worker's own memory map. ``ru_maxrss`` where there is no
+    ``/proc``.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _rss_now() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -179,7 +199,7 @@ def _worker(args: argparse.Namespace) -> None:
         out["seconds"] = time.perf_counter() - t0
         out["cpu_seconds"] = time.process_time() - c0
         out["load"] = (load + os.getloadavg()[0]) / 2
-    out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["peak_rss"] = _peak_rss()
     print(json.dumps(out))
 
 

@@ -65,3 +65,29 @@ def test_float_sums_by_key_do_not_depend_on_row_order(
 def test_unique_ints_equals_numpy(values: list[int]) -> None:
     array = np.array(values, np.int64)
     np.testing.assert_array_equal(_kernels.unique_ints(array), np.unique(array))
+
+
+@given(
+    st.lists(st.integers(-(2**40), 2**40), max_size=40),
+    st.data(),
+    st.sampled_from([np.int64, np.int32]),
+)
+def test_grouped_cumsum_restarts_at_each_group(
+    values: list[int], data: st.DataObject, dtype: type[np.integer]
+) -> None:
+    """Running sums within groups equal a Python walk (int32 sums that fit)."""
+    if dtype is np.int32:
+        values = [v % 1000 - 500 for v in values]
+    flags = data.draw(
+        st.lists(st.booleans(), min_size=len(values), max_size=len(values))
+    )
+    starts = np.array(flags, bool)
+    if len(values):
+        starts[0] = True
+    expected, running = [], 0
+    for value, start in zip(values, starts.tolist(), strict=True):
+        running = value if start else running + value
+        expected.append(running)
+    got = _kernels.grouped_cumsum(np.array(values, np.int64), starts, dtype)
+    assert got.dtype == dtype
+    assert got.tolist() == expected

@@ -735,3 +735,39 @@ class TestNarrowEvents:
         with pytest.raises(InvalidTableError, match="32-bit range") as info:
             _int32(np.array([0, 2**31, -(2**31) - 1]), table="t", column="c", what="x")
         assert info.value.problems[0].count == 2
+
+
+def test_absent_optional_columns_are_none_in_no_memory():
+    """Optional columns the input lacks read as None and can be written after a copy."""
+    from subscription_metrics._schema import is_absent
+
+    subs = pd.DataFrame(
+        {
+            "subscription_id": ["s1", "s2", "s3"],
+            "customer_id": [7, 7, 9],
+            "start": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"]),
+            "end": pd.to_datetime([None, "2024-04-01", None]),
+            "mrr": [100, 50, 80],
+            "currency": "USD",
+        }
+    )
+    customers = pd.DataFrame({"customer_id": [7, 9], "segment": ["a", "b"]})
+    led = Ledger.from_subscriptions(subs, customers=customers)
+    plan = led._rows["plan"]
+    assert plan.tolist() == [None, None, None]
+    assert is_absent(plan)
+    assert plan.to_numpy().strides == (0,)  # one None, whatever the length
+    given = ["customer_id", "segment"]
+    absent = [name for name in led.customers.columns if name not in given]
+    assert absent  # the Customer fields the table lacks
+    for name in absent:
+        assert led.customers[name].tolist() == [None, None]
+        assert is_absent(led.customers[name])
+    assert led.customers["segment"].tolist() == ["a", "b"]
+    assert not is_absent(pd.Series([None, None], dtype=object))
+    rows = led._rows.copy()
+    rows.loc[0, "plan"] = "pro"
+    assert rows["plan"].tolist() == ["pro", None, None]
+    assert led._rows["plan"].tolist() == [None, None, None]
+    back = Ledger.from_dict(led.to_dict())
+    assert ledger.bridge(back).equals(ledger.bridge(led))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from subscription_metrics import Ledger, ledger
 from subscription_metrics._rates import period_totals
@@ -113,3 +114,33 @@ def test_unknown_period_is_refused():
 
     with pytest.raises(ValueError, match="'period' must be one of 'month'"):
         period_totals(led, period="week")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+@given(
+    subscriptions(), st.lists(st.sampled_from(["b", "a", None]), min_size=8, max_size=8)
+)
+def test_monthly_totals_are_the_grouped_months(subs, labels):
+    """Monthly totals read off the sorted bridge equal the grouping of its months."""
+    import numpy as np
+
+    from subscription_metrics._ledger import segments
+    from subscription_metrics._rates import _grouped_totals, _monthly_extras
+
+    ids = sorted(set(subs["customer_id"]))
+    customers = pd.DataFrame(
+        {"customer_id": ids, "segment": [labels[i % 8] for i in range(len(ids))]}
+    )
+    led = Ledger.from_subscriptions(subs, customers=customers, through=THROUGH)
+    for names in ([], ["segment"]):
+        totals = period_totals(led, by=names or None, since=EARLY, through=THROUGH)
+        monthly = ledger.bridge(led, by=names or None, since=EARLY, through=THROUGH)
+        codes, _, count = segments(led, names)
+        month_index = pd.PeriodIndex(monthly.index.get_level_values("month"))
+        months = np.unique(np.asarray(month_index.asi8, np.int64))
+        extras = _monthly_extras(led, codes, count, months, 1)
+        grouped = _grouped_totals(monthly, extras, names, "M")
+        columns = list(totals.columns.drop(["end_month", "partial"]))
+        pd.testing.assert_frame_equal(
+            totals[columns], grouped[columns].astype(np.int64), check_exact=True
+        )

@@ -278,6 +278,24 @@ def test_checked_run_sums_match_python_ints(values, data):
 
 
 @settings(max_examples=100)
+@given(
+    st.lists(st.integers(-1000, 1000), min_size=1, max_size=200),
+    st.lists(st.integers(0, 199), max_size=30),
+    st.integers(1, 12),
+)
+def test_run_sums_with_few_repeats_match_python_ints(values, repeats, run):
+    """Sparse repeats (added into their first row) and long runs sum exactly."""
+    starts = np.ones(len(values), bool)
+    for at in repeats:  # runs of up to `run` rows: longer than 8 falls back
+        starts[at % len(values) : at % len(values) + run] = False
+    starts[0] = True
+    sums, overflow = checked_sum_runs(np.array(values, np.int64), starts)
+    first = [*np.flatnonzero(starts).tolist(), len(values)]
+    assert overflow is None
+    assert sums.tolist() == [sum(values[a:b]) for a, b in itertools.pairwise(first)]
+
+
+@settings(max_examples=100)
 @given(st.lists(int64s, max_size=12))
 def test_exact_total_and_the_bound_match_python_ints(values):
     array = np.array(values, np.int64)

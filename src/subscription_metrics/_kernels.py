@@ -103,16 +103,25 @@ def group_starts(*sorted_keys: IntArray) -> BoolArray:
     return starts
 
 
-def grouped_cumsum(values: IntArray, starts: BoolArray) -> Int64Array:
-    """Cumulative int64 sum of *values* that restarts where *starts* is True."""
-    total = np.cumsum(values, dtype=np.int64)
+def grouped_cumsum(
+    values: IntArray, starts: BoolArray, dtype: type[np.integer[Any]] = np.int64
+) -> npt.NDArray[Any]:
+    """
+    Cumulative sum of *values* (as `dtype`) that restarts where *starts* is True.
+
+    One array of the values' length: each group's first value less the
+    previous group's total, then one running sum in place. Integer sums wrap
+    alike whatever their order, so every sum that fits in `dtype` is exact.
+    """
+    total = np.array(values, dtype=dtype)
     if not len(values):
         return total
     first = np.flatnonzero(starts)
-    offsets = np.zeros(len(first), np.int64)
-    offsets[1:] = total[first[1:] - 1]
-    counts = np.diff(np.append(first, len(values)))
-    total -= np.repeat(offsets, counts)
+    if len(first) > 1:
+        sums = np.add.reduceat(total, first, dtype=dtype)
+        total[first[1:]] -= sums[:-1]
+        del sums
+    np.cumsum(total, out=total)
     return total
 
 

@@ -41,7 +41,14 @@ from ._overflow import (
     checked_sum_runs,
     overflow_problem,
 )
-from ._schema import Amounts, _upper_case_codes, check_table, distinct_values
+from ._schema import (
+    Amounts,
+    _upper_case_codes,
+    absent_column,
+    check_table,
+    distinct_values,
+    is_absent,
+)
 
 __all__ = ["MOVEMENT_KINDS", "Ledger", "SetAside", "segments"]
 
@@ -632,10 +639,12 @@ class Ledger:
             ids, month, mrr = ids[keep], month[keep], mrr[keep]
             labels = labels[keep]
         keys, decode = _customer_keys(ids)
+        # Handed over in a list, so each is freed once the sort has read it.
+        columns = [keys, month, mrr]
+        del keys, month, mrr, ids
+        ordinals.clear()
         return cls._from_customer_months(
-            keys,
-            month,
-            mrr,
+            columns,
             labels,
             decode,
             table=table,
@@ -845,10 +854,10 @@ class Ledger:
         def decode(found: npt.NDArray[np.int64]) -> Any:
             return uniques.take(found)
 
+        columns = [keys, month, share]
+        del keys, month, share
         return cls._from_customer_months(
-            keys,
-            month,
-            share,
+            columns,
             share_labels,
             decode,
             table=table,
@@ -865,9 +874,7 @@ class Ledger:
     @classmethod
     def _from_customer_months(
         cls,
-        keys: npt.NDArray[np.int64],
-        month: npt.NDArray[np.integer[Any]],
-        mrr: npt.NDArray[np.int64],
+        columns: list[npt.NDArray[Any]],
         labels: Any,
         decode: Any,
         *,
@@ -881,11 +888,14 @@ class Ledger:
         currency: str | None,
         set_aside: list[SetAside],
     ) -> Ledger:
-        """Net rows per customer-month, classify the changes, and build the ledger."""
+        """
+        Net rows per customer-month, classify the changes, and build the ledger.
+
+        `columns` holds the customer keys, month ordinals and MRR of the rows;
+        it is emptied, so each is freed as soon as it is read.
+        """
         key, month, mrr = _net_customer_months(
-            keys,
-            month,
-            mrr,
+            columns,
             labels,
             decode,
             table=name,
@@ -1096,6 +1106,14 @@ def _examples(
     ids: pd.Series | pd.Index, mask: npt.NDArray[np.bool_]
 ) -> tuple[str, ...]:
     """Return the first few ids set aside, in sorted order (not the rows' order)."""
+    numbers = np.asarray(ids[mask]) if isinstance(ids.dtype, np.dtype) else None
+    if numbers is not None and numbers.dtype.kind in "iu":
+        # Integer ids: the smallest few by one sort, without Python objects
+        # (numpy 2.4's `unique` hashes, many times slower than the sort).
+        ordered = np.sort(numbers)
+        distinct = np.ones(len(ordered), np.bool_)
+        distinct[1:] = ordered[1:] != ordered[:-1]
+        return tuple(str(v) for v in ordered[distinct][:MAX_EXAMPLES].tolist())
     values = pd.unique(np.asarray(ids[mask], dtype=object))
     try:
         first = heapq.nsmallest(MAX_EXAMPLES, values)
@@ -1194,7 +1212,7 @@ def _check_rates(rates: Rates | None, problems: list[Problem]) -> Rates | None:
 
 def _customer_keys(
     ids: pd.Series,
-) -> tuple[npt.NDArray[np.int64], Any]:
+) -> tuple[npt.NDArray[np.integer[Any]], Any]:
     """Small non-negative int keys for customer ids, and how to turn keys back.
 
     Integer ids within a modest range are their own keys (offset to start at
@@ -1214,7 +1232,9 @@ def _customer_keys(
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low < 2**40:
-            keys = np.subtract(values, low, dtype=np.int64)
+            # int32 offsets when they fit: half the memory of one per row.
+            width = np.int32 if high - low <= _INT32.max else np.int64
+            keys = np.subtract(values, low, dtype=width, casting="unsafe")
 
             def shift(found: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
                 return (found + low).astype(values.dtype)
@@ -1273,13 +1293,20 @@ def _span_changes(
     tail[:] = codes[closes]
     del codes
     packed <<= month_bits
-    head |= first[opens] - low
-    tail |= last[closes] - low
-    del first, last
+    # One temporary at a time, shifted in place.
+    for part, months, rows in ((head, first, opens), (tail, last, closes)):
+        offset = months[rows]
+        offset -= low
+        part |= offset
+        del offset
+    del first, last, part, months, rows
     packed <<= row_bits
-    head |= opens << 1
-    tail |= (closes << 1) | 1
-    del head, tail, opens, closes
+    for part, rows, flag in ((head, opens, 0), (tail, closes, 1)):
+        slot = rows << 1
+        slot |= flag
+        part |= slot
+        del slot
+    del head, tail, part, opens, closes, rows
     packed.sort()  # by customer, month, then span: stable enough to net
     # Unpacked narrowest first, and the pack freed before the MRR is read.
     span = packed & ((1 << row_bits) - 1)
@@ -1407,8 +1434,15 @@ def _customer_frame(uniques: Any, customers: pd.DataFrame | None) -> pd.DataFram
     frame = pd.DataFrame({"customer_id": uniques})
     if customers is not None:
         attributes = customers.drop_duplicates("customer_id").set_index("customer_id")
-        joined = attributes.reindex(pd.Index(uniques))
+        # Optional columns the customers table lacked stay None in no memory;
+        # only the given attributes are looked up customer by customer.
+        absent = {name for name in attributes.columns if is_absent(attributes[name])}
+        given = [name for name in attributes.columns if name not in absent]
+        joined = attributes[given].reindex(pd.Index(uniques))
         for name in attributes.columns:
+            if name in absent:
+                frame[name] = absent_column(frame.index)
+                continue
             column = joined[name]
             # Text stays in its own array: through Python objects and back
             # it would be read again string by string.
@@ -1439,22 +1473,38 @@ def _row_events(
     n = len(month)
     continues = np.zeros(n, bool)  # the row follows the same customer's last month
     if n:
-        continues[1:] = (customer[1:] == customer[:-1]) & (month[1:] == month[:-1] + 1)
-    change = mrr.copy()
-    np.subtract(change[1:], mrr[:-1], out=change[1:], where=continues[1:])
-    opens = np.flatnonzero(~continues | (change != 0))
+        continues[1:] = customer[1:] == customer[:-1]
+        continues[1:] &= month[1:] == month[:-1] + 1
+    # A row opens an event where it starts a run or its MRR differs from the
+    # row before; the change is computed for those rows only (no array of
+    # changes as long as the rows).
+    opens = np.zeros(n, bool)
+    if n:
+        opens[0] = True
+        np.not_equal(mrr[1:], mrr[:-1], out=opens[1:])
+    opens |= ~continues
+    opens = np.flatnonzero(opens)
+    change = mrr[opens]
+    after = opens[continues[opens]]  # opens >= 1 there
+    change[continues[opens]] -= mrr[after - 1]
+    del after
     last = np.ones(n, bool)
     last[:-1] = ~continues[1:]
-    closes = np.flatnonzero(last & (month < (horizon if horizon is not None else 0)))
+    last &= month < (horizon if horizon is not None else 0)
+    closes = np.flatnonzero(last)
+    del last
     # Merge both event lists in row order; a close comes after its row's change.
     slot = np.concatenate([2 * opens, 2 * closes + 1])
     merged = np.argsort(slot, kind="stable")
+    del slot
     rows = np.concatenate([opens, closes])[merged]
     is_close = merged >= len(opens)
+    changes = np.concatenate([change, np.zeros(len(closes), np.int64)])[merged]
+    np.negative(mrr[rows], out=changes, where=is_close)
     return (
         customer[rows],
         month[rows] + is_close,
-        np.where(is_close, -mrr[rows], change[rows]),
+        changes,
         np.where(is_close, -1, (~continues[rows]).astype(np.int64)),
     )
 
@@ -1670,8 +1720,10 @@ def _build_events(
     )
     first = k.group_starts(customer)
     mrr_after = k.grouped_cumsum(mrr_change, first)
+    # Within a customer the running count is bounded by the rows (< 2**31,
+    # checked above), so int32 sums are exact.
     count_after = _int32(
-        k.grouped_cumsum(count_change, first),
+        k.grouped_cumsum(count_change, first, np.int32),
         table=table,
         column="rows",
         what="active subscriptions of a customer",
@@ -1743,9 +1795,7 @@ def _int32(
 
 
 def _net_customer_months(
-    keys: npt.NDArray[np.int64],
-    month: npt.NDArray[np.integer[Any]],
-    amounts: npt.NDArray[np.int64],
+    columns: list[npt.NDArray[Any]],
     labels: npt.NDArray[Any] | pd.Index,
     decode: Any,
     *,
@@ -1760,13 +1810,21 @@ def _net_customer_months(
 
     Credits (negative rows) net with the charges of their customer and month.
     A customer-month whose net is below zero is an `InvalidTableError` naming
-    its rows by `labels` (one per input row).
+    its rows by `labels` (one per input row). `columns` (keys, months,
+    amounts) is emptied.
     """
+    keys, month, amounts = columns
+    columns.clear()
     base = int(month.min()) if len(month) else 0
     if len(month):  # the sorted months come back as int32, as do close months
         top = int(month.max()) + 1
         _check_int32(base, top, table=table, column="month", what="month ordinals")
-    order, (key, month) = k.sort_by_key(keys, month - base)
+    # Offsets from the first month, int32 when they fit: half the memory.
+    narrow = np.int32 if len(month) and top - base <= _INT32.max else np.int64
+    offsets = np.subtract(month, base, dtype=narrow, casting="unsafe")
+    del month
+    order, (key, month) = k.sort_by_key(keys, offsets)
+    del offsets, keys
     month += base
     amounts = amounts[order]
     starts = k.group_starts(key, month)
@@ -1873,21 +1931,28 @@ def _classify(
     window: int | None,
 ) -> npt.NDArray[np.int8]:
     """Movement kind of each customer-month event (NONE when status and MRR hold)."""
-    staying = before & after
     kind = np.where(mrr_change > 0, np.int8(EXPANSION), np.int8(CONTRACTION))
-    kind *= staying & (mrr_change != 0)
-    kind += np.int8(CHURN) * (before & ~after)
+    staying = before & after
+    staying &= mrr_change != 0
+    kind *= staying
+    np.greater(before, after, out=staying)  # churn: active before, not after
+    np.putmask(kind, staying, np.int8(CHURN))  # those were 0 (not staying)
+    np.not_equal(before, after, out=staying)
     # Status changes alternate per customer: activation, churn, activation, ...
-    switch = np.flatnonzero(before != after)
-    switch_customer = customer[switch]
-    first_switch = k.group_starts(switch_customer)
+    switch = np.flatnonzero(staying)
+    del staying
+    first_switch = k.group_starts(customer[switch])
     activation = after[switch]
     returning = activation & ~first_switch
-    gap = np.zeros(len(switch), np.int64)
-    gap[1:] = np.diff(month[switch])
-    is_reactivation = returning if window is None else returning & (gap <= window)
-    kind[switch[activation & ~is_reactivation]] = NEW
-    kind[switch[is_reactivation]] = REACTIVATION
+    del first_switch
+    if window is not None:
+        gap = np.zeros(len(switch), np.int64)
+        gap[1:] = np.diff(month[switch])
+        returning &= gap <= window
+        del gap
+    activation &= ~returning
+    kind[switch[activation]] = NEW
+    kind[switch[returning]] = REACTIVATION
     return kind
 
 

@@ -99,6 +99,33 @@ def exact_total(values: npt.NDArray[np.integer[Any]]) -> int:
     return int(high.sum()) * 2**32 + int(low.sum())
 
 
+def _sum_few_repeats(values: Int64Array, starts: BoolArray) -> Int64Array | None:
+    """
+    Sum runs where few rows repeat the one before (None when many do).
+
+    The run heads are kept and each repeated row is added to its head, so the
+    only new array of the input's length is the result; the caller has
+    checked that no sum overflows. Runs longer than a few rows (or repeats
+    in more than one row in eight) go to `numpy.add.reduceat` instead.
+    """
+    repeat = np.flatnonzero(~starts)
+    if len(repeat) * 8 > len(values) or not starts[0]:
+        return None
+    head = repeat - 1  # repeats never start the array: starts[0] is True
+    for _ in range(8):
+        inside = ~starts[head]
+        if not inside.any():
+            break
+        head[inside] -= 1
+    else:
+        return None
+    # A head's place among the heads: its row less the repeats before it.
+    place = head - np.searchsorted(repeat, head)
+    out = values[starts]
+    np.add.at(out, place, values[repeat])
+    return out
+
+
 def checked_sum_runs(
     values: Int64Array, starts: BoolArray
 ) -> tuple[Int64Array, BoolArray | None]:
@@ -108,9 +135,13 @@ def checked_sum_runs(
     Returns the sums and, when some could overflow, a mask of the runs whose
     true sum does not fit in int64 (None when the fast bound holds).
     """
-    first = np.flatnonzero(starts)
     if not len(values):
         return values.copy(), None
+    if bound_fits(values):
+        few = _sum_few_repeats(values, starts)
+        if few is not None:
+            return few, None
+    first = np.flatnonzero(starts)
     # The bound over all values needs no allocation; the longest run, two.
     if bound_fits(values) or bound_fits(
         values, int(np.diff(np.append(first, len(values))).max())

@@ -99,6 +99,31 @@ def _monthly_extras(
 _EXTRAS = ("subscriptions_at_start", "subscriptions_lost", "customers_joined_and_lost")
 
 
+def _grouped_totals(
+    monthly: pd.DataFrame,
+    extras: dict[str, npt.NDArray[np.int64]],
+    names: list[str],
+    code: str,
+) -> pd.DataFrame:
+    """Stocks and flows of the months of `monthly` grouped into periods."""
+    frame = monthly.copy()
+    for name, values in extras.items():
+        frame[name] = values.reshape(-1)
+    month_index = monthly.index.get_level_values("month")
+    period_labels = pd.PeriodIndex(month_index).asfreq(code)
+    keys = [monthly.index.get_level_values(name) for name in names]
+    grouped = frame.groupby([*keys, period_labels], sort=True, dropna=False)
+    firsts = grouped[["mrr_at_start", "customers_at_start", "subscriptions_at_start"]]
+    out = firsts.first()
+    for name in _FLOWS:
+        out[name] = grouped[name].sum()
+    out["mrr_at_end"] = grouped["mrr_at_end"].last()
+    out["customers_at_end"] = grouped["customers_at_end"].last()
+    out["months"] = grouped["mrr_at_end"].size()
+    out.index = out.index.set_names([*names, "period"])
+    return out
+
+
 def period_totals(
     ledger: Ledger,
     *,
@@ -132,20 +157,6 @@ def period_totals(
     extras = _monthly_extras(
         ledger, customer_segment, n_segments, months, months_per_period
     )
-    frame = monthly.copy()
-    for name, values in extras.items():
-        frame[name] = values.reshape(-1)
-    period_labels = pd.PeriodIndex(month_index).asfreq(code)
-    keys = [monthly.index.get_level_values(name) for name in names]
-    grouped = frame.groupby([*keys, period_labels], sort=True, dropna=False)
-    firsts = grouped[["mrr_at_start", "customers_at_start", "subscriptions_at_start"]]
-    out = firsts.first()
-    for name in _FLOWS:
-        out[name] = grouped[name].sum()
-    out["mrr_at_end"] = grouped["mrr_at_end"].last()
-    out["customers_at_end"] = grouped["customers_at_end"].last()
-    out["months"] = grouped["mrr_at_end"].size()
-    out.index = out.index.set_names([*names, "period"])
     lost_at = BRIDGE_COLUMNS.index("customers_lost") + 1
     ordered = [
         *BRIDGE_COLUMNS[:lost_at],
@@ -154,7 +165,17 @@ def period_totals(
         *_EXTRAS[:2],
         "months",
     ]
-    out = out[ordered].astype(np.int64)
+    if months_per_period == 1 and monthly.index.is_monotonic_increasing:
+        # Months of a bridge sorted by its keys: each period is one row of
+        # it, as the grouping below would give, without a group per column.
+        data = {name: monthly[name].to_numpy(np.int64) for name in BRIDGE_COLUMNS}
+        for name, values in extras.items():
+            data[name] = values.reshape(-1).astype(np.int64, copy=False)
+        data["months"] = np.ones(len(monthly), np.int64)
+        index = monthly.index.set_names([*names, "period"])
+        out = pd.DataFrame({name: data[name] for name in ordered}, index=index)
+    else:
+        out = _grouped_totals(monthly, extras, names, code)[ordered].astype(np.int64)
     labels = pd.PeriodIndex(out.index.get_level_values("period"))
     period_end = np.asarray(labels.asfreq("M", how="E").asi8, np.int64)
     last = int(months[-1]) if len(months) else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -99,29 +100,44 @@ def retained_against_earlier(
     position = np.empty(len(by_segment), np.intp)
     position[by_segment] = np.arange(len(by_segment))
     counts = np.bincount(segment_of_customer, minlength=n_segments)
-    present = np.flatnonzero(counts)
-    starts = (np.cumsum(counts) - counts)[present]
+    edges = np.cumsum(counts) - counts  # each segment's first position
     del by_segment
 
-    def sums(values: Int64Array) -> Int64Array:
-        out = np.zeros(n_segments, np.int64)
-        if len(values):
-            out[present] = np.add.reduceat(values, starts)
-        return out
-
-    kept: dict[int, Int64Array] = {}
+    # Only customers paying in month M - lag count in any of the three sums
+    # (MRR is >= 0, so min(mrr, 0) is 0): each snapshot keeps their
+    # positions, their MRR then, and where each segment's run of them starts.
+    kept: dict[int, _Snapshot] = {}
     for month, mrr in _walk(ledger, [*columns, *earlier_of], position):
         if month in columns:
-            earlier = kept.pop(month - lag)  # walked first: lag >= 1
-            values = (  # int64 results: `mrr` is int64
-                sums(earlier.astype(np.int64)),
-                sums(np.where(earlier > 0, mrr, 0)),
-                sums(np.minimum(mrr, earlier)),
-            )
+            paying, earlier, present, starts = kept.pop(month - lag)  # lag >= 1
+            values = np.zeros((3, n_segments), np.int64)
+            if len(paying):
+                now = mrr[paying]
+                values[0, present] = np.add.reduceat(earlier, starts, dtype=np.int64)
+                values[1, present] = np.add.reduceat(now, starts)
+                np.minimum(now, earlier, out=now)
+                values[2, present] = np.add.reduceat(now, starts)
             for column in columns[month]:
                 base[:, column], retained[:, column], capped[:, column] = values
         if month in earlier_of:
-            # int32 halves the snapshot when every MRR fits (MRR is >= 0).
-            narrow = len(mrr) and int(mrr.max()) < 2**31
-            kept[month] = mrr.astype(np.int32 if narrow else np.int64)
+            paying = np.flatnonzero(mrr > 0)
+            first = np.searchsorted(paying, edges)
+            present = np.flatnonzero(np.diff(np.append(first, len(paying))))
+            # int32 halves the snapshot when every MRR fits.
+            snapshot = mrr[paying]
+            narrow = len(snapshot) and int(snapshot.max()) < 2**31
+            kept[month] = (
+                paying,
+                snapshot.astype(np.int32) if narrow else snapshot,
+                present,
+                first[present],
+            )
     return base, retained, capped
+
+
+_Snapshot = tuple[
+    npt.NDArray[np.intp],
+    npt.NDArray[np.integer[Any]],
+    npt.NDArray[np.intp],
+    npt.NDArray[np.intp],
+]

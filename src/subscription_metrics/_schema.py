@@ -19,10 +19,12 @@ from ._money import Rounding
 
 __all__ = [
     "Amounts",
+    "absent_column",
     "check_frame",
     "check_labels",
     "check_table",
     "from_frame",
+    "is_absent",
     "to_frame",
     "validate",
 ]
@@ -35,6 +37,43 @@ _TZ_SUFFIX = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 
 MISSING_LABEL: Final = "<missing>"
 """How a problem quotes a row whose label is missing (None, NaN, NaT)."""
+
+
+def absent_column(index: pd.Index) -> pd.Series:
+    """
+    Return an optional column the table lacks: None in every row, in no memory.
+
+    The values are one None seen through a read-only zero-stride view, so an
+    absent column costs nothing per row however long the table (an object
+    array of None would cost 8 bytes a row, and the time to fill it).
+    Writing through pandas copies first; `is_absent` recognises it.
+
+    Examples
+    --------
+    >>> column = absent_column(pd.RangeIndex(3))
+    >>> column.tolist(), str(column.dtype), is_absent(column)
+    ([None, None, None], 'object', True)
+    """
+    values = np.broadcast_to(np.array([None], dtype=object), (len(index),))
+    return pd.Series(values, index=index, dtype=object, copy=False)
+
+
+def is_absent(series: pd.Series) -> bool:
+    """
+    Whether `series` is None in every row by construction (see `absent_column`).
+
+    True only for a zero-stride object array whose one value is None, so a
+    column found True holds None in every row whatever built it.
+
+    Examples
+    --------
+    >>> is_absent(pd.Series([None, None], dtype=object))
+    False
+    """
+    if series.dtype != object or not len(series):
+        return False
+    values = series.to_numpy()
+    return values.strides == (0,) and values[0] is None
 
 
 def _label_text(label: object) -> str:
@@ -676,15 +715,21 @@ def _constant_text(series: pd.Series) -> str | None:
     data = np.frombuffer(text.buffers()[2], np.uint8)[start : start + n * width]
     # In blocks, so every temporary stays small and in cache (fresh memory
     # for a whole column costs more in page faults than the comparisons).
+    # Whole blocks are compared eight bytes at a time (a block of 2**16
+    # values is a multiple of 8 bytes), the last one byte by byte.
     step = 1 << 16
     pattern = np.frombuffer(data[:width].tobytes() * step, np.uint8)
+    words = pattern.view(np.uint64)
     steps = np.arange(step + 1, dtype=offset_type) * width
     for low in range(0, n, step):
         bounds = offsets[low : low + step + 1]
         if not np.array_equal(bounds, steps[: len(bounds)] + bounds[0]):
             return None
         block = data[low * width : (low + step) * width]
-        if not np.array_equal(block, pattern[: len(block)]):
+        if len(block) == len(pattern):
+            if not np.array_equal(block.view(np.uint64), words):
+                return None
+        elif not np.array_equal(block, pattern[: len(block)]):
             return None
     value: str = text[0].as_py()
     return value
@@ -885,7 +930,7 @@ def check_table(
                 if default is None and spec.kind in ("date", "month"):
                     absent_dates.append(col)  # NaT once the others are known
                 elif default is None:
-                    out[col] = pd.Series(None, index=out.index, dtype=object)
+                    out[col] = absent_column(out.index)
                 else:
                     out[col] = default
             continue

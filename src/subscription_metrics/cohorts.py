@@ -25,7 +25,7 @@ with customers x months.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -71,8 +71,8 @@ class _Cells:
     mrr_start: Int64Array  # (G,)
     last_age: Int64Array  # (G,) last age observed for every customer of the group
     active: Int64Array  # (G, A)
-    mrr: Int64Array  # (G, A)
-    capped: Int64Array  # (G, A) sum of min(mrr, starting mrr) per customer
+    mrr: Int64Array | None  # (G, A); None when not asked for (`_cells`)
+    capped: Int64Array | None  # (G, A) sum of min(mrr, starting mrr) per customer
 
     @property
     def observed(self) -> npt.NDArray[np.bool_]:
@@ -92,11 +92,26 @@ class _Cells:
         if name == "mrr_start":
             return np.broadcast_to(self.mrr_start[:, None], shape).copy()
         if name == "mrr":
-            return self.mrr
+            return _asked(self.mrr)
         start = np.broadcast_to(self.mrr_start[:, None], shape)
         if name == "net_revenue_retention":
-            return _ratio(self.mrr, start)
-        return _ratio(self.capped, start)  # gross_revenue_retention
+            return _ratio(_asked(self.mrr), start)
+        return _ratio(_asked(self.capped), start)  # gross_revenue_retention
+
+
+def _asked(values: Int64Array | None) -> Int64Array:
+    if values is None:  # pragma: no cover - callers ask for what they read
+        msg = "a cohort value that was not computed"
+        raise ValueError(msg)
+    return values
+
+
+# The (G, A) arrays each retention column reads besides `active`.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "mrr": ("mrr",),
+    "net_revenue_retention": ("mrr",),
+    "gross_revenue_retention": ("capped",),
+}
 
 
 def _ratio(
@@ -149,7 +164,14 @@ def _segments(
     return codes, frame, count
 
 
-def _cells(ledger: Ledger, names: list[str], grain: str, max_age: int | None) -> _Cells:
+def _cells(
+    ledger: Ledger,
+    names: list[str],
+    grain: str,
+    max_age: int | None,
+    needs: tuple[str, ...] = ("mrr", "capped"),
+) -> _Cells:
+    """Return the cells of every cohort; `needs`: which of mrr, capped to sum."""
     freq, span = _grain(grain)
     _check_max_age(max_age)
     ev = ledger._events
@@ -160,7 +182,8 @@ def _cells(ledger: Ledger, names: list[str], grain: str, max_age: int | None) ->
     active = is_active(ev.mrr_after, ev.count_after, ledger.conventions)
     was_active = k.previous_in_group(active, starts, False)
     activation = active & ~was_active
-    activations = k.grouped_cumsum(activation.astype(np.int64), starts)
+    # A count of activations: at most the events, so int32 sums are exact.
+    activations = k.grouped_cumsum(activation.view(np.int8), starts, np.int32)
     first = activation & (activations == 1)  # the customer's first active month
     who = ev.customer[first]  # each cohort customer once
     first_month = np.zeros(n_customers, np.int64)
@@ -194,10 +217,8 @@ def _cells(ledger: Ledger, names: list[str], grain: str, max_age: int | None) ->
     scope = np.flatnonzero(activations >= 1)
     customer = ev.customer[scope]
     age = ev.month[scope] - first_month[customer]
-    mrr_delta = ev.mrr_change[scope]
-    active_delta = active.astype(np.int64) - was_active.astype(np.int64)
-    capped = np.minimum(ev.mrr_after, start_mrr[ev.customer])
-    capped_delta = (capped - k.previous_in_group(capped, starts, 0))[scope]
+    active_delta = active[scope].astype(np.int64)
+    active_delta -= was_active[scope]
     inside = age < n_ages
     cell = group[customer[inside]] * n_ages + age[inside]
     size = n_groups * n_ages
@@ -219,10 +240,21 @@ def _cells(ledger: Ledger, names: list[str], grain: str, max_age: int | None) ->
         customers=customers,
         mrr_start=mrr_start,
         last_age=last_age,
-        active=at_age(active_delta[scope]),
-        mrr=at_age(mrr_delta),
-        capped=at_age(capped_delta),
+        active=at_age(active_delta),
+        mrr=at_age(ev.mrr_change[scope]) if "mrr" in needs else None,
+        capped=at_age(_capped_delta(ev, start_mrr, starts)[scope])
+        if "capped" in needs
+        else None,
     )
+
+
+def _capped_delta(
+    ev: Any, start_mrr: Int64Array, starts: npt.NDArray[np.bool_]
+) -> Int64Array:
+    """Each event's change of min(MRR after it, the customer's starting MRR)."""
+    capped = np.minimum(ev.mrr_after, start_mrr[ev.customer])
+    out: Int64Array = capped - k.previous_in_group(capped, starts, 0)
+    return out
 
 
 def retention(
@@ -407,7 +439,7 @@ def triangle(
         msg = f"'value' must be one of {list(RETENTION_COLUMNS)}, got {value!r}"
         raise ValueError(msg)
     names = _names(by)
-    cells = _cells(ledger, names, cohort, max_age)
+    cells = _cells(ledger, names, cohort, max_age, _NEEDS.get(value, ()))
     return _triangle_frame(cells, value, names, ledger.currency)
 
 

@@ -294,8 +294,9 @@ def _from_datetime64(
         month_of_day = calendar.astype("datetime64[M]")
         first_of_month = calendar == month_of_day
         day -= low  # in place: `days` is ours, and only offsets are needed now
-        months = month_of_day.view(np.int64)[day]
         at_midnight &= first_of_month[day]
+        # Each day's month written over its offset: no second array of dates.
+        months = np.take(month_of_day.view(np.int64), day, out=day, mode="clip")
         return months, at_midnight
     months = values.astype("datetime64[M]")
     return months.astype(np.int64), np.asarray(values == months)
