@@ -30,7 +30,6 @@ import argparse
 import json
 import pickle
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ import pandas as pd
 
 import generate
 import subscription_metrics as sm
+import timing
 
 THROUGH = "2026-10"
 CHUNK = 1_000_000
@@ -94,7 +94,7 @@ def write_dataset(n_customers: int, folder: Path, seed: int) -> dict[str, int]:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return timing.peak_rss_bytes() / 2**20
 
 
 def run_dask(
@@ -111,6 +111,10 @@ def run_dask(
             memory_limit=memory_limit,
             dashboard_address=":0",
         )
+    import cloudpickle
+
+    # The workers read their own peak (VmHWM) with this module's code, sent by value.
+    cloudpickle.register_pickle_by_value(timing)
     with Client(cluster) as client:
         start = time.perf_counter()
         combined = sm.dask.partials(

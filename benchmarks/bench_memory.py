@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,28 +31,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from timing import peak_rss_bytes as _peak_rss  # noqa: E402
 
 THROUGH = "2026-10"
-
-
-def _peak_rss() -> int:
-    """
-    Peak RSS of this process in bytes: ``VmHWM`` of ``/proc/self/status``.
-
-    Not ``ru_maxrss``: Linux carries the parent's peak into a child's
-    ``ru_maxrss`` at ``exec``, so a worker spawned by a driver that has just
-    generated the input would report at least the driver's peak. ``VmHWM``
-    belongs to the worker's own memory map. ``ru_maxrss`` where there is no
-    ``/proc``.
-    """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _rss() -> int:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -58,6 +57,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+from timing import peak_rss_bytes as _peak_rss  # noqa: E402
 
 THROUGH = pd.Period("2026-10", freq="M")
 WORKLOADS = ("spans", "rows-int", "rows-str", "metrics", "km")
@@ -149,26 +149,6 @@ SIDES: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "library": library,
     "baseline": baseline,
 }
-
-
-def _peak_rss() -> int:
-    """
-    Peak RSS of this process in bytes: ``VmHWM`` of ``/proc/self/status``.
-
-    Not ``ru_maxrss``: Linux carries the parent's peak into a child's
-    ``ru_maxrss`` at ``exec``, so a worker spawned by a driver that has just
-    generated the input would report at least the driver's peak. ``VmHWM``
-    belongs to the worker's own memory map. ``ru_maxrss`` where there is no
-    ``/proc``.
-    """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _rss_now() -> int:
