@@ -137,15 +137,14 @@ def checked_sum_runs(
     """
     if not len(values):
         return values.copy(), None
-    if bound_fits(values):
+    # The bound over all values needs no allocation; the longest run, two.
+    fits = bound_fits(values)
+    if fits:
         few = _sum_few_repeats(values, starts)
         if few is not None:
             return few, None
     first = np.flatnonzero(starts)
-    # The bound over all values needs no allocation; the longest run, two.
-    if bound_fits(values) or bound_fits(
-        values, int(np.diff(np.append(first, len(values))).max())
-    ):
+    if fits or bound_fits(values, int(np.diff(np.append(first, len(values))).max())):
         return np.add.reduceat(values, first), None
     high, low = _halves(values)
     sums, overflow = _join(np.add.reduceat(high, first), np.add.reduceat(low, first))
