@@ -134,16 +134,21 @@ def _times(digits: list[IntArray], limbs: list[IntArray]) -> list[IntArray]:
 
 def _table(values: IntArray, code: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """Count the distinct values of every group: group, value, count per row, sorted."""
-    order = np.lexsort((values, code))
-    group, ordered = code[order], values[order]
-    if not len(ordered):
-        empty = np.zeros(0, np.int64)
-        return empty, empty.copy(), empty.copy()
-    first = np.ones(len(ordered), np.bool_)
-    first[1:] = (group[1:] != group[:-1]) | (ordered[1:] != ordered[:-1])
+    return _collapsed(code, values, np.ones(len(values), np.int64))
+
+
+def _collapsed(
+    group: IntArray, value: IntArray, count: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Sort (group, value, count) rows by group then value; add up equal pairs."""
+    order = np.lexsort((value, group))
+    group, value, count = group[order], value[order], count[order]
+    if not len(group):
+        return group, value, count
+    first = np.ones(len(group), np.bool_)
+    first[1:] = (group[1:] != group[:-1]) | (value[1:] != value[:-1])
     at = np.flatnonzero(first)
-    counts = np.diff(np.append(at, len(ordered))).astype(np.int64)
-    return group[at], ordered[at], counts
+    return group[at], value[at], np.add.reduceat(count, at).astype(np.int64)
 
 
 def _small_rows(
@@ -239,19 +244,13 @@ def combine_arpa(
         np.add.at(cubes, code, part.cubes)
         np.minimum.at(low, code, part.low)
         np.maximum.at(high, code, part.high)
-    group = np.concatenate(
-        [c[p.group] for p, c in zip(parts, codes, strict=True)]
-    ).astype(np.int64)
-    value = np.concatenate([p.value for p in parts]).astype(np.int64)
-    count = np.concatenate([p.count for p in parts]).astype(np.int64)
-    order = np.lexsort((value, group))
-    group, value, count = group[order], value[order], count[order]
-    if len(group):
-        first = np.ones(len(group), np.bool_)
-        first[1:] = (group[1:] != group[:-1]) | (value[1:] != value[:-1])
-        at = np.flatnonzero(first)
-        group, value = group[at], value[at]
-        count = np.add.reduceat(count, at).astype(np.int64)
+    group, value, count = _collapsed(
+        np.concatenate([c[p.group] for p, c in zip(parts, codes, strict=True)]).astype(
+            np.int64
+        ),
+        np.concatenate([p.value for p in parts]).astype(np.int64),
+        np.concatenate([p.count for p in parts]).astype(np.int64),
+    )
     group, value, count = _small_rows(group, value, count, customers < below)
     return ArpaSums(
         resample_below=below,
