@@ -1940,7 +1940,6 @@ def _owned_sums(
     blocks add up owner by owner (`_owned_finish` takes their sum).
     """
     assert ledger.last_month is not None
-    chosen_role = role
     hi = _month_or_none(through, "through")
     hi = (
         int(ledger.last_month.ordinal)
@@ -1951,7 +1950,7 @@ def _owned_sums(
     ids = ledger.customers["customer_id"].astype(str).to_numpy(object)
     inside = (ev.month >= lo) & (ev.month <= hi)
     owner = owner_at(
-        table, ids[ev.customer[inside]], ev.month[inside].astype(np.int64), chosen_role
+        table, ids[ev.customer[inside]], ev.month[inside].astype(np.int64), role
     )
     kind = ev.kind[inside]
     change = ev.mrr_change[inside]
@@ -1967,7 +1966,7 @@ def _owned_sums(
             table,
             ids[customer[final][active]],
             np.full(int(active.sum()), month, np.int64),
-            chosen_role,
+            role,
         )
         return who, mrr[active]
 
