@@ -7,6 +7,7 @@ No pandas, no Python loop per row.
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from typing import Any, Final, Literal, TypeVar
 
@@ -28,6 +29,7 @@ __all__ = [
     "sum_by_key",
     "sum_runs",
     "unique_ints",
+    "usable_cpus",
 ]
 
 G = TypeVar("G", bound=np.generic)
@@ -420,3 +422,11 @@ def _exact_table(
         positive,
         negative,
     )
+
+
+def usable_cpus() -> int:
+    """Return the number of CPUs this process may run on (its affinity if known)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return max(1, os.cpu_count() or 1)

@@ -1218,9 +1218,9 @@ _BESIDE: Final = frozenset({"scorecards", "acquisition_quality"})
 def _report_threads(threads: int | None) -> int:
     """Check `report`'s `threads`, or choose it: 2 where two CPUs are usable."""
     if threads is None:
-        from ._sbg import _threads
+        from ._kernels import usable_cpus
 
-        return min(2, _threads())
+        return min(2, usable_cpus())
     from ._validation import check_int
 
     return check_int(threads, name="threads", low=1)

@@ -17,7 +17,6 @@ alone with scipy's L-BFGS-B.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +29,7 @@ from attrs import field, frozen
 from scipy.special import betaln, digamma, hyp2f1, polygamma
 
 from . import _display
+from ._kernels import usable_cpus
 from ._km import (
     BoolArray,
     GroupsLike,
@@ -2254,7 +2254,7 @@ def simulated_from_sizes(
     cells at a time, which bounds the memory. When there is more than one
     such batch, each draws from its own stream (``rng.spawn``, one child
     per batch, in batch order) and the batches run on as many threads as
-    the process may use (`_threads`): numpy releases the GIL in the
+    the process may use (`_kernels.usable_cpus`): numpy releases the GIL in the
     simulation and in the refits' array arithmetic. The streams are fixed
     by the batches, not by the threads, so the draws are the same on any
     number of cores.
@@ -2275,7 +2275,7 @@ def simulated_from_sizes(
             m[lo:hi], phi[lo:hi], sizes[lo:hi], n_draws=n_draws, rng=streams[k]
         )
 
-    threads = min(len(bounds), _threads())
+    threads = min(len(bounds), usable_cpus())
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             done = list(pool.map(batch, range(len(bounds))))
@@ -2285,14 +2285,6 @@ def simulated_from_sizes(
         np.concatenate([d[0] for d in done]),
         np.concatenate([d[1] for d in done]),
     )
-
-
-def _threads() -> int:
-    """Return the number of CPUs this process may run on (its affinity if known)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    if affinity is not None:
-        return max(1, len(affinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def _simulated_batch(
