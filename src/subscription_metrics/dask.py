@@ -914,12 +914,14 @@ def owned_book(
     ...     since="2025-01"))
     True
     """
-    from .scorecards import _owned_finish, _post_sale_role, _staff_table
+    from .scorecards import (
+        _check_book_by,
+        _owned_finish,
+        _post_sale_role,
+        _staff_table,
+    )
 
-    check_by(by, what="'staff' or 'team'")
-    if by not in ("staff", "team"):
-        msg = f"'by' must be 'staff' or 'team', got {by!r}"
-        raise ValueError(msg)
+    _check_book_by(by)
     chosen_role = _post_sale_role(role)
     _staff_table(staff)  # refuse a bad staff table here, not on every worker
     lo = _month_or_none(since, "since")

@@ -1897,7 +1897,7 @@ def owned_book(
     cs-tech-touch             1294     17381600                 0.457
     All                       2278     39451000                 0.286
     """
-    check_by(by, what="'staff' or 'team'")
+    _check_book_by(by)
     chosen_role = _post_sale_role(role)
     table = validate(assignments, Assignment)
     people = _staff_table(staff)
@@ -1910,6 +1910,14 @@ def owned_book(
         ledger, table, people, role=chosen_role, by=by, lo=lo, through=through
     )
     return _owned_finish(sums, by=by, total=total, currency=ledger.currency)
+
+
+def _check_book_by(by: object) -> None:
+    """Refuse a `by` of `owned_book` other than ``'staff'`` or ``'team'``."""
+    check_by(by, what="'staff' or 'team'")
+    if by not in ("staff", "team"):
+        msg = f"'by' must be 'staff' or 'team', got {by!r}"
+        raise ValueError(msg)
 
 
 def _post_sale_role(role: str) -> Role:
@@ -1984,9 +1992,6 @@ def _owned_sums(
         for frame in frames.values():
             mapped = team.reindex(frame["owner"].to_numpy()).to_numpy(object)
             frame["owner"] = np.where(pd.isna(mapped), _NONE, mapped)
-    elif by != "staff":
-        msg = f"'by' must be 'staff' or 'team', got {by!r}"
-        raise ValueError(msg)
     moves = frames["moves"]
 
     def amount(code: int, sign: int) -> pd.Series:
