@@ -1105,19 +1105,10 @@ def classify(
         "meta": meta,
     }
     row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
-    n = len(row_parts)
-    extra: dict[str, list[Any]] = {}
-    for name, table in (("usage", usage), ("health", health)):
-        if table is None:
-            extra[name] = [None] * n
-            continue
-        keyed = _keyed(_frame(table, name), name)
-        extra[name] = list(_shuffled(keyed, n).to_delayed())
+    extra = _alike([("usage", usage), ("health", health)], len(row_parts))
     parts = [
         delayed(_classify_partial)(r, c, u, h, options, wanted)
-        for r, c, u, h in zip(
-            row_parts, customer_parts, extra["usage"], extra["health"], strict=True
-        )
+        for r, c, u, h in zip(row_parts, customer_parts, *extra, strict=True)
     ]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
@@ -1272,6 +1263,24 @@ def _read_month(as_of: MonthLike | None, last: int) -> int:
     return month
 
 
+def _alike(
+    tables: Sequence[tuple[str, dd.DataFrame | str | None]], n: int
+) -> list[list[Any]]:
+    """
+    Shuffle more tables keyed by customer into the `n` partitions of the rows.
+
+    Per table (name, frame or path, or None) the delayed partitions, equal
+    customer ids in the same partition as the rows'; a list of None for a
+    missing table.
+    """
+    return [
+        [None] * n
+        if table is None
+        else list(_shuffled(_keyed(_frame(table, name), name), n).to_delayed())
+        for name, table in tables
+    ]
+
+
 def _summed(
     rows: dd.DataFrame | str,
     customers: dd.DataFrame | str | None,
@@ -1295,14 +1304,9 @@ def _summed(
 
     row_parts, customer_parts = _blocks(rows, customers, npartitions, source)
     n = len(row_parts)
-    extra: list[list[Any]] = []
+    extra = _alike(tables, n)
     checks = [_reused(rows, source, n)]
-    for name, table in tables:
-        if table is None:
-            extra.append([None] * n)
-            continue
-        extra.append(list(_shuffled(_keyed(_frame(table, name), name), n).to_delayed()))
-        checks.append(_reused(table, name, n))
+    checks += [_reused(table, name, n) for name, table in tables if table is not None]
     parts = [
         delayed(work)(r, c, *more, *arguments)
         for r, c, *more in zip(row_parts, customer_parts, *extra, strict=True)
