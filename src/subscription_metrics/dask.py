@@ -1032,7 +1032,11 @@ def classify(
     Computed and sorted by ``customer_id``, it equals ``tiers.classify(
     tiers.account_features(led, as_of=as_of, usage=usage, health=...),
     policy=policy).reset_index()`` on one ledger of all the rows; write it
-    with ``to_parquet`` or give it to `tier_summary`.
+    with ``to_parquet`` or give it to `tier_summary`. Every partition checks
+    its rows as one ledger would; the one rule that reaches across
+    partitions (a ``subscription_id`` of two customers) is checked by the
+    functions that compute a result here (`figures`, `tier_summary` and the
+    others), not by this lazy frame.
 
     Parameters
     ----------
