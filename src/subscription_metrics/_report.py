@@ -1355,8 +1355,9 @@ def report(
     threads : int, optional
         Threads the sections are built on: with two or more, the
         scorecards and acquisition quality (which share their attribution
-        and company fits) are built beside the other sections, and
-        numpy's and pandas' array work runs on two cores. Default: 2 when
+        and company fits) are built beside the other sections; the two
+        overlap where the work releases Python's GIL (the bootstrap's
+        arrays do, much of pandas' bookkeeping does not). Default: 2 when
         the process may run on two CPUs or more, else 1. The report is the
         same either way; only the time differs.
 
